@@ -1,0 +1,1 @@
+"""Control and observability bridge for a live autogen-core runtime."""
