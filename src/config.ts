@@ -1,0 +1,259 @@
+/**
+ * Settings. The ONLY reader of `process.env` is `cli.ts`, which passes it to `loadConfig` once; everything
+ * else receives the frozen `Config`. Every variable is listed in `.env.example`.
+ *
+ * Embedded defaults: when Slack, Redis or runtimes are not configured at all, the corresponding fields are
+ * `undefined` and `make demo` / the tests start local stand-ins. A configured value always wins.
+ *
+ * Extending (other features): add a `XxxEnv` zod object below, spread it into `Env`, and build your section
+ * in `buildConfig`. Keep the vars documented in `.env.example`.
+ */
+import { z } from 'zod';
+import { OpsError } from './errors.js';
+
+export type Role = 'bot' | 'worker' | 'all' | 'demo';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+// --- Slack -----------------------------------------------------------------------------------------------
+const SlackEnv = z.object({
+  /** `http` (signed requests at /slack/events, production behind a load balancer) or `socket` (Socket Mode). */
+  SLACK_MODE: z.enum(['http', 'socket']).default('http'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'must be a bot token starting with xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'must be the app\'s signing secret').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+  /** Skips the start-up auth.test when both are set. */
+  SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'must look like B0123ABCD').optional(),
+  SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'must look like U0123ABCD').optional(),
+  /** Web API base URL with trailing slash; default Slack's. The local sandbox sets its own. */
+  SLACK_API_URL: z.url().optional(),
+  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command like /autogen').default('/autogen'),
+  /** Port of the HTTP receiver (HTTP mode) and of the health endpoint. */
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Web API request timeout, milliseconds. */
+  SLACK_REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** chat.postMessage per channel: sustained messages per second and burst. */
+  SLACK_CHANNEL_RATE_PER_S: z.coerce.number().positive().max(50).default(1),
+  SLACK_CHANNEL_BURST: int(1, 20).default(3),
+});
+
+// --- Redis / queues --------------------------------------------------------------------------------------
+const QueueEnv = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be redis://host:port or rediss://…').optional(),
+  /** BullMQ prefix; must contain a {hash tag} so each queue's keys share a Redis Cluster slot. */
+  QUEUE_PREFIX: z.string().regex(/\{[^{}]+\}/, 'must contain a hash tag such as {autogen-ops}').default('{autogen-ops}'),
+  WORKER_CONCURRENCY: int(1, 256).default(8),
+  /** Attempts for a job failing transiently (bridge down, Slack 5xx), with exponential back-off from JOB_BACKOFF_MS. */
+  JOB_ATTEMPTS: int(1, 50).default(5),
+  JOB_BACKOFF_MS: int(10, 600_000).default(1_000),
+  DIAGNOSE_ATTEMPTS: int(1, 10).default(3),
+  /** Seconds a Slack delivery id (trigger_id / event_id) is remembered to drop retried deliveries. */
+  SLACK_DEDUPE_TTL_S: int(10, 86_400).default(3_600),
+});
+
+// --- AutoGen runtimes (bridges) ----------------------------------------------------------------------------
+const RuntimeEnv = z.object({
+  /** `name=url;name=url`, e.g. `prod=https://autogen-prod:8700;staging=http://10.0.0.5:8700`. */
+  AUTOGEN_RUNTIMES: z.string().optional(),
+  AUTOGEN_DEFAULT_RUNTIME: z.string().optional(),
+  /** Per-request timeout to a bridge (headers and body), milliseconds. */
+  BRIDGE_TIMEOUT_MS: int(50, 120_000).default(3_000),
+  BRIDGE_CONNECT_TIMEOUT_MS: int(50, 60_000).default(1_000),
+  /** How far back diagnose reads logs, seconds. */
+  DIAGNOSE_LOG_WINDOW_S: int(10, 86_400).default(900),
+});
+
+// --- process / logs / local ----------------------------------------------------------------------------------
+const ProcessEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Python with autogen_ops_bridge installed, for `demo` and tests (the Makefile sets it to .venv). */
+  AUTOGEN_OPS_PYTHON: z.string().min(1).default('.venv/bin/python'),
+  /** Seconds given to in-flight jobs on SIGTERM before the process exits anyway. */
+  SHUTDOWN_GRACE_S: int(1, 600).default(25),
+  DEMO_KEEP_RUNNING: bool.default(false),
+});
+
+const Env = z.object({ ...SlackEnv.shape, ...QueueEnv.shape, ...RuntimeEnv.shape, ...ProcessEnv.shape });
+type ParsedEnv = z.infer<typeof Env>;
+
+export interface RuntimeTarget {
+  readonly name: string;
+  /** Base URL without trailing slash. */
+  readonly url: string;
+  readonly token: string;
+}
+
+export interface Config {
+  readonly slack: {
+    readonly mode: 'http' | 'socket';
+    readonly botToken: string | undefined;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly botId: string | undefined;
+    readonly botUserId: string | undefined;
+    readonly apiUrl: string | undefined;
+    readonly command: string;
+    readonly port: number;
+    readonly host: string;
+    readonly requestTimeoutMs: number;
+    readonly channelRatePerS: number;
+    readonly channelBurst: number;
+    readonly dedupeTtlS: number;
+  };
+  readonly redis: { readonly url: string | undefined };
+  readonly queues: {
+    readonly prefix: string;
+    readonly concurrency: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly diagnoseAttempts: number;
+  };
+  readonly runtimes: {
+    readonly byName: Readonly<Record<string, RuntimeTarget>>;
+    readonly defaultName: string | undefined;
+    readonly timeoutMs: number;
+    readonly connectTimeoutMs: number;
+  };
+  readonly diagnose: { readonly logWindowS: number };
+  readonly log: { readonly level: string };
+  readonly local: { readonly python: string; readonly keepDemoRunning: boolean };
+  readonly shutdownGraceS: number;
+}
+
+/** `AUTOGEN_RUNTIME_<NAME>_TOKEN`, NAME upper-cased with non-alphanumerics as `_`. */
+export function runtimeTokenVar(name: string): string {
+  return `AUTOGEN_RUNTIME_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TOKEN`;
+}
+
+const RUNTIME_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+function parseRuntimes(spec: string | undefined, env: Record<string, string | undefined>, problems: string[]): Record<string, RuntimeTarget> {
+  const out: Record<string, RuntimeTarget> = {};
+  if (spec === undefined || spec.trim() === '') return out;
+  for (const raw of spec.split(';')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    if (eq <= 0) {
+      problems.push(`AUTOGEN_RUNTIMES: entry "${entry}" must be name=url`);
+      continue;
+    }
+    const name = entry.slice(0, eq).trim();
+    const url = entry.slice(eq + 1).trim();
+    if (!RUNTIME_NAME.test(name)) problems.push(`AUTOGEN_RUNTIMES: runtime name "${name}" must be lower-case letters, digits, - or _ (max 40)`);
+    if (out[name]) problems.push(`AUTOGEN_RUNTIMES: runtime "${name}" is listed twice`);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      problems.push(`AUTOGEN_RUNTIMES: runtime "${name}" has an invalid URL "${url}"`);
+    }
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problems.push(`AUTOGEN_RUNTIMES: runtime "${name}" URL must be http(s)`);
+    const tokenVar = runtimeTokenVar(name);
+    const token = env[tokenVar];
+    if (token === undefined || token.trim() === '') problems.push(`${tokenVar}: required (the bearer token of runtime "${name}")`);
+    out[name] = { name, url: url.replace(/\/+$/, ''), token: token ?? '' };
+  }
+  return out;
+}
+
+function roleProblems(e: ParsedEnv, role: Role | undefined, runtimes: Record<string, RuntimeTarget>): string[] {
+  const p: string[] = [];
+  if (role === 'bot' || role === 'all') {
+    if (!e.SLACK_BOT_TOKEN) p.push('SLACK_BOT_TOKEN: required to run the bot (xoxb-…)');
+    if (e.SLACK_MODE === 'http' && !e.SLACK_SIGNING_SECRET) p.push('SLACK_SIGNING_SECRET: required in HTTP mode');
+    if (e.SLACK_MODE === 'socket' && !e.SLACK_APP_TOKEN) p.push('SLACK_APP_TOKEN: required in Socket Mode (xapp-…)');
+  }
+  if (role === 'worker' || role === 'all') {
+    if (!e.SLACK_BOT_TOKEN) p.push('SLACK_BOT_TOKEN: required by the worker to post (xoxb-…)');
+    if (Object.keys(runtimes).length === 0) p.push('AUTOGEN_RUNTIMES: at least one runtime is required by the worker');
+  }
+  if (role !== undefined && role !== 'demo' && !e.REDIS_URL) p.push('REDIS_URL: required (redis://host:port)');
+  if ((e.SLACK_BOT_ID === undefined) !== (e.SLACK_BOT_USER_ID === undefined)) p.push('SLACK_BOT_ID / SLACK_BOT_USER_ID: set both or neither');
+  return p;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Config {
+  return {
+    slack: {
+      mode: e.SLACK_MODE,
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      botId: e.SLACK_BOT_ID,
+      botUserId: e.SLACK_BOT_USER_ID,
+      apiUrl: e.SLACK_API_URL === undefined ? undefined : e.SLACK_API_URL.replace(/\/*$/, '/'),
+      command: e.SLACK_COMMAND,
+      port: e.PORT,
+      host: e.HOST,
+      requestTimeoutMs: e.SLACK_REQUEST_TIMEOUT_MS,
+      channelRatePerS: e.SLACK_CHANNEL_RATE_PER_S,
+      channelBurst: e.SLACK_CHANNEL_BURST,
+      dedupeTtlS: e.SLACK_DEDUPE_TTL_S,
+    },
+    redis: { url: e.REDIS_URL },
+    queues: {
+      prefix: e.QUEUE_PREFIX,
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      diagnoseAttempts: e.DIAGNOSE_ATTEMPTS,
+    },
+    runtimes: {
+      byName: runtimes,
+      defaultName: e.AUTOGEN_DEFAULT_RUNTIME ?? Object.keys(runtimes)[0],
+      timeoutMs: e.BRIDGE_TIMEOUT_MS,
+      connectTimeoutMs: e.BRIDGE_CONNECT_TIMEOUT_MS,
+    },
+    diagnose: { logWindowS: e.DIAGNOSE_LOG_WINDOW_S },
+    log: { level: e.LOG_LEVEL },
+    local: { python: e.AUTOGEN_OPS_PYTHON, keepDemoRunning: e.DEMO_KEEP_RUNNING },
+    shutdownGraceS: e.SHUTDOWN_GRACE_S,
+  };
+}
+
+/**
+ * Validates `env` (normally `process.env`) and returns a deep-frozen `Config`.
+ * `role` adds what that process needs (e.g. the bot needs a Slack token); without it nothing is required.
+ * Throws `OpsError('CONFIG_INVALID')` listing every problem at once in `details.problems`.
+ */
+export function loadConfig(env: Record<string, string | undefined>, role?: Role): Config {
+  // Empty strings mean "not set" (docker/compose style `VAR=`).
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const problems: string[] = [];
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  }
+  const runtimes = parseRuntimes(cleaned.AUTOGEN_RUNTIMES, cleaned, problems);
+  if (parsed.success) {
+    problems.push(...roleProblems(parsed.data, role, runtimes));
+    const def = parsed.data.AUTOGEN_DEFAULT_RUNTIME;
+    if (def !== undefined && !runtimes[def]) problems.push(`AUTOGEN_DEFAULT_RUNTIME: "${def}" is not listed in AUTOGEN_RUNTIMES`);
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new OpsError('CONFIG_INVALID', { problems }, { detail: `Problems:\n- ${problems.join('\n- ')}` });
+  }
+  return deepFreeze(buildConfig(parsed.data, runtimes));
+}
+
+/** Returns a copy of `config` with fields replaced (for the embedded defaults of `demo` and the tests). */
+export function withOverrides(config: Config, patch: { [K in keyof Config]?: Partial<Config[K]> }): Config {
+  const out: Record<string, unknown> = { ...config };
+  for (const [k, v] of Object.entries(patch)) {
+    const base = (config as unknown as Record<string, unknown>)[k];
+    out[k] = typeof base === 'object' && base !== null ? { ...base, ...(v as object) } : v;
+  }
+  return deepFreeze(out as unknown as Config);
+}

@@ -1,0 +1,63 @@
+/**
+ * Seed check 2: dependency problems. Error messages of the agent (recent errors, logs, dependency calls)
+ * are matched against the seed's patterns ("no module named", "connection refused", "permission denied",
+ * "timeout"); unreachable runtime dependencies are reported too.
+ */
+import type { Category, Check } from '../report.js';
+import { matchDependencyPattern, type PatternMatch } from '../dependency-patterns.js';
+import { clip, type DiagnosisInput } from '../input.js';
+
+export interface DependencyFinding {
+  readonly check: Check;
+  readonly category: Category | undefined;
+}
+
+function errorTexts(input: DiagnosisInput): string[] {
+  const d = input.detail;
+  const texts: string[] = [];
+  for (const e of d?.recent_errors ?? []) texts.push(`${e.exception_type ?? ''}: ${e.message ?? ''}`);
+  for (const c of d?.dependency_calls ?? []) if (c.last_error) texts.push(`${c.name}: ${c.last_error}`);
+  for (const r of input.logs) if (r.message && (r.level === 'ERROR' || r.level === 'CRITICAL')) texts.push(r.message);
+  return texts;
+}
+
+export function checkDependencies(input: DiagnosisInput): DependencyFinding {
+  const base = { id: 'dependencies', title: 'Dependencies' } as const;
+  const matches = new Map<string, { m: PatternMatch; count: number }>();
+  for (const t of errorTexts(input)) {
+    const m = matchDependencyPattern(t);
+    if (!m) continue;
+    const key = m.pattern.issue;
+    const prev = matches.get(key);
+    matches.set(key, prev ? { m: prev.m, count: prev.count + 1 } : { m, count: 1 });
+  }
+  const failingCalls = (input.detail?.dependency_calls ?? []).filter((c) => (c.errors ?? 0) > 0);
+  const deadDeps = (input.info?.dependencies ?? []).filter((dep) => dep.reachable === false);
+  const evidence: string[] = [];
+  for (const c of failingCalls) evidence.push(`${c.name}${c.kind ? ` (${c.kind})` : ''}: ${c.errors}/${c.count ?? '?'} calls failed${c.last_error ? ` — last: ${clip(c.last_error, 120)}` : ''}`);
+  for (const dep of deadDeps) evidence.push(`${dep.name}${dep.url ? ` at ${dep.url}` : ''} is unreachable${dep.error ? `: ${clip(dep.error, 120)}` : ''}`);
+
+  const top = [...matches.values()].sort((a, b) => b.count - a.count)[0];
+  if (top) {
+    const detail = top.m.detail ? ` (\`${top.m.detail}\`)` : '';
+    return {
+      category: top.m.pattern.category,
+      check: {
+        ...base,
+        status: 'fail',
+        summary: `Dependency problem: ${top.m.pattern.issue}${detail} — seen ${top.count} time${top.count === 1 ? '' : 's'}.`,
+        evidence: [clip(top.m.message, 200), ...evidence].slice(0, 6),
+        suggestion: top.m.detail && top.m.pattern.category === 'dependency' && /module/.test(top.m.pattern.issue)
+          ? `Install the missing package in the agent's environment (\`pip install ${top.m.detail.split('.')[0]}\`), then restart the agent.`
+          : top.m.pattern.solution,
+      },
+    };
+  }
+  if (failingCalls.length > 0 || deadDeps.length > 0) {
+    return {
+      category: 'dependency',
+      check: { ...base, status: failingCalls.length > 0 ? 'fail' : 'warn', summary: 'A dependency is failing or unreachable.', evidence, suggestion: 'Check the dependency\'s status and the runtime\'s network path to it.' },
+    };
+  }
+  return { category: undefined, check: { ...base, status: 'ok', summary: 'No dependency errors found.', evidence: [] } };
+}

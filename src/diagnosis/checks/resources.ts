@@ -1,0 +1,48 @@
+/** Seed resource checks: RSS (> 512 MB), growth trend (leak), host memory (> 85 %), CPU (> 80 %), disk (> 80 %). */
+import type { Check } from '../report.js';
+import type { Thresholds } from '../thresholds.js';
+import { mb, type DiagnosisInput } from '../input.js';
+
+/**
+ * Least-squares slope of RSS over time relative to the mean RSS, per minute (0.1 = growing 10 % of its
+ * size a minute); undefined with < 3 samples or a span under `minSpanS`.
+ */
+export function rssSlope(history: readonly { ts: string; rss_bytes: number }[], minSpanS: number): number | undefined {
+  const pts = history.map((h) => ({ x: Date.parse(h.ts) / 60_000, y: h.rss_bytes })).filter((p) => !Number.isNaN(p.x));
+  if (pts.length < 3) return undefined;
+  const first = pts[0];
+  const last = pts[pts.length - 1];
+  if (!first || !last || (last.x - first.x) * 60 < minSpanS) return undefined;
+  const n = pts.length;
+  const mx = pts.reduce((s, p) => s + p.x, 0) / n;
+  const my = pts.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of pts) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 || my === 0 ? undefined : num / den / my;
+}
+
+export function checkResources(input: DiagnosisInput, t: Thresholds): Check {
+  const base = { id: 'resources', title: 'Resources' } as const;
+  const info = input.info;
+  if (!info) return { ...base, status: 'warn', summary: 'Runtime resource figures unavailable.', evidence: [] };
+  const evidence: string[] = [];
+  const issues: { status: 'warn' | 'fail'; text: string; fix: string }[] = [];
+  const rss = info.rss_bytes ?? undefined;
+  if (rss !== undefined) evidence.push(`RSS ${mb(rss)}${info.cpu_percent != null ? `, CPU ${info.cpu_percent.toFixed(0)}%` : ''}${info.memory_percent != null ? `, host memory ${info.memory_percent.toFixed(0)}%` : ''}${info.disk_percent != null ? `, disk ${info.disk_percent.toFixed(0)}%` : ''}`);
+  const slope = rssSlope(info.rss_history ?? [], t.leakMinSpanS);
+  if (slope !== undefined && slope > t.leakSlopePerMin) {
+    evidence.push(`RSS growing ${(slope * 100).toFixed(0)}% of its size per minute over ${(info.rss_history ?? []).length} samples`);
+    issues.push({ status: 'fail', text: 'memory grows steadily (suspected leak)', fix: 'Look for caches without expiry and unclosed resources in the agent; restart it to reclaim memory meanwhile.' });
+  }
+  if (rss !== undefined && rss > t.memoryMb * 1024 * 1024) issues.push({ status: 'warn', text: `RSS ${mb(rss)} is above ${t.memoryMb} MB`, fix: 'Check large cached objects; add LRU eviction.' });
+  if ((info.memory_percent ?? 0) > t.memoryPercent) issues.push({ status: 'warn', text: `host memory ${info.memory_percent}% is above ${t.memoryPercent}%`, fix: 'Free memory on the host or move the runtime.' });
+  if ((info.cpu_percent ?? 0) > t.cpuPercent) issues.push({ status: 'warn', text: `CPU ${info.cpu_percent}% is above ${t.cpuPercent}%`, fix: 'Move CPU-heavy work off the event loop (thread pool) or scale out.' });
+  if ((info.disk_percent ?? 0) > t.diskPercent) issues.push({ status: 'warn', text: `disk ${info.disk_percent}% is above ${t.diskPercent}%`, fix: 'Free disk space (logs, caches).' });
+  if (issues.length === 0) return { ...base, status: 'ok', summary: 'Memory, CPU and disk within the seed\'s thresholds.', evidence };
+  const status = issues.some((i) => i.status === 'fail') ? 'fail' : 'warn';
+  return { ...base, status, summary: `${issues.map((i) => i.text).join('; ')}.`.replace(/^./, (c) => c.toUpperCase()), evidence, suggestion: issues[0]?.fix ?? '' };
+}

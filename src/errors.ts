@@ -1,0 +1,175 @@
+/**
+ * The one catalogue of coded errors. Every error a Slack user, an HTTP caller or an operator can see has a
+ * stable code here, a message saying what is wrong and a hint saying what to do. `docs/errors.md` documents
+ * the same codes (kept in step by `test/errors.test.ts`).
+ *
+ * `transient: true` means "retry later may succeed" (BullMQ retries with back-off); `false` means the
+ * input or setup is wrong and a retry cannot help (the job fails once, as `UnrecoverableError`).
+ */
+
+export interface ErrorSpec {
+  /** What is wrong, in one sentence, for humans. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint: string;
+  /** HTTP status when the error answers an HTTP request (intake, bridge proxying). */
+  readonly httpStatus?: number;
+  /** Whether a retry later may succeed. */
+  readonly transient: boolean;
+}
+
+export const ERRORS = {
+  // --- configuration and start-up ---------------------------------------------------------------
+  CONFIG_INVALID: {
+    message: 'The configuration is invalid.',
+    hint: 'Fix every variable listed (see .env.example for each variable and its format) and start again.',
+    transient: false,
+  },
+  // --- slash commands -----------------------------------------------------------------------------
+  COMMAND_UNKNOWN: {
+    message: 'That is not an /autogen subcommand.',
+    hint: 'Type `/autogen help` to see the subcommands, e.g. `/autogen diagnose ChatAgent`.',
+    httpStatus: 400,
+    transient: false,
+  },
+  COMMAND_USAGE: {
+    message: 'The subcommand is missing an argument or has too many.',
+    hint: 'Type it as shown in its usage line, e.g. `/autogen diagnose ChatAgent prod`.',
+    httpStatus: 400,
+    transient: false,
+  },
+  AGENT_NAME_INVALID: {
+    message: 'That is not a valid AutoGen agent type name.',
+    hint: 'Agent types use letters, digits, `_`, `-` and `.` only (at most 100 characters), e.g. `ChatAgent`.',
+    httpStatus: 400,
+    transient: false,
+  },
+  RUNTIME_UNKNOWN: {
+    message: 'No AutoGen runtime of that name is configured.',
+    hint: 'Use one of the configured runtime names (AUTOGEN_RUNTIMES), or leave it out to use the default runtime.',
+    httpStatus: 400,
+    transient: false,
+  },
+  ACTION_UNKNOWN: {
+    message: 'That button is not known to this version of the bot.',
+    hint: 'Run the command again to get a fresh message with current buttons.',
+    httpStatus: 400,
+    transient: false,
+  },
+  ACTION_PAYLOAD_INVALID: {
+    message: 'The button carried a value the bot cannot read.',
+    hint: 'Run the command again to get a fresh message; if it persists, report it with the message link.',
+    httpStatus: 400,
+    transient: false,
+  },
+  QUEUE_UNAVAILABLE: {
+    message: 'The job queue (Redis) is not reachable, so nothing was queued.',
+    hint: 'Try again in a minute; operators: check REDIS_URL and that Redis is up.',
+    httpStatus: 503,
+    transient: true,
+  },
+  // --- jobs -----------------------------------------------------------------------------------------
+  JOB_PAYLOAD_INVALID: {
+    message: 'A job payload does not match its queue schema.',
+    hint: 'The producer and the worker disagree on the payload; deploy the same version of both.',
+    httpStatus: 400,
+    transient: false,
+  },
+  // --- the runtime bridge ---------------------------------------------------------------------------
+  RUNTIME_UNREACHABLE: {
+    message: 'The AutoGen runtime bridge did not answer (down, unreachable or too slow).',
+    hint: 'Check that the AutoGen process and its bridge are running and reachable from the worker at the configured URL.',
+    httpStatus: 502,
+    transient: true,
+  },
+  RUNTIME_AUTH_FAILED: {
+    message: 'The runtime bridge refused the bot\'s token.',
+    hint: 'Set AUTOGEN_RUNTIME_<NAME>_TOKEN to the bridge\'s token for that runtime.',
+    httpStatus: 502,
+    transient: false,
+  },
+  RUNTIME_REQUEST_REJECTED: {
+    message: 'The runtime bridge rejected the request.',
+    hint: 'See the bridge error code in the details; the bot and bridge versions may disagree.',
+    httpStatus: 502,
+    transient: false,
+  },
+  RUNTIME_BAD_RESPONSE: {
+    message: 'The runtime bridge answered with something that does not follow its API.',
+    hint: 'Upgrade the bridge (autogen-ops-bridge) to the version that matches this bot (docs/bridge-api.md).',
+    httpStatus: 502,
+    transient: false,
+  },
+  AGENT_NOT_FOUND: {
+    message: 'No agent of that type is registered in the runtime.',
+    hint: 'Check the spelling (agent types are case-sensitive); the report lists the registered types.',
+    httpStatus: 404,
+    transient: false,
+  },
+  // --- Slack Web API ------------------------------------------------------------------------------------
+  SLACK_RATE_LIMITED: {
+    message: 'Slack asked the bot to slow down (HTTP 429).',
+    hint: 'Nothing to do: the message waits for Slack\'s Retry-After and is sent then.',
+    transient: true,
+  },
+  SLACK_UNAVAILABLE: {
+    message: 'The Slack Web API did not answer or answered with a server error.',
+    hint: 'Nothing to do: the message is retried with back-off.',
+    transient: true,
+  },
+  SLACK_API_ERROR: {
+    message: 'The Slack Web API refused the call.',
+    hint: 'See the Slack error in the details (e.g. `channel_not_found`: invite the bot to the channel; `invalid_auth`: check SLACK_BOT_TOKEN).',
+    transient: false,
+  },
+  SLACK_AUTH_FAILED: {
+    message: 'Slack did not accept the bot token at start-up (auth.test failed).',
+    hint: 'Check SLACK_BOT_TOKEN (xoxb-…), or set SLACK_BOT_ID and SLACK_BOT_USER_ID to skip the start-up check.',
+    transient: false,
+  },
+  // --- local embedded defaults --------------------------------------------------------------------------
+  LOCAL_SERVICE_FAILED: {
+    message: 'A local service (Redis, demo fleet or Slack sandbox) could not be started.',
+    hint: 'Run `make deps` (installs redis-server and the Python venv), then try again.',
+    transient: false,
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+/** An error with a stable code from the catalogue. `details` must be JSON-serialisable and secret-free. */
+export class OpsError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly transient: boolean;
+  readonly hint: string;
+  readonly httpStatus: number | undefined;
+
+  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options?: { cause?: unknown; detail?: string }) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(options?.detail ? `${spec.message} ${options.detail}` : spec.message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OpsError';
+    this.code = code;
+    this.details = details;
+    this.transient = spec.transient;
+    this.hint = spec.hint;
+    this.httpStatus = spec.httpStatus;
+  }
+
+  /** Text for a person: the message, then what to do. */
+  userText(): string {
+    return `${this.message} ${this.hint}`;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint: string; details: Readonly<Record<string, unknown>> } {
+    return { code: this.code, message: this.message, hint: this.hint, details: this.details };
+  }
+}
+
+export function isOpsError(err: unknown, code?: ErrorCode): err is OpsError {
+  return err instanceof OpsError && (code === undefined || err.code === code);
+}

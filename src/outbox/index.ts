@@ -1,0 +1,75 @@
+/**
+ * The outbox: the only path to Slack's Web API for posts. Producers call `post` / `update` / `ephemeral` /
+ * `upload`, which enqueue `notify` jobs; `handlers/notify.ts` delivers them (`deliverNotification`) with a
+ * per-channel rate, priority, coalesced updates and Retry-After on 429.
+ *
+ * Getting the posted ts: pass `ts_key` to `post`; the ts is stored under it (read with `postedTs`, wait
+ * with `waitForTs`), later `update`s and thread replies may refer to the key instead of the ts, and the
+ * notify job's return value carries `{ ts }`.
+ */
+import type { Redis } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
+import type { Queues } from '../queues/queues.js';
+import type { NotifyJobInput } from '../queues/payloads.js';
+import { outboxKeys } from './keys.js';
+
+export { deliverNotification, classifySlackError, type DeliveryContext, type DeliveryResult } from './deliver.js';
+export { ChannelRate, type ChannelRateOptions } from './rate.js';
+export { outboxKeys } from './keys.js';
+
+type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type PostInput = Without<Extract<NotifyJobInput, { kind: 'post' }>, 'kind'>;
+export type UpdateInput = Without<Extract<NotifyJobInput, { kind: 'update' }>, 'kind' | 'coalesce_seq'>;
+export type EphemeralInput = Without<Extract<NotifyJobInput, { kind: 'ephemeral' }>, 'kind'>;
+export type UploadInput = Without<Extract<NotifyJobInput, { kind: 'upload' }>, 'kind'>;
+
+/** BullMQ priority: lower runs first. New incidents and reports before updates. */
+export const PRIORITY = { high: 1, normal: 5, low: 10 } as const;
+
+export class Outbox {
+  private readonly keys: ReturnType<typeof outboxKeys>;
+
+  /** `keyPrefix` with trailing ':' (see `keyPrefix()` in src/queues). */
+  constructor(private readonly queues: Queues, private readonly redis: Redis, keyPrefix: string) {
+    this.keys = outboxKeys(keyPrefix);
+  }
+
+  private opts(priority: keyof typeof PRIORITY | undefined, jobId?: string): JobsOptions {
+    return { priority: PRIORITY[priority ?? 'normal'], ...(jobId ? { jobId } : {}) };
+  }
+
+  /** Posts a message. `jobId` (optional) makes the enqueue idempotent. Returns the notify job id. */
+  async post(msg: PostInput, jobId?: string): Promise<string> {
+    return this.queues.add('notify', { kind: 'post', ...msg }, this.opts(msg.priority ?? 'normal', jobId));
+  }
+
+  /** Edits a message (by `ts` or `ts_key`). With `coalesce_key`, only the newest pending update is sent. */
+  async update(msg: UpdateInput): Promise<string> {
+    const seq = msg.coalesce_key === undefined ? undefined : await this.redis.incr(this.keys.coalesce(msg.coalesce_key));
+    if (msg.coalesce_key !== undefined) await this.redis.expire(this.keys.coalesce(msg.coalesce_key), 86_400);
+    return this.queues.add('notify', { kind: 'update', ...msg, ...(seq === undefined ? {} : { coalesce_seq: seq }) }, this.opts(msg.priority ?? 'low'));
+  }
+
+  async ephemeral(msg: EphemeralInput): Promise<string> {
+    return this.queues.add('notify', { kind: 'ephemeral', ...msg }, this.opts(msg.priority ?? 'high'));
+  }
+
+  async upload(file: UploadInput): Promise<string> {
+    return this.queues.add('notify', { kind: 'upload', ...file }, this.opts(file.priority ?? 'low'));
+  }
+
+  /** The ts of the message posted with `ts_key`, if it has been posted. */
+  async postedTs(tsKey: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.ts(tsKey))) ?? undefined;
+  }
+
+  /** Waits (polling, bounded) until the message posted with `tsKey` exists; undefined on timeout. */
+  async waitForTs(tsKey: string, timeoutMs: number, pollMs = 100): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ts = await this.postedTs(tsKey);
+      if (ts !== undefined || Date.now() >= deadline) return ts;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+}

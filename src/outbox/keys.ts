@@ -1,0 +1,12 @@
+/** Redis keys of the outbox, all under the queue prefix (hash-tagged). */
+export const outboxKeys = (prefix: string) => ({
+  /** ts of a message posted with `ts_key` (the caller's key). */
+  ts: (tsKey: string) => `${prefix}outbox:ts:${tsKey}`,
+  /** ts of a delivered post job, so a retried job does not post twice. */
+  sent: (jobId: string) => `${prefix}outbox:sent:${jobId}`,
+  /** latest sequence number of a coalescing key. */
+  coalesce: (key: string) => `${prefix}outbox:coalesce:${key}`,
+});
+
+/** How long posted ts values and sent markers are kept, seconds. */
+export const TS_TTL_S = 7 * 86_400;

@@ -1,0 +1,109 @@
+/**
+ * Job payload schemas, one per queue. Validated when a job is added (`Queues.add`) and again in the worker
+ * before the processor sees it (`parsePayload`), so a producer/worker version mismatch fails loudly
+ * (`JOB_PAYLOAD_INVALID`, permanent) instead of misbehaving.
+ *
+ * Owners: diagnose + notify (spine). The others are starting points their features extend.
+ */
+import { z } from 'zod';
+import type { QueueName } from './names.js';
+
+/** AutoGen agent type: `^[\w\-.]+$` as autogen-core's AgentId, capped at 100 chars. */
+export const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
+export const RuntimeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/);
+/** Slack ids: channels C/G/D…, users U/W…, message timestamps "1712345678.000100". */
+export const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
+export const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
+export const MessageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
+/** Redis key under which the outbox stores a posted message's ts. */
+export const TsKey = z.string().min(1).max(200).regex(/^[\w:.{}@-]+$/);
+
+export const DiagnoseJob = z.object({
+  /** `report` = full diagnosis; `logs` = the "Show logs" follow-up. */
+  mode: z.enum(['report', 'logs']).default('report'),
+  agent: AgentType,
+  runtime: RuntimeName,
+  channel: ChannelId,
+  user: UserId.optional(),
+  thread_ts: MessageTs.optional(),
+  /** Where the request came from (slash command, button, alert, monitor). */
+  source: z.enum(['slash', 'button', 'alert', 'monitor']),
+  incident_id: z.string().max(200).optional(),
+  /** Key under which the posted report's ts is stored (callers may wait for it). */
+  ts_key: TsKey.optional(),
+  requested_at: z.iso.datetime(),
+});
+export type DiagnoseJob = z.infer<typeof DiagnoseJob>;
+
+const Priority = z.enum(['high', 'normal', 'low']);
+const BlocksJson = z.array(z.record(z.string(), z.unknown())).max(50);
+const PostCommon = {
+  channel: ChannelId,
+  text: z.string().min(1).max(40_000),
+  blocks: BlocksJson.optional(),
+  priority: Priority.default('normal'),
+};
+
+export const NotifyJob = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('post'),
+    ...PostCommon,
+    thread_ts: MessageTs.optional(),
+    /** Reply in the thread of the message whose ts is stored under this key (waits until it exists). */
+    thread_ts_key: TsKey.optional(),
+    /** Store the posted ts here (and skip the post if a retry finds it already set). */
+    ts_key: TsKey.optional(),
+    unfurl: z.boolean().default(false),
+  }),
+  z.object({
+    kind: z.literal('update'),
+    ...PostCommon,
+    ts: MessageTs.optional(),
+    ts_key: TsKey.optional(),
+    /** Updates sharing a key coalesce: only the newest not-yet-sent one is delivered. */
+    coalesce_key: z.string().min(1).max(200).optional(),
+    /** Sequence number assigned by the outbox; older sequences of the same key are dropped. */
+    coalesce_seq: z.number().int().nonnegative().optional(),
+  }).refine((j) => j.ts !== undefined || j.ts_key !== undefined, { message: 'update needs ts or ts_key' }),
+  z.object({ kind: z.literal('ephemeral'), ...PostCommon, user: UserId, thread_ts: MessageTs.optional() }),
+  z.object({
+    kind: z.literal('upload'),
+    channel: ChannelId,
+    filename: z.string().min(1).max(200),
+    title: z.string().max(250).optional(),
+    content: z.string().max(1_000_000),
+    initial_comment: z.string().max(4_000).optional(),
+    thread_ts: MessageTs.optional(),
+    thread_ts_key: TsKey.optional(),
+    priority: Priority.default('low'),
+  }),
+]);
+export type NotifyJob = z.infer<typeof NotifyJob>;
+export type NotifyJobInput = z.input<typeof NotifyJob>;
+
+/** Starting point for #6 (runbooks): "Propose recovery" asks for a plan for this agent. */
+export const RespondJob = z.looseObject({
+  agent: AgentType,
+  runtime: RuntimeName,
+  channel: ChannelId,
+  user: UserId.optional(),
+  thread_ts: MessageTs.optional(),
+  incident_id: z.string().max(200).optional(),
+  source: z.string().max(40),
+});
+
+/** Placeholder schemas: the owning features replace these with their own. */
+const Open = z.looseObject({});
+
+export const PAYLOADS = {
+  diagnose: DiagnoseJob,
+  alert: Open,
+  respond: RespondJob,
+  execute: Open,
+  verify: Open,
+  notify: NotifyJob,
+  monitor: Open,
+} as const satisfies Record<QueueName, z.ZodType>;
+
+export type PayloadOf<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;
+export type PayloadInput<Q extends QueueName> = z.input<(typeof PAYLOADS)[Q]>;

@@ -1,0 +1,72 @@
+/**
+ * Runs BullMQ workers for the processors in `handlers/index.ts`. Every payload is validated again here;
+ * a permanent `OpsError` (or a bad payload) becomes `UnrecoverableError` so BullMQ does not retry it,
+ * a transient one is rethrown for back-off.
+ */
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { isOpsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { QueueName } from './names.js';
+import { parsePayload } from './queues.js';
+import type { PayloadOf } from './payloads.js';
+
+/** A processor gets the validated payload, the BullMQ job (for id, attempts, moveToDelayed) and its lock token. */
+export type Processor<Q extends QueueName = QueueName> = (payload: PayloadOf<Q>, job: Job, token?: string) => Promise<unknown>;
+
+export function wrapProcessor<Q extends QueueName>(queue: Q, processor: Processor<Q>, logger: Logger) {
+  return async (job: Job, token?: string): Promise<unknown> => {
+    const log = logger.child({ queue, job_id: job.id });
+    let payload: PayloadOf<Q>;
+    try {
+      payload = parsePayload(queue, job.data);
+    } catch (err) {
+      log.error({ err }, 'job payload invalid; failing without retry');
+      throw new UnrecoverableError(isOpsError(err) ? `${err.code}: ${err.message}` : String(err));
+    }
+    try {
+      return await processor(payload, job, token);
+    } catch (err) {
+      if (isOpsError(err) && !err.transient) {
+        log.warn({ err, code: err.code }, 'job failed permanently');
+        throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      }
+      log.warn({ err, attempt: job.attemptsMade + 1 }, 'job failed; will retry if attempts remain');
+      throw err;
+    }
+  };
+}
+
+export interface WorkerSet {
+  readonly workers: readonly Worker[];
+  /** Stops taking jobs and waits for running ones (BullMQ `close`), at most `graceMs`. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function startWorkers(
+  processors: Partial<{ [Q in QueueName]: Processor<Q> }>,
+  opts: { connection: ConnectionOptions; prefix: string; concurrency: number; logger: Logger },
+): WorkerSet {
+  const workers: Worker[] = [];
+  for (const [queue, processor] of Object.entries(processors) as [QueueName, Processor][]) {
+    const worker = new Worker(queue, wrapProcessor(queue, processor, opts.logger), {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+    });
+    worker.on('error', (err) => opts.logger.error({ err, queue }, 'worker error'));
+    workers.push(worker);
+  }
+  return {
+    workers,
+    async close(graceMs = 25_000) {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+      await Promise.race([closing, timeout]);
+      clearTimeout(timer);
+      if (!(await Promise.race([closing.then(() => true), Promise.resolve(false)]))) {
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+  };
+}

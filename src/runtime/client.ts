@@ -1,0 +1,128 @@
+/**
+ * Client for one AutoGen runtime bridge (docs/bridge-api.md): undici with connect/headers/body timeouts,
+ * bearer token, responses validated. Failures map to the catalogue:
+ * down / refused / slow / 5xx → `RUNTIME_UNREACHABLE` (transient); 401/403 → `RUNTIME_AUTH_FAILED`;
+ * 404 AGENT_NOT_FOUND → `AGENT_NOT_FOUND`; other 4xx → `RUNTIME_REQUEST_REJECTED`; a body that does not
+ * follow the API → `RUNTIME_BAD_RESPONSE`.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { OpsError } from '../errors.js';
+import type { RuntimeTarget } from '../config.js';
+import {
+  ActionResult, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
+} from './schemas.js';
+
+export interface BridgeTimeouts {
+  /** TCP connect timeout, ms. */
+  connectMs: number;
+  /** Headers and body timeout per request, ms; also the overall deadline. */
+  requestMs: number;
+}
+
+export interface LogQuery {
+  /** ISO time or seconds ago. */
+  since?: string | number;
+  until?: string;
+  level?: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+  agent?: string;
+  limit?: number;
+}
+
+export type BridgeAction = 'isolate' | 'release' | 'restart' | 'backpressure' | 'degrade' | 'restore' | 'clear-caches';
+
+export class BridgeClient {
+  readonly name: string;
+  readonly url: string;
+  private readonly token: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly timeouts: BridgeTimeouts;
+
+  constructor(target: RuntimeTarget, timeouts: BridgeTimeouts, dispatcher?: Dispatcher) {
+    this.name = target.name;
+    this.url = target.url;
+    this.token = target.token;
+    this.timeouts = timeouts;
+    this.dispatcher = dispatcher ?? new Agent({
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.requestMs,
+      bodyTimeout: timeouts.requestMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  private unreachable(path: string, reason: string, cause?: unknown): OpsError {
+    return new OpsError('RUNTIME_UNREACHABLE', { runtime: this.name, path, reason }, { cause, detail: `Runtime "${this.name}": ${reason}.` });
+  }
+
+  private async call<T extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: T, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<z.infer<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${this.token}`, ...opts.headers };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(`${this.url}${path}`, {
+        method,
+        headers,
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(this.timeouts.requestMs + this.timeouts.connectMs),
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      const e = err as { code?: string; name?: string; message?: string };
+      const reason = e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.code ?? '')
+        ? `no answer within ${this.timeouts.requestMs} ms`
+        : e.code === 'ECONNREFUSED' ? 'connection refused' : (e.code ?? e.message ?? 'network error');
+      throw this.unreachable(path, reason, err);
+    }
+    if (status >= 500) throw this.unreachable(path, `HTTP ${status}`);
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new OpsError('RUNTIME_BAD_RESPONSE', { runtime: this.name, path, status, reason: 'not JSON' });
+    }
+    if (status >= 400) {
+      const parsed = BridgeErrorBody.safeParse(json);
+      const code = parsed.success ? parsed.data.error.code : `HTTP_${status}`;
+      const message = parsed.success ? parsed.data.error.message : '';
+      if (status === 401 || status === 403) throw new OpsError('RUNTIME_AUTH_FAILED', { runtime: this.name, path, bridge_code: code });
+      if (code === 'AGENT_NOT_FOUND') throw new OpsError('AGENT_NOT_FOUND', { runtime: this.name, path, bridge_message: message });
+      throw new OpsError('RUNTIME_REQUEST_REJECTED', { runtime: this.name, path, status, bridge_code: code, bridge_message: message }, { detail: `${code}: ${message}` });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new OpsError('RUNTIME_BAD_RESPONSE', {
+        runtime: this.name, path, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+    }
+    return parsed.data;
+  }
+
+  health() { return this.call('GET', '/healthz', Health); }
+  runtime() { return this.call('GET', '/v1/runtime', RuntimeInfo); }
+  agents() { return this.call('GET', '/v1/agents', AgentList); }
+  agent(type: string) { return this.call('GET', `/v1/agents/${encodeURIComponent(type)}`, AgentDetail); }
+
+  logs(q: LogQuery = {}) {
+    const p = new URLSearchParams();
+    if (q.since !== undefined) p.set('since', String(q.since));
+    if (q.until !== undefined) p.set('until', q.until);
+    if (q.level !== undefined) p.set('level', q.level);
+    if (q.agent !== undefined) p.set('agent', q.agent);
+    if (q.limit !== undefined) p.set('limit', String(q.limit));
+    const qs = p.toString();
+    return this.call('GET', `/v1/logs${qs ? `?${qs}` : ''}`, LogPage);
+  }
+
+  /** Runs a control action. `idempotencyKey` makes a retry act once (≤ 200 chars). */
+  act(action: BridgeAction, body: Record<string, unknown>, idempotencyKey: string) {
+    return this.call('POST', `/v1/actions/${action}`, ActionResult, { body, headers: { 'idempotency-key': idempotencyKey.slice(0, 200) } });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

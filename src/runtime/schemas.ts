@@ -1,0 +1,132 @@
+/**
+ * Response shapes of the runtime bridge (docs/bridge-api.md), validated leniently: the fields the bot
+ * relies on are checked, unknown fields pass through (a newer bridge may add some).
+ */
+import { z } from 'zod';
+
+const num = z.number();
+const optNum = num.nullish();
+
+export const Health = z.looseObject({ status: z.string(), runtime: z.string().nullish(), uptime_s: optNum });
+export type Health = z.infer<typeof Health>;
+
+export const ErrorRecord = z.looseObject({
+  ts: z.string(),
+  agent_type: z.string().nullish(),
+  agent_key: z.string().nullish(),
+  exception_type: z.string().nullish(),
+  message: z.string().nullish(),
+  traceback: z.string().nullish(),
+  message_id: z.string().nullish(),
+  message_type: z.string().nullish(),
+  phase: z.string().nullish(),
+});
+export type ErrorRecord = z.infer<typeof ErrorRecord>;
+
+export const Dependency = z.looseObject({
+  name: z.string(),
+  kind: z.string().nullish(),
+  url: z.string().nullish(),
+  reachable: z.boolean().nullish(),
+  latency_ms: optNum,
+  error: z.string().nullish(),
+});
+
+export const RuntimeInfo = z.looseObject({
+  name: z.string(),
+  autogen_core_version: z.string().nullish(),
+  uptime_s: optNum,
+  queue_depth: optNum,
+  inflight: optNum,
+  max_inflight: optNum,
+  rss_bytes: optNum,
+  cpu_percent: optNum,
+  memory_percent: optNum,
+  disk_percent: optNum,
+  rss_history: z.array(z.looseObject({ ts: z.string(), rss_bytes: num })).nullish(),
+  agent_types: z.array(z.string()),
+  isolated: z.array(z.string()).nullish(),
+  degraded: z.looseObject({ active: z.boolean().nullish(), features: z.array(z.string()).nullish(), agent_types: z.array(z.string()).nullish() }).nullish(),
+  dependencies: z.array(Dependency).nullish(),
+  errors_last_hour: optNum,
+  stats_window_s: optNum,
+  fault_injection_enabled: z.boolean().nullish(),
+  active_faults: z.array(z.unknown()).nullish(),
+});
+export type RuntimeInfo = z.infer<typeof RuntimeInfo>;
+
+export const LatencyStats = z.looseObject({ count: num, avg: optNum, p50: optNum, p95: optNum, p99: optNum, max: optNum });
+
+export const AgentSummary = z.looseObject({
+  type: z.string(),
+  registered: z.boolean(),
+  instances: z.array(z.string()).nullish(),
+  inflight: optNum,
+  max_inflight: optNum,
+  handled_total: optNum,
+  errors_total: optNum,
+  error_rate: optNum,
+  latency_ms: LatencyStats.nullish(),
+  isolated: z.boolean().nullish(),
+  backpressured: z.boolean().nullish(),
+  degraded: z.boolean().nullish(),
+  last_error: ErrorRecord.nullish(),
+  construction_errors: optNum,
+});
+export type AgentSummary = z.infer<typeof AgentSummary>;
+
+export const DependencyCall = z.looseObject({
+  name: z.string(),
+  kind: z.string().nullish(),
+  count: optNum,
+  errors: optNum,
+  avg_ms: optNum,
+  p95_ms: optNum,
+  last_error: z.string().nullish(),
+});
+
+export const AgentDetail = AgentSummary.extend({
+  subscriptions: z.array(z.looseObject({})).nullish(),
+  message_types: z.array(z.string()).nullish(),
+  saved_state: z.record(z.string(), z.unknown()).nullish(),
+  recent_errors: z.array(ErrorRecord).nullish(),
+  dependency_calls: z.array(DependencyCall).nullish(),
+});
+export type AgentDetail = z.infer<typeof AgentDetail>;
+
+export const AgentList = z.looseObject({ agents: z.array(AgentSummary) });
+
+export const LogRecord = z.looseObject({
+  ts: z.string(),
+  level: z.string(),
+  logger: z.string().nullish(),
+  event: z.string().nullish(),
+  message: z.string().nullish(),
+  agent_type: z.string().nullish(),
+  agent_key: z.string().nullish(),
+  message_id: z.string().nullish(),
+  trace_id: z.string().nullish(),
+  exception_type: z.string().nullish(),
+  traceback: z.string().nullish(),
+});
+export type LogRecord = z.infer<typeof LogRecord>;
+export const LogPage = z.looseObject({ records: z.array(LogRecord), truncated: z.boolean().nullish() });
+export type LogPage = z.infer<typeof LogPage>;
+
+export const ActionResult = z.looseObject({
+  action_id: z.string().nullish(),
+  action: z.string(),
+  target: z.string().nullish(),
+  dry_run: z.boolean(),
+  applied: z.boolean(),
+  replayed: z.boolean().nullish(),
+  before: z.record(z.string(), z.unknown()).nullish(),
+  after: z.record(z.string(), z.unknown()).nullish(),
+  expires_at: z.string().nullish(),
+  message: z.string().nullish(),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+
+export const BridgeErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
