@@ -1,0 +1,50 @@
+/**
+ * Content-derived identities.
+ *
+ * - `labelsFingerprint`: the identity of an alert whose source gives none (generic JSON): a hash of its
+ *   sorted labels, the way Alertmanager derives its own fingerprint.
+ * - `alertJobId`: the BullMQ job id of one alert event. Alertmanager resends a group byte for byte at every
+ *   repeat and retry, with no request id, so the id is derived from what the alert says (source,
+ *   fingerprint, status, start, end, labels, annotations): a resend maps to the same id and BullMQ keeps one job.
+ *   BullMQ forbids `:` in custom ids and treats all-digit ids as its own, hence the `al-` prefix and hex.
+ */
+import { createHash } from 'node:crypto';
+import type { NormalizedAlert } from './alert.js';
+
+/** JSON of a string map with keys in sorted order (a stable input for hashing). */
+export function canonicalPairs(pairs: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(pairs).sort();
+  return JSON.stringify(keys.map((k) => [k, pairs[k]]));
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** 16 hex digits identifying a label set (same labels in any order → same fingerprint). */
+export function labelsFingerprint(labels: Readonly<Record<string, string>>): string {
+  return sha256Hex(canonicalPairs(labels)).slice(0, 16);
+}
+
+/** Prefix of every alert job id. */
+export const ALERT_JOB_PREFIX = 'al-';
+
+/** The idempotent job id of one alert event: `al-` + 32 hex digits. */
+export function alertJobId(alert: NormalizedAlert): string {
+  const content = JSON.stringify([
+    alert.kind,
+    alert.source,
+    alert.fingerprint,
+    alert.status,
+    alert.startsAt,
+    alert.endsAt,
+    canonicalPairs(alert.labels),
+    canonicalPairs(alert.annotations),
+  ]);
+  return ALERT_JOB_PREFIX + sha256Hex(content).slice(0, 32);
+}
+
+/** A short hash usable inside Redis keys and BullMQ ids (hex, no `:`). */
+export function shortHash(text: string, hexDigits = 24): string {
+  return sha256Hex(text).slice(0, hexDigits);
+}

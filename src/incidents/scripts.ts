@@ -1,0 +1,251 @@
+/**
+ * Lua scripts of the incident store. Each runs atomically in Redis, so concurrent workers applying alerts
+ * of one incident can never open two incidents (two threads) for it, lose a count, or race a button.
+ *
+ * Keys (P = key prefix, hash-tagged so that every key shares one Redis Cluster slot):
+ *   P inc:open:<scope key>   → incident id (no TTL while active; the reopen window once resolved)
+ *   P inc:<id>               hash: the incident's fields
+ *   P inc:<id>:alerts        hash: fingerprint → {s: start ms, r: 1 firing / 2 resolved, e: end ms, d: detail}
+ *   P inc:<id>:firing        set of firing fingerprints
+ *   P inc:<id>:keys          set of the open-index keys leading here
+ *   P inc:<id>:agents        set of agent types involved
+ *   P inc:<id>:timeline      list of JSON entries {v, at, k, ...}, capped
+ *   P inc:active             sorted set: active incident id → opened at (ms)
+ *   P inc:group:<hash>       set of "<id>|<fingerprint>" firing from one Alertmanager group
+ *
+ * The transition table (src/incidents/state.ts) is passed in as JSON: one source of truth for TS and Lua.
+ */
+
+/** Shared Lua helpers, prepended to the scripts that use them. */
+const HELPERS = `
+local function persist_all(h)
+  for _, k in ipairs({h, h .. ':alerts', h .. ':firing', h .. ':keys', h .. ':agents', h .. ':timeline'}) do
+    redis.call('PERSIST', k)
+  end
+  for _, k in ipairs(redis.call('SMEMBERS', h .. ':keys')) do redis.call('PERSIST', k) end
+end
+local function expire_all(h, reopen_ms, retention_ms)
+  for _, k in ipairs({h, h .. ':alerts', h .. ':firing', h .. ':keys', h .. ':agents', h .. ':timeline'}) do
+    redis.call('PEXPIRE', k, retention_ms)
+  end
+  for _, k in ipairs(redis.call('SMEMBERS', h .. ':keys')) do redis.call('PEXPIRE', k, reopen_ms) end
+end
+local function push_timeline(h, entry, max)
+  redis.call('RPUSH', h .. ':timeline', cjson.encode(entry))
+  redis.call('LTRIM', h .. ':timeline', -max, -1)
+end
+local function is_move(outcome)
+  return outcome ~= nil and outcome ~= 'same' and outcome ~= 'invalid'
+end
+`;
+
+/**
+ * Applies one alert event.
+ * KEYS: open-index keys of the candidate scope keys, own key first.
+ * ARGV: 1 prefix, 2 new id, 3 now ms, 4 fingerprint, 5 status, 6 start ms or '', 7 end ms or '',
+ *       8 severity, 9 severity rank, 10 detail JSON, 11 creation JSON {key,title,runtime,agent,channel,source},
+ *       12 reopen window ms, 13 transitions JSON, 14 timeline max, 15 agent or '', 16 group index key or '',
+ *       17 timeline line, 18 retention ms
+ * Returns {id, created, changed, reopened, resolved_now, state, firing, total, version}; id '' when a
+ * resolution arrives for no known incident (nothing to do).
+ */
+export const APPLY_ALERT = `${HELPERS}
+local P = ARGV[1]
+local now = tonumber(ARGV[3])
+local fp = ARGV[4]
+local status = ARGV[5]
+local T = cjson.decode(ARGV[13])
+local reopen_ms = tonumber(ARGV[12])
+local retention_ms = tonumber(ARGV[18])
+local max = tonumber(ARGV[14])
+
+local id = false
+local found = 0
+for i = 1, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v and redis.call('EXISTS', P .. 'inc:' .. v) == 1 then id = v; found = i; break end
+end
+
+local created = 0
+if not id then
+  if status ~= 'firing' then return {'', 0, 0, 0, 0, '', 0, 0, 0} end
+  id = ARGV[2]
+  local c = cjson.decode(ARGV[11])
+  redis.call('HSET', P .. 'inc:' .. id,
+    'id', id, 'key', c.key, 'title', c.title, 'runtime', c.runtime, 'agent', c.agent, 'source', c.source,
+    'severity', ARGV[8], 'severity_rank', ARGV[9], 'state', 'open', 'channel', c.channel,
+    'opened_at', now, 'updated_at', now, 'alerts', 0, 'firing', 0, 'version', 0, 'flushed', 0, 'reopened', 0)
+  redis.call('ZADD', P .. 'inc:active', now, id)
+  created = 1
+end
+local h = P .. 'inc:' .. id
+local state = redis.call('HGET', h, 'state')
+
+if found ~= 1 then
+  redis.call('SET', KEYS[1], id)
+  redis.call('SADD', h .. ':keys', KEYS[1])
+  if state == 'resolved' then redis.call('PEXPIRE', KEYS[1], reopen_ms) end
+end
+if ARGV[15] ~= '' then redis.call('SADD', h .. ':agents', ARGV[15]) end
+
+-- merge the alert: a later firing episode, or the resolution of the current one, wins; anything else is
+-- a resend or arrived out of order and changes nothing
+local rank = 1
+if status == 'resolved' then rank = 2 end
+local s = tonumber(ARGV[6])
+local prev_raw = redis.call('HGET', h .. ':alerts', fp)
+local newer = false
+if not prev_raw then
+  newer = true
+  if not s then s = now end
+else
+  local prev = cjson.decode(prev_raw)
+  if not s then
+    if status == 'firing' then
+      if prev.r == 1 then s = prev.s else newer = true; s = now end
+    else
+      if prev.r == 1 then newer = true end
+      s = prev.s
+    end
+  else
+    newer = (s > prev.s) or (s == prev.s and rank > prev.r)
+  end
+end
+if not newer then
+  return {id, created, 0, 0, 0, state, redis.call('SCARD', h .. ':firing'), redis.call('HLEN', h .. ':alerts'),
+    tonumber(redis.call('HGET', h, 'version'))}
+end
+redis.call('HSET', h .. ':alerts', fp, cjson.encode({s = s, r = rank, e = tonumber(ARGV[7]), d = ARGV[10]}))
+
+local reopened = 0
+local resolved_now = 0
+if status == 'firing' then
+  redis.call('SADD', h .. ':firing', fp)
+  local cur = tonumber(redis.call('HGET', h, 'severity_rank') or '0')
+  if tonumber(ARGV[9]) > cur then redis.call('HSET', h, 'severity', ARGV[8], 'severity_rank', ARGV[9]) end
+  local nxt = T.refire[state]
+  if is_move(nxt) then
+    state = nxt
+    reopened = 1
+    redis.call('HSET', h, 'state', state)
+    redis.call('HDEL', h, 'resolved_at', 'resolved_by')
+    redis.call('HINCRBY', h, 'reopened', 1)
+    redis.call('ZADD', P .. 'inc:active', redis.call('HGET', h, 'opened_at'), id)
+    persist_all(h)
+  end
+else
+  redis.call('SREM', h .. ':firing', fp)
+end
+local firing = redis.call('SCARD', h .. ':firing')
+local total = redis.call('HLEN', h .. ':alerts')
+local version = redis.call('HINCRBY', h, 'version', 1)
+redis.call('HSET', h, 'alerts', total, 'firing', firing, 'updated_at', now, 'last_alert_at', now)
+if reopened == 1 then push_timeline(h, {v = version, at = now, k = 'reopened'}, max) end
+push_timeline(h, {v = version, at = now, k = status, fp = fp, t = ARGV[17]}, max)
+
+if status == 'resolved' and firing == 0 then
+  local nxt = T.alertsResolved[state]
+  if is_move(nxt) then
+    state = nxt
+    resolved_now = 1
+    redis.call('HSET', h, 'state', state, 'resolved_at', now, 'resolved_by', '')
+    redis.call('ZREM', P .. 'inc:active', id)
+    push_timeline(h, {v = version, at = now, k = 'state', to = state, by = ''}, max)
+    expire_all(h, reopen_ms, retention_ms)
+  end
+end
+
+if ARGV[16] ~= '' then
+  if status == 'firing' then redis.call('SADD', ARGV[16], id .. '|' .. fp) else redis.call('SREM', ARGV[16], id .. '|' .. fp) end
+  redis.call('PEXPIRE', ARGV[16], retention_ms)
+end
+return {id, created, 1, reopened, resolved_now, state, firing, total, version}
+`;
+
+/**
+ * A state change asked for by a person (or a response plan).
+ * KEYS[1]: the incident hash.
+ * ARGV: 1 prefix, 2 id, 3 event, 4 by, 5 now ms, 6 transitions JSON, 7 reopen window ms, 8 retention ms,
+ *       9 timeline max, 10 note
+ * Returns {outcome ('changed' | 'same' | 'invalid' | 'missing'), state, version}.
+ */
+export const TRANSITION = `${HELPERS}
+local h = KEYS[1]
+local P = ARGV[1]
+local id = ARGV[2]
+local event = ARGV[3]
+local by = ARGV[4]
+local now = tonumber(ARGV[5])
+local T = cjson.decode(ARGV[6])
+local state = redis.call('HGET', h, 'state')
+if not state then return {'missing', '', 0} end
+local outcome = T[event][state]
+if outcome == 'invalid' or outcome == 'same' then
+  return {outcome, state, tonumber(redis.call('HGET', h, 'version'))}
+end
+local version = redis.call('HINCRBY', h, 'version', 1)
+redis.call('HSET', h, 'state', outcome, 'updated_at', now)
+if event == 'acknowledge' then redis.call('HSET', h, 'acked_by', by, 'acked_at', now) end
+if event == 'mitigate' then redis.call('HSET', h, 'mitigated_by', by, 'mitigated_at', now) end
+if outcome == 'resolved' then
+  -- a person resolved it: the alerts still firing count as resolved in their current episode, so the
+  -- resends of that episode change nothing; a new episode (later start) reopens within the window
+  for _, fp in ipairs(redis.call('SMEMBERS', h .. ':firing')) do
+    local raw = redis.call('HGET', h .. ':alerts', fp)
+    if raw then
+      local a = cjson.decode(raw)
+      a.r = 2
+      a.e = now
+      redis.call('HSET', h .. ':alerts', fp, cjson.encode(a))
+    end
+  end
+  redis.call('DEL', h .. ':firing')
+  redis.call('HSET', h, 'firing', 0, 'resolved_at', now, 'resolved_by', by)
+  redis.call('ZREM', P .. 'inc:active', id)
+  expire_all(h, tonumber(ARGV[7]), tonumber(ARGV[8]))
+end
+push_timeline(h, {v = version, at = now, k = 'state', from = state, to = outcome, by = by, note = ARGV[10]}, tonumber(ARGV[9]))
+return {'changed', outcome, version}
+`;
+
+/**
+ * Silences (or unsilences with until = 0) an incident's thread updates.
+ * KEYS[1]: the incident hash. ARGV: 1 until ms, 2 by, 3 now ms, 4 timeline max.
+ * Returns {outcome ('changed' | 'missing'), version}.
+ */
+export const SILENCE = `${HELPERS}
+local h = KEYS[1]
+if redis.call('EXISTS', h) == 0 then return {'missing', 0} end
+local version = redis.call('HINCRBY', h, 'version', 1)
+redis.call('HSET', h, 'silenced_until', ARGV[1], 'silenced_by', ARGV[2], 'updated_at', ARGV[3])
+push_timeline(h, {v = version, at = tonumber(ARGV[3]), k = 'silence', ['until'] = tonumber(ARGV[1]), by = ARGV[2]}, tonumber(ARGV[4]))
+return {'changed', version}
+`;
+
+/**
+ * Claims the timeline entries not yet posted to the thread. A retry of the same claimer gets the same
+ * range again (its post is idempotent); another claimer gets only what came after.
+ * KEYS[1]: the incident hash. ARGV: 1 claimer id.
+ * Returns {from, to, entries...} (from = to: nothing new) or {} for a missing incident.
+ */
+export const CLAIM_FLUSH = `
+local h = KEYS[1]
+if redis.call('EXISTS', h) == 0 then return {} end
+local from
+local to
+if redis.call('HGET', h, 'claim_by') == ARGV[1] then
+  from = tonumber(redis.call('HGET', h, 'claim_from'))
+  to = tonumber(redis.call('HGET', h, 'claim_to'))
+else
+  from = tonumber(redis.call('HGET', h, 'flushed') or '0')
+  to = tonumber(redis.call('HGET', h, 'version') or '0')
+  if to <= from then return {from, from} end
+  redis.call('HSET', h, 'flushed', to, 'claim_by', ARGV[1], 'claim_from', from, 'claim_to', to)
+end
+local out = {from, to}
+for _, raw in ipairs(redis.call('LRANGE', h .. ':timeline', 0, -1)) do
+  local e = cjson.decode(raw)
+  if e.v > from and e.v <= to then table.insert(out, raw) end
+end
+return out
+`;

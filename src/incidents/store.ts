@@ -1,0 +1,400 @@
+/**
+ * Incidents in Redis: the thin adapter around the Lua scripts in `scripts.ts`.
+ *
+ * Every mutation is one atomic script, so any number of workers can apply alerts of the same incident
+ * at once: exactly one of them sees `created`, and only that one opens the Slack thread.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { NormalizedAlert } from './alert.js';
+import { alertLine, incidentTitle } from './describe.js';
+import { shortHash } from './fingerprint.js';
+import type { IncidentScope } from './grouping.js';
+import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
+import { APPLY_ALERT, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
+import { TRANSITIONS, isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
+import { shorten } from './shorten.js';
+
+/** Store options (the `alerts.incidents` section of the configuration). */
+export interface IncidentStoreOptions {
+  /** Key prefix with its trailing `:`, hash-tagged for Redis Cluster, e.g. `{autogen-ops}:`. */
+  readonly keyPrefix: string;
+  /** After resolution, how long a new firing alert of the same scope reopens the incident (same thread), ms. Default 15 min. */
+  readonly reopenWindowMs: number;
+  /** How long a resolved incident stays readable, ms. Default 7 days. */
+  readonly retentionMs: number;
+  /** Timeline entries kept per incident (older ones are dropped). Default 500. */
+  readonly timelineMax: number;
+}
+
+export const DEFAULT_STORE_OPTIONS: Omit<IncidentStoreOptions, 'keyPrefix'> = Object.freeze({
+  reopenWindowMs: 15 * 60_000,
+  retentionMs: 7 * 24 * 3_600_000,
+  timelineMax: 500,
+});
+
+/** Longest annotation value kept in an incident's alert detail. */
+const DETAIL_VALUE_MAX = 500;
+
+export interface Incident {
+  readonly id: string;
+  /** The scope key it was opened under. */
+  readonly key: string;
+  readonly title: string;
+  readonly runtime: string | null;
+  readonly agent: string | null;
+  /** Agent types whose alerts joined (the cascade as seen so far), sorted. */
+  readonly agents: readonly string[];
+  readonly source: string;
+  readonly severity: Severity;
+  readonly state: IncidentState;
+  /** Channel id the thread lives in. */
+  readonly channel: string;
+  readonly openedAt: number;
+  readonly updatedAt: number;
+  readonly resolvedAt: number | null;
+  /** Who resolved it ('' = all its alerts resolved), null while not resolved. */
+  readonly resolvedBy: string | null;
+  readonly ackedBy: string | null;
+  readonly mitigatedBy: string | null;
+  /** Thread updates are held back until this time (ms), null when not silenced. */
+  readonly silencedUntil: number | null;
+  readonly silencedBy: string | null;
+  readonly alertsTotal: number;
+  readonly alertsFiring: number;
+  readonly reopenedCount: number;
+  /** Bumped by every change. */
+  readonly version: number;
+  /** When the automatic diagnosis was claimed, null before. */
+  readonly diagnosedAt: number | null;
+}
+
+/** What an applied alert did. */
+export interface ApplyResult {
+  /** '' when a resolution arrived for no known incident (nothing was stored). */
+  readonly incidentId: string;
+  /** This call opened the incident: the caller opens its thread. */
+  readonly created: boolean;
+  /** Something changed (false: a resend, or an older event arriving late). */
+  readonly changed: boolean;
+  readonly reopened: boolean;
+  /** This call resolved the incident (its last firing alert resolved). */
+  readonly resolvedNow: boolean;
+  readonly state: IncidentState | null;
+  readonly firing: number;
+  readonly total: number;
+  readonly version: number;
+}
+
+export type TransitionResult =
+  | { readonly outcome: 'changed'; readonly state: IncidentState; readonly version: number }
+  | { readonly outcome: 'same' | 'invalid'; readonly state: IncidentState; readonly version: number }
+  | { readonly outcome: 'missing' };
+
+/** One timeline entry. */
+export interface TimelineEntry {
+  /** Incident version the entry was written at. */
+  readonly v: number;
+  readonly at: number;
+  /** firing | resolved (an alert), reopened, state (a transition), silence, note */
+  readonly k: string;
+  readonly fp?: string;
+  /** One-line description (alert entries; untrusted, not escaped). */
+  readonly t?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly by?: string;
+  readonly note?: string;
+  readonly until?: number;
+}
+
+export interface FlushClaim {
+  /** Version range (from, to] of the claimed entries. */
+  readonly from: number;
+  readonly to: number;
+  /** Entries in the range still in the (capped) timeline, oldest first. */
+  readonly entries: readonly TimelineEntry[];
+}
+
+/** An alert as the incident keeps it. */
+export interface StoredAlert {
+  readonly fingerprint: string;
+  readonly status: 'firing' | 'resolved';
+  readonly startsAt: number;
+  readonly endsAt: number | null;
+  readonly detail: AlertDetail;
+}
+
+/** What of an alert is kept for display (labels, shortened annotations, link). */
+export interface AlertDetail {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly generatorURL: string | null;
+  readonly source: string;
+  readonly groupKey: string | null;
+}
+
+export interface ApplyAlertInput {
+  readonly alert: NormalizedAlert;
+  readonly scope: IncidentScope;
+  readonly severity: Severity;
+  /** Channel the thread opens in, if this alert opens the incident. */
+  readonly channel: string;
+}
+
+/** A new incident id: `inc-` + base-36 time + 6 hex digits (sortable by time, no `:`). */
+export function newIncidentId(nowMs: number): string {
+  return `inc-${nowMs.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
+const str = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
+
+function toIncident(h: Record<string, string>, agents: string[]): Incident | null {
+  if (!h.id || !h.state || !isIncidentState(h.state)) return null;
+  const severity = h.severity && isSeverity(h.severity) ? h.severity : 'warning';
+  return {
+    id: h.id,
+    key: h.key ?? '',
+    title: h.title ?? '',
+    runtime: str(h.runtime),
+    agent: str(h.agent),
+    agents: agents.sort(),
+    source: h.source ?? '',
+    severity,
+    state: h.state,
+    channel: h.channel ?? '',
+    openedAt: num(h.opened_at) ?? 0,
+    updatedAt: num(h.updated_at) ?? 0,
+    resolvedAt: num(h.resolved_at),
+    resolvedBy: h.resolved_at ? (h.resolved_by ?? '') : null,
+    ackedBy: str(h.acked_by),
+    mitigatedBy: str(h.mitigated_by),
+    silencedUntil: num(h.silenced_until) || null,
+    silencedBy: str(h.silenced_by),
+    alertsTotal: num(h.alerts) ?? 0,
+    alertsFiring: num(h.firing) ?? 0,
+    reopenedCount: num(h.reopened) ?? 0,
+    version: num(h.version) ?? 0,
+    diagnosedAt: num(h.diagnosed_at),
+  };
+}
+
+type Reply = (string | number)[];
+
+/** A Lua script run by its SHA1 (EVALSHA), loaded on first use or after a Redis restart (NOSCRIPT). */
+class Script {
+  private readonly sha: string;
+  constructor(private readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly string[]): Promise<Reply> {
+    try {
+      return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as Reply;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+      return (await redis.eval(this.lua, keys.length, ...keys, ...args)) as Reply;
+    }
+  }
+}
+
+const SCRIPTS = {
+  apply: new Script(APPLY_ALERT),
+  transition: new Script(TRANSITION),
+  silence: new Script(SILENCE),
+  claimFlush: new Script(CLAIM_FLUSH),
+};
+
+export class IncidentStore {
+  readonly options: IncidentStoreOptions;
+  private readonly transitionsJson = JSON.stringify(TRANSITIONS);
+
+  constructor(private readonly redis: Redis, options: Partial<IncidentStoreOptions> & { keyPrefix: string }) {
+    this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
+  }
+
+  private get p(): string {
+    return this.options.keyPrefix;
+  }
+
+  incidentKey(id: string): string {
+    return `${this.p}inc:${id}`;
+  }
+
+  openIndexKey(scopeKey: string): string {
+    return `${this.p}inc:open:${scopeKey}`;
+  }
+
+  groupIndexKey(groupKey: string): string {
+    return `${this.p}inc:group:${shortHash(groupKey)}`;
+  }
+
+  edgesKey(runtime: string): string {
+    return `${this.p}inc:edges:${shortHash(runtime, 16)}`;
+  }
+
+  /** Applies one alert event atomically (see APPLY_ALERT). */
+  async applyAlert(input: ApplyAlertInput, nowMs: number): Promise<ApplyResult> {
+    const { alert, scope, severity } = input;
+    const startMs = alert.startsAt === null ? '' : String(Date.parse(alert.startsAt));
+    const endMs = alert.endsAt === null ? '' : String(Date.parse(alert.endsAt));
+    const detail: AlertDetail = {
+      labels: alert.labels,
+      annotations: Object.fromEntries(Object.entries(alert.annotations).map(([k, v]) => [k, shorten(v, DETAIL_VALUE_MAX)])),
+      generatorURL: alert.generatorURL,
+      source: alert.source,
+      groupKey: alert.groupKey,
+    };
+    const creation = {
+      key: scope.key,
+      title: incidentTitle(alert),
+      runtime: scope.runtime ?? '',
+      agent: scope.agent ?? '',
+      channel: input.channel,
+      source: alert.source,
+    };
+    const keys = scope.candidateKeys.map((k) => this.openIndexKey(k));
+    const reply = await SCRIPTS.apply.run(this.redis, keys, [
+      this.p,
+      newIncidentId(nowMs),
+      String(nowMs),
+      alert.fingerprint,
+      alert.status,
+      startMs,
+      endMs,
+      severity,
+      String(SEVERITY_RANK[severity]),
+      JSON.stringify(detail),
+      JSON.stringify(creation),
+      String(this.options.reopenWindowMs),
+      this.transitionsJson,
+      String(this.options.timelineMax),
+      scope.agent ?? '',
+      alert.groupKey === null ? '' : this.groupIndexKey(alert.groupKey),
+      alertLine(alert, scope.agent),
+      String(this.options.retentionMs),
+    ]);
+    const state = String(reply[5]);
+    return {
+      incidentId: String(reply[0]),
+      created: Number(reply[1]) === 1,
+      changed: Number(reply[2]) === 1,
+      reopened: Number(reply[3]) === 1,
+      resolvedNow: Number(reply[4]) === 1,
+      state: isIncidentState(state) ? state : null,
+      firing: Number(reply[6]),
+      total: Number(reply[7]),
+      version: Number(reply[8]),
+    };
+  }
+
+  /** A state change by a person (`by`: Slack user id) or by the bot (`by`: a name like `runbook`). */
+  async transition(id: string, event: IncidentEvent, by: string, nowMs: number, note = ''): Promise<TransitionResult> {
+    const reply = await SCRIPTS.transition.run(this.redis, [this.incidentKey(id)], [
+      this.p, id, event, by, String(nowMs), this.transitionsJson,
+      String(this.options.reopenWindowMs), String(this.options.retentionMs), String(this.options.timelineMax), note,
+    ]);
+    const outcome = String(reply[0]);
+    if (outcome === 'missing') return { outcome: 'missing' };
+    const state = String(reply[1]);
+    if (!isIncidentState(state)) return { outcome: 'missing' };
+    return { outcome: outcome as 'changed' | 'same' | 'invalid', state, version: Number(reply[2]) };
+  }
+
+  /** Holds thread updates back until `untilMs` (0 lifts the silence). False when the incident is unknown. */
+  async silence(id: string, untilMs: number, by: string, nowMs: number): Promise<boolean> {
+    const reply = await SCRIPTS.silence.run(this.redis, [this.incidentKey(id)], [
+      String(untilMs), by, String(nowMs), String(this.options.timelineMax),
+    ]);
+    return String(reply[0]) === 'changed';
+  }
+
+  /** True exactly once per incident: the caller runs the automatic diagnosis. */
+  async claimDiagnosis(id: string, nowMs: number): Promise<boolean> {
+    const key = this.incidentKey(id);
+    if ((await this.redis.exists(key)) === 0) return false;
+    return (await this.redis.hsetnx(key, 'diagnosed_at', String(nowMs))) === 1;
+  }
+
+  /** Claims the timeline entries not yet posted (see CLAIM_FLUSH); null for an unknown incident. */
+  async claimFlush(id: string, claimer: string): Promise<FlushClaim | null> {
+    const reply = await SCRIPTS.claimFlush.run(this.redis, [this.incidentKey(id)], [claimer]);
+    if (reply.length === 0) return null;
+    const entries = reply.slice(2).map((raw) => JSON.parse(String(raw)) as TimelineEntry);
+    return { from: Number(reply[0]), to: Number(reply[1]), entries };
+  }
+
+  async get(id: string): Promise<Incident | null> {
+    const key = this.incidentKey(id);
+    const [h, agents] = await Promise.all([this.redis.hgetall(key), this.redis.smembers(`${key}:agents`)]);
+    return toIncident(h, agents);
+  }
+
+  /** Active (not resolved) incidents, oldest first, at most `limit`. */
+  async listActive(limit = 50): Promise<Incident[]> {
+    const ids = await this.redis.zrange(`${this.p}inc:active`, 0, limit - 1);
+    const out: Incident[] = [];
+    for (const id of ids) {
+      const inc = await this.get(id);
+      if (inc) out.push(inc);
+    }
+    return out;
+  }
+
+  async countActive(): Promise<number> {
+    return this.redis.zcard(`${this.p}inc:active`);
+  }
+
+  /** The newest `limit` timeline entries, oldest first. */
+  async timeline(id: string, limit = 50): Promise<TimelineEntry[]> {
+    const raw = await this.redis.lrange(`${this.incidentKey(id)}:timeline`, -limit, -1);
+    return raw.map((r) => JSON.parse(r) as TimelineEntry);
+  }
+
+  /** The incident's alerts, firing first. */
+  async alerts(id: string): Promise<StoredAlert[]> {
+    const raw = await this.redis.hgetall(`${this.incidentKey(id)}:alerts`);
+    const out: StoredAlert[] = [];
+    for (const [fingerprint, json] of Object.entries(raw)) {
+      const a = JSON.parse(json) as { s: number; r: number; e?: number; d: string };
+      out.push({
+        fingerprint,
+        status: a.r === 1 ? 'firing' : 'resolved',
+        startsAt: a.s,
+        endsAt: a.e ?? null,
+        detail: JSON.parse(a.d) as AlertDetail,
+      });
+    }
+    return out.sort((x, y) => (x.status === y.status ? x.startsAt - y.startsAt : x.status === 'firing' ? -1 : 1));
+  }
+
+  /** `{incidentId, fingerprint}` of the alerts firing from one Alertmanager group (for reconciliation). */
+  async firingInGroup(groupKey: string): Promise<{ incidentId: string; fingerprint: string }[]> {
+    const members = await this.redis.smembers(this.groupIndexKey(groupKey));
+    return members.map((m) => {
+      const bar = m.indexOf('|');
+      return { incidentId: m.slice(0, bar), fingerprint: m.slice(bar + 1) };
+    });
+  }
+
+  /** The stored form of one alert of an incident, or null. */
+  async alert(id: string, fingerprint: string): Promise<StoredAlert | null> {
+    const json = await this.redis.hget(`${this.incidentKey(id)}:alerts`, fingerprint);
+    if (json === null) return null;
+    const a = JSON.parse(json) as { s: number; r: number; e?: number; d: string };
+    return { fingerprint, status: a.r === 1 ? 'firing' : 'resolved', startsAt: a.s, endsAt: a.e ?? null, detail: JSON.parse(a.d) as AlertDetail };
+  }
+
+  /** Remembers learned agent dependencies of `runtime` (`a>b` texts) for `ttlMs`. */
+  async recordEdges(runtime: string, edges: readonly string[], ttlMs: number): Promise<void> {
+    if (edges.length === 0) return;
+    const key = this.edgesKey(runtime);
+    await this.redis.multi().sadd(key, ...edges).pexpire(key, ttlMs).exec();
+  }
+
+  /** Learned agent dependencies of `runtime` as `a>b` texts. */
+  async learnedEdges(runtime: string): Promise<string[]> {
+    return this.redis.smembers(this.edgesKey(runtime));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Who sent an alert request: a bearer token or an HMAC signature, per configured source.
+ *
+ * - Bearer (what Alertmanager's `http_config.authorization` sends): `Authorization: Bearer <token>`.
+ * - HMAC: `X-Signature-256: sha256=<hex of HMAC-SHA256(secret, payload)>` where payload is the raw body,
+ *   or `<timestamp>.<raw body>` when `X-Signature-Timestamp: <unix seconds>` is sent; a timestamp more
+ *   than `toleranceS` away from now is refused (replays of old bodies).
+ *
+ * The source is found by its credential (no source name on the wire); comparisons are constant-time.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export type AuthScheme = 'bearer' | 'hmac';
+
+export interface AlertSource {
+  /** Name shown in incidents and logs, e.g. `alertmanager`, `grafana`. */
+  readonly name: string;
+  readonly scheme: AuthScheme;
+  /** Bearer token or HMAC secret (from the environment only). */
+  readonly secret: string;
+}
+
+export const SIGNATURE_HEADER = 'x-signature-256';
+export const TIMESTAMP_HEADER = 'x-signature-timestamp';
+/** Default tolerance for signed timestamps, seconds. */
+export const DEFAULT_TOLERANCE_S = 300;
+export const MIN_SECRET_LENGTH = 16;
+
+export type AuthResult =
+  | { readonly ok: true; readonly source: AlertSource }
+  | { readonly ok: false; readonly code: 'INTAKE_UNAUTHORIZED' | 'INTAKE_SIGNATURE_INVALID'; readonly reason: string };
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function digest(text: string | Buffer): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Constant-time equality of two strings of any length. */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** HMAC-SHA256 hex of `body` (or `<timestamp>.<body>`) with `secret`, as a sender computes it. */
+export function signBody(secret: string, body: Buffer | string, timestamp?: number): string {
+  const mac = createHmac('sha256', secret);
+  if (timestamp !== undefined) mac.update(`${timestamp}.`);
+  mac.update(body);
+  return `sha256=${mac.digest('hex')}`;
+}
+
+/** Authenticates one request against the configured sources. */
+export function authenticate(
+  headers: Headers,
+  rawBody: Buffer,
+  sources: readonly AlertSource[],
+  nowMs: number,
+  toleranceS = DEFAULT_TOLERANCE_S,
+): AuthResult {
+  const signature = header(headers, SIGNATURE_HEADER);
+  if (signature !== undefined) {
+    const tsText = header(headers, TIMESTAMP_HEADER);
+    let ts: number | undefined;
+    if (tsText !== undefined) {
+      if (!/^\d{1,12}$/.test(tsText)) {
+        return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${TIMESTAMP_HEADER} must be unix seconds` };
+      }
+      ts = Number(tsText);
+      if (Math.abs(nowMs / 1000 - ts) > toleranceS) {
+        return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${TIMESTAMP_HEADER} is more than ${toleranceS} s away from the server's clock` };
+      }
+    }
+    if (!/^sha256=[0-9a-f]{64}$/i.test(signature)) {
+      return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${SIGNATURE_HEADER} must be "sha256=" followed by 64 hex digits` };
+    }
+    const given = signature.toLowerCase();
+    let match: AlertSource | undefined;
+    for (const source of sources) {
+      if (source.scheme === 'hmac' && sameSecret(signBody(source.secret, rawBody, ts), given) && !match) match = source;
+    }
+    return match
+      ? { ok: true, source: match }
+      : { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: 'the signature does not match the body for any configured HMAC source' };
+  }
+  const auth = header(headers, 'authorization');
+  if (auth === undefined) {
+    return { ok: false, code: 'INTAKE_UNAUTHORIZED', reason: `send "Authorization: Bearer <token>" or a "${SIGNATURE_HEADER}" signature` };
+  }
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  if (!bearer) return { ok: false, code: 'INTAKE_UNAUTHORIZED', reason: 'the Authorization header is not "Bearer <token>"' };
+  const token = bearer[1]!;
+  let match: AlertSource | undefined;
+  for (const source of sources) {
+    if (source.scheme === 'bearer' && sameSecret(source.secret, token) && !match) match = source;
+  }
+  return match ? { ok: true, source: match } : { ok: false, code: 'INTAKE_UNAUTHORIZED', reason: 'the bearer token matches no configured alert source' };
+}
+
+/** Parses ALERT_SOURCES: `name=bearer:<token>,other=hmac:<secret>`; every problem is reported. */
+export function parseSources(text: string): { sources: AlertSource[]; problems: string[] } {
+  const sources: AlertSource[] = [];
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const m = /^([a-z0-9][a-z0-9_-]{0,39})=(bearer|hmac):(.*)$/i.exec(item);
+    const nameForMessage = item.split('=')[0] ?? '';
+    if (!m) {
+      problems.push(`alert source "${nameForMessage}" is not name=bearer:<token> or name=hmac:<secret> (name: lower-case letters, digits, _ -)`);
+      continue;
+    }
+    const name = m[1]!.toLowerCase();
+    const secret = m[3]!;
+    if (secret.length < MIN_SECRET_LENGTH) problems.push(`alert source "${name}": its secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    if (names.has(name)) problems.push(`alert source "${name}" is listed twice`);
+    names.add(name);
+    sources.push({ name, scheme: m[2]!.toLowerCase() as AuthScheme, secret });
+  }
+  return { sources, problems };
+}

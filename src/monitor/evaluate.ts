@@ -1,0 +1,162 @@
+/**
+ * The monitor's decision: which of the guide's thresholds one runtime crosses right now.
+ *
+ * Pure over bridge data shaped as in docs/bridge-api.md (`GET /v1/runtime`, `GET /v1/agents`), with the
+ * clock passed in. Checks (guide §2.3 and §4.2; numbers from the `thresholds` configuration):
+ *   - an agent's average response time above `avgResponseMs` (2 s)
+ *   - runtime memory (RSS) above `memoryMb` (512 MB)
+ *   - runtime CPU above `cpuPercent` (80 %)
+ *   - an agent's error rate above `errorRate` (5 %), once it handled `minSamples` messages in the window
+ *   - in-flight over the maximum concurrency above `concurrencyRatio` (90 %), per agent and runtime-wide;
+ *     the maximum is the backpressure limit, or `defaultMaxConcurrency` (100) when none is set
+ *   - the runtime's queue backlog above `backlog` (10)
+ *   - an agent's errors: an error in the stats window, or agent construction failures
+ */
+import type { Severity } from '../incidents/severity.js';
+
+/** The thresholds the monitor reads (a subset of the configuration's `thresholds` section). */
+export interface MonitorThresholds {
+  readonly avgResponseMs: number;
+  readonly memoryMb: number;
+  readonly cpuPercent: number;
+  readonly errorRate: number;
+  readonly concurrencyRatio: number;
+  readonly defaultMaxConcurrency: number;
+  readonly backlog: number;
+}
+
+export const GUIDE_THRESHOLDS: MonitorThresholds = Object.freeze({
+  avgResponseMs: 2000,
+  memoryMb: 512,
+  cpuPercent: 80,
+  errorRate: 0.05,
+  concurrencyRatio: 0.9,
+  defaultMaxConcurrency: 100,
+  backlog: 10,
+});
+
+/** Monitor options that are not thresholds. */
+export interface MonitorOptions {
+  /** Messages an agent must have handled in the stats window before its error rate is judged. Default 5. */
+  readonly minSamples: number;
+  /** Stats window (seconds) used when the bridge does not state `stats_window_s`. Default 300. */
+  readonly defaultWindowS: number;
+}
+
+export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = Object.freeze({ minSamples: 5, defaultWindowS: 300 });
+
+/** What the monitor reads of `GET /v1/runtime`. */
+export interface RuntimeView {
+  readonly queue_depth: number;
+  readonly inflight?: number | null;
+  readonly max_inflight?: number | null;
+  readonly rss_bytes?: number | null;
+  readonly cpu_percent?: number | null;
+  readonly stats_window_s?: number | null;
+}
+
+/** What the monitor reads of one entry of `GET /v1/agents`. */
+export interface AgentView {
+  readonly type: string;
+  readonly inflight?: number | null;
+  readonly max_inflight?: number | null;
+  readonly error_rate?: number | null;
+  readonly latency_ms?: { readonly count: number; readonly avg: number | null } | null;
+  readonly last_error?: { readonly ts: string; readonly exception_type?: string | null; readonly message?: string | null } | null;
+  readonly construction_errors?: number | null;
+}
+
+export const MONITOR_ALERTS = {
+  slow: 'AutoGenAgentSlowResponse',
+  memory: 'AutoGenRuntimeHighMemory',
+  cpu: 'AutoGenRuntimeHighCpu',
+  errorRate: 'AutoGenAgentHighErrorRate',
+  agentConcurrency: 'AutoGenAgentConcurrencySaturated',
+  runtimeConcurrency: 'AutoGenRuntimeConcurrencySaturated',
+  backlog: 'AutoGenRuntimeQueueBacklog',
+  agentErrors: 'AutoGenAgentErrors',
+  unreachable: 'AutoGenRuntimeUnreachable',
+} as const;
+
+/** One threshold crossed. `id` is stable across polls while the same condition holds. */
+export interface Finding {
+  readonly id: string;
+  readonly alertname: string;
+  readonly agent: string | null;
+  readonly severity: Severity;
+  /** One line: what, where, value against threshold. */
+  readonly summary: string;
+  readonly value: number;
+  readonly threshold: number;
+}
+
+function finding(alertname: string, agent: string | null, severity: Severity, summary: string, value: number, threshold: number): Finding {
+  return { id: agent === null ? alertname : `${alertname}/${agent}`, alertname, agent, severity, summary, value, threshold };
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const pct = (ratio: number): string => `${round(ratio * 100, 1)} %`;
+
+/** The thresholds `runtime` and `agents` cross at `nowMs`. */
+export function evaluate(
+  runtime: RuntimeView,
+  agents: readonly AgentView[],
+  t: MonitorThresholds,
+  nowMs: number,
+  opts: MonitorOptions = DEFAULT_MONITOR_OPTIONS,
+): Finding[] {
+  const out: Finding[] = [];
+  const windowS = runtime.stats_window_s ?? opts.defaultWindowS;
+
+  const rssMb = (runtime.rss_bytes ?? 0) / (1024 * 1024);
+  if (rssMb > t.memoryMb) {
+    out.push(finding(MONITOR_ALERTS.memory, null, 'warning', `memory ${round(rssMb, 0)} MB > ${t.memoryMb} MB`, rssMb, t.memoryMb));
+  }
+  const cpu = runtime.cpu_percent ?? 0;
+  if (cpu > t.cpuPercent) {
+    out.push(finding(MONITOR_ALERTS.cpu, null, 'warning', `CPU ${round(cpu, 1)} % > ${t.cpuPercent} %`, cpu, t.cpuPercent));
+  }
+  if (runtime.queue_depth > t.backlog) {
+    out.push(finding(MONITOR_ALERTS.backlog, null, 'warning', `queue backlog ${runtime.queue_depth} messages > ${t.backlog}`, runtime.queue_depth, t.backlog));
+  }
+  const runtimeMax = runtime.max_inflight ?? t.defaultMaxConcurrency;
+  const runtimeRatio = runtimeMax > 0 ? (runtime.inflight ?? 0) / runtimeMax : 0;
+  if (runtimeRatio > t.concurrencyRatio) {
+    out.push(finding(MONITOR_ALERTS.runtimeConcurrency, null, 'warning',
+      `${runtime.inflight ?? 0} in flight of max ${runtimeMax} (${pct(runtimeRatio)} > ${pct(t.concurrencyRatio)})`, runtimeRatio, t.concurrencyRatio));
+  }
+
+  for (const a of agents) {
+    const avg = a.latency_ms?.avg ?? null;
+    if (avg !== null && (a.latency_ms?.count ?? 0) > 0 && avg > t.avgResponseMs) {
+      out.push(finding(MONITOR_ALERTS.slow, a.type, 'warning',
+        `${a.type} average response ${round(avg / 1000)} s > ${round(t.avgResponseMs / 1000)} s`, avg, t.avgResponseMs));
+    }
+    const samples = a.latency_ms?.count ?? 0;
+    const rate = a.error_rate ?? 0;
+    if (samples >= opts.minSamples && rate > t.errorRate) {
+      out.push(finding(MONITOR_ALERTS.errorRate, a.type, 'critical',
+        `${a.type} error rate ${pct(rate)} > ${pct(t.errorRate)} (${samples} messages)`, rate, t.errorRate));
+    }
+    const max = a.max_inflight ?? t.defaultMaxConcurrency;
+    const ratio = max > 0 ? (a.inflight ?? 0) / max : 0;
+    if (ratio > t.concurrencyRatio) {
+      out.push(finding(MONITOR_ALERTS.agentConcurrency, a.type, 'warning',
+        `${a.type}: ${a.inflight ?? 0} in flight of max ${max} (${pct(ratio)} > ${pct(t.concurrencyRatio)})`, ratio, t.concurrencyRatio));
+    }
+    const lastErrorMs = a.last_error ? Date.parse(a.last_error.ts) : NaN;
+    const recentError = !Number.isNaN(lastErrorMs) && nowMs - lastErrorMs <= windowS * 1000;
+    const construction = a.construction_errors ?? 0;
+    if (recentError || construction > 0) {
+      const what = a.last_error?.exception_type ?? (construction > 0 ? 'construction failure' : 'error');
+      const detail = construction > 0 ? `${construction} construction failure(s)` : `last: ${what}`;
+      out.push(finding(MONITOR_ALERTS.agentErrors, a.type, 'error', `${a.type} is raising errors (${detail})`, construction > 0 ? construction : 1, 0));
+    }
+  }
+  return out;
+}
+
+/** The finding raised while a runtime's bridge cannot be read. */
+export function unreachableFinding(runtime: string, reason: string): Finding {
+  return finding(MONITOR_ALERTS.unreachable, null, 'critical', `runtime ${runtime} bridge unreachable: ${reason}`, 1, 0);
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { NormalizedAlert } from '../../src/incidents/alert.js';
+import { alertJobId, labelsFingerprint } from '../../src/incidents/fingerprint.js';
+import { ELLIPSIS, isWellFormed, shorten, toWellFormed } from '../../src/incidents/shorten.js';
+import { maxSeverity, severityFromLabels } from '../../src/incidents/severity.js';
+
+const base: NormalizedAlert = {
+  source: 'am', kind: 'alertmanager', fingerprint: 'abc', status: 'firing', labels: { alertname: 'A' },
+  annotations: { summary: 's' }, startsAt: '2025-01-01T00:00:00.000Z', endsAt: null, generatorURL: null, groupKey: 'g',
+};
+
+describe('alertJobId', () => {
+  it('is the same for the same content and valid for BullMQ (no ":", not all digits)', () => {
+    const id = alertJobId(base);
+    expect(id).toBe(alertJobId({ ...base, labels: { alertname: 'A' } }));
+    expect(id).toMatch(/^al-[0-9a-f]{32}$/);
+    expect(id).not.toContain(':');
+  });
+
+  it('changes when what the alert says changes', () => {
+    const id = alertJobId(base);
+    const variants: Partial<NormalizedAlert>[] = [
+      { status: 'resolved', endsAt: '2025-01-01T00:05:00.000Z' },
+      { startsAt: '2025-01-01T01:00:00.000Z' },
+      { annotations: { summary: 'other' } },
+      { fingerprint: 'def' },
+      { source: 'other' },
+    ];
+    for (const v of variants) expect(alertJobId({ ...base, ...v })).not.toBe(id);
+  });
+});
+
+describe('labelsFingerprint', () => {
+  it('ignores label order', () => {
+    expect(labelsFingerprint({ a: '1', b: '2' })).toBe(labelsFingerprint({ b: '2', a: '1' }));
+    expect(labelsFingerprint({ a: '1' })).not.toBe(labelsFingerprint({ a: '2' }));
+  });
+});
+
+describe('shorten', () => {
+  it('keeps short text and cuts long text on grapheme boundaries', () => {
+    expect(shorten('abc', 3)).toBe('abc');
+    expect(shorten('abcdef', 4)).toBe(`abc${ELLIPSIS}`);
+    const family = '👨‍👩‍👧';
+    const cut = shorten(family.repeat(5), family.length * 2 + 1);
+    expect(cut).toBe(family + family + ELLIPSIS);
+    const chinese = shorten('故障'.repeat(5000), 101);
+    expect(chinese.length).toBeLessThanOrEqual(101);
+    expect(isWellFormed(chinese)).toBe(true);
+  });
+
+  it('never splits a surrogate pair', () => {
+    for (let n = 1; n < 12; n += 1) expect(isWellFormed(shorten('😀'.repeat(10), n))).toBe(true);
+    expect(toWellFormed('a\ud800b')).toBe('a\ufffdb');
+  });
+});
+
+describe('severity', () => {
+  it('reads the usual spellings and falls back', () => {
+    expect(severityFromLabels({ severity: 'CRITICAL' })).toBe('critical');
+    expect(severityFromLabels({ severity: 'page' })).toBe('critical');
+    expect(severityFromLabels({ priority: 'P2' })).toBe('error');
+    expect(severityFromLabels({ severity: 'warn' })).toBe('warning');
+    expect(severityFromLabels({ severity: 'whatever' }, 'info')).toBe('info');
+    expect(severityFromLabels({})).toBe('warning');
+    expect(maxSeverity('warning', 'critical')).toBe('critical');
+  });
+});
