@@ -1,0 +1,487 @@
+"""Control actions: isolate/release, restart, backpressure, degrade/restore, clear caches.
+
+Each action goes through :meth:`ActionService.run`, which handles the ``Idempotency-Key`` (a repeat
+returns the first result and acts once), ``dry_run`` and ``ttl_s`` (an asyncio timer that reverts the
+action unless it is kept or reverted first)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from autogen_core import AgentId, BaseAgent
+
+from . import runtime_internals as internals
+from .errors import BridgeError
+from .gate import Isolation
+from .models import (
+    ActionBase,
+    ActionResult,
+    ActiveAction,
+    BackpressureRequest,
+    ClearCachesRequest,
+    DegradeRequest,
+    IsolateRequest,
+    ReleaseRequest,
+    RestartRequest,
+)
+from .timefmt import iso
+
+if TYPE_CHECKING:
+    from .attach import Bridge
+
+logger = logging.getLogger("autogen_ops_bridge.actions")
+
+MAX_IDEMPOTENCY_KEYS = 1000
+"""Idempotency keys remembered (oldest forgotten first)."""
+
+Revert = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Outcome:
+    """What an action implementation reports back to :meth:`ActionService.run`."""
+
+    target: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    applied: bool
+    message: str
+    revert: Revert | None = None
+
+
+@dataclass
+class _Temporary:
+    action_id: str
+    action: str
+    target: str | None
+    created_at: float
+    expires_at: float | None
+    reason: str | None
+    revert: Revert
+    timer: asyncio.TimerHandle | None
+
+
+def supports_state(agent: Any) -> bool:
+    """Whether the agent overrides ``save_state`` (``BaseAgent``'s default only warns)."""
+    if isinstance(agent, BaseAgent):
+        return type(agent).save_state is not BaseAgent.save_state
+    return callable(getattr(agent, "save_state", None))
+
+
+class ActionService:
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+        self._idempotency: OrderedDict[str, tuple[str, asyncio.Future[ActionResult]]] = OrderedDict()
+        self._temporary: dict[str, _Temporary] = {}
+
+    # --- the common path ---------------------------------------------------------------------
+    async def run(
+        self,
+        action: str,
+        body: ActionBase,
+        idempotency_key: str | None,
+        impl: Callable[[], Awaitable[Outcome]],
+        reversible: bool = True,
+    ) -> ActionResult:
+        if body.ttl_s is not None and not reversible:
+            raise BridgeError(
+                "VALIDATION_FAILED", 422,
+                f"'{action}' cannot be temporary: ttl_s must be null (only isolate, backpressure and "
+                "degrade revert by themselves)",
+                {"field": "ttl_s"},
+            )
+        if idempotency_key is None:
+            return await self._execute(action, body, impl)
+        if len(idempotency_key) > 200 or not idempotency_key.strip():
+            raise BridgeError("VALIDATION_FAILED", 422, "Idempotency-Key must be 1..200 characters",
+                              {"header": "Idempotency-Key"})
+        fingerprint = action + ":" + json.dumps(body.model_dump(mode="json"), sort_keys=True)
+        existing = self._idempotency.get(idempotency_key)
+        if existing is not None:
+            if existing[0] != fingerprint:
+                raise BridgeError(
+                    "CONFLICT", 409,
+                    "this Idempotency-Key was already used with a different action or body; use a new key",
+                    {"idempotency_key": idempotency_key},
+                )
+            first = await asyncio.shield(existing[1])
+            return first.model_copy(update={"replayed": True})
+        future: asyncio.Future[ActionResult] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda f: None if f.cancelled() else f.exception())
+        self._idempotency[idempotency_key] = (fingerprint, future)
+        while len(self._idempotency) > MAX_IDEMPOTENCY_KEYS:
+            self._idempotency.popitem(last=False)
+        try:
+            result = await self._execute(action, body, impl)
+        except BaseException as exc:
+            # A failed attempt is not remembered: the client may retry with the same key.
+            self._idempotency.pop(idempotency_key, None)
+            future.set_exception(exc)
+            raise
+        future.set_result(result)
+        return result
+
+    async def _execute(
+        self, action: str, body: ActionBase, impl: Callable[[], Awaitable[Outcome]]
+    ) -> ActionResult:
+        action_id = "act_" + uuid.uuid4().hex[:20]
+        outcome = await impl()
+        expires_at: float | None = None
+        if not body.dry_run and outcome.applied and outcome.revert is not None and body.ttl_s is not None:
+            expires_at = time.time() + body.ttl_s
+            self._schedule(action_id, action, outcome, body, expires_at)
+        if not body.dry_run and outcome.applied:
+            logger.info(
+                "action %s on %s: %s", action, outcome.target, outcome.message,
+                extra={"event": "Action" + action.title().replace("-", ""),
+                       "agent_type": outcome.target if outcome.target in self._bridge.gates else None},
+            )
+        return ActionResult(
+            action_id=action_id, action=action, target=outcome.target, dry_run=body.dry_run,
+            applied=outcome.applied and not body.dry_run, replayed=False, before=outcome.before,
+            after=outcome.after, expires_at=iso(expires_at) if expires_at else None,
+            message=outcome.message, reason=body.reason,
+        )
+
+    def _schedule(self, action_id: str, action: str, outcome: Outcome, body: ActionBase, at: float) -> None:
+        assert outcome.revert is not None and body.ttl_s is not None
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(body.ttl_s, lambda: loop.create_task(self._expire(action_id)))
+        self._temporary[action_id] = _Temporary(
+            action_id, action, outcome.target, time.time(), at, body.reason, outcome.revert, timer
+        )
+
+    async def _expire(self, action_id: str) -> None:
+        temp = self._temporary.pop(action_id, None)
+        if temp is None:
+            return
+        try:
+            await temp.revert()
+            logger.info("action %s on %s expired and was reverted", temp.action, temp.target,
+                        extra={"event": "ActionExpired", "action_id": action_id})
+        except Exception:
+            logger.exception("reverting expired action %s failed", action_id,
+                             extra={"event": "ActionRevertFailed", "action_id": action_id})
+
+    def active(self) -> list[ActiveAction]:
+        return [
+            ActiveAction(action_id=t.action_id, action=t.action, target=t.target, created_at=iso(t.created_at),
+                         expires_at=iso(t.expires_at) if t.expires_at else None, reason=t.reason)
+            for t in self._temporary.values()
+        ]
+
+    def _pop_temporary(self, action_id: str) -> _Temporary:
+        temp = self._temporary.pop(action_id, None)
+        if temp is None:
+            raise BridgeError(
+                "ACTION_NOT_FOUND", 404,
+                f"no temporary action '{action_id}' is active (it may have expired, been kept or reverted); "
+                "list them with GET /v1/actions", {"action_id": action_id},
+            )
+        if temp.timer is not None:
+            temp.timer.cancel()
+        return temp
+
+    def keep(self, action_id: str) -> ActionResult:
+        temp = self._pop_temporary(action_id)
+        state = self._bridge.control_state(temp.target)
+        return ActionResult(
+            action_id=action_id, action="keep", target=temp.target, dry_run=False, applied=True,
+            replayed=False, before={**state, "expires_at": iso(temp.expires_at) if temp.expires_at else None},
+            after={**state, "expires_at": None}, expires_at=None,
+            message=f"{temp.action} on {temp.target} is now permanent (TTL cancelled)",
+        )
+
+    async def revert(self, action_id: str) -> ActionResult:
+        temp = self._pop_temporary(action_id)
+        before = self._bridge.control_state(temp.target)
+        await temp.revert()
+        return ActionResult(
+            action_id=action_id, action="revert", target=temp.target, dry_run=False, applied=True,
+            replayed=False, before=before, after=self._bridge.control_state(temp.target), expires_at=None,
+            message=f"{temp.action} on {temp.target} reverted",
+        )
+
+    def cancel_all_timers(self) -> None:
+        for temp in self._temporary.values():
+            if temp.timer is not None:
+                temp.timer.cancel()
+        self._temporary.clear()
+
+    # --- isolate / release -------------------------------------------------------------------
+    async def isolate(self, req: IsolateRequest) -> Outcome:
+        b = self._bridge
+        gate = b.require_gate(req.agent_type)
+        before = b.control_state(req.agent_type)
+        if gate.isolation is not None:
+            return Outcome(req.agent_type, before, before, False,
+                           f"{req.agent_type} is already isolated (mode {gate.isolation.mode})")
+        after = {**before, "isolated": True, "isolation_mode": req.mode, "in_routing": req.mode != "refuse"}
+        if req.dry_run:
+            return Outcome(req.agent_type, before, after, True,
+                           f"would isolate {req.agent_type} ({req.mode}); nothing changed")
+        isolation = Isolation(mode=req.mode, hold_timeout_s=req.hold_timeout_s, since=time.time(),
+                              reason=req.reason)
+        gate.isolation = isolation
+        for agent_id, agent in b.instances_of(req.agent_type):
+            if supports_state(agent):
+                try:
+                    isolation.saved_state[agent_id.key] = dict(await agent.save_state())
+                except Exception as exc:  # noqa: BLE001 - reported, isolation still holds
+                    isolation.saved_state[agent_id.key] = {"_save_error": f"{type(exc).__name__}: {exc}"}
+        if req.mode == "refuse":
+            for sub in list(internals.subscriptions(b.runtime)):
+                if getattr(sub, "agent_type", None) == req.agent_type:
+                    await b.runtime.remove_subscription(sub.id)
+                    isolation.removed_subscriptions.append(sub)
+        agent_type = req.agent_type
+
+        async def revert() -> None:
+            await self._release(agent_type)
+
+        return Outcome(
+            req.agent_type, before, {**b.control_state(req.agent_type),
+                                     "saved_state_keys": sorted(isolation.saved_state)},
+            True,
+            f"{req.agent_type} isolated ({req.mode}): "
+            + ("messages to it are refused with AgentIsolatedError, its subscriptions left routing"
+               if req.mode == "refuse" else f"messages to it are held up to {req.hold_timeout_s}s"),
+            revert,
+        )
+
+    async def _release(self, agent_type: str) -> bool:
+        b = self._bridge
+        gate = b.require_gate(agent_type)
+        isolation = gate.isolation
+        if isolation is None:
+            return False
+        for sub in isolation.removed_subscriptions:
+            try:
+                await b.runtime.add_subscription(sub)
+            except ValueError:
+                pass  # already re-added by the application
+        for agent_id, agent in b.instances_of(agent_type):
+            state = isolation.saved_state.get(agent_id.key)
+            if state is not None and "_save_error" not in state:
+                try:
+                    await agent.load_state(state)
+                except Exception:
+                    logger.exception("restoring state of %s failed", agent_id)
+        gate.isolation = None
+        isolation.released.set()
+        return True
+
+    async def release(self, req: ReleaseRequest) -> Outcome:
+        b = self._bridge
+        gate = b.require_gate(req.agent_type)
+        before = b.control_state(req.agent_type)
+        if gate.isolation is None:
+            return Outcome(req.agent_type, before, before, False, f"{req.agent_type} is not isolated")
+        if req.dry_run:
+            return Outcome(req.agent_type, before, {**before, "isolated": False, "isolation_mode": None,
+                                                    "in_routing": True}, True,
+                           f"would release {req.agent_type}; nothing changed")
+        restored = sorted(gate.isolation.saved_state)
+        await self._release(req.agent_type)
+        for temp_id, temp in list(self._temporary.items()):
+            if temp.action == "isolate" and temp.target == req.agent_type:
+                self._pop_temporary(temp_id)
+        return Outcome(req.agent_type, before, {**b.control_state(req.agent_type), "restored_state_keys": restored},
+                       True, f"{req.agent_type} released: back in routing, saved state restored")
+
+    # --- restart -----------------------------------------------------------------------------
+    async def restart(self, req: RestartRequest) -> Outcome:
+        b = self._bridge
+        b.require_gate(req.agent_type)
+        agent_id = AgentId(req.agent_type, req.agent_key)
+        old = internals.instantiated_agents(b.runtime).get(agent_id)
+        before = {**b.control_state(req.agent_type), "instance_existed": old is not None,
+                  "state_supported": old is not None and supports_state(old)}
+        if req.dry_run:
+            return Outcome(str(agent_id), before, {**before, "instance_existed": True}, True,
+                           f"would close and recreate {agent_id}; nothing changed")
+        state: dict[str, Any] | None = None
+        notes: list[str] = []
+        if old is not None:
+            if supports_state(old):
+                try:
+                    state = dict(await old.save_state())
+                except Exception as exc:  # noqa: BLE001
+                    notes.append(f"state not saved: {type(exc).__name__}: {exc}")
+            internals.forget_instance(b.runtime, agent_id)
+            try:
+                await old.close()
+            except Exception as exc:  # noqa: BLE001
+                notes.append(f"close failed: {type(exc).__name__}: {exc}")
+        try:
+            new = await internals.get_or_create_agent(b.runtime, agent_id)
+        except Exception as exc:  # noqa: BLE001 - construction failures are the answer here
+            error = f"{type(exc).__name__}: {exc}"
+            return Outcome(str(agent_id), before, {**b.control_state(req.agent_type), "error": error}, False,
+                           f"{agent_id} was closed but could not be recreated: {error}")
+        if state is not None:
+            try:
+                await new.load_state(state)
+            except Exception as exc:  # noqa: BLE001
+                notes.append(f"state not restored: {type(exc).__name__}: {exc}")
+                state = None
+        after = {**b.control_state(req.agent_type), "state_restored": state is not None, "notes": notes}
+        return Outcome(str(agent_id), before, after, True,
+                       f"{agent_id} restarted" + (" with its saved state" if state is not None else ""))
+
+    # --- backpressure ------------------------------------------------------------------------
+    async def backpressure(self, req: BackpressureRequest) -> Outcome:
+        b = self._bridge
+        if req.agent_type is None:
+            limiter = b.limits.limiter
+            prev_limit, prev_wait = limiter.limit, limiter.max_wait_s
+            before = {"max_inflight": prev_limit, "max_wait_s": prev_wait, "inflight": b.limits.inflight}
+            after = {**before, "max_inflight": req.max_inflight,
+                     "max_wait_s": req.max_wait_s if req.max_inflight is not None else None}
+            if req.dry_run:
+                return Outcome("runtime", before, after, True, "would set the runtime-wide limit; nothing changed")
+            limiter.set_limit(req.max_inflight, req.max_wait_s if req.max_inflight is not None else None)
+
+            async def revert_runtime() -> None:
+                limiter.set_limit(prev_limit, prev_wait)
+
+            return Outcome("runtime", before, {**after, "inflight": b.limits.inflight}, True,
+                           f"runtime-wide max_inflight set to {req.max_inflight}", revert_runtime)
+        gate = b.require_gate(req.agent_type)
+        prev = (gate.backpressure, gate.backpressure_wait_s)
+        before = b.control_state(req.agent_type)
+        after = {**before, "max_inflight": req.max_inflight, "max_wait_s": req.max_wait_s,
+                 "backpressured": req.max_inflight is not None}
+        if req.dry_run:
+            return Outcome(req.agent_type, before, after, True,
+                           f"would set max_inflight={req.max_inflight} on {req.agent_type}; nothing changed")
+        gate.set_backpressure(req.max_inflight, req.max_wait_s)
+
+        async def revert() -> None:
+            gate.set_backpressure(*prev)
+
+        return Outcome(
+            req.agent_type, before, b.control_state(req.agent_type), True,
+            f"{req.agent_type}: max_inflight={req.max_inflight}, senders wait up to {req.max_wait_s}s"
+            if req.max_inflight is not None else f"{req.agent_type}: backpressure removed",
+            revert,
+        )
+
+    # --- degrade / restore -------------------------------------------------------------------
+    def _check_degrade_targets(self, req: DegradeRequest) -> None:
+        b = self._bridge
+        unknown_features = [f for f in req.features if f not in b.features]
+        if unknown_features:
+            raise BridgeError(
+                "FEATURE_NOT_FOUND", 404,
+                f"unknown feature(s) {', '.join(unknown_features)}; known: {', '.join(sorted(b.features)) or 'none'}",
+                {"features": unknown_features, "known": sorted(b.features)},
+            )
+        for t in req.agent_types:
+            b.require_gate(t)
+
+    async def degrade(self, req: DegradeRequest) -> Outcome:
+        b = self._bridge
+        if not req.features and not req.agent_types:
+            raise BridgeError("VALIDATION_FAILED", 422, "name at least one feature or agent type to degrade",
+                              {"fields": ["features", "agent_types"]})
+        self._check_degrade_targets(req)
+        before = b.degrade_state()
+        features = [f for f in req.features if b.features[f]]
+        types = [t for t in req.agent_types if not b.gates[t].degraded]
+        after: dict[str, Any] = {
+            "degraded_features": sorted(set(before["degraded_features"]) | set(features)),
+            "degraded_agent_types": sorted(set(before["degraded_agent_types"]) | set(types)),
+        }
+        after["degraded"] = bool(after["degraded_features"] or after["degraded_agent_types"])
+        target = ",".join([*req.features, *req.agent_types])
+        if req.dry_run:
+            return Outcome(target, before, after, True, "would degrade; nothing changed")
+        if not features and not types:
+            return Outcome(target, before, before, False, "already degraded")
+        for f in features:
+            b.features[f] = False
+        for t in types:
+            b.gates[t].degraded = True
+
+        async def revert() -> None:
+            for f in features:
+                b.features[f] = True
+            for t in types:
+                b.gates[t].degraded = False
+
+        return Outcome(target, before, b.degrade_state(), True,
+                       f"switched off features {features} and agent types {types}", revert)
+
+    async def restore(self, req: DegradeRequest) -> Outcome:
+        b = self._bridge
+        self._check_degrade_targets(req)
+        before = b.degrade_state()
+        everything = not req.features and not req.agent_types
+        features = [f for f, on in b.features.items() if not on] if everything else [
+            f for f in req.features if not b.features[f]]
+        types = [t for t, g in b.gates.items() if g.degraded] if everything else [
+            t for t in req.agent_types if b.gates[t].degraded]
+        target = "all" if everything else ",".join([*req.features, *req.agent_types])
+        after: dict[str, Any] = {
+            "degraded_features": sorted(set(before["degraded_features"]) - set(features)),
+            "degraded_agent_types": sorted(set(before["degraded_agent_types"]) - set(types)),
+        }
+        after["degraded"] = bool(after["degraded_features"] or after["degraded_agent_types"])
+        if req.dry_run:
+            return Outcome(target, before, after, True, "would restore; nothing changed")
+        if not features and not types:
+            return Outcome(target, before, before, False, "nothing is degraded")
+        for f in features:
+            b.features[f] = True
+        for t in types:
+            b.gates[t].degraded = False
+        for temp_id, temp in list(self._temporary.items()):
+            if temp.action == "degrade" and everything:
+                self._pop_temporary(temp_id)
+        return Outcome(target, before, b.degrade_state(), True,
+                       f"restored features {features} and agent types {types}")
+
+    # --- caches ------------------------------------------------------------------------------
+    async def clear_caches(self, req: ClearCachesRequest) -> Outcome:
+        b = self._bridge
+        unknown = [n for n in req.names if n not in b.caches]
+        if unknown:
+            raise BridgeError(
+                "CACHE_NOT_FOUND", 404,
+                f"no cache hook named {', '.join(unknown)}; registered: {', '.join(sorted(b.caches)) or 'none'}",
+                {"names": unknown, "known": sorted(b.caches)},
+            )
+        names = req.names or sorted(b.caches)
+        before = {"cache_hooks": sorted(b.caches), "selected": names}
+        if req.dry_run:
+            return Outcome("caches", before, {**before, "cleared": {n: "would clear" for n in names}}, True,
+                           f"would clear {len(names)} cache(s); nothing changed")
+        cleared: dict[str, Any] = {}
+        for name in names:
+            try:
+                result = b.caches[name]()
+                if inspect.isawaitable(result):
+                    result = await result
+                cleared[name] = _jsonable(result)
+            except Exception as exc:  # noqa: BLE001 - one failing hook must not stop the others
+                cleared[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        return Outcome("caches", before, {**before, "cleared": cleared}, True,
+                       f"cleared {len(names)} cache(s)")
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)

@@ -1,0 +1,389 @@
+"""``attach(runtime, ...)``: plug the bridge into a live ``SingleThreadedAgentRuntime``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from autogen_core import (
+    Agent,
+    AgentId,
+    DefaultInterventionHandler,
+    MessageContext,
+    SingleThreadedAgentRuntime,
+    TopicId,
+)
+
+from . import runtime_internals as internals
+from .actions import ActionService
+from .collector import EventCollector
+from .errors import agent_not_found
+from .faults import FaultController
+from .gate import AgentGate, RuntimeLimits
+from .message_log import MessageLog
+from .process_stats import ProcessStats
+
+logger = logging.getLogger("autogen_ops_bridge")
+
+CacheHook = Callable[[], Any]
+"""Called by ``clear-caches``; may be async; its (JSON-able) return value is reported."""
+
+Probe = Callable[[], Awaitable[None]]
+"""Checks a dependency; raises when it is unreachable."""
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass
+class Dependency:
+    name: str
+    kind: str
+    url: str | None
+    probe: Probe | None
+
+
+class _Observer(DefaultInterventionHandler):
+    """Observes dispatch only (never drops, never sleeps): wraps newly registered agent types and
+    stamps when each message left the runtime's queue."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+
+    async def on_send(self, message: Any, *, message_context: MessageContext, recipient: AgentId) -> Any:
+        self._bridge.sync()
+        self._bridge.log.dispatched(message_context.message_id)
+        return message
+
+    async def on_publish(self, message: Any, *, message_context: MessageContext) -> Any:
+        self._bridge.sync()
+        self._bridge.log.dispatched(message_context.message_id)
+        return message
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside someone else's event loop: the application owns the process's signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Bridge:
+    """A bridge attached to one runtime. Create it with :func:`attach`."""
+
+    def __init__(
+        self,
+        runtime: SingleThreadedAgentRuntime,
+        *,
+        name: str,
+        token: str,
+        read_token: str | None,
+        config: dict[str, Any] | None,
+        stats_window_s: float,
+        max_body_bytes: int,
+    ) -> None:
+        internals.check_compatible(runtime)
+        self.runtime = runtime
+        self.name = name
+        self.token = token
+        self.read_token = read_token
+        self.config = dict(config or {})
+        self.stats_window_s = stats_window_s
+        self.max_body_bytes = max_body_bytes
+        self.started_at = time.time()
+        self._started_mono = time.monotonic()
+        self.log = MessageLog()
+        self.collector = EventCollector()
+        self.limits = RuntimeLimits()
+        self.gates: dict[str, AgentGate] = {}
+        self.features: dict[str, bool] = {}
+        self.caches: dict[str, CacheHook] = {}
+        self.dependencies: dict[str, Dependency] = {}
+        self.faults: FaultController | None = None
+        self.process = ProcessStats()
+        self.actions = ActionService(self)
+        self.url: str | None = None
+        self._observer = _Observer(self)
+        self._original_factories: dict[str, internals.AgentFactory] = {}
+        self._seen = (-1, -1)
+        self._server: _EmbeddedServer | None = None
+        self._server_task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
+        self._closed = False
+
+    # --- application-facing registration ------------------------------------------------------
+    def register_cache(self, name: str, hook: CacheHook) -> None:
+        """Register a cache the ``clear-caches`` action can clear."""
+        self.caches[name] = hook
+
+    def register_feature(self, name: str, enabled: bool = True) -> None:
+        """Declare a named feature the ``degrade`` action can switch off."""
+        self.features.setdefault(name, enabled)
+
+    def feature_enabled(self, name: str) -> bool:
+        """Whether a feature is on (unknown features are on). Check it where the feature is used."""
+        return self.features.get(name, True)
+
+    def register_dependency(self, name: str, kind: str = "external", url: str | None = None,
+                            probe: Probe | None = None) -> None:
+        """Declare an external dependency; ``tcp://host:port`` URLs are probed by a TCP connect."""
+        self.dependencies[name] = Dependency(name, kind, url, probe)
+
+    def record_dependency_call(self, agent_type: str, name: str, duration_s: float,
+                               error: str | None = None) -> None:
+        """Report one call an agent made to a dependency (feeds ``dependency_calls``)."""
+        dep = self.dependencies.get(name)
+        self.gate(agent_type).stats.dependency(name, dep.kind if dep else "external").record(duration_s, error)
+
+    def set_capacity(self, agent_type: str, capacity: int | None) -> None:
+        """Declare how many messages an agent type handles at once; more wait in its mailbox and count
+        in ``queue_depth``."""
+        self.gate(agent_type).set_capacity(capacity)
+
+    # --- wiring --------------------------------------------------------------------------------
+    def _install(self) -> None:
+        rt = self.runtime
+        self.collector.install()
+        internals.add_intervention_handler(rt, self._observer)
+        original_send = rt.send_message
+        original_publish = rt.publish_message
+        log = self.log
+
+        async def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
+                               cancellation_token: Any = None, message_id: str | None = None) -> Any:
+            if message_id is None:
+                message_id = str(uuid.uuid4())
+            hop = log.sent(message_id, sender, f"{recipient.type}/{recipient.key}", message, "send")
+            try:
+                result = await original_send(message, recipient, sender=sender,
+                                             cancellation_token=cancellation_token, message_id=message_id)
+            except BaseException as exc:
+                if hop.finished_at is None:
+                    hop.finish("error", f"{type(exc).__name__}: {exc}")
+                raise
+            if hop.finished_at is None:
+                hop.finish("ok")
+            return result
+
+        async def publish_message(message: Any, topic_id: TopicId, *, sender: AgentId | None = None,
+                                  cancellation_token: Any = None, message_id: str | None = None) -> None:
+            if message_id is None:
+                message_id = str(uuid.uuid4())
+            hop = log.sent(message_id, sender, f"{topic_id.type}/{topic_id.source}", message, "publish")
+            try:
+                await original_publish(message, topic_id, sender=sender,
+                                       cancellation_token=cancellation_token, message_id=message_id)
+            except BaseException as exc:
+                hop.finish("error", f"{type(exc).__name__}: {exc}")
+                raise
+            hop.finish("ok")
+
+        internals.patch_runtime_method(rt, "send_message", send_message)
+        internals.patch_runtime_method(rt, "publish_message", publish_message)
+        self.sync(force=True)
+
+    def _uninstall(self) -> None:
+        rt = self.runtime
+        internals.unpatch_runtime_method(rt, "send_message")
+        internals.unpatch_runtime_method(rt, "publish_message")
+        internals.remove_intervention_handler(rt, self._observer)
+        factories = internals.agent_factories(rt)
+        for t, f in self._original_factories.items():
+            if t in factories:
+                factories[t] = f
+        for agent in internals.instantiated_agents(rt).values():
+            if "on_message" in getattr(agent, "__dict__", {}):
+                delattr(agent, "on_message")
+        self.collector.uninstall()
+
+    def sync(self, force: bool = False) -> None:
+        """Wrap agent types and instances that appeared since the last call (cheap when none did)."""
+        rt = self.runtime
+        factories = internals.agent_factories(rt)
+        instances = internals.instantiated_agents(rt)
+        seen = (len(factories), len(instances))
+        if seen == self._seen and not force:
+            return
+        for t, factory in list(factories.items()):
+            gate = self.gate(t)
+            if getattr(factory, "__ops_bridge_wrapped__", False) or internals.is_instance_registered(rt, t):
+                continue
+            self._original_factories[t] = factory
+            factories[t] = gate.wrap_factory(rt, factory)
+        for agent_id, agent in list(instances.items()):
+            if "on_message" not in getattr(agent, "__dict__", {}):
+                self.gate(agent_id.type).wrap(agent)
+        self._seen = seen
+
+    def gate(self, agent_type: str) -> AgentGate:
+        gate = self.gates.get(agent_type)
+        if gate is None:
+            gate = self.gates[agent_type] = AgentGate(agent_type, self.log, self.limits)
+        return gate
+
+    def require_gate(self, agent_type: str) -> AgentGate:
+        """The gate of a registered agent type, else ``AGENT_NOT_FOUND``."""
+        self.sync()
+        if agent_type not in internals.agent_factories(self.runtime):
+            raise agent_not_found(agent_type)
+        return self.gate(agent_type)
+
+    # --- views used by metrics, the API and actions -------------------------------------------
+    def registered_types(self) -> list[str]:
+        return sorted(internals.agent_factories(self.runtime))
+
+    def gates_snapshot(self) -> list[tuple[str, AgentGate]]:
+        self.sync()
+        return [(t, self.gate(t)) for t in self.registered_types()]
+
+    def instances_of(self, agent_type: str) -> list[tuple[AgentId, Agent]]:
+        return sorted(
+            ((aid, a) for aid, a in internals.instantiated_agents(self.runtime).items() if aid.type == agent_type),
+            key=lambda item: item[0].key,
+        )
+
+    def instance_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for aid in internals.instantiated_agents(self.runtime):
+            counts[aid.type] = counts.get(aid.type, 0) + 1
+        return counts
+
+    def queue_depth(self) -> int:
+        """Messages accepted but not being handled yet: in the runtime's queue plus those waiting in
+        a bridge gate (held by isolation, or for an in-flight slot)."""
+        return internals.queue_size(self.runtime) + sum(g.waiting for g in self.gates.values())
+
+    def uptime_s(self) -> float:
+        return time.monotonic() - self._started_mono
+
+    def errors_last_hour(self) -> int:
+        cutoff = time.time() - 3600
+        total = 0
+        for g in self.gates.values():
+            total += sum(1 for t in g.stats.error_times if t >= cutoff)
+            total += sum(1 for e in g.recent_errors if e.phase == "construction" and e.ts >= cutoff)
+        return total
+
+    def is_degraded(self) -> bool:
+        return any(not on for on in self.features.values()) or any(g.degraded for g in self.gates.values())
+
+    def degrade_state(self) -> dict[str, Any]:
+        features = sorted(f for f, on in self.features.items() if not on)
+        types = sorted(t for t, g in self.gates.items() if g.degraded)
+        return {"degraded": bool(features or types), "degraded_features": features,
+                "degraded_agent_types": types}
+
+    def control_state(self, target: str | None) -> dict[str, Any]:
+        """Control state of an agent type (or of the runtime for ``None``/``"runtime"``)."""
+        if target is None or target not in self.gates:
+            return {"max_inflight": self.limits.limiter.limit, "max_wait_s": self.limits.limiter.max_wait_s,
+                    **self.degrade_state()}
+        g = self.gates[target]
+        return {
+            "isolated": g.isolation is not None,
+            "isolation_mode": g.isolation.mode if g.isolation else None,
+            "in_routing": g.isolation is None or g.isolation.mode != "refuse",
+            "max_inflight": g.backpressure,
+            "max_wait_s": g.backpressure_wait_s if g.backpressure is not None else None,
+            "backpressured": g.backpressure is not None,
+            "degraded": g.degraded,
+            "degraded_features": sorted(f for f, on in self.features.items() if not on),
+            "degraded_agent_types": sorted(t for t, x in self.gates.items() if x.degraded),
+            "instances": [aid.key for aid, _ in self.instances_of(target)],
+        }
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    async def _serve(self, host: str, port: int) -> None:
+        from .api import create_app
+
+        app = create_app(self)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self._socket = sock
+        bound_port = sock.getsockname()[1]
+        display_host = f"[{host}]" if ":" in host else host
+        self.url = f"http://{display_host}:{bound_port}"
+        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
+                                timeout_graceful_shutdown=2)
+        self._server = _EmbeddedServer(config)
+        self._server_task = asyncio.get_running_loop().create_task(
+            self._server.serve(sockets=[sock]), name="ops-bridge-http"
+        )
+        while not self._server.started:
+            if self._server_task.done():
+                self._server_task.result()
+                raise RuntimeError("bridge HTTP server stopped during start-up")
+            await asyncio.sleep(0.01)
+
+    async def prepare_stop(self) -> None:
+        """Let nothing wait on the bridge: held messages are refused, slot waiters admitted, TTL
+        timers cancelled. Call before ``runtime.stop_when_idle()``."""
+        self.actions.cancel_all_timers()
+        for g in self.gates.values():
+            if g.isolation is not None:
+                g.isolation.released.set()
+            g.limiter.fail_waiters()
+        self.limits.limiter.fail_waiters()
+
+    async def close(self) -> None:
+        """Stop the HTTP server and detach from the runtime (the runtime keeps running)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.prepare_stop()
+        if self._server is not None and self._server_task is not None:
+            self._server.should_exit = True
+            try:
+                await asyncio.wait_for(self._server_task, 5)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._server_task.cancel()
+        if self._socket is not None:
+            self._socket.close()
+        await self.process.stop()
+        self._uninstall()
+
+
+async def attach(
+    runtime: SingleThreadedAgentRuntime,
+    *,
+    token: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    name: str = "autogen",
+    read_token: str | None = None,
+    config: dict[str, Any] | None = None,
+    faults: FaultController | None = None,
+    serve: bool = True,
+    stats_window_s: float = 300.0,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Bridge:
+    """Attach the bridge to ``runtime`` and (unless ``serve=False``) serve its HTTP API.
+
+    Must be awaited inside the event loop the runtime runs in. ``token`` is required on every endpoint
+    but ``/healthz`` (``read_token``, if given, may only read). ``port=0`` picks a free port; the
+    address is ``bridge.url``. ``config`` is shown (secrets redacted) in ``/v1/snapshot``.
+    """
+    if not token:
+        raise ValueError("attach() needs a non-empty token")
+    bridge = Bridge(runtime, name=name, token=token, read_token=read_token, config=config,
+                    stats_window_s=stats_window_s, max_body_bytes=max_body_bytes)
+    bridge.faults = faults
+    bridge._install()
+    bridge.process.start()
+    if serve:
+        await bridge._serve(host, port)
+    logger.info("bridge attached to runtime %s at %s", name, bridge.url,
+                extra={"event": "BridgeAttached"})
+    return bridge
+

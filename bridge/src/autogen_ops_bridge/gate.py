@@ -1,0 +1,236 @@
+"""The bridge gate: wraps each agent's ``on_message`` so isolation, degrade, backpressure, metrics,
+latency, error capture and message tracing happen around the handler, in the handler's own task.
+
+Nothing here drops messages at the runtime's queue (autogen-core 0.7 skips ``task_done`` for a drop):
+a refused message raises to its sender from inside the handler call, so the queue stays balanced and
+``stop_when_idle`` keeps working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import traceback
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageContext, Subscription
+
+from . import runtime_internals as internals
+from .errors import AgentDegradedError, AgentIsolatedError
+from .limiter import InflightLimiter
+from .message_log import CURRENT, LAST_ERROR, HandlingContext, MessageLog
+from .stats import AgentStats
+
+MAX_RECENT_ERRORS = 50
+
+
+@dataclass
+class ErrorRecord:
+    ts: float
+    agent_type: str
+    agent_key: str | None
+    exception_type: str
+    message: str
+    traceback: str
+    message_id: str | None
+    message_type: str | None
+    phase: str
+
+
+@dataclass
+class Isolation:
+    mode: str
+    hold_timeout_s: float
+    since: float
+    reason: str | None
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    saved_state: dict[str, Any] = field(default_factory=dict)
+    removed_subscriptions: list[Subscription] = field(default_factory=list)
+
+
+class RuntimeLimits:
+    """Runtime-wide in-flight bound. It applies to messages entering from outside any agent
+    (sender ``None``): nested RPCs made while handling an admitted message are not counted again,
+    so a chain of agents can never deadlock on the runtime-wide limit."""
+
+    def __init__(self) -> None:
+        self.limiter = InflightLimiter()
+        self.inflight = 0
+
+
+class AgentGate:
+    """Control state and statistics of one agent type."""
+
+    def __init__(self, agent_type: str, log: MessageLog, limits: RuntimeLimits) -> None:
+        self.agent_type = agent_type
+        self.stats = AgentStats()
+        self.isolation: Isolation | None = None
+        self.degraded = False
+        self.capacity: int | None = None
+        self.backpressure: int | None = None
+        self.backpressure_wait_s: float = 30.0
+        self.limiter = InflightLimiter()
+        self.recent_errors: deque[ErrorRecord] = deque(maxlen=MAX_RECENT_ERRORS)
+        self._log = log
+        self._limits = limits
+        self._holding = 0
+
+    # --- control -----------------------------------------------------------------------------
+    def set_capacity(self, capacity: int | None) -> None:
+        """The application's own concurrency for this type (messages beyond it wait, unbounded)."""
+        self.capacity = capacity
+        self._apply_limit()
+
+    def set_backpressure(self, max_inflight: int | None, max_wait_s: float) -> None:
+        self.backpressure = max_inflight
+        self.backpressure_wait_s = max_wait_s
+        self._apply_limit()
+
+    def _apply_limit(self) -> None:
+        limits = [x for x in (self.capacity, self.backpressure) if x is not None]
+        limit = min(limits) if limits else None
+        self.limiter.set_limit(limit, self.backpressure_wait_s if self.backpressure is not None else None)
+
+    @property
+    def waiting(self) -> int:
+        return self.limiter.waiting + self._holding
+
+    # --- the wrapper -------------------------------------------------------------------------
+    def wrap(self, agent: Agent) -> None:
+        original = internals.original_on_message(agent)
+        agent_id = agent.id
+
+        async def on_message(message: Any, ctx: MessageContext) -> Any:
+            return await self._handle(agent_id, original, message, ctx)
+
+        internals.set_on_message(agent, on_message)
+
+    async def _handle(
+        self,
+        agent_id: AgentId,
+        original: Callable[[Any, MessageContext], Awaitable[Any]],
+        message: Any,
+        ctx: MessageContext,
+    ) -> Any:
+        key = agent_id.key
+        hop, trace_id = self._log.delivery(
+            ctx.message_id, ctx.sender, f"{self.agent_type}/{key}", message, ctx.is_rpc
+        )
+        CURRENT.set(HandlingContext(ctx.message_id, trace_id, self.agent_type, key))
+        if self.degraded:
+            self._refuse(hop, "degraded", AgentDegradedError(
+                f"agent type '{self.agent_type}' is switched off by degrade (optional agent shed); "
+                "the sender should continue without it"
+            ))
+        if self.isolation is not None:
+            await self._isolation_gate(hop)
+        limiter_needed = self.limiter.limit is not None or self.limiter.waiting
+        if limiter_needed:
+            self.stats.waiting += 1
+            try:
+                await self.limiter.acquire(f"message to {self.agent_type}")
+            except BaseException as exc:
+                self._refuse(hop, "backpressure", exc)
+            finally:
+                self.stats.waiting -= 1
+        else:
+            self.limiter.inflight += 1
+        runtime_slot = ctx.sender is None and self._limits.limiter.limit is not None
+        if runtime_slot:
+            try:
+                await self._limits.limiter.acquire("message entering the runtime")
+            except BaseException as exc:
+                self.limiter.release()
+                self._refuse(hop, "backpressure", exc)
+        self.stats.inflight += 1
+        self._limits.inflight += 1
+        self.stats.message_types.add(type(message).__name__)
+        started = time.perf_counter()
+        hop.handler_started_at = time.time()
+        if hop.outcome == "held":
+            hop.outcome = "pending"
+        error_type: str | None = None
+        try:
+            return await original(message, ctx)
+        except BaseException as exc:
+            error_type = type(exc).__name__
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            LAST_ERROR.set((error_type, text))
+            self.recent_errors.appendleft(ErrorRecord(
+                ts=time.time(), agent_type=self.agent_type, agent_key=key, exception_type=error_type,
+                message=str(exc), traceback=text, message_id=ctx.message_id,
+                message_type=type(message).__name__, phase="handler",
+            ))
+            hop.finish("error", f"{error_type}: {exc}")
+            raise
+        finally:
+            duration = time.perf_counter() - started
+            self.stats.inflight -= 1
+            self._limits.inflight -= 1
+            self.limiter.release()
+            if runtime_slot:
+                self._limits.limiter.release()
+            self.stats.observe(time.time(), duration, error_type)
+            if error_type is None:
+                hop.finish("ok")
+
+    async def _isolation_gate(self, hop: Any) -> None:
+        isolation = self.isolation
+        assert isolation is not None
+        if isolation.mode == "hold":
+            hop.outcome = "held"
+            self._holding += 1
+            try:
+                await asyncio.wait_for(isolation.released.wait(), isolation.hold_timeout_s)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                self._holding -= 1
+            if self.isolation is None:
+                return
+            self._refuse(hop, "isolated", AgentIsolatedError(
+                f"agent type '{self.agent_type}' is isolated; message held {isolation.hold_timeout_s}s "
+                "and not released (timeout); retry after release"
+            ))
+        self._refuse(hop, "isolated", AgentIsolatedError(
+            f"agent type '{self.agent_type}' is isolated by the operator and refuses messages; "
+            "retry after release"
+        ))
+
+    def _refuse(self, hop: Any, reason: str, exc: BaseException) -> None:
+        self.stats.refused(reason)
+        LAST_ERROR.set((type(exc).__name__, f"{type(exc).__name__}: {exc}\n"))
+        hop.finish("refused", f"{type(exc).__name__}: {exc}")
+        raise exc
+
+    # --- construction ------------------------------------------------------------------------
+    def wrap_factory(self, runtime: Any, factory: internals.AgentFactory) -> internals.AgentFactory:
+        two_args = len(inspect.signature(factory).parameters) == 2
+
+        async def bridged_factory() -> Agent:
+            agent_id = AgentInstantiationContext.current_agent_id()
+            try:
+                made = factory(runtime, agent_id) if two_args else factory()
+                agent: Agent = await made if inspect.isawaitable(made) else made
+            except BaseException as exc:
+                self.construction_failed(agent_id.key, exc)
+                raise
+            self.wrap(agent)
+            return agent
+
+        bridged_factory.__ops_bridge_wrapped__ = True  # type: ignore[attr-defined]
+        return bridged_factory
+
+    def construction_failed(self, key: str | None, exc: BaseException) -> None:
+        self.stats.construction_errors += 1
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        current = CURRENT.get()
+        self.recent_errors.appendleft(ErrorRecord(
+            ts=time.time(), agent_type=self.agent_type, agent_key=key, exception_type=type(exc).__name__,
+            message=str(exc), traceback=text,
+            message_id=current.message_id if current else None, message_type=None, phase="construction",
+        ))

@@ -1,0 +1,179 @@
+"""Recent message deliveries and their causal links (which message was sent while handling which)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_MESSAGES = 5_000
+"""Message ids remembered for ``/v1/messages`` and ``/v1/trace``; the oldest are forgotten first."""
+
+
+@dataclass(frozen=True)
+class HandlingContext:
+    """What the bridge knows about the message the current asyncio task is handling."""
+
+    message_id: str
+    trace_id: str
+    agent_type: str
+    agent_key: str
+
+
+CURRENT: ContextVar[HandlingContext | None] = ContextVar("autogen_ops_bridge_current", default=None)
+"""Set by the gate for the handler's task (and left set, so autogen-core's exception event that is
+logged in the same task after the handler returns can be attributed to the message)."""
+
+LAST_ERROR: ContextVar[tuple[str, str] | None] = ContextVar("autogen_ops_bridge_last_error", default=None)
+"""``(exception_type, traceback)`` of the handler failure in this task, for the log collector."""
+
+
+@dataclass
+class MessageRecord:
+    message_id: str
+    sender: str | None
+    recipient: str
+    message_type: str
+    kind: str
+    started_at: float
+    parent_id: str | None = None
+    trace_id: str | None = None
+    dispatched_at: float | None = None
+    handler_started_at: float | None = None
+    finished_at: float | None = None
+    outcome: str = "pending"
+    error: str | None = None
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at) * 1000.0
+
+    def finish(self, outcome: str, error: str | None = None) -> None:
+        self.finished_at = time.time()
+        self.outcome = outcome
+        self.error = error
+
+
+@dataclass
+class _Entry:
+    parent_id: str | None
+    trace_id: str
+    hops: list[MessageRecord] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+
+def agent_str(agent_id: Any) -> str | None:
+    return None if agent_id is None else f"{agent_id.type}/{agent_id.key}"
+
+
+class MessageLog:
+    """Bounded store of recent messages keyed by message id. Single event loop, no locking."""
+
+    def __init__(self, max_messages: int = MAX_MESSAGES) -> None:
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._max = max_messages
+
+    def _entry(self, message_id: str, parent_id: str | None = None) -> _Entry:
+        entry = self._entries.get(message_id)
+        if entry is None:
+            trace_id = message_id
+            if parent_id is not None:
+                parent = self._entries.get(parent_id)
+                if parent is not None:
+                    trace_id = parent.trace_id
+                    parent.children.append(message_id)
+            entry = self._entries[message_id] = _Entry(parent_id=parent_id, trace_id=trace_id)
+            if len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return entry
+
+    def sent(
+        self, message_id: str, sender: Any, recipient: str, message: Any, kind: str
+    ) -> MessageRecord:
+        """Record a send/publish made through the runtime (called in the sender's task)."""
+        current = CURRENT.get()
+        parent_id = current.message_id if current is not None else None
+        entry = self._entry(message_id, parent_id)
+        record = MessageRecord(
+            message_id=message_id,
+            sender=agent_str(sender),
+            recipient=recipient,
+            message_type=type(message).__name__,
+            kind=kind,
+            started_at=time.time(),
+            parent_id=parent_id,
+            trace_id=entry.trace_id,
+        )
+        entry.hops.append(record)
+        return record
+
+    def dispatched(self, message_id: str) -> None:
+        entry = self._entries.get(message_id)
+        if entry is not None and entry.hops and entry.hops[0].dispatched_at is None:
+            entry.hops[0].dispatched_at = time.time()
+
+    def delivery(
+        self, message_id: str, sender: Any, recipient: str, message: Any, is_rpc: bool
+    ) -> tuple[MessageRecord, str]:
+        """The hop for one delivery to one agent (created for publishes and unseen sends)."""
+        entry = self._entry(message_id)
+        if is_rpc:
+            for hop in entry.hops:
+                if hop.recipient == recipient and hop.kind == "send":
+                    return hop, entry.trace_id
+        record = MessageRecord(
+            message_id=message_id,
+            sender=agent_str(sender),
+            recipient=recipient,
+            message_type=type(message).__name__,
+            kind="send" if is_rpc else "publish",
+            started_at=time.time(),
+            parent_id=entry.parent_id,
+            trace_id=entry.trace_id,
+        )
+        entry.hops.append(record)
+        return record, entry.trace_id
+
+    def recent(self, limit: int, agent_type: str | None = None) -> list[MessageRecord]:
+        out: list[MessageRecord] = []
+        for entry in reversed(self._entries.values()):
+            for hop in entry.hops:
+                if agent_type is None or _involves(hop, agent_type):
+                    out.append(hop)
+            if len(out) >= limit:
+                break
+        out.sort(key=lambda r: r.started_at)
+        return out[-limit:]
+
+    def trace(self, message_id: str) -> list[MessageRecord] | None:
+        """The message's hops and, recursively, those of messages sent while handling it."""
+        if message_id not in self._entries:
+            return None
+        hops: list[MessageRecord] = []
+        stack = [message_id]
+        seen: set[str] = set()
+        while stack:
+            mid = stack.pop()
+            if mid in seen:
+                continue
+            seen.add(mid)
+            entry = self._entries.get(mid)
+            if entry is None:
+                continue
+            hops.extend(entry.hops)
+            stack.extend(entry.children)
+        hops.sort(key=lambda r: r.started_at)
+        return hops
+
+    def trace_id(self, message_id: str) -> str | None:
+        entry = self._entries.get(message_id)
+        return None if entry is None else entry.trace_id
+
+
+def _involves(hop: MessageRecord, agent_type: str) -> bool:
+    prefix = agent_type + "/"
+    return hop.recipient.startswith(prefix) or (hop.sender is not None and hop.sender.startswith(prefix))

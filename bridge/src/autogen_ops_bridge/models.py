@@ -1,0 +1,309 @@
+"""Request and response models of the HTTP API; FastAPI derives ``openapi.json`` from them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -------------------------------------------------------------------------------------
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable error code, e.g. AGENT_NOT_FOUND")
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+# --- read models --------------------------------------------------------------------------------
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    runtime: str
+    uptime_s: float
+
+
+class RssSample(BaseModel):
+    ts: str
+    rss_bytes: int
+
+
+class BackpressureState(BaseModel):
+    runtime: int | None
+    agents: dict[str, int]
+
+
+class DegradedState(BaseModel):
+    active: bool
+    features: list[str]
+    agent_types: list[str]
+
+
+class DependencyStatus(BaseModel):
+    name: str
+    kind: str
+    url: str | None
+    reachable: bool | None
+    latency_ms: float | None
+    error: str | None
+
+
+class RuntimeInfo(BaseModel):
+    name: str
+    autogen_core_version: str
+    python_version: str
+    pid: int
+    started_at: str
+    uptime_s: float
+    running: bool
+    queue_depth: int
+    unfinished_messages: int
+    inflight: int
+    max_inflight: int | None
+    rss_bytes: int
+    cpu_percent: float
+    memory_percent: float
+    disk_percent: float
+    rss_history: list[RssSample]
+    agent_types: list[str]
+    isolated: list[str]
+    backpressure: BackpressureState
+    degraded: DegradedState
+    features: dict[str, bool]
+    dependencies: list[DependencyStatus]
+    errors_last_hour: int
+    stats_window_s: float
+    fault_injection_enabled: bool
+    active_faults: list[FaultInfo]
+    cache_hooks: list[str]
+
+
+class LatencyMs(BaseModel):
+    count: int
+    avg: float
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+
+class ErrorRecord(BaseModel):
+    ts: str
+    agent_type: str
+    agent_key: str | None
+    exception_type: str
+    message: str
+    traceback: str
+    message_id: str | None
+    message_type: str | None
+    phase: Literal["handler", "construction"]
+
+
+class AgentSummary(BaseModel):
+    type: str
+    registered: bool
+    instances: list[str]
+    inflight: int
+    waiting: int
+    max_inflight: int | None
+    capacity: int | None
+    handled_total: int
+    errors_total: int
+    error_rate: float
+    refused_total: int
+    latency_ms: LatencyMs
+    isolated: bool
+    isolation_mode: str | None
+    backpressured: bool
+    degraded: bool
+    last_error: ErrorRecord | None
+    construction_errors: int
+
+
+class SubscriptionInfo(BaseModel):
+    id: str
+    kind: Literal["type", "type_prefix", "default", "other"]
+    topic_type: str | None
+
+
+class DependencyCall(BaseModel):
+    name: str
+    kind: str
+    count: int
+    errors: int
+    avg_ms: float
+    p95_ms: float
+    last_error: str | None
+
+
+class AgentDetail(AgentSummary):
+    subscriptions: list[SubscriptionInfo]
+    message_types: list[str]
+    saved_state: dict[str, Any] | None
+    recent_errors: list[ErrorRecord]
+    dependency_calls: list[DependencyCall]
+    errors_by_type: dict[str, int]
+
+
+class AgentList(BaseModel):
+    agents: list[AgentSummary]
+
+
+class LogRecordOut(BaseModel):
+    ts: str
+    level: str
+    logger: str
+    event: str | None
+    message: str
+    agent_type: str | None
+    agent_key: str | None
+    message_id: str | None
+    trace_id: str | None
+    exception_type: str | None
+    traceback: str | None
+
+
+class LogList(BaseModel):
+    records: list[LogRecordOut]
+    truncated: bool
+
+
+class MessageRecordOut(BaseModel):
+    message_id: str
+    sender: str | None
+    recipient: str
+    message_type: str
+    kind: Literal["send", "publish"]
+    started_at: str
+    finished_at: str | None
+    duration_ms: float | None
+    outcome: Literal["ok", "error", "refused", "pending", "held"]
+    error: str | None
+    parent_id: str | None
+    trace_id: str | None
+    queued_ms: float | None
+    handler_ms: float | None
+
+
+class MessageList(BaseModel):
+    messages: list[MessageRecordOut]
+
+
+class Trace(BaseModel):
+    message_id: str
+    trace_id: str | None
+    hops: list[MessageRecordOut]
+
+
+class Environment(BaseModel):
+    python: str
+    platform: str
+    packages: dict[str, str]
+    env: dict[str, str]
+
+
+class Snapshot(BaseModel):
+    taken_at: str
+    runtime: RuntimeInfo
+    agents: list[AgentDetail]
+    recent_messages: list[MessageRecordOut]
+    recent_errors: list[ErrorRecord]
+    config: dict[str, Any]
+    environment: Environment
+
+
+# --- actions ------------------------------------------------------------------------------------
+class ActionBase(_Model):
+    dry_run: bool = Field(False, description="Return what would change; change nothing")
+    ttl_s: float | None = Field(
+        None, ge=1, le=86400, description="Seconds after which the action reverts by itself"
+    )
+    reason: str | None = Field(None, max_length=2000)
+
+
+AgentTypeName = Field(min_length=1, max_length=200)
+
+
+class IsolateRequest(ActionBase):
+    agent_type: str = AgentTypeName
+    mode: Literal["refuse", "hold"] = "refuse"
+    hold_timeout_s: float = Field(30.0, ge=0.1, le=3600)
+
+
+class ReleaseRequest(ActionBase):
+    agent_type: str = AgentTypeName
+
+
+class RestartRequest(ActionBase):
+    agent_type: str = AgentTypeName
+    agent_key: str = Field("default", min_length=1, max_length=200)
+
+
+class BackpressureRequest(ActionBase):
+    agent_type: str | None = Field(None, min_length=1, max_length=200)
+    max_inflight: int | None = Field(..., ge=1, le=10000)
+    max_wait_s: float = Field(30.0, ge=0, le=3600)
+
+
+class DegradeRequest(ActionBase):
+    features: list[str] = Field(default_factory=list, max_length=100)
+    agent_types: list[str] = Field(default_factory=list, max_length=100)
+
+
+class ClearCachesRequest(ActionBase):
+    names: list[str] = Field(default_factory=list, max_length=100)
+
+
+class ActionResult(BaseModel):
+    action_id: str
+    action: str
+    target: str | None
+    dry_run: bool
+    applied: bool
+    replayed: bool
+    before: dict[str, Any]
+    after: dict[str, Any]
+    expires_at: str | None
+    message: str
+    reason: str | None = None
+
+
+class ActiveAction(BaseModel):
+    action_id: str
+    action: str
+    target: str | None
+    created_at: str
+    expires_at: str | None
+    reason: str | None
+
+
+class ActiveActionList(BaseModel):
+    actions: list[ActiveAction]
+
+
+# --- faults -------------------------------------------------------------------------------------
+class FaultInfo(BaseModel):
+    fault: str
+    agent_type: str
+    params: dict[str, Any]
+    since: str
+
+
+class FaultList(BaseModel):
+    faults: list[FaultInfo]
+    known_faults: list[str] = Field(default_factory=list)
+
+
+class FaultRequest(_Model):
+    fault: str = Field(min_length=1, max_length=100)
+    agent_type: str = Field("ChatAgent", min_length=1, max_length=200)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+RuntimeInfo.model_rebuild()
