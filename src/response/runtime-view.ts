@@ -1,0 +1,54 @@
+/**
+ * What response planning and verification read from a runtime: structural subsets of the bridge's
+ * `/v1/runtime`, `/v1/agents`, `/v1/agents/{type}` and `/v1/messages` answers (docs/bridge-api.md), so the
+ * bridge client's parsed objects pass in as they are and tests build plain objects.
+ */
+
+export interface AgentView {
+  type: string;
+  registered: boolean;
+  instances?: readonly string[] | null;
+  inflight?: number | null;
+  max_inflight?: number | null;
+  handled_total?: number | null;
+  errors_total?: number | null;
+  error_rate?: number | null;
+  latency_ms?: { p95?: number | null } | null;
+  isolated?: boolean | null;
+  backpressured?: boolean | null;
+  degraded?: boolean | null;
+  construction_errors?: number | null;
+  /** Only in `/v1/agents/{type}`: the dependencies this agent calls. */
+  dependency_calls?: readonly { name: string; count?: number; errors?: number | null }[] | null;
+}
+
+export interface RuntimeInfoView {
+  name: string;
+  queue_depth: number;
+  inflight?: number | null;
+  max_inflight?: number | null;
+  rss_bytes?: number | null;
+  isolated?: readonly string[] | null;
+  degraded?: { active: boolean; features?: readonly string[] | null; agent_types?: readonly string[] | null } | null;
+  features?: Readonly<Record<string, boolean>> | null;
+  dependencies?: readonly { name: string; reachable: boolean; error?: string | null }[] | null;
+}
+
+export interface MessageView {
+  message_id: string;
+  recipient?: string | null;
+  started_at?: string | null;
+  outcome: string;
+}
+
+/** One reading of a runtime, as the planner and the verifier see it. */
+export interface RuntimeView {
+  readonly runtime: RuntimeInfoView;
+  readonly agents: readonly AgentView[];
+  /** Recent deliveries per agent type (only read for `no_deliveries` evidence). */
+  readonly messages?: Readonly<Record<string, readonly MessageView[]>>;
+}
+
+export function findAgent(view: RuntimeView, type: string): AgentView | undefined {
+  return view.agents.find((a) => a.type === type);
+}

@@ -1,0 +1,230 @@
+/**
+ * The recovery plan message posted in an incident thread: the exact steps, their targets, the state the
+ * bridge predicts before and after each, the risk, how it will be verified, who may approve until when,
+ * and Approve / Reject buttons with confirmation dialogs. After a decision the same message is rebuilt
+ * with who decided and when, and without buttons. Pure.
+ */
+import type { types } from '@slack/bolt';
+import type { Approver } from '../../approvals/rules.js';
+import { describeApprovers } from '../../approvals/rules.js';
+import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
+import { SLACK_LIMITS, truncate } from './limits.js';
+import { code, escapeText } from './mrkdwn.js';
+
+type Block = types.KnownBlock;
+
+/** `action_id`s of the plan surface (prefix `plan:`, routed by `src/slack/listeners/actions.ts`). */
+export const PLAN_ACTIONS = {
+  approve: 'plan:approve',
+  reject: 'plan:reject',
+  replan: 'plan:replan',
+  keep: 'plan:keep',
+  revert: 'plan:revert',
+} as const;
+
+/** What a plan button carries: the plan id and the hash of the plan as shown. */
+export interface PlanButtonValue {
+  readonly p: string;
+  readonly h: string;
+}
+
+export function encodeButtonValue(planId: string, hash: string): string {
+  return JSON.stringify({ p: planId, h: hash } satisfies PlanButtonValue);
+}
+
+/** Parses a plan button value; null when it is not one of ours. */
+export function decodeButtonValue(value: string | undefined): PlanButtonValue | null {
+  if (!value || value.length > SLACK_LIMITS.buttonValue) return null;
+  try {
+    const v = JSON.parse(value) as unknown;
+    if (v && typeof v === 'object' && typeof (v as PlanButtonValue).p === 'string' && typeof (v as PlanButtonValue).h === 'string'
+      && /^pl-[a-z0-9-]{1,60}$/.test((v as PlanButtonValue).p) && /^[a-f0-9]{64}$/.test((v as PlanButtonValue).h)) {
+      return { p: (v as PlanButtonValue).p, h: (v as PlanButtonValue).h };
+    }
+  } catch {
+    /* not JSON */
+  }
+  return null;
+}
+
+/** The state the message shows. */
+export type PlanView =
+  | { status: 'pending'; approvers: readonly Approver[]; note?: string | undefined }
+  | { status: 'approved'; approvers: readonly Approver[]; auto?: boolean }
+  | { status: 'rejected'; by: string; at: number }
+  | { status: 'expired'; at: number }
+  | { status: 'superseded'; at: number };
+
+const RISK_BADGE = { low: ':large_green_circle: low', medium: ':large_orange_circle: medium', high: ':red_circle: high' } as const;
+
+export function hhmm(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+}
+
+function minutes(s: number): string {
+  return s % 60 === 0 && s >= 60 ? `${s / 60} min` : `${s} s`;
+}
+
+/** `isolated: false → true` for the keys that change; the whole state when nothing changes. */
+export function describeChange(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const fmt = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
+  const changed = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+  if (changed.length === 0) return `no change (${keys.map((k) => `${k}: ${fmt(before[k])}`).join(', ') || 'no state'})`;
+  return changed.map((k) => `${k}: ${fmt(before[k])} → ${fmt(after[k])}`).join(', ');
+}
+
+/** "isolate `ToolAgent` (mode refuse)" — one line per action, used in plans, outcomes and escalations. */
+export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'body'>): string {
+  const b = a.body;
+  const what = a.target ? code(a.target) : 'the runtime';
+  switch (a.action) {
+    case 'isolate': return `isolate ${what} (mode ${String(b.mode)})`;
+    case 'release': return `release ${what}`;
+    case 'restart': return `restart ${what} (instance ${code(String(b.agent_key))})`;
+    case 'backpressure': return `backpressure ${what}: max in-flight ${b.max_inflight === null ? 'unlimited' : String(b.max_inflight)}, senders wait up to ${String(b.max_wait_s)} s`;
+    case 'degrade': {
+      const f = (b.features as string[] | undefined) ?? [];
+      const t = (b.agent_types as string[] | undefined) ?? [];
+      return `degrade the runtime: features off ${f.length ? f.map(code).join(', ') : 'none'}; agents shed ${t.length ? t.map(code).join(', ') : 'none'}`;
+    }
+    case 'restore': return 'restore the runtime from degraded mode';
+    case 'clear_caches': {
+      const n = (b.names as string[] | undefined) ?? [];
+      return `clear caches (${n.length ? n.map(code).join(', ') : 'every registered cache'})`;
+    }
+  }
+}
+
+export function describeCheck(c: ResolvedCheck): string {
+  const on = c.targets === null ? '' : ` (${c.targets.map(code).join(', ')})`;
+  switch (c.check) {
+    case 'isolated': return `isolated${on}`;
+    case 'no_deliveries': return `no messages delivered${on}`;
+    case 'new_errors_at_most': return `at most ${c.max} new errors${on}`;
+    case 'error_rate_at_most': return `error rate ≤ ${(c.max * 100).toFixed(1)} %${on}`;
+    case 'backpressured': return `in-flight limit set${on}`;
+    case 'inflight_at_most': return `in-flight ≤ ${c.max}${on}`;
+    case 'queue_depth_at_most': return `queue depth ≤ ${c.max}`;
+    case 'rss_at_most_mb': return `RSS ≤ ${c.max_mb} MB`;
+    case 'rss_not_growing': return `RSS not growing (≤ +${(c.tolerance * 100).toFixed(0)} %)`;
+    case 'features_disabled': return `features off: ${c.features.map(code).join(', ')}`;
+    case 'runtime_degraded': return 'runtime in degraded mode';
+    case 'agent_running': return `agent running, no new construction errors${on}`;
+    case 'handling_messages': return `handles ≥ ${c.min} message(s)${on}`;
+    case 'latency_p95_at_most_ms': return `p95 latency ≤ ${c.max_ms} ms${on}`;
+  }
+}
+
+function section(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
+}
+
+function context(texts: string[]): Block {
+  return { type: 'context', elements: texts.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: truncate(t, SLACK_LIMITS.sectionText) })) };
+}
+
+function actionLine(plan: Plan, a: PlannedAction): string {
+  const lines = [`*${a.index + 1}.* ${describeAction(a)}${a.temporary ? ` — temporary, reverts after ${minutes(plan.ttlS)} unless kept` : ''}`];
+  if (a.why) lines.push(`_${escapeText(a.why)}_`);
+  if (a.predicted) {
+    lines.push(`Predicted: ${escapeText(describeChange(a.predicted.before, a.predicted.after))}`);
+  }
+  return lines.join('\n');
+}
+
+/** The confirmation dialog of the Approve button (Slack: title ≤ 100, text ≤ 300). */
+function approveConfirm(plan: Plan, approvals: number): types.ConfirmationDialog {
+  const steps = plan.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ');
+  const lead = plan.approval.required > 1
+    ? `Your approval will be ${approvals + 1} of ${plan.approval.required}. `
+    : `This runs ${plan.actions.length} action(s) on runtime ${plan.runtime} now: `;
+  return {
+    title: { type: 'plain_text', text: truncate('Approve this recovery plan?', SLACK_LIMITS.confirmTitle) },
+    text: { type: 'plain_text', text: truncate(`${lead}${steps}`, SLACK_LIMITS.confirmText) },
+    confirm: { type: 'plain_text', text: plan.approval.required > 1 && approvals === 0 ? 'Approve' : 'Approve and run' },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    style: plan.risk === 'high' ? 'danger' : 'primary',
+  };
+}
+
+function rejectConfirm(): types.ConfirmationDialog {
+  return {
+    title: { type: 'plain_text', text: 'Reject this plan?' },
+    text: { type: 'plain_text', text: 'Nothing will run. A new plan can be asked for with /autogen recover <agent>.' },
+    confirm: { type: 'plain_text', text: 'Reject' },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    style: 'danger',
+  };
+}
+
+function approverList(approvers: readonly Approver[]): string {
+  return approvers.map((a) => `<@${a.user}> at ${hhmm(a.at)}`).join(' and ');
+}
+
+/** The plan message for `state`; `text` is the notification fallback. */
+export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; blocks: Block[] } {
+  const blocks: Block[] = [];
+  blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(`Recovery plan: ${plan.runbookTitle}`, SLACK_LIMITS.headerText) } });
+  const who = plan.trigger === 'incident' ? 'proposed for the incident' : `requested by <@${plan.requestedBy}>`;
+  blocks.push(section([
+    `*Runtime* ${code(plan.runtime)}  ·  *Risk* ${RISK_BADGE[plan.risk]}  ·  ${who}${plan.incidentId ? `  ·  *Incident* ${code(plan.incidentId)}` : ''}`,
+    plan.matchReasons.length ? `Matched on ${plan.matchReasons.map((r) => escapeText(r)).join(', ')}` : '',
+  ].filter(Boolean).join('\n')));
+  // One section per action, bounded so the whole message stays under Slack's 50 blocks.
+  const shown = plan.actions.slice(0, 40);
+  for (const a of shown) blocks.push(section(actionLine(plan, a)));
+  if (plan.actions.length > shown.length) blocks.push(context([`…and ${plan.actions.length - shown.length} more action(s)`]));
+  blocks.push(context([`*Verify* after ${plan.settleS} s: ${plan.checks.map(describeCheck).join('; ')}`]));
+
+  const approvalRule = `${describeApprovers(plan.approval)}${plan.approval.required > 1 ? ' — two different people must approve' : ''}`;
+  const ref = `plan ${code(plan.id)} · #${plan.hash.slice(0, 8)}`;
+  const value = encodeButtonValue(plan.id, plan.hash);
+  switch (state.status) {
+    case 'pending': {
+      const got = state.approvers.length ? `  ·  approved so far by ${approverList(state.approvers)} (${state.approvers.length} of ${plan.approval.required})` : '';
+      blocks.push(context([`*Who can approve:* ${approvalRule}  ·  expires ${hhmm(Date.parse(plan.expiresAt))}${got}  ·  ${ref}`]));
+      if (state.note) blocks.push(section(`:warning: ${state.note}`));
+      blocks.push({
+        type: 'actions',
+        block_id: `plan_${plan.id}`.slice(0, 255),
+        elements: [
+          { type: 'button', action_id: PLAN_ACTIONS.approve, text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value, confirm: approveConfirm(plan, state.approvers.length) },
+          { type: 'button', action_id: PLAN_ACTIONS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value, confirm: rejectConfirm() },
+        ],
+      });
+      break;
+    }
+    case 'approved':
+      blocks.push(context([state.auto
+        ? `:white_check_mark: Ran without approval (low-risk runbook with auto-run enabled)  ·  ${ref}`
+        : `:white_check_mark: *Approved* by ${approverList(state.approvers)} — running now; the outcome follows in this thread  ·  ${ref}`]));
+      break;
+    case 'rejected':
+      blocks.push(context([`:x: *Rejected* by <@${state.by}> at ${hhmm(state.at)} — nothing ran  ·  ${ref}`]));
+      break;
+    case 'expired':
+      blocks.push(context([`:hourglass: *Expired* at ${hhmm(state.at)} without approval — nothing ran  ·  ${ref}`]));
+      blocks.push({
+        type: 'actions',
+        block_id: `plan_${plan.id}`.slice(0, 255),
+        elements: [{ type: 'button', action_id: PLAN_ACTIONS.replan, text: { type: 'plain_text', text: 'New plan' }, value }],
+      });
+      break;
+    case 'superseded':
+      blocks.push(context([`:arrows_counterclockwise: Replaced by a newer plan at ${hhmm(state.at)} — see below  ·  ${ref}`]));
+      break;
+  }
+  const statusWord = state.status === 'pending' ? 'awaiting approval' : state.status;
+  const text = `Recovery plan for runtime ${plan.runtime}: ${plan.runbookTitle} (${plan.risk} risk) — ${statusWord}`;
+  return { text: truncate(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+}
+
+/** The message when no runbook can act right now (nothing matched, or its targets do not exist). */
+export function buildNoPlanMessage(runtime: string, reasons: readonly string[]): { text: string; blocks: Block[] } {
+  const lines = reasons.length ? reasons.map((r) => `• ${escapeText(r)}`).join('\n') : '• no runbook matches this incident';
+  return {
+    text: `No recovery plan for runtime ${runtime}`,
+    blocks: [section(`:information_source: *No recovery plan* for runtime ${code(runtime)}:\n${lines}\nSee \`runbooks/\` and docs/runbooks.md to add one.`)],
+  };
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan, withPredictions } from '../../src/response/plan.js';
+import { loadRunbookDir } from '../../src/response/runbook-loader.js';
+import type { RunOutcome } from '../../src/response/run.js';
+import { buildNoPlanMessage, buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../../src/slack/blocks/plan.js';
+import { buildEscalationMessage, buildOutcomeMessage } from '../../src/slack/blocks/plan-outcome.js';
+import { agent, view } from './view-fixture.js';
+
+const { runbooks } = loadRunbookDir('runbooks');
+const NOW = Date.parse('2026-01-02T03:04:05.000Z');
+
+function plan(runbookId = 'agent-cascade-failure') {
+  const runbook = runbooks.find((r) => r.id === runbookId);
+  if (!runbook) throw new Error(runbookId);
+  const res = buildPlan({ runbook, view: view([agent('ToolAgent', { error_rate: 0.4 })], { dependencies: [{ name: 'db', reachable: false }] }),
+    subject: { agent: 'ToolAgent', agents: [] }, runtime: 'demo', incidentId: 'inc-1', requestedBy: 'U0ALICE', trigger: 'incident',
+    matchReasons: ['alertname=AgentCascadeFailure'], planId: 'pl-k1-abc', now: new Date(NOW), approvalTtlS: 900, channel: 'C0OPS', threadTs: null });
+  if (!res.ok) throw new Error(res.problems.join());
+  return withPredictions(res.plan, [{ before: { isolated: false, instances: ['default'] }, after: { isolated: true, instances: ['default'] } }]);
+}
+
+type AnyBlock = { type: string; elements?: { action_id?: string; value?: string; confirm?: { text: { text: string } } }[]; text?: { text: string } };
+const blocksOf = (m: { blocks: unknown[] }) => m.blocks as AnyBlock[];
+const allText = (m: { blocks: unknown[] }) => JSON.stringify(m.blocks);
+
+describe('plan message', () => {
+  const p = plan();
+  it('shows steps, targets, the predicted change, risk, checks, approvers and expiry, with confirmed buttons bound to the hash', () => {
+    const msg = buildPlanMessage(p, { status: 'pending', approvers: [] });
+    const text = allText(msg);
+    expect(text).toContain('isolate `ToolAgent` (mode refuse)');
+    expect(text).toContain('temporary, reverts after 15 min unless kept');
+    expect(text).toContain('Predicted: isolated: false → true');
+    expect(text).toContain(':red_circle: high');
+    expect(text).toContain('isolated (`ToolAgent`); no messages delivered (`ToolAgent`)');
+    expect(text).toContain('a member of <!subteam^S0AUTOGENSRE>');
+    expect(text).toContain('expires 03:19 UTC');
+    const actions = blocksOf(msg).find((b) => b.type === 'actions');
+    expect(actions?.elements?.map((e) => e.action_id)).toEqual([PLAN_ACTIONS.approve, PLAN_ACTIONS.reject]);
+    expect(actions?.elements?.every((e) => e.confirm !== undefined)).toBe(true);
+    expect(decodeButtonValue(actions?.elements?.[0]?.value)).toEqual({ p: p.id, h: p.hash });
+    expect(actions?.elements?.[0]?.confirm?.text.text).toBe('This runs 1 action(s) on runtime demo now: isolate ToolAgent (mode refuse)');
+    expect(msg.blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  it('after a decision shows who and when, and the buttons are gone', () => {
+    const approved = buildPlanMessage(p, { status: 'approved', approvers: [{ user: 'U0BOB', at: NOW + 60_000 }] });
+    expect(allText(approved)).toContain('*Approved* by <@U0BOB> at 03:05 UTC');
+    expect(blocksOf(approved).some((b) => b.type === 'actions')).toBe(false);
+    const rejected = buildPlanMessage(p, { status: 'rejected', by: 'U0CAROL', at: NOW + 120_000 });
+    expect(allText(rejected)).toContain('*Rejected* by <@U0CAROL> at 03:06 UTC');
+    expect(blocksOf(rejected).some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('an expired plan offers a fresh one', () => {
+    const msg = buildPlanMessage(p, { status: 'expired', at: Date.parse(p.expiresAt) });
+    expect(blocksOf(msg).find((b) => b.type === 'actions')?.elements?.map((e) => e.action_id)).toEqual([PLAN_ACTIONS.replan]);
+  });
+
+  it('button values are validated on the way back', () => {
+    expect(decodeButtonValue(encodeButtonValue('pl-a-1', 'a'.repeat(64)))).toEqual({ p: 'pl-a-1', h: 'a'.repeat(64) });
+    expect(decodeButtonValue('{"p":"x","h":"y"}')).toBeNull();
+    expect(decodeButtonValue('not json')).toBeNull();
+    expect(decodeButtonValue(undefined)).toBeNull();
+  });
+
+  it('no-plan message escapes reasons', () => {
+    expect(allText(buildNoPlanMessage('demo', ['<!channel> boom']))).toContain('&lt;!channel&gt; boom');
+  });
+});
+
+describe('outcome and escalation messages', () => {
+  const p = plan();
+  const run: RunOutcome = {
+    planId: p.id, ok: true, dryRunOnly: false,
+    actions: [{ index: 0, action: 'isolate', target: 'ToolAgent', body: p.actions[0]!.body, status: 'replayed', idempotencyKey: 'k', actionId: 'act_1',
+      before: { isolated: false }, after: { isolated: true }, expiresAt: '2026-01-02T03:20:00.000Z', at: '2026-01-02T03:05:00.000Z' }],
+  };
+
+  it('while verifying, then verified with evidence and Keep / Revert now', () => {
+    const verifying = buildOutcomeMessage(p, { run, verify: null, temporary: { active: true, revertAt: '2026-01-02T03:20:00.000Z' } });
+    expect(allText(verifying)).toContain('verifying after 5 s');
+    expect(allText(verifying)).toContain('nothing ran twice');
+    const verified = buildOutcomeMessage(p, { run, verify: { passed: true, results: [{ check: 'isolated', target: 'ToolAgent', passed: true, evidence: 'ToolAgent: isolated' }] },
+      temporary: { active: true, revertAt: '2026-01-02T03:20:00.000Z' } });
+    expect(allText(verified)).toContain('Fixed and verified');
+    expect(allText(verified)).toContain(':white_check_mark: ToolAgent: isolated');
+    expect(allText(verified)).toContain('revert by themselves at 03:20 UTC unless someone clicks Keep');
+    expect(blocksOf(verified).find((b) => b.type === 'actions')?.elements?.map((e) => e.action_id)).toEqual([PLAN_ACTIONS.keep, PLAN_ACTIONS.revert]);
+    const kept = buildOutcomeMessage(p, { run, verify: { passed: true, results: [] }, temporary: { active: false, kept: { by: 'U0BOB', at: NOW } } });
+    expect(allText(kept)).toContain('Kept by <@U0BOB> at 03:04 UTC');
+    expect(blocksOf(kept).some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('failed verification shows the attempt count; blocked runs say why', () => {
+    const failed = buildOutcomeMessage(p, { run, verify: { passed: false, results: [{ check: 'isolated', target: 'ToolAgent', passed: false, evidence: 'ToolAgent: NOT isolated' }] },
+      attempts: { count: 3, max: 3 }, temporary: { active: false, reverted: { by: 'system', at: NOW, why: 'verify_failed' } } });
+    expect(allText(failed)).toContain('Failed attempt 3 of 3 for this failure — automation stops here');
+    expect(allText(failed)).toContain('reverted at 03:04 UTC because verification failed');
+    const blocked = buildOutcomeMessage(p, { run: { ...run, ok: false, actions: [], stoppedBy: 'kill_switch', stopReason: 'Automation is switched off' }, verify: null, temporary: { active: false } });
+    expect(allText(blocked)).toContain('Not run: automation is switched off');
+    expect(allText(blocked)).toContain('1 further action(s) not run');
+  });
+
+  it('escalation mentions the on-call group and lists everything tried', () => {
+    const msg = buildEscalationMessage(p, [
+      { planId: 'pl-1', runbookId: p.runbookId, tried: ['isolate `ToolAgent`'], outcome: 'verify failed: ToolAgent: NOT isolated', at: '2026-01-02T03:00:00.000Z' },
+      { planId: 'pl-2', runbookId: p.runbookId, tried: [], outcome: 'bridge refused: AGENT_NOT_FOUND', at: '2026-01-02T03:10:00.000Z' },
+    ], 3);
+    const text = allText(msg);
+    expect(text).toContain('<!subteam^S0AUTOGENONCALL> *Automation stopped for this failure*: 2 failed attempts in the last 60 min');
+    expect(text).toContain('1. `pl-1` at 03:00 UTC — isolate `ToolAgent` → verify failed: ToolAgent: NOT isolated');
+    expect(text).toContain('2. `pl-2` at 03:10 UTC — nothing ran → bridge refused: AGENT_NOT_FOUND');
+  });
+});
