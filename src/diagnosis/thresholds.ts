@@ -42,6 +42,12 @@ export interface Thresholds {
   readonly slowDatabaseMs: number;
   /** Slow external API call, ms (seed: 1 s). */
   readonly slowExternalMs: number;
+  /** Log analysis: error patterns seen fewer times than this are listed apart as sporadic (seed §3.2: 3). */
+  readonly rarePatternCount: number;
+  /** Log analysis: errors of two agents this close in time (ms) count as correlated. */
+  readonly correlationWindowMs: number;
+  /** Log analysis: the longest window a user may ask for, hours (the bridge refuses more than 24). */
+  readonly maxLogWindowH: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
@@ -64,4 +70,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   messageLatencyMs: 100,
   slowDatabaseMs: 500,
   slowExternalMs: 1_000,
+  rarePatternCount: 3,
+  correlationWindowMs: 2_000,
+  maxLogWindowH: 24,
 });

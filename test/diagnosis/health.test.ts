@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { GUIDE_FIXES } from '../../src/diagnosis/error-signals.js';
+import { evaluateHealth } from '../../src/diagnosis/health.js';
+import { DEFAULT_THRESHOLDS } from '../../src/diagnosis/thresholds.js';
+import { agent, healthyAgents, isoAgo, NOW, runtimeInfo, summaries } from './fixtures.js';
+
+const base = { runtime: 'demo', thresholds: DEFAULT_THRESHOLDS, now: NOW };
+
+describe('health check (guide §5.1)', () => {
+  it('a healthy runtime gets a healthy report with no warnings', () => {
+    const r = evaluateHealth({ ...base, info: runtimeInfo(), agents: summaries(healthyAgents()) });
+    expect(r.verdict.status).toBe('healthy');
+    expect(r.classification).toBeNull();
+    expect(r.findings.every((f) => f.status === 'ok')).toBe(true);
+    expect(r.findings.map((f) => f.check)).toEqual([
+      'health.runtime', 'health.agents', 'health.queue_depth', 'health.memory', 'health.disk', 'health.errors', 'health.dependency',
+    ]);
+    expect(r.verdict.headline).toContain('healthy');
+    expect(r.flow.rootCause).toBeNull();
+  });
+
+  it('a dead dependency is an integration › database failure with the guide\'s fix', () => {
+    const info = runtimeInfo({
+      dependencies: [{ name: 'vector-db', kind: 'database', url: 'tcp://127.0.0.1:6999', reachable: false, latency_ms: null, error: 'connection refused' }],
+      errors_last_hour: 12,
+    });
+    const agents = summaries(healthyAgents()).map((a) =>
+      a.type === 'RetrieverAgent'
+        ? { ...a, errors_total: 12, last_error: { ts: isoAgo(1000), agent_type: 'RetrieverAgent', exception_type: 'ConnectionRefusedError', message: '[Errno 111] Connect call failed (\'127.0.0.1\', 6999)' } }
+        : a,
+    );
+    const r = evaluateHealth({ ...base, info, agents });
+    expect(r.verdict.status).toBe('failing');
+    expect(r.classification?.category).toBe('database');
+    expect(r.classification?.layer).toBe('integration');
+    expect(r.verdict.headline).toBe('Runtime demo: Dependency vector-db unreachable');
+    expect(r.flow.fix).toContain(GUIDE_FIXES.checkService);
+    const errors = r.findings.find((f) => f.check === 'health.errors');
+    expect(errors).toMatchObject({ status: 'warn', category: 'database' });
+  });
+
+  it('an agent failing construction with a missing module gets the pip install fix', () => {
+    const agents = summaries(healthyAgents()).map((a) =>
+      a.type === 'ToolAgent'
+        ? { ...a, instances: [], construction_errors: 3, last_error: { ts: isoAgo(500), agent_type: 'ToolAgent', exception_type: 'ModuleNotFoundError', message: "No module named 'fancy_tools'", phase: 'construction' } }
+        : a,
+    );
+    const r = evaluateHealth({ ...base, info: runtimeInfo({ errors_last_hour: 3 }), agents });
+    expect(r.classification?.category).toBe('agent_creation');
+    expect(r.classification?.primary.evidence).toContain("No module named 'fancy_tools'");
+    expect(r.flow.fix[0]).toBe('Install the missing dependency: `pip install fancy_tools`');
+  });
+
+  it('a flooded queue is a runtime › message delivery problem with backpressure as the fix', () => {
+    const r = evaluateHealth({ ...base, info: runtimeInfo({ queue_depth: 5000 }), agents: summaries(healthyAgents()) });
+    expect(r.classification?.category).toBe('message_delivery');
+    expect(r.classification?.status).toBe('fail');
+    expect(r.flow.fix[0]).toBe(GUIDE_FIXES.backpressure);
+    const mild = evaluateHealth({ ...base, info: runtimeInfo({ queue_depth: DEFAULT_THRESHOLDS.queueDepth + 1 }), agents: summaries(healthyAgents()) });
+    expect(mild.verdict.status).toBe('warning');
+  });
+
+  it('memory and disk at or above 80 % warn (resources, storage)', () => {
+    const r = evaluateHealth({ ...base, info: runtimeInfo({ disk_percent: 91, memory_percent: 97 }), agents: summaries(healthyAgents()) });
+    expect(r.verdict.status).toBe('warning');
+    expect(r.findings.find((f) => f.check === 'health.disk')).toMatchObject({ status: 'warn', category: 'storage', fix: [GUIDE_FIXES.freeDisk] });
+    expect(r.findings.find((f) => f.check === 'health.memory')).toMatchObject({ status: 'warn', category: 'resources' });
+    expect(r.classification?.category).toBe('storage');
+  });
+
+  it('isolated and degraded agents are warnings, an unregistered listed type fails', () => {
+    const agents = [agent('ChatAgent', { isolated: true }), agent('PlannerAgent', { degraded: true })];
+    const r = evaluateHealth({ ...base, info: runtimeInfo({ agent_types: ['ChatAgent', 'PlannerAgent', 'GhostAgent'] }), agents: summaries(agents) });
+    expect(r.findings.filter((f) => f.status !== 'ok').map((f) => f.check).sort()).toEqual(['health.agent_degraded', 'health.agent_isolated', 'health.agent_registered']);
+    expect(r.classification?.category).toBe('agent_creation');
+  });
+
+  it('a dependency without a probe result is not an alarm', () => {
+    const info = runtimeInfo({ dependencies: [{ name: 'search-api', kind: 'external', url: 'https://search.example', reachable: null }] });
+    const r = evaluateHealth({ ...base, info, agents: summaries(healthyAgents()) });
+    expect(r.verdict.status).toBe('healthy');
+    expect(r.findings.find((f) => f.check === 'health.dependency')?.evidence).toContain('not probed');
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { GUIDE_FIXES } from '../../src/diagnosis/error-signals.js';
+import { analyseLogs, logsReport, MAX_PATTERN_FINDINGS, messageTemplate, parseSince, sparkline, type LogsInput } from '../../src/diagnosis/logs.js';
+import { DEFAULT_THRESHOLDS } from '../../src/diagnosis/thresholds.js';
+import { isoAgo, logRecord, NOW, runtimeInfo } from './fixtures.js';
+
+const HOUR = 3_600_000;
+
+/** 0 → "aa", 1 → "ab", …: distinct words without digits (digits would be folded into <n>). */
+function letters(n: number): string {
+  return String.fromCharCode(97 + Math.floor(n / 26)) + String.fromCharCode(97 + (n % 26));
+}
+
+function input(patch: Partial<LogsInput> = {}): LogsInput {
+  return { runtime: 'demo', since: new Date(NOW.getTime() - HOUR), until: NOW, records: [], thresholds: DEFAULT_THRESHOLDS, now: NOW, ...patch };
+}
+
+describe('log window and patterns', () => {
+  it('reads durations and ISO times as the window start', () => {
+    expect(parseSince('15m', NOW)?.toISOString()).toBe('2026-01-10T11:45:00.000Z');
+    expect(parseSince('2h', NOW)?.toISOString()).toBe('2026-01-10T10:00:00.000Z');
+    expect(parseSince('1d', NOW)?.toISOString()).toBe('2026-01-09T12:00:00.000Z');
+    expect(parseSince('90s', NOW)?.toISOString()).toBe('2026-01-10T11:58:30.000Z');
+    expect(parseSince('30', NOW)?.toISOString()).toBe('2026-01-10T11:30:00.000Z');
+    expect(parseSince('2026-01-10T09:00:00Z', NOW)?.toISOString()).toBe('2026-01-10T09:00:00.000Z');
+    expect(parseSince('yesterday', NOW)).toBeNull();
+  });
+
+  it('replaces ids, numbers, quoted values and URLs by placeholders', () => {
+    expect(messageTemplate("user 42 not found in 'tenant-a' (req 3f2a9c1e-1111-2222-3333-444455556666)")).toBe('user <n> not found in <str> (req <uuid>)');
+    expect(messageTemplate('GET https://api.example.com/v1/x failed after 1.5 s')).toBe('GET <url> failed after <n> s');
+  });
+
+  it('draws a sparkline, empty buckets as dots', () => {
+    expect(sparkline([0, 1, 2, 4])).toBe('·▂▄█');
+    expect(sparkline([0, 0])).toBe('▁▁');
+  });
+});
+
+describe('log analysis (guide §3.2)', () => {
+  it('no warnings or errors: a healthy report and no attachment', () => {
+    const records = [logRecord({ ts: isoAgo(1000), level: 'INFO', event: 'MessageEvent', exception_type: null })];
+    const r = logsReport(input({ records }));
+    expect(r.verdict.status).toBe('healthy');
+    expect(r.findings[0]?.check).toBe('logs.none');
+    expect(r.attachment).toBeUndefined();
+  });
+
+  it('groups errors by pattern; patterns seen fewer than 3 times are listed apart', () => {
+    const records = [
+      ...Array.from({ length: 5 }, (_, i) => logRecord({ ts: isoAgo(10 * 60_000 - i * 1000), message: `order ${i} has no total` , exception_type: 'KeyError' })),
+      logRecord({ ts: isoAgo(5 * 60_000), exception_type: 'ValueError', message: 'odd input' }),
+      logRecord({ ts: isoAgo(4 * 60_000), exception_type: 'ValueError', message: 'odd input' }),
+    ];
+    const a = analyseLogs(input({ records }));
+    expect(a.patterns.map((p) => [p.key, p.count])).toEqual([['KeyError: order <n> has no total', 5]]);
+    expect(a.sporadic.map((p) => [p.key, p.count])).toEqual([['ValueError: odd input', 2]]);
+    expect(a.distribution.reduce((x, y) => x + y, 0)).toBe(7);
+    const r = logsReport(input({ records }), a);
+    expect(r.findings.map((f) => f.check)).toEqual(['logs.pattern', 'logs.sporadic']);
+    expect(r.classification?.category).toBe('business_logic');
+    expect(r.flow.fix).toContain(GUIDE_FIXES.businessLogic);
+    expect(r.attachment?.mimeType).toBe('text/markdown');
+    expect(r.attachment?.content).toContain('## Sporadic patterns (seen fewer than 3 times) (1)');
+  });
+
+  it('describes the time distribution: a burst', () => {
+    const records = Array.from({ length: 20 }, (_, i) => logRecord({ ts: isoAgo(20 * 60_000 - i * 100) }));
+    const a = analyseLogs(input({ records }));
+    expect(a.distributionShape).toMatch(/^burst around 11:40 UTC \(20 of 20\)$/);
+  });
+
+  it('finds a cascade: the same error moving through agents, starting at the first to fail', () => {
+    const records = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = 30 * 60_000 - i * 60_000;
+      records.push(
+        logRecord({ ts: isoAgo(t0), agent_type: 'ToolAgent', exception_type: 'RuntimeError', message: 'injected failure' }),
+        logRecord({ ts: isoAgo(t0 - 5), agent_type: 'RetrieverAgent', exception_type: 'RuntimeError', message: 'injected failure' }),
+        logRecord({ ts: isoAgo(t0 - 9), agent_type: 'PlannerAgent', exception_type: 'RuntimeError', message: 'injected failure' }),
+        logRecord({ ts: isoAgo(t0 - 14), agent_type: 'ChatAgent', exception_type: 'RuntimeError', message: 'injected failure' }),
+      );
+    }
+    const a = analyseLogs(input({ records }));
+    expect(a.origin).toBe('ToolAgent');
+    expect(a.patterns).toHaveLength(1);
+    expect(a.patterns[0]?.agents.map((x) => x.type)).toEqual(['ChatAgent', 'PlannerAgent', 'RetrieverAgent', 'ToolAgent']);
+    const r = logsReport(input({ records }), a);
+    expect(r.classification?.primary.check).toBe('logs.cascade');
+    expect(r.classification?.primary.title).toBe('Cascade: errors start in ToolAgent and spread to ChatAgent, PlannerAgent, RetrieverAgent');
+    expect(r.flow.fix[0]).toBe(GUIDE_FIXES.isolateFailing.replace('the failing agent', 'ToolAgent'));
+  });
+
+  it('uncorrelated errors in two agents are no cascade', () => {
+    const records = [
+      ...Array.from({ length: 4 }, (_, i) => logRecord({ ts: isoAgo(50 * 60_000 - i * 60_000), agent_type: 'ChatAgent' })),
+      ...Array.from({ length: 4 }, (_, i) => logRecord({ ts: isoAgo(20 * 60_000 - i * 60_000), agent_type: 'ToolAgent' })),
+    ];
+    const a = analyseLogs(input({ records }));
+    expect(a.correlations).toEqual([]);
+    expect(a.origin).toBeNull();
+  });
+
+  it('connection refused to the declared database is integration › database', () => {
+    const records = Array.from({ length: 6 }, (_, i) =>
+      logRecord({ ts: isoAgo(i * 1000), agent_type: 'RetrieverAgent', exception_type: 'ConnectionRefusedError', message: "[Errno 111] Connect call failed ('127.0.0.1', 6999)" }),
+    );
+    const info = runtimeInfo({ dependencies: [{ name: 'vector-db', kind: 'database', url: 'tcp://127.0.0.1:6999', reachable: false }] });
+    const r = logsReport(input({ records, info }));
+    expect(r.classification?.label).toBe('Integration › Database');
+    expect(r.flow.fix).toContain(GUIDE_FIXES.databaseService);
+  });
+
+  it('1,000 distinct errors: a bounded number of findings, everything in the file', () => {
+    const records = Array.from({ length: 1000 }, (_, i) =>
+      logRecord({ ts: isoAgo(i * 3000), exception_type: `Error${letters(i % 250)}`, message: `failure kind ${letters(i % 250)}`, traceback: 'Traceback (most recent call last):\n  ...' }),
+    );
+    const r = logsReport(input({ records }));
+    expect(r.findings.filter((f) => f.check === 'logs.pattern')).toHaveLength(MAX_PATTERN_FINDINGS);
+    expect(r.findings.find((f) => f.check === 'logs.more_patterns')?.title).toMatch(/^\d+ more patterns/);
+    expect(r.attachment?.content.match(/^### /gm)?.length).toBe(250);
+    expect(r.findings.length).toBeLessThanOrEqual(MAX_PATTERN_FINDINGS + 2);
+  });
+
+  it('notes a truncated page from the bridge', () => {
+    const r = logsReport(input({ records: [logRecord({ ts: isoAgo(1000) })], truncated: true }));
+    expect(r.sections[0]?.lines[0]).toContain('(truncated: newest only)');
+  });
+
+  it('filters by agent when one is given', () => {
+    const records = [logRecord({ ts: isoAgo(1000), agent_type: 'ChatAgent' }), logRecord({ ts: isoAgo(1000), agent_type: 'ToolAgent' })];
+    const a = analyseLogs(input({ records, agent: 'ToolAgent' }));
+    expect(a.problems).toBe(1);
+    expect(a.impact.agents).toEqual([{ type: 'ToolAgent', count: 1 }]);
+  });
+});
