@@ -38,17 +38,20 @@ export class Queues {
     private readonly connection: ConnectionOptions,
     readonly prefix: string,
     private readonly defaults: QueueDefaults,
+    /** Per-queue overrides, e.g. fewer attempts for `diagnose` (a person is waiting). */
+    private readonly overrides: Partial<Record<QueueName, Partial<QueueDefaults>>> = {},
   ) {}
 
   get(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
+      const d = { ...this.defaults, ...this.overrides[name] };
       q = new Queue(name, {
         connection: this.connection,
         prefix: this.prefix,
         defaultJobOptions: {
-          attempts: this.defaults.attempts,
-          backoff: { type: 'exponential', delay: this.defaults.backoffMs },
+          attempts: d.attempts,
+          backoff: { type: 'exponential', delay: d.backoffMs },
           removeOnComplete: { age: 3_600, count: 1_000 },
           removeOnFail: { age: 7 * 86_400 },
         },

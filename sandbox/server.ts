@@ -1,0 +1,328 @@
+/**
+ * The local Slack stand-in, for tests and `make demo`: a Web API subset with Slack's response shapes
+ * (auth.test, chat.postMessage, chat.update, chat.postEphemeral, files.getUploadURLExternal + upload +
+ * files.completeUploadExternal, views.publish), a recorder of everything the bot sent, response_url
+ * endpoints, and a sender of correctly signed slash commands and button clicks. The bot reaches it through
+ * Bolt's `clientOptions.slackApiUrl` (= `sandbox.apiUrl`).
+ *
+ * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { signedHeaders } from './signing.js';
+
+type Json = Record<string, unknown>;
+
+export interface RecordedCall {
+  readonly method: string;
+  readonly args: Json;
+  readonly token: string | undefined;
+  readonly at: number;
+}
+
+export interface SandboxMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Json[];
+  thread_ts: string | undefined;
+  /** Every edit applied by chat.update, oldest first. */
+  edits: { text: string; blocks: Json[] }[];
+}
+
+export interface SandboxFile {
+  id: string;
+  filename: string;
+  title: string | undefined;
+  content: string;
+  channel: string | undefined;
+  thread_ts: string | undefined;
+}
+
+export interface SandboxOptions {
+  botToken: string;
+  signingSecret: string;
+  port?: number;
+  teamId?: string;
+  botId?: string;
+  botUserId?: string;
+}
+
+export interface SendResult {
+  status: number;
+  text: string;
+  json: Json | undefined;
+}
+
+export interface CommandInput {
+  text: string;
+  command?: string;
+  user?: string;
+  channel?: string;
+  /** Adds `x-slack-retry-num` (and reason) as Slack does on a redelivery. */
+  retryNum?: number;
+  /** Re-send exactly this body (a replay); default a fresh body with a new trigger_id. */
+  rawBody?: string;
+  /** Signing time, epoch seconds (default now). */
+  timestampS?: number;
+  /** Sign with this secret instead (a bad signature). */
+  secret?: string;
+}
+
+function parseBody(raw: string, contentType: string | undefined): Json {
+  if ((contentType ?? '').includes('application/json')) {
+    try { return JSON.parse(raw) as Json; } catch { return {}; }
+  }
+  const out: Json = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    if ((v.startsWith('[') || v.startsWith('{')) && ['blocks', 'attachments', 'files', 'view', 'metadata'].includes(k)) {
+      try { out[k] = JSON.parse(v); continue; } catch { /* keep the string */ }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export class Sandbox {
+  readonly calls: RecordedCall[] = [];
+  readonly messages: SandboxMessage[] = [];
+  readonly ephemerals: { channel: string; user: string; text: string; blocks: Json[] }[] = [];
+  readonly responses: { id: string; body: Json }[] = [];
+  readonly files: SandboxFile[] = [];
+  /** What each command/interaction request got back from the bot (the ack). */
+  readonly acks: SendResult[] = [];
+  failAuthTest = false;
+  private readonly limits = new Map<string, { retryAfterS: number; remaining: number }>();
+  private seq = 0;
+  private server: Server | undefined;
+  private base = '';
+  readonly teamId: string;
+  readonly botId: string;
+  readonly botUserId: string;
+
+  constructor(private readonly opts: SandboxOptions) {
+    this.teamId = opts.teamId ?? 'T0SANDBOX';
+    this.botId = opts.botId ?? 'B0SANDBOX';
+    this.botUserId = opts.botUserId ?? 'U0SANDBOXBOT';
+  }
+
+  /** `http://127.0.0.1:PORT` */
+  get url(): string { return this.base; }
+  /** Web API base with trailing slash, for `SLACK_API_URL` / `slackApiUrl`. */
+  get apiUrl(): string { return `${this.base}/api/`; }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => { void this.handle(req, res); });
+    await new Promise<void>((resolve) => this.server?.listen(this.opts.port ?? 0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** The next `n` calls of `method` answer 429 with `Retry-After: retryAfterS`. */
+  rateLimit(method: string, retryAfterS: number, n = 1): void {
+    this.limits.set(method, { retryAfterS, remaining: n });
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  private nextTs(): string {
+    this.seq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  private send(res: ServerResponse, status: number, body: Json, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.base);
+    const raw = await readRaw(req);
+    if (url.pathname.startsWith('/upload/')) {
+      const file = this.files.find((f) => f.id === url.pathname.slice('/upload/'.length));
+      if (file) file.content = raw.toString('utf8');
+      res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(file ? `OK - ${raw.length}` : 'not found');
+      return;
+    }
+    if (url.pathname.startsWith('/response/')) {
+      this.responses.push({ id: url.pathname.slice('/response/'.length), body: parseBody(raw.toString('utf8'), req.headers['content-type']) });
+      this.send(res, 200, { ok: true });
+      return;
+    }
+    if (!url.pathname.startsWith('/api/')) {
+      this.send(res, 404, { ok: false, error: 'not_found' });
+      return;
+    }
+    const method = url.pathname.slice('/api/'.length);
+    const args = { ...Object.fromEntries(url.searchParams), ...parseBody(raw.toString('utf8'), req.headers['content-type']) };
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (typeof args.token === 'string' ? args.token : undefined);
+    this.calls.push({ method, args, token, at: Date.now() });
+    const limit = this.limits.get(method);
+    if (limit && limit.remaining > 0) {
+      limit.remaining -= 1;
+      this.send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterS) });
+      return;
+    }
+    if (token !== this.opts.botToken) {
+      this.send(res, 200, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
+      return;
+    }
+    this.send(res, 200, this.dispatch(method, args));
+  }
+
+  private dispatch(method: string, a: Json): Json {
+    const str = (k: string): string | undefined => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
+    const blocks = Array.isArray(a.blocks) ? (a.blocks as Json[]) : [];
+    switch (method) {
+      case 'auth.test':
+        if (this.failAuthTest) return { ok: false, error: 'invalid_auth' };
+        return { ok: true, url: 'https://sandbox.slack.local/', team: 'Sandbox', user: 'autogen-ops', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId, is_enterprise_install: false };
+      case 'chat.postMessage': {
+        const channel = str('channel');
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!str('text') && blocks.length === 0) return { ok: false, error: 'no_text' };
+        if (blocks.length > 50) return { ok: false, error: 'invalid_blocks', errors: ['must provide an array of no more than 50 items'] };
+        const ts = this.nextTs();
+        const msg: SandboxMessage = { channel, ts, text: str('text') ?? '', blocks, thread_ts: str('thread_ts'), edits: [] };
+        this.messages.push(msg);
+        return { ok: true, channel, ts, message: { type: 'message', text: msg.text, blocks, ts, user: this.botUserId, bot_id: this.botId, ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}) } };
+      }
+      case 'chat.update': {
+        const msg = this.messages.find((m) => m.channel === str('channel') && m.ts === str('ts'));
+        if (!msg) return { ok: false, error: 'message_not_found' };
+        msg.text = str('text') ?? msg.text;
+        msg.blocks = blocks.length ? blocks : msg.blocks;
+        msg.edits.push({ text: msg.text, blocks: msg.blocks });
+        return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text, message: { text: msg.text, blocks: msg.blocks } };
+      }
+      case 'chat.postEphemeral': {
+        const channel = str('channel');
+        const user = str('user');
+        if (!channel || !user) return { ok: false, error: channel ? 'user_not_in_channel' : 'channel_not_found' };
+        this.ephemerals.push({ channel, user, text: str('text') ?? '', blocks });
+        return { ok: true, message_ts: this.nextTs() };
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${randomBytes(5).toString('hex').toUpperCase()}`;
+        this.files.push({ id, filename: str('filename') ?? 'file', title: undefined, content: '', channel: undefined, thread_ts: undefined });
+        return { ok: true, upload_url: `${this.base}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = (Array.isArray(a.files) ? a.files : []) as { id?: string; title?: string }[];
+        for (const f of list) {
+          const file = this.files.find((x) => x.id === f.id);
+          if (!file) return { ok: false, error: 'file_not_found' };
+          file.title = f.title;
+          file.channel = str('channel_id');
+          file.thread_ts = str('thread_ts');
+        }
+        return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      case 'views.publish':
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(typeof a.view === 'object' ? (a.view as Json) : {}) } };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  // --- sending signed requests to the bot -------------------------------------------------------------
+
+  private async post(target: string, rawBody: string, secret: string, timestampS: number, extra: Record<string, string>): Promise<SendResult> {
+    const res = await request(target, { method: 'POST', body: rawBody, headers: signedHeaders(secret, rawBody, timestampS, extra) });
+    const text = await res.body.text();
+    let json: Json | undefined;
+    try { json = text ? (JSON.parse(text) as Json) : undefined; } catch { json = undefined; }
+    const out = { status: res.statusCode, text, json };
+    this.acks.push(out);
+    return out;
+  }
+
+  /** The form body Slack sends for a slash command (fresh trigger_id). */
+  commandBody(input: Pick<CommandInput, 'text' | 'command' | 'user' | 'channel'>): string {
+    const id = randomBytes(6).toString('hex');
+    return new URLSearchParams({
+      token: 'sandbox-verification-token',
+      team_id: this.teamId,
+      team_domain: 'sandbox',
+      channel_id: input.channel ?? 'C0SANDBOX',
+      channel_name: 'ops',
+      user_id: input.user ?? 'U0SANDBOXUSER',
+      user_name: 'operator',
+      command: input.command ?? '/autogen',
+      text: input.text,
+      api_app_id: 'A0SANDBOX',
+      is_enterprise_install: 'false',
+      response_url: `${this.base}/response/${id}`,
+      trigger_id: `${Date.now()}.${this.seq}.${id}`,
+    }).toString();
+  }
+
+  /** Sends a signed slash command to `botEventsUrl` (e.g. http://127.0.0.1:3000/slack/events). */
+  async sendCommand(botEventsUrl: string, input: CommandInput): Promise<SendResult & { body: string }> {
+    const body = input.rawBody ?? this.commandBody(input);
+    const extra: Record<string, string> = input.retryNum === undefined ? {} : { 'x-slack-retry-num': String(input.retryNum), 'x-slack-retry-reason': 'http_timeout' };
+    const res = await this.post(botEventsUrl, body, input.secret ?? this.opts.signingSecret, input.timestampS ?? Math.floor(Date.now() / 1000), extra);
+    return { ...res, body };
+  }
+
+  /** Clicks a button of a posted message (found by action_id) as `user`, signed. */
+  async clickButton(botEventsUrl: string, message: SandboxMessage, actionId: string, user = 'U0SANDBOXUSER'): Promise<SendResult> {
+    let button: Json | undefined;
+    let blockId: string | undefined;
+    for (const b of message.blocks) {
+      if (b.type !== 'actions') continue;
+      const found = ((b.elements as Json[] | undefined) ?? []).find((e) => e.action_id === actionId);
+      if (found) { button = found; blockId = b.block_id as string | undefined; break; }
+    }
+    if (!button) throw new Error(`no button ${actionId} in message ${message.ts}`);
+    const id = randomBytes(6).toString('hex');
+    const payload = {
+      type: 'block_actions',
+      user: { id: user, username: 'operator', name: 'operator', team_id: this.teamId },
+      api_app_id: 'A0SANDBOX',
+      token: 'sandbox-verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      trigger_id: `${Date.now()}.${this.seq}.${id}`,
+      team: { id: this.teamId, domain: 'sandbox' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: message.channel, name: 'ops' },
+      message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, user: this.botUserId, bot_id: this.botId },
+      response_url: `${this.base}/response/${id}`,
+      actions: [{ type: 'button', action_id: actionId, block_id: blockId, text: button.text, value: button.value, action_ts: `${Date.now() / 1000}` }],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.post(botEventsUrl, body, this.opts.signingSecret, Math.floor(Date.now() / 1000), {});
+  }
+
+  /** Sends an unsigned `ssl_check=1` probe as Slack does. */
+  async sslCheck(botEventsUrl: string): Promise<SendResult> {
+    const res = await request(botEventsUrl, { method: 'POST', body: 'ssl_check=1&token=sandbox-verification-token', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const text = await res.body.text();
+    return { status: res.statusCode, text, json: undefined };
+  }
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  return new Sandbox(opts).start();
+}

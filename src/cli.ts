@@ -1,0 +1,67 @@
+/**
+ * Entry point: `tsx src/cli.ts <bot|worker|all|demo>`.
+ *   bot    — Bolt (HTTP or Socket Mode): verify, parse, ack, enqueue
+ *   worker — BullMQ processors (diagnose, notify, …)
+ *   all    — both in one process
+ *   demo   — embedded defaults: local Redis, demo fleet with a fault, Slack sandbox, bot+worker; runs
+ *            `/autogen diagnose ChatAgent` and prints the posted report
+ * The only place that hands `process.env` to `loadConfig`. SIGTERM/SIGINT stop gracefully.
+ */
+import { loadConfig, type Role } from './config.js';
+import { isOpsError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { startBotRole } from './roles/bot.js';
+import { startWorkerRole } from './roles/worker.js';
+import { runDemo } from './roles/demo.js';
+
+const ROLES: readonly Role[] = ['bot', 'worker', 'all', 'demo'];
+
+function onSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    stop().then(() => process.exit(0), (err: unknown) => {
+      logger.error({ err }, 'error while stopping');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const role = argv[0] as Role | undefined;
+  if (!role || !ROLES.includes(role)) {
+    console.error(`usage: tsx src/cli.ts <${ROLES.join('|')}>`);
+    process.exit(2);
+  }
+  const config = loadConfig(process.env, role);
+  const logger = createLogger(config);
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  if (role === 'demo') {
+    process.exit(await runDemo(config, logger, onSignals));
+  }
+  const stops: (() => Promise<void>)[] = [];
+  if (role === 'worker' || role === 'all') {
+    const worker = startWorkerRole(config, logger);
+    stops.push(() => worker.stop());
+  }
+  if (role === 'bot' || role === 'all') {
+    const bot = await startBotRole(config, logger);
+    stops.unshift(() => bot.stop());
+  }
+  onSignals(logger, async () => {
+    for (const stop of stops) await stop();
+  });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (isOpsError(err)) {
+    console.error(`${err.code}: ${err.message}\n${err.hint}`);
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});

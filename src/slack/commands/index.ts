@@ -1,0 +1,42 @@
+/**
+ * The `/autogen` subcommands. Add a feature's subcommand by importing its file and adding it to
+ * `SUBCOMMANDS` (help is generated from this list).
+ */
+import { OpsError } from '../../errors.js';
+import { code } from '../blocks/mrkdwn.js';
+import { diagnose } from './diagnose.js';
+import { help } from './help.js';
+import type { CommandContext, ParseResult, Subcommand } from './types.js';
+
+export type { CommandContext, EnqueueRequest, ParseResult, Subcommand } from './types.js';
+
+export const SUBCOMMANDS: readonly Subcommand[] = [
+  diagnose,
+  help,
+];
+
+/** Splits the command text into words (collapsing whitespace, Slack's non-breaking spaces included). */
+export function tokenize(text: string): string[] {
+  return text.replace(/\u00a0/g, ' ').trim().split(/\s+/).filter((w) => w.length > 0);
+}
+
+/** Parses the text after `/autogen`: empty → help; unknown word → `COMMAND_UNKNOWN` naming the choices. */
+export function parseCommand(text: string, ctx: Omit<CommandContext, 'subcommands'>, subcommands: readonly Subcommand[] = SUBCOMMANDS): ParseResult {
+  const [first, ...args] = tokenize(text);
+  const full: CommandContext = { ...ctx, subcommands };
+  const word = (first ?? 'help').toLowerCase();
+  const sub = subcommands.find((s) => s.name === word || (s.aliases ?? []).includes(word));
+  if (!sub) {
+    const names = subcommands.map((s) => `\`${s.name}\``).join(', ');
+    return {
+      ok: false,
+      error: new OpsError('COMMAND_UNKNOWN', { word: word.slice(0, 40) }, { detail: `${code(word.slice(0, 40))} is not one of ${names}.` }),
+    };
+  }
+  return sub.parse(args, full);
+}
+
+/** The ephemeral text for a coded error: what is wrong, what to type instead, and the code. */
+export function errorAckText(err: OpsError): string {
+  return `⚠️ ${err.message}\n${err.hint} _(${err.code})_`;
+}
