@@ -10,6 +10,10 @@
  */
 import { z } from 'zod';
 import { OpsError } from './errors.js';
+import { parseSources, type AlertSource } from './intake/auth.js';
+import { DEFAULT_GROUPING, parseDependencies, type AgentEdge } from './incidents/grouping.js';
+import { parseRoutes, type RouteRule } from './incidents/routing.js';
+import { SEVERITIES, type Severity } from './incidents/severity.js';
 
 export type Role = 'bot' | 'worker' | 'all' | 'demo';
 
@@ -75,7 +79,45 @@ const ProcessEnv = z.object({
   DEMO_KEEP_RUNNING: bool.default(false),
 });
 
-const Env = z.object({ ...SlackEnv.shape, ...QueueEnv.shape, ...RuntimeEnv.shape, ...ProcessEnv.shape });
+// --- alerts: intake, incidents, the monitor (docs/alerting.md) -----------------------------------------
+const labelList = z.string().regex(/^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$/, 'must be label names separated by commas');
+const AlertEnv = z.object({
+  /** Port and interface of the alert intake HTTP server (its own port, next to the bot's). */
+  ALERT_INTAKE_PORT: int(0, 65535).default(3100),
+  ALERT_INTAKE_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Largest accepted request body, bytes. */
+  ALERT_MAX_BODY_BYTES: int(1_024, 50 * 1024 * 1024).default(1024 * 1024),
+  /** `name=bearer:<token>,name=hmac:<secret>` — who may post alerts (secrets ≥ 16 characters). */
+  ALERT_SOURCES: z.string().optional(),
+  /** Channel id incident threads open in when no route matches. */
+  ALERT_CHANNEL: z.string().regex(/^[A-Z0-9]{2,40}$/, 'must be a Slack channel id like C0123ABCD').optional(),
+  /** Routing rules, see src/incidents/routing.ts. */
+  ALERT_ROUTES: z.string().optional(),
+  ALERT_RUNTIME_LABELS: labelList.optional(),
+  ALERT_AGENT_LABELS: labelList.optional(),
+  ALERT_GROUP_BY: labelList.optional(),
+  /** `ChatAgent>PlannerAgent>ToolAgent,…`: agents whose alerts form one cascade (one incident). */
+  ALERT_AGENT_DEPENDENCIES: z.string().optional(),
+  ALERT_DEFAULT_SEVERITY: z.enum(SEVERITIES).default('warning'),
+  /** At most one thread update and one root edit per incident per this many ms. */
+  ALERT_COALESCE_MS: int(100, 600_000).default(5_000),
+  ALERT_REOPEN_WINDOW_S: int(0, 7 * 86_400).default(900),
+  ALERT_RETENTION_DAYS: int(1, 365).default(7),
+  /** How long a processed alert's job (and so its content id) is remembered, seconds. */
+  ALERT_DEDUPE_WINDOW_S: int(60, 30 * 86_400).default(86_400),
+  ALERT_AUTO_DIAGNOSE: bool.default(true),
+  /** Alertmanager base URL for reconciling truncated groups (GET /api/v2/alerts). */
+  ALERTMANAGER_URL: z.url().optional(),
+  /** Bearer token for ALERTMANAGER_URL when it sits behind an authenticating proxy. */
+  ALERTMANAGER_TOKEN: z.string().min(1).optional(),
+  /** The bot's own monitor of every configured runtime (needs ALERT_CHANNEL). */
+  MONITOR_ENABLED: bool.default(true),
+  MONITOR_INTERVAL_S: int(1, 3_600).default(15),
+  /** Messages an agent must have handled in the stats window before its error rate is judged. */
+  MONITOR_MIN_SAMPLES: int(1, 1_000_000).default(5),
+});
+
+const Env = z.object({ ...SlackEnv.shape, ...QueueEnv.shape, ...RuntimeEnv.shape, ...ProcessEnv.shape, ...AlertEnv.shape });
 type ParsedEnv = z.infer<typeof Env>;
 
 export interface RuntimeTarget {
@@ -120,6 +162,37 @@ export interface Config {
   readonly log: { readonly level: string };
   readonly local: { readonly python: string; readonly keepDemoRunning: boolean };
   readonly shutdownGraceS: number;
+  readonly alerts: AlertsConfig;
+  readonly monitor: MonitorConfig;
+}
+
+/** Alert intake and incidents (docs/alerting.md). */
+export interface AlertsConfig {
+  readonly intake: { readonly port: number; readonly host: string; readonly maxBodyBytes: number };
+  readonly sources: readonly AlertSource[];
+  /** Default channel id of incident threads; unset: the monitor stays off (ALERT_SOURCES requires it). */
+  readonly channel: string | undefined;
+  readonly routes: readonly RouteRule[];
+  readonly grouping: {
+    readonly runtimeLabels: readonly string[];
+    readonly agentLabels: readonly string[];
+    readonly groupBy: readonly string[];
+    readonly dependencies: readonly AgentEdge[];
+  };
+  readonly defaultSeverity: Severity;
+  readonly coalesceMs: number;
+  readonly reopenWindowMs: number;
+  readonly retentionMs: number;
+  readonly dedupeWindowS: number;
+  readonly autoDiagnose: boolean;
+  readonly alertmanager: { readonly url: string | undefined; readonly token: string | undefined };
+}
+
+/** The bot's own monitor (thresholds: `src/diagnosis/thresholds.ts`). */
+export interface MonitorConfig {
+  readonly enabled: boolean;
+  readonly intervalMs: number;
+  readonly minSamples: number;
 }
 
 /** `AUTOGEN_RUNTIME_<NAME>_TOKEN`, NAME upper-cased with non-alphanumerics as `_`. */
@@ -219,7 +292,44 @@ function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Con
     log: { level: e.LOG_LEVEL },
     local: { python: e.AUTOGEN_OPS_PYTHON, keepDemoRunning: e.DEMO_KEEP_RUNNING },
     shutdownGraceS: e.SHUTDOWN_GRACE_S,
+    alerts: buildAlerts(e),
+    monitor: { enabled: e.MONITOR_ENABLED, intervalMs: e.MONITOR_INTERVAL_S * 1000, minSamples: e.MONITOR_MIN_SAMPLES },
   };
+}
+
+const splitLabels = (v: string | undefined, fallback: readonly string[]): string[] =>
+  v === undefined ? [...fallback] : v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+function buildAlerts(e: ParsedEnv): AlertsConfig {
+  return {
+    intake: { port: e.ALERT_INTAKE_PORT, host: e.ALERT_INTAKE_HOST, maxBodyBytes: e.ALERT_MAX_BODY_BYTES },
+    sources: parseSources(e.ALERT_SOURCES ?? '').sources,
+    channel: e.ALERT_CHANNEL,
+    routes: parseRoutes(e.ALERT_ROUTES ?? '').rules,
+    grouping: {
+      runtimeLabels: splitLabels(e.ALERT_RUNTIME_LABELS, DEFAULT_GROUPING.runtimeLabels),
+      agentLabels: splitLabels(e.ALERT_AGENT_LABELS, DEFAULT_GROUPING.agentLabels),
+      groupBy: splitLabels(e.ALERT_GROUP_BY, []),
+      dependencies: parseDependencies(e.ALERT_AGENT_DEPENDENCIES ?? '').edges,
+    },
+    defaultSeverity: e.ALERT_DEFAULT_SEVERITY,
+    coalesceMs: e.ALERT_COALESCE_MS,
+    reopenWindowMs: e.ALERT_REOPEN_WINDOW_S * 1000,
+    retentionMs: e.ALERT_RETENTION_DAYS * 86_400_000,
+    dedupeWindowS: e.ALERT_DEDUPE_WINDOW_S,
+    autoDiagnose: e.ALERT_AUTO_DIAGNOSE,
+    alertmanager: { url: e.ALERTMANAGER_URL?.replace(/\/+$/, ''), token: e.ALERTMANAGER_TOKEN },
+  };
+}
+
+/** Problems of the alert settings whose text forms are parsed by their own modules. */
+function alertProblems(env: Record<string, string | undefined>): string[] {
+  const p: string[] = [];
+  p.push(...parseSources(env.ALERT_SOURCES ?? '').problems.map((x) => `ALERT_SOURCES: ${x}`));
+  p.push(...parseRoutes(env.ALERT_ROUTES ?? '').problems.map((x) => `ALERT_ROUTES: ${x}`));
+  p.push(...parseDependencies(env.ALERT_AGENT_DEPENDENCIES ?? '').problems.map((x) => `ALERT_AGENT_DEPENDENCIES: ${x}`));
+  if (env.ALERT_SOURCES && !env.ALERT_CHANNEL) p.push('ALERT_CHANNEL: required when ALERT_SOURCES is set (the channel incident threads open in)');
+  return p;
 }
 
 /**
@@ -237,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined>, role?: Role)
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
   }
   const runtimes = parseRuntimes(cleaned.AUTOGEN_RUNTIMES, cleaned, problems);
+  problems.push(...alertProblems(cleaned));
   if (parsed.success) {
     problems.push(...roleProblems(parsed.data, role, runtimes));
     const def = parsed.data.AUTOGEN_DEFAULT_RUNTIME;

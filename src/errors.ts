@@ -127,6 +127,67 @@ export const ERRORS = {
     hint: 'Check SLACK_BOT_TOKEN (xoxb-…), or set SLACK_BOT_ID and SLACK_BOT_USER_ID to skip the start-up check.',
     transient: false,
   },
+  // --- alert intake and incidents (docs/alerting.md) ---------------------------------------------------
+  INTAKE_UNAUTHORIZED: {
+    message: 'The alert request carries no valid credentials.',
+    hint: 'Send `Authorization: Bearer <token>` with a token listed in ALERT_SOURCES (Alertmanager: http_config.authorization).',
+    httpStatus: 401,
+    transient: false,
+  },
+  INTAKE_SIGNATURE_INVALID: {
+    message: 'The alert request\'s HMAC signature is wrong, malformed or too old.',
+    hint: 'Sign the exact body bytes: X-Signature-256: sha256=<hex HMAC-SHA256(secret, [timestamp + "."] + body)>, timestamp within 5 minutes.',
+    httpStatus: 401,
+    transient: false,
+  },
+  INTAKE_BODY_TOO_LARGE: {
+    message: 'The alert request body is larger than the intake accepts.',
+    hint: 'Send fewer alerts per request (Alertmanager: max_alerts) or raise ALERT_MAX_BODY_BYTES.',
+    httpStatus: 413,
+    transient: false,
+  },
+  INTAKE_MEDIA_TYPE: {
+    message: 'The alert request body is not declared as JSON.',
+    hint: 'Send the body with `Content-Type: application/json`.',
+    httpStatus: 415,
+    transient: false,
+  },
+  INTAKE_BODY_INVALID: {
+    message: 'The alert request body is not valid JSON.',
+    hint: 'Send one JSON document (UTF-8) as the body; see docs/alerting.md for the shapes.',
+    httpStatus: 400,
+    transient: false,
+  },
+  INTAKE_PAYLOAD_INVALID: {
+    message: 'The alert payload does not have the expected shape.',
+    hint: 'Fix the fields listed in `details.issues`; Alertmanager must send webhook version 4, others the generic shape in docs/alerting.md.',
+    httpStatus: 422,
+    transient: false,
+  },
+  INTAKE_ROUTE_UNKNOWN: {
+    message: 'The alert intake has no such endpoint.',
+    hint: 'POST to /alerts/alertmanager or /alerts/generic; GET /healthz for health.',
+    httpStatus: 404,
+    transient: false,
+  },
+  INCIDENT_NOT_FOUND: {
+    message: 'That incident is not known (resolved long ago, or never existed).',
+    hint: 'Type `/autogen incidents` to list the open incidents.',
+    httpStatus: 404,
+    transient: false,
+  },
+  INCIDENT_TRANSITION_INVALID: {
+    message: 'That change is not possible in the incident\'s current state (e.g. acknowledging a resolved incident).',
+    hint: 'Look at the incident\'s state in its thread; a new alert reopens a resolved incident.',
+    httpStatus: 409,
+    transient: false,
+  },
+  ALERTMANAGER_UNREACHABLE: {
+    message: 'Alertmanager\'s API did not answer while reconciling a truncated alert group.',
+    hint: 'Check ALERTMANAGER_URL (and ALERTMANAGER_TOKEN); the reconciliation is retried with back-off.',
+    httpStatus: 502,
+    transient: true,
+  },
   // --- local embedded defaults --------------------------------------------------------------------------
   LOCAL_SERVICE_FAILED: {
     message: 'A local service (Redis, demo fleet or Slack sandbox) could not be started.',

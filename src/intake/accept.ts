@@ -1,0 +1,125 @@
+/**
+ * The intake's decision for one request, without I/O: which endpoint, who sent it, whether the body is a
+ * valid payload, and the exact jobs to enqueue (each alert under its content-derived id). The HTTP server
+ * (`server.ts`) only reads the body, calls this, and writes the jobs in one transaction.
+ *
+ * A refusal is only for input that can never become valid (4xx with a stable code and a reason).
+ */
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import { OpsError } from '../errors.js';
+import type { NormalizedAlert } from '../incidents/alert.js';
+import { alertJobId, shortHash } from '../incidents/fingerprint.js';
+import type { AlertQueueJob } from '../incidents/jobs.js';
+import { alertmanagerPayloadSchema, alertsFromAlertmanager, isTruncated } from './alertmanager.js';
+import { authenticate, type AlertSource } from './auth.js';
+import { alertsFromGeneric, genericPayloadSchema } from './generic.js';
+
+export const ROUTES = { alertmanager: '/alerts/alertmanager', generic: '/alerts/generic' } as const;
+
+export interface IntakeRequest {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+export interface AcceptOptions {
+  readonly sources: readonly AlertSource[];
+  /** Seconds a processed alert's job id is remembered (BullMQ dedupes while the job exists). */
+  readonly dedupeWindowS: number;
+  /** Whether Alertmanager's API is configured (truncated groups are then reconciled). */
+  readonly canReconcile: boolean;
+  /** How long reconciliations of one group are coalesced, ms. */
+  readonly reconcileCoalesceMs: number;
+}
+
+export interface JobSpec {
+  readonly name: 'alert';
+  readonly data: AlertQueueJob;
+  readonly opts: JobsOptions;
+}
+
+export type Acceptance =
+  | { readonly ok: true; readonly source: string; readonly alerts: readonly NormalizedAlert[]; readonly jobs: readonly JobSpec[]; readonly truncated: number }
+  | { readonly ok: false; readonly error: OpsError };
+
+const MAX_ISSUES = 10;
+
+function issuesOf(err: z.ZodError): string[] {
+  return err.issues.slice(0, MAX_ISSUES).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+}
+
+/** Options of every alert job: content id, kept for the dedupe window once done. */
+export function alertJobOptions(alert: NormalizedAlert, dedupeWindowS: number): JobsOptions {
+  return {
+    jobId: alertJobId(alert),
+    removeOnComplete: { age: dedupeWindowS },
+    removeOnFail: { age: 7 * 86_400 },
+  };
+}
+
+/** The job applying `alert` (intake, monitor and reconciliation all enqueue this). */
+export function alertJob(alert: NormalizedAlert, receivedAt: Date, dedupeWindowS: number): JobSpec {
+  return { name: 'alert', data: { kind: 'alert', alert, received_at: receivedAt.toISOString() }, opts: alertJobOptions(alert, dedupeWindowS) };
+}
+
+function isJson(contentType: string | string[] | undefined): boolean {
+  const v = Array.isArray(contentType) ? contentType[0] : contentType;
+  if (v === undefined) return false;
+  const type = v.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type);
+}
+
+/** Decides what to do with one POST to the intake. */
+export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date): Acceptance {
+  const kind = req.path === ROUTES.alertmanager ? 'alertmanager' : req.path === ROUTES.generic ? 'generic' : null;
+  if (kind === null) return { ok: false, error: new OpsError('INTAKE_ROUTE_UNKNOWN', { path: req.path.slice(0, 200) }) };
+
+  const auth = authenticate(req.headers, req.body, opts.sources, now.getTime());
+  if (!auth.ok) return { ok: false, error: new OpsError(auth.code, { reason: auth.reason }, { detail: auth.reason }) };
+  const source = auth.source.name;
+
+  if (!isJson(req.headers['content-type'])) return { ok: false, error: new OpsError('INTAKE_MEDIA_TYPE', { source }) };
+  let json: unknown;
+  try {
+    json = JSON.parse(req.body.toString('utf8'));
+  } catch (err) {
+    return { ok: false, error: new OpsError('INTAKE_BODY_INVALID', { source, reason: err instanceof Error ? err.message.slice(0, 200) : 'not JSON' }) };
+  }
+
+  const receivedAt = now.toISOString();
+  if (kind === 'alertmanager') {
+    const parsed = alertmanagerPayloadSchema.safeParse(json);
+    if (!parsed.success) {
+      const issues = issuesOf(parsed.error);
+      return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: issues.join('; ') }) };
+    }
+    const alerts = alertsFromAlertmanager(parsed.data, source);
+    const jobs: JobSpec[] = alerts.map((a) => alertJob(a, now, opts.dedupeWindowS));
+    if (isTruncated(parsed.data) && opts.canReconcile) {
+      jobs.push({
+        name: 'alert',
+        data: {
+          kind: 'reconcile', source, group_key: parsed.data.groupKey.slice(0, 4000), receiver: parsed.data.receiver,
+          group_labels: parsed.data.groupLabels, received_at: receivedAt,
+        },
+        opts: {
+          // one reconciliation per group per interval; the last notification's labels are what matters
+          deduplication: { id: `rec-${shortHash(`${source}\u0000${parsed.data.groupKey}`)}`, ttl: opts.reconcileCoalesceMs },
+          delay: opts.reconcileCoalesceMs,
+          removeOnComplete: true,
+          removeOnFail: { age: 7 * 86_400 },
+        },
+      });
+    }
+    return { ok: true, source, alerts, jobs, truncated: parsed.data.truncatedAlerts };
+  }
+
+  const parsed = genericPayloadSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.error);
+    return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: issues.join('; ') }) };
+  }
+  const alerts = alertsFromGeneric(parsed.data, source);
+  return { ok: true, source, alerts, jobs: alerts.map((a) => alertJob(a, now, opts.dedupeWindowS)), truncated: 0 };
+}
