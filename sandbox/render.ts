@@ -10,7 +10,9 @@ function unescape(text: string): string {
 }
 
 function mrkdwn(text: string): string {
-  return unescape(text).replace(/```([\s\S]*?)```/g, (_m, c: string) => c.split('\n').map((l) => `    ${l}`).join('\n'));
+  return unescape(text)
+    .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1$2')
+    .replace(/(^|\s)_([^_\n]+)_/g, '$1$2').replace(/```([\s\S]*?)```/g, (_m, c: string) => c.split('\n').map((l) => `    ${l}`).join('\n'));
 }
 
 function textOf(obj: unknown): string {

@@ -12,6 +12,7 @@ import { checkRecentErrors } from './checks/errors.js';
 import { checkPerformance } from './checks/performance.js';
 import { checkResources } from './checks/resources.js';
 import { checkControlState } from './checks/control.js';
+import { checkCascade } from './checks/cascade.js';
 import { diagFollowUps } from './follow-ups.js';
 
 export interface DiagnoseOptions {
@@ -32,10 +33,11 @@ function checkRuntime(input: DiagnosisInput): Check {
 }
 
 /** Which failing/warning check explains the problem best, in this order. */
-const CAUSE_ORDER = ['registration', 'dependencies', 'errors', 'resources', 'performance', 'control', 'runtime'];
+const CAUSE_ORDER = ['registration', 'cascade', 'dependencies', 'errors', 'resources', 'performance', 'control', 'runtime'];
 
 const CATEGORY_BY_CHECK: Record<string, Category> = {
   registration: 'agent_creation_failure',
+  cascade: 'cascade',
   dependencies: 'dependency',
   errors: 'message_handling',
   resources: 'resources',
@@ -54,6 +56,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
     : [
         checkRuntime(input),
         registration,
+        checkCascade(input),
         deps.check,
         checkRecentErrors(input, t, opts.now),
         checkPerformance(input, t),

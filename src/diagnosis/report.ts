@@ -27,6 +27,7 @@ export type Category =
   | 'healthy'
   | 'agent_creation_failure'
   | 'dependency'
+  | 'cascade'
   | 'permission'
   | 'timeout'
   | 'resources'

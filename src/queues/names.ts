@@ -7,6 +7,8 @@ export const QUEUE = {
   verify: 'verify',
   notify: 'notify',
   monitor: 'monitor',
+  /** The guide subcommands (health, perf, message, logs, trace, inspect, snapshot) and App Home. */
+  guide: 'guide',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { QueueName } from './names.js';
+import { GuideJob } from '../diagnosis/guide-job.js';
 
 /** AutoGen agent type: `^[\w\-.]+$` as autogen-core's AgentId, capped at 100 chars. */
 export const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
@@ -103,6 +104,7 @@ export const PAYLOADS = {
   verify: Open,
   notify: NotifyJob,
   monitor: Open,
+  guide: GuideJob,
 } as const satisfies Record<QueueName, z.ZodType>;
 
 export type PayloadOf<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;

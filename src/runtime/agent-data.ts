@@ -14,7 +14,7 @@ export async function readAgentData(bridge: BridgeClient, agent: string, windowS
       if (isOpsError(err, 'AGENT_NOT_FOUND')) return undefined;
       throw err;
     }),
-    bridge.logs({ agent, since: windowS, level: 'WARNING', limit: 200 }),
+    bridge.logs({ agent, since: windowS, level: 'WARNING', limit: 100 }),
   ]);
   return { agent, runtime: bridge.name, health, info, detail, logs: logs.records, windowS };
 }

@@ -12,6 +12,7 @@ import type { RuntimeTarget } from '../config.js';
 import {
   ActionResult, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
 } from './schemas.js';
+import { MessageList, Snapshot, Trace } from '../diagnosis/bridge-shapes.js';
 
 export interface BridgeTimeouts {
   /** TCP connect timeout, ms. */
@@ -116,6 +117,21 @@ export class BridgeClient {
     const qs = p.toString();
     return this.call('GET', `/v1/logs${qs ? `?${qs}` : ''}`, LogPage);
   }
+
+  /** Recent deliveries (`/v1/messages`), newest last; `agent` filters by sender or recipient type. */
+  messages(q: { limit?: number; agent?: string } = {}) {
+    const p = new URLSearchParams();
+    if (q.limit !== undefined) p.set('limit', String(q.limit));
+    if (q.agent !== undefined) p.set('agent', q.agent);
+    const qs = p.toString();
+    return this.call('GET', `/v1/messages${qs ? `?${qs}` : ''}`, MessageList);
+  }
+
+  /** The hops of one message; an unknown id is `RUNTIME_REQUEST_REJECTED` with `bridge_code: MESSAGE_NOT_FOUND`. */
+  trace(messageId: string) { return this.call('GET', `/v1/trace/${encodeURIComponent(messageId)}`, Trace); }
+
+  /** The debug snapshot (runtime, agents, 50 recent messages, redacted config, environment). */
+  snapshot() { return this.call('GET', '/v1/snapshot', Snapshot); }
 
   /** Runs a control action. `idempotencyKey` makes a retry act once (≤ 200 chars). */
   act(action: BridgeAction, body: Record<string, unknown>, idempotencyKey: string) {

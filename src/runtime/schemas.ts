@@ -35,6 +35,7 @@ export const Dependency = z.looseObject({
 export const RuntimeInfo = z.looseObject({
   name: z.string(),
   autogen_core_version: z.string().nullish(),
+  started_at: z.string().nullish(),
   uptime_s: optNum,
   queue_depth: optNum,
   inflight: optNum,

@@ -7,8 +7,11 @@ import { mb, type DiagnosisInput } from '../input.js';
  * Least-squares slope of RSS over time relative to the mean RSS, per minute (0.1 = growing 10 % of its
  * size a minute); undefined with < 3 samples or a span under `minSpanS`.
  */
-export function rssSlope(history: readonly { ts: string; rss_bytes: number }[], minSpanS: number): number | undefined {
-  const pts = history.map((h) => ({ x: Date.parse(h.ts) / 60_000, y: h.rss_bytes })).filter((p) => !Number.isNaN(p.x));
+export function rssSlope(history: readonly { ts: string; rss_bytes: number }[], minSpanS: number, notBeforeMs = Number.NEGATIVE_INFINITY): number | undefined {
+  const pts = history
+    .filter((h) => Date.parse(h.ts) >= notBeforeMs)
+    .map((h) => ({ x: Date.parse(h.ts) / 60_000, y: h.rss_bytes }))
+    .filter((p) => !Number.isNaN(p.x));
   if (pts.length < 3) return undefined;
   const first = pts[0];
   const last = pts[pts.length - 1];
@@ -33,7 +36,8 @@ export function checkResources(input: DiagnosisInput, t: Thresholds): Check {
   const issues: { status: 'warn' | 'fail'; text: string; fix: string }[] = [];
   const rss = info.rss_bytes ?? undefined;
   if (rss !== undefined) evidence.push(`RSS ${mb(rss)}${info.cpu_percent != null ? `, CPU ${info.cpu_percent.toFixed(0)}%` : ''}${info.memory_percent != null ? `, host memory ${info.memory_percent.toFixed(0)}%` : ''}${info.disk_percent != null ? `, disk ${info.disk_percent.toFixed(0)}%` : ''}`);
-  const slope = rssSlope(info.rss_history ?? [], t.leakMinSpanS);
+  const started = typeof info.started_at === 'string' ? Date.parse(info.started_at) : Number.NaN;
+  const slope = rssSlope(info.rss_history ?? [], t.leakMinSpanS, Number.isNaN(started) ? undefined : started + t.leakWarmupS * 1000);
   if (slope !== undefined && slope > t.leakSlopePerMin) {
     evidence.push(`RSS growing ${(slope * 100).toFixed(0)}% of its size per minute over ${(info.rss_history ?? []).length} samples`);
     issues.push({ status: 'fail', text: 'memory grows steadily (suspected leak)', fix: 'Look for caches without expiry and unclosed resources in the agent; restart it to reclaim memory meanwhile.' });

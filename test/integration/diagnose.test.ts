@@ -1,0 +1,106 @@
+/**
+ * End to end on real parts: a signed `/autogen diagnose …` reaches the bot (real Bolt HTTP receiver), a real
+ * worker takes the job from real Redis, reads the real demo AutoGen fleet over HTTP, and posts the report
+ * through the outbox to the Slack sandbox. Only Slack is a stand-in.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderBlocks } from '../../sandbox/render.js';
+import { startTestSandbox, type Sandbox, type SandboxMessage } from '../support/sandbox.js';
+import { startTestBot, type TestBot } from '../support/bot.js';
+import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import { freePort } from '../../src/local/redis.js';
+import { waitFor } from '../support/poll.js';
+
+let sandbox: Sandbox;
+let faulty: LocalFleet;
+let healthy: LocalFleet;
+let bot: TestBot;
+let deadPort: number;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  [faulty, healthy, deadPort] = await Promise.all([
+    startTestFleet({ faults: ['cascade:ChatAgent'], name: 'faulty' }),
+    startTestFleet({ name: 'healthy' }),
+    freePort(),
+  ]);
+  bot = await startTestBot({
+    sandbox,
+    runtimes: {
+      faulty: { url: faulty.url, token: faulty.token },
+      healthy: { url: healthy.url, token: healthy.token },
+      down: { url: `http://127.0.0.1:${deadPort}`, token: 'nobody-listens' },
+    },
+    env: { DIAGNOSE_ATTEMPTS: '2', BRIDGE_TIMEOUT_MS: '1000' },
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await Promise.all([faulty?.stop(), healthy?.stop(), sandbox?.stop()]);
+});
+
+async function diagnose(text: string, channel: string): Promise<SandboxMessage> {
+  const ack = await sandbox.sendCommand(bot.eventsUrl, { text, channel });
+  expect(ack.status).toBe(200);
+  expect(String(ack.json?.text)).toContain('Diagnosing');
+  return waitFor(() => sandbox.messages.find((m) => m.channel === channel && m.thread_ts === undefined), { timeoutMs: 20_000, what: `report in ${channel}` });
+}
+
+function plain(msg: SandboxMessage): string {
+  return renderBlocks(msg.blocks);
+}
+
+describe('/autogen diagnose against the real demo fleet', () => {
+  it('a cascade fault on ChatAgent: the report names the failing origin, the cause and the fix', async () => {
+    // the fleet's steady traffic must have produced errors first
+    await waitFor(async () => {
+      const res = await fetch(`${faulty.url}/v1/agents/ChatAgent`, { headers: { authorization: `Bearer ${faulty.token}` } });
+      const body = (await res.json()) as { errors_total?: number };
+      return (body.errors_total ?? 0) > 0;
+    }, { timeoutMs: 20_000, what: 'errors in the faulty fleet' });
+    const msg = await diagnose('diagnose ChatAgent faulty', 'C0FAULT');
+    const text = plain(msg);
+    expect(text).toContain('ChatAgent on faulty — Failing');
+    expect(text).toMatch(/❌ Cascading failure — Cascading failure from RetrieverAgent: ChatAgent → PlannerAgent → RetrieverAgent/);
+    expect(text).toContain('timed out');
+    expect(text).toContain('Fix RetrieverAgent first');
+    expect(text).toContain('Probable cause');
+    const buttons = msg.blocks.find((b) => b.type === 'actions');
+    expect(JSON.stringify(buttons)).toContain('diag:logs');
+    expect(JSON.stringify(buttons)).toContain('diag:recover');
+  });
+
+  it('"Show logs" on the report posts the agent\'s logs in its thread', async () => {
+    const report = sandbox.messages.find((m) => m.channel === 'C0FAULT' && m.thread_ts === undefined);
+    expect(report).toBeDefined();
+    const click = await sandbox.clickButton(bot.eventsUrl, report as SandboxMessage, 'diag:logs');
+    expect(click.status).toBe(200);
+    const reply = await waitFor(() => sandbox.messages.find((m) => m.thread_ts === report?.ts), { timeoutMs: 15_000, what: 'logs reply' });
+    expect(plain(reply)).toContain('Logs of ChatAgent on faulty');
+    expect(plain(reply)).toContain('MessageHandlerExceptionEvent');
+  });
+
+  it('a healthy agent is reported healthy', async () => {
+    const msg = await diagnose('diagnose ChatAgent healthy', 'C0HEALTHY');
+    const text = plain(msg);
+    expect(text).toContain('ChatAgent on healthy — Healthy');
+    expect(text).not.toContain('❌');
+    expect(text).toContain('✅ Registration and factory');
+  });
+
+  it('an agent type that is not registered gets a clear report with the registered types', async () => {
+    const msg = await diagnose('diagnose chatagent healthy', 'C0TYPO');
+    const text = plain(msg);
+    expect(text).toContain('No agent type "chatagent" is registered');
+    expect(text).toContain('Did you mean `ChatAgent`?');
+  });
+
+  it('the bridge down gives a "runtime unreachable" report, not silence', async () => {
+    const msg = await diagnose('diagnose ChatAgent down', 'C0DOWN');
+    const text = plain(msg);
+    expect(text).toContain('ChatAgent on down — Runtime unreachable');
+    expect(text).toContain('connection refused');
+    expect(text).toContain('Check that the AutoGen process is running');
+  });
+});
