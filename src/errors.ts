@@ -106,6 +106,31 @@ export const ERRORS = {
     httpStatus: 404,
     transient: false,
   },
+  // --- guide subcommands (docs/commands.md) ---------------------------------------------------------
+  MESSAGE_ID_INVALID: {
+    message: 'That is not a message id the runtime could have issued.',
+    hint: 'Copy the id from a report (`/autogen message`, `/autogen logs`, a snapshot), e.g. `/autogen trace 3f2a9c1e`.',
+    httpStatus: 400,
+    transient: false,
+  },
+  MESSAGE_NOT_FOUND: {
+    message: 'The runtime knows no message with that id.',
+    hint: 'The bridge keeps recent messages only: check the id and the runtime, or pick a newer id from `/autogen message <from> <to>`.',
+    httpStatus: 404,
+    transient: false,
+  },
+  LOG_WINDOW_INVALID: {
+    message: 'The log window could not be read.',
+    hint: 'Give a duration such as `15m`, `2h`, `1d` or an ISO time, e.g. `/autogen logs ChatAgent 30m ERROR`.',
+    httpStatus: 400,
+    transient: false,
+  },
+  LOG_WINDOW_TOO_LARGE: {
+    message: 'The log window is longer than the bot may read at once.',
+    hint: 'Ask for at most 24 hours (the `maxLogWindowH` threshold), e.g. `/autogen logs ChatAgent 6h`.',
+    httpStatus: 400,
+    transient: false,
+  },
   // --- Slack Web API ------------------------------------------------------------------------------------
   SLACK_RATE_LIMITED: {
     message: 'Slack asked the bot to slow down (HTTP 429).',
