@@ -31,6 +31,7 @@ class FleetHandle:
     def __init__(self, fleet: Fleet, client: httpx.AsyncClient) -> None:
         self.fleet = fleet
         self.http = client
+        self._asked = 0
 
     @property
     def bridge(self) -> Any:
@@ -51,8 +52,10 @@ class FleetHandle:
         return await self.get(f"/v1/agents/{agent_type}")
 
     async def ask_many(self, n: int, key: str = "default") -> list[Any]:
-        """Send ``n`` chat requests concurrently; return replies or the exceptions raised."""
-        return await asyncio.gather(*(self.fleet.ask(f"q{i}", key) for i in range(n)), return_exceptions=True)
+        """Send ``n`` distinct chat requests concurrently; return replies or the exceptions raised."""
+        texts = [f"question {self._asked + i}" for i in range(n)]
+        self._asked += n
+        return await asyncio.gather(*(self.fleet.ask(t, key) for t in texts), return_exceptions=True)
 
     async def stop_cleanly(self) -> None:
         """Stop traffic and faults, then ``stop_when_idle``: must finish (bounded) with nothing pending."""

@@ -307,7 +307,8 @@ class ActionService:
         before = {**b.control_state(req.agent_type), "instance_existed": old is not None,
                   "state_supported": old is not None and supports_state(old)}
         if req.dry_run:
-            return Outcome(str(agent_id), before, {**before, "instance_existed": True}, True,
+            predicted = {**before, "instance_existed": True, "state_restored": before["state_supported"]}
+            return Outcome(str(agent_id), before, predicted, True,
                            f"would close and recreate {agent_id}; nothing changed")
         state: dict[str, Any] | None = None
         notes: list[str] = []

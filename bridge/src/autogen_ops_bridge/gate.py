@@ -88,6 +88,7 @@ class AgentGate:
     def set_backpressure(self, max_inflight: int | None, max_wait_s: float) -> None:
         self.backpressure = max_inflight
         self.backpressure_wait_s = max_wait_s
+        self.stats.peak_inflight = self.stats.inflight  # the peak is measured from the new limit on
         self._apply_limit()
 
     def _apply_limit(self) -> None:
@@ -147,6 +148,8 @@ class AgentGate:
                 self.limiter.release()
                 self._refuse(hop, "backpressure", exc)
         self.stats.inflight += 1
+        if self.stats.inflight > self.stats.peak_inflight:
+            self.stats.peak_inflight = self.stats.inflight
         self._limits.inflight += 1
         self.stats.message_types.add(type(message).__name__)
         started = time.perf_counter()

@@ -151,6 +151,7 @@ def _summary_fields(b: Bridge, agent_type: str, gate: AgentGate) -> dict[str, An
         registered=registered,
         instances=[aid.key for aid, _ in b.instances_of(agent_type)],
         inflight=s.inflight,
+        peak_inflight=s.peak_inflight,
         waiting=gate.waiting,
         max_inflight=gate.backpressure,
         capacity=gate.capacity,
@@ -176,7 +177,7 @@ def agent_summaries(b: Bridge) -> list[AgentSummary]:
 def _subscription(sub: Any) -> SubscriptionInfo:
     from autogen_core import DefaultSubscription, TypePrefixSubscription, TypeSubscription
 
-    if isinstance(sub, DefaultSubscription):
+    if isinstance(sub, DefaultSubscription) and sub.topic_type == "default":
         return SubscriptionInfo(id=sub.id, kind="default", topic_type=sub.topic_type)
     if isinstance(sub, TypeSubscription):
         return SubscriptionInfo(id=sub.id, kind="type", topic_type=sub.topic_type)

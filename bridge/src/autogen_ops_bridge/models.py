@@ -110,6 +110,7 @@ class AgentSummary(BaseModel):
     registered: bool
     instances: list[str]
     inflight: int
+    peak_inflight: int
     waiting: int
     max_inflight: int | None
     capacity: int | None

@@ -81,6 +81,7 @@ class AgentStats:
     refused_by_reason: dict[str, int] = field(default_factory=dict)
     construction_errors: int = 0
     inflight: int = 0
+    peak_inflight: int = 0
     waiting: int = 0
     bucket_counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS_S) + 1))
     latency_sum_s: float = 0.0
