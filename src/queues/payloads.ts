@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { QueueName } from './names.js';
+import { AlertQueueJob, MonitorJob } from '../incidents/jobs.js';
 import { GuideJob } from '../diagnosis/guide-job.js';
 
 /** AutoGen agent type: `^[\w\-.]+$` as autogen-core's AgentId, capped at 100 chars. */
@@ -98,12 +99,12 @@ const Open = z.looseObject({});
 
 export const PAYLOADS = {
   diagnose: DiagnoseJob,
-  alert: Open,
+  alert: AlertQueueJob,
   respond: RespondJob,
   execute: Open,
   verify: Open,
   notify: NotifyJob,
-  monitor: Open,
+  monitor: MonitorJob,
   guide: GuideJob,
 } as const satisfies Record<QueueName, z.ZodType>;
 
