@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { OpsError } from './errors.js';
+import { thresholdConfigFrom, type ThresholdConfig } from './diagnosis/thresholds.js';
 import { parseSources, type AlertSource } from './intake/auth.js';
 import { DEFAULT_GROUPING, parseDependencies, type AgentEdge } from './incidents/grouping.js';
 import { parseRoutes, type RouteRule } from './incidents/routing.js';
@@ -164,6 +165,8 @@ export interface Config {
   readonly shutdownGraceS: number;
   readonly alerts: AlertsConfig;
   readonly monitor: MonitorConfig;
+  /** The guide's thresholds: defaults (AUTOGEN_THRESHOLDS) and per-runtime overrides (AUTOGEN_RUNTIME_<NAME>_THRESHOLDS). */
+  readonly thresholds: ThresholdConfig;
 }
 
 /** Alert intake and incidents (docs/alerting.md). */
@@ -256,7 +259,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Config {
+function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Omit<Config, 'thresholds'> {
   return {
     slack: {
       mode: e.SLACK_MODE,
@@ -348,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined>, role?: Role)
   }
   const runtimes = parseRuntimes(cleaned.AUTOGEN_RUNTIMES, cleaned, problems);
   problems.push(...alertProblems(cleaned));
+  const thresholds = thresholdConfigFrom(cleaned, Object.keys(runtimes), problems);
   if (parsed.success) {
     problems.push(...roleProblems(parsed.data, role, runtimes));
     const def = parsed.data.AUTOGEN_DEFAULT_RUNTIME;
@@ -356,7 +360,7 @@ export function loadConfig(env: Record<string, string | undefined>, role?: Role)
   if (problems.length > 0 || !parsed.success) {
     throw new OpsError('CONFIG_INVALID', { problems }, { detail: `Problems:\n- ${problems.join('\n- ')}` });
   }
-  return deepFreeze(buildConfig(parsed.data, runtimes));
+  return deepFreeze({ ...buildConfig(parsed.data, runtimes), thresholds });
 }
 
 /** Returns a copy of `config` with fields replaced (for the embedded defaults of `demo` and the tests). */
