@@ -85,6 +85,19 @@ function parseBody(raw: string, contentType: string | undefined): Json {
   return out;
 }
 
+/** The content of the first file part of a multipart/form-data body (how files.uploadV2 sends files), else the body. */
+function uploadedContent(raw: Buffer, contentType: string | undefined): string {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return raw.toString('utf8');
+  for (const part of raw.toString('utf8').split(`--${b}`)) {
+    const sep = part.indexOf('\r\n\r\n');
+    if (sep < 0 || !/filename=/i.test(part.slice(0, sep))) continue;
+    return part.slice(sep + 4).replace(/\r\n$/, '');
+  }
+  return '';
+}
+
 async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -158,7 +171,7 @@ export class Sandbox {
     const raw = await readRaw(req);
     if (url.pathname.startsWith('/upload/')) {
       const file = this.files.find((f) => f.id === url.pathname.slice('/upload/'.length));
-      if (file) file.content = raw.toString('utf8');
+      if (file) file.content = uploadedContent(raw, req.headers['content-type']);
       res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
       res.end(file ? `OK - ${raw.length}` : 'not found');
       return;

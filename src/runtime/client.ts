@@ -73,7 +73,7 @@ export class BridgeClient {
       text = await res.body.text();
     } catch (err) {
       const e = err as { code?: string; name?: string; message?: string };
-      const reason = e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.code ?? '')
+      const reason = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/i.test(e.code ?? '')
         ? `no answer within ${this.timeouts.requestMs} ms`
         : e.code === 'ECONNREFUSED' ? 'connection refused' : (e.code ?? e.message ?? 'network error');
       throw this.unreachable(path, reason, err);

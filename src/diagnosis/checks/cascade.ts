@@ -14,7 +14,7 @@ export interface CascadeChain {
   readonly originError: string;
 }
 
-const HOP = /([\w.-]+): dependency ([\w.-]+) failed: (?:[\w.]+: )?/g;
+const HOP = /([\w.-]+): dependency ([\w.-]+) failed: /g;
 
 /** Reads the dependency chain out of one error message; undefined when it names no failed dependency. */
 export function parseCascade(agent: string, message: string): CascadeChain | undefined {
@@ -30,7 +30,9 @@ export function parseCascade(agent: string, message: string): CascadeChain | und
   if (path.length < 2) return undefined;
   rest = message.slice(lastIndex);
   const origin = path[path.length - 1] ?? '';
-  const originError = rest.startsWith(`${origin}: `) ? rest.slice(origin.length + 2) : rest;
+  // "TimeoutError: RetrieverAgent: upstream timeout" → "TimeoutError: upstream timeout"
+  const m = /^([\w.]+: )?([\w.-]+): /.exec(rest);
+  const originError = m && m[2] === origin ? `${m[1] ?? ''}${rest.slice(m[0].length)}` : rest;
   return { path, originError: originError.trim() };
 }
 

@@ -1,0 +1,136 @@
+/** The seed's Agent Diagnostic as pure functions, on plain bridge-shaped objects (docs/bridge-api.md). */
+import { describe, expect, it } from 'vitest';
+import { diagnoseAgent, unreachableReport } from '../../src/diagnosis/diagnose.js';
+import { matchDependencyPattern } from '../../src/diagnosis/dependency-patterns.js';
+import { parseCascade } from '../../src/diagnosis/checks/cascade.js';
+import { rssSlope } from '../../src/diagnosis/checks/resources.js';
+import type { DiagnosisInput } from '../../src/diagnosis/input.js';
+import type { AgentDetail, RuntimeInfo } from '../../src/runtime/schemas.js';
+
+const now = new Date('2026-01-01T12:00:00Z');
+const iso = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();
+
+function info(over: Partial<RuntimeInfo> = {}): RuntimeInfo {
+  return { name: 'prod', autogen_core_version: '0.7.5', uptime_s: 3600, queue_depth: 0, inflight: 0, rss_bytes: 80e6, cpu_percent: 5, memory_percent: 30, disk_percent: 40, agent_types: ['ChatAgent', 'PlannerAgent'], dependencies: [], ...over };
+}
+
+function detail(over: Partial<AgentDetail> = {}): AgentDetail {
+  return { type: 'ChatAgent', registered: true, instances: ['default'], inflight: 0, max_inflight: null, handled_total: 100, errors_total: 0, error_rate: 0, latency_ms: { count: 100, avg: 12, p50: 10, p95: 30, p99: 40, max: 50 }, isolated: false, backpressured: false, degraded: false, last_error: null, construction_errors: 0, recent_errors: [], dependency_calls: [], ...over };
+}
+
+function input(over: Partial<DiagnosisInput> = {}): DiagnosisInput {
+  return { agent: 'ChatAgent', runtime: 'prod', health: { status: 'ok', runtime: 'prod', uptime_s: 3600 }, info: info(), detail: detail(), logs: [], windowS: 900, ...over };
+}
+
+function err(message: string, exception_type = 'RuntimeError', secondsAgo = 10) {
+  return { ts: iso(secondsAgo), agent_type: 'ChatAgent', agent_key: 'default', exception_type, message, traceback: null, message_id: 'm', message_type: 'ChatRequest', phase: 'handler' };
+}
+
+describe('diagnoseAgent', () => {
+  it('all checks ok → healthy, no probable cause, Show logs + Run again', () => {
+    const r = diagnoseAgent(input(), { now });
+    expect(r.verdict).toBe('healthy');
+    expect(r.category).toBe('healthy');
+    expect(r.checks.every((c) => c.status === 'ok')).toBe(true);
+    expect(r.probable_cause).toBeUndefined();
+    expect(r.follow_ups.map((f) => f.action_id)).toEqual(['diag:logs', 'diag:rerun']);
+    expect(r.generated_at).toBe(now.toISOString());
+  });
+
+  it.each([
+    ["ModuleNotFoundError: No module named 'chromadb'", 'a Python module is missing', 'pip install chromadb'],
+    ['vector-db: [Errno 111] Connection refused', 'refused the connection', 'external service'],
+    ['PermissionError: [Errno 13] Permission denied: /data/index', 'insufficient permissions', 'permissions'],
+    ['upstream request timeout after 2.0s', 'timed out', 'timeout'],
+  ])('dependency pattern in "%s" → failing dependencies check naming it, with the fix', (message, issue, fix) => {
+    const r = diagnoseAgent(input({ detail: detail({ error_rate: 0.5, recent_errors: [err(message)] }) }), { now });
+    const dep = r.checks.find((c) => c.id === 'dependencies');
+    expect(dep?.status).toBe('fail');
+    expect(dep?.summary).toContain(issue);
+    expect(dep?.suggestion).toContain(fix);
+    expect(r.verdict).toBe('failing');
+    expect(r.next_steps.join(' ')).toContain(fix);
+  });
+
+  it('a cascade names the origin agent and puts the fix there first', () => {
+    const message = 'ChatAgent: dependency PlannerAgent failed: DependencyError: PlannerAgent: dependency RetrieverAgent failed: TimeoutError: RetrieverAgent: upstream vector-db request timeout after 2.0s';
+    const r = diagnoseAgent(input({ detail: detail({ error_rate: 1, recent_errors: [err(message, 'DependencyError'), err(message, 'DependencyError', 20)] }) }), { now });
+    expect(r.category).toBe('cascade');
+    expect(r.probable_cause).toContain('Cascading failure from RetrieverAgent: ChatAgent → PlannerAgent → RetrieverAgent');
+    expect(r.next_steps[0]).toContain('Fix RetrieverAgent first');
+    expect(r.follow_ups.map((f) => f.action_id)).toContain('diag:recover');
+  });
+
+  it('parseCascade reads the chain and the origin error', () => {
+    expect(parseCascade('A', 'A: dependency B failed: X: B: dependency C failed: ValueError: C: boom')).toEqual({ path: ['A', 'B', 'C'], originError: 'ValueError: boom' });
+    expect(parseCascade('A', 'plain error')).toBeUndefined();
+  });
+
+  it('error rate above 5 % fails; a few errors below it warn', () => {
+    const high = diagnoseAgent(input({ detail: detail({ error_rate: 0.06, recent_errors: [err('KeyError: x', 'KeyError')] }) }), { now });
+    expect(high.checks.find((c) => c.id === 'errors')?.status).toBe('fail');
+    const low = diagnoseAgent(input({ detail: detail({ error_rate: 0.01, recent_errors: [err('KeyError: x', 'KeyError')] }) }), { now });
+    expect(low.checks.find((c) => c.id === 'errors')?.status).toBe('warn');
+    expect(low.verdict).toBe('degraded');
+    const old = diagnoseAgent(input({ detail: detail({ recent_errors: [err('KeyError: x', 'KeyError', 3600)] }) }), { now });
+    expect(old.checks.find((c) => c.id === 'errors')?.status).toBe('ok');
+  });
+
+  it('average latency above 2 s fails performance; saturation and backlog warn', () => {
+    const slow = diagnoseAgent(input({ detail: detail({ latency_ms: { count: 10, avg: 3000, p50: 3000, p95: 3100, p99: 3200, max: 3300 } }) }), { now });
+    expect(slow.checks.find((c) => c.id === 'performance')?.status).toBe('fail');
+    expect(slow.category).toBe('performance');
+    const busy = diagnoseAgent(input({ info: info({ queue_depth: 25 }), detail: detail({ inflight: 19, max_inflight: 20 }) }), { now });
+    const perf = busy.checks.find((c) => c.id === 'performance');
+    expect(perf?.status).toBe('warn');
+    expect(perf?.summary).toContain('in-flight 19/20');
+    expect(perf?.summary).toContain('queue depth 25');
+  });
+
+  it('resources: RSS above 512 MB and CPU above 80 % warn; steady growth after warm-up is a suspected leak', () => {
+    const heavy = diagnoseAgent(input({ info: info({ rss_bytes: 600 * 1024 * 1024, cpu_percent: 95 }) }), { now });
+    expect(heavy.checks.find((c) => c.id === 'resources')?.status).toBe('warn');
+    const history = Array.from({ length: 20 }, (_, i) => ({ ts: iso(200 - i * 10), rss_bytes: 100e6 * (1 + i * 0.05) }));
+    const leak = diagnoseAgent(input({ info: info({ started_at: iso(3600), rss_history: history }) }), { now });
+    const res = leak.checks.find((c) => c.id === 'resources');
+    expect(res?.status).toBe('fail');
+    expect(res?.summary).toContain('suspected leak');
+  });
+
+  it('rssSlope ignores too short spans and flat memory', () => {
+    expect(rssSlope([{ ts: iso(10), rss_bytes: 1 }, { ts: iso(5), rss_bytes: 2 }], 30)).toBeUndefined();
+    const flat = Array.from({ length: 10 }, (_, i) => ({ ts: iso(100 - i * 10), rss_bytes: 5e7 }));
+    expect(rssSlope(flat, 30)).toBe(0);
+  });
+
+  it('isolated or degraded agents warn in the control-state check', () => {
+    const r = diagnoseAgent(input({ detail: detail({ isolated: true }) }), { now });
+    expect(r.checks.find((c) => c.id === 'control')?.status).toBe('warn');
+  });
+
+  it('an unregistered type fails registration and suggests the right spelling', () => {
+    const r = diagnoseAgent(input({ agent: 'chatagent', detail: undefined }), { now });
+    expect(r.verdict).toBe('failing');
+    expect(r.category).toBe('not_registered');
+    expect(r.checks.find((c) => c.id === 'registration')?.suggestion).toContain('`ChatAgent`');
+  });
+
+  it('construction errors fail the factory check', () => {
+    const r = diagnoseAgent(input({ detail: detail({ construction_errors: 3, recent_errors: [{ ...err("No module named 'x'", 'ModuleNotFoundError'), phase: 'construction' }] }) }), { now });
+    expect(r.checks.find((c) => c.id === 'registration')?.status).toBe('fail');
+    expect(r.category).toBe('agent_creation_failure');
+  });
+
+  it('unreachableReport is a clear report with next steps and a re-run button only', () => {
+    const r = unreachableReport('ChatAgent', 'prod', 'http://10.0.0.1:8700', 'connection refused', now);
+    expect(r.verdict).toBe('unreachable');
+    expect(r.headline).toContain('unreachable');
+    expect(r.checks[0]?.summary).toContain('http://10.0.0.1:8700');
+    expect(r.follow_ups.map((f) => f.action_id)).toEqual(['diag:rerun']);
+  });
+
+  it('matchDependencyPattern: the seed patterns, case-insensitive', () => {
+    expect(matchDependencyPattern('NO MODULE NAMED foo')?.detail).toBe('foo');
+    expect(matchDependencyPattern('all fine')).toBeUndefined();
+  });
+});
