@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json"})
 RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal",
-                          "too_long", "too_short"})
+                          "too_long", "too_short", "string_too_long", "string_too_short"})
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in (
@@ -86,19 +86,28 @@ class Guard:
             await self._too_large(limit)(scope, receive, send)
             return
         received = 0
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise _BodyTooLarge()
             return message
 
+        async def guarded_send(message: Message) -> None:
+            if not exceeded:  # the app's answer to a truncated body is replaced by the 413
+                await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded:
             await self._too_large(limit)(scope, receive, send)
 
     @staticmethod
