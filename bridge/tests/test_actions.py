@@ -102,7 +102,8 @@ async def test_restart_recreates_the_instance_and_restores_state(fleet: FleetHan
 
 async def test_backpressure_bounds_inflight_and_does_not_stall_other_agents(fleet: FleetHandle) -> None:
     await fleet.post("/v1/faults", {"fault": "slow", "agent_type": "PlannerAgent", "params": {"delay_s": 0.3}})
-    r = await fleet.post("/v1/actions/backpressure", {"agent_type": "PlannerAgent", "max_inflight": 2, "max_wait_s": 30})
+    r = await fleet.post("/v1/actions/backpressure",
+                         {"agent_type": "PlannerAgent", "max_inflight": 2, "max_wait_s": 30})
     assert r["before"]["max_inflight"] is None and r["after"]["max_inflight"] == 2 and r["after"]["backpressured"]
     batch = asyncio.ensure_future(fleet.ask_many(6))
 
@@ -154,7 +155,8 @@ async def test_degrade_switches_off_features_and_optional_agents_then_restore(fl
     reply = (await fleet.ask_many(1))[0]
     assert not isinstance(reply, Exception) and "answer with 0 documents" in reply.steps
     try:
-        await fleet.fleet.runtime.send_message(ToolRequest(tool="t", argument="a"), AgentId("RetrieverAgent", "default"))
+        await fleet.fleet.runtime.send_message(ToolRequest(tool="t", argument="a"),
+                                               AgentId("RetrieverAgent", "default"))
         raise AssertionError("expected AgentDegradedError")
     except AgentDegradedError:
         pass
@@ -215,7 +217,8 @@ async def test_idempotency_key_acts_once_and_conflicts_on_a_different_body(fleet
     again = await fleet.post("/v1/actions/isolate", body, headers={"Idempotency-Key": "op-1"})
     assert again["replayed"] is True and again["action_id"] == first["action_id"]
     assert (await fleet.agent("ToolAgent"))["isolated"] is False, "a replay must not act again"
-    r = await fleet.http.post("/v1/actions/isolate", json={"agent_type": "ChatAgent"}, headers={"Idempotency-Key": "op-1"})
+    r = await fleet.http.post("/v1/actions/isolate", json={"agent_type": "ChatAgent"},
+                              headers={"Idempotency-Key": "op-1"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "CONFLICT"
     concurrent = await asyncio.gather(*(
         fleet.http.post("/v1/actions/restart", json={"agent_type": "ToolAgent"}, headers={"Idempotency-Key": "op-2"})

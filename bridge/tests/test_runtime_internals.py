@@ -13,6 +13,7 @@ from autogen_core import (
     SingleThreadedAgentRuntime,
     message_handler,
 )
+from conftest import wait_for
 
 from autogen_ops_bridge import runtime_internals as internals
 
@@ -70,8 +71,11 @@ async def test_queue_counts_unfinished_messages_while_a_handler_runs() -> None:
     await Slow.register(runtime, "Slow", Slow)
     runtime.start()
     pending = asyncio.ensure_future(runtime.send_message(Ping(1), AgentId("Slow", "default")))
-    while internals.unfinished_messages(runtime) == 0:
-        await asyncio.sleep(0.01)
+
+    async def queued() -> bool:
+        return internals.unfinished_messages(runtime) > 0
+
+    await wait_for(queued, what="the message to be queued")
     assert internals.unfinished_messages(runtime) == 1
     gate.set()
     await pending
