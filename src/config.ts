@@ -15,6 +15,7 @@ import { parseSources, type AlertSource } from './intake/auth.js';
 import { DEFAULT_GROUPING, parseDependencies, type AgentEdge } from './incidents/grouping.js';
 import { parseRoutes, type RouteRule } from './incidents/routing.js';
 import { SEVERITIES, type Severity } from './incidents/severity.js';
+import { ResponseEnv, buildResponseConfig, responseProblems, type ResponseConfig } from './response/settings.js';
 
 export type Role = 'bot' | 'worker' | 'all' | 'demo';
 
@@ -118,7 +119,7 @@ const AlertEnv = z.object({
   MONITOR_MIN_SAMPLES: int(1, 1_000_000).default(5),
 });
 
-const Env = z.object({ ...SlackEnv.shape, ...QueueEnv.shape, ...RuntimeEnv.shape, ...ProcessEnv.shape, ...AlertEnv.shape });
+const Env = z.object({ ...SlackEnv.shape, ...QueueEnv.shape, ...RuntimeEnv.shape, ...ProcessEnv.shape, ...AlertEnv.shape, ...ResponseEnv.shape });
 type ParsedEnv = z.infer<typeof Env>;
 
 export interface RuntimeTarget {
@@ -167,6 +168,8 @@ export interface Config {
   readonly monitor: MonitorConfig;
   /** The guide's thresholds: defaults (AUTOGEN_THRESHOLDS) and per-runtime overrides (AUTOGEN_RUNTIME_<NAME>_THRESHOLDS). */
   readonly thresholds: ThresholdConfig;
+  /** Runbooks, approvals, safety limits, audit (`src/response/settings.ts`, docs/runbooks.md). */
+  readonly response: ResponseConfig;
 }
 
 /** Alert intake and incidents (docs/alerting.md). */
@@ -297,6 +300,7 @@ function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Omi
     shutdownGraceS: e.SHUTDOWN_GRACE_S,
     alerts: buildAlerts(e),
     monitor: { enabled: e.MONITOR_ENABLED, intervalMs: e.MONITOR_INTERVAL_S * 1000, minSamples: e.MONITOR_MIN_SAMPLES },
+    response: buildResponseConfig(e),
   };
 }
 
@@ -351,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined>, role?: Role)
   }
   const runtimes = parseRuntimes(cleaned.AUTOGEN_RUNTIMES, cleaned, problems);
   problems.push(...alertProblems(cleaned));
+  problems.push(...responseProblems(cleaned));
   const thresholds = thresholdConfigFrom(cleaned, Object.keys(runtimes), problems);
   if (parsed.success) {
     problems.push(...roleProblems(parsed.data, role, runtimes));

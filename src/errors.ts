@@ -213,6 +213,72 @@ export const ERRORS = {
     httpStatus: 502,
     transient: true,
   },
+  // --- response automation: runbooks, plans, approvals, safety limits, audit (docs/runbooks.md) ------------
+  RUNBOOK_INVALID: {
+    message: 'A runbook file is invalid, so the worker did not start.',
+    hint: 'Fix every problem listed (file:line path: what is wrong); docs/runbooks.md is the schema reference.',
+    transient: false,
+  },
+  RUNBOOK_UNKNOWN: {
+    message: 'No runbook has that id or scenario.',
+    hint: 'Use an id from runbooks/*.yaml, e.g. `/autogen recover ChatAgent agent-wont-start`, or leave it out and let the bot match one.',
+    httpStatus: 400,
+    transient: false,
+  },
+  PLAN_NOT_FOUND: {
+    message: 'That recovery plan is not known (never stored, or cleaned up).',
+    hint: 'Ask for a fresh plan with `/autogen recover <agent>`.',
+    httpStatus: 404,
+    transient: false,
+  },
+  APPROVER_NOT_ALLOWED: {
+    message: 'You are not allowed to decide on this plan.',
+    hint: 'Ask one of the approvers the plan names; operators: the runbook\'s `approval.users` / `approval.groups` and APPROVAL_GROUPS.',
+    httpStatus: 403,
+    transient: false,
+  },
+  APPROVAL_EXPIRED: {
+    message: 'This approval has expired; nothing was done.',
+    hint: 'Click "New plan" (or type `/autogen recover <agent>`) to get a plan for the current state.',
+    httpStatus: 410,
+    transient: false,
+  },
+  PLAN_ALREADY_DECIDED: {
+    message: 'This plan was already approved, rejected or replaced; nothing was done.',
+    hint: 'Each plan runs at most once: read its outcome in the thread, or ask for a new plan.',
+    httpStatus: 409,
+    transient: false,
+  },
+  PLAN_STALE: {
+    message: 'The plan changed after this button was shown; nothing was done.',
+    hint: 'Review the current plan in the thread and approve that one.',
+    httpStatus: 409,
+    transient: false,
+  },
+  APPROVAL_SAME_PERSON: {
+    message: 'You already approved this plan; the two-person rule needs someone else.',
+    hint: 'Ask a second approver the plan names.',
+    httpStatus: 409,
+    transient: false,
+  },
+  AUTOMATION_OFF: {
+    message: 'Automation is switched off, so no recovery action runs.',
+    hint: 'Type `/autogen automation on` to switch it back on; `/autogen automation status` shows who switched it off and when.',
+    httpStatus: 423,
+    transient: false,
+  },
+  CIRCUIT_OPEN: {
+    message: 'The circuit breaker is open: too many automated actions on this runtime in the window.',
+    hint: 'Wait until the time given in the thread, act by hand, or raise RESPONSE_MAX_ACTIONS / shorten RESPONSE_ACTION_WINDOW_S.',
+    httpStatus: 429,
+    transient: false,
+  },
+  AUDIT_SUBJECT_INVALID: {
+    message: 'That is not an incident id or a plan id.',
+    hint: 'Use an id shown in a thread, e.g. `/autogen audit inc-lq2x3a1b2c` or `/autogen audit pl-…`, optionally followed by `json`.',
+    httpStatus: 400,
+    transient: false,
+  },
   // --- local embedded defaults --------------------------------------------------------------------------
   LOCAL_SERVICE_FAILED: {
     message: 'A local service (Redis, demo fleet or Slack sandbox) could not be started.',

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { QueueName } from './names.js';
 import { AlertQueueJob, MonitorJob } from '../incidents/jobs.js';
 import { GuideJob } from '../diagnosis/guide-job.js';
+import { RespondJob, ExecuteJob, VerifyJob } from '../response/jobs.js';
 
 /** AutoGen agent type: `^[\w\-.]+$` as autogen-core's AgentId, capped at 100 chars. */
 export const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
@@ -83,26 +84,15 @@ export const NotifyJob = z.discriminatedUnion('kind', [
 export type NotifyJob = z.infer<typeof NotifyJob>;
 export type NotifyJobInput = z.input<typeof NotifyJob>;
 
-/** Starting point for #6 (runbooks): "Propose recovery" asks for a plan for this agent. */
-export const RespondJob = z.looseObject({
-  agent: AgentType,
-  runtime: RuntimeName,
-  channel: ChannelId,
-  user: UserId.optional(),
-  thread_ts: MessageTs.optional(),
-  incident_id: z.string().max(200).optional(),
-  source: z.string().max(40),
-});
-
-/** Placeholder schemas: the owning features replace these with their own. */
-const Open = z.looseObject({});
+/** The response queues (#6): plan requests (also the `diag:recover` button), runs, verification. */
+export { RespondJob, ExecuteJob, VerifyJob } from '../response/jobs.js';
 
 export const PAYLOADS = {
   diagnose: DiagnoseJob,
   alert: AlertQueueJob,
   respond: RespondJob,
-  execute: Open,
-  verify: Open,
+  execute: ExecuteJob,
+  verify: VerifyJob,
   notify: NotifyJob,
   monitor: MonitorJob,
   guide: GuideJob,

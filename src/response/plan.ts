@@ -81,6 +81,20 @@ export interface Plan {
   /** Where the incident lives in Slack (the plan is posted in its thread). */
   readonly channel: string;
   readonly threadTs: string | null;
+  /** Outbox key of the thread root's ts, when the root may not be posted yet (an incident's root). */
+  readonly threadTsKey: string | null;
+  /** What the plan was asked for (shown, kept for "New plan"; not part of the hash). */
+  readonly subject: PlanSubject;
+}
+
+/** The request a plan answers, kept so an expired plan can be asked for again. */
+export interface PlanSubject {
+  readonly agent: string | null;
+  readonly agents: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly findings: readonly string[];
+  /** The runbook asked for by name, if any. */
+  readonly runbook: string | null;
 }
 
 export interface PlanInput {
@@ -98,6 +112,10 @@ export interface PlanInput {
   readonly approvalTtlS: number;
   readonly channel: string;
   readonly threadTs: string | null;
+  readonly threadTsKey?: string | null;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly findings?: readonly string[];
+  readonly askedRunbook?: string | null;
 }
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: string[] };
@@ -252,6 +270,14 @@ export function buildPlan(input: PlanInput): PlanResult {
     },
     channel: input.channel,
     threadTs: input.threadTs,
+    threadTsKey: input.threadTsKey ?? null,
+    subject: {
+      agent: subject.agent ?? null,
+      agents: [...subject.agents],
+      labels: { ...(input.labels ?? {}) },
+      findings: [...(input.findings ?? [])],
+      runbook: input.askedRunbook ?? null,
+    },
   };
   return { ok: true, plan: { ...base, hash: planHash(base) } };
 }

@@ -34,12 +34,16 @@ const targetObject = z.discriminatedUnion('select', [
   z.strictObject({ select: z.literal('incident_agents') }),
   /**
    * Agent types whose recent error rate is at least `min_error_rate` (default 0.05, the seed's 5 %),
-   * worst first, at most `limit` (default 5). Agents the incident names come first on ties.
+   * worst first, at most `limit` (default 5). Agents the incident names come first on ties. With
+   * `origins_only`, agents whose failures are all explained by a failing dependency (a message they sent
+   * while handling the failed one failed too, per the bridge's `parent_id`) are left out: in a cascade
+   * only the origin is isolated, not every agent upstream of it.
    */
   z.strictObject({
     select: z.literal('failing_agents'),
     min_error_rate: z.number().min(0).max(1).default(0.05),
     limit: z.int().min(1).max(50).default(5),
+    origins_only: z.boolean().default(false),
   }),
   /** The single worst agent type by `by`; with `prefer_incident` (default true) the incident's own agent wins. */
   z.strictObject({

@@ -39,13 +39,15 @@ export interface MessageView {
   recipient?: string | null;
   started_at?: string | null;
   outcome: string;
+  /** The message being handled when this one was sent (the bridge's causal link). */
+  parent_id?: string | null;
 }
 
 /** One reading of a runtime, as the planner and the verifier see it. */
 export interface RuntimeView {
   readonly runtime: RuntimeInfoView;
   readonly agents: readonly AgentView[];
-  /** Recent deliveries per agent type (only read for `no_deliveries` evidence). */
+  /** Recent deliveries per agent type (cascade origins at planning; `no_deliveries` evidence at verification). */
   readonly messages?: Readonly<Record<string, readonly MessageView[]>>;
 }
 

@@ -55,8 +55,9 @@ export function resolveTarget(target: Target, view: RuntimeView, subject: Target
     }
     case 'failing_agents': {
       const rank = new Map(incidentAgents.map((t, i) => [t, i]));
+      const explained = target.origins_only ? failuresExplainedByDependencies(view) : new Set<string>();
       const failing = registered(view)
-        .filter((a) => !a.isolated && (a.error_rate ?? 0) >= target.min_error_rate)
+        .filter((a) => !a.isolated && (a.error_rate ?? 0) >= target.min_error_rate && !explained.has(a.type))
         .sort((a, b) => (b.error_rate ?? 0) - (a.error_rate ?? 0)
           || (rank.get(a.type) ?? Infinity) - (rank.get(b.type) ?? Infinity)
           || a.type.localeCompare(b.type))
@@ -86,6 +87,21 @@ export function resolveTarget(target: Target, view: RuntimeView, subject: Target
         : { ok: false, reason: `no agent calls the unreachable ${[...down].sort().join(', ')}` };
     }
   }
+}
+
+/**
+ * Agent types all of whose recent failed deliveries are explained by a failed message they sent while
+ * handling them (a dependency failed first). An agent with no message records is never in the set.
+ */
+export function failuresExplainedByDependencies(view: RuntimeView): Set<string> {
+  const all = Object.values(view.messages ?? {}).flat();
+  const failedParents = new Set(all.filter((m) => m.outcome === 'error' && m.parent_id).map((m) => m.parent_id as string));
+  const out = new Set<string>();
+  for (const [type, msgs] of Object.entries(view.messages ?? {})) {
+    const failed = msgs.filter((m) => m.outcome === 'error');
+    if (failed.length > 0 && failed.every((m) => failedParents.has(m.message_id))) out.add(type);
+  }
+  return out;
 }
 
 /** The selector a step uses when its runbook gives none. */

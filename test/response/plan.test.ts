@@ -50,10 +50,25 @@ describe('runbook matching', () => {
 describe('target resolution', () => {
   const v = view([agent('A', { error_rate: 0.1, inflight: 3 }), agent('B', { error_rate: 0.5 }), agent('C', { error_rate: 0.01, latency_ms: { p95: 900 } }), agent('D', { error_rate: 0.9, isolated: true })]);
   it('failing agents: at or above the threshold, worst first, isolated ones skipped', () => {
-    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.05, limit: 5 }, v, { agents: [] })).toEqual({ ok: true, agentTypes: ['B', 'A'] });
-    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.05, limit: 1 }, v, { agents: [] })).toEqual({ ok: true, agentTypes: ['B'] });
-    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.95, limit: 5 }, v, { agents: [] })).toEqual({ ok: false, reason: 'no agent has an error rate of 95 % or more right now' });
+    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.05, limit: 5, origins_only: false }, v, { agents: [] })).toEqual({ ok: true, agentTypes: ['B', 'A'] });
+    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.05, limit: 1, origins_only: false }, v, { agents: [] })).toEqual({ ok: true, agentTypes: ['B'] });
+    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.95, limit: 5, origins_only: false }, v, { agents: [] })).toEqual({ ok: false, reason: 'no agent has an error rate of 95 % or more right now' });
   });
+  it('cascade origins: agents whose failures are all explained by a failing dependency are left out', () => {
+    const cascade = {
+      ...view([agent('ChatAgent', { error_rate: 0.3 }), agent('PlannerAgent', { error_rate: 0.3 }), agent('RetrieverAgent', { error_rate: 0.3 })]),
+      messages: {
+        ChatAgent: [{ message_id: 'c1', outcome: 'error' }, { message_id: 'c0', outcome: 'ok' }],
+        PlannerAgent: [{ message_id: 'p1', outcome: 'error', parent_id: 'c1' }],
+        RetrieverAgent: [{ message_id: 'r1', outcome: 'error', parent_id: 'p1' }],
+      },
+    };
+    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.05, limit: 5, origins_only: true }, cascade, { agent: 'ChatAgent', agents: [] }))
+      .toEqual({ ok: true, agentTypes: ['RetrieverAgent'] });
+    expect(resolveTarget({ select: 'failing_agents', min_error_rate: 0.05, limit: 5, origins_only: false }, cascade, { agent: 'ChatAgent', agents: [] }))
+      .toEqual({ ok: true, agentTypes: ['ChatAgent', 'PlannerAgent', 'RetrieverAgent'] });
+  });
+
   it('worst agent by a metric, unless the incident names one', () => {
     expect(resolveTarget({ select: 'worst_agent', by: 'latency_p95', prefer_incident: true }, v, { agents: [] })).toEqual({ ok: true, agentTypes: ['C'] });
     expect(resolveTarget({ select: 'worst_agent', by: 'inflight', prefer_incident: true }, v, { agent: 'B', agents: [] })).toEqual({ ok: true, agentTypes: ['B'] });
@@ -141,5 +156,18 @@ describe('plan building', () => {
     const id = newPlanId(NOW, 'X_y-Z9!!');
     expect(id).toMatch(/^pl-[a-z0-9]+-[a-z0-9]+$/);
     expect(id).not.toContain(':');
+  });
+});
+
+describe('findings read off the runtime', () => {
+  it('names the seed scenarios a reading shows', async () => {
+    const { findingsFromView } = await import('../../src/response/findings.js');
+    expect(findingsFromView(view([agent('A', { error_rate: 0.2 }), agent('B', { error_rate: 0.1 })]), 'A')).toEqual(['agent.errors', 'cascade']);
+    expect(findingsFromView(view([agent('A', { construction_errors: 2, latency_ms: { p95: 3000 } })], { queue_depth: 40, dependencies: [{ name: 'db', reachable: false }] }), 'A'))
+      .toEqual(['agent_creation', 'dependency_unreachable', 'queue_backlog', 'timeout']);
+    expect(findingsFromView(view([], { rss_bytes: 600 * 1024 * 1024 }), undefined, undefined, [
+      { ts: '2026-01-01T00:00:00Z', rss_bytes: 100 * 1024 * 1024 }, { ts: '2026-01-01T00:00:30Z', rss_bytes: 300 * 1024 * 1024 },
+    ])).toEqual(['memory_growth', 'memory_high']);
+    expect(findingsFromView(view([agent('A')]), 'A')).toEqual([]);
   });
 });

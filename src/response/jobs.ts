@@ -1,0 +1,83 @@
+/**
+ * Payloads of the response queues (validated on enqueue and in the worker, see `src/queues/payloads.ts`):
+ *
+ * - `respond`: `plan` (match runbooks for an incident or `/autogen recover`, dry-run, post the plan),
+ *   `expire` (at the approval deadline: mark the plan message expired, offer a fresh plan),
+ *   `automation` (`/autogen automation on|off|status`), `audit` (`/autogen audit [id] [json]`).
+ * - `execute`: run one approved plan (job id `exec-<planId>`: one run per plan).
+ * - `verify`: `verify` (after the settle time), `ttl` (confirm the bridge reverted temporary actions),
+ *   `keep` / `revert` (the buttons on the outcome message).
+ */
+import { z } from 'zod';
+
+const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
+const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
+const MessageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
+const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
+const RuntimeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/);
+export const PlanId = z.string().regex(/^pl-[a-z0-9-]{1,60}$/);
+const TsKey = z.string().min(1).max(200).regex(/^[\w:.{}@-]+$/);
+
+/** A request for a plan. Also what the `diag:recover` button sends (kind omitted = plan). */
+export const PlanRequest = z.object({
+  kind: z.literal('plan').default('plan'),
+  runtime: RuntimeName,
+  channel: ChannelId,
+  /** Who asked (slash command or button); absent for an incident's automatic plan. */
+  user: UserId.optional(),
+  thread_ts: MessageTs.optional(),
+  /** Reply in the thread whose root ts is stored under this outbox key (e.g. the incident's root). */
+  thread_ts_key: TsKey.optional(),
+  /** The primary agent (command argument, incident label). */
+  agent: AgentType.optional(),
+  /** Every agent the incident names. */
+  agents: z.array(AgentType).max(50).default([]),
+  incident_id: z.string().regex(/^[\w.-]{1,200}$/).optional(),
+  /** Incident labels for runbook matching (when absent and `incident_id` is set, read from the incident). */
+  labels: z.record(z.string().max(200), z.string().max(1000)).optional(),
+  /** Diagnosis finding ids / categories for runbook matching. */
+  findings: z.array(z.string().max(100)).max(100).default([]),
+  /** A runbook id or scenario to use instead of matching. */
+  runbook: z.string().regex(/^[a-z0-9][a-z0-9_-]{1,62}$/).optional(),
+  /** slash | diag:recover | incident | replan | … */
+  source: z.string().max(40),
+  requested_at: z.iso.datetime().optional(),
+});
+export type PlanRequest = z.infer<typeof PlanRequest>;
+
+export const RespondJob = z.union([
+  PlanRequest,
+  z.object({ kind: z.literal('expire'), plan_id: PlanId }),
+  z.object({
+    kind: z.literal('automation'),
+    mode: z.enum(['on', 'off', 'status']),
+    user: UserId,
+    channel: ChannelId,
+    requested_at: z.iso.datetime(),
+  }),
+  z.object({
+    kind: z.literal('audit'),
+    /** Incident id or plan id; absent = the newest entries of the whole log. */
+    subject: z.string().regex(/^[\w.-]{1,200}$/).optional(),
+    json: z.boolean().default(false),
+    user: UserId,
+    channel: ChannelId,
+    requested_at: z.iso.datetime(),
+  }),
+]);
+export type RespondJob = z.infer<typeof RespondJob>;
+
+export const ExecuteJob = z.object({
+  plan_id: PlanId,
+  /** Who approved (last approver), for logs. */
+  approved_by: z.string().max(40),
+});
+export type ExecuteJob = z.infer<typeof ExecuteJob>;
+
+export const VerifyJob = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('verify'), plan_id: PlanId }),
+  z.object({ kind: z.literal('ttl'), plan_id: PlanId, round: z.number().int().min(0).max(20).default(0) }),
+  z.object({ kind: z.literal('keep'), plan_id: PlanId, user: UserId, channel: ChannelId, requested_at: z.iso.datetime() }),
+  z.object({ kind: z.literal('revert'), plan_id: PlanId, user: UserId, channel: ChannelId, requested_at: z.iso.datetime() }),
+]);
+export type VerifyJob = z.infer<typeof VerifyJob>;

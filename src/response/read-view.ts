@@ -1,0 +1,88 @@
+/**
+ * Reading a runtime for planning and verification: `/v1/runtime` and `/v1/agents` in parallel, plus the
+ * agent details (dependency calls) when a dependency is down and recent deliveries of the agents asked
+ * for. The bridge client's lenient shapes are normalised into `RuntimeView`.
+ */
+import type { BridgeClient } from '../runtime/client.js';
+import type { BridgeControl } from './bridge-control.js';
+import type { RssSampleView } from './findings.js';
+import type { AgentView, MessageView, RuntimeInfoView, RuntimeView } from './runtime-view.js';
+
+type RuntimeInfo = Awaited<ReturnType<BridgeClient['runtime']>>;
+type AgentSummary = Awaited<ReturnType<BridgeClient['agents']>>['agents'][number];
+
+function numOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function toRuntimeInfoView(info: RuntimeInfo): RuntimeInfoView {
+  const featuresRaw = (info as Record<string, unknown>).features;
+  const features: Record<string, boolean> = {};
+  if (featuresRaw && typeof featuresRaw === 'object') {
+    for (const [k, v] of Object.entries(featuresRaw as Record<string, unknown>)) if (typeof v === 'boolean') features[k] = v;
+  }
+  return {
+    name: info.name,
+    queue_depth: numOrNull(info.queue_depth) ?? 0,
+    inflight: numOrNull(info.inflight),
+    max_inflight: numOrNull(info.max_inflight),
+    rss_bytes: numOrNull(info.rss_bytes),
+    isolated: info.isolated ?? [],
+    degraded: { active: info.degraded?.active === true, features: info.degraded?.features ?? [], agent_types: info.degraded?.agent_types ?? [] },
+    features,
+    // A dependency the bridge could not judge (reachable null) is not reported as down.
+    dependencies: (info.dependencies ?? []).map((d) => ({ name: d.name, reachable: d.reachable !== false, error: d.error ?? null })),
+  };
+}
+
+function toAgentView(a: AgentSummary, calls?: readonly { name: string }[] | null): AgentView {
+  return {
+    type: a.type,
+    registered: a.registered,
+    instances: a.instances ?? [],
+    inflight: numOrNull(a.inflight),
+    max_inflight: numOrNull(a.max_inflight),
+    handled_total: numOrNull(a.handled_total),
+    errors_total: numOrNull(a.errors_total),
+    error_rate: numOrNull(a.error_rate),
+    latency_ms: { p95: numOrNull(a.latency_ms?.p95) },
+    isolated: a.isolated ?? false,
+    backpressured: a.backpressured ?? false,
+    degraded: a.degraded ?? false,
+    construction_errors: numOrNull(a.construction_errors),
+    ...(calls ? { dependency_calls: calls.map((c) => ({ name: c.name })) } : {}),
+  };
+}
+
+export interface ReadOptions {
+  /** Agent types whose recent deliveries to read (cascade origins, `no_deliveries` evidence). */
+  readonly messagesFor?: readonly string[] | 'failing';
+  /** Error rate from which an agent counts as failing (for `messagesFor: 'failing'`). */
+  readonly failingRate?: number;
+}
+
+export interface RuntimeReading {
+  readonly view: RuntimeView;
+  readonly rssHistory: readonly RssSampleView[];
+}
+
+/** One reading of `bridge`'s runtime. Throws the client's coded errors (unreachable is transient). */
+export async function readRuntime(bridge: BridgeClient, control: BridgeControl, opts: ReadOptions = {}): Promise<RuntimeReading> {
+  const [info, list] = await Promise.all([bridge.runtime(), bridge.agents()]);
+  const runtime = toRuntimeInfoView(info);
+  const anyDown = (runtime.dependencies ?? []).some((d) => !d.reachable);
+  const registered = list.agents.filter((a) => a.registered);
+  // Details (dependency calls) only when they can matter: a dependency is down.
+  const details = anyDown ? await Promise.all(registered.slice(0, 50).map((a) => bridge.agent(a.type).catch(() => null))) : [];
+  const callsOf = new Map(details.flatMap((d) => (d ? [[d.type, (d.dependency_calls ?? []).map((c) => ({ name: c.name }))] as const] : [])));
+  const agents = list.agents.map((a) => toAgentView(a, callsOf.get(a.type)));
+  const wanted = opts.messagesFor === 'failing'
+    ? agents.filter((a) => a.registered && (a.error_rate ?? 0) >= (opts.failingRate ?? 0.05)).map((a) => a.type)
+    : [...(opts.messagesFor ?? [])];
+  const messages: Record<string, readonly MessageView[]> = {};
+  await Promise.all(wanted.slice(0, 20).map(async (t) => {
+    messages[t] = await control.messages(t, 200);
+  }));
+  const rssHistory = (info.rss_history ?? []).map((s) => ({ ts: s.ts, rss_bytes: s.rss_bytes }));
+  return { view: { runtime, agents, messages }, rssHistory };
+}
