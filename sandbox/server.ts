@@ -7,6 +7,7 @@
  *
  * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`.
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -113,6 +114,8 @@ export class Sandbox {
   /** What each command/interaction request got back from the bot (the ack). */
   readonly acks: SendResult[] = [];
   failAuthTest = false;
+  /** Emits `message` (SandboxMessage) on every chat.postMessage. */
+  readonly events = new EventEmitter();
   private readonly limits = new Map<string, { retryAfterS: number; remaining: number }>();
   private seq = 0;
   private server: Server | undefined;
@@ -218,6 +221,7 @@ export class Sandbox {
         const ts = this.nextTs();
         const msg: SandboxMessage = { channel, ts, text: str('text') ?? '', blocks, thread_ts: str('thread_ts'), edits: [] };
         this.messages.push(msg);
+        this.events.emit('message', msg);
         return { ok: true, channel, ts, message: { type: 'message', text: msg.text, blocks, ts, user: this.botUserId, bot_id: this.botId, ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}) } };
       }
       case 'chat.update': {

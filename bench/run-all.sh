@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every benchmark, bounded in time; each prints its figures as ratios against a baseline measured in the
+# same run (lines starting with RESULT). `make bench` runs this. Add yours below (one line each).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${AUTOGEN_OPS_PYTHON:-.venv/bin/python}"
+
+echo "== slash-command ack latency and throughput vs a bare Bolt app (spine, issue 4)"
+npx tsx bench/ack-latency.ts 200 4 32
+echo "== /autogen diagnose end to end, demo fleet with 100 agent instances (spine, issue 4)"
+npx tsx bench/diagnose-e2e.ts 30 100 "$PY"
