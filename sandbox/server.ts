@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { signedHeaders } from './signing.js';
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   teamId?: string;
   botId?: string;
   botUserId?: string;
+  /** App-level token accepted by apps.connections.open (Socket Mode). */
+  appToken?: string;
 }
 
 export interface SendResult {
@@ -114,6 +117,10 @@ export class Sandbox {
   /** What each command/interaction request got back from the bot (the ack). */
   readonly acks: SendResult[] = [];
   failAuthTest = false;
+  /** Handles HTTP upgrades (the Socket Mode stand-in in `socket-mode.ts` sets it); else refused. */
+  upgradeHandler: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+  /** WebSocket URL answered by apps.connections.open (set by the Socket Mode stand-in). */
+  socketUrl: string | undefined;
   /** Emits `message` (SandboxMessage) on every chat.postMessage. */
   readonly events = new EventEmitter();
   private readonly limits = new Map<string, { retryAfterS: number; remaining: number }>();
@@ -137,6 +144,10 @@ export class Sandbox {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => { void this.handle(req, res); });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.upgradeHandler) this.upgradeHandler(req, socket, head);
+      else socket.destroy();
+    });
     await new Promise<void>((resolve) => this.server?.listen(this.opts.port ?? 0, '127.0.0.1', resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -197,6 +208,11 @@ export class Sandbox {
     if (limit && limit.remaining > 0) {
       limit.remaining -= 1;
       this.send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterS) });
+      return;
+    }
+    if (method === 'apps.connections.open') {
+      const ok = this.opts.appToken !== undefined && token === this.opts.appToken && this.socketUrl !== undefined;
+      this.send(res, 200, ok ? { ok: true, url: `${this.socketUrl}?ticket=${randomBytes(6).toString('hex')}` } : { ok: false, error: 'invalid_auth' });
       return;
     }
     if (token !== this.opts.botToken) {

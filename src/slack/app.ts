@@ -15,6 +15,7 @@ import { dedupeDeliveries } from './dedupe.js';
 import type { BotDeps } from './deps.js';
 import { register as registerActions } from './listeners/actions.js';
 import { register as registerCommands } from './listeners/commands.js';
+import { register as registerHome } from './listeners/home.js';
 
 export interface BotIdentity {
   botId: string;
@@ -68,10 +69,9 @@ export async function startSlackBot(deps: BotDeps, identity?: BotIdentity): Prom
     receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       customRoutes: [HEALTH as never],
-      installerOptions: { port: config.slack.port },
+      installerOptions: { port: config.slack.port, ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}) },
       logger: blog,
-      ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
-    } as never);
+    });
   }
   const app = new App({
     receiver,
@@ -88,6 +88,7 @@ export async function startSlackBot(deps: BotDeps, identity?: BotIdentity): Prom
   app.use(dedupeDeliveries(deps.redis, keyPrefix(config.queues.prefix), config.slack.dedupeTtlS, logger));
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerHome(app, deps);
 
   let port = config.slack.port;
   if (receiver instanceof HTTPReceiver) {
