@@ -123,7 +123,7 @@ async def test_backpressure_bounds_inflight_and_does_not_stall_other_agents(flee
 
 
 async def test_backpressure_wait_is_bounded(fleet: FleetHandle) -> None:
-    await fleet.post("/v1/faults", {"fault": "slow", "agent_type": "ToolAgent", "params": {"delay_s": 2}})
+    await fleet.post("/v1/faults", {"fault": "slow", "agent_type": "ToolAgent", "params": {"delay_s": 0.5}})
     await fleet.post("/v1/actions/backpressure", {"agent_type": "ToolAgent", "max_inflight": 1, "max_wait_s": 0.1})
     results = await asyncio.gather(*(tool_call(fleet, str(i)) for i in range(3)), return_exceptions=True)
     timeouts = [r for r in results if isinstance(r, BackpressureTimeoutError)]

@@ -167,6 +167,8 @@ def create_app(bridge: Bridge) -> FastAPI:
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             return error_response(404, "NOT_FOUND", "no such endpoint; see docs/bridge-api.md")
+        if exc.status_code == 400:  # FastAPI: a body that is not even decodable
+            return error_response(422, "VALIDATION_FAILED", f"invalid request body: {exc.detail}")
         if exc.status_code == 405:
             return error_response(405, "METHOD_NOT_ALLOWED", f"method not allowed: {exc.detail}")
         return error_response(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail))
