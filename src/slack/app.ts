@@ -81,6 +81,8 @@ export async function startSlackBot(deps: BotDeps, identity?: BotIdentity): Prom
     clientOptions,
     logger: blog,
     logLevel: LogLevel.INFO,
+    // no conversation store: nothing here uses Bolt's conversation context, and it costs on every request
+    convoStore: false,
   });
   app.error(async (err) => {
     logger.error({ err, code: (err as { code?: string }).code }, 'bolt error');

@@ -10,7 +10,9 @@ import { enqueueWithin } from './enqueue.js';
 
 export function register(app: App, deps: BotDeps): void {
   app.command(deps.config.slack.command, async ({ command, ack }) => {
-    const log = deps.logger.child({ surface: 'command', user: command.user_id, channel: command.channel_id });
+    // fields per call, not a child logger per request: pino serialises (and redacts) child bindings eagerly
+    const where = { surface: 'command', user: command.user_id, channel: command.channel_id };
+    const log = deps.logger;
     const result = parseCommand(command.text ?? '', {
       config: deps.config,
       user: command.user_id,
@@ -20,17 +22,17 @@ export function register(app: App, deps: BotDeps): void {
       requestId: command.trigger_id,
     }, deps.subcommands ?? SUBCOMMANDS);
     if (!result.ok) {
-      log.info({ code: result.error.code, text: command.text.slice(0, 200) }, 'command rejected');
+      log.info({ ...where, code: result.error.code, text: command.text.slice(0, 200) }, 'command rejected');
       await ack({ response_type: 'ephemeral', text: errorAckText(result.error) });
       return;
     }
     if (result.job) {
       try {
         const jobId = await enqueueWithin(deps.queues, result.job);
-        log.info({ queue: result.job.queue, job_id: jobId }, 'command queued');
+        log.info({ ...where, queue: result.job.queue, job_id: jobId }, 'command queued');
       } catch (err) {
         const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
-        log.error({ err, code: e.code }, 'command could not be queued');
+        log.error({ ...where, err, code: e.code }, 'command could not be queued');
         await ack({ response_type: 'ephemeral', text: errorAckText(e) });
         return;
       }
