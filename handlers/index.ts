@@ -10,7 +10,9 @@ import type { Processor } from '../src/queues/worker.js';
 import type { QueueName } from '../src/queues/names.js';
 import type { Outbox, ChannelRate } from '../src/outbox/index.js';
 import type { BridgeClient } from '../src/runtime/client.js';
+import { createAlertProcessor } from './alert.js';
 import { createDiagnoseProcessor } from './diagnose.js';
+import { createMonitorProcessor } from './monitor.js';
 import { createNotifyProcessor } from './notify.js';
 
 export interface WorkerDeps {
@@ -36,5 +38,7 @@ export function createProcessors(deps: WorkerDeps): ProcessorMap {
   return {
     diagnose: createDiagnoseProcessor(deps),
     notify: createNotifyProcessor(deps),
+    alert: createAlertProcessor(deps),
+    monitor: createMonitorProcessor(deps),
   };
 }

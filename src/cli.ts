@@ -1,7 +1,7 @@
 /**
  * Entry point: `tsx src/cli.ts <bot|worker|all|demo>`.
- *   bot    — Bolt (HTTP or Socket Mode): verify, parse, ack, enqueue
- *   worker — BullMQ processors (diagnose, notify, …)
+ *   bot    — Bolt (HTTP or Socket Mode): verify, parse, ack, enqueue; the alert intake on its own port
+ *   worker — BullMQ processors (diagnose, notify, alert, monitor, …); schedules the monitor's polls
  *   all    — both in one process
  *   demo   — embedded defaults: local Redis, demo fleet with a fault, Slack sandbox, bot+worker; runs
  *            `/autogen diagnose ChatAgent` and prints the posted report
@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './log.js';
 import { startBotRole } from './roles/bot.js';
 import { startWorkerRole } from './roles/worker.js';
 import { runDemo } from './roles/demo.js';
+import { startIntakeRole } from './intake/role.js';
+import { scheduleMonitors } from './monitor/schedule.js';
 
 const ROLES: readonly Role[] = ['bot', 'worker', 'all', 'demo'];
 
@@ -47,10 +49,13 @@ async function main(argv: readonly string[]): Promise<void> {
   if (role === 'worker' || role === 'all') {
     const worker = startWorkerRole(config, logger);
     stops.push(() => worker.stop());
+    await scheduleMonitors(worker.deps.queues, config, logger);
   }
   if (role === 'bot' || role === 'all') {
     const bot = await startBotRole(config, logger);
     stops.unshift(() => bot.stop());
+    const intake = await startIntakeRole(config, logger);
+    if (intake) stops.unshift(() => intake.stop());
   }
   onSignals(logger, async () => {
     for (const stop of stops) await stop();

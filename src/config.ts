@@ -108,6 +108,8 @@ const AlertEnv = z.object({
   /** How long a processed alert's job (and so its content id) is remembered, seconds. */
   ALERT_DEDUPE_WINDOW_S: int(60, 30 * 86_400).default(86_400),
   ALERT_AUTO_DIAGNOSE: bool.default(true),
+  /** Ask the response planner (runbooks) for a plan when an incident opens. */
+  ALERT_AUTO_PLAN: bool.default(true),
   /** Alertmanager base URL for reconciling truncated groups (GET /api/v2/alerts). */
   ALERTMANAGER_URL: z.url().optional(),
   /** Bearer token for ALERTMANAGER_URL when it sits behind an authenticating proxy. */
@@ -191,6 +193,7 @@ export interface AlertsConfig {
   readonly retentionMs: number;
   readonly dedupeWindowS: number;
   readonly autoDiagnose: boolean;
+  readonly autoPlan: boolean;
   readonly alertmanager: { readonly url: string | undefined; readonly token: string | undefined };
 }
 
@@ -325,6 +328,7 @@ function buildAlerts(e: ParsedEnv): AlertsConfig {
     retentionMs: e.ALERT_RETENTION_DAYS * 86_400_000,
     dedupeWindowS: e.ALERT_DEDUPE_WINDOW_S,
     autoDiagnose: e.ALERT_AUTO_DIAGNOSE,
+    autoPlan: e.ALERT_AUTO_PLAN,
     alertmanager: { url: e.ALERTMANAGER_URL?.replace(/\/+$/, ''), token: e.ALERTMANAGER_TOKEN },
   };
 }

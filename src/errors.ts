@@ -207,6 +207,12 @@ export const ERRORS = {
     httpStatus: 409,
     transient: false,
   },
+  INCIDENT_NOT_DIAGNOSABLE: {
+    message: 'This incident names no agent of a configured runtime, so there is nothing to diagnose.',
+    hint: 'Use `/autogen diagnose <agent> [runtime]` for the agent you suspect.',
+    httpStatus: 422,
+    transient: false,
+  },
   ALERTMANAGER_UNREACHABLE: {
     message: 'Alertmanager\'s API did not answer while reconciling a truncated alert group.',
     hint: 'Check ALERTMANAGER_URL (and ALERTMANAGER_TOKEN); the reconciliation is retried with back-off.',

@@ -8,8 +8,10 @@
  * - `action`: a button on an incident's root (acknowledge, resolve, silence, diagnose again).
  * - `list`: `/autogen incidents` — answer the user with the open incidents.
  */
+import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { normalizedAlertSchema } from './alert.js';
+import { normalizedAlertSchema, type NormalizedAlert } from './alert.js';
+import { alertJobId } from './fingerprint.js';
 
 const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
@@ -49,3 +51,25 @@ export const MonitorJob = z.object({
   runtime: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/),
 });
 export type MonitorJob = z.infer<typeof MonitorJob>;
+
+/** One job for BullMQ's `addBulk` on the `alert` queue. */
+export interface JobSpec {
+  readonly name: 'alert';
+  readonly data: AlertQueueJob;
+  readonly opts: JobsOptions;
+}
+
+/** Options of every alert job: content id, kept for the dedupe window once done. */
+export function alertJobOptions(alert: NormalizedAlert, dedupeWindowS: number): JobsOptions {
+  return {
+    jobId: alertJobId(alert),
+    removeOnComplete: { age: dedupeWindowS },
+    removeOnFail: { age: 7 * 86_400 },
+  };
+}
+
+/** The job applying `alert` (intake, monitor and reconciliation all enqueue this). */
+export function alertJob(alert: NormalizedAlert, receivedAt: Date, dedupeWindowS: number): JobSpec {
+  return { name: 'alert', data: { kind: 'alert', alert, received_at: receivedAt.toISOString() }, opts: alertJobOptions(alert, dedupeWindowS) };
+}
+

@@ -4,7 +4,7 @@
  *
  * Keys (P = key prefix, hash-tagged so that every key shares one Redis Cluster slot):
  *   P inc:open:<scope key>   → incident id (no TTL while active; the reopen window once resolved)
- *   P inc:<id>               hash: the incident's fields
+ *   P inc:<id>               hash: the incident's fields (started_at: earliest start of its firing alerts)
  *   P inc:<id>:alerts        hash: fingerprint → {s: start ms, r: 1 firing / 2 resolved, e: end ms, d: detail}
  *   P inc:<id>:firing        set of firing fingerprints
  *   P inc:<id>:keys          set of the open-index keys leading here
@@ -121,6 +121,8 @@ local reopened = 0
 local resolved_now = 0
 if status == 'firing' then
   redis.call('SADD', h .. ':firing', fp)
+  local started = tonumber(redis.call('HGET', h, 'started_at') or '0')
+  if started == 0 or s < started then redis.call('HSET', h, 'started_at', s) end
   local cur = tonumber(redis.call('HGET', h, 'severity_rank') or '0')
   if tonumber(ARGV[9]) > cur then redis.call('HSET', h, 'severity', ARGV[8], 'severity_rank', ARGV[9]) end
   local nxt = T.refire[state]

@@ -50,7 +50,10 @@ export interface Incident {
   readonly state: IncidentState;
   /** Channel id the thread lives in. */
   readonly channel: string;
+  /** When the bot opened it (ms). */
   readonly openedAt: number;
+  /** When its problem began: the earliest start of its firing alerts (ms); the incident's age and duration count from here. */
+  readonly startedAt: number;
   readonly updatedAt: number;
   readonly resolvedAt: number | null;
   /** Who resolved it ('' = all its alerts resolved), null while not resolved. */
@@ -165,6 +168,7 @@ function toIncident(h: Record<string, string>, agents: string[]): Incident | nul
     state: h.state,
     channel: h.channel ?? '',
     openedAt: num(h.opened_at) ?? 0,
+    startedAt: Math.min(num(h.started_at) ?? Number.POSITIVE_INFINITY, num(h.opened_at) ?? 0),
     updatedAt: num(h.updated_at) ?? 0,
     resolvedAt: num(h.resolved_at),
     resolvedBy: h.resolved_at ? (h.resolved_by ?? '') : null,

@@ -5,15 +5,16 @@
  *
  * A refusal is only for input that can never become valid (4xx with a stable code and a reason).
  */
-import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { OpsError } from '../errors.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
-import { alertJobId, shortHash } from '../incidents/fingerprint.js';
-import type { AlertQueueJob } from '../incidents/jobs.js';
+import { shortHash } from '../incidents/fingerprint.js';
+import { alertJob, type JobSpec } from '../incidents/jobs.js';
 import { alertmanagerPayloadSchema, alertsFromAlertmanager, isTruncated } from './alertmanager.js';
 import { authenticate, type AlertSource } from './auth.js';
 import { alertsFromGeneric, genericPayloadSchema } from './generic.js';
+
+export type { JobSpec } from '../incidents/jobs.js';
 
 export const ROUTES = { alertmanager: '/alerts/alertmanager', generic: '/alerts/generic' } as const;
 
@@ -33,12 +34,6 @@ export interface AcceptOptions {
   readonly reconcileCoalesceMs: number;
 }
 
-export interface JobSpec {
-  readonly name: 'alert';
-  readonly data: AlertQueueJob;
-  readonly opts: JobsOptions;
-}
-
 export type Acceptance =
   | { readonly ok: true; readonly source: string; readonly alerts: readonly NormalizedAlert[]; readonly jobs: readonly JobSpec[]; readonly truncated: number }
   | { readonly ok: false; readonly error: OpsError };
@@ -47,20 +42,6 @@ const MAX_ISSUES = 10;
 
 function issuesOf(err: z.ZodError): string[] {
   return err.issues.slice(0, MAX_ISSUES).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-}
-
-/** Options of every alert job: content id, kept for the dedupe window once done. */
-export function alertJobOptions(alert: NormalizedAlert, dedupeWindowS: number): JobsOptions {
-  return {
-    jobId: alertJobId(alert),
-    removeOnComplete: { age: dedupeWindowS },
-    removeOnFail: { age: 7 * 86_400 },
-  };
-}
-
-/** The job applying `alert` (intake, monitor and reconciliation all enqueue this). */
-export function alertJob(alert: NormalizedAlert, receivedAt: Date, dedupeWindowS: number): JobSpec {
-  return { name: 'alert', data: { kind: 'alert', alert, received_at: receivedAt.toISOString() }, opts: alertJobOptions(alert, dedupeWindowS) };
 }
 
 function isJson(contentType: string | string[] | undefined): boolean {

@@ -9,7 +9,7 @@
  *   - an agent's error rate above `errorRate` (5 %), once it handled `minSamples` messages in the window
  *   - in-flight over the maximum concurrency above `concurrencyRatio` (90 %), per agent and runtime-wide;
  *     the maximum is the backpressure limit, or `defaultMaxConcurrency` (100) when none is set
- *   - the runtime's queue backlog above `backlog` (10)
+ *   - the runtime's queue backlog above `queueDepth` (10)
  *   - an agent's errors: an error in the stats window, or agent construction failures
  */
 import type { Severity } from '../incidents/severity.js';
@@ -22,7 +22,7 @@ export interface MonitorThresholds {
   readonly errorRate: number;
   readonly concurrencyRatio: number;
   readonly defaultMaxConcurrency: number;
-  readonly backlog: number;
+  readonly queueDepth: number;
 }
 
 export const GUIDE_THRESHOLDS: MonitorThresholds = Object.freeze({
@@ -32,7 +32,7 @@ export const GUIDE_THRESHOLDS: MonitorThresholds = Object.freeze({
   errorRate: 0.05,
   concurrencyRatio: 0.9,
   defaultMaxConcurrency: 100,
-  backlog: 10,
+  queueDepth: 10,
 });
 
 /** Monitor options that are not thresholds. */
@@ -47,7 +47,7 @@ export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = Object.freeze({ minSample
 
 /** What the monitor reads of `GET /v1/runtime`. */
 export interface RuntimeView {
-  readonly queue_depth: number;
+  readonly queue_depth?: number | null;
   readonly inflight?: number | null;
   readonly max_inflight?: number | null;
   readonly rss_bytes?: number | null;
@@ -61,7 +61,7 @@ export interface AgentView {
   readonly inflight?: number | null;
   readonly max_inflight?: number | null;
   readonly error_rate?: number | null;
-  readonly latency_ms?: { readonly count: number; readonly avg: number | null } | null;
+  readonly latency_ms?: { readonly count: number; readonly avg?: number | null } | null;
   readonly last_error?: { readonly ts: string; readonly exception_type?: string | null; readonly message?: string | null } | null;
   readonly construction_errors?: number | null;
 }
@@ -116,8 +116,9 @@ export function evaluate(
   if (cpu > t.cpuPercent) {
     out.push(finding(MONITOR_ALERTS.cpu, null, 'warning', `CPU ${round(cpu, 1)} % > ${t.cpuPercent} %`, cpu, t.cpuPercent));
   }
-  if (runtime.queue_depth > t.backlog) {
-    out.push(finding(MONITOR_ALERTS.backlog, null, 'warning', `queue backlog ${runtime.queue_depth} messages > ${t.backlog}`, runtime.queue_depth, t.backlog));
+  const depth = runtime.queue_depth ?? 0;
+  if (depth > t.queueDepth) {
+    out.push(finding(MONITOR_ALERTS.backlog, null, 'warning', `queue backlog ${depth} messages > ${t.queueDepth}`, depth, t.queueDepth));
   }
   const runtimeMax = runtime.max_inflight ?? t.defaultMaxConcurrency;
   const runtimeRatio = runtimeMax > 0 ? (runtime.inflight ?? 0) / runtimeMax : 0;

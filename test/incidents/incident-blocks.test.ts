@@ -7,7 +7,7 @@ const NOW = Date.parse('2025-01-01T10:30:00Z');
 const base: Incident = {
   id: 'inc-abc123', key: 'k', title: 'ChatAgent error rate above 5 %', runtime: 'prod', agent: 'ChatAgent',
   agents: ['ChatAgent', 'PlannerAgent'], source: 'alertmanager', severity: 'critical', state: 'open', channel: 'C0ALERTS',
-  openedAt: NOW - 12 * 60_000, updatedAt: NOW, resolvedAt: null, resolvedBy: null, ackedBy: null, mitigatedBy: null,
+  openedAt: NOW - 12 * 60_000, startedAt: NOW - 12 * 60_000, updatedAt: NOW, resolvedAt: null, resolvedBy: null, ackedBy: null, mitigatedBy: null,
   silencedUntil: null, silencedBy: null, alertsTotal: 5, alertsFiring: 3, reopenedCount: 0, version: 7, diagnosedAt: null,
 };
 const HOSTILE = '<!channel> @here <@U0BOSS> <https://evil.example|log in> *bold* ```code``` ~x~';

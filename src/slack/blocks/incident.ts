@@ -94,7 +94,7 @@ export function incidentRoot(incident: Incident, nowMs: number): SlackMessage {
   const sev = SEVERITY_EMOJI[incident.severity];
   const title = incident.title || 'Alert';
   const headline = resolved ? `✅ Resolved: ${title}` : `${sev} ${title}`;
-  const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.openedAt);
+  const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.startedAt);
   const stateLine = resolved
     ? `${STATE_EMOJI.resolved} *Resolved* after *${duration}* (${who(incident.resolvedBy)})`
     : `${STATE_EMOJI[incident.state]} *${STATE_LABEL[incident.state]}*${incident.ackedBy ? ` · acknowledged by ${who(incident.ackedBy)}` : ''}${incident.mitigatedBy ? ` · mitigating: ${who(incident.mitigatedBy)}` : ''}`;
@@ -105,7 +105,7 @@ export function incidentRoot(incident: Incident, nowMs: number): SlackMessage {
       type: 'section',
       fields: [
         mrkdwn(`*Severity*\n${sev} ${incident.severity}`),
-        mrkdwn(`*Since*\n${slackDate(incident.openedAt)} (${resolved ? duration : `${duration} ago`})`),
+        mrkdwn(`*Since*\n${slackDate(incident.startedAt)} (${resolved ? duration : `${duration} ago`})`),
         mrkdwn(`*Alerts*\n${incident.alertsFiring} firing · ${incident.alertsTotal} in all`),
         plain(`Where\n${where(incident)}`, 1_900),
       ],
@@ -140,7 +140,7 @@ function stateEntry(e: TimelineEntry, incident: Incident, nowMs: number): string
       return '🔁 *Reopened*: an alert fired again.';
     case 'state':
       if (e.to === 'resolved') {
-        const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.openedAt);
+        const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.startedAt);
         return `✅ *Resolved* after ${duration} (${who(e.by)}).`;
       }
       return `${STATE_EMOJI[(e.to ?? 'open') as IncidentState] ?? '•'} *${STATE_LABEL[(e.to ?? 'open') as IncidentState] ?? e.to}* by ${who(e.by)}.`;
@@ -203,14 +203,14 @@ export function messageLink(channel: string, ts: string): string {
 export function incidentList(incidents: readonly (Incident & { rootTs?: string | undefined })[], nowMs: number): SlackMessage {
   if (incidents.length === 0) return { text: '✅ No open incidents.', blocks: [{ type: 'section', text: mrkdwn('✅ *No open incidents.*') }] };
   const rank: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
-  const sorted = [...incidents].sort((a, b) => rank[a.severity] - rank[b.severity] || a.openedAt - b.openedAt);
+  const sorted = [...incidents].sort((a, b) => rank[a.severity] - rank[b.severity] || a.startedAt - b.startedAt);
   const shown = sorted.slice(0, 20);
   const blocks: Block[] = [{ type: 'section', text: mrkdwn(`*${incidents.length} open incident${incidents.length > 1 ? 's' : ''}*`) }];
   for (const inc of shown) {
     const link = inc.rootTs ? `<${messageLink(inc.channel, inc.rootTs)}|${mrkdwnSafe(inc.title || inc.id, 120)}>` : mrkdwnSafe(inc.title || inc.id, 120);
     blocks.push({
       type: 'section',
-      text: mrkdwn(`${SEVERITY_EMOJI[inc.severity]} ${link}\n${STATE_EMOJI[inc.state]} ${STATE_LABEL[inc.state]} · ${inc.alertsFiring} firing · since ${formatDuration(nowMs - inc.openedAt)} · \`${inc.id}\``),
+      text: mrkdwn(`${SEVERITY_EMOJI[inc.severity]} ${link}\n${STATE_EMOJI[inc.state]} ${STATE_LABEL[inc.state]} · ${inc.alertsFiring} firing · since ${formatDuration(nowMs - inc.startedAt)} · \`${inc.id}\``),
     });
   }
   if (sorted.length > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`… and ${sorted.length - shown.length} more`)] });

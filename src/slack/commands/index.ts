@@ -6,12 +6,14 @@ import { OpsError } from '../../errors.js';
 import { code } from '../blocks/mrkdwn.js';
 import { diagnose } from './diagnose.js';
 import { help } from './help.js';
+import { incidents } from './incidents.js';
 import type { CommandContext, ParseResult, Subcommand } from './types.js';
 
 export type { CommandContext, EnqueueRequest, ParseResult, Subcommand } from './types.js';
 
 export const SUBCOMMANDS: readonly Subcommand[] = [
   diagnose,
+  incidents,
   help,
 ];
 

@@ -11,6 +11,7 @@ import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { enqueueWithin } from './enqueue.js';
+import { registerIncidentActions } from './incident-actions.js';
 
 const DiagValue = z.object({ a: AgentType, r: RuntimeName });
 
@@ -63,4 +64,5 @@ function registerDiagActions(app: App, deps: BotDeps): void {
 
 export function register(app: App, deps: BotDeps): void {
   registerDiagActions(app, deps);
+  registerIncidentActions(app, deps);
 }

@@ -1,0 +1,77 @@
+/**
+ * What people do with an incident: the root's buttons (Acknowledge, Resolve, Silence / Unsilence,
+ * Diagnose again) and `/autogen incidents`. A refused action is explained to the person who clicked,
+ * ephemerally, with a stable code; the thread and the root show accepted changes at once.
+ */
+import { OpsError, isOpsError } from '../errors.js';
+import { errorAckText } from '../slack/commands/index.js';
+import { incidentList } from '../slack/blocks/incident.js';
+import { diagnoseAgain, type FollowUpContext } from './follow-ups.js';
+import type { IncidentAction } from './jobs.js';
+import { STATE_LABEL } from './state.js';
+import { requestFlush, rootKey } from './thread.js';
+
+export interface ActionRequest {
+  readonly incidentId: string;
+  readonly action: IncidentAction;
+  readonly user: string;
+  readonly channel: string;
+  readonly silenceS?: number | undefined;
+  readonly requestedAt: Date;
+}
+
+async function tell(ctx: FollowUpContext, req: ActionRequest, text: string): Promise<void> {
+  await ctx.outbox.ephemeral({ channel: req.channel, user: req.user, text });
+}
+
+/** Applies a button click; returns what happened (for logs). Refusals are told to the user, not thrown. */
+export async function applyIncidentAction(ctx: FollowUpContext, req: ActionRequest): Promise<string> {
+  const nowMs = ctx.now().getTime();
+  try {
+    const incident = await ctx.store.get(req.incidentId);
+    if (!incident) throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
+    switch (req.action) {
+      case 'acknowledge':
+      case 'resolve': {
+        const r = await ctx.store.transition(req.incidentId, req.action, req.user, nowMs);
+        if (r.outcome === 'missing') throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
+        if (r.outcome === 'invalid') {
+          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: r.state }, { detail: `It is ${STATE_LABEL[r.state].toLowerCase()}.` });
+        }
+        if (r.outcome === 'same') {
+          await tell(ctx, req, `Nothing to do: the incident is already ${STATE_LABEL[r.state].toLowerCase()}.`);
+          return 'unchanged';
+        }
+        break;
+      }
+      case 'silence':
+      case 'unsilence': {
+        if (incident.state === 'resolved') {
+          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: incident.state }, { detail: 'It is resolved.' });
+        }
+        const until = req.action === 'silence' ? nowMs + (req.silenceS ?? 3_600) * 1000 : 0;
+        if (!(await ctx.store.silence(req.incidentId, until, req.user, nowMs))) throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
+        break;
+      }
+      case 'diagnose':
+        await diagnoseAgain(ctx, incident, req.user, req.requestedAt);
+        return 'diagnosis queued';
+    }
+    await requestFlush(ctx, req.incidentId, true);
+    return req.action;
+  } catch (err) {
+    if (!isOpsError(err) || err.transient) throw err;
+    ctx.logger.info({ incident_id: req.incidentId, action: req.action, code: err.code }, 'incident action refused');
+    await tell(ctx, req, errorAckText(err));
+    return `refused: ${err.code}`;
+  }
+}
+
+/** `/autogen incidents`: the open incidents, each with a link to its thread, to the asking user. */
+export async function listOpenIncidents(ctx: FollowUpContext, channel: string, user: string): Promise<number> {
+  const open = await ctx.store.listActive(100);
+  const withLinks = await Promise.all(open.map(async (inc) => ({ ...inc, rootTs: await ctx.outbox.postedTs(rootKey(inc.id)) })));
+  const msg = incidentList(withLinks, ctx.now().getTime());
+  await ctx.outbox.ephemeral({ channel, user, text: msg.text, blocks: msg.blocks });
+  return open.length;
+}

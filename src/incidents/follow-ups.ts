@@ -1,0 +1,103 @@
+/**
+ * What follows an incident's opening, each once per incident (idempotent job ids):
+ * - the automatic diagnosis (the spine's `diagnose` job) in the thread, when the incident names an agent
+ *   of a configured runtime — started by an `opened` job once the root's ts is known;
+ * - a response plan request (the `respond` queue) so that a matching runbook posts its plan in the thread.
+ * And "Diagnose again" from the root's button.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import type { Config } from '../config.js';
+import { OpsError, isOpsError } from '../errors.js';
+import type { PayloadInput } from '../queues/payloads.js';
+import type { NormalizedAlert } from './alert.js';
+import { shorten } from './shorten.js';
+import type { Incident } from './store.js';
+import { rootKey, type ThreadContext } from './thread.js';
+
+export interface FollowUpContext extends ThreadContext {
+  readonly runtimes: Config['runtimes'];
+}
+
+const AGENT_TYPE = /^[\w\-.]{1,100}$/;
+
+/** The agent and runtime a diagnosis of `incident` would look at, or why there is none. */
+export function diagnosisTarget(incident: Incident, runtimes: Config['runtimes']): { agent: string; runtime: string } | { reason: string } {
+  if (!incident.agent || !AGENT_TYPE.test(incident.agent)) return { reason: 'the incident names no agent type' };
+  const runtime = incident.runtime ?? runtimes.defaultName;
+  if (!runtime || !runtimes.byName[runtime]) return { reason: `runtime "${incident.runtime ?? ''}" is not configured (AUTOGEN_RUNTIMES)` };
+  return { agent: incident.agent, runtime };
+}
+
+/** Called when an incident opens: queue the diagnosis starter and the plan request. */
+export async function onIncidentOpened(ctx: FollowUpContext, incident: Incident, firstAlert: NormalizedAlert): Promise<void> {
+  if (ctx.config.autoDiagnose) {
+    await ctx.queues.add('alert', { kind: 'opened', incident_id: incident.id, waits: 0 }, { jobId: `opened-${incident.id}`, removeOnComplete: { age: 86_400 } });
+  }
+  const runtime = incident.runtime ?? ctx.runtimes.defaultName;
+  if (ctx.config.autoPlan && runtime && ctx.runtimes.byName[runtime]) {
+    const labels = Object.fromEntries(Object.entries(firstAlert.labels).slice(0, 50).map(([k, v]) => [k.slice(0, 200), shorten(v, 1000)]));
+    const request = {
+      kind: 'plan',
+      runtime,
+      channel: incident.channel,
+      thread_ts_key: rootKey(incident.id),
+      ...(incident.agent && AGENT_TYPE.test(incident.agent) ? { agent: incident.agent } : {}),
+      agents: incident.agents.filter((a) => AGENT_TYPE.test(a)).slice(0, 50),
+      incident_id: incident.id,
+      labels,
+      findings: [],
+      source: 'incident',
+      requested_at: ctx.now().toISOString(),
+    };
+    try {
+      // The `respond` payload is the response feature's PlanRequest (src/response/jobs.ts).
+      await ctx.queues.add('respond', request as unknown as PayloadInput<'respond'>, { jobId: `plan-${incident.id}` });
+    } catch (err) {
+      if (!isOpsError(err) || err.transient) throw err;
+      ctx.logger.warn({ err, incident_id: incident.id }, 'response plan not requested: the respond queue refused the request');
+    }
+  }
+}
+
+/** How long an `opened` job waits for the root's ts before giving up, in 500 ms steps (~2 min). */
+const MAX_WAITS = 240;
+
+/**
+ * The `opened` job: once the root is posted (its ts known), run the automatic diagnosis once.
+ * Waits without spending attempts (BullMQ `moveToDelayed`).
+ */
+export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: string, waits: number, job: Job, token: string | undefined): Promise<string> {
+  const incident = await ctx.store.get(incidentId);
+  if (!incident) return 'incident gone';
+  const target = diagnosisTarget(incident, ctx.runtimes);
+  if ('reason' in target) {
+    if (await ctx.store.claimDiagnosis(incidentId, ctx.now().getTime())) {
+      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: `No automatic diagnosis: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
+    }
+    return target.reason;
+  }
+  const ts = await ctx.outbox.postedTs(rootKey(incidentId));
+  if (ts === undefined) {
+    if (waits >= MAX_WAITS) throw new OpsError('SLACK_UNAVAILABLE', { incident_id: incidentId, reason: 'the incident root was never posted' });
+    await job.updateData({ kind: 'opened', incident_id: incidentId, waits: waits + 1 });
+    await job.moveToDelayed(Date.now() + 500, token);
+    throw new DelayedError();
+  }
+  if (!(await ctx.store.claimDiagnosis(incidentId, ctx.now().getTime()))) return 'already diagnosed';
+  await ctx.queues.add('diagnose', {
+    mode: 'report', agent: target.agent, runtime: target.runtime, channel: incident.channel, thread_ts: ts,
+    source: 'alert', incident_id: incidentId, requested_at: ctx.now().toISOString(),
+  }, { jobId: `diag-${incidentId}` });
+  return 'diagnosis queued';
+}
+
+/** "Diagnose again": a fresh diagnosis in the thread; `INCIDENT_NOT_FOUND` or a reason when impossible. */
+export async function diagnoseAgain(ctx: FollowUpContext, incident: Incident, user: string, requestedAt: Date): Promise<void> {
+  const target = diagnosisTarget(incident, ctx.runtimes);
+  if ('reason' in target) throw new OpsError('INCIDENT_NOT_DIAGNOSABLE', { incident_id: incident.id, reason: target.reason }, { detail: `(${target.reason})` });
+  const ts = await ctx.outbox.postedTs(rootKey(incident.id));
+  await ctx.queues.add('diagnose', {
+    mode: 'report', agent: target.agent, runtime: target.runtime, channel: incident.channel, user,
+    ...(ts ? { thread_ts: ts } : {}), source: 'button', incident_id: incident.id, requested_at: requestedAt.toISOString(),
+  }, { jobId: `diag-${incident.id}-${requestedAt.getTime()}` });
+}

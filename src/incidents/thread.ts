@@ -1,0 +1,97 @@
+/**
+ * An incident's Slack thread, through the outbox only:
+ * - the root is posted once, at high priority (new incidents before updates), under the outbox key
+ *   `rootKey(id)` so that replies and edits can refer to it before its ts is known;
+ * - changes are flushed by one `flush` job per incident per coalescing interval (BullMQ deduplication
+ *   with `keepLastIfActive`: while a flush waits, further changes join it; while one runs, exactly one
+ *   more follows), which posts one thread reply and edits the root in place.
+ */
+import type { Job } from 'bullmq';
+import type { AlertsConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Outbox } from '../outbox/index.js';
+import type { Queues } from '../queues/queues.js';
+import { incidentRoot, incidentUpdate } from '../slack/blocks/incident.js';
+import type { IncidentStore, StoredAlert } from './store.js';
+
+/** Outbox key of an incident's root message. */
+export function rootKey(incidentId: string): string {
+  return `inc-root-${incidentId}`;
+}
+
+/** What the thread functions need. */
+export interface ThreadContext {
+  readonly config: AlertsConfig;
+  readonly store: IncidentStore;
+  readonly outbox: Outbox;
+  readonly queues: Queues;
+  readonly logger: Logger;
+  now(): Date;
+}
+
+/** Posts the root of a new incident (idempotent: one post per incident, whatever the retries). */
+export async function postRoot(ctx: ThreadContext, incidentId: string): Promise<void> {
+  const incident = await ctx.store.get(incidentId);
+  if (!incident) return;
+  const msg = incidentRoot(incident, ctx.now().getTime());
+  await ctx.outbox.post({ channel: incident.channel, text: msg.text, blocks: msg.blocks, priority: 'high', ts_key: rootKey(incidentId) }, rootKey(incidentId));
+}
+
+/**
+ * Asks for a flush of `incidentId`'s changes: after the coalescing interval, or at once (`urgent`, for a
+ * person's click) — an already waiting flush is then brought forward rather than doubled.
+ */
+export async function requestFlush(ctx: ThreadContext, incidentId: string, urgent = false): Promise<void> {
+  await ctx.queues.add('alert', { kind: 'flush', incident_id: incidentId, waits: 0 }, {
+    delay: urgent ? 0 : ctx.config.coalesceMs,
+    deduplication: { id: `flush-${incidentId}`, keepLastIfActive: true, ...(urgent ? { reschedule: true } : {}) },
+    removeOnComplete: true,
+    removeOnFail: { age: 86_400 },
+  });
+}
+
+/** Firing alerts named by `fingerprints`, for the details shown in a thread reply (at most `max`). */
+async function detailsOf(store: IncidentStore, incidentId: string, fingerprints: readonly string[], max: number): Promise<StoredAlert[]> {
+  const out: StoredAlert[] = [];
+  for (const fp of fingerprints) {
+    if (out.length >= max) break;
+    const a = await store.alert(incidentId, fp);
+    if (a && a.status === 'firing') out.push(a);
+  }
+  return out;
+}
+
+/** Most alerts whose details are posted per reply; the first reply shows the opening alert's. */
+const DETAILS_PER_FLUSH = 3;
+
+/**
+ * Posts what changed since the last flush as one thread reply, and edits the root. While silenced, only
+ * state changes are posted (alert noise is held back); the root is always kept current.
+ */
+export async function flushIncident(ctx: ThreadContext, incidentId: string, job: Pick<Job, 'id'>): Promise<{ posted: boolean; edited: boolean }> {
+  const claim = await ctx.store.claimFlush(incidentId, job.id ?? `flush-${incidentId}`);
+  if (!claim || claim.to <= claim.from) return { posted: false, edited: false };
+  const incident = await ctx.store.get(incidentId);
+  if (!incident) return { posted: false, edited: false };
+  const nowMs = ctx.now().getTime();
+  const silenced = incident.silencedUntil !== null && incident.silencedUntil > nowMs;
+  const entries = silenced ? claim.entries.filter((e) => e.k !== 'firing' && e.k !== 'resolved') : claim.entries;
+  const fired = [...new Set(entries.filter((e) => e.k === 'firing' && e.fp).map((e) => e.fp!))];
+  const details = silenced ? [] : await detailsOf(ctx.store, incidentId, fired, DETAILS_PER_FLUSH);
+  const update = incidentUpdate(incident, entries, nowMs, details, silenced ? undefined : claim);
+  let posted = false;
+  if (update) {
+    await ctx.outbox.post(
+      { channel: incident.channel, thread_ts_key: rootKey(incidentId), text: update.text, blocks: update.blocks, priority: 'normal' },
+      `inc-upd-${incidentId}-${claim.to}`,
+    );
+    posted = true;
+  }
+  const root = incidentRoot(incident, nowMs);
+  await ctx.outbox.update({
+    channel: incident.channel, ts_key: rootKey(incidentId), text: root.text, blocks: root.blocks,
+    coalesce_key: rootKey(incidentId), priority: incident.state === 'resolved' ? 'normal' : 'low',
+  });
+  ctx.logger.debug({ incident_id: incidentId, from: claim.from, to: claim.to, posted }, 'incident flushed');
+  return { posted, edited: true };
+}

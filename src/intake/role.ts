@@ -1,0 +1,42 @@
+/**
+ * The alert intake as part of the `bot` process (and `all`): its own HTTP port, its own producer
+ * connection to Redis (fails fast, so a dead Redis gives 503 at once). Off when no ALERT_SOURCES is set.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { createRedis, producerRedisOptions } from '../queues/connection.js';
+import { queuesFor } from '../roles/queues.js';
+import { startIntake, type IntakeServer } from './server.js';
+
+export interface IntakeRole {
+  readonly intake: IntakeServer;
+  stop(): Promise<void>;
+}
+
+export async function startIntakeRole(config: Config, logger: Logger, opts: { now?: () => Date; port?: number } = {}): Promise<IntakeRole | undefined> {
+  const alerts = config.alerts;
+  if (alerts.sources.length === 0) {
+    logger.info('alert intake off: no ALERT_SOURCES configured');
+    return undefined;
+  }
+  if (!config.redis.url) throw new Error('startIntakeRole: config.redis.url is required');
+  const redis = createRedis(config.redis.url, producerRedisOptions());
+  redis.on('error', (err) => logger.warn({ err }, 'redis (intake) error'));
+  const queues = queuesFor(config, redis);
+  const intake = await startIntake({
+    host: alerts.intake.host,
+    port: opts.port ?? alerts.intake.port,
+    maxBodyBytes: alerts.intake.maxBodyBytes,
+    sources: alerts.sources,
+    dedupeWindowS: alerts.dedupeWindowS,
+    canReconcile: alerts.alertmanager.url !== undefined,
+  }, { queue: queues.get('alert'), redis, logger, now: opts.now ?? (() => new Date()) });
+  return {
+    intake,
+    async stop() {
+      await intake.close();
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
