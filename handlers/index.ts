@@ -14,6 +14,7 @@ import { createAlertProcessor } from './alert.js';
 import { createDiagnoseProcessor } from './diagnose.js';
 import { createMonitorProcessor } from './monitor.js';
 import { createNotifyProcessor } from './notify.js';
+import { createGuideProcessor } from './guide.js';
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -38,6 +39,7 @@ export function createProcessors(deps: WorkerDeps): ProcessorMap {
   return {
     diagnose: createDiagnoseProcessor(deps),
     notify: createNotifyProcessor(deps),
+    guide: createGuideProcessor(deps),
     alert: createAlertProcessor(deps),
     monitor: createMonitorProcessor(deps),
   };

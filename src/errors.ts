@@ -125,6 +125,11 @@ export const ERRORS = {
     httpStatus: 400,
     transient: false,
   },
+  GUIDE_FAILED: {
+    message: 'The analysis could not be completed.',
+    hint: 'Run the command again; if it keeps failing, operators: the worker log has the error under the job id shown.',
+    transient: false,
+  },
   LOG_WINDOW_TOO_LARGE: {
     message: 'The log window is longer than the bot may read at once.',
     hint: 'Ask for at most 24 hours (the `maxLogWindowH` threshold), e.g. `/autogen logs ChatAgent 6h`.',

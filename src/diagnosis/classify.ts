@@ -161,7 +161,8 @@ export interface FlowInput {
 export function buildFlow(findings: readonly Finding[], input: FlowInput): GuideFlow {
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const f of findings) counts[f.status] += 1;
-  const analyse = `${findings.length} check${findings.length === 1 ? '' : 's'}: ${counts.ok} ✅, ${counts.warn} ⚠️, ${counts.fail} ❌`;
+  const parts = [`${counts.ok} ✅`, ...(counts.warn ? [`${counts.warn} ⚠️`] : []), ...(counts.fail ? [`${counts.fail} ❌`] : [])];
+  const analyse = `${findings.length} check${findings.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
   const classification = classify(findings);
   if (!classification) {
     return { classify: 'No problem found', collect: input.collected, analyse, rootCause: null, fix: [], verify: null, escalate: null };

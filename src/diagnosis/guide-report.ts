@@ -57,6 +57,13 @@ export function verdictStatus(findings: readonly Finding[]): VerdictStatus {
   return worst === 'warn' ? 'warning' : 'healthy';
 }
 
+/** "Runtime demo: Dependency vector-db unreachable — connection refused" (no subject twice). */
+export function problemHeadline(subject: string, primary: Finding): string {
+  const evidence = primary.evidence.length > 300 ? `${primary.evidence.slice(0, 299)}…` : primary.evidence;
+  const prefix = primary.title.includes(subject) ? '' : `${subject}: `;
+  return `${prefix}${primary.title} — ${evidence}`;
+}
+
 export interface AssembleInput extends FlowInput {
   readonly tool: GuideTool;
   readonly runtime: string;
@@ -73,7 +80,7 @@ export interface AssembleInput extends FlowInput {
 export function assembleReport(input: AssembleInput): GuideReport {
   const classification = classify(input.findings);
   const status = verdictStatus(input.findings);
-  const headline = classification ? `${input.subject}: ${classification.primary.title}` : input.healthyHeadline;
+  const headline = classification ? problemHeadline(input.subject, classification.primary) : input.healthyHeadline;
   const report: GuideReport = {
     tool: input.tool,
     runtime: input.runtime,

@@ -132,6 +132,23 @@ export function sparkline(values: readonly number[]): string {
   return values.map((v) => (v === 0 ? '·' : SPARK[Math.min(SPARK.length - 1, Math.floor((v / max) * (SPARK.length - 1)))])).join('');
 }
 
+/**
+ * The error text of a record. autogen-core's events carry a JSON object as the message (`payload`,
+ * `handling_agent`, `exception`, `type`): the exception is the error; the payload is the user's data and
+ * must neither split the grouping nor be repeated in Slack.
+ */
+export function recordText(r: LogRecord): string {
+  const m = r.message ?? '';
+  if (m.startsWith('{')) {
+    try {
+      const o = JSON.parse(m) as Record<string, unknown>;
+      if (typeof o['exception'] === 'string') return o['exception'];
+      if (typeof o['error'] === 'string') return o['error'];
+    } catch { /* plain text that starts with a brace */ }
+  }
+  return m;
+}
+
 function isProblem(r: LogRecord): boolean {
   return levelRank(r.level) >= levelRank('WARNING') || !!r.exception_type;
 }
@@ -229,7 +246,7 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
   const groups = new Map<string, LogRecord[]>();
   for (const r of problems) {
     const type = r.exception_type || r.event || r.level;
-    const key = `${type}: ${messageTemplate(r.message ?? '')}`;
+    const key = `${type}: ${messageTemplate(recordText(r))}`;
     const list = groups.get(key) ?? [];
     list.push(r);
     groups.set(key, list);
@@ -252,7 +269,7 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
     return {
       key,
       exceptionType,
-      template: messageTemplate(first.message ?? ''),
+      template: messageTemplate(recordText(first)),
       level: sorted.reduce((lvl, r) => (levelRank(r.level) > levelRank(lvl) ? r.level : lvl), first.level),
       count: sorted.length,
       agents: [...agents.entries()].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type)),
@@ -262,7 +279,7 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
       messageIds: new Set(sorted.map((r) => r.message_id).filter(Boolean)).size,
       agentKeys: new Set(sorted.map((r) => `${r.agent_type}/${r.agent_key}`).filter((k) => !k.endsWith('/null') && !k.endsWith('/undefined'))).size,
       sample,
-      signal: readErrorSignal({ exception_type: first.exception_type, message: sample.message ?? first.message, dependencies }),
+      signal: readErrorSignal({ exception_type: first.exception_type, message: recordText(sample), phase: first.event === 'AgentConstructionExceptionEvent' ? 'construction' : null, dependencies }),
     };
   });
   all.sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));

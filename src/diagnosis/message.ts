@@ -4,7 +4,7 @@
  * handler for the type, no serialisation or authorisation failures, recent drops and timeouts between the
  * two, latency above 100 ms, backlog above 10. Pure: pass the data and `now` in.
  */
-import { agentTypeOf, type AgentDetail, type AgentSummary, type ErrorRecord, type MessageRecord, type RuntimeInfo } from './bridge-shapes.js';
+import { agentTypeOf, subscriptionLabel, type AgentDetail, type AgentSummary, type ErrorRecord, type MessageRecord, type RuntimeInfo } from './bridge-shapes.js';
 import type { Finding } from './classify.js';
 import { GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';
@@ -66,7 +66,7 @@ function reachableFinding(to: string, recipient: AgentDetail, info: RuntimeInfo)
     };
   }
   const subs = recipient.subscriptions ?? [];
-  const topics = subs.map((s) => s.topic_type ?? s.kind).filter(Boolean);
+  const topics = subs.map(subscriptionLabel);
   return {
     check: 'message.reachable',
     status: 'ok',
@@ -165,8 +165,18 @@ function dropsFinding(between: readonly MessageRecord[], info: RuntimeInfo): Fin
   };
 }
 
+/**
+ * Delivery latency as the guide's §4.2 means it (the transport, not the handler): the bridge's `queued_ms`
+ * (sent → handler starts) when it reports it, else the whole delivery time.
+ */
+function deliveryMs(m: MessageRecord): number | null {
+  const queued = (m as Record<string, unknown>)['queued_ms'];
+  if (typeof queued === 'number') return queued;
+  return m.duration_ms ?? null;
+}
+
 function latencyFinding(between: readonly MessageRecord[], t: Thresholds): Finding | null {
-  const durations = between.map((m) => m.duration_ms).filter((d): d is number => d != null);
+  const durations = between.map(deliveryMs).filter((d): d is number => d != null);
   if (durations.length === 0) return null;
   const avg = durations.reduce((a, b) => a + b, 0) / durations.length;
   const high = avg > t.messageLatencyMs;
@@ -175,7 +185,7 @@ function latencyFinding(between: readonly MessageRecord[], t: Thresholds): Findi
     status: high ? 'warn' : 'ok',
     category: 'performance',
     title: high ? 'Delivery latency high' : 'Delivery latency normal',
-    evidence: `average ${formatMs(avg)} over ${plural(durations.length, 'delivery', 'deliveries')} (threshold ${formatMs(t.messageLatencyMs)})`,
+    evidence: `average ${formatMs(avg)} from send to handling over ${plural(durations.length, 'delivery', 'deliveries')} (threshold ${formatMs(t.messageLatencyMs)})`,
     fix: high ? [GUIDE_FIXES.asyncOps, GUIDE_FIXES.scaleAgents, 'Check the recipient\'s speed with `/autogen perf`'] : [],
     severity: avg / t.messageLatencyMs,
   };
@@ -183,7 +193,8 @@ function latencyFinding(between: readonly MessageRecord[], t: Thresholds): Findi
 
 function backlogFinding(to: string, recipient: AgentDetail, messages: readonly MessageRecord[], t: Thresholds): Finding {
   const pending = messages.filter((m) => agentTypeOf(m.recipient) === to && (m.outcome === 'pending' || m.outcome === 'held')).length;
-  const backlog = Math.max(pending, recipient.inflight ?? 0);
+  const waiting = (recipient as Record<string, unknown>)['waiting'];
+  const backlog = Math.max(pending, (recipient.inflight ?? 0) + (typeof waiting === 'number' ? waiting : 0));
   const high = backlog > t.backlog;
   return {
     check: 'message.backlog',

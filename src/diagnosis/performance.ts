@@ -135,6 +135,19 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       subject: a.type,
       severity: lat.avg / t.avgResponseMs,
     });
+    if (lat.p95 != null && !slow) {
+      const tail = lat.p95 > t.p95ResponseMs;
+      out.push({
+        check: 'perf.p95_response',
+        status: tail ? 'warn' : 'ok',
+        category: 'performance',
+        title: tail ? `${a.type} has a slow tail` : `${a.type} tail latency normal`,
+        evidence: `p95 ${formatMs(lat.p95)} (threshold ${formatMs(t.p95ResponseMs)}); the average is still ${formatMs(lat.avg)}`,
+        fix: tail ? guide('perf.avg_response').fix : [],
+        subject: a.type,
+        severity: lat.p95 / t.p95ResponseMs,
+      });
+    }
   } else {
     out.push({
       check: 'perf.avg_response',
@@ -162,7 +175,10 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
     });
   }
   const inflight = a.inflight ?? 0;
-  const max = a.max_inflight ?? t.defaultMaxConcurrency;
+  // The limit: a backpressure limit, else the concurrency the application declared, else the guide's 100.
+  const capacity = (a as Record<string, unknown>)['capacity'];
+  const declared = a.max_inflight ?? (typeof capacity === 'number' && capacity > 0 ? capacity : null);
+  const max = declared ?? t.defaultMaxConcurrency;
   const ratio = inflight / max;
   const saturated = ratio > t.concurrencyRatio;
   out.push({
@@ -170,7 +186,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
     status: saturated ? 'fail' : 'ok',
     category: 'performance',
     title: saturated ? `${a.type} concurrency saturated` : `${a.type} concurrency has headroom`,
-    evidence: `${inflight} in flight of ${max}${a.max_inflight == null ? ' (assumed maximum)' : ''} = ${formatShare(ratio)} (threshold ${formatShare(t.concurrencyRatio)})`,
+    evidence: `${inflight} in flight of ${max}${a.max_inflight != null ? ' (backpressure limit)' : declared != null ? ' (declared capacity)' : ' (assumed maximum)'} = ${formatShare(ratio)} (threshold ${formatShare(t.concurrencyRatio)})`,
     fix: saturated ? guide('perf.concurrency').fix : [],
     subject: a.type,
     severity: ratio / t.concurrencyRatio,

@@ -38,7 +38,20 @@ export function layoutTrace(trace: Trace): TraceHop[] {
     return { start, end };
   });
   const parentOf = hops.map((h, i) => {
-    // The innermost earlier hop whose recipient sent this one, and whose span contains its start.
+    // The bridge names the message being handled when this one was sent (`parent_id`); a publish shares
+    // its id across deliveries, so pick the delivery to the agent that sent this hop.
+    const parentId = (h as Record<string, unknown>)['parent_id'];
+    if (typeof parentId === 'string') {
+      const sender = agentTypeOf(h.sender);
+      let fallback = -1;
+      for (let j = i - 1; j >= 0; j--) {
+        if (hops[j]!.message_id !== parentId) continue;
+        if (agentTypeOf(hops[j]!.recipient) === sender) return j;
+        if (fallback === -1) fallback = j;
+      }
+      if (fallback !== -1) return fallback;
+    }
+    // Otherwise: the innermost earlier hop whose recipient sent this one, and whose span contains its start.
     for (let j = i - 1; j >= 0; j--) {
       const p = hops[j]!;
       const s = spans[j]!;
@@ -82,7 +95,10 @@ export function traceReport(input: TraceInput): GuideReport {
   const { trace, thresholds: t } = input;
   const hops = layoutTrace(trace);
   const findings: Finding[] = [];
-  const failed = hops.find((h) => h.record.outcome === 'error' || h.record.outcome === 'refused');
+  // Errors travel back up the call chain: the failure is where it started, the deepest failed hop.
+  const failed = hops
+    .filter((h) => h.record.outcome === 'error' || h.record.outcome === 'refused')
+    .reduce<TraceHop | undefined>((deepest, h) => (deepest === undefined || h.depth > deepest.depth ? h : deepest), undefined);
   const stuck = hops.find((h) => h.record.outcome === 'pending' || h.record.outcome === 'held');
   const root = hops[0];
   const totalMs = root?.durationMs ?? hops.reduce((m, h) => Math.max(m, h.offsetMs + (h.durationMs ?? 0)), 0);

@@ -6,5 +6,6 @@ import { Queues } from '../queues/queues.js';
 export function queuesFor(config: Config, redis: Redis): Queues {
   return new Queues(redis, config.queues.prefix, { attempts: config.queues.attempts, backoffMs: config.queues.backoffMs }, {
     diagnose: { attempts: config.queues.diagnoseAttempts, backoffMs: Math.min(500, config.queues.backoffMs) },
+    guide: { attempts: config.queues.diagnoseAttempts, backoffMs: Math.min(500, config.queues.backoffMs) },
   });
 }

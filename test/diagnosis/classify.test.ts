@@ -45,7 +45,7 @@ describe('diagnostic flow (guide §1.2)', () => {
   it('states root cause, fix and verification when a failing check carries a fix', () => {
     const flow = buildFlow([finding({ status: 'ok' }), finding({ title: 'Dependency vector-db unreachable', evidence: 'connection refused', category: 'database' })], flowInput);
     expect(flow.classify).toBe('Integration › Database');
-    expect(flow.analyse).toBe('2 checks: 1 ✅, 0 ⚠️, 1 ❌');
+    expect(flow.analyse).toBe('2 checks: 1 ✅, 1 ❌');
     expect(flow.rootCause).toBe('Dependency vector-db unreachable: connection refused');
     expect(flow.fix).toEqual(['do it']);
     expect(flow.verify).toContain('/autogen health demo');

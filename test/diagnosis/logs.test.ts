@@ -91,6 +91,18 @@ describe('log analysis (guide §3.2)', () => {
     expect(r.flow.fix[0]).toBe(GUIDE_FIXES.isolateFailing.replace('the failing agent', 'ToolAgent'));
   });
 
+  it('reads the exception out of autogen-core\'s JSON event messages, so user payloads neither split patterns nor leak', () => {
+    const records = [1, 2, 3].map((i) => logRecord({
+      ts: isoAgo(i * 1000),
+      exception_type: 'InjectedFaultError',
+      message: JSON.stringify({ payload: JSON.stringify({ text: `secret question ${i} about ${['refunds', 'invoices', 'passwords'][i - 1]}` }), handling_agent: 'ChatAgent/default', exception: 'injected fault: ChatAgent handler raised an unexpected exception', type: 'MessageHandlerException' }),
+    }));
+    const r = logsReport(input({ records }));
+    expect(r.findings.filter((f) => f.check === 'logs.pattern')).toHaveLength(1);
+    expect(r.findings[0]?.evidence).toContain('"injected fault: ChatAgent handler raised an unexpected exception"');
+    expect(JSON.stringify(r)).not.toContain('secret question');
+  });
+
   it('uncorrelated errors in two agents are no cascade', () => {
     const records = [
       ...Array.from({ length: 4 }, (_, i) => logRecord({ ts: isoAgo(50 * 60_000 - i * 60_000), agent_type: 'ChatAgent' })),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MessageRecord } from '../../src/diagnosis/bridge-shapes.js';
 import { GUIDE_FIXES } from '../../src/diagnosis/error-signals.js';
 import { diagnoseMessage, type MessageInput } from '../../src/diagnosis/message.js';
 import { DEFAULT_THRESHOLDS } from '../../src/diagnosis/thresholds.js';
@@ -85,10 +86,16 @@ describe('message diagnosis (guide §2.2, §4.2)', () => {
     expect(r.flow.fix[0]).toBe(GUIDE_FIXES.raiseTimeout);
   });
 
+  it('latency is the time from send to handling (queued_ms) when the bridge reports it', () => {
+    const msgs = [message('ChatAgent', 'PlannerAgent', { duration_ms: 900, queued_ms: 2 } as Partial<MessageRecord>)];
+    const r = diagnoseMessage(input({ messages: msgs }));
+    expect(check(r, 'message.latency')).toMatchObject({ status: 'ok', evidence: 'average 2 ms from send to handling over 1 delivery (threshold 100 ms)' });
+  });
+
   it('latency above 100 ms warns', () => {
     const msgs = [message('ChatAgent', 'PlannerAgent', { duration_ms: 250 }), message('ChatAgent', 'PlannerAgent', { duration_ms: 150 })];
     const r = diagnoseMessage(input({ messages: msgs }));
-    expect(check(r, 'message.latency')).toMatchObject({ status: 'warn', evidence: 'average 200 ms over 2 deliveries (threshold 100 ms)' });
+    expect(check(r, 'message.latency')).toMatchObject({ status: 'warn', evidence: 'average 200 ms from send to handling over 2 deliveries (threshold 100 ms)' });
   });
 
   it('a backlog above 10 for the recipient fails with backpressure as the fix', () => {

@@ -11,7 +11,7 @@ describe('performance diagnosis (guide §2.3)', () => {
     const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: healthyAgents()[0]! } });
     expect(r.verdict.status).toBe('healthy');
     expect(r.sections[0]).toEqual({ title: 'Bottlenecks (ranked)', lines: ['None: every metric is within its threshold'] });
-    expect(r.findings.map((f) => f.check)).toEqual(['perf.avg_response', 'perf.error_rate', 'perf.concurrency', 'perf.memory', 'perf.cpu', 'perf.memory_trend']);
+    expect(r.findings.map((f) => f.check)).toEqual(['perf.avg_response', 'perf.p95_response', 'perf.error_rate', 'perf.concurrency', 'perf.memory', 'perf.cpu', 'perf.memory_trend']);
   });
 
   it('average response above 2 s is a runtime › performance failure with the guide\'s slow-response fixes', () => {
@@ -20,7 +20,7 @@ describe('performance diagnosis (guide §2.3)', () => {
     expect(r.classification?.label).toBe('Runtime › Performance');
     expect(r.classification?.primary.evidence).toBe('average 3.1 s over 40 messages, p95 3.4 s (threshold 2.0 s)');
     expect(r.flow.fix).toEqual(PERF_GUIDE['perf.avg_response']!.fix);
-    expect(r.verdict.headline).toBe('ChatAgent: ChatAgent responds slowly');
+    expect(r.verdict.headline).toBe('ChatAgent responds slowly — average 3.1 s over 40 messages, p95 3.4 s (threshold 2.0 s)');
   });
 
   it('memory above 512 MB and CPU above 80 % are resource failures', () => {
@@ -47,6 +47,19 @@ describe('performance diagnosis (guide §2.3)', () => {
     const conc = r.findings.filter((f) => f.check === 'perf.concurrency');
     expect(conc.map((f) => f.status)).toEqual(['fail', 'fail']);
     expect(conc[1]?.evidence).toContain('(assumed maximum)');
+  });
+
+  it('the declared capacity is the maximum when no backpressure limit is set', () => {
+    const a = { ...agent('RetrieverAgent', { inflight: 16 }), capacity: 16 };
+    const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: a } });
+    expect(r.findings.find((f) => f.check === 'perf.concurrency')).toMatchObject({ status: 'fail', evidence: '16 in flight of 16 (declared capacity) = 100.0 % (threshold 90.0 %)' });
+  });
+
+  it('a slow tail (p95 above 2 s) warns before the average crosses 2 s', () => {
+    const a = agent('ChatAgent', { latency_ms: { count: 300, avg: 640, p50: 8, p95: 3004, p99: 3008, max: 3011 } });
+    const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: a } });
+    expect(r.findings.find((f) => f.check === 'perf.p95_response')).toMatchObject({ status: 'warn', category: 'performance' });
+    expect(r.verdict.status).toBe('warning');
   });
 
   it('slow external calls (> 1 s) warn, slow database calls (> 0.5 s) fail', () => {

@@ -47,6 +47,16 @@ describe('trace (guide §7.2 message flow)', () => {
     ]);
   });
 
+  it('uses the bridge\'s parent_id when present (a publish shares its id across deliveries)', () => {
+    const hops = [
+      hop('r', null, 'ChatAgent/default', 0, 50),
+      hop('p', 'ChatAgent/default', 'conversation/default', 5, 1, { kind: 'publish', parent_id: 'r' } as Partial<MessageRecord>),
+      hop('p', 'ChatAgent/default', 'ToolAgent/default', 6, 20, { kind: 'publish', parent_id: 'r' } as Partial<MessageRecord>),
+      hop('t', 'ToolAgent/default', 'PlannerAgent/default', 7, 10, { parent_id: 'p' } as Partial<MessageRecord>),
+    ];
+    expect(layoutTrace({ message_id: 'r', hops }).map((h) => h.depth)).toEqual([0, 1, 1, 2]);
+  });
+
   it('a delivered message: healthy, with its path', () => {
     const r = traceReport({ ...base, trace: { message_id: 'm-1', hops: chain() } });
     expect(r.verdict.status).toBe('healthy');

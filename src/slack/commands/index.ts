@@ -5,6 +5,13 @@
 import { OpsError } from '../../errors.js';
 import { code } from '../blocks/mrkdwn.js';
 import { diagnose } from './diagnose.js';
+import { health } from './health.js';
+import { perf } from './perf.js';
+import { message } from './message.js';
+import { logs } from './logs.js';
+import { trace } from './trace.js';
+import { inspect } from './inspect.js';
+import { snapshot } from './snapshot.js';
 import { help } from './help.js';
 import { incidents } from './incidents.js';
 import type { CommandContext, ParseResult, Subcommand } from './types.js';
@@ -13,6 +20,13 @@ export type { CommandContext, EnqueueRequest, ParseResult, Subcommand } from './
 
 export const SUBCOMMANDS: readonly Subcommand[] = [
   diagnose,
+  health,
+  perf,
+  message,
+  logs,
+  trace,
+  inspect,
+  snapshot,
   incidents,
   help,
 ];

@@ -9,7 +9,8 @@ import type { QueueName } from '../../queues/names.js';
 import type { PayloadInput } from '../../queues/payloads.js';
 
 export interface CommandContext {
-  readonly config: Pick<Config, 'runtimes' | 'slack'>;
+  /** `thresholds`: the guide subcommands bound their arguments by them (e.g. the longest log window). */
+  readonly config: Pick<Config, 'runtimes' | 'slack' | 'thresholds'>;
   readonly user: string;
   readonly channel: string;
   readonly team: string | undefined;

@@ -1,0 +1,57 @@
+/**
+ * The App Home tab and the message shortcut: both show the `/autogen` commands and every runtime's health
+ * at a glance. The listener only acks and enqueues a `guide` job (`home` publishes the tab with
+ * views.publish, `glance` answers the shortcut ephemerally in the message's channel and thread); reading
+ * the runtimes happens in the worker.
+ */
+import type { App, MessageShortcut } from '@slack/bolt';
+import { OpsError } from '../../errors.js';
+import type { EnqueueRequest } from '../commands/types.js';
+import type { BotDeps } from '../deps.js';
+import { enqueueWithin } from './enqueue.js';
+
+/** The message shortcut's callback id (manifest.json `features.shortcuts`). */
+export const GLANCE_SHORTCUT = 'autogen_glance';
+/** One Home refresh per user per this many seconds: opening the tab repeatedly does not flood the workers. */
+export const HOME_REFRESH_S = 10;
+
+/** Pure: the job for a user opening the Home tab (job id bucketed by time, so repeats within the window dedupe). */
+export function homeJob(user: string, now: Date): EnqueueRequest {
+  const bucket = Math.floor(now.getTime() / (HOME_REFRESH_S * 1000));
+  return { queue: 'guide', jobId: `home-${user}-${bucket}`, payload: { tool: 'home', user, requested_at: now.toISOString() } };
+}
+
+/** Pure: the job for the message shortcut, answering in the message's thread. */
+export function glanceJob(shortcut: Pick<MessageShortcut, 'channel' | 'user' | 'message' | 'trigger_id'>, now: Date): EnqueueRequest {
+  const msg = shortcut.message as { ts?: string; thread_ts?: string };
+  const thread = msg.thread_ts ?? msg.ts;
+  return {
+    queue: 'guide',
+    jobId: `glance-${shortcut.trigger_id}`,
+    payload: { tool: 'glance', channel: shortcut.channel.id, user: shortcut.user.id, ...(thread ? { thread_ts: thread } : {}), requested_at: now.toISOString() },
+  };
+}
+
+export function register(app: App, deps: BotDeps): void {
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    const log = deps.logger.child({ surface: 'home', user: event.user });
+    try {
+      await enqueueWithin(deps.queues, homeJob(event.user, deps.now()));
+    } catch (err) {
+      log.warn({ err }, 'home refresh not queued');
+    }
+  });
+
+  app.shortcut<MessageShortcut>(GLANCE_SHORTCUT, async ({ shortcut, ack }) => {
+    await ack();
+    const log = deps.logger.child({ surface: 'shortcut', user: shortcut.user.id, channel: shortcut.channel.id });
+    try {
+      await enqueueWithin(deps.queues, glanceJob(shortcut, deps.now()));
+    } catch (err) {
+      const e = err instanceof OpsError ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
+      log.warn({ err, code: e.code }, 'glance not queued');
+      await deps.outbox.ephemeral({ channel: shortcut.channel.id, user: shortcut.user.id, text: `⚠️ ${e.message}\n${e.hint} _(${e.code})_` }).catch(() => undefined);
+    }
+  });
+}
