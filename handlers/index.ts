@@ -14,6 +14,9 @@ import { createAlertProcessor } from './alert.js';
 import { createDiagnoseProcessor } from './diagnose.js';
 import { createMonitorProcessor } from './monitor.js';
 import { createNotifyProcessor } from './notify.js';
+import { createRespondProcessor } from './respond.js';
+import { createExecuteProcessor } from './execute.js';
+import { createVerifyProcessor } from './verify.js';
 import { createGuideProcessor } from './guide.js';
 
 export interface WorkerDeps {
@@ -39,6 +42,9 @@ export function createProcessors(deps: WorkerDeps): ProcessorMap {
   return {
     diagnose: createDiagnoseProcessor(deps),
     notify: createNotifyProcessor(deps),
+    respond: createRespondProcessor(deps),
+    execute: createExecuteProcessor(deps),
+    verify: createVerifyProcessor(deps),
     guide: createGuideProcessor(deps),
     alert: createAlertProcessor(deps),
     monitor: createMonitorProcessor(deps),

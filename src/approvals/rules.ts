@@ -1,8 +1,9 @@
 /**
  * Who may approve a plan, and what a refused click is told. Pure: group membership is passed in, the
  * clock is passed in. The atomic state checks (single use, expiry, plan hash, two-person rule) happen in
- * `consume.ts`; this module turns their answers into sentences.
+ * `consume.ts`; this module turns their answers into coded refusals (`src/errors.ts`).
  */
+import { OpsError } from '../errors.js';
 import type { PlanApproval } from '../response/plan.js';
 
 /** Members of Slack user groups, as configured (`APPROVAL_GROUPS`) or looked up. */
@@ -43,36 +44,42 @@ function hhmm(ms: number): string {
 }
 
 /**
- * The ephemeral sentence for a click that did not (or not yet) run anything. `null` when the click ran
- * the plan (nothing to explain).
+ * The coded refusal for a click that did not run the plan (the ephemeral the user sees), or null when
+ * the click ran it or was rejected as asked. `recorded` (first of two approvals) is not an error but
+ * still needs a sentence: see `explainRecorded`.
  */
-export function explainAnswer(answer: ConsumeAnswer, approval: Pick<PlanApproval, 'users' | 'groups'>): string | null {
+export function refusalFor(answer: ConsumeAnswer, approval: Pick<PlanApproval, 'users' | 'groups'>): OpsError | null {
   switch (answer.kind) {
     case 'approved':
     case 'rejected':
-      return null;
     case 'recorded':
-      return `Your approval is recorded (${answer.approvers.length} of ${answer.required}). This runbook needs a second, different approver: ${describeApprovers(approval)}.`;
+      return null;
     case 'same_approver':
-      return `You have already approved this plan. The two-person rule needs a second, different approver: ${describeApprovers(approval)}.`;
+      return new OpsError('APPROVAL_SAME_PERSON', { required: answer.required }, { detail: `Still needed: an approval from ${describeApprovers(approval)}.` });
     case 'missing':
-      return 'This plan is no longer known to the bot (it was never stored or has been cleaned up). Ask for a fresh plan with `/autogen recover <agent>`.';
+      return new OpsError('PLAN_NOT_FOUND', {});
     case 'decided': {
-      const verb = answer.status === 'rejected' ? 'rejected' : answer.status === 'superseded' ? 'replaced by a newer plan' : 'approved and has run';
-      const who = answer.by ? ` by <@${answer.by}>` : '';
+      const what = answer.status === 'rejected' ? 'rejected' : answer.status === 'superseded' ? 'replaced by a newer plan' : 'approved';
+      const who = answer.by && answer.status !== 'superseded' ? ` by <@${answer.by}>` : '';
       const when = answer.at ? ` at ${hhmm(answer.at)}` : '';
-      return `Nothing was done: this plan was already ${verb}${answer.status === 'superseded' ? '' : `${who}${when}`}. Each plan runs at most once.`;
+      const ran = answer.status === 'approved' ? ' and has run' : '';
+      return new OpsError('PLAN_ALREADY_DECIDED', { status: answer.status, by: answer.by, at: answer.at }, { detail: `It was ${what}${who}${when}${ran}.` });
     }
     case 'stale':
-      return 'Nothing was done: the plan changed after this button was shown (the runtime or the incident moved on). Review the current plan in the thread and approve that one.';
+      return new OpsError('PLAN_STALE', {});
     case 'expired':
-      return `Nothing was done: this approval expired at ${hhmm(answer.expiredAt)}. Click "New plan" to get a fresh plan for the current state.`;
+      return new OpsError('APPROVAL_EXPIRED', { expired_at: answer.expiredAt }, { detail: `It expired at ${hhmm(answer.expiredAt)}.` });
   }
 }
 
-/** The refusal for someone who may not approve. */
-export function explainNotAllowed(approval: Pick<PlanApproval, 'users' | 'groups'>, verb: 'approve' | 'reject' = 'approve'): string {
-  return `You are not allowed to ${verb} this plan. Who can: ${describeApprovers(approval)}.`;
+/** The sentence for the first of two approvals under the two-person rule. */
+export function explainRecorded(approvers: readonly Approver[], required: number, approval: Pick<PlanApproval, 'users' | 'groups'>): string {
+  return `✅ Your approval is recorded (${approvers.length} of ${required}). The two-person rule needs a second, different approver: ${describeApprovers(approval)}.`;
+}
+
+/** The refusal for someone who may not decide on the plan. */
+export function notAllowed(approval: Pick<PlanApproval, 'users' | 'groups'>): OpsError {
+  return new OpsError('APPROVER_NOT_ALLOWED', {}, { detail: `Who can: ${describeApprovers(approval)}.` });
 }
 
 /** Parses `APPROVAL_GROUPS` (`S0SRE=U1,U2;S0ONCALL=U3`) into a membership map; bad entries are reported. */

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 export const AUDIT_TYPES = [
-  'plan.proposed', 'plan.refreshed', 'plan.unavailable', 'approval.recorded', 'approval.approved', 'approval.rejected',
+  'plan.proposed', 'plan.refreshed', 'plan.unavailable', 'plan.expired', 'approval.recorded', 'approval.approved', 'approval.rejected',
   'approval.refused', 'action.executed', 'action.failed', 'action.blocked', 'verify.passed', 'verify.failed',
   'revert.executed', 'revert.kept', 'escalated', 'automation.switched',
 ] as const;

@@ -81,7 +81,7 @@ export async function readRuntime(bridge: BridgeClient, control: BridgeControl, 
     : [...(opts.messagesFor ?? [])];
   const messages: Record<string, readonly MessageView[]> = {};
   await Promise.all(wanted.slice(0, 20).map(async (t) => {
-    messages[t] = await control.messages(t, 200);
+    messages[t] = await control.messages(t, 500);
   }));
   const rssHistory = (info.rss_history ?? []).map((s) => ({ ts: s.ts, rss_bytes: s.rss_bytes }));
   return { view: { runtime, agents, messages }, rssHistory };

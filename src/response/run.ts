@@ -66,7 +66,7 @@ export interface RunPorts {
   /** Describes an open breaker for the thread. */
   describeBreaker(answer: Extract<BreakerAnswer, { open: true }>): string;
   now(): Date;
-  /** Called after each action outcome is stored (audit, logs). */
+  /** Called after each action outcome is stored, and again for stored ones on a retry (must be idempotent). */
   onOutcome(outcome: ActionOutcome): Promise<void>;
   /** Test hook: runs after an action's outcome is stored, before the next one (e.g. to kill the worker). */
   afterAction?(outcome: ActionOutcome): Promise<void>;
@@ -124,6 +124,8 @@ export async function runPlan(redis: Redis, prefix: string, plan: Plan, ports: R
     const previous = done.get(action.index);
     if (previous) {
       outcomes.push(previous);
+      // The port dedupes: an outcome stored by a worker that died before auditing it is audited now.
+      await ports.onOutcome(previous);
       if (previous.status === 'failed' || previous.status === 'blocked') {
         return finish({ stoppedBy: previous.status === 'failed' ? 'action_failed' : (previous.blockedBy ?? 'kill_switch'), stopReason: previous.error ?? '' });
       }
@@ -156,6 +158,13 @@ export async function runPlan(redis: Redis, prefix: string, plan: Plan, ports: R
       if (isTransient(err)) throw err;
       const reason = errorText(err);
       await record({ ...base, status: 'failed', error: reason, at: ports.now().toISOString() });
+      return finish({ stoppedBy: 'action_failed', stopReason: `action ${action.index + 1} failed: ${reason}` });
+    }
+    if (!res.dry_run && !res.applied) {
+      // The bridge answered but could not apply it (e.g. a restart whose recreation failed).
+      const afterError = res.after && typeof res.after.error === 'string' ? res.after.error : null;
+      const reason = `the bridge did not apply it: ${afterError ?? res.message ?? 'no reason given'}`;
+      await record({ ...base, status: 'failed', error: reason, actionId: res.action_id ?? null, before: res.before ?? null, after: res.after ?? null, at: ports.now().toISOString() });
       return finish({ stoppedBy: 'action_failed', stopReason: `action ${action.index + 1} failed: ${reason}` });
     }
     const status: ActionStatus = res.dry_run ? 'dry_run' : res.replayed ? 'replayed' : 'applied';

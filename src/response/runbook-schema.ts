@@ -232,8 +232,8 @@ export const runbookSchema = z.strictObject({
     if ((step.action === 'isolate' || step.action === 'restart' || step.action === 'release') && sel === 'runtime') {
       ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: `${step.action} needs agent types, not the whole runtime` });
     }
-    if (step.action === 'restart' && step.temporary) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'temporary'], message: 'a restart cannot be temporary (nothing to revert)' });
+    if (step.temporary && !(step.action === 'isolate' || step.action === 'backpressure' || step.action === 'degrade')) {
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'temporary'], message: `${step.action} cannot be temporary (the bridge reverts only isolate, backpressure and degrade by themselves)` });
     }
   });
 });

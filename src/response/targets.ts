@@ -91,14 +91,20 @@ export function resolveTarget(target: Target, view: RuntimeView, subject: Target
 
 /**
  * Agent types all of whose recent failed deliveries are explained by a failed message they sent while
- * handling them (a dependency failed first). An agent with no message records is never in the set.
+ * handling them (a dependency failed first). Only the time span every agent's record covers is judged
+ * (each list is the bridge's most recent N, so older parents may have lost their children). An agent with
+ * no failed delivery in that span is never in the set.
  */
 export function failuresExplainedByDependencies(view: RuntimeView): Set<string> {
-  const all = Object.values(view.messages ?? {}).flat();
+  const lists = Object.entries(view.messages ?? {}).filter(([, msgs]) => msgs.length > 0);
+  const oldest = lists.map(([, msgs]) => Math.min(...msgs.map((m) => Date.parse(m.started_at ?? '') || Infinity)));
+  const since = oldest.length > 0 ? Math.max(...oldest.filter(Number.isFinite), -Infinity) : -Infinity;
+  const inSpan = (m: { started_at?: string | null }): boolean => (Date.parse(m.started_at ?? '') || -Infinity) >= since || !Number.isFinite(since);
+  const all = lists.flatMap(([, msgs]) => msgs);
   const failedParents = new Set(all.filter((m) => m.outcome === 'error' && m.parent_id).map((m) => m.parent_id as string));
   const out = new Set<string>();
-  for (const [type, msgs] of Object.entries(view.messages ?? {})) {
-    const failed = msgs.filter((m) => m.outcome === 'error');
+  for (const [type, msgs] of lists) {
+    const failed = msgs.filter((m) => m.outcome === 'error' && inSpan(m));
     if (failed.length > 0 && failed.every((m) => failedParents.has(m.message_id))) out.add(type);
   }
   return out;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeApprovers, explainAnswer, explainNotAllowed, isAllowedApprover, parseGroupMembers } from '../../src/approvals/rules.js';
+import { describeApprovers, explainRecorded, isAllowedApprover, notAllowed, parseGroupMembers, refusalFor } from '../../src/approvals/rules.js';
 
 const approval = { users: ['U0ALICE'], groups: ['S0SRE'] };
 
@@ -21,17 +21,21 @@ describe('approval rules', () => {
 
   it('a refusal names who can approve', () => {
     expect(describeApprovers(approval)).toBe('<@U0ALICE> or a member of <!subteam^S0SRE>');
-    expect(explainNotAllowed(approval)).toBe('You are not allowed to approve this plan. Who can: <@U0ALICE> or a member of <!subteam^S0SRE>.');
+    const err = notAllowed(approval);
+    expect(err.code).toBe('APPROVER_NOT_ALLOWED');
+    expect(err.message).toBe('You are not allowed to decide on this plan. Who can: <@U0ALICE> or a member of <!subteam^S0SRE>.');
   });
 
-  it('explains every non-running answer', () => {
+  it('every answer that did not run the plan has a coded refusal that says why', () => {
     const at = Date.parse('2026-01-02T03:04:05Z');
-    expect(explainAnswer({ kind: 'approved', approvers: [] }, approval)).toBeNull();
-    expect(explainAnswer({ kind: 'decided', status: 'approved', by: 'U0ALICE', at }, approval)).toBe('Nothing was done: this plan was already approved and has run by <@U0ALICE> at 03:04 UTC. Each plan runs at most once.');
-    expect(explainAnswer({ kind: 'expired', expiredAt: at }, approval)).toMatch(/expired at 03:04 UTC\. Click "New plan"/);
-    expect(explainAnswer({ kind: 'stale' }, approval)).toMatch(/the plan changed after this button was shown/);
-    expect(explainAnswer({ kind: 'same_approver', required: 2 }, approval)).toMatch(/already approved this plan\. The two-person rule needs a second, different approver/);
-    expect(explainAnswer({ kind: 'recorded', approvers: [{ user: 'U0ALICE', at }], required: 2 }, approval)).toMatch(/recorded \(1 of 2\)/);
-    expect(explainAnswer({ kind: 'missing' }, approval)).toMatch(/no longer known/);
+    expect(refusalFor({ kind: 'approved', approvers: [] }, approval)).toBeNull();
+    expect(refusalFor({ kind: 'recorded', approvers: [], required: 2 }, approval)).toBeNull();
+    const decided = refusalFor({ kind: 'decided', status: 'approved', by: 'U0ALICE', at }, approval);
+    expect([decided?.code, decided?.message]).toEqual(['PLAN_ALREADY_DECIDED', 'This plan was already approved, rejected or replaced; nothing was done. It was approved by <@U0ALICE> at 03:04 UTC and has run.']);
+    expect(refusalFor({ kind: 'expired', expiredAt: at }, approval)?.message).toBe('This approval has expired; nothing was done. It expired at 03:04 UTC.');
+    expect(refusalFor({ kind: 'stale' }, approval)?.code).toBe('PLAN_STALE');
+    expect(refusalFor({ kind: 'same_approver', required: 2 }, approval)?.message).toMatch(/two-person rule needs someone else\. Still needed: an approval from <@U0ALICE>/);
+    expect(refusalFor({ kind: 'missing' }, approval)?.code).toBe('PLAN_NOT_FOUND');
+    expect(explainRecorded([{ user: 'U0ALICE', at }], 2, approval)).toMatch(/recorded \(1 of 2\)/);
   });
 });

@@ -46,7 +46,7 @@ const EXPECTED: Record<string, RegExp> = {
   'bad-auto-run-high-risk.yaml': /bad-auto-run-high-risk\.yaml:12:3 approval\.auto_run: only a low-risk runbook may run without approval \(this one is high\)/,
   'bad-id-not-file-name.yaml': /bad-id-not-file-name\.yaml:1:1 id: id "some-other-id" must equal the file name "bad-id-not-file-name"/,
   'bad-matches-everything.yaml': /bad-matches-everything\.yaml:5:1 match: needs at least one label or finding/,
-  'bad-temporary-restart.yaml': /bad-temporary-restart\.yaml:10:5 steps\[0\]\.temporary: a restart cannot be temporary/,
+  'bad-temporary-restart.yaml': /bad-temporary-restart\.yaml:10:5 steps\[0\]\.temporary: restart cannot be temporary \(the bridge reverts only isolate, backpressure and degrade by themselves\)/,
   'bad-yaml-syntax.yaml': /bad-yaml-syntax\.yaml:11:1 \(document\): YAML syntax: Flow map in block collection must be sufficiently indented and end with a \}$/,
   'bad-duplicate-key.yaml': /bad-duplicate-key\.yaml:12:1 \(document\): YAML syntax: Map keys must be unique$/,
   'bad-bad-user-id.yaml': /bad-bad-user-id\.yaml:11:11 approval\.users\[0\]: must be a Slack user id/,

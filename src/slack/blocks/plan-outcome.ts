@@ -4,7 +4,6 @@
  * evidence, the attempt count, and Keep / Revert now for temporary actions. Also the escalation that calls
  * humans in after the seed's three failed attempts, and the refusals of the safety limits. Pure.
  */
-import type { types } from '@slack/bolt';
 import type { Attempt } from '../../response/attempts.js';
 import type { Plan } from '../../response/plan.js';
 import type { ActionOutcome, RunOutcome } from '../../response/run.js';
@@ -12,8 +11,9 @@ import type { VerifyOutcome } from '../../response/verify-checks.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 import { code, escapeText } from './mrkdwn.js';
 import { PLAN_ACTIONS, describeAction, describeChange, encodeButtonValue, hhmm } from './plan.js';
+import { context as contextBlock, section, type Block } from './vocabulary.js';
 
-type Block = types.KnownBlock;
+const context = (text: string): Block => contextBlock([text]);
 
 export interface TemporaryState {
   /** Some temporary action is in force (applied, not reverted, not kept). */
@@ -40,14 +40,6 @@ const STATUS_ICON: Record<ActionOutcome['status'], string> = {
   failed: ':x:',
   blocked: ':no_entry:',
 };
-
-function section(text: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
-}
-
-function context(text: string): Block {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) }] };
-}
 
 export function describeOutcome(o: ActionOutcome): string {
   const head = `${STATUS_ICON[o.status]} ${describeAction(o)}`;

@@ -4,14 +4,14 @@
  * and Approve / Reject buttons with confirmation dialogs. After a decision the same message is rebuilt
  * with who decided and when, and without buttons. Pure.
  */
-import type { types } from '@slack/bolt';
 import type { Approver } from '../../approvals/rules.js';
 import { describeApprovers } from '../../approvals/rules.js';
 import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 import { code, escapeText } from './mrkdwn.js';
+import { context, header, section, type Block } from './vocabulary.js';
 
-type Block = types.KnownBlock;
+type ConfirmationDialog = Record<string, unknown>;
 
 /** `action_id`s of the plan surface (prefix `plan:`, routed by `src/slack/listeners/actions.ts`). */
 export const PLAN_ACTIONS = {
@@ -116,14 +116,6 @@ export function describeCheck(c: ResolvedCheck): string {
   }
 }
 
-function section(text: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
-}
-
-function context(texts: string[]): Block {
-  return { type: 'context', elements: texts.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn' as const, text: truncate(t, SLACK_LIMITS.sectionText) })) };
-}
-
 function actionLine(plan: Plan, a: PlannedAction): string {
   const lines = [`*${a.index + 1}.* ${describeAction(a)}${a.temporary ? ` — temporary, reverts after ${minutes(plan.ttlS)} unless kept` : ''}`];
   if (a.why) lines.push(`_${escapeText(a.why)}_`);
@@ -134,7 +126,7 @@ function actionLine(plan: Plan, a: PlannedAction): string {
 }
 
 /** The confirmation dialog of the Approve button (Slack: title ≤ 100, text ≤ 300). */
-function approveConfirm(plan: Plan, approvals: number): types.ConfirmationDialog {
+function approveConfirm(plan: Plan, approvals: number): ConfirmationDialog {
   const steps = plan.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ');
   const lead = plan.approval.required > 1
     ? `Your approval will be ${approvals + 1} of ${plan.approval.required}. `
@@ -148,7 +140,7 @@ function approveConfirm(plan: Plan, approvals: number): types.ConfirmationDialog
   };
 }
 
-function rejectConfirm(): types.ConfirmationDialog {
+function rejectConfirm(): ConfirmationDialog {
   return {
     title: { type: 'plain_text', text: 'Reject this plan?' },
     text: { type: 'plain_text', text: 'Nothing will run. A new plan can be asked for with /autogen recover <agent>.' },
@@ -165,7 +157,7 @@ function approverList(approvers: readonly Approver[]): string {
 /** The plan message for `state`; `text` is the notification fallback. */
 export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; blocks: Block[] } {
   const blocks: Block[] = [];
-  blocks.push({ type: 'header', text: { type: 'plain_text', text: truncate(`Recovery plan: ${plan.runbookTitle}`, SLACK_LIMITS.headerText) } });
+  blocks.push(header(`Recovery plan: ${plan.runbookTitle}`));
   const who = plan.trigger === 'incident' ? 'proposed for the incident' : `requested by <@${plan.requestedBy}>`;
   blocks.push(section([
     `*Runtime* ${code(plan.runtime)}  ·  *Risk* ${RISK_BADGE[plan.risk]}  ·  ${who}${plan.incidentId ? `  ·  *Incident* ${code(plan.incidentId)}` : ''}`,

@@ -13,6 +13,9 @@ import { trace } from './trace.js';
 import { inspect } from './inspect.js';
 import { snapshot } from './snapshot.js';
 import { help } from './help.js';
+import { recover } from './recover.js';
+import { automation } from './automation.js';
+import { audit } from './audit.js';
 import { incidents } from './incidents.js';
 import type { CommandContext, ParseResult, Subcommand } from './types.js';
 
@@ -28,6 +31,9 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   inspect,
   snapshot,
   incidents,
+  recover,
+  automation,
+  audit,
   help,
 ];
 

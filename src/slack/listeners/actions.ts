@@ -11,6 +11,7 @@ import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { enqueueWithin } from './enqueue.js';
+import { registerPlanActions } from './plan-actions.js';
 import { registerGuideActions } from './guide-actions.js';
 import { registerIncidentActions } from './incident-actions.js';
 
@@ -65,6 +66,7 @@ function registerDiagActions(app: App, deps: BotDeps): void {
 
 export function register(app: App, deps: BotDeps): void {
   registerDiagActions(app, deps);
+  registerPlanActions(app, deps);
   registerGuideActions(app, deps);
   registerIncidentActions(app, deps);
 }

@@ -1,0 +1,23 @@
+/**
+ * `execute` jobs: run one approved plan (job id `exec-<planId>`). Each bridge call carries an idempotency
+ * key derived from the plan and the action, so a retried job — or one whose worker died after the bridge
+ * acted — never acts twice. Thin: the flow is `src/response/carry-out.ts`.
+ */
+import { carryOutPlan } from '../src/response/carry-out.js';
+import { responseDepsOf } from '../src/response/context.js';
+import type { ActionOutcome } from '../src/response/run.js';
+import type { Processor } from '../src/queues/worker.js';
+import type { WorkerDeps } from './index.js';
+
+export interface ExecuteHooks {
+  /** Test hook: runs after each action's outcome is stored (e.g. to stop the worker right there). */
+  afterAction?: (o: ActionOutcome) => Promise<void>;
+}
+
+export function createExecuteProcessor(deps: WorkerDeps, hooks: ExecuteHooks = {}): Processor<'execute'> {
+  const rd = responseDepsOf(deps, hooks.afterAction ? { afterAction: hooks.afterAction } : {});
+  return async (p) => {
+    const run = await carryOutPlan(rd, p.plan_id);
+    return run ? { ok: run.ok, stopped_by: run.stoppedBy ?? null, actions: run.actions.map((a) => a.status) } : { ok: false, ignored: true };
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * `respond` jobs: propose a recovery plan (match runbooks, dry-run, post with Approve / Reject), expire an
+ * unapproved plan's buttons, switch automation on/off (`/autogen automation`), answer `/autogen audit`.
+ * Thin: the flows live in `src/response` and `src/audit`.
+ */
+import type { Job } from 'bullmq';
+import { isOpsError } from '../src/errors.js';
+import { exportAuditJson, readAudit } from '../src/audit/stream.js';
+import { auditText } from '../src/audit/report.js';
+import { responseDepsOf } from '../src/response/context.js';
+import { describeAutomation, switchAutomation } from '../src/response/automation.js';
+import { expirePlan, proposePlan } from '../src/response/propose.js';
+import type { Processor } from '../src/queues/worker.js';
+import type { WorkerDeps } from './index.js';
+
+export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
+  const rd = responseDepsOf(deps);
+  return async (p, job: Job) => {
+    switch (p.kind) {
+      case 'expire':
+        return { expired: await expirePlan(rd, p.plan_id) };
+      case 'automation':
+        if (p.mode === 'status') {
+          await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: await describeAutomation(rd, Object.keys(deps.config.runtimes.byName)) });
+          return { status: 'told' };
+        }
+        return { switched: await switchAutomation(rd, p.mode === 'on', p.user, p.channel) };
+      case 'audit': {
+        const entries = await readAudit(rd.redis, rd.prefix, { subject: p.subject, limit: p.json ? 5_000 : 200 });
+        if (p.json) {
+          await rd.outbox.upload({ channel: p.channel, filename: `audit-${p.subject ?? 'all'}.json`, title: `Audit log ${p.subject ?? '(all)'}`, content: exportAuditJson(p.subject ?? null, entries, rd.now()) });
+        } else {
+          await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: auditText(p.subject ?? null, entries) });
+        }
+        return { entries: entries.length };
+      }
+      default: {
+        try {
+          const out = await proposePlan(rd, p);
+          return { outcome: out.kind, ...('plan' in out ? { plan_id: out.plan.id } : {}) };
+        } catch (err) {
+          const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (!isOpsError(err) || (err.transient && !last)) throw err;
+          // Permanent (unknown runbook, bridge refused) or out of retries: say so where the plan was asked for.
+          const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : p.thread_ts_key ? { thread_ts_key: p.thread_ts_key } : {}) };
+          const text = `⚠️ No recovery plan for runtime \`${p.runtime}\`: ${err.message} ${err.hint} _(${err.code})_`;
+          if (p.user && !p.thread_ts_key) await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) });
+          else await rd.outbox.post({ ...where, text }, `noplan-${job.id}`);
+          return { outcome: 'error', code: err.code };
+        }
+      }
+    }
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * `verify` jobs: after the settle time, check the runbook's success conditions and post the outcome with
+ * evidence (failed → revert, count the attempt, escalate after three); at the TTL, confirm the revert;
+ * Keep / Revert now from the outcome message. Thin: the flows are `src/response/conclude.ts`.
+ */
+import { confirmTtlRevert, settleTemporaries, verifyPlan } from '../src/response/conclude.js';
+import { responseDepsOf } from '../src/response/context.js';
+import type { Processor } from '../src/queues/worker.js';
+import type { WorkerDeps } from './index.js';
+
+export function createVerifyProcessor(deps: WorkerDeps): Processor<'verify'> {
+  const rd = responseDepsOf(deps);
+  return async (p) => {
+    switch (p.kind) {
+      case 'verify': {
+        const outcome = await verifyPlan(rd, p.plan_id);
+        return { passed: outcome?.passed ?? null };
+      }
+      case 'ttl':
+        return { ttl: await confirmTtlRevert(rd, p.plan_id, p.round) };
+      case 'keep':
+      case 'revert': {
+        const refusal = await settleTemporaries(rd, p.plan_id, p.kind, p.user);
+        if (refusal) await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: refusal });
+        return { done: refusal === null };
+      }
+    }
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * `/autogen automation on|off|status`: the global kill switch, said out loud in the channel when switched
+ * (everyone sees who stopped or restarted automation), and the status of every safety limit.
+ */
+import type { ResponseDeps } from './context.js';
+import { actionsInWindow, readAutomation, setAutomation } from './safety.js';
+
+export async function switchAutomation(deps: ResponseDeps, enabled: boolean, user: string, channel: string): Promise<boolean> {
+  const now = deps.now();
+  const before = await readAutomation(deps.redis, deps.prefix);
+  await setAutomation(deps.redis, deps.prefix, enabled, user, now);
+  await deps.audit({ type: 'automation.switched', at: now.toISOString(), actor: user, data: { enabled, was: before.enabled } });
+  const text = enabled
+    ? `▶️ <@${user}> switched response automation *on*: approved recovery plans run again.`
+    : `⏹️ <@${user}> switched response automation *off*: no recovery action runs (approved or not) until someone types \`/autogen automation on\`.`;
+  await deps.outbox.post({ channel, text, priority: 'high' });
+  deps.logger.warn({ enabled, by: user }, 'automation switched');
+  return before.enabled !== enabled;
+}
+
+export async function describeAutomation(deps: ResponseDeps, runtimes: readonly string[]): Promise<string> {
+  const now = deps.now().getTime();
+  const state = await readAutomation(deps.redis, deps.prefix);
+  const { limit, windowMs } = deps.settings.breaker;
+  const counts = await Promise.all(runtimes.map(async (r) => `\`${r}\`: ${await actionsInWindow(deps.redis, deps.prefix, r, now, windowMs)} of ${limit}`));
+  return [
+    `*Response automation* is ${state.enabled ? '*on*' : '*off*'}${state.by ? ` (switched by <@${state.by}> at ${state.at?.slice(0, 16).replace('T', ' ')} UTC)` : ''}.`,
+    `• Dry-run-only mode: ${deps.settings.dryRunOnly ? '*on* — approved plans change nothing' : 'off'}`,
+    `• Runs without approval (low-risk auto_run runbooks): ${deps.settings.allowAutoRun ? 'allowed' : 'not allowed'}`,
+    `• Circuit breaker, actions in the last ${Math.round(windowMs / 60_000)} min: ${counts.join(', ') || 'no runtime configured'}`,
+    `• Approvals expire after ${Math.round(deps.settings.approvalTtlS / 60)} min unless a runbook says otherwise; ${deps.runbooks.length} runbooks loaded.`,
+  ].join('\n');
+}

@@ -1,0 +1,107 @@
+/**
+ * What the response flows (propose, carry out, conclude) need, built once per worker from `WorkerDeps`.
+ * Runbooks are loaded and validated here, at start-up: a bad runbook stops the worker with
+ * `RUNBOOK_INVALID` listing every problem.
+ */
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { OpsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Outbox } from '../outbox/index.js';
+import type { Queues } from '../queues/queues.js';
+import type { BridgeClient } from '../runtime/client.js';
+import { appendAudit, type AuditInput } from '../audit/stream.js';
+import { BridgeControl } from './bridge-control.js';
+import { formatProblem, loadRunbookDir } from './runbook-loader.js';
+import type { Runbook } from './runbook-schema.js';
+import type { ActionOutcome } from './run.js';
+import type { ResponseConfig } from './settings.js';
+
+export interface ResponseDeps {
+  readonly redis: Redis;
+  /** Our Redis key prefix (hash-tagged, trailing ':'). */
+  readonly prefix: string;
+  readonly settings: ResponseConfig;
+  readonly runbooks: readonly Runbook[];
+  readonly outbox: Outbox;
+  readonly queues: Queues;
+  readonly logger: Logger;
+  bridgeFor(runtime: string): BridgeClient;
+  controlFor(runtime: string): BridgeControl;
+  now(): Date;
+  audit(event: AuditInput): Promise<void>;
+  /** Test hook: runs after each action's outcome is stored (e.g. to kill the worker there). */
+  readonly afterAction?: ((o: ActionOutcome) => Promise<void>) | undefined;
+}
+
+/** Loads and validates the runbooks; throws `RUNBOOK_INVALID` with every problem. */
+export function loadRunbooksOrThrow(dir: string): Runbook[] {
+  const loaded = loadRunbookDir(dir);
+  if (loaded.problems.length > 0) {
+    const problems = loaded.problems.map(formatProblem);
+    throw new OpsError('RUNBOOK_INVALID', { problems }, { detail: `Problems:\n- ${problems.join('\n- ')}` });
+  }
+  return [...loaded.runbooks];
+}
+
+export interface ResponseDepsInput {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly outbox: Outbox;
+  readonly queues: Queues;
+  readonly logger: Logger;
+  bridgeFor(runtime: string): BridgeClient;
+  now(): Date;
+}
+
+export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: readonly Runbook[]; afterAction?: (o: ActionOutcome) => Promise<void> } = {}): ResponseDeps {
+  const settings = input.config.response;
+  const runbooks = opts.runbooks ?? loadRunbooksOrThrow(settings.runbooksDir);
+  const controls = new Map<string, BridgeControl>();
+  const logger = input.logger.child({ feature: 'response' });
+  return {
+    redis: input.redis,
+    prefix: input.keyPrefix,
+    settings,
+    runbooks,
+    outbox: input.outbox,
+    queues: input.queues,
+    logger,
+    bridgeFor: input.bridgeFor,
+    controlFor(runtime) {
+      let c = controls.get(runtime);
+      if (!c) {
+        const target = input.config.runtimes.byName[runtime];
+        if (!target) throw new OpsError('RUNTIME_UNKNOWN', { runtime, known: Object.keys(input.config.runtimes.byName) });
+        c = new BridgeControl(target, input.config.runtimes.timeoutMs + input.config.runtimes.connectTimeoutMs);
+        controls.set(runtime, c);
+      }
+      return c;
+    },
+    now: input.now,
+    async audit(event) {
+      try {
+        await appendAudit(input.redis, input.keyPrefix, event, settings.audit);
+      } catch (err) {
+        // An audit write that fails is retried by failing the job (the record must be complete).
+        logger.error({ err, type: event.type }, 'audit append failed');
+        throw err;
+      }
+    },
+    afterAction: opts.afterAction,
+  };
+}
+
+const shared = new WeakMap<object, ResponseDeps>();
+
+/** One `ResponseDeps` per worker (the respond, execute and verify processors share it). */
+export function responseDepsOf(input: ResponseDepsInput, opts: { afterAction?: (o: ActionOutcome) => Promise<void> } = {}): ResponseDeps {
+  if (opts.afterAction) return createResponseDeps(input, opts);
+  let d = shared.get(input);
+  if (!d) {
+    d = createResponseDeps(input);
+    shared.set(input, d);
+  }
+  return d;
+}

@@ -1,0 +1,220 @@
+/**
+ * Proposing a plan (the `respond` queue's `plan` job): read the runtime, match runbooks against the
+ * incident's labels and findings, build the concrete plan, ask the bridge for a dry run of every action,
+ * store the approval record and post the plan in the thread with Approve / Reject. A pending plan of the
+ * same incident and runbook is refreshed in place (same id, new hash: its old buttons fail as stale).
+ * Also the `expire` job (an unapproved plan's message turns into "Expired — New plan").
+ */
+import { randomBytes } from 'node:crypto';
+import { isOpsError, OpsError } from '../errors.js';
+import type { BridgeAction } from '../runtime/client.js';
+import { autoApprove, loadPlan, storePlan, PLAN_RETENTION_MS, type PlanRecord } from '../approvals/consume.js';
+import { buildNoPlanMessage, buildPlanMessage, type PlanView } from '../slack/blocks/plan.js';
+import { buildEscalationMessage } from '../slack/blocks/plan-outcome.js';
+import { mustEscalate, recentAttempts } from './attempts.js';
+import type { ResponseDeps } from './context.js';
+import { findingsFromView } from './findings.js';
+import type { PlanRequest } from './jobs.js';
+import { findRunbook, matchRunbooks, type RunbookMatch } from './match.js';
+import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan, type PlannedAction } from './plan.js';
+import { readRuntime } from './read-view.js';
+import { readAutomation } from './safety.js';
+
+/** The bridge endpoint name of a runbook action. */
+export function bridgeActionOf(action: PlannedAction['action']): BridgeAction {
+  return action === 'clear_caches' ? 'clear-caches' : action;
+}
+
+/** Outbox keys of a plan's messages. */
+export const planMessageKey = (planId: string): string => `plan-${planId}`;
+export const outcomeMessageKey = (planId: string): string => `outcome-${planId}`;
+
+/** Where a plan's replies go: the incident thread, or the thread of the plan message itself. */
+export function threadOf(plan: Plan): { thread_ts: string } | { thread_ts_key: string } {
+  if (plan.threadTs) return { thread_ts: plan.threadTs };
+  return { thread_ts_key: plan.threadTsKey ?? planMessageKey(plan.id) };
+}
+
+function slotKey(deps: ResponseDeps, req: PlanRequest, runbookId: string): string {
+  const subject = req.incident_id ?? `${req.runtime}.${req.agent ?? 'runtime'}`;
+  return `${deps.prefix}plan-slot:${subject}:${runbookId}`;
+}
+
+export type ProposeOutcome =
+  | { kind: 'proposed' | 'refreshed' | 'unchanged'; plan: Plan }
+  | { kind: 'no_plan'; reasons: string[] }
+  | { kind: 'escalated'; failureKey: string };
+
+/** The state a stored plan's message shows now. */
+export function planViewOf(rec: PlanRecord, now: number, notes: { automationOff: boolean; dryRunOnly: boolean }): PlanView {
+  switch (rec.status) {
+    case 'approved':
+      return { status: 'approved', approvers: rec.approvers, auto: rec.decidedBy === 'automation' };
+    case 'rejected':
+      return { status: 'rejected', by: rec.decidedBy ?? '', at: rec.decidedAt ?? now };
+    case 'superseded':
+      return { status: 'superseded', at: rec.decidedAt ?? now };
+    case 'pending': {
+      if (now >= rec.expiresAt) return { status: 'expired', at: rec.expiresAt };
+      const note = notes.automationOff
+        ? 'Automation is switched off: approving will not run anything until someone types `/autogen automation on`.'
+        : notes.dryRunOnly ? 'Dry-run-only mode is on (RESPONSE_DRY_RUN_ONLY): approving asks the bridge for a dry run; nothing changes.' : undefined;
+      return { status: 'pending', approvers: rec.approvers, ...(note ? { note } : {}) };
+    }
+  }
+}
+
+function whereToPost(req: PlanRequest): { thread_ts?: string; thread_ts_key?: string } {
+  if (req.thread_ts) return { thread_ts: req.thread_ts };
+  if (req.thread_ts_key) return { thread_ts_key: req.thread_ts_key };
+  return {};
+}
+
+/** Dry-runs every action; a permanent bridge refusal makes the plan unavailable (with the reason). */
+async function dryRun(deps: ResponseDeps, plan: Plan): Promise<{ ok: true; predictions: ActionPrediction[] } | { ok: false; reason: string }> {
+  const bridge = deps.bridgeFor(plan.runtime);
+  const predictions: ActionPrediction[] = [];
+  for (const a of plan.actions) {
+    try {
+      const res = await bridge.act(bridgeActionOf(a.action), { ...a.body, dry_run: true }, `dry-${plan.id}-${plan.hash.slice(0, 12)}-${a.index}`);
+      predictions.push({ before: res.before ?? {}, after: res.after ?? {}, message: res.message ?? undefined });
+    } catch (err) {
+      if (isOpsError(err) && !err.transient) {
+        const d = err.details as { bridge_code?: string; bridge_message?: string };
+        return { ok: false, reason: `the bridge refused the dry run of action ${a.index + 1} (${a.action} ${a.target ?? 'runtime'}): ${d.bridge_code ?? err.code}${d.bridge_message ? ` — ${d.bridge_message}` : ''}` };
+      }
+      throw err;
+    }
+  }
+  return { ok: true, predictions };
+}
+
+export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise<ProposeOutcome> {
+  const now = deps.now();
+  const log = deps.logger.child({ runtime: req.runtime, incident_id: req.incident_id, agent: req.agent });
+  const bridge = deps.bridgeFor(req.runtime);
+  const reading = await readRuntime(bridge, deps.controlFor(req.runtime), { messagesFor: 'failing' });
+  const findings = [...new Set([...req.findings, ...findingsFromView(reading.view, req.agent, undefined, reading.rssHistory)])].sort();
+  const labels = req.labels ?? {};
+  const subject = { agent: req.agent, agents: req.agents };
+  const actor = req.user ?? (req.source === 'incident' ? 'incident' : 'system');
+  const post = whereToPost(req);
+
+  let candidates: RunbookMatch[];
+  if (req.runbook) {
+    const rb = findRunbook(deps.runbooks, req.runbook);
+    if (!rb) {
+      const known = deps.runbooks.map((r) => r.id).join(', ');
+      throw new OpsError('RUNBOOK_UNKNOWN', { runbook: req.runbook, known: deps.runbooks.map((r) => r.id) }, { detail: `Known: ${known}.` });
+    }
+    candidates = [{ runbook: rb, reasons: [`asked for ${rb.id}`], score: 0 }];
+  } else {
+    candidates = matchRunbooks(deps.runbooks, { labels, findings });
+  }
+
+  const reasons: string[] = [];
+  let built: Plan | undefined;
+  for (const m of candidates) {
+    const slot = slotKey(deps, req, m.runbook.id);
+    const existingId = req.source === 'replan' ? null : await deps.redis.get(slot);
+    const existing = existingId ? await loadPlan(deps.redis, deps.prefix, existingId) : null;
+    const reuse = existing && existing.status === 'pending' && now.getTime() < existing.expiresAt ? existing.plan.id : null;
+    const planId = reuse ?? newPlanId(now, randomBytes(6).toString('hex'));
+    const res = buildPlan({
+      runbook: m.runbook, view: reading.view, subject, runtime: req.runtime, incidentId: req.incident_id ?? null,
+      requestedBy: actor, trigger: req.source === 'incident' ? 'incident' : 'command', matchReasons: m.reasons, planId, now,
+      approvalTtlS: deps.settings.approvalTtlS, channel: req.channel, threadTs: req.thread_ts ?? null,
+      threadTsKey: req.thread_ts_key ?? null, labels, findings, askedRunbook: req.runbook ?? null,
+    });
+    if (!res.ok) {
+      reasons.push(`${m.runbook.id}: ${res.problems.join('; ')}`);
+      continue;
+    }
+    const attempts = await recentAttempts(deps.redis, deps.prefix, res.plan.failureKey, now.getTime(), res.plan.escalation.windowS * 1000);
+    if (mustEscalate(attempts.length, res.plan.escalation.maxAttempts)) {
+      const msg = buildEscalationMessage(res.plan, attempts, res.plan.escalation.maxAttempts);
+      await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks, priority: 'high' });
+      await deps.audit({ type: 'plan.unavailable', at: now.toISOString(), actor, incident_id: req.incident_id ?? null, runtime: req.runtime, runbook_id: m.runbook.id,
+        data: { reason: 'automation stopped for this failure: too many failed attempts', failure: res.plan.failureKey, attempts: attempts.length } });
+      log.warn({ failure: res.plan.failureKey, attempts: attempts.length }, 'not proposing: attempts exhausted');
+      return { kind: 'escalated', failureKey: res.plan.failureKey };
+    }
+    const dry = await dryRun(deps, res.plan);
+    if (!dry.ok) {
+      reasons.push(`${m.runbook.id}: ${dry.reason}`);
+      continue;
+    }
+    built = withPredictions(res.plan, dry.predictions);
+    await deps.redis.set(slot, built.id, 'PX', PLAN_RETENTION_MS);
+    break;
+  }
+
+  if (!built) {
+    const why = candidates.length === 0 ? [`no runbook matches (labels: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}; findings: ${findings.join(', ') || 'none'})`] : reasons;
+    const msg = buildNoPlanMessage(req.runtime, why);
+    await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks });
+    await deps.audit({ type: 'plan.unavailable', at: now.toISOString(), actor, incident_id: req.incident_id ?? null, runtime: req.runtime, data: { reasons: why, findings, labels } });
+    return { kind: 'no_plan', reasons: why };
+  }
+
+  const plan = built;
+  const stored = await storePlan(deps.redis, deps.prefix, plan, now.getTime());
+  if (stored === 'decided') {
+    // Decided between reading the slot and storing: nothing to refresh.
+    return { kind: 'unchanged', plan };
+  }
+  const automation = await readAutomation(deps.redis, deps.prefix);
+  const auto = plan.approval.autoRun && deps.settings.allowAutoRun && plan.risk === 'low' && automation.enabled
+    && await autoApprove(deps.redis, deps.prefix, plan.id, plan.hash, now.getTime());
+  const record = await loadPlan(deps.redis, deps.prefix, plan.id);
+  const view: PlanView = record
+    ? planViewOf(record, now.getTime(), { automationOff: !automation.enabled, dryRunOnly: deps.settings.dryRunOnly })
+    : { status: 'pending', approvers: [] };
+  const msg = buildPlanMessage(plan, view);
+  const blocks = msg.blocks;
+  if (stored === 'replaced') {
+    await deps.outbox.update({ channel: plan.channel, ts_key: planMessageKey(plan.id), text: msg.text, blocks, coalesce_key: planMessageKey(plan.id) });
+  } else {
+    await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
+  }
+  const expiresAt = Date.parse(plan.expiresAt);
+  await deps.queues.add('respond', { kind: 'expire', plan_id: plan.id }, { jobId: `expire-${plan.id}-${expiresAt}`, delay: Math.max(0, expiresAt - now.getTime()) });
+  await deps.audit({
+    type: stored === 'stored' ? 'plan.proposed' : 'plan.refreshed', at: now.toISOString(), actor, incident_id: plan.incidentId, plan_id: plan.id,
+    runtime: plan.runtime, runbook_id: plan.runbookId,
+    data: {
+      hash: plan.hash, risk: plan.risk, match: plan.matchReasons, findings, expires_at: plan.expiresAt,
+      approvers: { users: plan.approval.users, groups: plan.approval.groups, required: plan.approval.required },
+      actions: plan.actions.map((a) => ({ index: a.index, action: a.action, target: a.target, body: a.body, temporary: a.temporary, predicted: a.predicted ?? null })),
+      checks: plan.checks,
+    },
+  });
+  if (auto) {
+    await deps.audit({ type: 'approval.approved', at: now.toISOString(), actor: 'automation', incident_id: plan.incidentId, plan_id: plan.id, runtime: plan.runtime, runbook_id: plan.runbookId, data: { auto_run: true } });
+    await deps.queues.add('execute', { plan_id: plan.id, approved_by: 'automation' }, { jobId: `exec-${plan.id}` });
+  }
+  log.info({ plan_id: plan.id, runbook: plan.runbookId, stored }, 'plan proposed');
+  return { kind: stored === 'stored' ? 'proposed' : stored === 'replaced' ? 'refreshed' : 'unchanged', plan };
+}
+
+/**
+ * At an approval deadline: an unapproved plan's message turns into "Expired — New plan". An approved plan
+ * whose execute job was lost (its enqueue failed after the approval was consumed) is queued again here.
+ */
+export async function expirePlan(deps: ResponseDeps, planId: string): Promise<'expired' | 'not_yet' | 'requeued' | 'nothing'> {
+  const rec = await loadPlan(deps.redis, deps.prefix, planId);
+  if (!rec) return 'nothing';
+  const now = deps.now().getTime();
+  if (rec.status === 'approved') {
+    const ran = await deps.redis.exists(`${deps.prefix}run:${planId}`);
+    if (ran) return 'nothing';
+    await deps.queues.add('execute', { plan_id: planId, approved_by: rec.decidedBy ?? 'unknown' }, { jobId: `exec-${planId}` });
+    return 'requeued';
+  }
+  if (rec.status !== 'pending') return 'nothing';
+  if (now < rec.expiresAt) return 'not_yet';
+  const msg = buildPlanMessage(rec.plan, { status: 'expired', at: rec.expiresAt });
+  await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(planId), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(planId) });
+  await deps.audit({ type: 'plan.expired', at: new Date(now).toISOString(), actor: 'system', incident_id: rec.plan.incidentId, plan_id: planId, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { expired_at: new Date(rec.expiresAt).toISOString() } });
+  return 'expired';
+}

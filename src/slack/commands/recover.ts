@@ -1,0 +1,49 @@
+/**
+ * `/autogen recover <agent> [runtime] [runbook]` — ask for a recovery plan for one agent: the bot matches
+ * runbooks against what the runtime shows (or uses the runbook named), dry-runs it and posts the plan here
+ * with Approve / Reject. Nothing runs before an allowed approver approves.
+ */
+import { OpsError } from '../../errors.js';
+import { code } from '../blocks/mrkdwn.js';
+import { readAgent, readRuntime } from './args.js';
+import type { Subcommand } from './types.js';
+
+const RUNBOOK_ID = /^[a-z0-9][a-z0-9_-]{1,62}$/;
+
+export const recover: Subcommand = {
+  name: 'recover',
+  aliases: ['plan'],
+  usage: 'recover <agent> [runtime] [runbook]',
+  summary: 'propose a recovery plan for an agent (isolate, backpressure, degrade, restart…); runs only after approval',
+  parse(args, ctx) {
+    if (args.length > 3) {
+      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: `Too many words; type \`${ctx.config.slack.command} ${this.usage}\`.` }) };
+    }
+    const agent = readAgent(args[0], this.usage, ctx);
+    if (agent instanceof OpsError) return { ok: false, error: agent };
+    const known = Object.keys(ctx.config.runtimes.byName);
+    let runtimeWord: string | undefined;
+    let runbook: string | undefined;
+    for (const word of args.slice(1)) {
+      if (runtimeWord === undefined && runbook === undefined && known.includes(word)) runtimeWord = word;
+      else if (runbook === undefined && RUNBOOK_ID.test(word) && !known.includes(word)) runbook = word;
+      else {
+        return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: `${code(word.slice(0, 60))} is neither a configured runtime (${known.map((k) => `\`${k}\``).join(', ') || 'none'}) nor a runbook id; type \`${ctx.config.slack.command} ${this.usage}\`.` }) };
+      }
+    }
+    const runtime = readRuntime(runtimeWord, ctx);
+    if (runtime instanceof OpsError) return { ok: false, error: runtime };
+    return {
+      ok: true,
+      ack: `🛠️ Planning a recovery for \`${agent}\` on runtime \`${runtime}\`${runbook ? ` with runbook \`${runbook}\`` : ''} — the plan will be posted here with Approve / Reject; nothing runs before an approver approves.`,
+      job: {
+        queue: 'respond',
+        jobId: `recover-${ctx.requestId}`,
+        payload: {
+          kind: 'plan', runtime, channel: ctx.channel, user: ctx.user, agent, agents: [agent],
+          ...(runbook ? { runbook } : {}), source: 'slash', requested_at: ctx.now.toISOString(),
+        },
+      },
+    };
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * The `plan:` buttons (Approve, Reject, New plan, Keep, Revert now): ack at once, then decide in
+ * `src/approvals/click.ts` — allowed approver, kill switch, atomic single-use consume bound to the plan
+ * hash — and queue the run. Refusals reach the user as ephemerals that say why.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { isOpsError, OpsError } from '../../errors.js';
+import { appendAudit } from '../../audit/stream.js';
+import { handlePlanClick, type ClickDeps } from '../../approvals/click.js';
+import { keyPrefix } from '../../queues/connection.js';
+import { errorAckText } from '../commands/index.js';
+import type { EnqueueRequest } from '../commands/types.js';
+import type { BotDeps } from '../deps.js';
+import { enqueueWithin } from './enqueue.js';
+
+export function clickDepsOf(deps: BotDeps): ClickDeps {
+  const prefix = keyPrefix(deps.config.queues.prefix);
+  return {
+    redis: deps.redis,
+    prefix,
+    outbox: deps.outbox,
+    queues: deps.queues,
+    logger: deps.logger,
+    groups: deps.config.response.groups,
+    dryRunOnly: deps.config.response.dryRunOnly,
+    now: deps.now,
+    audit: async (e) => { await appendAudit(deps.redis, prefix, e, deps.config.response.audit); },
+    enqueue: (queue, payload, jobId) => enqueueWithin(deps.queues, { queue, payload, jobId } as EnqueueRequest),
+  };
+}
+
+export function registerPlanActions(app: App, deps: BotDeps): void {
+  const click = clickDepsOf(deps);
+  app.action<BlockAction<ButtonAction>>({ action_id: /^plan:/ }, async ({ ack, body, action }) => {
+    await ack();
+    const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    if (!channel) {
+      log.warn('plan action without a channel; ignored');
+      return;
+    }
+    try {
+      const result = await handlePlanClick(click, {
+        actionId: action.action_id, value: action.value, user: body.user.id, channel,
+        messageTs: body.message?.ts, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`,
+      });
+      log.info({ result }, 'plan action handled');
+    } catch (err) {
+      const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
+      log.warn({ err, code: e.code }, 'plan action failed');
+      await deps.outbox.ephemeral({ channel, user: body.user.id, text: errorAckText(e) }).catch((e2: unknown) => log.error({ err: e2 }, 'could not tell the user'));
+    }
+  });
+}

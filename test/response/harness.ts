@@ -1,0 +1,166 @@
+/**
+ * Helpers for the response integration tests: the shipped runbooks with short timings, a bot + worker
+ * whose clock the test can move, direct reads of the real demo fleet's bridge, and finders for the plan
+ * and outcome messages the sandbox received.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { keyPrefix } from '../../src/queues/connection.js';
+import { startBotRole, type BotRole } from '../../src/roles/bot.js';
+import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
+import type { ProcessorMap, WorkerDeps } from '../../handlers/index.js';
+import { testEnv } from '../support/bot.js';
+import type { Sandbox, SandboxMessage } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
+import { waitFor } from '../support/poll.js';
+
+export const ALICE = 'U0ALICE';
+export const BOB = 'U0BOB';
+export const MALLORY = 'U0MALLORY';
+export const ONCALL = 'S0AUTOGENONCALL';
+
+/** The shipped runbooks, copied with a short TTL and settle time (everything else as shipped). */
+export function fastRunbooks(opts: { ttlS: number; settleS?: number }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'runbooks-fast-'));
+  for (const f of readdirSync('runbooks').filter((n) => n.endsWith('.yaml'))) {
+    const text = readFileSync(join('runbooks', f), 'utf8')
+      .replace(/^ttl_s: \d+$/m, `ttl_s: ${opts.ttlS}`)
+      .replace(/^ {2}settle_s: [\d.]+$/m, `  settle_s: ${opts.settleS ?? 1}`);
+    writeFileSync(join(dir, f), text);
+  }
+  return dir;
+}
+
+/** A test clock: real time plus an offset the test can move (to expire approvals without waiting). */
+export class TestClock {
+  offsetMs = 0;
+  now = (): Date => new Date(Date.now() + this.offsetMs);
+}
+
+export interface ResponseBot {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly eventsUrl: string;
+  readonly prefix: string;
+  readonly bot: BotRole;
+  worker: WorkerRole | undefined;
+  startWorker(processors?: (deps: WorkerDeps) => ProcessorMap): WorkerRole;
+  stop(): Promise<void>;
+}
+
+export async function startResponseBot(opts: {
+  sandbox: Sandbox;
+  fleet: LocalFleet;
+  runbooksDir: string;
+  clock?: TestClock;
+  env?: Record<string, string>;
+  worker?: boolean;
+}): Promise<ResponseBot> {
+  const env = testEnv({
+    sandbox: opts.sandbox,
+    runtimes: { demo: { url: opts.fleet.url, token: opts.fleet.token } },
+    env: {
+      RUNBOOKS_DIR: opts.runbooksDir,
+      APPROVAL_GROUPS: `S0AUTOGENSRE=${ALICE},${BOB};${ONCALL}=U0CAROL`,
+      MONITOR_ENABLED: 'false',
+      ...opts.env,
+    },
+  });
+  const config = loadConfig(env);
+  const logger = createLogger(config);
+  const now = opts.clock?.now ?? (() => new Date());
+  const bot = await startBotRole(config, logger, { identity: { botId: opts.sandbox.botId, botUserId: opts.sandbox.botUserId }, now });
+  const rb: ResponseBot = {
+    config,
+    logger,
+    eventsUrl: `http://127.0.0.1:${bot.slack.port}/slack/events`,
+    prefix: keyPrefix(config.queues.prefix),
+    bot,
+    worker: undefined,
+    startWorker(processors) {
+      const w = startWorkerRole(config, logger, { now, ...(processors ? { processors } : {}) });
+      rb.worker = w;
+      return w;
+    },
+    async stop() {
+      await bot.stop();
+      await rb.worker?.stop(2_000);
+    },
+  };
+  if (opts.worker !== false) rb.startWorker();
+  return rb;
+}
+
+// --- the bridge, read directly (what the runtime really does) ------------------------------------------
+
+export async function bridgeGet<T = Record<string, unknown>>(fleet: LocalFleet, path: string): Promise<T> {
+  const res = await fetch(`${fleet.url}${path}`, { headers: { authorization: `Bearer ${fleet.token}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export async function bridgePost<T = Record<string, unknown>>(fleet: LocalFleet, path: string, body: unknown = {}, method: 'POST' | 'DELETE' = 'POST'): Promise<T> {
+  const res = await fetch(`${fleet.url}${path}`, {
+    method, headers: { authorization: `Bearer ${fleet.token}`, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface AgentState {
+  type: string; handled_total: number; errors_total: number; error_rate: number; isolated: boolean;
+  max_inflight: number | null; inflight: number; refused_total?: number; construction_errors: number;
+}
+
+export async function agentState(fleet: LocalFleet, type: string): Promise<AgentState> {
+  return bridgeGet<AgentState>(fleet, `/v1/agents/${type}`);
+}
+
+export async function injectFault(fleet: LocalFleet, fault: string, agentType: string, params: Record<string, unknown> = {}): Promise<void> {
+  await bridgePost(fleet, '/v1/faults', { fault, agent_type: agentType, params });
+}
+
+/** Clears faults and undoes every control action, so the next test starts from a healthy fleet. */
+export async function resetFleet(fleet: LocalFleet): Promise<void> {
+  await bridgePost(fleet, '/v1/faults', {}, 'DELETE');
+  const { actions } = await bridgeGet<{ actions: { action_id: string }[] }>(fleet, '/v1/actions');
+  for (const a of actions) await bridgePost(fleet, `/v1/actions/${a.action_id}/revert`).catch(() => undefined);
+  const rt = await bridgeGet<{ isolated: string[]; degraded: { active: boolean }; backpressure: { runtime: number | null; agents: Record<string, number> } }>(fleet, '/v1/runtime');
+  for (const t of rt.isolated) await bridgePost(fleet, '/v1/actions/release', { agent_type: t });
+  if (rt.degraded.active) await bridgePost(fleet, '/v1/actions/restore', { features: [], agent_types: [] });
+  for (const t of Object.keys(rt.backpressure.agents)) await bridgePost(fleet, '/v1/actions/backpressure', { agent_type: t, max_inflight: null });
+  if (rt.backpressure.runtime !== null) await bridgePost(fleet, '/v1/actions/backpressure', { agent_type: null, max_inflight: null });
+}
+
+// --- what the sandbox received -----------------------------------------------------------------------------
+
+export function blocksText(msg: Pick<SandboxMessage, 'blocks'>): string {
+  return JSON.stringify(msg.blocks);
+}
+
+export function hasButton(msg: Pick<SandboxMessage, 'blocks'>, actionId: string): boolean {
+  return msg.blocks.some((b) => b.type === 'actions' && ((b.elements as { action_id?: string }[] | undefined) ?? []).some((e) => e.action_id === actionId));
+}
+
+/** The id of the plan a plan message shows (from its button value or its reference line). */
+export function planIdOf(msg: Pick<SandboxMessage, 'blocks'>): string {
+  const m = /pl-[a-z0-9]+-[a-z0-9]+/.exec(blocksText(msg));
+  if (!m) throw new Error('no plan id in message');
+  return m[0];
+}
+
+export async function waitForPlan(sandbox: Sandbox, channel: string, after = 0, timeoutMs = 20_000): Promise<SandboxMessage> {
+  return waitFor(() => sandbox.messages.slice(after).find((m) => m.channel === channel && blocksText(m).includes('Recovery plan:')), { timeoutMs, what: `a plan in ${channel}` });
+}
+
+/** The outcome message of a plan (a reply in its thread), once its blocks contain `text`. */
+export async function waitForOutcome(sandbox: Sandbox, channel: string, threadTs: string, text: string, timeoutMs = 20_000): Promise<SandboxMessage> {
+  return waitFor(() => sandbox.messages.find((m) => m.channel === channel && m.thread_ts === threadTs && blocksText(m).includes(text)), { timeoutMs, what: `"${text}" in the thread of ${threadTs}` });
+}
+
+export async function waitForEphemeral(sandbox: Sandbox, user: string, text: string, timeoutMs = 10_000): Promise<{ text: string }> {
+  return waitFor(() => sandbox.ephemerals.find((e) => e.user === user && e.text.includes(text)), { timeoutMs, what: `an ephemeral to ${user} with "${text}"` });
+}
