@@ -18,8 +18,10 @@ export const HOME_MAX_BLOCKS = 100;
 function glanceLine(g: RuntimeGlance): string {
   if ('error' in g) return `🔌 *${escapeText(g.runtime)}* — Runtime unreachable: ${escapeText(truncate(g.error, 300))}`;
   const v = toVerdict(g.report.verdict.status);
-  const category = g.report.classification ? ` _(${escapeText(g.report.classification.label)})_` : '';
-  return `${VERDICT_EMOJI[v]} *${escapeText(g.runtime)}* — ${VERDICT_WORD[v]}${category}: ${escapeText(truncate(g.report.verdict.headline, 400))}`;
+  const c = g.report.classification;
+  if (!c) return `${VERDICT_EMOJI[v]} *${escapeText(g.runtime)}* — ${VERDICT_WORD[v]}: ${escapeText(truncate(g.report.verdict.headline, 400))}`;
+  const what = `${c.primary.title} — ${c.primary.evidence}`;
+  return `${VERDICT_EMOJI[v]} *${escapeText(g.runtime)}* — ${VERDICT_WORD[v]} _(${escapeText(c.label)})_: ${escapeText(truncate(what, 400))}`;
 }
 
 /** Lines packed into as few sections as Slack allows (3,000 characters each). */
