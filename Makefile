@@ -19,6 +19,10 @@ $(STAMP)/apt:
 	  echo "installing redis-server (Debian)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	fi
+	@if ! command -v prometheus-alertmanager >/dev/null 2>&1; then \
+	  echo "installing prometheus-alertmanager (Debian; the alert tests run a real Alertmanager)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null; \
+	fi
 	@touch $@
 
 $(STAMP)/npm: package.json package-lock.json

@@ -88,7 +88,7 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
           // one reconciliation per group per interval; the last notification's labels are what matters
           deduplication: { id: `rec-${shortHash(`${source}\u0000${parsed.data.groupKey}`)}`, ttl: opts.reconcileCoalesceMs },
           delay: opts.reconcileCoalesceMs,
-          removeOnComplete: true,
+          removeOnComplete: { age: 3_600 },
           removeOnFail: { age: 7 * 86_400 },
         },
       });
