@@ -68,6 +68,7 @@ export async function startAlertHarness(opts: AlertHarnessOptions = {}): Promise
   const intake = await startIntakeRole(bot.config, bot.logger, { port: 0 });
   if (!intake) throw new Error('intake did not start (ALERT_SOURCES missing?)');
   const redis = new Redis(bot.config.redis.url ?? '', { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined); // tests that stop Redis expect connection errors
   const store = new IncidentStore(redis, { keyPrefix: keyPrefix(bot.config.queues.prefix) });
   return {
     sandbox, bot, workers, intake, store, redis,
