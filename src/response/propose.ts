@@ -35,8 +35,9 @@ export function threadOf(plan: Plan): { thread_ts: string } | { thread_ts_key: s
   return { thread_ts_key: plan.threadTsKey ?? planMessageKey(plan.id) };
 }
 
+/** One pending plan per incident (or per channel, runtime and agent for `/autogen recover`) and runbook. */
 function slotKey(deps: ResponseDeps, req: PlanRequest, runbookId: string): string {
-  const subject = req.incident_id ?? `${req.runtime}.${req.agent ?? 'runtime'}`;
+  const subject = req.incident_id ?? `${req.channel}.${req.runtime}.${req.agent ?? 'runtime'}`;
   return `${deps.prefix}plan-slot:${subject}:${runbookId}`;
 }
 
@@ -174,6 +175,10 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   const blocks = msg.blocks;
   if (stored === 'replaced') {
     await deps.outbox.update({ channel: plan.channel, ts_key: planMessageKey(plan.id), text: msg.text, blocks, coalesce_key: planMessageKey(plan.id) });
+  } else if (stored === 'unchanged' && req.user && req.source !== 'incident') {
+    // Asked again while the same plan waits for approval: point at it instead of posting it twice.
+    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: `The same recovery plan (\`${plan.id}\`, ${plan.runbookId}) is already waiting for approval in this channel; approve or reject it there.` });
+    await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
   } else {
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
   }

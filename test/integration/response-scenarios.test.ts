@@ -1,0 +1,109 @@
+/**
+ * The seed's other emergency scenarios on the real demo fleet: message-queue overflow → backpressure,
+ * critical incident → degrade named features under the two-person rule, then Keep; an agent that will not
+ * start → restart fails three times → automation stops and the on-call group is called with everything tried.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readAudit } from '../../src/audit/stream.js';
+import { startTestSandbox, type Sandbox, type SandboxMessage } from '../support/sandbox.js';
+import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import { waitFor } from '../support/poll.js';
+import {
+  ALICE, BOB, ONCALL, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, injectFault, planIdOf, resetFleet,
+  startResponseBot, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot,
+} from '../response/harness.js';
+
+let sandbox: Sandbox;
+let fleet: LocalFleet;
+let bot: ResponseBot;
+let redis: Redis;
+
+beforeAll(async () => {
+  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ enableFaults: true, rate: 10 })]);
+  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }) });
+  redis = new Redis(inject('redisUrl'));
+}, 90_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  redis?.disconnect();
+  await Promise.all([fleet?.stop(), sandbox?.stop()]);
+});
+
+afterEach(async () => {
+  await resetFleet(fleet);
+});
+
+async function ask(channel: string, text: string): Promise<SandboxMessage> {
+  const before = sandbox.messages.length;
+  await sandbox.sendCommand(bot.eventsUrl, { text, channel, user: ALICE });
+  return waitForPlan(sandbox, channel, before);
+}
+
+describe('emergency scenarios', () => {
+  it('message-queue overflow: backpressure bounds the flooded agent, verified', async () => {
+    await injectFault(fleet, 'flood', 'ToolAgent');
+    await waitFor(async () => (await bridgeGet<{ queue_depth: number }>(fleet, '/v1/runtime')).queue_depth > 10, { what: 'queue backlog' });
+    const plan = await ask('C0FLOOD', 'recover ToolAgent');
+    expect(blocksText(plan)).toContain('Message queue overflow');
+    expect(blocksText(plan)).toContain('backpressure `ToolAgent`: max in-flight 4, senders wait up to 30 s');
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    const outcome = await waitForOutcome(sandbox, 'C0FLOOD', plan.ts, 'Fixed and verified');
+    expect(blocksText(outcome)).toContain('ToolAgent: max in-flight 4');
+    const tool = await agentState(fleet, 'ToolAgent');
+    expect(tool.max_inflight).toBe(4);
+    expect(tool.inflight).toBeLessThanOrEqual(4);
+  });
+
+  it('critical incident: degrade named features with two distinct approvers, then Keep', async () => {
+    const plan = await ask('C0DEGRADE', 'recover ChatAgent critical-degradation');
+    expect(blocksText(plan)).toContain('degrade the runtime: features off `web_search`, `reranking`');
+    expect(blocksText(plan)).toContain('two different people must approve');
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    expect((await waitForEphemeral(sandbox, ALICE, 'recorded (1 of 2)')).text).toContain('second, different approver');
+    await waitFor(() => plan.edits.some((e) => JSON.stringify(e.blocks).includes(`approved so far by <@${ALICE}>`)), { what: 'partial approval shown' });
+    expect((await bridgeGet<{ features: Record<string, boolean> }>(fleet, '/v1/runtime')).features.web_search).toBe(true);
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    expect((await waitForEphemeral(sandbox, ALICE, 'APPROVAL_SAME_PERSON')).text).toContain('the two-person rule needs someone else');
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', BOB);
+    const outcome = await waitForOutcome(sandbox, 'C0DEGRADE', plan.ts, 'Fixed and verified');
+    expect(blocksText(outcome)).toContain('feature web_search: off');
+    const rt = await bridgeGet<{ features: Record<string, boolean>; degraded: { active: boolean } }>(fleet, '/v1/runtime');
+    expect(rt).toMatchObject({ features: { web_search: false, reranking: false }, degraded: { active: true } });
+    expect(hasButton(outcome, 'plan:keep')).toBe(true);
+
+    await sandbox.clickButton(bot.eventsUrl, outcome, 'plan:keep', BOB);
+    await waitForOutcome(sandbox, 'C0DEGRADE', plan.ts, `Kept by <@${BOB}>`);
+    const { actions } = await bridgeGet<{ actions: { action: string; expires_at: string | null }[] }>(fleet, '/v1/actions');
+    expect(actions.filter((a) => a.action === 'degrade' && a.expires_at !== null)).toEqual([]);
+    const audit = await readAudit(redis, bot.prefix, { subject: planIdOf(plan) });
+    expect(audit.map((e) => e.type)).toEqual(['plan.proposed', 'approval.recorded', 'approval.refused', 'approval.approved', 'action.executed', 'verify.passed', 'revert.kept']);
+    expect(audit.find((e) => e.type === 'approval.approved')?.data.approvers).toEqual([expect.objectContaining({ user: ALICE }), expect.objectContaining({ user: BOB })]);
+  });
+
+  it('an agent that will not start: three failed restarts escalate to the on-call group with everything tried', async () => {
+    await injectFault(fleet, 'missing_module', 'ToolAgent');
+    await waitFor(async () => (await agentState(fleet, 'ToolAgent')).construction_errors > 0, { what: 'construction errors' });
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const plan = await ask('C0NOSTART', 'recover ToolAgent');
+      expect(blocksText(plan)).toContain('restart `ToolAgent`');
+      await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+      const outcome = await waitForOutcome(sandbox, 'C0NOSTART', plan.ts, `Failed attempt ${attempt} of 3`);
+      expect(blocksText(outcome)).toContain('The plan failed');
+      expect(blocksText(outcome)).toMatch(/No module named/);
+    }
+    const escalation = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0NOSTART' && blocksText(m).includes('Automation stopped for this failure')), { what: 'escalation' });
+    const text = blocksText(escalation);
+    expect(text).toContain(`<!subteam^${ONCALL}>`);
+    expect(text).toContain('3 failed attempts in the last 60 min');
+    expect(text.match(/restart ToolAgent \(instance default\)/g)).toHaveLength(3);
+
+    // A fourth request gets no plan: automation stopped for this failure.
+    const before = sandbox.messages.length;
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent', channel: 'C0NOSTART', user: ALICE });
+    const stopped = await waitFor(() => sandbox.messages.slice(before).find((m) => m.channel === 'C0NOSTART' && blocksText(m).includes('Automation stopped for this failure')), { what: 'no fourth plan' });
+    expect(hasButton(stopped, 'plan:approve')).toBe(false);
+    expect(sandbox.messages.slice(before).some((m) => blocksText(m).includes('Recovery plan:'))).toBe(false);
+  });
+});
