@@ -5,17 +5,17 @@
  */
 import { carryOutPlan } from '../src/response/carry-out.js';
 import { responseDepsOf } from '../src/response/context.js';
-import type { ActionOutcome } from '../src/response/run.js';
+import type { RunPorts } from '../src/response/run.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 
 export interface ExecuteHooks {
-  /** Test hook: runs after each action's outcome is stored (e.g. to stop the worker right there). */
-  afterAction?: (o: ActionOutcome) => Promise<void>;
+  /** Test hook: runs after the bridge answered an action, before the outcome is stored (to kill the worker there). */
+  afterBridgeCall?: RunPorts['afterBridgeCall'];
 }
 
 export function createExecuteProcessor(deps: WorkerDeps, hooks: ExecuteHooks = {}): Processor<'execute'> {
-  const rd = responseDepsOf(deps, hooks.afterAction ? { afterAction: hooks.afterAction } : {});
+  const rd = responseDepsOf(deps, hooks.afterBridgeCall ? { afterBridgeCall: hooks.afterBridgeCall } : {});
   return async (p) => {
     const run = await carryOutPlan(rd, p.plan_id);
     return run ? { ok: run.ok, stopped_by: run.stoppedBy ?? null, actions: run.actions.map((a) => a.status) } : { ok: false, ignored: true };

@@ -94,7 +94,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     describeBreaker: (ans) => describeOpenBreaker(plan.runtime, ans, deps.settings.breaker.windowMs),
     now: deps.now,
     onOutcome: audit,
-    ...(deps.afterAction ? { afterAction: deps.afterAction } : {}),
+    ...(deps.afterBridgeCall ? { afterBridgeCall: deps.afterBridgeCall } : {}),
   }, { dryRunOnly: deps.settings.dryRunOnly, retentionMs: PLAN_RETENTION_MS });
 
   const key = runKey(deps.prefix, plan.id);

@@ -14,7 +14,7 @@ import { appendAudit, type AuditInput } from '../audit/stream.js';
 import { BridgeControl } from './bridge-control.js';
 import { formatProblem, loadRunbookDir } from './runbook-loader.js';
 import type { Runbook } from './runbook-schema.js';
-import type { ActionOutcome } from './run.js';
+import type { RunPorts } from './run.js';
 import type { ResponseConfig } from './settings.js';
 
 export interface ResponseDeps {
@@ -30,8 +30,8 @@ export interface ResponseDeps {
   controlFor(runtime: string): BridgeControl;
   now(): Date;
   audit(event: AuditInput): Promise<void>;
-  /** Test hook: runs after each action's outcome is stored (e.g. to kill the worker there). */
-  readonly afterAction?: ((o: ActionOutcome) => Promise<void>) | undefined;
+  /** Test hook: runs after the bridge answered an action, before its outcome is stored (see `RunPorts`). */
+  readonly afterBridgeCall?: RunPorts['afterBridgeCall'];
 }
 
 /** Loads and validates the runbooks; throws `RUNBOOK_INVALID` with every problem. */
@@ -55,7 +55,7 @@ export interface ResponseDepsInput {
   now(): Date;
 }
 
-export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: readonly Runbook[]; afterAction?: (o: ActionOutcome) => Promise<void> } = {}): ResponseDeps {
+export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: readonly Runbook[]; afterBridgeCall?: RunPorts['afterBridgeCall'] } = {}): ResponseDeps {
   const settings = input.config.response;
   const runbooks = opts.runbooks ?? loadRunbooksOrThrow(settings.runbooksDir);
   const controls = new Map<string, BridgeControl>();
@@ -89,15 +89,15 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
         throw err;
       }
     },
-    afterAction: opts.afterAction,
+    afterBridgeCall: opts.afterBridgeCall,
   };
 }
 
 const shared = new WeakMap<object, ResponseDeps>();
 
 /** One `ResponseDeps` per worker (the respond, execute and verify processors share it). */
-export function responseDepsOf(input: ResponseDepsInput, opts: { afterAction?: (o: ActionOutcome) => Promise<void> } = {}): ResponseDeps {
-  if (opts.afterAction) return createResponseDeps(input, opts);
+export function responseDepsOf(input: ResponseDepsInput, opts: { afterBridgeCall?: RunPorts['afterBridgeCall'] } = {}): ResponseDeps {
+  if (opts.afterBridgeCall) return createResponseDeps(input, opts);
   let d = shared.get(input);
   if (!d) {
     d = createResponseDeps(input);

@@ -68,8 +68,11 @@ export interface RunPorts {
   now(): Date;
   /** Called after each action outcome is stored, and again for stored ones on a retry (must be idempotent). */
   onOutcome(outcome: ActionOutcome): Promise<void>;
-  /** Test hook: runs after an action's outcome is stored, before the next one (e.g. to kill the worker). */
-  afterAction?(outcome: ActionOutcome): Promise<void>;
+  /**
+   * Test hook: runs after the bridge answered an action and before its outcome is stored — the moment a
+   * worker dying hurts most (the bridge acted, the bot does not know yet).
+   */
+  afterBridgeCall?(action: PlannedAction, result: BridgeActResult): Promise<void>;
 }
 
 export function runKey(prefix: string, planId: string): string {
@@ -137,7 +140,6 @@ export async function runPlan(redis: Redis, prefix: string, plan: Plan, ports: R
       await storeOutcome(redis, prefix, plan.id, o, opts.retentionMs);
       outcomes.push(o);
       await ports.onOutcome(o);
-      await ports.afterAction?.(o);
     };
     if (!(await ports.automationEnabled())) {
       const reason = 'Automation is switched off (`/autogen automation off`): no action runs until someone switches it on.';
@@ -160,6 +162,7 @@ export async function runPlan(redis: Redis, prefix: string, plan: Plan, ports: R
       await record({ ...base, status: 'failed', error: reason, at: ports.now().toISOString() });
       return finish({ stoppedBy: 'action_failed', stopReason: `action ${action.index + 1} failed: ${reason}` });
     }
+    await ports.afterBridgeCall?.(action, res);
     if (!res.dry_run && !res.applied) {
       // The bridge answered but could not apply it (e.g. a restart whose recreation failed).
       const afterError = res.after && typeof res.after.error === 'string' ? res.after.error : null;

@@ -41,6 +41,8 @@ export class TestClock {
 }
 
 export interface ResponseBot {
+  /** The environment the bot's configuration was loaded from (for child processes of the test). */
+  readonly env: Record<string, string>;
   readonly config: Config;
   readonly logger: Logger;
   readonly eventsUrl: string;
@@ -74,6 +76,7 @@ export async function startResponseBot(opts: {
   const now = opts.clock?.now ?? (() => new Date());
   const bot = await startBotRole(config, logger, { identity: { botId: opts.sandbox.botId, botUserId: opts.sandbox.botUserId }, now });
   const rb: ResponseBot = {
+    env,
     config,
     logger,
     eventsUrl: `http://127.0.0.1:${bot.slack.port}/slack/events`,

@@ -1,0 +1,95 @@
+/**
+ * A job killed after the bridge acted is retried and does not act twice: a worker process takes the
+ * `execute` job, the bridge applies the action, and the process is SIGKILLed before it can record the
+ * outcome. BullMQ finds the stalled job and a second worker runs it again with the same idempotency key:
+ * the bridge replays its first answer instead of acting again, and the thread and the audit say so.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createProcessors } from '../../handlers/index.js';
+import { createExecuteProcessor } from '../../handlers/execute.js';
+import { readAudit } from '../../src/audit/stream.js';
+import { wrapProcessor } from '../../src/queues/worker.js';
+import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
+import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import { waitFor } from '../support/poll.js';
+import { ALICE, agentState, blocksText, bridgeGet, fastRunbooks, planIdOf, startResponseBot, waitForOutcome, waitForPlan, type ResponseBot } from '../response/harness.js';
+
+let sandbox: Sandbox;
+let fleet: LocalFleet;
+let bot: ResponseBot;
+let redis: Redis;
+let child: ChildProcess | undefined;
+let retryWorker: Worker | undefined;
+
+beforeAll(async () => {
+  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ rate: 5 })]);
+  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }), worker: false });
+  // Every queue but `execute` in this process; `execute` first runs in the child that gets killed.
+  bot.startWorker((deps) => {
+    const all = createProcessors(deps);
+    delete all.execute;
+    return all;
+  });
+  redis = new Redis(inject('redisUrl'));
+}, 90_000);
+
+afterAll(async () => {
+  if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+  await retryWorker?.close();
+  await bot?.stop();
+  redis?.disconnect();
+  await Promise.all([fleet?.stop(), sandbox?.stop()]);
+});
+
+function startChild(): Promise<{ proc: ChildProcess; acted: Promise<string> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/response/kill-worker.ts'], { env: { ...process.env, ...bot.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stderr?.resume();
+  const lines = createInterface({ input: proc.stdout! });
+  let actedResolve: (line: string) => void = () => undefined;
+  const acted = new Promise<string>((resolve) => { actedResolve = resolve; });
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`kill-worker exited early (${code})`)));
+    lines.on('line', (line) => {
+      if (line === 'READY') resolve({ proc, acted });
+      if (line.startsWith('ACTED')) actedResolve(line);
+    });
+  });
+}
+
+describe('execution as BullMQ jobs with idempotency keys', () => {
+  it('a worker killed after the bridge acted: the retried job does not act twice', async () => {
+    const started = await startChild();
+    child = started.proc;
+    const before = sandbox.messages.length;
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent message-timeout', channel: 'C0RETRY', user: ALICE });
+    const plan = await waitForPlan(sandbox, 'C0RETRY', before);
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+
+    const acted = await started.acted;
+    const firstActionId = acted.split(' ')[2];
+    expect(firstActionId).toMatch(/^act_/);
+    expect((await agentState(fleet, 'ToolAgent')).max_inflight).toBe(2);
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    process.kill(child.pid!, 'SIGKILL');
+    await exited;
+
+    // A second worker that checks for stalled jobs often picks the job up again.
+    retryWorker = new Worker('execute', wrapProcessor('execute', createExecuteProcessor(bot.worker!.deps), bot.logger), {
+      connection: bot.worker!.deps.redis, prefix: bot.config.queues.prefix, stalledInterval: 500, lockDuration: 5_000,
+    });
+    const outcome = await waitForOutcome(sandbox, 'C0RETRY', plan.ts, 'Fixed and verified', 30_000);
+    expect(blocksText(outcome)).toContain('nothing ran twice');
+
+    // The bridge acted once: one action (the first one's id), replayed to the retry.
+    const { actions } = await bridgeGet<{ actions: { action_id: string; target: string }[] }>(fleet, '/v1/actions');
+    expect(actions.filter((a) => a.target === 'ToolAgent').map((a) => a.action_id)).toEqual([firstActionId]);
+    const audit = await readAudit(redis, bot.prefix, { subject: planIdOf(plan) });
+    const executed = audit.filter((e) => e.type === 'action.executed');
+    expect(executed).toHaveLength(1);
+    expect(executed[0]!.data).toMatchObject({ status: 'replayed', action_id: firstActionId });
+  });
+});
