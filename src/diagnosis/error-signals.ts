@@ -118,7 +118,7 @@ export function readErrorSignal(input: ErrorSignalInput): ErrorSignal {
     return {
       category,
       meaning: dep ? `dependency \`${dep.name}\` refuses connections` : 'an external service refuses connections',
-      fix: [fixForDependency(category), GUIDE_FIXES.checkService],
+      fix: [...new Set([fixForDependency(category), GUIDE_FIXES.checkService])],
     };
   }
   if (/recipient not found|not registered|unknown agent|lookuperror.*agent/.test(t)) {

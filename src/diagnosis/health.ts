@@ -181,7 +181,7 @@ function dependencyFindings(info: RuntimeInfo): Finding[] {
       const latency = dep.reachable == null ? 'not probed by the bridge' : dep.latency_ms != null ? `answers in ${formatMs(dep.latency_ms)}` : 'answers';
       return { check: 'health.dependency', status: 'ok', category, title: `Dependency ${dep.name} reachable`, evidence: `${latency}${where}`, fix: [], subject: dep.name };
     }
-    const signal = readErrorSignal({ message: dep.error ?? 'connection refused', dependencies: [dep] });
+    const signal = readErrorSignal({ message: `${dep.name}: ${dep.error ?? 'connection refused'}`, dependencies: [dep] });
     return {
       check: 'health.dependency',
       status: 'fail',
@@ -199,7 +199,7 @@ function agentTable(agents: readonly AgentSummary[]): ReportSection {
     title: 'Agents',
     lines: agents.map((a) => {
       const flags = [a.isolated ? 'isolated' : null, a.degraded ? 'degraded' : null, a.backpressured ? 'backpressured' : null].filter(Boolean);
-      const avg = a.latency_ms?.avg != null ? `avg ${formatMs(a.latency_ms.avg)}` : 'no traffic';
+      const avg = a.latency_ms?.count && a.latency_ms.avg != null ? `avg ${formatMs(a.latency_ms.avg)}` : 'no traffic';
       const rate = a.error_rate != null ? `${formatShare(a.error_rate)} errors` : '';
       return [`${a.type}: ${plural(a.instances?.length ?? 0, 'instance')}`, `${a.handled_total ?? 0} handled`, rate, avg, ...flags].filter(Boolean).join(', ');
     }),

@@ -158,7 +158,7 @@ export function inspectReport(input: InspectInput): GuideReport {
     sections,
     ...(attachment ? { attachment } : {}),
     collected: [`${a.type} detail (state, queue, subscriptions, dependency calls, recent errors)`, 'runtime info'],
-    verifyCommand: `/autogen inspect ${a.type}`,
+    verifyCommand: `/autogen inspect ${a.type} ${input.runtime}`,
     snapshotCommand: `/autogen snapshot ${input.runtime}`,
     healthyHeadline: `${a.type}: created, reachable and within the guide's thresholds`,
   });

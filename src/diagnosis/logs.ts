@@ -454,7 +454,8 @@ export function logsReport(input: LogsInput, analysis: LogAnalysis = analyseLogs
           content: logAnalysisMarkdown(a, input.runtime),
         }
       : undefined;
-  const args = [input.agent, input.level].filter(Boolean).join(' ');
+  const windowMin = Math.max(1, Math.round((input.until.getTime() - input.since.getTime()) / 60_000));
+  const args = [input.agent, `${windowMin}m`, input.level && input.level !== 'WARNING' ? input.level : null].filter(Boolean).join(' ');
   return assembleReport({
     tool: 'logs',
     runtime: input.runtime,
@@ -464,7 +465,7 @@ export function logsReport(input: LogsInput, analysis: LogAnalysis = analyseLogs
     sections,
     ...(attachment ? { attachment } : {}),
     collected: [`logs ${windowLabel(a)}${input.level ? ` at ${input.level}+` : ''}`],
-    verifyCommand: `/autogen logs${args ? ` ${args}` : ''}`,
+    verifyCommand: `/autogen logs ${args}${input.runtime ? ` ${input.runtime}` : ''}`,
     snapshotCommand: `/autogen snapshot ${input.runtime}`,
     healthyHeadline: `${subject}: no warnings or errors in the window`,
   });

@@ -245,7 +245,7 @@ export function diagnoseMessage(input: MessageInput): GuideReport {
     findings,
     sections,
     collected: ['agents', `${to} detail (subscriptions, handlers, recent errors)`, 'recent deliveries'],
-    verifyCommand: `/autogen message ${from} ${to}${input.messageType ? ` ${input.messageType}` : ''}`,
+    verifyCommand: `/autogen message ${from} ${to}${input.messageType ? ` ${input.messageType}` : ''} ${input.runtime}`,
     snapshotCommand: `/autogen snapshot ${input.runtime}`,
     healthyHeadline: `${from} → ${to}${typePart}: delivery healthy`,
   });

@@ -304,7 +304,7 @@ export function diagnosePerformance(input: PerfInput): GuideReport {
   ];
   if (!trend.judged) sections.push({ title: 'Memory trend', lines: [`Not judged yet: ${trend.reason}`] });
   const subject = input.target.kind === 'agent' ? input.target.agent.type : `Runtime ${input.runtime}`;
-  const target = input.target.kind === 'agent' ? input.target.agent.type : input.runtime;
+  const target = input.target.kind === 'agent' ? `${input.target.agent.type} ${input.runtime}` : input.runtime;
   return assembleReport({
     tool: 'perf',
     runtime: input.runtime,

@@ -175,7 +175,7 @@ export function traceReport(input: TraceInput): GuideReport {
     sections,
     ...(attachment ? { attachment } : {}),
     collected: ['message trace'],
-    verifyCommand: `/autogen trace ${trace.message_id}`,
+    verifyCommand: `/autogen trace ${trace.message_id} ${input.runtime}`,
     snapshotCommand: `/autogen snapshot ${input.runtime}`,
     healthyHeadline: `Message ${trace.message_id}: delivered across ${plural(hops.length, 'hop')} in ${formatMs(totalMs)}`,
   });

@@ -34,7 +34,7 @@ describe('health check (guide §5.1)', () => {
     expect(r.classification?.category).toBe('database');
     expect(r.classification?.layer).toBe('integration');
     expect(r.verdict.headline).toBe('Runtime demo: Dependency vector-db unreachable — connection refused (tcp://127.0.0.1:6999)');
-    expect(r.flow.fix).toContain(GUIDE_FIXES.checkService);
+    expect(r.flow.fix).toEqual([GUIDE_FIXES.databaseService, GUIDE_FIXES.checkService]);
     const errors = r.findings.find((f) => f.check === 'health.errors');
     expect(errors).toMatchObject({ status: 'warn', category: 'database' });
   });

@@ -54,3 +54,26 @@ describe('thresholds in the configuration', () => {
     expect(() => loadConfig({ ...runtimes, AUTOGEN_THRESHOLDS: line })).not.toThrow();
   });
 });
+
+describe('docs/commands.md', () => {
+  const doc = readFileSync(new URL('../../docs/commands.md', import.meta.url), 'utf8');
+
+  it('documents every threshold with its default', () => {
+    const rows = new Map<string, string>();
+    for (const m of doc.matchAll(/^\| `(\w+)` \| ([\d.]+) \|/gm)) rows.set(m[1]!, m[2]!);
+    expect([...rows.keys()].sort()).toEqual(Object.keys(DEFAULT_THRESHOLDS).sort());
+    for (const [name, value] of Object.entries(DEFAULT_THRESHOLDS)) expect(Number(rows.get(name)), name).toBe(value);
+  });
+
+  it('has a section with an example report for every guide subcommand', async () => {
+    const { SUBCOMMANDS } = await import('../../src/slack/commands/index.js');
+    for (const name of ['health', 'perf', 'message', 'logs', 'trace', 'inspect', 'snapshot']) {
+      const sub = SUBCOMMANDS.find((s) => s.name === name);
+      expect(sub, name).toBeDefined();
+      const start = doc.indexOf(`## \`/autogen ${sub!.usage}\``);
+      expect(start, `section for ${sub!.usage}`).toBeGreaterThan(-1);
+      const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
+      expect(section, name).toMatch(/```text\n[✅⚠️❌]/u);
+    }
+  });
+});
