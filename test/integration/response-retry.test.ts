@@ -15,7 +15,6 @@ import { readAudit } from '../../src/audit/stream.js';
 import { wrapProcessor } from '../../src/queues/worker.js';
 import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
-import { waitFor } from '../support/poll.js';
 import { ALICE, agentState, blocksText, bridgeGet, fastRunbooks, planIdOf, startResponseBot, waitForOutcome, waitForPlan, type ResponseBot } from '../response/harness.js';
 
 let sandbox: Sandbox;
