@@ -1,0 +1,67 @@
+/**
+ * From fault to fix without anyone typing a command: a cascade fault in the real demo fleet → the bot's
+ * monitor raises alerts → one incident thread → the matching runbook posts its plan in that thread →
+ * an allowed approver approves → the cascade's origin is isolated and verified → the incident's audit
+ * record holds all of it.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readAudit } from '../../src/audit/stream.js';
+import { scheduleMonitors } from '../../src/monitor/schedule.js';
+import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
+import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import { waitFor } from '../support/poll.js';
+import { ALICE, agentState, blocksText, fastRunbooks, planIdOf, startResponseBot, waitForOutcome, type ResponseBot } from '../response/harness.js';
+
+const CHANNEL = 'C0INCIDENTS';
+let sandbox: Sandbox;
+let fleet: LocalFleet;
+let bot: ResponseBot;
+let redis: Redis;
+
+beforeAll(async () => {
+  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ enableFaults: true, rate: 10 })]);
+  bot = await startResponseBot({
+    sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }),
+    env: { MONITOR_ENABLED: 'true', MONITOR_INTERVAL_S: '1', ALERT_CHANNEL: CHANNEL },
+  });
+  await scheduleMonitors(bot.worker!.deps.queues, bot.config, bot.logger);
+  redis = new Redis(inject('redisUrl'));
+}, 90_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  redis?.disconnect();
+  await Promise.all([fleet?.stop(), sandbox?.stop()]);
+});
+
+describe('incident → plan → approval → isolation', () => {
+  it('a cascade fault leads to an incident whose thread gets the plan; approving it isolates the origin', async () => {
+    const res = await fetch(`${fleet.url}/v1/faults`, {
+      method: 'POST', headers: { authorization: `Bearer ${fleet.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'cascade', agent_type: 'ChatAgent', params: {} }),
+    });
+    expect(res.status).toBe(200);
+
+    const plan = await waitFor(() => sandbox.messages.find((m) => m.channel === CHANNEL && m.thread_ts !== undefined && blocksText(m).includes('Recovery plan:')),
+      { what: 'a plan in an incident thread', timeoutMs: 60_000 });
+    const root = sandbox.messages.find((m) => m.channel === CHANNEL && m.ts === plan.thread_ts);
+    expect(root).toBeDefined();
+    const shown = blocksText(plan);
+    expect(shown).toContain('Agent cascade failure');
+    expect(shown).toContain('proposed for the incident');
+    expect(shown).toMatch(/Matched on alertname=AutoGenAgentHighErrorRate/);
+    expect(shown).toContain('isolate `RetrieverAgent`');
+    const incidentId = /inc-[a-z0-9]+/.exec(shown)?.[0];
+    expect(incidentId).toBeDefined();
+
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    await waitFor(async () => (await agentState(fleet, 'RetrieverAgent')).isolated, { what: 'RetrieverAgent isolated' });
+    const outcome = await waitForOutcome(sandbox, CHANNEL, plan.thread_ts!, 'Fixed and verified');
+    expect(blocksText(outcome)).toContain('RetrieverAgent: isolated');
+
+    const audit = await readAudit(redis, bot.prefix, { subject: incidentId! });
+    expect(audit.map((e) => e.type)).toEqual(['plan.proposed', 'approval.approved', 'action.executed', 'verify.passed']);
+    expect(audit[0]).toMatchObject({ actor: 'incident', plan_id: planIdOf(plan) });
+  }, 120_000);
+});
