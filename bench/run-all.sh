@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 PY="${AUTOGEN_OPS_PYTHON:-.venv/bin/python}"
 
 echo "== slash-command ack latency and throughput vs a bare Bolt app (spine, issue 4)"
-npx tsx bench/ack-latency.ts 200 4 32
+npx tsx bench/ack-latency.ts 200 3 32 5
 echo "== /autogen diagnose end to end, demo fleet with 100 agent instances (spine, issue 4)"
 npx tsx bench/diagnose-e2e.ts 30 100 "$PY"

@@ -21,7 +21,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   [faulty, healthy, deadPort] = await Promise.all([
     startTestFleet({ faults: ['cascade:ChatAgent'], name: 'faulty' }),
-    startTestFleet({ name: 'healthy' }),
+    startTestFleet({ name: 'healthy', rate: 5 }),
     freePort(),
   ]);
   bot = await startTestBot({

@@ -62,6 +62,7 @@ describe('command listener with plain arguments', () => {
     const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     deadRedis.on('error', () => undefined);
     const deadQueues = new Queues(deadRedis, config.queues.prefix, { attempts: 1, backoffMs: 10 });
+    deadQueues.get('diagnose').on('error', () => undefined);
     let deadHandler: Handler | undefined;
     register({ command: (_n: string, fn: Handler) => { deadHandler = fn; } } as unknown as App, { config, logger: createLogger(config), queues: deadQueues, outbox: new Outbox(deadQueues, deadRedis, 'x:'), redis: deadRedis, now: () => now });
     const { acks, args } = commandArgs('diagnose ChatAgent');
