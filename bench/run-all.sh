@@ -9,3 +9,5 @@ echo "== slash-command ack latency and throughput vs a bare Bolt app (spine, iss
 npx tsx bench/ack-latency.ts 200 3 32 5
 echo "== /autogen diagnose end to end, demo fleet with 100 agent instances (spine, issue 4)"
 npx tsx bench/diagnose-e2e.ts 30 100 "$PY"
+echo "== approve click → isolation effective in the runtime, 1 worker and 2 workers racing (response, issue 6)"
+npx tsx bench/approval-latency.ts 30 "$PY"
