@@ -7,10 +7,11 @@ export function boltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   const fmt = (msgs: unknown[]): string => msgs.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   return {
-    debug: (...m: unknown[]) => log.debug(fmt(m)),
-    info: (...m: unknown[]) => log.info(fmt(m)),
-    warn: (...m: unknown[]) => log.warn(fmt(m)),
-    error: (...m: unknown[]) => log.error(fmt(m)),
+    // format only when the level is on: Bolt logs on every request and stringifying is not free
+    debug: (...m: unknown[]) => { if (log.isLevelEnabled('debug')) log.debug(fmt(m)); },
+    info: (...m: unknown[]) => { if (log.isLevelEnabled('info')) log.info(fmt(m)); },
+    warn: (...m: unknown[]) => { if (log.isLevelEnabled('warn')) log.warn(fmt(m)); },
+    error: (...m: unknown[]) => { if (log.isLevelEnabled('error')) log.error(fmt(m)); },
     setLevel: (l: LogLevel) => { level = l; },
     getLevel: () => level,
     setName: () => undefined,
