@@ -16,7 +16,6 @@ import type { BotDeps } from './deps.js';
 import { register as registerActions } from './listeners/actions.js';
 import { register as registerCommands } from './listeners/commands.js';
 import { register as registerHome } from './listeners/home.js';
-import { register as registerHome } from './listeners/home.js';
 
 export interface BotIdentity {
   botId: string;
@@ -91,7 +90,6 @@ export async function startSlackBot(deps: BotDeps, identity?: BotIdentity): Prom
   app.use(dedupeDeliveries(deps.redis, keyPrefix(config.queues.prefix), config.slack.dedupeTtlS, logger));
   registerCommands(app, deps);
   registerActions(app, deps);
-  registerHome(app, deps);
   registerHome(app, deps);
 
   let port = config.slack.port;
