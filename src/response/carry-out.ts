@@ -106,6 +106,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     const reading = await readRuntime(bridge, deps.controlFor(plan.runtime), { messagesFor: [] });
     await setOnce(deps.redis, deps.prefix, plan.id, 'baseline', reading.view);
     await setOnce(deps.redis, deps.prefix, plan.id, 'acted_at', last?.at ?? deps.now().toISOString());
+    if (plan.incidentId) await deps.markMitigating(plan.incidentId, rec.decidedBy ?? 'automation');
     log.info({ targets }, 'plan ran; verification scheduled');
     await showOutcome(deps, plan, true);
     await deps.queues.add('verify', { kind: 'verify', plan_id: plan.id }, { jobId: `verify-${plan.id}`, delay: Math.round(plan.settleS * 1000) });

@@ -11,6 +11,8 @@ import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
 import type { BridgeClient } from '../runtime/client.js';
 import { appendAudit, type AuditInput } from '../audit/stream.js';
+import { incidentContext } from '../incidents/context.js';
+import { requestFlush } from '../incidents/thread.js';
 import { BridgeControl } from './bridge-control.js';
 import { formatProblem, loadRunbookDir } from './runbook-loader.js';
 import type { Runbook } from './runbook-schema.js';
@@ -30,6 +32,8 @@ export interface ResponseDeps {
   controlFor(runtime: string): BridgeControl;
   now(): Date;
   audit(event: AuditInput): Promise<void>;
+  /** Moves the plan's incident to "mitigating" (by the approver) and refreshes its thread root. Never throws. */
+  markMitigating(incidentId: string, by: string): Promise<void>;
   /** Test hook: runs after the bridge answered an action, before its outcome is stored (see `RunPorts`). */
   readonly afterBridgeCall?: RunPorts['afterBridgeCall'];
 }
@@ -87,6 +91,15 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
         // An audit write that fails is retried by failing the job (the record must be complete).
         logger.error({ err, type: event.type }, 'audit append failed');
         throw err;
+      }
+    },
+    async markMitigating(incidentId, by) {
+      try {
+        const ctx = incidentContext(input);
+        const r = await ctx.store.transition(incidentId, 'mitigate', by, input.now().getTime());
+        if (r.outcome === 'changed') await requestFlush(ctx, incidentId, true);
+      } catch (err) {
+        logger.warn({ err, incident_id: incidentId }, 'could not mark the incident mitigating');
       }
     },
     afterBridgeCall: opts.afterBridgeCall,

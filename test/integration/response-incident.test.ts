@@ -60,6 +60,9 @@ describe('incident → plan → approval → isolation', () => {
     const outcome = await waitForOutcome(sandbox, CHANNEL, plan.thread_ts!, 'Fixed and verified');
     expect(blocksText(outcome)).toContain('RetrieverAgent: isolated');
 
+    // The incident moved to "mitigating", by the approver, and its root says so.
+    await waitFor(() => root!.edits.some((e) => JSON.stringify(e.blocks).includes('Mitigating')), { what: 'root edited to mitigating' });
+
     const audit = await readAudit(redis, bot.prefix, { subject: incidentId! });
     expect(audit.map((e) => e.type)).toEqual(['plan.proposed', 'approval.approved', 'action.executed', 'verify.passed']);
     expect(audit[0]).toMatchObject({ actor: 'incident', plan_id: planIdOf(plan) });

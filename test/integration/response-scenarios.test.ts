@@ -14,6 +14,28 @@ import {
   startResponseBot, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot,
 } from '../response/harness.js';
 
+/** A runbook whose check cannot pass (an isolated agent handles no message): verification must fail. */
+const WRONG_FIX = `id: test-wrong-fix
+title: Test only — isolate, then expect the agent to keep handling messages
+scenario: test_only
+risk: high
+match:
+  labels:
+    alertname: TestOnly
+steps:
+  - action: isolate
+    target: incident_agent
+    temporary: true
+approval:
+  groups: [S0AUTOGENSRE]
+verify:
+  settle_s: 1
+  checks:
+    - check: handling_messages
+      min: 1
+ttl_s: 60
+`;
+
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
@@ -21,7 +43,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ enableFaults: true, rate: 10 })]);
-  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }) });
+  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1, extra: { 'test-wrong-fix.yaml': WRONG_FIX } }) });
   redis = new Redis(inject('redisUrl'));
 }, 90_000);
 
@@ -105,5 +127,38 @@ describe('emergency scenarios', () => {
     const stopped = await waitFor(() => sandbox.messages.slice(before).find((m) => m.channel === 'C0NOSTART' && blocksText(m).includes('Automation stopped for this failure')), { what: 'no fourth plan' });
     expect(hasButton(stopped, 'plan:approve')).toBe(false);
     expect(sandbox.messages.slice(before).some((m) => blocksText(m).includes('Recovery plan:'))).toBe(false);
+  });
+
+  it('a failed verification reverts the temporary actions at once and counts the attempt', async () => {
+    const plan = await ask('C0WRONG', 'recover ToolAgent test-wrong-fix');
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    const outcome = await waitForOutcome(sandbox, 'C0WRONG', plan.ts, 'because verification failed');
+    const text = blocksText(outcome);
+    expect(text).toContain('Ran, but verification failed');
+    expect(text).toMatch(/:x: ToolAgent: 0 message\(s\) handled since the action \(at least 1\)/);
+    expect(text).toContain('Failed attempt 1 of 3 for this failure');
+    expect(hasButton(outcome, 'plan:keep')).toBe(false);
+    expect((await agentState(fleet, 'ToolAgent')).isolated).toBe(false);
+    const audit = await readAudit(redis, bot.prefix, { subject: planIdOf(plan) });
+    expect(audit.map((e) => e.type)).toEqual(['plan.proposed', 'approval.approved', 'action.executed', 'verify.failed', 'revert.executed']);
+    expect(audit[4]!.data).toMatchObject({ why: 'verify_failed', actions: [expect.objectContaining({ target: 'ToolAgent', result: 'done' })] });
+  });
+
+  it('dry-run-only mode: an approved plan asks the bridge for a dry run and changes nothing', async () => {
+    const dry = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }), env: { RESPONSE_DRY_RUN_ONLY: 'true' } });
+    try {
+      const before = sandbox.messages.length;
+      await sandbox.sendCommand(dry.eventsUrl, { text: 'recover ToolAgent message-timeout', channel: 'C0DRYRUN', user: ALICE });
+      const plan = await waitForPlan(sandbox, 'C0DRYRUN', before);
+      expect(blocksText(plan)).toContain('Dry-run-only mode is on');
+      await sandbox.clickButton(dry.eventsUrl, plan, 'plan:approve', ALICE);
+      const outcome = await waitForOutcome(sandbox, 'C0DRYRUN', plan.ts, 'Dry run only');
+      expect(blocksText(outcome)).toContain('dry run: nothing changed');
+      expect((await agentState(fleet, 'ToolAgent')).max_inflight).toBeNull();
+      const audit = await readAudit(redis, dry.prefix, { subject: planIdOf(plan) });
+      expect(audit.find((e) => e.type === 'action.executed')?.data).toMatchObject({ status: 'dry_run', params: { agent_type: 'ToolAgent', max_inflight: 2 } });
+    } finally {
+      await dry.stop();
+    }
   });
 });

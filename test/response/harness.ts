@@ -22,8 +22,8 @@ export const BOB = 'U0BOB';
 export const MALLORY = 'U0MALLORY';
 export const ONCALL = 'S0AUTOGENONCALL';
 
-/** The shipped runbooks, copied with a short TTL and settle time (everything else as shipped). */
-export function fastRunbooks(opts: { ttlS: number; settleS?: number }): string {
+/** The shipped runbooks, copied with a short TTL and settle time (everything else as shipped), plus `extra` files. */
+export function fastRunbooks(opts: { ttlS: number; settleS?: number; extra?: Record<string, string> }): string {
   const dir = mkdtempSync(join(tmpdir(), 'runbooks-fast-'));
   for (const f of readdirSync('runbooks').filter((n) => n.endsWith('.yaml'))) {
     const text = readFileSync(join('runbooks', f), 'utf8')
@@ -31,6 +31,7 @@ export function fastRunbooks(opts: { ttlS: number; settleS?: number }): string {
       .replace(/^ {2}settle_s: [\d.]+$/m, `  settle_s: ${opts.settleS ?? 1}`);
     writeFileSync(join(dir, f), text);
   }
+  for (const [name, text] of Object.entries(opts.extra ?? {})) writeFileSync(join(dir, name), text);
   return dir;
 }
 
