@@ -81,6 +81,16 @@ describe('/autogen diagnose against the real demo fleet', () => {
     expect(plain(reply)).toContain('MessageHandlerExceptionEvent');
   });
 
+  it('"Propose recovery" on the report queues a valid plan request for the response feature', async () => {
+    const report = sandbox.messages.find((m) => m.channel === 'C0FAULT' && m.thread_ts === undefined) as SandboxMessage;
+    const click = await sandbox.clickButton(bot.eventsUrl, report, 'diag:recover');
+    expect(click.status).toBe(200);
+    const respond = bot.worker?.deps.queues.get('respond');
+    const job = await waitFor(async () => (await respond?.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']))?.find((j) => j.data.source === 'diag:recover'), { what: 'respond job' });
+    expect(job.data).toMatchObject({ agent: 'ChatAgent', runtime: 'faulty', channel: 'C0FAULT', thread_ts: report.ts });
+    expect(sandbox.ephemerals.filter((e) => e.channel === 'C0FAULT')).toHaveLength(0);
+  });
+
   it('a healthy agent is reported healthy', async () => {
     const msg = await diagnose('diagnose ChatAgent healthy', 'C0HEALTHY');
     const text = plain(msg);
