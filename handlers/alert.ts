@@ -4,7 +4,7 @@
  * `/autogen incidents`. Thin: the decisions live in src/incidents.
  */
 import { applyIncidentAction, listOpenIncidents } from '../src/incidents/actions.js';
-import { applyAlertEvent } from '../src/incidents/apply.js';
+import { applyAlertEvents } from '../src/incidents/apply.js';
 import { incidentContext } from '../src/incidents/context.js';
 import { startAutomaticDiagnosis } from '../src/incidents/follow-ups.js';
 import { reconcileGroup } from '../src/incidents/reconcile.js';
@@ -16,10 +16,8 @@ export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
   const ctx = incidentContext(deps);
   return async (p, job, token) => {
     switch (p.kind) {
-      case 'alert': {
-        const r = await applyAlertEvent(ctx, p.alert);
-        return { incident_id: r.incidentId, created: r.created, changed: r.changed, state: r.state };
-      }
+      case 'alerts':
+        return applyAlertEvents(ctx, p.alerts, job.attemptsMade > 0);
       case 'flush':
         return flushIncident(ctx, p.incident_id, job);
       case 'opened':

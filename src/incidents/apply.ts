@@ -16,7 +16,12 @@ export interface ApplyContext extends FollowUpContext {
   learnedEdges(runtime: string): Promise<readonly AgentEdge[]>;
 }
 
-export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert): Promise<ApplyResult> {
+/**
+ * `retry`: this is a retried job — the first attempt may have stored the alert and died before its
+ * follow-ups, so they are all done again (each is idempotent: root post and plan by job id, flushes
+ * coalesce).
+ */
+export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert, retry = false): Promise<ApplyResult> {
   const grouping = ctx.config.grouping;
   const runtimeLabel = grouping.runtimeLabels.map((n) => alert.labels[n]).find((v) => v !== undefined && v !== '');
   const learned = runtimeLabel ? await ctx.learnedEdges(runtimeLabel) : [];
@@ -28,14 +33,36 @@ export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert)
     throw new OpsError('CONFIG_INVALID', { problems: ['ALERT_CHANNEL: not set, and no ALERT_ROUTES rule matched this alert'] });
   }
   const result = await ctx.store.applyAlert({ alert, scope, severity, channel }, ctx.now().getTime());
-  const log = ctx.logger.child({ incident_id: result.incidentId, runtime: scope.runtime ?? undefined, agent: scope.agent ?? undefined });
-  if (result.created) {
+  if (result.incidentId === '') return result;
+  const fields = { incident_id: result.incidentId, runtime: scope.runtime ?? undefined, agent: scope.agent ?? undefined };
+  if (result.created || retry) {
     await postRoot(ctx, result.incidentId);
     const incident = await ctx.store.get(result.incidentId);
     if (incident) await onIncidentOpened(ctx, incident, alert);
-    log.info({ fingerprint: alert.fingerprint, channel }, 'incident opened');
+    if (result.created) ctx.logger.info({ ...fields, fingerprint: alert.fingerprint, channel }, 'incident opened');
   }
-  if (result.changed) await requestFlush(ctx, result.incidentId);
-  if (result.resolvedNow) log.info('incident resolved: all its alerts resolved');
+  if (result.needsFlush || retry) await requestFlush(ctx, result.incidentId);
+  if (result.resolvedNow) ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
   return result;
+}
+
+/** Alerts applied at once per job (each is one atomic script; their order does not matter). */
+const APPLY_CONCURRENCY = 16;
+
+/** Applies a list of alert events; returns what changed (for the job's result and logs). */
+export async function applyAlertEvents(ctx: ApplyContext, alerts: readonly NormalizedAlert[], retry = false): Promise<{ applied: number; changed: number; opened: string[] }> {
+  let next = 0;
+  let changed = 0;
+  const opened: string[] = [];
+  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, alerts.length) }, async () => {
+    for (;;) {
+      const i = next;
+      next += 1;
+      if (i >= alerts.length) return;
+      const r = await applyAlertEvent(ctx, alerts[i]!, retry);
+      if (r.changed) changed += 1;
+      if (r.created) opened.push(r.incidentId);
+    }
+  }));
+  return { applied: alerts.length, changed, opened };
 }

@@ -3,10 +3,11 @@
  *
  * - `labelsFingerprint`: the identity of an alert whose source gives none (generic JSON): a hash of its
  *   sorted labels, the way Alertmanager derives its own fingerprint.
- * - `alertJobId`: the BullMQ job id of one alert event. Alertmanager resends a group byte for byte at every
+ * - `alertJobId`: the content id of one alert event. Alertmanager resends a group byte for byte at every
  *   repeat and retry, with no request id, so the id is derived from what the alert says (source,
- *   fingerprint, status, start, end, labels, annotations): a resend maps to the same id and BullMQ keeps one job.
- *   BullMQ forbids `:` in custom ids and treats all-digit ids as its own, hence the `al-` prefix and hex.
+ *   fingerprint, status, start, end, labels, annotations): a resend maps to the same id. The `alert`
+ *   queue's job ids are built from these (`alertsJobId` in jobs.ts), so BullMQ keeps one job per content.
+ *   BullMQ forbids `:` in custom ids and treats all-digit ids as its own, hence the prefix and hex.
  */
 import { createHash } from 'node:crypto';
 import type { NormalizedAlert } from './alert.js';

@@ -1,7 +1,10 @@
 /**
  * Payloads of the `alert` queue (one processor, `handlers/alert.ts`, several kinds) and the `monitor` queue.
  *
- * - `alert`: one alert event to apply to its incident (from the intake, the monitor, or a reconciliation).
+ * - `alerts`: alert events to apply to their incidents (one intake request, one monitor poll, or a part
+ *   of a reconciliation), under an id derived from their content: a byte-identical resend of an
+ *   Alertmanager notification is the same job and is dropped; an alert repeated inside a changed
+ *   notification is applied again but changes nothing (the store merges by fingerprint, start, status).
  * - `flush`: post what changed in an incident to its thread and edit its root (coalesced per interval).
  * - `opened`: an incident's thread was asked for: start the automatic diagnosis once its root exists.
  * - `reconcile`: Alertmanager truncated a group; fetch the group's real state from its API.
@@ -11,7 +14,10 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { normalizedAlertSchema, type NormalizedAlert } from './alert.js';
-import { alertJobId } from './fingerprint.js';
+import { alertJobId, shortHash } from './fingerprint.js';
+
+/** Most alerts in one `alerts` job (larger inputs are split). */
+export const MAX_ALERTS_PER_JOB = 500;
 
 const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
@@ -21,7 +27,7 @@ export const INCIDENT_ACTIONS = ['acknowledge', 'resolve', 'silence', 'unsilence
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 export const AlertQueueJob = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('alert'), alert: normalizedAlertSchema, received_at: z.iso.datetime() }),
+  z.object({ kind: z.literal('alerts'), alerts: z.array(normalizedAlertSchema).min(1).max(MAX_ALERTS_PER_JOB), received_at: z.iso.datetime() }),
   z.object({ kind: z.literal('flush'), incident_id: IncidentId, waits: z.number().int().nonnegative().default(0) }),
   z.object({ kind: z.literal('opened'), incident_id: IncidentId, waits: z.number().int().nonnegative().default(0) }),
   z.object({
@@ -59,17 +65,24 @@ export interface JobSpec {
   readonly opts: JobsOptions;
 }
 
-/** Options of every alert job: content id, kept for the dedupe window once done. */
-export function alertJobOptions(alert: NormalizedAlert, dedupeWindowS: number): JobsOptions {
-  return {
-    jobId: alertJobId(alert),
-    removeOnComplete: { age: dedupeWindowS },
-    removeOnFail: { age: 7 * 86_400 },
-  };
+/** The content id of a list of alert events: `ab-` + 32 hex digits (no `:`, never all digits). */
+export function alertsJobId(alerts: readonly NormalizedAlert[]): string {
+  return `ab-${shortHash(alerts.map(alertJobId).sort().join(','), 32)}`;
 }
 
-/** The job applying `alert` (intake, monitor and reconciliation all enqueue this). */
-export function alertJob(alert: NormalizedAlert, receivedAt: Date, dedupeWindowS: number): JobSpec {
-  return { name: 'alert', data: { kind: 'alert', alert, received_at: receivedAt.toISOString() }, opts: alertJobOptions(alert, dedupeWindowS) };
+/**
+ * The jobs applying `alerts` (intake, monitor and reconciliation all enqueue these): one per
+ * `MAX_ALERTS_PER_JOB`, each under its content id, kept for the dedupe window once done.
+ */
+export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date, dedupeWindowS: number): JobSpec[] {
+  const jobs: JobSpec[] = [];
+  for (let i = 0; i < alerts.length; i += MAX_ALERTS_PER_JOB) {
+    const part = alerts.slice(i, i + MAX_ALERTS_PER_JOB);
+    jobs.push({
+      name: 'alert',
+      data: { kind: 'alerts', alerts: part, received_at: receivedAt.toISOString() },
+      opts: { jobId: alertsJobId(part), removeOnComplete: { age: dedupeWindowS }, removeOnFail: { age: 7 * 86_400 } },
+    });
+  }
+  return jobs;
 }
-

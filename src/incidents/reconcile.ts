@@ -13,7 +13,7 @@ import type { AlertsConfig } from '../config.js';
 import { OpsError } from '../errors.js';
 import type { Queues } from '../queues/queues.js';
 import { boundPairs, parseAlertTime, type NormalizedAlert } from './alert.js';
-import { alertJob } from './jobs.js';
+import { alertsJobs } from './jobs.js';
 import type { IncidentStore, StoredAlert } from './store.js';
 
 /** One alert of `GET /api/v2/alerts` (Alertmanager's `gettableAlert`; unknown fields ignored). */
@@ -151,7 +151,7 @@ export async function reconcileGroup(
   const now = ctx.now();
   const events = reconcileEvents(apiAlerts, held, group, now.getTime());
   if (events.length > 0) {
-    await ctx.queues.get('alert').addBulk(events.map((e) => alertJob(e, now, ctx.config.dedupeWindowS)));
+    await ctx.queues.get('alert').addBulk(alertsJobs(events, now, ctx.config.dedupeWindowS));
   }
   const resolved = events.filter((e) => e.status === 'resolved').length;
   return { firing: events.length - resolved, resolved };

@@ -13,8 +13,19 @@
  *   P inc:active             sorted set: active incident id → opened at (ms)
  *   P inc:group:<hash>       set of "<id>|<fingerprint>" firing from one Alertmanager group
  *
- * The transition table (src/incidents/state.ts) is passed in as JSON: one source of truth for TS and Lua.
+ * The transition table (src/incidents/state.ts) is compiled into the scripts as a Lua table: one source
+ * of truth for TS and Lua.
  */
+import { TRANSITIONS } from './state.js';
+
+/** `TRANSITIONS` as a Lua table constructor. */
+function luaTable(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `[${JSON.stringify(k)}] = ${luaTable(v)}`);
+  return `{${entries.join(', ')}}`;
+}
+
+const TRANSITION_TABLE = luaTable(TRANSITIONS);
 
 /** Shared Lua helpers, prepended to the scripts that use them. */
 const HELPERS = `
@@ -44,20 +55,21 @@ end
  * KEYS: open-index keys of the candidate scope keys, own key first.
  * ARGV: 1 prefix, 2 new id, 3 now ms, 4 fingerprint, 5 status, 6 start ms or '', 7 end ms or '',
  *       8 severity, 9 severity rank, 10 detail JSON, 11 creation JSON {key,title,runtime,agent,channel,source},
- *       12 reopen window ms, 13 transitions JSON, 14 timeline max, 15 agent or '', 16 group index key or '',
- *       17 timeline line, 18 retention ms
- * Returns {id, created, changed, reopened, resolved_now, state, firing, total, version}; id '' when a
- * resolution arrives for no known incident (nothing to do).
+ *       12 reopen window ms, 13 timeline max, 14 agent or '', 15 group index key or '', 16 timeline line,
+ *       17 retention ms
+ * Returns {id, created, changed, reopened, resolved_now, state, firing, total, version, flush}; id '' when
+ * a resolution arrives for no known incident (nothing to do). `flush` is 1 when this change is the first
+ * since the thread was last flushed (the caller then asks for a flush; later changes ride along).
  */
 export const APPLY_ALERT = `${HELPERS}
 local P = ARGV[1]
 local now = tonumber(ARGV[3])
 local fp = ARGV[4]
 local status = ARGV[5]
-local T = cjson.decode(ARGV[13])
+local T = ${TRANSITION_TABLE}
 local reopen_ms = tonumber(ARGV[12])
-local retention_ms = tonumber(ARGV[18])
-local max = tonumber(ARGV[14])
+local retention_ms = tonumber(ARGV[17])
+local max = tonumber(ARGV[13])
 
 local id = false
 local found = 0
@@ -86,7 +98,7 @@ if found ~= 1 then
   redis.call('SADD', h .. ':keys', KEYS[1])
   if state == 'resolved' then redis.call('PEXPIRE', KEYS[1], reopen_ms) end
 end
-if ARGV[15] ~= '' then redis.call('SADD', h .. ':agents', ARGV[15]) end
+if ARGV[14] ~= '' then redis.call('SADD', h .. ':agents', ARGV[14]) end
 
 -- merge the alert: a later firing episode, or the resolution of the current one, wins; anything else is
 -- a resend or arrived out of order and changes nothing
@@ -113,7 +125,7 @@ else
 end
 if not newer then
   return {id, created, 0, 0, 0, state, redis.call('SCARD', h .. ':firing'), redis.call('HLEN', h .. ':alerts'),
-    tonumber(redis.call('HGET', h, 'version'))}
+    tonumber(redis.call('HGET', h, 'version')), 0}
 end
 redis.call('HSET', h .. ':alerts', fp, cjson.encode({s = s, r = rank, e = tonumber(ARGV[7]), d = ARGV[10]}))
 
@@ -143,7 +155,7 @@ local total = redis.call('HLEN', h .. ':alerts')
 local version = redis.call('HINCRBY', h, 'version', 1)
 redis.call('HSET', h, 'alerts', total, 'firing', firing, 'updated_at', now, 'last_alert_at', now)
 if reopened == 1 then push_timeline(h, {v = version, at = now, k = 'reopened'}, max) end
-push_timeline(h, {v = version, at = now, k = status, fp = fp, t = ARGV[17]}, max)
+push_timeline(h, {v = version, at = now, k = status, fp = fp, t = ARGV[16]}, max)
 
 if status == 'resolved' and firing == 0 then
   local nxt = T.alertsResolved[state]
@@ -157,18 +169,18 @@ if status == 'resolved' and firing == 0 then
   end
 end
 
-if ARGV[16] ~= '' then
-  if status == 'firing' then redis.call('SADD', ARGV[16], id .. '|' .. fp) else redis.call('SREM', ARGV[16], id .. '|' .. fp) end
-  redis.call('PEXPIRE', ARGV[16], retention_ms)
+if ARGV[15] ~= '' then
+  if status == 'firing' then redis.call('SADD', ARGV[15], id .. '|' .. fp) else redis.call('SREM', ARGV[15], id .. '|' .. fp) end
+  redis.call('PEXPIRE', ARGV[15], retention_ms)
 end
-return {id, created, 1, reopened, resolved_now, state, firing, total, version}
+local flush = redis.call('HSETNX', h, 'flush_requested', '1')
+return {id, created, 1, reopened, resolved_now, state, firing, total, version, flush}
 `;
 
 /**
  * A state change asked for by a person (or a response plan).
  * KEYS[1]: the incident hash.
- * ARGV: 1 prefix, 2 id, 3 event, 4 by, 5 now ms, 6 transitions JSON, 7 reopen window ms, 8 retention ms,
- *       9 timeline max, 10 note
+ * ARGV: 1 prefix, 2 id, 3 event, 4 by, 5 now ms, 6 reopen window ms, 7 retention ms, 8 timeline max, 9 note
  * Returns {outcome ('changed' | 'same' | 'invalid' | 'missing'), state, version}.
  */
 export const TRANSITION = `${HELPERS}
@@ -178,7 +190,7 @@ local id = ARGV[2]
 local event = ARGV[3]
 local by = ARGV[4]
 local now = tonumber(ARGV[5])
-local T = cjson.decode(ARGV[6])
+local T = ${TRANSITION_TABLE}
 local state = redis.call('HGET', h, 'state')
 if not state then return {'missing', '', 0} end
 local outcome = T[event][state]
@@ -204,9 +216,9 @@ if outcome == 'resolved' then
   redis.call('DEL', h .. ':firing')
   redis.call('HSET', h, 'firing', 0, 'resolved_at', now, 'resolved_by', by)
   redis.call('ZREM', P .. 'inc:active', id)
-  expire_all(h, tonumber(ARGV[7]), tonumber(ARGV[8]))
+  expire_all(h, tonumber(ARGV[6]), tonumber(ARGV[7]))
 end
-push_timeline(h, {v = version, at = now, k = 'state', from = state, to = outcome, by = by, note = ARGV[10]}, tonumber(ARGV[9]))
+push_timeline(h, {v = version, at = now, k = 'state', from = state, to = outcome, by = by, note = ARGV[9]}, tonumber(ARGV[8]))
 return {'changed', outcome, version}
 `;
 
@@ -241,6 +253,8 @@ if redis.call('HGET', h, 'claim_by') == ARGV[1] then
 else
   from = tonumber(redis.call('HGET', h, 'flushed') or '0')
   to = tonumber(redis.call('HGET', h, 'version') or '0')
+  -- changes from now on need a flush of their own
+  redis.call('HDEL', h, 'flush_requested')
   if to <= from then return {from, from} end
   redis.call('HSET', h, 'flushed', to, 'claim_by', ARGV[1], 'claim_from', from, 'claim_to', to)
 end

@@ -12,7 +12,7 @@ import { shortHash } from './fingerprint.js';
 import type { IncidentScope } from './grouping.js';
 import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
 import { APPLY_ALERT, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
-import { TRANSITIONS, isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
+import { isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
 import { shorten } from './shorten.js';
 
 /** Store options (the `alerts.incidents` section of the configuration). */
@@ -87,6 +87,8 @@ export interface ApplyResult {
   readonly firing: number;
   readonly total: number;
   readonly version: number;
+  /** The first change since the thread's last flush: ask for a flush (later changes ride along). */
+  readonly needsFlush: boolean;
 }
 
 export type TransitionResult =
@@ -145,9 +147,19 @@ export interface ApplyAlertInput {
   readonly channel: string;
 }
 
+/** Random bytes drawn in blocks (a new id is needed for every applied alert, used only when one opens). */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
 /** A new incident id: `inc-` + base-36 time + 6 hex digits (sortable by time, no `:`). */
 export function newIncidentId(nowMs: number): string {
-  return `inc-${nowMs.toString(36)}${randomBytes(3).toString('hex')}`;
+  if (randomAt + 3 > randomPool.length) {
+    randomPool = randomBytes(3 * 1024);
+    randomAt = 0;
+  }
+  const hex = randomPool.toString('hex', randomAt, randomAt + 3);
+  randomAt += 3;
+  return `inc-${nowMs.toString(36)}${hex}`;
 }
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
@@ -212,7 +224,6 @@ const SCRIPTS = {
 
 export class IncidentStore {
   readonly options: IncidentStoreOptions;
-  private readonly transitionsJson = JSON.stringify(TRANSITIONS);
 
   constructor(private readonly redis: Redis, options: Partial<IncidentStoreOptions> & { keyPrefix: string }) {
     this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -272,7 +283,6 @@ export class IncidentStore {
       JSON.stringify(detail),
       JSON.stringify(creation),
       String(this.options.reopenWindowMs),
-      this.transitionsJson,
       String(this.options.timelineMax),
       scope.agent ?? '',
       alert.groupKey === null ? '' : this.groupIndexKey(alert.groupKey),
@@ -290,13 +300,14 @@ export class IncidentStore {
       firing: Number(reply[6]),
       total: Number(reply[7]),
       version: Number(reply[8]),
+      needsFlush: Number(reply[9]) === 1,
     };
   }
 
   /** A state change by a person (`by`: Slack user id) or by the bot (`by`: a name like `runbook`). */
   async transition(id: string, event: IncidentEvent, by: string, nowMs: number, note = ''): Promise<TransitionResult> {
     const reply = await SCRIPTS.transition.run(this.redis, [this.incidentKey(id)], [
-      this.p, id, event, by, String(nowMs), this.transitionsJson,
+      this.p, id, event, by, String(nowMs),
       String(this.options.reopenWindowMs), String(this.options.retentionMs), String(this.options.timelineMax), note,
     ]);
     const outcome = String(reply[0]);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { OpsError } from '../errors.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
 import { shortHash } from '../incidents/fingerprint.js';
-import { alertJob, type JobSpec } from '../incidents/jobs.js';
+import { alertsJobs, type JobSpec } from '../incidents/jobs.js';
 import { alertmanagerPayloadSchema, alertsFromAlertmanager, isTruncated } from './alertmanager.js';
 import { authenticate, type AlertSource } from './auth.js';
 import { alertsFromGeneric, genericPayloadSchema } from './generic.js';
@@ -76,7 +76,7 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
       return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: issues.join('; ') }) };
     }
     const alerts = alertsFromAlertmanager(parsed.data, source);
-    const jobs: JobSpec[] = alerts.map((a) => alertJob(a, now, opts.dedupeWindowS));
+    const jobs: JobSpec[] = alertsJobs(alerts, now, opts.dedupeWindowS);
     if (isTruncated(parsed.data) && opts.canReconcile) {
       jobs.push({
         name: 'alert',
@@ -102,5 +102,5 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
     return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: issues.join('; ') }) };
   }
   const alerts = alertsFromGeneric(parsed.data, source);
-  return { ok: true, source, alerts, jobs: alerts.map((a) => alertJob(a, now, opts.dedupeWindowS)), truncated: 0 };
+  return { ok: true, source, alerts, jobs: alertsJobs(alerts, now, opts.dedupeWindowS), truncated: 0 };
 }

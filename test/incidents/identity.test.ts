@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { alertJobId, labelsFingerprint } from '../../src/incidents/fingerprint.js';
+import { MAX_ALERTS_PER_JOB, alertsJobId, alertsJobs } from '../../src/incidents/jobs.js';
 import { ELLIPSIS, isWellFormed, shorten, toWellFormed } from '../../src/incidents/shorten.js';
 import { maxSeverity, severityFromLabels } from '../../src/incidents/severity.js';
 
@@ -27,6 +28,19 @@ describe('alertJobId', () => {
       { source: 'other' },
     ];
     for (const v of variants) expect(alertJobId({ ...base, ...v })).not.toBe(id);
+  });
+});
+
+describe('alerts jobs', () => {
+  const many = Array.from({ length: MAX_ALERTS_PER_JOB + 3 }, (_, i) => ({ ...base, fingerprint: `f${i}` }));
+
+  it('one job per part, under a content id: the same alerts in any order → the same id', () => {
+    const jobs = alertsJobs(many, new Date(), 60);
+    expect(jobs.map((j) => (j.data.kind === 'alerts' ? j.data.alerts.length : 0))).toEqual([MAX_ALERTS_PER_JOB, 3]);
+    expect(jobs[0]!.opts.jobId).toMatch(/^ab-[0-9a-f]{32}$/);
+    expect(alertsJobId([many[0]!, many[1]!])).toBe(alertsJobId([many[1]!, many[0]!]));
+    expect(alertsJobId([many[0]!])).not.toBe(alertsJobId([{ ...many[0]!, status: 'resolved' }]));
+    expect(alertsJobs(many, new Date(), 60).map((j) => j.opts.jobId)).toEqual(jobs.map((j) => j.opts.jobId));
   });
 });
 

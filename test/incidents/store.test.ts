@@ -204,6 +204,17 @@ describe('IncidentStore flush, diagnosis and silence', () => {
     expect(await store.claimFlush('inc-missing', 'job-4')).toBeNull();
   });
 
+  it('asks for a flush on the first change after each claim only', async () => {
+    const store = newStore();
+    const first = await apply(store, alert(), T0);
+    expect(first.needsFlush).toBe(true);
+    expect((await apply(store, alert({ fingerprint: 'fp2' }), T0 + 1)).needsFlush).toBe(false);
+    expect((await apply(store, alert({ fingerprint: 'fp2' }), T0 + 2)).needsFlush).toBe(false); // resend: no change
+    await store.claimFlush(first.incidentId, 'job-1');
+    expect((await apply(store, alert({ fingerprint: 'fp3' }), T0 + 3)).needsFlush).toBe(true);
+    expect((await apply(store, alert({ fingerprint: 'fp4' }), T0 + 4)).needsFlush).toBe(false);
+  });
+
   it('grants the automatic diagnosis once', async () => {
     const store = newStore();
     const { incidentId: id } = await apply(store, alert(), T0);

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { alertJobId } from '../../src/incidents/fingerprint.js';
+import { alertsJobId } from '../../src/incidents/jobs.js';
 import { alertsFromAlertmanager, alertmanagerPayloadSchema } from '../../src/intake/alertmanager.js';
 import { signBody } from '../../src/intake/auth.js';
 import { startIntake, type IntakeServer } from '../../src/intake/server.js';
@@ -76,17 +76,19 @@ describe('intake server (real HTTP, real Redis)', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('accepts an Alertmanager notification: 202 once every alert is a job under its content id', async () => {
+  it('accepts an Alertmanager notification: 202 once its alerts are a job under their content id', async () => {
     const res = await post(h, '/alerts/alertmanager', fixture);
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ status: 'accepted', alerts: 2, truncated: 0 });
-    const expected = alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(fixture)), 'alertmanager').map(alertJobId);
-    for (const id of expected) expect((await h.queue.getJob(id))?.data).toMatchObject({ kind: 'alert', alert: { source: 'alertmanager' } });
+    const alerts = alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(fixture)), 'alertmanager');
+    const job = await h.queue.getJob(alertsJobId(alerts));
+    expect(job?.id).toMatch(/^ab-[0-9a-f]{32}$/);
+    expect(job?.data).toMatchObject({ kind: 'alerts', alerts: [{ source: 'alertmanager', status: 'firing' }, { status: 'resolved' }] });
     // a byte-identical resend (Alertmanager's repeat or retry) adds nothing
     const again = await post(h, '/alerts/alertmanager', fixture);
     expect(again.status).toBe(202);
     const counts = await h.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
-    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(2);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it('accepts a signed generic alert', async () => {
@@ -166,7 +168,7 @@ describe('intake with Redis down', () => {
         }
         expect((await post(h, '/alerts/alertmanager', fixture)).status).toBe(202);
         expect((await post(h, '/alerts/alertmanager', fixture)).status).toBe(202);
-        expect(await h.queue.getWaitingCount()).toBe(2);
+        expect(await h.queue.getWaitingCount()).toBe(1);
       } finally {
         await h.close();
         await back.stop();

@@ -44,8 +44,8 @@ describe('intake with Redis down', () => {
     const root = await waitFor(() => h.roots('C0DOWN')[0], { what: 'the incident thread', timeoutMs: 30_000 });
     const q = new Queue('alert', { connection: h.redis, prefix: h.bot.config.queues.prefix });
     try {
-      await waitFor(async () => (await q.getJobs(['completed'])).some((j) => (j.data as { kind: string }).kind === 'alert'), { what: 'alert job done' });
-      const alertJobs = (await q.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed'])).filter((j) => (j.data as { kind: string }).kind === 'alert');
+      await waitFor(async () => (await q.getJobs(['completed'])).some((j) => (j.data as { kind: string }).kind === 'alerts'), { what: 'alert job done' });
+      const alertJobs = (await q.getJobs(['completed', 'waiting', 'active', 'delayed', 'failed'])).filter((j) => (j.data as { kind: string }).kind === 'alerts');
       expect(alertJobs).toHaveLength(1);
     } finally {
       await q.close();

@@ -45,7 +45,7 @@ function alert(team: string, over: Partial<{ status: 'firing' | 'resolved'; agen
 
 async function alertJobsDone(): Promise<number> {
   const jobs = await alertQueue.getJobs(['completed']);
-  return jobs.filter((j) => (j.data as { kind: string }).kind === 'alert').length;
+  return jobs.filter((j) => (j.data as { kind: string }).kind === 'alerts').length;
 }
 
 async function settled(team: string, firing: number, total: number) {
