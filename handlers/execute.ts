@@ -3,7 +3,9 @@
  * key derived from the plan and the action, so a retried job — or one whose worker died after the bridge
  * acted — never acts twice. Thin: the flow is `src/response/carry-out.ts`.
  */
-import { carryOutPlan } from '../src/response/carry-out.js';
+import type { Job } from 'bullmq';
+import { isOpsError } from '../src/errors.js';
+import { carryOutPlan, reportGaveUp } from '../src/response/carry-out.js';
 import { responseDepsOf } from '../src/response/context.js';
 import type { RunPorts } from '../src/response/run.js';
 import type { Processor } from '../src/queues/worker.js';
@@ -16,8 +18,17 @@ export interface ExecuteHooks {
 
 export function createExecuteProcessor(deps: WorkerDeps, hooks: ExecuteHooks = {}): Processor<'execute'> {
   const rd = responseDepsOf(deps, hooks.afterBridgeCall ? { afterBridgeCall: hooks.afterBridgeCall } : {});
-  return async (p) => {
-    const run = await carryOutPlan(rd, p.plan_id);
-    return run ? { ok: run.ok, stopped_by: run.stoppedBy ?? null, actions: run.actions.map((a) => a.status) } : { ok: false, ignored: true };
+  return async (p, job: Job) => {
+    try {
+      const run = await carryOutPlan(rd, p.plan_id);
+      return run ? { ok: run.ok, stopped_by: run.stoppedBy ?? null, actions: run.actions.map((a) => a.status) } : { ok: false, ignored: true };
+    } catch (err) {
+      // Transient failures retry with back-off (the idempotency keys make that safe); on the last attempt
+      // the thread is told instead of left waiting.
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!last || !isOpsError(err) || !err.transient) throw err;
+      await reportGaveUp(rd, p.plan_id, 'run', `${err.code}: ${err.message}`);
+      return { ok: false, gave_up: err.code };
+    }
   };
 }

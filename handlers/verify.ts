@@ -3,6 +3,9 @@
  * evidence (failed → revert, count the attempt, escalate after three); at the TTL, confirm the revert;
  * Keep / Revert now from the outcome message. Thin: the flows are `src/response/conclude.ts`.
  */
+import type { Job } from 'bullmq';
+import { isOpsError } from '../src/errors.js';
+import { reportGaveUp } from '../src/response/carry-out.js';
 import { confirmTtlRevert, settleTemporaries, verifyPlan } from '../src/response/conclude.js';
 import { responseDepsOf } from '../src/response/context.js';
 import type { Processor } from '../src/queues/worker.js';
@@ -10,11 +13,18 @@ import type { WorkerDeps } from './index.js';
 
 export function createVerifyProcessor(deps: WorkerDeps): Processor<'verify'> {
   const rd = responseDepsOf(deps);
-  return async (p) => {
+  return async (p, job: Job) => {
     switch (p.kind) {
       case 'verify': {
-        const outcome = await verifyPlan(rd, p.plan_id);
-        return { passed: outcome?.passed ?? null };
+        try {
+          const outcome = await verifyPlan(rd, p.plan_id);
+          return { passed: outcome?.passed ?? null };
+        } catch (err) {
+          const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (!last || !isOpsError(err) || !err.transient) throw err;
+          await reportGaveUp(rd, p.plan_id, 'verify', `${err.code}: ${err.message}`);
+          return { passed: false, gave_up: err.code };
+        }
       }
       case 'ttl':
         return { ttl: await confirmTtlRevert(rd, p.plan_id, p.round) };

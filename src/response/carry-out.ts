@@ -120,3 +120,30 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
   log.info({ ok: run.ok, stopped_by: run.stoppedBy, dry_run_only: run.dryRunOnly }, 'plan run finished');
   return run;
 }
+
+/**
+ * The last attempt of an `execute` or `verify` job failed on a transient error (the bridge stayed down):
+ * say so in the thread with what ran so far, and count a failed attempt. Temporary actions that did apply
+ * still revert by themselves at their TTL (the bridge keeps that timer).
+ */
+export async function reportGaveUp(deps: ResponseDeps, planId: string, stage: 'run' | 'verify', reason: string): Promise<void> {
+  const rec = await loadPlan(deps.redis, deps.prefix, planId);
+  if (!rec) return;
+  const plan = rec.plan;
+  const state = await loadRunState(deps.redis, deps.prefix, planId);
+  const why = stage === 'run'
+    ? `the runtime could not be reached to run the plan (${reason}); temporary actions that applied revert at their TTL`
+    : `the runtime could not be reached to verify the plan (${reason}); temporary actions revert at their TTL`;
+  if (stage === 'run' || !state.run) {
+    const run: RunOutcome = { planId, actions: state.outcomes, ok: false, dryRunOnly: deps.settings.dryRunOnly, stoppedBy: 'action_failed', stopReason: why };
+    await deps.redis.hset(runKey(deps.prefix, planId), 'run', JSON.stringify(run));
+  } else {
+    await setOnce(deps.redis, deps.prefix, planId, 'verify', { passed: false, results: [{ check: 'reachable', target: null, passed: false, evidence: why }] });
+  }
+  await auditOnce(deps.redis, deps.prefix, planId, `gave-up:${stage}`, deps.audit, {
+    type: stage === 'run' ? 'action.failed' : 'verify.failed', at: deps.now().toISOString(), actor: 'system', incident_id: plan.incidentId, plan_id: planId,
+    runtime: plan.runtime, runbook_id: plan.runbookId, data: { error: why },
+  });
+  await countFailure(deps, plan, state.outcomes, why);
+  await showOutcome(deps, plan, stage === 'run');
+}

@@ -78,7 +78,8 @@ export function buildOutcomeMessage(plan: Plan, view: OutcomeView): { text: stri
   const notRun = plan.actions.length - view.run.actions.length;
   if (notRun > 0) lines.push(`:white_small_square: ${notRun} further action(s) not run`);
   blocks.push(section(lines.join('\n') || 'No action ran.'));
-  if (view.run.stopReason && view.run.stoppedBy !== 'action_failed') blocks.push(section(escapeText(view.run.stopReason)));
+  // The reason, unless a failed action's line already says it.
+  if (view.run.stopReason && !view.run.actions.some((a) => a.status === 'failed')) blocks.push(section(escapeText(view.run.stopReason)));
   if (view.verify) {
     const ev = view.verify.results.map((r) => `${r.passed ? ':white_check_mark:' : ':x:'} ${escapeText(r.evidence)}`);
     blocks.push(section(`*Verification* (${view.verify.passed ? 'passed' : 'failed'}):\n${ev.join('\n')}`));
