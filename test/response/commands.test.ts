@@ -88,3 +88,12 @@ describe('response settings', () => {
     expect(problems.some((p) => p.startsWith('RESPONSE_MAX_ACTIONS:'))).toBe(true);
   });
 });
+
+describe('the diagnosis report\'s "Propose recovery" button', () => {
+  it('its respond payload is a plan request', async () => {
+    const { parsePayload } = await import('../../src/queues/queues.js');
+    const p = parsePayload('respond', { agent: 'ChatAgent', runtime: 'prod', channel: 'C0OPS', user: 'U0ALICE', thread_ts: '1700000000.000100', source: 'diag:recover' });
+    expect(p).toMatchObject({ kind: 'plan', agent: 'ChatAgent', agents: [], findings: [], source: 'diag:recover' });
+    expect(() => parsePayload('respond', { kind: 'audit', subject: '<!channel>', json: false, user: 'U0ALICE', channel: 'C0OPS', requested_at: '2026-01-01T00:00:00Z' })).toThrow(/JOB_PAYLOAD_INVALID|payload/);
+  });
+});
