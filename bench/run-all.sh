@@ -11,3 +11,9 @@ echo "== /autogen diagnose end to end, demo fleet with 100 agent instances (spin
 npx tsx bench/diagnose-e2e.ts 30 100 "$PY"
 echo "== approve click → isolation effective in the runtime, 1 worker and 2 workers racing (response, issue 6)"
 npx tsx bench/approval-latency.ts 30 "$PY"
+echo "== alert storm: 10,000 alerts / 20 incidents through the intake, 2 worker processes, Slack sandbox (alerts, issue 5)"
+npx tsx bench/alert_storm.ts 10000 20 10 4 4 2
+echo "== alert storm, the intake alone (no workers draining on the same cores) (alerts, issue 5)"
+npx tsx bench/alert_storm.ts 10000 20 10 4 4 0
+echo "== bridge overhead: demo fleet throughput and p99 with vs without the bridge, 100 ChatAgent instances (bridge, issue 3)"
+"$PY" bench/bridge_overhead.py 250 12 16 100
