@@ -98,3 +98,20 @@ describe('bad runbook fixtures', () => {
     expect(missing.problems[0]?.message).toMatch(/cannot read the runbook folder/);
   });
 });
+
+describe('start-up validation', () => {
+  it('a worker refuses to start on a bad runbook folder, listing every problem with file and line', async () => {
+    const { loadRunbooksOrThrow } = await import('../../src/response/context.js');
+    let err: unknown;
+    try {
+      loadRunbooksOrThrow('test/fixtures/runbooks');
+    } catch (e) {
+      err = e;
+    }
+    const e = err as { code: string; details: { problems: string[] }; message: string };
+    expect(e.code).toBe('RUNBOOK_INVALID');
+    expect(e.details.problems).toHaveLength(Object.keys(EXPECTED).length);
+    expect(e.message).toContain('bad-unknown-action.yaml:9:5 steps[0].action: unknown action "nuke"');
+    expect(loadRunbooksOrThrow('runbooks').map((r) => r.id)).toContain('agent-cascade-failure');
+  });
+});
