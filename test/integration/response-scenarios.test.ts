@@ -36,6 +36,26 @@ verify:
 ttl_s: 60
 `;
 
+/** A low-risk runbook marked to run without approval (allowed only with RESPONSE_ALLOW_AUTO_RUN=true). */
+const AUTO_CLEAR = `id: test-auto-clear
+title: Test only — clear caches without asking
+scenario: test_only_auto
+risk: low
+match:
+  labels:
+    alertname: TestOnlyAuto
+steps:
+  - action: clear_caches
+approval:
+  groups: [S0AUTOGENSRE]
+  auto_run: true
+verify:
+  settle_s: 1
+  checks:
+    - check: agent_running
+      target: { select: agent_type, agent_type: RetrieverAgent }
+`;
+
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
@@ -159,6 +179,30 @@ describe('emergency scenarios', () => {
       expect(audit.find((e) => e.type === 'action.executed')?.data).toMatchObject({ status: 'dry_run', params: { agent_type: 'ToolAgent', max_inflight: 2 } });
     } finally {
       await dry.stop();
+    }
+  });
+
+  it('auto-run: off by default — a low-risk auto_run runbook still waits for approval; with RESPONSE_ALLOW_AUTO_RUN it runs by itself', async () => {
+    const dir = fastRunbooks({ ttlS: 60, settleS: 1, extra: { 'test-auto-clear.yaml': AUTO_CLEAR } });
+    const off = await startResponseBot({ sandbox, fleet, runbooksDir: dir });
+    const on = await startResponseBot({ sandbox, fleet, runbooksDir: dir, env: { RESPONSE_ALLOW_AUTO_RUN: 'true' } });
+    try {
+      let before = sandbox.messages.length;
+      await sandbox.sendCommand(off.eventsUrl, { text: 'recover RetrieverAgent test-auto-clear', channel: 'C0AUTOOFF', user: ALICE });
+      const waiting = await waitForPlan(sandbox, 'C0AUTOOFF', before);
+      expect(hasButton(waiting, 'plan:approve')).toBe(true);
+
+      before = sandbox.messages.length;
+      await sandbox.sendCommand(on.eventsUrl, { text: 'recover RetrieverAgent test-auto-clear', channel: 'C0AUTOON', user: ALICE });
+      const ran = await waitForPlan(sandbox, 'C0AUTOON', before);
+      expect(hasButton(ran, 'plan:approve')).toBe(false);
+      expect(blocksText(ran)).toContain('Ran without approval');
+      await waitForOutcome(sandbox, 'C0AUTOON', ran.ts, 'Fixed and verified');
+      const audit = await readAudit(redis, on.prefix, { subject: planIdOf(ran) });
+      expect(audit.find((e) => e.type === 'approval.approved')).toMatchObject({ actor: 'automation', data: { auto_run: true } });
+    } finally {
+      await off.stop();
+      await on.stop();
     }
   });
 });
