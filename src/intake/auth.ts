@@ -106,13 +106,15 @@ export function parseSources(text: string): { sources: AlertSource[]; problems: 
   const sources: AlertSource[] = [];
   const problems: string[] = [];
   const names = new Set<string>();
-  for (const raw of text.split(',')) {
+  for (const [index, raw] of text.split(',').entries()) {
     const item = raw.trim();
     if (item === '') continue;
     const m = /^([a-z0-9][a-z0-9_-]{0,39})=(bearer|hmac):(.*)$/i.exec(item);
-    const nameForMessage = item.split('=')[0] ?? '';
+    // name the entry, never echo what may be a secret
+    const eq = item.indexOf('=');
+    const nameForMessage = eq > 0 && eq <= 40 ? `"${item.slice(0, eq)}"` : `#${index + 1}`;
     if (!m) {
-      problems.push(`alert source "${nameForMessage}" is not name=bearer:<token> or name=hmac:<secret> (name: lower-case letters, digits, _ -)`);
+      problems.push(`alert source ${nameForMessage} is not name=bearer:<token> or name=hmac:<secret> (name: lower-case letters, digits, _ -)`);
       continue;
     }
     const name = m[1]!.toLowerCase();

@@ -1,0 +1,76 @@
+/**
+ * Applying alerts with real Redis and real queues (no worker): what is enqueued for Slack, and that a
+ * retried job whose first attempt stored the alert but died before its follow-ups still opens the thread.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { Outbox } from '../../src/outbox/index.js';
+import { Queues } from '../../src/queues/queues.js';
+import type { NormalizedAlert } from '../../src/incidents/alert.js';
+import { applyAlertEvents } from '../../src/incidents/apply.js';
+import { incidentContext } from '../../src/incidents/context.js';
+import { scopeOf } from '../../src/incidents/grouping.js';
+import { rootKey } from '../../src/incidents/thread.js';
+
+let redis: Redis;
+beforeAll(async () => {
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+});
+afterAll(() => redis.disconnect());
+
+function setup() {
+  const prefix = `{t${randomUUID().slice(0, 8)}}`;
+  const config = loadConfig({ ALERT_CHANNEL: 'C0ALERTS', ALERT_AUTO_PLAN: 'false', LOG_LEVEL: 'silent' });
+  const queues = new Queues(redis, prefix, { attempts: 3, backoffMs: 10 });
+  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), now: () => new Date() });
+  return { ctx, queues, config };
+}
+
+const alert = (fp: string): NormalizedAlert => ({
+  source: 'am', kind: 'alertmanager', fingerprint: fp, status: 'firing', startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: null,
+  generatorURL: null, groupKey: null, labels: { alertname: 'E', runtime: 'prod', agent_type: 'ChatAgent', severity: 'critical' }, annotations: { summary: 'errors' },
+});
+
+describe('applyAlertEvents', () => {
+  it('a new incident: one high-priority root post, one diagnosis starter, one coalesced flush for many alerts', async () => {
+    const { ctx, queues } = setup();
+    try {
+      const r = await applyAlertEvents(ctx, Array.from({ length: 30 }, (_, i) => alert(`f${i}`)));
+      expect(r).toMatchObject({ applied: 30, changed: 30 });
+      expect(r.opened).toHaveLength(1);
+      const id = r.opened[0]!;
+      const notify = await queues.get('notify').getJobs(['prioritized', 'waiting']);
+      expect(notify.map((j) => j.id)).toEqual([rootKey(id)]);
+      expect(notify[0]!.opts.priority).toBe(1);
+      expect(notify[0]!.data).toMatchObject({ kind: 'post', channel: 'C0ALERTS', ts_key: rootKey(id) });
+      const alertJobs = await queues.get('alert').getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(alertJobs.map((j) => (j.data as { kind: string }).kind).sort()).toEqual(['flush', 'opened']);
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it('a retried job redoes the follow-ups its first attempt may have missed', async () => {
+    const { ctx, queues, config } = setup();
+    try {
+      const a = alert('f1');
+      // the first attempt stored the alert, then died before posting the root
+      const stored = await ctx.store.applyAlert({ alert: a, scope: scopeOf(a.labels, config.alerts.grouping), severity: 'critical', channel: 'C0ALERTS' }, Date.now());
+      expect(stored.created).toBe(true);
+      // processed again as a first attempt, nothing would follow (the store sees a resend)
+      expect(await applyAlertEvents(ctx, [a], false)).toMatchObject({ changed: 0, opened: [] });
+      expect(await queues.get('notify').getJobs(['prioritized', 'waiting'])).toHaveLength(0);
+      // as a retry, the root post, the diagnosis starter and a flush are (idempotently) queued
+      await applyAlertEvents(ctx, [a], true);
+      await applyAlertEvents(ctx, [a], true);
+      expect((await queues.get('notify').getJobs(['prioritized', 'waiting'])).map((j) => j.id)).toEqual([rootKey(stored.incidentId)]);
+      const kinds = (await queues.get('alert').getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => (j.data as { kind: string }).kind).sort();
+      expect(kinds).toEqual(['flush', 'opened']);
+    } finally {
+      await queues.close();
+    }
+  });
+});
