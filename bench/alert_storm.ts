@@ -117,11 +117,12 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ botToken: BOT_TOKEN, signingSecret: SIGNING });
   const intakePort = await freePort();
   const prefix = `{bench${randomBytes(3).toString('hex')}}`;
+  const botPort = await freePort();
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING, SLACK_API_URL: sandbox.apiUrl,
     SLACK_BOT_ID: sandbox.botId, SLACK_BOT_USER_ID: sandbox.botUserId,
     SLACK_CHANNEL_RATE_PER_S: String(RATE_PER_S), SLACK_CHANNEL_BURST: String(BURST),
-    REDIS_URL: redis.url, QUEUE_PREFIX: prefix, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    REDIS_URL: redis.url, QUEUE_PREFIX: prefix, PORT: String(botPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
     AUTOGEN_RUNTIMES: 'bench=http://127.0.0.1:9', AUTOGEN_RUNTIME_BENCH_TOKEN: 'unused',
     ALERT_SOURCES: `alertmanager=bearer:${TOKEN}`, ALERT_CHANNEL: 'C0WARMUP', ALERT_INTAKE_PORT: String(intakePort), ALERT_INTAKE_HOST: '127.0.0.1',
     ALERT_ROUTES: Array.from({ length: CHANNELS }, (_, s) => `shard=${s} -> C0STORM${s}`).join('; '),
@@ -166,6 +167,25 @@ async function main(): Promise<void> {
   const warm = await pool.request({ path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: bodies[0]!.body.replaceAll('AutoGenAgentHighErrorRate', 'WarmUp').replaceAll('"storm"', '"warmup"').replaceAll('"shard":"', '"shard":"w') });
   await warm.body.text();
 
+  // slash commands keep being acked during the storm: `/autogen help` every 100 ms, before and during
+  const eventsUrl = `http://127.0.0.1:${botPort}/slack/events`;
+  const ackOnce = async (): Promise<number> => {
+    const t0 = performance.now();
+    const r = await sandbox.sendCommand(eventsUrl, { text: 'help', channel: 'C0OPS' });
+    if (r.status !== 200) throw new Error(`slash command answered ${r.status}`);
+    return performance.now() - t0;
+  };
+  const acksBefore: number[] = [];
+  for (let i = 0; i < 20; i += 1) acksBefore.push(await ackOnce());
+  const acksDuring: number[] = [];
+  let storming = true;
+  const commandLoop = (async () => {
+    while (storming) {
+      acksDuring.push(await ackOnce());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+
   // --- the storm ---------------------------------------------------------------------------------------
   const latencies: number[] = [];
   const firstAccepted = new Map<number, number>();
@@ -181,6 +201,8 @@ async function main(): Promise<void> {
     else if (!firstAccepted.has(b.incident)) firstAccepted.set(b.incident, Date.now());
   });
   const stormS = (performance.now() - s0) / 1000;
+  storming = false;
+  await commandLoop;
 
   // --- wait until every job is processed and every Slack call made -----------------------------------
   const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -238,10 +260,14 @@ async function main(): Promise<void> {
   console.log(`incidents ${incidents.length}; alerts stored ${stored}; lost ${N - Math.min(stored, N)}; duplicated ${Math.max(0, stored - N)}; all drained ${drainedS.toFixed(1)} s after the first alert`);
   console.log(`Slack calls ${stormCalls.length}: ${roots.length} thread roots, ${replies} thread replies, ${edits} root edits; busiest channel ${busiest} calls in one second (rate ${RATE_PER_S}/s, burst ${BURST})`);
   console.log(`first thread root ${firstRootMs.toFixed(0)} ms after the first alert; per-incident root after its first alert p50 ${pct(perIncidentRoot, 50).toFixed(0)} ms, p90 ${pct(perIncidentRoot, 90).toFixed(0)} ms (${CHANNELS} channels at ${RATE_PER_S}/s)`);
+  const ab = [...acksBefore].sort((x, y) => x - y);
+  const ad = [...acksDuring].sort((x, y) => x - y);
+  console.log(`slash command acks (/autogen help, same bot process): before the storm p50 ${pct(ab, 50).toFixed(1)} ms, max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) p50 ${pct(ad, 50).toFixed(1)} ms, max ${ad[ad.length - 1]?.toFixed(1)} ms (Slack's limit 3,000 ms)`);
   console.log(`peak RSS: bot (intake) ${rss.bot.toFixed(0)} MB; workers ${rss.workers.map((x) => x.toFixed(0)).join(' / ')} MB`);
   console.log(`RESULT alert storm${LABEL} intake ${rate.toFixed(0)} alerts/s = ${(rate / baseRate).toFixed(2)}x raw BullMQ addBulk (target ≥ 2000/s: ${rate >= 2000 ? 'met' : 'NOT met'})`);
   console.log(`RESULT alert storm${LABEL} webhook p99 ${pct(lat, 99).toFixed(1)} ms (target < 50 ms: ${pct(lat, 99) < 50 ? 'met' : 'NOT met'})`);
   console.log(`RESULT alert storm${LABEL} lost ${N - Math.min(stored, N)} of ${N} (target 0); ${roots.length} roots for ${K} incidents; ${stormCalls.length} Slack calls; busiest channel ${busiest}/s (limit ${RATE_PER_S}/s + burst ${BURST})`);
+  console.log(`RESULT alert storm${LABEL} slash-command ack during the storm max ${ad[ad.length - 1]?.toFixed(0)} ms = ${((ad[ad.length - 1] ?? NaN) / (ab[ab.length - 1] ?? NaN)).toFixed(2)}x the max before it (never blocked: all ${ad.length} acked 200)`);
   console.log(`RESULT alert storm${LABEL} first thread root ${firstRootMs.toFixed(0)} ms after the first alert (target < 300 ms: ${firstRootMs < 300 ? 'met' : 'NOT met'}); bot peak RSS ${rss.bot.toFixed(0)} MB`);
 
   await pool.close();
