@@ -51,8 +51,9 @@ class Dependency:
 
 
 class _Observer(DefaultInterventionHandler):
-    """Observes dispatch only (never drops, never sleeps): wraps newly registered agent types and
-    stamps when each message left the runtime's queue."""
+    """Optional (``attach(observe_dispatch=True)``): stamps when each message left the runtime's queue
+    (``queued_ms``). Observes only — never drops, never sleeps. Off by default because autogen-core wraps
+    every intervention call in a tracing span, which costs more than the rest of the bridge per message."""
 
     def __init__(self, bridge: Bridge) -> None:
         self._bridge = bridge
@@ -89,6 +90,7 @@ class Bridge:
         config: dict[str, Any] | None,
         stats_window_s: float,
         max_body_bytes: int,
+        observe_dispatch: bool = False,
     ) -> None:
         internals.check_compatible(runtime)
         self.runtime = runtime
@@ -111,7 +113,7 @@ class Bridge:
         self.process = ProcessStats()
         self.actions = ActionService(self)
         self.url: str | None = None
-        self._observer = _Observer(self)
+        self._observer = _Observer(self) if observe_dispatch else None
         self._original_factories: dict[str, internals.AgentFactory] = {}
         self._seen = (-1, -1)
         self._server: _EmbeddedServer | None = None
@@ -152,15 +154,18 @@ class Bridge:
     def _install(self) -> None:
         rt = self.runtime
         self.collector.install()
-        internals.add_intervention_handler(rt, self._observer)
+        if self._observer is not None:
+            internals.add_intervention_handler(rt, self._observer)
         original_send = rt.send_message
         original_publish = rt.publish_message
         log = self.log
+        sync = self.sync
 
         async def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
                                cancellation_token: Any = None, message_id: str | None = None) -> Any:
             if message_id is None:
                 message_id = str(uuid.uuid4())
+            sync()
             hop = log.sent(message_id, sender, f"{recipient.type}/{recipient.key}", message, "send")
             try:
                 result = await original_send(message, recipient, sender=sender,
@@ -177,6 +182,7 @@ class Bridge:
                                   cancellation_token: Any = None, message_id: str | None = None) -> None:
             if message_id is None:
                 message_id = str(uuid.uuid4())
+            sync()
             hop = log.sent(message_id, sender, f"{topic_id.type}/{topic_id.source}", message, "publish")
             try:
                 await original_publish(message, topic_id, sender=sender,
@@ -194,7 +200,8 @@ class Bridge:
         rt = self.runtime
         internals.unpatch_runtime_method(rt, "send_message")
         internals.unpatch_runtime_method(rt, "publish_message")
-        internals.remove_intervention_handler(rt, self._observer)
+        if self._observer is not None:
+            internals.remove_intervention_handler(rt, self._observer)
         factories = internals.agent_factories(rt)
         for t, f in self._original_factories.items():
             if t in factories:
@@ -367,17 +374,21 @@ async def attach(
     serve: bool = True,
     stats_window_s: float = 300.0,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    observe_dispatch: bool = False,
 ) -> Bridge:
     """Attach the bridge to ``runtime`` and (unless ``serve=False``) serve its HTTP API.
 
     Must be awaited inside the event loop the runtime runs in. ``token`` is required on every endpoint
     but ``/healthz`` (``read_token``, if given, may only read). ``port=0`` picks a free port; the
     address is ``bridge.url``. ``config`` is shown (secrets redacted) in ``/v1/snapshot``.
+    ``observe_dispatch=True`` also installs an observing intervention handler (adds ``queued_ms`` to
+    message records, at a per-message cost).
     """
     if not token:
         raise ValueError("attach() needs a non-empty token")
     bridge = Bridge(runtime, name=name, token=token, read_token=read_token, config=config,
-                    stats_window_s=stats_window_s, max_body_bytes=max_body_bytes)
+                    stats_window_s=stats_window_s, max_body_bytes=max_body_bytes,
+                    observe_dispatch=observe_dispatch)
     bridge.faults = faults
     bridge._install()
     bridge.process.start()

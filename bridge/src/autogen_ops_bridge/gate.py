@@ -9,6 +9,7 @@ a refused message raises to its sender from inside the handler call, so the queu
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import time
 import traceback
@@ -102,13 +103,8 @@ class AgentGate:
 
     # --- the wrapper -------------------------------------------------------------------------
     def wrap(self, agent: Agent) -> None:
-        original = internals.original_on_message(agent)
-        agent_id = agent.id
-
-        async def on_message(message: Any, ctx: MessageContext) -> Any:
-            return await self._handle(agent_id, original, message, ctx)
-
-        internals.set_on_message(agent, on_message)
+        # A partial, not a wrapper coroutine: one coroutine frame fewer per delivered message.
+        internals.set_on_message(agent, functools.partial(self._handle, agent.id, internals.original_on_message(agent)))
 
     async def _handle(
         self,

@@ -8,11 +8,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_MESSAGES = 5_000
+MAX_MESSAGES = 1_000
 """Message ids remembered for ``/v1/messages`` and ``/v1/trace``; the oldest are forgotten first."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HandlingContext:
     """What the bridge knows about the message the current asyncio task is handling."""
 
@@ -30,7 +30,7 @@ LAST_ERROR: ContextVar[tuple[str, str] | None] = ContextVar("autogen_ops_bridge_
 """``(exception_type, traceback)`` of the handler failure in this task, for the log collector."""
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageRecord:
     message_id: str
     sender: str | None
@@ -58,12 +58,12 @@ class MessageRecord:
         self.error = error
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     parent_id: str | None
     trace_id: str
     hops: list[MessageRecord] = field(default_factory=list)
-    children: list[str] = field(default_factory=list)
+    children: list[str] | None = None
 
 
 def agent_str(agent_id: Any) -> str | None:
@@ -85,7 +85,10 @@ class MessageLog:
                 parent = self._entries.get(parent_id)
                 if parent is not None:
                     trace_id = parent.trace_id
-                    parent.children.append(message_id)
+                    if parent.children is None:
+                        parent.children = [message_id]
+                    else:
+                        parent.children.append(message_id)
             entry = self._entries[message_id] = _Entry(parent_id=parent_id, trace_id=trace_id)
             if len(self._entries) > self._max:
                 self._entries.popitem(last=False)
@@ -165,7 +168,7 @@ class MessageLog:
             if entry is None:
                 continue
             hops.extend(entry.hops)
-            stack.extend(entry.children)
+            stack.extend(entry.children or ())
         hops.sort(key=lambda r: r.started_at)
         return hops
 

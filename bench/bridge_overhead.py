@@ -1,0 +1,163 @@
+"""Bridge overhead: chat requests per second through the demo fleet and p99 request latency, with and
+without the bridge attached, measured in the same run and printed as ratios.
+
+Two worker processes each run a demo fleet (100 ChatAgent instances, no background traffic): one plain,
+one with the bridge attached and serving HTTP, scraped (/metrics and /v1/agents, every 5 s by default:
+BENCH_SCRAPE_INTERVAL_S) from this parent process while it is loaded, as a monitoring bot would. The
+parent alternates short load rounds between them (ABBA order), so
+load from other processes on the machine hits both alike. RESULT lines are ratios of the medians over
+rounds; per-pair medians and best-round ratios are printed too.
+Each chat request is 4 RPC hops (ChatAgent -> PlannerAgent -> RetrieverAgent, ToolAgent), one publish
+and a real loopback TCP query to the vector-db; p99 is of the request's round trip at the sender.
+
+    .venv/bin/python bench/bridge_overhead.py [requests_per_round] [pairs] [concurrency] [instances]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+
+TOKEN = "bench-token-0123456789"
+SCRAPE_INTERVAL_S = float(os.environ.get("BENCH_SCRAPE_INTERVAL_S", "5"))
+"""How often /metrics and /v1/agents are scraped while the bridged fleet is loaded (0 disables it)."""
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def scrape(url: str, stop: threading.Event) -> None:
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        while not stop.is_set():
+            client.get("/metrics").raise_for_status()
+            client.get("/v1/agents").raise_for_status()
+            stop.wait(SCRAPE_INTERVAL_S)
+
+
+# --- worker process --------------------------------------------------------------------------------
+
+async def worker(bridged: bool, instances: int, concurrency: int) -> None:
+    from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
+
+    fleet = Fleet(FleetOptions(token=TOKEN, rate=0, instances=instances, capacity=None, attach_bridge=bridged,
+                               name="bench"))
+    await fleet.start()
+    loop = asyncio.get_running_loop()
+    url = fleet.bridge.url if fleet.bridge is not None else None
+    print(json.dumps({"ready": True, "url": url}), flush=True)
+    rounds = 0
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line.strip():
+            break
+        requests = int(line)
+        rounds += 1
+        latencies: list[float] = []
+        indices = iter(range(requests))
+
+        async def client() -> None:
+            for i in indices:
+                t0 = time.perf_counter()
+                await fleet.ask(f"round {rounds} request {i}", fleet.keys[i % len(fleet.keys)])
+                latencies.append(time.perf_counter() - t0)
+
+        gc.collect()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        print(json.dumps({"rps": requests / wall, "cpu_us": cpu / requests * 1e6, "p99": p99(latencies)}),
+              flush=True)
+    await fleet.stop()
+
+
+# --- parent ----------------------------------------------------------------------------------------
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        asyncio.run(worker(sys.argv[2] == "bridged", int(sys.argv[3]), int(sys.argv[4])))
+        return
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 250
+    pairs = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    concurrency = int(sys.argv[3]) if len(sys.argv) > 3 else 16
+    instances = int(sys.argv[4]) if len(sys.argv) > 4 else 100
+    procs = {
+        mode: subprocess.Popen([sys.executable, __file__, "--worker", mode, str(instances), str(concurrency)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for mode in ("plain", "bridged")
+    }
+
+    urls: dict[str, str | None] = {}
+
+    def run(mode: str, n: int) -> dict[str, float]:
+        proc = procs[mode]
+        assert proc.stdin is not None and proc.stdout is not None
+        stop = threading.Event()
+        url = urls[mode]
+        scraper = threading.Thread(target=scrape, args=(url, stop)) if url and SCRAPE_INTERVAL_S > 0 else None
+        if scraper is not None:
+            scraper.start()
+        proc.stdin.write(f"{n}\n")
+        proc.stdin.flush()
+        result: dict[str, float] = json.loads(proc.stdout.readline())
+        stop.set()
+        if scraper is not None:
+            scraper.join()
+        return result
+
+    try:
+        for mode, proc in procs.items():
+            assert proc.stdout is not None
+            urls[mode] = json.loads(proc.stdout.readline())["url"]
+        for mode in procs:  # warm-up, not counted
+            run(mode, 100)
+        results: dict[str, list[dict[str, float]]] = {"plain": [], "bridged": []}
+        for pair in range(pairs):
+            for mode in (("plain", "bridged") if pair % 2 == 0 else ("bridged", "plain")):
+                results[mode].append(run(mode, requests))
+    finally:
+        for proc in procs.values():
+            assert proc.stdin is not None
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+            proc.wait(60)
+
+    def med(mode: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[mode])
+
+    def best(mode: str, key: str) -> float:
+        values = [r[key] for r in results[mode]]
+        return max(values) if key == "rps" else min(values)
+
+    def pair_ratio(key: str) -> float:
+        return statistics.median(w[key] / b[key] for b, w in zip(results["plain"], results["bridged"], strict=True))
+
+    print(f"pairs={pairs} requests/round={requests} concurrency={concurrency} ChatAgent instances={instances}")
+    for mode in ("plain", "bridged"):
+        print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
+              f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "
+              f"p99 {med(mode, 'p99') * 1000:.1f} ms (best {best(mode, 'p99') * 1000:.1f})")
+    print(f"per-pair medians: throughput {pair_ratio('rps'):.3f}, p99 {pair_ratio('p99'):.3f}, "
+          f"CPU/request {pair_ratio('cpu_us'):.3f}")
+    print(f"best rounds: throughput {best('bridged', 'rps') / best('plain', 'rps'):.3f}, "
+          f"p99 {best('bridged', 'p99') / best('plain', 'p99'):.3f}, "
+          f"CPU/request {best('bridged', 'cpu_us') / best('plain', 'cpu_us'):.3f}")
+    print(f"RESULT bridge throughput ratio (with/without, medians of rounds) = "
+          f"{med('bridged', 'rps') / med('plain', 'rps'):.3f}  (target >= 0.90)")
+    print(f"RESULT bridge p99 latency ratio (with/without, medians of rounds) = "
+          f"{med('bridged', 'p99') / med('plain', 'p99'):.3f}  (target <= 1.10)")
+    print(f"RESULT bridge CPU per request ratio (with/without, medians of rounds) = "
+          f"{med('bridged', 'cpu_us') / med('plain', 'cpu_us'):.3f}")
+
+
+if __name__ == "__main__":
+    main()
