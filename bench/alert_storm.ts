@@ -257,18 +257,26 @@ async function main(): Promise<void> {
   console.log(`intake accepted ${accepted} alerts in ${stormS.toFixed(2)} s = ${rate.toFixed(0)} alerts/s (${(bodies.length / stormS).toFixed(0)} requests/s); refused ${refused} requests`);
   console.log(`baseline raw BullMQ addBulk of the same jobs: ${N} in ${baselineS.toFixed(2)} s = ${baseRate.toFixed(0)} alerts/s; reference, one job per alert: ${(N / perAlertS).toFixed(0)} alerts/s`);
   console.log(`webhook latency p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${lat[lat.length - 1]?.toFixed(1)} ms`);
-  console.log(`incidents ${incidents.length}; alerts stored ${stored}; lost ${N - Math.min(stored, N)}; duplicated ${Math.max(0, stored - N)}; all drained ${drainedS.toFixed(1)} s after the first alert`);
-  console.log(`Slack calls ${stormCalls.length}: ${roots.length} thread roots, ${replies} thread replies, ${edits} root edits; busiest channel ${busiest} calls in one second (rate ${RATE_PER_S}/s, burst ${BURST})`);
-  console.log(`first thread root ${firstRootMs.toFixed(0)} ms after the first alert; per-incident root after its first alert p50 ${pct(perIncidentRoot, 50).toFixed(0)} ms, p90 ${pct(perIncidentRoot, 90).toFixed(0)} ms (${CHANNELS} channels at ${RATE_PER_S}/s)`);
   const ab = [...acksBefore].sort((x, y) => x - y);
   const ad = [...acksDuring].sort((x, y) => x - y);
-  console.log(`slash command acks (/autogen help, same bot process): before the storm p50 ${pct(ab, 50).toFixed(1)} ms, max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) p50 ${pct(ad, 50).toFixed(1)} ms, max ${ad[ad.length - 1]?.toFixed(1)} ms (Slack's limit 3,000 ms)`);
-  console.log(`peak RSS: bot (intake) ${rss.bot.toFixed(0)} MB; workers ${rss.workers.map((x) => x.toFixed(0)).join(' / ')} MB`);
+  if (WORKERS > 0) {
+    console.log(`incidents ${incidents.length}; alerts stored ${stored}; lost ${N - Math.min(stored, N)}; duplicated ${Math.max(0, stored - N)}; all drained ${drainedS.toFixed(1)} s after the first alert`);
+    console.log(`Slack calls ${stormCalls.length}: ${roots.length} thread roots, ${replies} thread replies, ${edits} root edits; busiest channel ${busiest} calls in one second (rate ${RATE_PER_S}/s, burst ${BURST})`);
+    console.log(`first thread root ${firstRootMs.toFixed(0)} ms after the first alert; per-incident root after its first alert p50 ${pct(perIncidentRoot, 50).toFixed(0)} ms, p90 ${pct(perIncidentRoot, 90).toFixed(0)} ms (${CHANNELS} channels at ${RATE_PER_S}/s)`);
+    console.log(`slash command acks (/autogen help, same bot process): before the storm p50 ${pct(ab, 50).toFixed(1)} ms, max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) p50 ${pct(ad, 50).toFixed(1)} ms, max ${ad[ad.length - 1]?.toFixed(1)} ms (Slack's limit 3,000 ms)`);
+    console.log(`peak RSS: bot (intake) ${rss.bot.toFixed(0)} MB; workers ${rss.workers.map((x) => x.toFixed(0)).join(' / ')} MB`);
+  } else {
+    console.log(`slash command acks (/autogen help, same bot process): before the storm max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) max ${ad[ad.length - 1]?.toFixed(1)} ms`);
+  }
   console.log(`RESULT alert storm${LABEL} intake ${rate.toFixed(0)} alerts/s = ${(rate / baseRate).toFixed(2)}x raw BullMQ addBulk (target ≥ 2000/s: ${rate >= 2000 ? 'met' : 'NOT met'})`);
   console.log(`RESULT alert storm${LABEL} webhook p99 ${pct(lat, 99).toFixed(1)} ms (target < 50 ms: ${pct(lat, 99) < 50 ? 'met' : 'NOT met'})`);
-  console.log(`RESULT alert storm${LABEL} lost ${N - Math.min(stored, N)} of ${N} (target 0); ${roots.length} roots for ${K} incidents; ${stormCalls.length} Slack calls; busiest channel ${busiest}/s (limit ${RATE_PER_S}/s + burst ${BURST})`);
-  console.log(`RESULT alert storm${LABEL} slash-command ack during the storm max ${ad[ad.length - 1]?.toFixed(0)} ms = ${((ad[ad.length - 1] ?? NaN) / (ab[ab.length - 1] ?? NaN)).toFixed(2)}x the max before it (never blocked: all ${ad.length} acked 200)`);
-  console.log(`RESULT alert storm${LABEL} first thread root ${firstRootMs.toFixed(0)} ms after the first alert (target < 300 ms: ${firstRootMs < 300 ? 'met' : 'NOT met'}); bot peak RSS ${rss.bot.toFixed(0)} MB`);
+  if (WORKERS === 0) {
+    console.log(`RESULT alert storm${LABEL} peak RSS ${rss.bot.toFixed(0)} MB (no workers: processing not measured)`);
+  } else {
+    console.log(`RESULT alert storm${LABEL} lost ${N - Math.min(stored, N)} of ${N} (target 0); ${roots.length} roots for ${K} incidents; ${stormCalls.length} Slack calls; busiest channel ${busiest}/s (limit ${RATE_PER_S}/s + burst ${BURST})`);
+    console.log(`RESULT alert storm${LABEL} slash-command ack during the storm max ${ad[ad.length - 1]?.toFixed(0)} ms = ${((ad[ad.length - 1] ?? NaN) / (ab[ab.length - 1] ?? NaN)).toFixed(2)}x the max before it (never blocked: all ${ad.length} acked 200)`);
+    console.log(`RESULT alert storm${LABEL} first thread root ${firstRootMs.toFixed(0)} ms after the first alert (target < 300 ms: ${firstRootMs < 300 ? 'met' : 'NOT met'}); bot peak RSS ${rss.bot.toFixed(0)} MB`);
+  }
 
   await pool.close();
   await alertQ.close();
