@@ -8,8 +8,8 @@ import { errorAckText } from '../slack/commands/index.js';
 import { incidentList } from '../slack/blocks/incident.js';
 import { diagnoseAgain, type FollowUpContext } from './follow-ups.js';
 import type { IncidentAction } from './jobs.js';
-import { STATE_LABEL } from './state.js';
-import { requestFlush, rootKey } from './thread.js';
+import { STATE_LABEL, type IncidentState } from './state.js';
+import { requestFlush, rootKey, type ThreadContext } from './thread.js';
 
 export interface ActionRequest {
   readonly incidentId: string;
@@ -74,4 +74,16 @@ export async function listOpenIncidents(ctx: FollowUpContext, channel: string, u
   const msg = incidentList(withLinks, ctx.now().getTime());
   await ctx.outbox.ephemeral({ channel, user, text: msg.text, blocks: msg.blocks });
   return open.length;
+}
+
+/**
+ * For the response feature: an approved plan started acting on `incidentId` → the incident is
+ * `mitigating` (from open or acknowledged), shown in its thread and root at once. `by`: who approved.
+ * Returns the state after, or null for an unknown incident.
+ */
+export async function markIncidentMitigating(ctx: ThreadContext, incidentId: string, by: string, note = ''): Promise<IncidentState | null> {
+  const r = await ctx.store.transition(incidentId, 'mitigate', by, ctx.now().getTime(), note);
+  if (r.outcome === 'missing') return null;
+  if (r.outcome === 'changed') await requestFlush(ctx, incidentId, true);
+  return r.state;
 }

@@ -14,6 +14,7 @@ import { applyAlertEvents } from '../../src/incidents/apply.js';
 import { incidentContext } from '../../src/incidents/context.js';
 import { scopeOf } from '../../src/incidents/grouping.js';
 import { rootKey } from '../../src/incidents/thread.js';
+import { markIncidentMitigating } from '../../src/incidents/actions.js';
 
 let redis: Redis;
 beforeAll(async () => {
@@ -69,6 +70,21 @@ describe('applyAlertEvents', () => {
       expect((await queues.get('notify').getJobs(['prioritized', 'waiting'])).map((j) => j.id)).toEqual([rootKey(stored.incidentId)]);
       const kinds = (await queues.get('alert').getJobs(['waiting', 'delayed', 'prioritized'])).map((j) => (j.data as { kind: string }).kind).sort();
       expect(kinds).toEqual(['flush', 'opened']);
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it('a running response plan marks the incident mitigating, shown in the thread at once', async () => {
+    const { ctx, queues } = setup();
+    try {
+      const { opened: [id] } = await applyAlertEvents(ctx, [alert('m1')]);
+      expect(await markIncidentMitigating(ctx, id!, 'U0APPROVER', 'plan pl-1 isolating ToolAgent')).toBe('mitigating');
+      expect(await ctx.store.get(id!)).toMatchObject({ state: 'mitigating', mitigatedBy: 'U0APPROVER' });
+      expect((await ctx.store.timeline(id!)).at(-1)).toMatchObject({ k: 'state', to: 'mitigating', note: 'plan pl-1 isolating ToolAgent' });
+      const flush = (await queues.get('alert').getJobs(['waiting', 'delayed', 'prioritized'])).find((j) => (j.data as { kind: string }).kind === 'flush');
+      expect(flush?.delay ?? 0).toBe(0);
+      expect(await markIncidentMitigating(ctx, 'inc-unknown1', 'U0X')).toBeNull();
     } finally {
       await queues.close();
     }
