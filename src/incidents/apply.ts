@@ -21,7 +21,7 @@ export interface ApplyContext extends FollowUpContext {
  * follow-ups, so they are all done again (each is idempotent: root post and plan by job id, flushes
  * coalesce).
  */
-export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert, retry = false): Promise<ApplyResult> {
+export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert, retry = false, followedUp: Set<string> = new Set()): Promise<ApplyResult> {
   const grouping = ctx.config.grouping;
   const runtimeLabel = grouping.runtimeLabels.map((n) => alert.labels[n]).find((v) => v !== undefined && v !== '');
   const learned = runtimeLabel ? await ctx.learnedEdges(runtimeLabel) : [];
@@ -34,14 +34,17 @@ export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert,
   }
   const result = await ctx.store.applyAlert({ alert, scope, severity, channel }, ctx.now().getTime());
   if (result.incidentId === '') return result;
+  // a retried job redoes the follow-ups once per incident, not once per alert
+  const redo = retry && !followedUp.has(result.incidentId);
+  followedUp.add(result.incidentId);
   const fields = { incident_id: result.incidentId, runtime: scope.runtime ?? undefined, agent: scope.agent ?? undefined };
-  if (result.created || retry) {
+  if (result.created || redo) {
     await postRoot(ctx, result.incidentId);
     const incident = await ctx.store.get(result.incidentId);
     if (incident) await onIncidentOpened(ctx, incident, alert);
     if (result.created) ctx.logger.info({ ...fields, fingerprint: alert.fingerprint, channel }, 'incident opened');
   }
-  if (result.needsFlush || retry) await requestFlush(ctx, result.incidentId);
+  if (result.needsFlush || redo) await requestFlush(ctx, result.incidentId);
   if (result.resolvedNow) ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
   return result;
 }
@@ -54,12 +57,13 @@ export async function applyAlertEvents(ctx: ApplyContext, alerts: readonly Norma
   let next = 0;
   let changed = 0;
   const opened: string[] = [];
+  const followedUp = new Set<string>();
   await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, alerts.length) }, async () => {
     for (;;) {
       const i = next;
       next += 1;
       if (i >= alerts.length) return;
-      const r = await applyAlertEvent(ctx, alerts[i]!, retry);
+      const r = await applyAlertEvent(ctx, alerts[i]!, retry, followedUp);
       if (r.changed) changed += 1;
       if (r.created) opened.push(r.incidentId);
     }

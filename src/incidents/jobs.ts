@@ -19,6 +19,13 @@ import { alertJobId, shortHash } from './fingerprint.js';
 /** Most alerts in one `alerts` job (larger inputs are split). */
 export const MAX_ALERTS_PER_JOB = 500;
 
+/**
+ * BullMQ priority of `alerts` jobs. Jobs without a priority run first, so the incident work that keeps
+ * threads current (flush, opened) and people's requests (button clicks, `/autogen incidents`) are never
+ * stuck behind a storm's backlog of alerts.
+ */
+export const ALERTS_JOB_PRIORITY = 10;
+
 const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 export const IncidentId = z.string().regex(/^inc-[a-z0-9]{4,40}$/);
@@ -81,7 +88,7 @@ export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date,
     jobs.push({
       name: 'alert',
       data: { kind: 'alerts', alerts: part, received_at: receivedAt.toISOString() },
-      opts: { jobId: alertsJobId(part), removeOnComplete: { age: dedupeWindowS }, removeOnFail: { age: 7 * 86_400 } },
+      opts: { jobId: alertsJobId(part), priority: ALERTS_JOB_PRIORITY, removeOnComplete: { age: dedupeWindowS }, removeOnFail: { age: 7 * 86_400 } },
     });
   }
   return jobs;

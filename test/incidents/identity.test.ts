@@ -38,6 +38,8 @@ describe('alerts jobs', () => {
     const jobs = alertsJobs(many, new Date(), 60);
     expect(jobs.map((j) => (j.data.kind === 'alerts' ? j.data.alerts.length : 0))).toEqual([MAX_ALERTS_PER_JOB, 3]);
     expect(jobs[0]!.opts.jobId).toMatch(/^ab-[0-9a-f]{32}$/);
+    // behind people's requests and thread upkeep, which carry no priority
+    expect(jobs[0]!.opts.priority).toBeGreaterThan(0);
     expect(alertsJobId([many[0]!, many[1]!])).toBe(alertsJobId([many[1]!, many[0]!]));
     expect(alertsJobId([many[0]!])).not.toBe(alertsJobId([{ ...many[0]!, status: 'resolved' }]));
     expect(alertsJobs(many, new Date(), 60).map((j) => j.opts.jobId)).toEqual(jobs.map((j) => j.opts.jobId));

@@ -168,7 +168,7 @@ describe('intake with Redis down', () => {
         }
         expect((await post(h, '/alerts/alertmanager', fixture)).status).toBe(202);
         expect((await post(h, '/alerts/alertmanager', fixture)).status).toBe(202);
-        expect(await h.queue.getWaitingCount()).toBe(1);
+        expect(await h.queue.getPrioritizedCount()).toBe(1);
       } finally {
         await h.close();
         await back.stop();

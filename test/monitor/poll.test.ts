@@ -37,7 +37,7 @@ describe('pollRuntime', () => {
       await redis.set(monitorKeys(`${prefix}:`, 'gone').firing, JSON.stringify(earlier));
       expect(await pollRuntime(ctx, 'gone', 'poll-1')).toMatchObject({ status: 'polled', reachable: false, raised: 1, resolved: 0 });
       expect(await pollRuntime(ctx, 'gone', 'poll-2')).toMatchObject({ status: 'polled', reachable: false, raised: 0, resolved: 0 });
-      const jobs = await queues.get('alert').getJobs(['waiting']);
+      const jobs = await queues.get('alert').getJobs(['prioritized']);
       const alerts = jobs.flatMap((j) => (j.data as { alerts: { labels: Record<string, string>; status: string }[] }).alerts);
       expect(alerts.map((a) => `${a.status}:${a.labels.alertname}`)).toEqual([`firing:${MONITOR_ALERTS.unreachable}`]);
       const firing = JSON.parse((await redis.get(monitorKeys(`${prefix}:`, 'gone').firing)) ?? '{}') as Record<string, unknown>;
