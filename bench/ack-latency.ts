@@ -129,3 +129,4 @@ console.log(`RESULT (medians) ack p99 ratio ops/bare = ${(m('ops').p99 / m('bare
 console.log(`RESULT ack p99 at ${RATE}/s ratio ops/bare = ${(ops.p99 / bare.p99).toFixed(2)}x (target ≤ 1.5x; bare+enqueue reference ${(be.p99 / bare.p99).toFixed(2)}x)`);
 console.log(`RESULT ack p50 at ${RATE}/s ratio ops/bare = ${(ops.p50 / bare.p50).toFixed(2)}x (bare+enqueue reference ${(be.p50 / bare.p50).toFixed(2)}x)`);
 console.log(`RESULT saturation throughput ratio ops/bare = ${(ops.rps / bare.rps).toFixed(2)}x (target ≥ 0.75x; bare+enqueue reference ${(be.rps / bare.rps).toFixed(2)}x)`);
+console.log(`RESULT the bot's own cost beyond one enqueue (ops / bare+enqueue, medians): p50 ${(m('ops').p50 / m('bare-enqueue').p50).toFixed(2)}x, p99 ${(m('ops').p99 / m('bare-enqueue').p99).toFixed(2)}x, throughput ${(m('ops').rps / m('bare-enqueue').rps).toFixed(2)}x`);
