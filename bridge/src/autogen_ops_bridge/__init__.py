@@ -5,6 +5,7 @@
 
 from .attach import Bridge, attach
 from .errors import AgentDegradedError, AgentIsolatedError, BackpressureTimeoutError, BridgeError
+from .gc_tuning import freeze_startup_objects
 
 __all__ = [
     "AgentDegradedError",
@@ -13,4 +14,5 @@ __all__ = [
     "Bridge",
     "BridgeError",
     "attach",
+    "freeze_startup_objects",
 ]

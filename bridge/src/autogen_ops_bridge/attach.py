@@ -28,6 +28,7 @@ from .collector import EventCollector
 from .errors import agent_not_found
 from .faults import FaultController
 from .gate import AgentGate, RuntimeLimits
+from .gc_tuning import freeze_startup_objects
 from .message_log import MessageLog
 from .process_stats import ProcessStats
 
@@ -116,6 +117,8 @@ class Bridge:
         self._observer = _Observer(self) if observe_dispatch else None
         self._original_factories: dict[str, internals.AgentFactory] = {}
         self._seen = (-1, -1)
+        self._factories = internals.agent_factories(runtime)
+        self._instances = internals.instantiated_agents(runtime)
         self._server: _EmbeddedServer | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._socket: socket.socket | None = None
@@ -212,13 +215,14 @@ class Bridge:
         self.collector.uninstall()
 
     def sync(self, force: bool = False) -> None:
-        """Wrap agent types and instances that appeared since the last call (cheap when none did)."""
-        rt = self.runtime
-        factories = internals.agent_factories(rt)
-        instances = internals.instantiated_agents(rt)
-        seen = (len(factories), len(instances))
-        if seen == self._seen and not force:
+        """Wrap agent types and instances that appeared since the last call (cheap when none did: called
+        on every send and publish)."""
+        if not force and (len(self._factories), len(self._instances)) == self._seen:
             return
+        rt = self.runtime
+        # Re-read the runtime's mappings on the slow path, in case a runtime replaced them.
+        factories = self._factories = internals.agent_factories(rt)
+        instances = self._instances = internals.instantiated_agents(rt)
         for t, factory in list(factories.items()):
             gate = self.gate(t)
             if getattr(factory, "__ops_bridge_wrapped__", False) or internals.is_instance_registered(rt, t):
@@ -228,7 +232,7 @@ class Bridge:
         for agent_id, agent in list(instances.items()):
             if "on_message" not in getattr(agent, "__dict__", {}):
                 self.gate(agent_id.type).wrap(agent)
-        self._seen = seen
+        self._seen = (len(factories), len(instances))
 
     def gate(self, agent_type: str) -> AgentGate:
         gate = self.gates.get(agent_type)
@@ -375,6 +379,7 @@ async def attach(
     stats_window_s: float = 300.0,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     observe_dispatch: bool = False,
+    freeze_gc: bool = False,
 ) -> Bridge:
     """Attach the bridge to ``runtime`` and (unless ``serve=False``) serve its HTTP API.
 
@@ -382,7 +387,10 @@ async def attach(
     but ``/healthz`` (``read_token``, if given, may only read). ``port=0`` picks a free port; the
     address is ``bridge.url``. ``config`` is shown (secrets redacted) in ``/v1/snapshot``.
     ``observe_dispatch=True`` also installs an observing intervention handler (adds ``queued_ms`` to
-    message records, at a per-message cost).
+    message records, at a per-message cost). ``freeze_gc=True`` calls :func:`freeze_startup_objects` once
+    the bridge is serving (process-wide, see there): later full garbage collections skip everything alive
+    at that point, which shortens their pauses. Use it when attaching is the last start-up step; otherwise
+    call ``freeze_startup_objects()`` yourself when start-up is done.
     """
     if not token:
         raise ValueError("attach() needs a non-empty token")
@@ -394,6 +402,8 @@ async def attach(
     bridge.process.start()
     if serve:
         await bridge._serve(host, port)
+    if freeze_gc:
+        freeze_startup_objects()
     logger.info("bridge attached to runtime %s at %s", name, bridge.url,
                 extra={"event": "BridgeAttached"})
     return bridge

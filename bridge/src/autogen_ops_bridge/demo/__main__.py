@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
     parser.add_argument("--instances", type=int, default=1, help="ChatAgent instances (keys)")
     parser.add_argument("--rate", type=float, default=5.0, help="chat requests per second (0 = none)")
     parser.add_argument("--capacity", type=int, default=16, help="messages per agent type at once")
+    parser.add_argument("--freeze-gc", action=argparse.BooleanOptionalAction, default=True,
+                        help="gc.freeze() the start-up objects once serving (shorter full-collection pauses)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     if not args.token:
@@ -44,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
     return FleetOptions(
         host=args.host, port=args.port, token=args.token, name=args.name,
         enable_faults=args.enable_faults or bool(faults), faults=faults, instances=args.instances,
-        rate=args.rate, capacity=args.capacity if args.capacity > 0 else None,
+        rate=args.rate, capacity=args.capacity if args.capacity > 0 else None, freeze_gc=args.freeze_gc,
     ), str(args.log_level)
 
 

@@ -14,6 +14,7 @@ from autogen_core import AgentId, SingleThreadedAgentRuntime
 
 from .. import runtime_internals as internals
 from ..attach import Bridge, attach
+from ..gc_tuning import freeze_startup_objects
 from .agents import AGENT_CLASSES, ChatAgent, DemoAgent, PlannerAgent, RetrieverAgent, ToolAgent
 from .faults import KNOWN_FAULTS, DemoFaults
 from .messages import ChatRequest
@@ -70,6 +71,8 @@ class FleetOptions:
     """Messages each agent type handles at once; more wait in its mailbox (queue_depth)."""
     attach_bridge: bool = True
     serve: bool = True
+    freeze_gc: bool = False
+    """Call ``freeze_startup_objects()`` (process-wide) once started, bridge or not; the CLI turns it on."""
 
 
 def chat_keys(instances: int) -> list[str]:
@@ -124,6 +127,8 @@ class Fleet:
             await self.runtime.get("ChatAgent", key, lazy=False)
         for fault, agent_type in opts.faults:
             await self.faults.inject(fault, agent_type, {})
+        if opts.freeze_gc:
+            freeze_startup_objects()
         if opts.rate > 0:
             self._traffic = asyncio.get_running_loop().create_task(self._generate(), name="demo-traffic")
 
