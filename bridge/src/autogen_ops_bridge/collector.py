@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Any
 
+from autogen_core.logging import DeliveryStage, MessageEvent, MessageKind
+
 from .message_log import CURRENT, LAST_ERROR, HandlingContext
 
 EVENTS_LOGGER = "autogen_core.events"
@@ -25,6 +27,8 @@ MAX_ROUTINE = 5_000
 MAX_NOTABLE = 5_000
 """Errors, warnings and bridge records kept (oldest dropped first)."""
 
+_DELIVER = str(DeliveryStage.DELIVER)
+_RESPOND = str(MessageKind.RESPOND)
 _ERROR_EVENTS = {"MessageHandlerExceptionEvent", "AgentConstructionExceptionEvent"}
 _WARNING_EVENTS = {"MessageDroppedEvent"}
 
@@ -73,7 +77,16 @@ class EventCollector(logging.Handler):
 
     def _capture_event(self, msg: object, *args: object, **kwargs: object) -> None:
         """Stands in for ``autogen_core.events``'s ``info`` when nobody else listens at INFO: keeps the
-        event without building a ``LogRecord`` (autogen-core logs ~4 events per message)."""
+        event without building a ``LogRecord`` (autogen-core logs ~4 events per message, so the routine
+        case is inlined here)."""
+        if type(msg) is MessageEvent:
+            kw = msg.kwargs
+            if kw.get("delivery_stage") != _DELIVER or kw.get("kind") == _RESPOND:
+                return
+            ctx = CURRENT.get()
+            self._routine.append((time.time(), ctx.trace_id if ctx is not None else None, kw.get("sender"),
+                                  kw.get("receiver"), kw.get("kind"), _DELIVER, kw.get("payload")))
+            return
         self._capture(None, time.time(), logging.INFO, EVENTS_LOGGER, msg)
 
     def _capture(self, record: logging.LogRecord | None, ts: float, levelno: int, name: str, msg: Any) -> None:
@@ -82,7 +95,7 @@ class EventCollector(logging.Handler):
             stage = kw.get("delivery_stage")
             # Keep one event per delivery (the runtime also logs the send and both legs of a response;
             # the bridge's message log has those, with ids and timings).
-            if stage != "DeliveryStage.DELIVER" or kw.get("kind") == "MessageKind.RESPOND":
+            if stage != _DELIVER or kw.get("kind") == _RESPOND:
                 return
             ctx = CURRENT.get()
             self._routine.append((ts, ctx.trace_id if ctx is not None else None, kw.get("sender"),
