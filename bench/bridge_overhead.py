@@ -2,8 +2,10 @@
 without the bridge attached, measured in the same run and printed as ratios.
 
 Two worker processes each run a demo fleet (100 ChatAgent instances, no background traffic): one plain,
-one with the bridge attached and serving HTTP, scraped (/metrics and /v1/agents, every 5 s by default:
-BENCH_SCRAPE_INTERVAL_S) from this parent process while it is loaded, as a monitoring bot would. The
+one with the bridge attached and serving HTTP, scraped (/metrics and /v1/agents, every 5 s of its loaded
+time by default: BENCH_SCRAPE_INTERVAL_S) from this parent process while it is loaded, as a monitoring bot
+would. Both fleets freeze their start-up objects (gc.freeze, as the demo CLI does; BENCH_FREEZE_GC=0 to
+measure without). The
 parent alternates short load rounds between them (ABBA order), so
 load from other processes on the machine hits both alike. RESULT lines are ratios of the medians over
 rounds; per-pair medians and best-round ratios are printed too.
@@ -30,6 +32,9 @@ import httpx
 TOKEN = "bench-token-0123456789"
 SCRAPE_INTERVAL_S = float(os.environ.get("BENCH_SCRAPE_INTERVAL_S", "5"))
 """How often /metrics and /v1/agents are scraped while the bridged fleet is loaded (0 disables it)."""
+FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
+"""Both fleets call ``freeze_startup_objects()`` (gc.freeze) once started, as the demo CLI does
+(BENCH_FREEZE_GC=0 measures both without it)."""
 
 
 def p99(values: list[float]) -> float:
@@ -37,12 +42,34 @@ def p99(values: list[float]) -> float:
     return ordered[max(0, int(len(ordered) * 0.99) - 1)]
 
 
-def scrape(url: str, stop: threading.Event) -> None:
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-        while not stop.is_set():
-            client.get("/metrics").raise_for_status()
-            client.get("/v1/agents").raise_for_status()
-            stop.wait(SCRAPE_INTERVAL_S)
+class Scraper(threading.Thread):
+    """Scrapes /metrics and /v1/agents of the bridged fleet once per SCRAPE_INTERVAL_S of its loaded time
+    (the interval runs on across rounds; it pauses between bridged rounds), with one client for the
+    whole run, so the scrape rate does not depend on the round length and the parent does not build a
+    new HTTP client (and TLS context) for every bridged round."""
+
+    def __init__(self, url: str, interval_s: float) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.interval_s = interval_s
+        self.loaded = threading.Event()
+        self.done = threading.Event()
+        self.scrapes = 0
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            while not self.done.is_set():
+                if not self.loaded.wait(0.05):
+                    continue
+                client.get("/metrics").raise_for_status()
+                client.get("/v1/agents").raise_for_status()
+                self.scrapes += 1
+                waited = 0.0
+                while waited < self.interval_s and not self.done.is_set():
+                    if self.loaded.wait(0.05):
+                        t0 = time.monotonic()
+                        self.done.wait(0.05)
+                        waited += time.monotonic() - t0
 
 
 # --- worker process --------------------------------------------------------------------------------
@@ -51,7 +78,7 @@ async def worker(bridged: bool, instances: int, concurrency: int) -> None:
     from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
 
     fleet = Fleet(FleetOptions(token=TOKEN, rate=0, instances=instances, capacity=None, attach_bridge=bridged,
-                               name="bench"))
+                               name="bench", freeze_gc=FREEZE_GC))
     await fleet.start()
     loop = asyncio.get_running_loop()
     url = fleet.bridge.url if fleet.bridge is not None else None
@@ -96,28 +123,32 @@ def main() -> None:
         for mode in ("plain", "bridged")
     }
 
-    urls: dict[str, str | None] = {}
+    scraper: Scraper | None = None
 
     def run(mode: str, n: int) -> dict[str, float]:
         proc = procs[mode]
         assert proc.stdin is not None and proc.stdout is not None
-        stop = threading.Event()
-        url = urls[mode]
-        scraper = threading.Thread(target=scrape, args=(url, stop)) if url and SCRAPE_INTERVAL_S > 0 else None
-        if scraper is not None:
-            scraper.start()
+        loaded = scraper is not None and mode == "bridged"
+        if loaded:
+            assert scraper is not None
+            scraper.loaded.set()
         proc.stdin.write(f"{n}\n")
         proc.stdin.flush()
         result: dict[str, float] = json.loads(proc.stdout.readline())
-        stop.set()
-        if scraper is not None:
-            scraper.join()
+        if loaded:
+            assert scraper is not None
+            scraper.loaded.clear()
         return result
 
     try:
+        urls: dict[str, str | None] = {}
         for mode, proc in procs.items():
             assert proc.stdout is not None
             urls[mode] = json.loads(proc.stdout.readline())["url"]
+        bridged_url = urls["bridged"]
+        if bridged_url and SCRAPE_INTERVAL_S > 0:
+            scraper = Scraper(bridged_url, SCRAPE_INTERVAL_S)
+            scraper.start()
         for mode in procs:  # warm-up, not counted
             run(mode, 100)
         results: dict[str, list[dict[str, float]]] = {"plain": [], "bridged": []}
@@ -125,11 +156,18 @@ def main() -> None:
             for mode in (("plain", "bridged") if pair % 2 == 0 else ("bridged", "plain")):
                 results[mode].append(run(mode, requests))
     finally:
+        if scraper is not None:
+            scraper.done.set()
+            scraper.join()
         for proc in procs.values():
             assert proc.stdin is not None
             proc.stdin.write("\n")
             proc.stdin.flush()
             proc.wait(60)
+
+    if os.environ.get("BENCH_VERBOSE"):
+        for mode in ("plain", "bridged"):
+            print(mode, " ".join(f"{r['rps']:.0f}/{r['cpu_us']:.0f}/{r['p99'] * 1000:.0f}" for r in results[mode]))
 
     def med(mode: str, key: str) -> float:
         return statistics.median(r[key] for r in results[mode])
@@ -141,7 +179,9 @@ def main() -> None:
     def pair_ratio(key: str) -> float:
         return statistics.median(w[key] / b[key] for b, w in zip(results["plain"], results["bridged"], strict=True))
 
-    print(f"pairs={pairs} requests/round={requests} concurrency={concurrency} ChatAgent instances={instances}")
+    print(f"pairs={pairs} requests/round={requests} concurrency={concurrency} ChatAgent instances={instances} "
+          f"freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} "
+          f"scrapes={scraper.scrapes if scraper is not None else 0}")
     for mode in ("plain", "bridged"):
         print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
               f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "
