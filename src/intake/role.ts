@@ -23,6 +23,8 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
   const redis = createRedis(config.redis.url, producerRedisOptions());
   redis.on('error', (err) => logger.warn({ err }, 'redis (intake) error'));
   const queues = queuesFor(config, redis);
+  const queue = queues.get('alert');
+  queue.on('error', (err) => logger.warn({ err }, 'alert queue (intake) error'));
   const intake = await startIntake({
     host: alerts.intake.host,
     port: opts.port ?? alerts.intake.port,
@@ -30,7 +32,7 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
     sources: alerts.sources,
     dedupeWindowS: alerts.dedupeWindowS,
     canReconcile: alerts.alertmanager.url !== undefined,
-  }, { queue: queues.get('alert'), redis, logger, now: opts.now ?? (() => new Date()) });
+  }, { queue, redis, logger, now: opts.now ?? (() => new Date()) });
   return {
     intake,
     async stop() {
