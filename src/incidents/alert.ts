@@ -3,7 +3,7 @@
  * is queued. This is the payload of an `alert` job, validated on enqueue and again in the worker.
  */
 import { z } from 'zod';
-import { shorten, toWellFormed } from './shorten.js';
+import { shorten, toWellFormed } from '../text/shorten.js';
 
 /** Longest label or annotation value kept, in UTF-16 code units (longer values are shortened). */
 export const MAX_VALUE_UNITS = 4000;

@@ -3,7 +3,7 @@
  * Untrusted text is only shortened here; escaping for Slack happens in the Block Kit builders.
  */
 import type { NormalizedAlert } from './alert.js';
-import { shorten } from './shorten.js';
+import { shorten } from '../text/shorten.js';
 
 export const TITLE_MAX = 150;
 export const LINE_MAX = 300;

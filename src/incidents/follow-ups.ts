@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { OpsError, isOpsError } from '../errors.js';
 import type { PayloadInput } from '../queues/payloads.js';
 import type { NormalizedAlert } from './alert.js';
-import { shorten } from './shorten.js';
+import { shorten } from '../text/shorten.js';
 import type { Incident } from './store.js';
 import { rootKey, type ThreadContext } from './thread.js';
 

@@ -13,7 +13,7 @@ import type { IncidentScope } from './grouping.js';
 import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
 import { APPLY_ALERT, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
 import { isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
-import { shorten } from './shorten.js';
+import { shorten } from '../text/shorten.js';
 
 /** Store options (the `alerts.incidents` section of the configuration). */
 export interface IncidentStoreOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { alertJobId, labelsFingerprint } from '../../src/incidents/fingerprint.js';
 import { MAX_ALERTS_PER_JOB, alertsJobId, alertsJobs } from '../../src/incidents/jobs.js';
-import { ELLIPSIS, isWellFormed, shorten, toWellFormed } from '../../src/incidents/shorten.js';
+import { ELLIPSIS, isWellFormed, shorten, toWellFormed } from '../../src/text/shorten.js';
 import { maxSeverity, severityFromLabels } from '../../src/incidents/severity.js';
 
 const base: NormalizedAlert = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident, StoredAlert, TimelineEntry } from '../../src/incidents/store.js';
 import { INCIDENT_ACTION_IDS, incidentList, incidentRoot, incidentUpdate, messageLink } from '../../src/slack/blocks/incident.js';
-import { isWellFormed } from '../../src/incidents/shorten.js';
+import { isWellFormed } from '../../src/text/shorten.js';
 
 const NOW = Date.parse('2025-01-01T10:30:00Z');
 const base: Incident = {

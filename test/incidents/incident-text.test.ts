@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JOINER, mrkdwnSafe, plainSafe, plainSafeLine } from '../../src/slack/blocks/incident-text.js';
-import { isWellFormed } from '../../src/incidents/shorten.js';
+import { isWellFormed } from '../../src/text/shorten.js';
 
 describe('untrusted alert text for Slack', () => {
   const hostile = '<!channel> <!here|here> @here @channel <@U123> <https://evil.example|click me> *bold* `code` ~x~ \u202Eevil\u0007';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { alertsFromAlertmanager, alertmanagerPayloadSchema, isTruncated } from '../../src/intake/alertmanager.js';
 import { alertsFromGeneric, genericPayloadSchema } from '../../src/intake/generic.js';
 import { MAX_VALUE_UNITS, normalizedAlertSchema } from '../../src/incidents/alert.js';
-import { isWellFormed } from '../../src/incidents/shorten.js';
+import { isWellFormed } from '../../src/text/shorten.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/alertmanager-v4-firing.json', import.meta.url), 'utf8')) as unknown;
 

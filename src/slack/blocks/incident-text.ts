@@ -14,7 +14,7 @@
  *
  * Both keep the result well-formed UTF-16 (valid UTF-8 on the wire).
  */
-import { shorten, toWellFormed } from '../../incidents/shorten.js';
+import { shorten, toWellFormed } from '../../text/shorten.js';
 
 /** U+2060 WORD JOINER: invisible, not whitespace, breaks `@here` and `<!channel>` tokens. */
 export const JOINER = '\u2060';

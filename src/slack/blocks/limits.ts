@@ -1,3 +1,5 @@
+import { shorten } from '../../text/shorten.js';
+
 /** Slack's Block Kit limits (https://api.slack.com/reference/block-kit). Builders never exceed them. */
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,
@@ -13,8 +15,10 @@ export const SLACK_LIMITS = {
   confirmText: 300,
 } as const;
 
-/** Cuts `text` to at most `max` characters, ending with "…" when cut. */
+/**
+ * Cuts `text` to at most `max` UTF-16 units, ending with "…" when cut, on grapheme boundaries (never
+ * splitting a surrogate pair or an emoji sequence).
+ */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
+  return shorten(text, max);
 }
