@@ -59,7 +59,8 @@ export function createDiagnoseProcessor(deps: WorkerDeps): Processor<'diagnose'>
       priority: 'high',
       ts_key: p.ts_key ?? `diag-${job.id}`,
     }, `post-${job.id}`);
-    log.info({ verdict: report.verdict, category: report.category, notify_job_id: notifyJobId }, 'diagnosis posted');
-    return { verdict: report.verdict, category: report.category, notify_job_id: notifyJobId, ts_key: p.ts_key ?? `diag-${job.id}` };
+    const category = report.classification?.category ?? null;
+    log.info({ verdict: report.verdict, category, notify_job_id: notifyJobId }, 'diagnosis posted');
+    return { verdict: report.verdict, category, notify_job_id: notifyJobId, ts_key: p.ts_key ?? `diag-${job.id}` };
   };
 }

@@ -2,20 +2,21 @@
  * The seed's dependency error patterns (AgentDiagnosticTool._check_dependencies): a lower-cased
  * substring of an error message → what it means and what to do.
  */
-import type { Category } from './report.js';
+import type { Category } from './classify.js';
 
 export interface DependencyPattern {
   readonly pattern: RegExp;
   readonly issue: string;
   readonly solution: string;
+  /** The guide's framework category; a refused connection is refined by the dependency it names. */
   readonly category: Category;
 }
 
 export const DEPENDENCY_PATTERNS: readonly DependencyPattern[] = [
-  { pattern: /no module named ['"]?([\w.]+)/i, issue: 'a Python module is missing', solution: 'Install the missing package in the agent\'s environment (`pip install <module>`), then restart the agent.', category: 'dependency' },
-  { pattern: /connection refused|econnrefused|connect call failed/i, issue: 'an external service refused the connection', solution: 'Check that the external service (database, API, cache) is up and reachable from the runtime, and its host/port settings.', category: 'dependency' },
-  { pattern: /permission denied|eacces|forbidden|unauthori[sz]ed/i, issue: 'insufficient permissions', solution: 'Check file permissions and the API credentials/scopes the agent uses.', category: 'permission' },
-  { pattern: /time(d)? ?out|deadline exceeded/i, issue: 'a connection or operation timed out', solution: 'Check network latency to the dependency and raise the timeout if the dependency is just slow.', category: 'timeout' },
+  { pattern: /no module named ['"]?([\w.]+)/i, issue: 'a Python module is missing', solution: 'Install the missing package in the agent\'s environment (`pip install <module>`), then restart the agent.', category: 'agent_creation' },
+  { pattern: /connection refused|econnrefused|connect call failed/i, issue: 'an external service refused the connection', solution: 'Check that the external service (database, API, cache) is up and reachable from the runtime, and its host/port settings.', category: 'external_api' },
+  { pattern: /permission denied|eacces|forbidden|unauthori[sz]ed/i, issue: 'insufficient permissions', solution: 'Check file permissions and the API credentials/scopes the agent uses.', category: 'configuration' },
+  { pattern: /timed? ?out|deadline exceeded/i, issue: 'a connection or operation timed out', solution: 'Check network latency to the dependency and raise the timeout if the dependency is just slow.', category: 'timeouts' },
 ];
 
 export interface PatternMatch {

@@ -1,9 +1,12 @@
 /**
  * The seed's Agent Diagnostic as one pure function: bridge data in, `Report` out. Also the reports for
- * a runtime that does not answer and for an agent type that is not registered.
+ * a runtime that does not answer and for an agent type that is not registered. Like every guide report,
+ * the checks become findings that `classify` ranks and `buildFlow` lays out: the primary finding names
+ * the framework category, the probable cause and the first next step.
  */
-import type { Category, Check, Report } from './report.js';
+import type { Check, Report } from './report.js';
 import { verdictOf } from './report.js';
+import { buildFlow, classify, rankFindings, type Finding, type FlowInput } from './classify.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 import { clip, type DiagnosisInput } from './input.js';
 import { checkRegistration } from './checks/registration.js';
@@ -26,55 +29,63 @@ function checkRuntime(input: DiagnosisInput): Check {
   const evidence = [
     ...(info ? [`autogen-core ${info.autogen_core_version ?? '?'}, up ${Math.round(info.uptime_s ?? h?.uptime_s ?? 0)} s, queue depth ${info.queue_depth ?? 0}, in-flight ${info.inflight ?? 0}`] : []),
   ];
+  const base = { id: 'runtime', title: 'Runtime', category: 'network', evidence } as const;
   if (!h || h.status !== 'ok') {
-    return { id: 'runtime', title: 'Runtime', status: 'warn', summary: `The runtime reports status "${h?.status ?? 'unknown'}".`, evidence };
+    return { ...base, status: 'warn', summary: `The runtime reports status "${h?.status ?? 'unknown'}".` };
   }
-  return { id: 'runtime', title: 'Runtime', status: 'ok', summary: `Runtime ${input.runtime} is up.`, evidence };
+  return { ...base, status: 'ok', summary: `Runtime ${input.runtime} is up.` };
 }
 
-/** Which failing/warning check explains the problem best, in this order. */
+/**
+ * The seed's preference among checks. `classify` ranks by status and the guide's causal layer first;
+ * between equals it keeps this order (its sort is stable), so a cascade explains the errors it causes.
+ */
 const CAUSE_ORDER = ['registration', 'cascade', 'dependencies', 'errors', 'resources', 'performance', 'control', 'runtime'];
 
-const CATEGORY_BY_CHECK: Record<string, Category> = {
-  registration: 'agent_creation_failure',
-  cascade: 'cascade',
-  dependencies: 'dependency',
-  errors: 'message_handling',
-  resources: 'resources',
-  performance: 'performance',
-  control: 'control_state',
-  runtime: 'runtime_unreachable',
-};
+function toFinding(c: Check): Finding {
+  return {
+    check: `diagnose.${c.id}`,
+    status: c.status,
+    category: c.category,
+    title: c.summary.replace(/\.$/, ''),
+    evidence: c.evidence.join('; '),
+    fix: c.suggestion ? [c.suggestion] : [],
+  };
+}
+
+function flowInput(input: { agent: string; runtime: string; collected: readonly string[] }): FlowInput {
+  return {
+    collected: input.collected,
+    verifyCommand: `/autogen diagnose ${input.agent} ${input.runtime}`,
+    snapshotCommand: `/autogen snapshot ${input.runtime}`,
+  };
+}
 
 export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Report {
   const t = opts.thresholds ?? DEFAULT_THRESHOLDS;
   const registration = checkRegistration(input);
   const notRegistered = registration.status === 'fail' && (input.detail === undefined || !input.detail.registered);
-  const deps = checkDependencies(input);
   const checks: Check[] = notRegistered
     ? [checkRuntime(input), registration]
     : [
         checkRuntime(input),
         registration,
         checkCascade(input),
-        deps.check,
+        checkDependencies(input),
         checkRecentErrors(input, t, opts.now),
         checkPerformance(input, t),
         checkResources(input, t),
         checkControlState(input),
       ];
-  const verdict = verdictOf(checks);
-  const culprit = CAUSE_ORDER.map((id) => checks.find((c) => c.id === id && c.status === 'fail')).find(Boolean)
-    ?? CAUSE_ORDER.map((id) => checks.find((c) => c.id === id && c.status === 'warn')).find(Boolean);
-  const category: Category = notRegistered
-    ? 'not_registered'
-    : !culprit ? 'healthy'
-      : culprit.id === 'dependencies' && deps.category ? deps.category
-        : CATEGORY_BY_CHECK[culprit.id] ?? 'message_handling';
+  const byCause = [...checks].sort((a, b) => CAUSE_ORDER.indexOf(a.id) - CAUSE_ORDER.indexOf(b.id));
+  const findings = byCause.map(toFinding);
+  const classification = classify(findings);
+  const culprit = classification ? byCause[findings.indexOf(classification.primary)] : undefined;
   const steps: string[] = [];
-  for (const status of ['fail', 'warn'] as const) {
-    for (const c of checks) if (c.status === status && c.suggestion && !steps.includes(c.suggestion)) steps.push(c.suggestion);
-  }
+  for (const f of rankFindings(findings)) for (const fix of f.fix) if (!steps.includes(fix)) steps.push(fix);
+  const minutes = Math.round(input.windowS / 60);
+  const collected = ['bridge /healthz', 'runtime info', `agent ${input.agent}`, ...(notRegistered ? [] : [`errors and logs (last ${minutes} min)`])];
+  const verdict = verdictOf(checks);
   const subject = `${input.agent} on ${input.runtime}`;
   const headline = verdict === 'healthy'
     ? `${subject} is healthy: every check passed.`
@@ -83,7 +94,8 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
     agent: input.agent,
     runtime: input.runtime,
     verdict,
-    category,
+    classification,
+    flow: buildFlow(findings, flowInput({ agent: input.agent, runtime: input.runtime, collected })),
     headline,
     checks,
     ...(culprit ? { probable_cause: culprit.summary } : {}),
@@ -95,20 +107,24 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
 
 /** The report when the runtime bridge does not answer (down, refused, slow). */
 export function unreachableReport(agent: string, runtime: string, url: string, reason: string, now: Date): Report {
+  const check: Check = {
+    id: 'runtime',
+    title: 'Runtime',
+    status: 'fail',
+    category: 'network',
+    summary: `No answer from the runtime bridge at ${url}.`,
+    evidence: [`Reason: ${clip(reason, 200)}`],
+    suggestion: 'Check that the AutoGen process is running and its bridge listens at that URL.',
+  };
+  const findings = [toFinding(check)];
   return {
     agent,
     runtime,
     verdict: 'unreachable',
-    category: 'runtime_unreachable',
+    classification: classify(findings),
+    flow: buildFlow(findings, flowInput({ agent, runtime, collected: ['bridge /healthz'] })),
     headline: `Runtime ${runtime} is unreachable: its bridge did not answer (${clip(reason, 120)}), so ${agent} could not be diagnosed.`,
-    checks: [{
-      id: 'runtime',
-      title: 'Runtime',
-      status: 'fail',
-      summary: `No answer from the runtime bridge at ${url}.`,
-      evidence: [`Reason: ${clip(reason, 200)}`],
-      suggestion: 'Check that the AutoGen process is running and its bridge listens at that URL.',
-    }],
+    checks: [check],
     probable_cause: `The AutoGen runtime "${runtime}" (or its bridge) is down, unreachable from the worker, or too slow to answer.`,
     next_steps: [
       'Check that the AutoGen process is running and its bridge listens at that URL.',

@@ -82,7 +82,7 @@ export function fixForDependency(category: Category): string {
 }
 
 /** Which declared dependency an error mentions, if any (by name, host:port or URL). */
-function mentionedDependency(input: ErrorSignalInput): { name: string; kind?: string | null; url?: string | null } | null {
+export function mentionedDependency(input: ErrorSignalInput): { name: string; kind?: string | null; url?: string | null } | null {
   const t = text(input);
   for (const dep of input.dependencies ?? []) {
     if (t.includes(dep.name.toLowerCase())) return dep;

@@ -1,9 +1,11 @@
 /**
  * The `Report`: what every diagnosis (slash command, alert, monitor) produces and `src/slack/blocks`
- * renders. Plain data, JSON-serialisable.
+ * renders. Plain data, JSON-serialisable. Its checks carry the guide's framework category and are
+ * classified and laid out by `classify.ts`, like every guide report.
  */
+import { worstStatus, type Category, type Classification, type GuideFlow, type Status } from './classify.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
+export type CheckStatus = Status;
 
 export interface Check {
   /** Stable id, e.g. `registration`, `dependencies`, `performance`. */
@@ -17,25 +19,12 @@ export interface Check {
   readonly evidence: readonly string[];
   /** What to do about it, when not ok. */
   readonly suggestion?: string;
+  /** The guide's framework category of what the check looks at (of its problem, when not ok). */
+  readonly category: Category;
 }
 
 /** `healthy`: all ok; `degraded`: warnings only; `failing`: at least one check failed; `unreachable`: no data. */
 export type Verdict = 'healthy' | 'degraded' | 'failing' | 'unreachable';
-
-/** Seed taxonomy: which family of problem the probable cause belongs to. */
-export type Category =
-  | 'healthy'
-  | 'agent_creation_failure'
-  | 'dependency'
-  | 'cascade'
-  | 'permission'
-  | 'timeout'
-  | 'resources'
-  | 'performance'
-  | 'message_handling'
-  | 'control_state'
-  | 'runtime_unreachable'
-  | 'not_registered';
 
 export interface FollowUp {
   /** Feature-prefixed action id: `diag:logs`, `diag:recover`, `incident:…`, `plan:…`. */
@@ -50,7 +39,10 @@ export interface Report {
   readonly agent: string;
   readonly runtime: string;
   readonly verdict: Verdict;
-  readonly category: Category;
+  /** The guide's framework category of the probable cause (`classify`); null when every check passed. */
+  readonly classification: Classification | null;
+  /** The guide's §1.2 flow: classify → collect → analyse → root cause → fix → verify, or escalate. */
+  readonly flow: GuideFlow;
   /** One sentence: the headline under the verdict. */
   readonly headline: string;
   readonly checks: readonly Check[];
@@ -61,13 +53,7 @@ export interface Report {
   readonly generated_at: string;
 }
 
-const RANK: Record<CheckStatus, number> = { ok: 0, warn: 1, fail: 2 };
-
-export function worstStatus(checks: readonly Check[]): CheckStatus {
-  return checks.reduce<CheckStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'ok');
-}
-
 export function verdictOf(checks: readonly Check[]): Verdict {
-  const worst = worstStatus(checks);
+  const worst = worstStatus(checks.map((c) => c.status));
   return worst === 'fail' ? 'failing' : worst === 'warn' ? 'degraded' : 'healthy';
 }

@@ -30,7 +30,8 @@ describe('diagnoseAgent', () => {
   it('all checks ok → healthy, no probable cause, Show logs + Run again', () => {
     const r = diagnoseAgent(input(), { now });
     expect(r.verdict).toBe('healthy');
-    expect(r.category).toBe('healthy');
+    expect(r.classification).toBeNull();
+    expect(r.flow).toMatchObject({ classify: 'No problem found', analyse: '8 checks: 8 ✅', rootCause: null, escalate: null });
     expect(r.checks.every((c) => c.status === 'ok')).toBe(true);
     expect(r.probable_cause).toBeUndefined();
     expect(r.follow_ups.map((f) => f.action_id)).toEqual(['diag:logs', 'diag:rerun']);
@@ -38,11 +39,11 @@ describe('diagnoseAgent', () => {
   });
 
   it.each([
-    ["ModuleNotFoundError: No module named 'chromadb'", 'a Python module is missing', 'pip install chromadb'],
-    ['vector-db: [Errno 111] Connection refused', 'refused the connection', 'external service'],
-    ['PermissionError: [Errno 13] Permission denied: /data/index', 'insufficient permissions', 'permissions'],
-    ['upstream request timeout after 2.0s', 'timed out', 'timeout'],
-  ])('dependency pattern in "%s" → failing dependencies check naming it, with the fix', (message, issue, fix) => {
+    ["ModuleNotFoundError: No module named 'chromadb'", 'a Python module is missing', 'pip install chromadb', 'Runtime › Agent creation'],
+    ['vector-db: [Errno 111] Connection refused', 'refused the connection', 'external service', 'Integration › External API'],
+    ['PermissionError: [Errno 13] Permission denied: /data/index', 'insufficient permissions', 'permissions', 'Infrastructure › Configuration'],
+    ['upstream request timeout after 2.0s', 'timed out', 'timeout', 'Application › Timeouts'],
+  ])('dependency pattern in "%s" → failing dependencies check naming it, with the fix and the framework category', (message, issue, fix, label) => {
     const r = diagnoseAgent(input({ detail: detail({ error_rate: 0.5, recent_errors: [err(message)] }) }), { now });
     const dep = r.checks.find((c) => c.id === 'dependencies');
     expect(dep?.status).toBe('fail');
@@ -50,15 +51,66 @@ describe('diagnoseAgent', () => {
     expect(dep?.suggestion).toContain(fix);
     expect(r.verdict).toBe('failing');
     expect(r.next_steps.join(' ')).toContain(fix);
+    expect(r.classification?.label).toBe(label);
+    expect(r.classification?.primary.check).toBe('diagnose.dependencies');
+    expect(r.next_steps[0]).toBe(dep?.suggestion);
+  });
+
+  it('a refused connection to a declared dependency is classified by its kind, as the guide\'s health check does', () => {
+    const r = diagnoseAgent(input({
+      info: info({ dependencies: [{ name: 'vector-db', kind: 'database', url: 'tcp://127.0.0.1:6999', reachable: false, error: 'connection refused' }] }),
+      detail: detail({ error_rate: 0.5, recent_errors: [err('vector-db: [Errno 111] Connection refused')] }),
+    }), { now });
+    expect(r.classification).toMatchObject({ layer: 'integration', category: 'database', label: 'Integration › Database' });
+    const unreachableOnly = diagnoseAgent(input({ info: info({ dependencies: [{ name: 'vector-db', kind: 'database', reachable: false }] }) }), { now });
+    expect(unreachableOnly.checks.find((c) => c.id === 'dependencies')).toMatchObject({ status: 'warn', category: 'database' });
+  });
+
+  it('"timed out" is a timeout pattern without a bogus detail', () => {
+    const r = diagnoseAgent(input({ detail: detail({ error_rate: 0.5, recent_errors: [err('TimeoutError: request timed out')] }) }), { now });
+    expect(r.checks.find((c) => c.id === 'dependencies')?.summary).toBe('Dependency problem: a connection or operation timed out — seen 1 time.');
+    expect(matchDependencyPattern('request timed out')?.detail).toBeUndefined();
   });
 
   it('a cascade names the origin agent and puts the fix there first', () => {
     const message = 'ChatAgent: dependency PlannerAgent failed: DependencyError: PlannerAgent: dependency RetrieverAgent failed: TimeoutError: RetrieverAgent: upstream vector-db request timeout after 2.0s';
     const r = diagnoseAgent(input({ detail: detail({ error_rate: 1, recent_errors: [err(message, 'DependencyError'), err(message, 'DependencyError', 20)] }) }), { now });
-    expect(r.category).toBe('cascade');
+    // the origin's timeout decides the category, as in the guide's log analysis of a cascade
+    expect(r.classification).toMatchObject({ layer: 'application', category: 'timeouts', label: 'Application › Timeouts' });
+    expect(r.classification?.primary.check).toBe('diagnose.cascade');
     expect(r.probable_cause).toContain('Cascading failure from RetrieverAgent: ChatAgent → PlannerAgent → RetrieverAgent');
     expect(r.next_steps[0]).toContain('Fix RetrieverAgent first');
     expect(r.follow_ups.map((f) => f.action_id)).toContain('diag:recover');
+    expect(r.flow).toMatchObject({
+      classify: 'Application › Timeouts',
+      collect: ['bridge /healthz', 'runtime info', 'agent ChatAgent', 'errors and logs (last 15 min)'],
+      analyse: '8 checks: 5 ✅, 3 ❌',
+      verify: 'Re-run `/autogen diagnose ChatAgent prod` after the fix; if the problem stays, run `/autogen snapshot prod` and escalate.',
+      escalate: null,
+    });
+    expect(r.flow.rootCause).toContain('Cascading failure from RetrieverAgent');
+  });
+
+  it('a lower layer is the likelier cause: a full disk outranks slow responses of the same severity', () => {
+    const r = diagnoseAgent(input({ info: info({ disk_percent: 95 }), detail: detail({ latency_ms: { count: 10, avg: 500, p50: 400, p95: 4000, p99: 4500, max: 5000 } }) }), { now });
+    expect(r.checks.find((c) => c.id === 'performance')).toMatchObject({ status: 'warn', category: 'performance' });
+    expect(r.classification).toMatchObject({ category: 'storage', label: 'Infrastructure › Storage', implicated: ['storage', 'performance'] });
+    expect(r.probable_cause).toBe('Disk 95% is above 80%.');
+    expect(r.next_steps[0]).toBe('Free disk space (logs, caches).');
+  });
+
+  it('a failure outranks warnings below it, and a backlog alone is a message-delivery problem', () => {
+    const r = diagnoseAgent(input({ info: info({ queue_depth: 40, cpu_percent: 95 }), detail: detail({ error_rate: 0.2, recent_errors: [err('KeyError: x', 'KeyError')] }) }), { now });
+    expect(r.classification).toMatchObject({ category: 'business_logic', status: 'fail', implicated: ['resources', 'message_delivery', 'business_logic'] });
+    const backlog = diagnoseAgent(input({ info: info({ queue_depth: 40 }) }), { now });
+    expect(backlog.classification?.label).toBe('Runtime › Message delivery');
+  });
+
+  it('when the deciding check has no fix, the flow escalates with a snapshot', () => {
+    const r = diagnoseAgent(input({ info: undefined }), { now });
+    expect(r.classification?.primary.check).toBe('diagnose.resources');
+    expect(r.flow.rootCause).toBeNull();
+    expect(r.flow.escalate).toContain('`/autogen snapshot prod`');
   });
 
   it('parseCascade reads the chain and the origin error', () => {
@@ -79,7 +131,7 @@ describe('diagnoseAgent', () => {
   it('average latency above 2 s fails performance; saturation and backlog warn', () => {
     const slow = diagnoseAgent(input({ detail: detail({ latency_ms: { count: 10, avg: 3000, p50: 3000, p95: 3100, p99: 3200, max: 3300 } }) }), { now });
     expect(slow.checks.find((c) => c.id === 'performance')?.status).toBe('fail');
-    expect(slow.category).toBe('performance');
+    expect(slow.classification?.label).toBe('Runtime › Performance');
     const busy = diagnoseAgent(input({ info: info({ queue_depth: 25 }), detail: detail({ inflight: 19, max_inflight: 20 }) }), { now });
     const perf = busy.checks.find((c) => c.id === 'performance');
     expect(perf?.status).toBe('warn');
@@ -111,14 +163,15 @@ describe('diagnoseAgent', () => {
   it('an unregistered type fails registration and suggests the right spelling', () => {
     const r = diagnoseAgent(input({ agent: 'chatagent', detail: undefined }), { now });
     expect(r.verdict).toBe('failing');
-    expect(r.category).toBe('not_registered');
+    expect(r.classification?.label).toBe('Runtime › Agent creation');
+    expect(r.flow.collect).toEqual(['bridge /healthz', 'runtime info', 'agent chatagent']);
     expect(r.checks.find((c) => c.id === 'registration')?.suggestion).toContain('`ChatAgent`');
   });
 
   it('construction errors fail the factory check', () => {
     const r = diagnoseAgent(input({ detail: detail({ construction_errors: 3, recent_errors: [{ ...err("No module named 'x'", 'ModuleNotFoundError'), phase: 'construction' }] }) }), { now });
     expect(r.checks.find((c) => c.id === 'registration')?.status).toBe('fail');
-    expect(r.category).toBe('agent_creation_failure');
+    expect(r.classification?.category).toBe('agent_creation');
   });
 
   it('unreachableReport is a clear report with next steps and a re-run button only', () => {
@@ -127,6 +180,8 @@ describe('diagnoseAgent', () => {
     expect(r.headline).toContain('unreachable');
     expect(r.checks[0]?.summary).toContain('http://10.0.0.1:8700');
     expect(r.follow_ups.map((f) => f.action_id)).toEqual(['diag:rerun']);
+    expect(r.classification?.label).toBe('Infrastructure › Network');
+    expect(r.flow.collect).toEqual(['bridge /healthz']);
   });
 
   it('matchDependencyPattern: the seed patterns, case-insensitive', () => {

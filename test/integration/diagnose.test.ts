@@ -66,6 +66,10 @@ describe('/autogen diagnose against the real demo fleet', () => {
     expect(text).toContain('timed out');
     expect(text).toContain('Fix RetrieverAgent first');
     expect(text).toContain('Probable cause');
+    // classified as the guide's log analysis classifies this cascade (test/integration/guide-faults.test.ts)
+    expect(text).toContain('category: Application › Timeouts');
+    expect(text).toMatch(/Flow classify: Application › Timeouts → collect: bridge \/healthz, runtime info, agent ChatAgent, errors and logs \(last \d+ min\) → analyse: 8 checks: \d ✅, .*\d ❌/);
+    expect(text).toContain('verify: Re-run `/autogen diagnose ChatAgent faulty` after the fix');
     const buttons = msg.blocks.find((b) => b.type === 'actions');
     expect(JSON.stringify(buttons)).toContain('diag:logs');
     expect(JSON.stringify(buttons)).toContain('diag:recover');
@@ -97,6 +101,8 @@ describe('/autogen diagnose against the real demo fleet', () => {
     expect(text).toContain('ChatAgent on healthy — Healthy');
     expect(text).not.toContain('❌');
     expect(text).toContain('✅ Registration and factory');
+    expect(text).toContain('category: no problem found');
+    expect(text).toContain('Flow classify: No problem found');
   });
 
   it('an agent type that is not registered gets a clear report with the registered types', async () => {
@@ -104,6 +110,7 @@ describe('/autogen diagnose against the real demo fleet', () => {
     const text = plain(msg);
     expect(text).toContain('No agent type "chatagent" is registered');
     expect(text).toContain('Did you mean `ChatAgent`?');
+    expect(text).toContain('category: Runtime › Agent creation');
   });
 
   it('the bridge down gives a "runtime unreachable" report, not silence', async () => {
@@ -112,5 +119,6 @@ describe('/autogen diagnose against the real demo fleet', () => {
     expect(text).toContain('ChatAgent on down — Runtime unreachable');
     expect(text).toContain('connection refused');
     expect(text).toContain('Check that the AutoGen process is running');
+    expect(text).toContain('category: Infrastructure › Network');
   });
 });

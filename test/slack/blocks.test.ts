@@ -5,9 +5,15 @@ import { SLACK_LIMITS } from '../../src/slack/blocks/limits.js';
 import { escapeText } from '../../src/slack/blocks/mrkdwn.js';
 import { logsMessage } from '../../src/slack/blocks/logs.js';
 import type { Check, Report } from '../../src/diagnosis/report.js';
+import { buildFlow, classify, type Finding } from '../../src/diagnosis/classify.js';
 
-function report(checks: Check[], over: Partial<Report> = {}): Report {
-  return { agent: 'ChatAgent', runtime: 'prod', verdict: 'failing', category: 'dependency', headline: 'ChatAgent on prod is failing', checks, probable_cause: 'x', next_steps: ['a', 'b'], follow_ups: [{ action_id: 'diag:logs', label: 'Show logs', value: '{"a":"ChatAgent","r":"prod"}' }], generated_at: '2026-01-01T00:00:00.000Z', ...over };
+type CheckIn = Omit<Check, 'category'> & { category?: Check['category'] };
+
+function report(given: CheckIn[], over: Partial<Report> = {}): Report {
+  const checks: Check[] = given.map((c) => ({ category: 'database', ...c }));
+  const findings: Finding[] = checks.map((c) => ({ check: c.id, status: c.status, category: c.category, title: c.summary, evidence: c.evidence.join('; '), fix: c.suggestion ? [c.suggestion] : [] }));
+  const flow = buildFlow(findings, { collected: ['runtime info'], verifyCommand: '/autogen diagnose ChatAgent prod', snapshotCommand: '/autogen snapshot prod' });
+  return { agent: 'ChatAgent', runtime: 'prod', verdict: 'failing', classification: classify(findings), flow, headline: 'ChatAgent on prod is failing', checks, probable_cause: 'x', next_steps: ['a', 'b'], follow_ups: [{ action_id: 'diag:logs', label: 'Show logs', value: '{"a":"ChatAgent","r":"prod"}' }], generated_at: '2026-01-01T00:00:00.000Z', ...over };
 }
 
 function allTexts(blocks: Record<string, unknown>[]): string[] {
@@ -19,7 +25,7 @@ function allTexts(blocks: Record<string, unknown>[]): string[] {
 }
 
 describe('reportMessage', () => {
-  it('verdict header, one ✅/⚠️/❌ line per check with evidence, cause, next steps, buttons', () => {
+  it('verdict header, the guide\'s category, one ✅/⚠️/❌ line per check with evidence, cause, next steps, flow, buttons', () => {
     const msg = reportMessage(report([
       { id: 'a', title: 'Registration', status: 'ok', summary: 'fine', evidence: ['1 instance'] },
       { id: 'b', title: 'Dependencies', status: 'fail', summary: 'refused', evidence: ['vector-db refused'], suggestion: 'start vector-db' },
@@ -34,12 +40,22 @@ describe('reportMessage', () => {
     expect(texts).toContain('⚠️ *Performance*');
     expect(texts).toContain('*Probable cause*');
     expect(texts).toContain('1. a');
+    expect(texts).toContain('category: *Integration › Database*');
+    expect(texts).toContain('*Flow* classify: Integration › Database → collect: runtime info → analyse: 3 checks: 1 ✅, 1 ⚠️, 1 ❌');
+    expect(texts).toContain('verify: Re-run `/autogen diagnose ChatAgent prod` after the fix');
     expect(msg.blocks.at(-1)).toMatchObject({ type: 'actions' });
     expect(msg.text).toContain('ChatAgent on prod is failing');
   });
 
+  it('a healthy report says no problem found', () => {
+    const msg = reportMessage(report([{ id: 'a', title: 'Registration', status: 'ok', summary: 'fine', evidence: [] }], { verdict: 'healthy' }));
+    const texts = allTexts(msg.blocks).join('\n');
+    expect(texts).toContain('category: *no problem found*');
+    expect(texts).toContain('*Flow* classify: No problem found');
+  });
+
   it('60 checks with huge evidence still fit: ≤ 50 blocks, every section ≤ 3,000 chars, a summary of the rest', () => {
-    const checks: Check[] = Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, title: `Check ${i}`, status: i % 2 ? 'fail' : 'ok', summary: 'x'.repeat(500), evidence: Array.from({ length: 40 }, () => 'e'.repeat(400)) }));
+    const checks: CheckIn[] = Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, title: `Check ${i}`, status: i % 2 ? 'fail' : 'ok', summary: 'x'.repeat(500), evidence: Array.from({ length: 40 }, () => 'e'.repeat(400)) }));
     const msg = reportMessage(report(checks));
     expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
     for (const t of allTexts(msg.blocks)) expect(t.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);

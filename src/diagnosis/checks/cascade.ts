@@ -5,6 +5,7 @@
  */
 import type { Check } from '../report.js';
 import { matchDependencyPattern } from '../dependency-patterns.js';
+import { readErrorSignal } from '../error-signals.js';
 import { clip, type DiagnosisInput } from '../input.js';
 
 export interface CascadeChain {
@@ -49,7 +50,7 @@ export function checkCascade(input: DiagnosisInput): Check {
     counts.set(key, { chain: prev?.chain ?? chain, count: (prev?.count ?? 0) + 1 });
   }
   const top = [...counts.values()].sort((a, b) => b.count - a.count)[0];
-  if (!top) return { ...base, status: 'ok', summary: 'No failures propagated from other agents.', evidence: [] };
+  if (!top) return { ...base, status: 'ok', category: 'business_logic', summary: 'No failures propagated from other agents.', evidence: [] };
   const { path, originError } = top.chain;
   const origin = path[path.length - 1] ?? '';
   const dep = matchDependencyPattern(originError);
@@ -57,6 +58,8 @@ export function checkCascade(input: DiagnosisInput): Check {
   return {
     ...base,
     status: 'fail',
+    // what the origin's error means, as the guide's log analysis reads a cascade's origin
+    category: readErrorSignal({ message: originError, dependencies: input.info?.dependencies }).category,
     summary: `Cascading failure from ${origin}: ${path.join(' → ')}${why}.`,
     evidence: [
       `${top.count} recent error${top.count === 1 ? '' : 's'} of ${input.agent} come from ${origin}`,

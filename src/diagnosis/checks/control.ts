@@ -9,6 +9,6 @@ export function checkControlState(input: DiagnosisInput): Check {
   if (d?.isolated || (input.info?.isolated ?? []).includes(input.agent)) states.push('isolated');
   if (d?.backpressured) states.push(`backpressured (max in-flight ${d.max_inflight ?? '?'})`);
   if (d?.degraded || (input.info?.degraded?.agent_types ?? []).includes(input.agent)) states.push('degraded (shed)');
-  if (states.length === 0) return { ...base, status: 'ok', summary: 'Not isolated, backpressured or degraded.', evidence: [] };
-  return { ...base, status: 'warn', summary: `The agent is ${states.join(', ')}.`, evidence: states, suggestion: 'Release the control once the cause is fixed (it may also expire by its TTL).' };
+  if (states.length === 0) return { ...base, status: 'ok', category: 'message_delivery', summary: 'Not isolated, backpressured or degraded.', evidence: [] };
+  return { ...base, status: 'warn', category: 'message_delivery', summary: `The agent is ${states.join(', ')}.`, evidence: states, suggestion: 'Release the control once the cause is fixed (it may also expire by its TTL).' };
 }

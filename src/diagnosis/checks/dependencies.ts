@@ -3,14 +3,10 @@
  * are matched against the seed's patterns ("no module named", "connection refused", "permission denied",
  * "timeout"); unreachable runtime dependencies are reported too.
  */
-import type { Category, Check } from '../report.js';
+import type { Check } from '../report.js';
 import { matchDependencyPattern, type PatternMatch } from '../dependency-patterns.js';
+import { dependencyCategory, mentionedDependency } from '../error-signals.js';
 import { clip, type DiagnosisInput } from '../input.js';
-
-export interface DependencyFinding {
-  readonly check: Check;
-  readonly category: Category | undefined;
-}
 
 function errorTexts(input: DiagnosisInput): string[] {
   const d = input.detail;
@@ -21,7 +17,7 @@ function errorTexts(input: DiagnosisInput): string[] {
   return texts;
 }
 
-export function checkDependencies(input: DiagnosisInput): DependencyFinding {
+export function checkDependencies(input: DiagnosisInput): Check {
   const base = { id: 'dependencies', title: 'Dependencies' } as const;
   const matches = new Map<string, { m: PatternMatch; count: number }>();
   for (const t of errorTexts(input)) {
@@ -40,24 +36,30 @@ export function checkDependencies(input: DiagnosisInput): DependencyFinding {
   const top = [...matches.values()].sort((a, b) => b.count - a.count)[0];
   if (top) {
     const detail = top.m.detail ? ` (\`${top.m.detail}\`)` : '';
+    const named = top.m.pattern.category === 'external_api'
+      ? mentionedDependency({ message: top.m.message, dependencies: input.info?.dependencies }) ?? deadDeps[0]
+      : undefined;
     return {
-      category: top.m.pattern.category,
-      check: {
-        ...base,
-        status: 'fail',
-        summary: `Dependency problem: ${top.m.pattern.issue}${detail} — seen ${top.count} time${top.count === 1 ? '' : 's'}.`,
-        evidence: [clip(top.m.message, 200), ...evidence].slice(0, 6),
-        suggestion: top.m.detail && top.m.pattern.category === 'dependency' && /module/.test(top.m.pattern.issue)
-          ? `Install the missing package in the agent's environment (\`pip install ${top.m.detail.split('.')[0]}\`), then restart the agent.`
-          : top.m.pattern.solution,
-      },
+      ...base,
+      status: 'fail',
+      category: named ? dependencyCategory(named) : top.m.pattern.category,
+      summary: `Dependency problem: ${top.m.pattern.issue}${detail} — seen ${top.count} time${top.count === 1 ? '' : 's'}.`,
+      evidence: [clip(top.m.message, 200), ...evidence].slice(0, 6),
+      suggestion: top.m.detail && top.m.pattern.category === 'agent_creation'
+        ? `Install the missing package in the agent's environment (\`pip install ${top.m.detail.split('.')[0]}\`), then restart the agent.`
+        : top.m.pattern.solution,
     };
   }
-  if (failingCalls.length > 0 || deadDeps.length > 0) {
+  const failing = failingCalls[0] ?? deadDeps[0];
+  if (failing) {
     return {
-      category: 'dependency',
-      check: { ...base, status: failingCalls.length > 0 ? 'fail' : 'warn', summary: 'A dependency is failing or unreachable.', evidence, suggestion: 'Check the dependency\'s status and the runtime\'s network path to it.' },
+      ...base,
+      status: failingCalls.length > 0 ? 'fail' : 'warn',
+      category: dependencyCategory(failing),
+      summary: 'A dependency is failing or unreachable.',
+      evidence,
+      suggestion: 'Check the dependency\'s status and the runtime\'s network path to it.',
     };
   }
-  return { category: undefined, check: { ...base, status: 'ok', summary: 'No dependency errors found.', evidence: [] } };
+  return { ...base, status: 'ok', category: 'external_api', summary: 'No dependency errors found.', evidence: [] };
 }

@@ -2,6 +2,7 @@
 import type { Check } from '../report.js';
 import type { Thresholds } from '../thresholds.js';
 import { clip, pct, type DiagnosisInput } from '../input.js';
+import { readErrorSignal } from '../error-signals.js';
 
 export function checkRecentErrors(input: DiagnosisInput, t: Thresholds, now: Date): Check {
   const base = { id: 'errors', title: 'Recent errors' } as const;
@@ -23,11 +24,13 @@ export function checkRecentErrors(input: DiagnosisInput, t: Thresholds, now: Dat
   const newest = recent[0] ?? input.detail?.last_error ?? undefined;
   if (newest) evidence.push(`Latest: ${newest.exception_type ?? 'Exception'}: ${clip(newest.message ?? '', 160)}`);
 
+  // what the newest error means, as the guide reads one error
+  const category = newest ? readErrorSignal({ ...newest, dependencies: input.info?.dependencies }).category : 'business_logic';
   if (rate > t.errorRate) {
-    return { ...base, status: 'fail', summary: `Error rate ${pct(rate)} is above ${pct(t.errorRate)}.`, evidence, suggestion: 'Fix the exception shown; until then consider isolating the agent so callers fail fast.' };
+    return { ...base, category, status: 'fail', summary: `Error rate ${pct(rate)} is above ${pct(t.errorRate)}.`, evidence, suggestion: 'Fix the exception shown; until then consider isolating the agent so callers fail fast.' };
   }
   if (count > t.recentErrors) {
-    return { ...base, status: 'warn', summary: `${count} recent error${count === 1 ? '' : 's'}, error rate within limits.`, evidence, suggestion: 'Look at the logs for the failing messages (Show logs).' };
+    return { ...base, category, status: 'warn', summary: `${count} recent error${count === 1 ? '' : 's'}, error rate within limits.`, evidence, suggestion: 'Look at the logs for the failing messages (Show logs).' };
   }
-  return { ...base, status: 'ok', summary: `No errors in the last ${minutes} min.`, evidence: [] };
+  return { ...base, status: 'ok', category: 'business_logic', summary: `No errors in the last ${minutes} min.`, evidence: [] };
 }

@@ -9,7 +9,7 @@ export function closestAgentType(name: string, known: readonly string[]): string
 }
 
 export function checkRegistration(input: DiagnosisInput): Check {
-  const base = { id: 'registration', title: 'Registration and factory' } as const;
+  const base = { id: 'registration', title: 'Registration and factory', category: 'agent_creation' } as const;
   const known = input.info?.agent_types ?? [];
   const d = input.detail;
   if (d === undefined || !d.registered) {

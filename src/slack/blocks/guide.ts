@@ -9,7 +9,7 @@ import type { FollowUp, Verdict } from '../../diagnosis/report.js';
 import type { GuideReport, GuideTool, ReportSection, VerdictStatus } from '../../diagnosis/guide-report.js';
 import { escapeText } from './mrkdwn.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
-import { buttons, checkSection, context, divider, fitBlocks, header, listSection, section, VERDICT_EMOJI, VERDICT_WORD, type Block } from './vocabulary.js';
+import { buttons, checkSection, context, divider, fitBlocks, flowContext, header, listSection, section, VERDICT_EMOJI, VERDICT_WORD, type Block } from './vocabulary.js';
 import type { SlackMessage } from './report.js';
 
 export const TOOL_TITLE: Readonly<Record<GuideTool, string>> = {
@@ -49,10 +49,7 @@ function flowBlocks(report: GuideReport): Block[] {
   const out: Block[] = [];
   if (f.rootCause) out.push(section(`*Probable root cause*\n${escapeText(truncate(f.rootCause, 2_800))}`));
   if (f.fix.length > 0) out.push(listSection('Next steps (from the guide)', f.fix.slice(0, 8).map((x) => truncate(x, 300))));
-  const steps = [`*Flow* classify: ${escapeText(f.classify)} → collect: ${escapeText(f.collect.join(', '))} → analyse: ${escapeText(f.analyse)}`];
-  if (f.verify) steps.push(`verify: ${escapeText(f.verify)}`);
-  if (f.escalate) steps.push(`escalate: ${escapeText(f.escalate)}`);
-  out.push(context(steps.map((s) => truncate(s, SLACK_LIMITS.sectionText))));
+  out.push(flowContext(f));
   return out;
 }
 

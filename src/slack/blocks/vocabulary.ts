@@ -3,6 +3,7 @@
  * next steps, follow-up buttons. Pure builders that respect Slack's limits by construction.
  */
 import type { CheckStatus, FollowUp, Verdict } from '../../diagnosis/report.js';
+import type { GuideFlow } from '../../diagnosis/classify.js';
 import { escapeText } from './mrkdwn.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 
@@ -51,6 +52,14 @@ export function checkSection(status: CheckStatus, title: string, summary: string
     used += line.length;
   }
   return section(`${head}${lines.join('')}${tail}`);
+}
+
+/** The guide's flow in one context line: classify → collect → analyse, then verify or escalate. */
+export function flowContext(f: GuideFlow): Block {
+  const steps = [`*Flow* classify: ${escapeText(f.classify)} → collect: ${escapeText(f.collect.join(', '))} → analyse: ${escapeText(f.analyse)}`];
+  if (f.verify) steps.push(`verify: ${escapeText(f.verify)}`);
+  if (f.escalate) steps.push(`escalate: ${escapeText(f.escalate)}`);
+  return context(steps);
 }
 
 /** Numbered list under a bold label (escaped here). */
