@@ -34,6 +34,7 @@ export const MessageRecord = z.looseObject({
   duration_ms: z.number().nullish(),
   outcome: z.string(),
   error: z.string().nullish(),
+  parent_id: z.string().nullish(),
 });
 export type MessageRecord = z.infer<typeof MessageRecord>;
 

@@ -36,9 +36,9 @@ export async function showOutcome(deps: ResponseDeps, plan: Plan, first: boolean
 export async function revertTemporaries(deps: ResponseDeps, plan: Plan, outcomes: readonly ActionOutcome[], by: string, why: 'verify_failed' | 'manual' | 'run_failed'): Promise<boolean> {
   const temps = appliedTemporaries(plan, outcomes);
   if (temps.length === 0) return false;
-  const control = deps.controlFor(plan.runtime);
+  const bridge = deps.bridgeFor(plan.runtime);
   const results: Record<string, string> = {};
-  for (const t of temps) results[t.actionId ?? ''] = await control.settle(t.actionId ?? '', 'revert');
+  for (const t of temps) results[t.actionId ?? ''] = await bridge.settle(t.actionId ?? '', 'revert');
   const now = deps.now();
   const { won } = await setOnce(deps.redis, deps.prefix, plan.id, 'reverted', { by, at: now.getTime(), why });
   if (won) {
@@ -103,7 +103,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     // The baseline the verification compares against: read right after the last action applied.
     const last = run.actions[run.actions.length - 1];
     const targets = [...new Set(plan.checks.flatMap((c) => c.targets ?? []))];
-    const reading = await readRuntime(bridge, deps.controlFor(plan.runtime), { messagesFor: [] });
+    const reading = await readRuntime(bridge, { messagesFor: [] });
     await setOnce(deps.redis, deps.prefix, plan.id, 'baseline', reading.view);
     await setOnce(deps.redis, deps.prefix, plan.id, 'acted_at', last?.at ?? deps.now().toISOString());
     if (plan.incidentId) await deps.markMitigating(plan.incidentId, rec.decidedBy ?? 'automation');

@@ -33,7 +33,7 @@ export async function verifyPlan(deps: ResponseDeps, planId: string): Promise<Ve
   let outcome = state.verify;
   if (!outcome) {
     const noDeliveryTargets = [...new Set(plan.checks.filter((c) => c.check === 'no_deliveries').flatMap((c) => c.targets ?? []))];
-    const reading = await readRuntime(deps.bridgeFor(plan.runtime), deps.controlFor(plan.runtime), { messagesFor: noDeliveryTargets });
+    const reading = await readRuntime(deps.bridgeFor(plan.runtime), { messagesFor: noDeliveryTargets });
     const since = new Date(state.actedAt ?? plan.createdAt);
     outcome = (await setOnce(deps.redis, deps.prefix, planId, 'verify', evaluateChecks(plan.checks, state.baseline, reading.view, since))).value;
   }
@@ -66,7 +66,7 @@ export async function confirmTtlRevert(deps: ResponseDeps, planId: string, round
   if (state.reverted) return 'nothing';
   const temps = appliedTemporaries(plan, state.outcomes);
   if (temps.length === 0) return 'nothing';
-  const active = new Set((await deps.controlFor(plan.runtime).activeActions()).map((a) => a.action_id));
+  const active = new Set((await deps.bridgeFor(plan.runtime).activeActions()).map((a) => a.action_id));
   const still = temps.filter((t) => active.has(t.actionId ?? ''));
   if (still.length > 0) {
     if (round + 1 >= TTL_MAX_ROUNDS) {
@@ -110,9 +110,9 @@ export async function settleTemporaries(deps: ResponseDeps, planId: string, how:
     await showOutcome(deps, plan, false);
     return null;
   }
-  const control = deps.controlFor(plan.runtime);
+  const bridge = deps.bridgeFor(plan.runtime);
   const results: Record<string, string> = {};
-  for (const t of temps) results[t.actionId ?? ''] = await control.settle(t.actionId ?? '', 'keep');
+  for (const t of temps) results[t.actionId ?? ''] = await bridge.settle(t.actionId ?? '', 'keep');
   if (Object.values(results).every((r) => r === 'gone')) {
     // The bridge had already reverted them: record that instead of a Keep that holds nothing.
     await setOnce(deps.redis, deps.prefix, planId, 'reverted', { by: 'system', at: deps.now().getTime(), why: 'ttl' });

@@ -13,7 +13,6 @@ import type { BridgeClient } from '../runtime/client.js';
 import { appendAudit, type AuditInput } from '../audit/stream.js';
 import { incidentContext } from '../incidents/context.js';
 import { requestFlush } from '../incidents/thread.js';
-import { BridgeControl } from './bridge-control.js';
 import { formatProblem, loadRunbookDir } from './runbook-loader.js';
 import type { Runbook } from './runbook-schema.js';
 import type { RunPorts } from './run.js';
@@ -29,7 +28,6 @@ export interface ResponseDeps {
   readonly queues: Queues;
   readonly logger: Logger;
   bridgeFor(runtime: string): BridgeClient;
-  controlFor(runtime: string): BridgeControl;
   now(): Date;
   audit(event: AuditInput): Promise<void>;
   /** Moves the plan's incident to "mitigating" (by the approver) and refreshes its thread root. Never throws. */
@@ -62,7 +60,6 @@ export interface ResponseDepsInput {
 export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: readonly Runbook[]; afterBridgeCall?: RunPorts['afterBridgeCall'] } = {}): ResponseDeps {
   const settings = input.config.response;
   const runbooks = opts.runbooks ?? loadRunbooksOrThrow(settings.runbooksDir);
-  const controls = new Map<string, BridgeControl>();
   const logger = input.logger.child({ feature: 'response' });
   return {
     redis: input.redis,
@@ -73,16 +70,6 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
     queues: input.queues,
     logger,
     bridgeFor: input.bridgeFor,
-    controlFor(runtime) {
-      let c = controls.get(runtime);
-      if (!c) {
-        const target = input.config.runtimes.byName[runtime];
-        if (!target) throw new OpsError('RUNTIME_UNKNOWN', { runtime, known: Object.keys(input.config.runtimes.byName) });
-        c = new BridgeControl(target, input.config.runtimes.timeoutMs + input.config.runtimes.connectTimeoutMs);
-        controls.set(runtime, c);
-      }
-      return c;
-    },
     now: input.now,
     async audit(event) {
       try {

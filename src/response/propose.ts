@@ -94,7 +94,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   const now = deps.now();
   const log = deps.logger.child({ runtime: req.runtime, incident_id: req.incident_id, agent: req.agent });
   const bridge = deps.bridgeFor(req.runtime);
-  const reading = await readRuntime(bridge, deps.controlFor(req.runtime), { messagesFor: 'failing' });
+  const reading = await readRuntime(bridge, { messagesFor: 'failing' });
   const findings = [...new Set([...req.findings, ...findingsFromView(reading.view, req.agent, undefined, reading.rssHistory)])].sort();
   const labels = req.labels ?? {};
   const subject = { agent: req.agent, agents: req.agents };

@@ -4,12 +4,12 @@
  * for. The bridge client's lenient shapes are normalised into `RuntimeView`.
  */
 import type { BridgeClient } from '../runtime/client.js';
-import type { BridgeControl } from './bridge-control.js';
 import type { RssSampleView } from './findings.js';
 import type { AgentView, MessageView, RuntimeInfoView, RuntimeView } from './runtime-view.js';
 
 type RuntimeInfo = Awaited<ReturnType<BridgeClient['runtime']>>;
 type AgentSummary = Awaited<ReturnType<BridgeClient['agents']>>['agents'][number];
+type MessageRecord = Awaited<ReturnType<BridgeClient['messages']>>['messages'][number];
 
 function numOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -54,6 +54,13 @@ function toAgentView(a: AgentSummary, calls?: readonly { name: string }[] | null
   };
 }
 
+/** Deliveries to `agentType` (the bridge's `agent` filter also matches it as sender). */
+function deliveriesTo(agentType: string, records: readonly MessageRecord[]): MessageView[] {
+  return records
+    .filter((m) => (m.recipient ?? '').split('/')[0] === agentType)
+    .map((m) => ({ message_id: m.message_id, recipient: m.recipient ?? null, started_at: m.started_at ?? null, outcome: m.outcome, parent_id: m.parent_id ?? null }));
+}
+
 export interface ReadOptions {
   /** Agent types whose recent deliveries to read (cascade origins, `no_deliveries` evidence). */
   readonly messagesFor?: readonly string[] | 'failing';
@@ -67,7 +74,7 @@ export interface RuntimeReading {
 }
 
 /** One reading of `bridge`'s runtime. Throws the client's coded errors (unreachable is transient). */
-export async function readRuntime(bridge: BridgeClient, control: BridgeControl, opts: ReadOptions = {}): Promise<RuntimeReading> {
+export async function readRuntime(bridge: BridgeClient, opts: ReadOptions = {}): Promise<RuntimeReading> {
   const [info, list] = await Promise.all([bridge.runtime(), bridge.agents()]);
   const runtime = toRuntimeInfoView(info);
   const anyDown = (runtime.dependencies ?? []).some((d) => !d.reachable);
@@ -81,7 +88,7 @@ export async function readRuntime(bridge: BridgeClient, control: BridgeControl, 
     : [...(opts.messagesFor ?? [])];
   const messages: Record<string, readonly MessageView[]> = {};
   await Promise.all(wanted.slice(0, 20).map(async (t) => {
-    messages[t] = await control.messages(t, 500);
+    messages[t] = deliveriesTo(t, (await bridge.messages({ agent: t, limit: 500 })).messages);
   }));
   const rssHistory = (info.rss_history ?? []).map((s) => ({ ts: s.ts, rss_bytes: s.rss_bytes }));
   return { view: { runtime, agents, messages }, rssHistory };

@@ -7,10 +7,10 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { OpsError } from '../errors.js';
+import { isOpsError, OpsError } from '../errors.js';
 import type { RuntimeTarget } from '../config.js';
 import {
-  ActionResult, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
+  ActionResult, ActiveActionList, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
 } from './schemas.js';
 import { MessageList, Snapshot, Trace } from '../diagnosis/bridge-shapes.js';
 
@@ -136,6 +136,23 @@ export class BridgeClient {
   /** Runs a control action. `idempotencyKey` makes a retry act once (≤ 200 chars). */
   act(action: BridgeAction, body: Record<string, unknown>, idempotencyKey: string) {
     return this.call('POST', `/v1/actions/${action}`, ActionResult, { body, headers: { 'idempotency-key': idempotencyKey.slice(0, 200) } });
+  }
+
+  /** The temporary actions in force, each with its `expires_at`. */
+  async activeActions() {
+    return (await this.call('GET', '/v1/actions', ActiveActionList)).actions;
+  }
+
+  /** Keeps (cancels the TTL of) or reverts now one temporary action; `gone` when the bridge no longer has it. */
+  async settle(actionId: string, how: 'keep' | 'revert'): Promise<'done' | 'gone'> {
+    try {
+      await this.call('POST', `/v1/actions/${encodeURIComponent(actionId)}/${how}`, ActionResult, { body: {} });
+      return 'done';
+    } catch (err) {
+      const code = isOpsError(err) && err.code === 'RUNTIME_REQUEST_REJECTED' ? err.details.bridge_code : undefined;
+      if (code === 'ACTION_NOT_FOUND' || code === 'NOT_FOUND') return 'gone';
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -128,6 +128,16 @@ export const ActionResult = z.looseObject({
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 
+/** A temporary action in force (`GET /v1/actions`). */
+export const ActiveAction = z.looseObject({
+  action_id: z.string(),
+  action: z.string().nullish(),
+  target: z.string().nullish(),
+  expires_at: z.string().nullish(),
+});
+export type ActiveAction = z.infer<typeof ActiveAction>;
+export const ActiveActionList = z.looseObject({ actions: z.array(ActiveAction) });
+
 export const BridgeErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

@@ -7,6 +7,7 @@ import { createBridges } from '../../src/runtime/index.js';
 import { freePort } from '../../src/local/redis.js';
 import { OpsError } from '../../src/errors.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import { waitFor } from '../support/poll.js';
 
 let fleet: LocalFleet;
 let silent: Server;
@@ -59,6 +60,33 @@ describe('BridgeClient', () => {
   it('a bad query answers with the bridge code → RUNTIME_REQUEST_REJECTED', async () => {
     const c = new BridgeClient({ name: 'demo', url: fleet.url, token: fleet.token }, timeouts);
     expect(await codeOf(c.logs({ limit: 999_999 }))).toBe('RUNTIME_REQUEST_REJECTED');
+    await c.close();
+  });
+
+  it('temporary actions: listed with their expiry, reverted once (then gone), unknown ids gone for keep too', async () => {
+    const c = new BridgeClient({ name: 'demo', url: fleet.url, token: fleet.token }, timeouts);
+    const applied = await c.act('isolate', { agent_type: 'ToolAgent', ttl_s: 600, reason: 'client test' }, `client-test-${Date.now()}`);
+    expect(applied.applied).toBe(true);
+    const id = applied.action_id as string;
+    const active = await c.activeActions();
+    expect(active.find((a) => a.action_id === id)).toMatchObject({ action: 'isolate', target: 'ToolAgent', expires_at: expect.any(String) });
+    expect(await c.settle(id, 'revert')).toBe('done');
+    expect((await c.activeActions()).map((a) => a.action_id)).not.toContain(id);
+    expect(await c.settle(id, 'revert')).toBe('gone');
+    expect(await c.settle('act_no_such_action', 'keep')).toBe('gone');
+    const wrong = new BridgeClient({ name: 'demo', url: fleet.url, token: 'wrong' }, timeouts);
+    expect(await codeOf(wrong.settle(id, 'keep'))).toBe('RUNTIME_AUTH_FAILED');
+    await Promise.all([c.close(), wrong.close()]);
+  });
+
+  it('recent deliveries of one agent type carry their parent message id', async () => {
+    const c = new BridgeClient({ name: 'demo', url: fleet.url, token: fleet.token }, timeouts);
+    const page = await waitFor(async () => {
+      const p = await c.messages({ agent: 'PlannerAgent', limit: 50 });
+      return p.messages.some((m) => m.parent_id) ? p : undefined;
+    }, { what: 'deliveries with a parent' });
+    expect(page.messages.length).toBeLessThanOrEqual(50);
+    expect(page.messages.find((m) => m.parent_id)?.parent_id).toEqual(expect.any(String));
     await c.close();
   });
 
