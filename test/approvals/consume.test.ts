@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { autoApprove, consumeApproval, loadPlan, rejectPlan, storePlan, supersedePlan } from '../../src/approvals/consume.js';
 import { buildPlan } from '../../src/response/plan.js';
 import { loadRunbookDir } from '../../src/response/runbook-loader.js';
 import { agent, view } from '../response/view-fixture.js';
+import { useTestRedis } from '../support/redis.js';
 
 const { runbooks } = loadRunbookDir('runbooks');
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
@@ -21,13 +21,7 @@ function makePlan(id: string, runbookId = 'agent-cascade-failure', errorRate = 0
 }
 
 describe('approval record (real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-    prefix = `t-${randomUUID()}:`;
-  });
-  afterAll(() => redis.quit());
+  const { redis, prefix } = useTestRedis();
 
   it('a plan is approved exactly once; a replayed click is told who approved and when', async () => {
     const plan = makePlan('pl-once-1');

@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendAudit, auditKeys, exportAuditJson, readAudit } from '../../src/audit/stream.js';
+import { useTestRedis } from '../support/redis.js';
 
 describe('audit stream (real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-    prefix = `t-${randomUUID()}:`;
-  });
-  afterAll(() => redis.quit());
+  const { redis, prefix } = useTestRedis();
 
   it('appends events and reads them back by incident and by plan, oldest first', async () => {
     const common = { incident_id: 'inc-7', plan_id: 'pl-a-1', runtime: 'demo', runbook_id: 'agent-cascade-failure' };

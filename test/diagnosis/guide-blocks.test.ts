@@ -12,7 +12,7 @@ import { DEFAULT_THRESHOLDS } from '../../src/diagnosis/thresholds.js';
 import { traceReport } from '../../src/diagnosis/trace.js';
 import { guideReportMessage } from '../../src/slack/blocks/guide.js';
 import { agent, AGENT_TYPES, healthyAgents, isoAgo, logRecord, message, NOW, runtimeInfo, summaries } from './fixtures.js';
-import { slackLimitViolations } from './slack-limits.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 const t = DEFAULT_THRESHOLDS;
 const HOUR = 3_600_000;
@@ -41,7 +41,7 @@ describe('guide report messages', () => {
     expect(all).toContain('verify: Re-run `/autogen health demo`');
     const actions = msg.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string }[] };
     expect(actions.elements.map((e) => e.action_id)).toEqual(['guide:logs', 'guide:perf', 'guide:snapshot']);
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
   });
 
   it('a healthy report says so and proposes no recovery', () => {
@@ -50,7 +50,7 @@ describe('guide report messages', () => {
     expect(msg.blocks[0]).toMatchObject({ text: { text: '✅ Health check: Runtime demo — Healthy' } });
     expect(texts(msg.blocks)).toContain('category: *no problem found*');
     expect(texts(msg.blocks)).not.toContain('Propose recovery');
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
   });
 
   it('escapes runtime data: an error message cannot ping the channel or inject a link', () => {
@@ -68,7 +68,7 @@ describe('guide report messages', () => {
     );
     const report = logsReport({ runtime: 'demo', since: new Date(NOW.getTime() - HOUR), until: NOW, records, thresholds: t, now: NOW });
     const msg = guideReportMessage(report, { followUps: guideFollowUps(report, { agentTypes: [...AGENT_TYPES] }) });
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
     expect(report.attachment?.content.length).toBeGreaterThan(100_000);
     expect(texts(msg.blocks)).toContain('📎 Full content attached');
   });
@@ -78,7 +78,7 @@ describe('guide report messages', () => {
     const report = inspectReport({ runtime: 'demo', agent: agent('ChatAgent', { saved_state: big, instances: Array.from({ length: 500 }, (_, i) => `user-${i}`) }), info: runtimeInfo(), thresholds: t, now: NOW });
     expect(JSON.stringify(big).length).toBeGreaterThan(100_000);
     const msg = guideReportMessage(report);
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
     expect(report.attachment?.filename).toBe('state-demo-ChatAgent.json');
   });
 
@@ -94,7 +94,7 @@ describe('guide report messages', () => {
     ];
     for (const report of reports) {
       const msg = guideReportMessage(report, { followUps: guideFollowUps(report, { agentTypes: many.map((a) => a.type), agent: 'x'.repeat(100) }) });
-      expect(slackLimitViolations(msg), report.tool).toEqual([]);
+      expectWithinSlackLimits(msg, report.tool);
     }
   });
 });

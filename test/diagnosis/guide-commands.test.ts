@@ -10,7 +10,7 @@ import { parseCommand, SUBCOMMANDS } from '../../src/slack/commands/index.js';
 import { guideActionJob } from '../../src/slack/listeners/guide-actions.js';
 import { glanceJob, homeJob } from '../../src/slack/listeners/home.js';
 import { healthyAgents, NOW, runtimeInfo, summaries } from './fixtures.js';
-import { slackLimitViolations } from './slack-limits.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 const config = loadConfig({ AUTOGEN_RUNTIMES: 'prod=http://a;staging=http://b', AUTOGEN_RUNTIME_PROD_TOKEN: 'x', AUTOGEN_RUNTIME_STAGING_TOKEN: 'y' });
 const ctx = { config, user: 'U1', channel: 'C1', team: 'T1', now: NOW, requestId: 'r1' };
@@ -114,9 +114,9 @@ describe('App Home and shortcut', () => {
     const glances = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? { runtime: `rt-${i}`, error: 'connection refused '.repeat(50) } : { runtime: `rt-${i}`, report }));
     const view = homeView(glances, '/autogen', SUBCOMMANDS, NOW);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
-    expect(slackLimitViolations({ text: 'home', blocks: view.blocks })).toEqual([]);
+    expectWithinSlackLimits({ text: 'home', blocks: view.blocks });
     const msg = glanceMessage(glances, '/autogen', SUBCOMMANDS, NOW);
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
     expect(msg.text).toBe('AutoGen Ops: 0 of 30 runtimes healthy');
   });
 });

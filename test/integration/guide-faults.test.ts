@@ -12,7 +12,7 @@ import { startTestSandbox, type Sandbox, type SandboxMessage } from '../support/
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
-import { slackLimitViolations } from '../diagnosis/slack-limits.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 let sandbox: Sandbox;
 let bot: TestBot;
@@ -62,7 +62,7 @@ async function run(text: string): Promise<{ msg: SandboxMessage; text: string; c
   expect(ack.status).toBe(200);
   expect(String(ack.json?.response_type)).toBe('ephemeral');
   const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === channel && m.thread_ts === undefined), { timeoutMs: 25_000, what: `report for "${text}"` });
-  expect(slackLimitViolations(msg)).toEqual([]);
+  expectWithinSlackLimits(msg);
   return { msg, text: renderBlocks(msg.blocks), channel };
 }
 

@@ -14,7 +14,7 @@ import { startTestSandbox, SANDBOX_SIGNING_SECRET, type Sandbox } from '../suppo
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
-import { slackLimitViolations } from '../diagnosis/slack-limits.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
@@ -87,7 +87,7 @@ describe('App Home and the message shortcut', () => {
     const eph = await waitFor(() => sandbox.ephemerals.find((e) => e.channel === 'C0SHORTCUT'), { timeoutMs: 20_000, what: 'glance ephemeral' });
     expect(eph.user).toBe('U0SHORTCUT');
     expect(eph.text).toBe('AutoGen Ops: 0 of 2 runtimes healthy');
-    expect(slackLimitViolations({ text: eph.text, blocks: eph.blocks })).toEqual([]);
+    expectWithinSlackLimits({ text: eph.text, blocks: eph.blocks });
     expect(renderBlocks(eph.blocks)).toContain('/autogen health [runtime]');
     const call = sandbox.callsOf('chat.postEphemeral').find((c) => c.args.channel === 'C0SHORTCUT');
     expect(call?.args.thread_ts).toBe('1699999999.000050');

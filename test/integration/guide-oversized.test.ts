@@ -13,7 +13,7 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import { agent, runtimeInfo } from '../diagnosis/fixtures.js';
-import { slackLimitViolations } from '../diagnosis/slack-limits.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
@@ -39,7 +39,7 @@ describe('oversized inputs', () => {
     const ack = await sandbox.sendCommand(bot.eventsUrl, { text: 'logs ChatAgent 30m', channel: 'C0BIG' });
     expect(ack.status).toBe(200);
     const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0BIG'), { timeoutMs: 30_000, what: 'log report' });
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
     const text = renderBlocks(msg.blocks);
     const count = /❌ InjectedFaultError ×(\d+)/.exec(text);
     expect(Number(count?.[1])).toBeGreaterThan(1000);
@@ -52,7 +52,7 @@ describe('oversized inputs', () => {
     expect(JSON.stringify(state).length).toBeGreaterThan(100_000);
     const report = inspectReport({ runtime: 'busy', agent: agent('ChatAgent', { saved_state: state }), info: runtimeInfo(), thresholds: DEFAULT_THRESHOLDS, now: new Date() });
     const msg = guideReportMessage(report);
-    expect(slackLimitViolations(msg)).toEqual([]);
+    expectWithinSlackLimits(msg);
     const outbox = bot.worker!.deps.outbox;
     await outbox.post({ channel: 'C0STATE', text: msg.text, blocks: msg.blocks, ts_key: 'state-report' });
     await outbox.upload({ channel: 'C0STATE', filename: report.attachment!.filename, content: report.attachment!.content, thread_ts_key: 'state-report' });

@@ -3,38 +3,32 @@
  * unauthorised click, an expired approval, a replayed click, a stale plan hash and two concurrent clicks
  * each do nothing but explain why; the kill switch and the circuit breaker stop actions.
  */
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/stream.js';
 import { runPlan } from '../../src/response/run.js';
 import { loadPlan } from '../../src/approvals/consume.js';
 import { readAutomation } from '../../src/response/safety.js';
-import { startTestSandbox, type Sandbox, type SandboxMessage } from '../support/sandbox.js';
-import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import type { Sandbox, SandboxMessage } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import {
-  ALICE, BOB, MALLORY, TestClock, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, injectFault, planIdOf, resetFleet,
-  startResponseBot, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot,
-} from '../response/harness.js';
+  ALICE, BOB, MALLORY, TestClock, agentState, blocksText, bridgeGet, hasButton, injectFault, planIdOf, resetFleet, startResponseBot, startResponseTest, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+} from '../support/response-bot.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let redis: Redis;
+let rt: ResponseTest | undefined;
 const clock = new TestClock();
-const runbooksDir = fastRunbooks({ ttlS: 60, settleS: 1 });
 
 beforeAll(async () => {
-  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ enableFaults: true, rate: 10 })]);
-  bot = await startResponseBot({ sandbox, fleet, runbooksDir, clock });
-  redis = new Redis(inject('redisUrl'));
+  rt = await startResponseTest({ fleet: { enableFaults: true, rate: 10 }, runbooks: { ttlS: 60, settleS: 1 }, clock });
+  ({ sandbox, fleet, bot, redis } = rt);
 }, 90_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  redis?.disconnect();
-  await Promise.all([fleet?.stop(), sandbox?.stop()]);
-});
+afterAll(() => rt?.stop());
 
 afterEach(async () => {
   clock.offsetMs = 0;
@@ -165,7 +159,7 @@ describe('safety limits', () => {
   });
 
   it('the circuit breaker opens after N actions per runtime and says so in the thread', async () => {
-    const strict = await startResponseBot({ sandbox, fleet, runbooksDir, env: { RESPONSE_MAX_ACTIONS: '1', RESPONSE_ACTION_WINDOW_S: '600' } });
+    const strict = await startResponseBot({ sandbox, fleet, runbooksDir: bot.config.response.runbooksDir, env: { RESPONSE_MAX_ACTIONS: '1', RESPONSE_ACTION_WINDOW_S: '600' } });
     try {
       const before = sandbox.messages.length;
       await sandbox.sendCommand(strict.eventsUrl, { text: 'recover PlannerAgent memory-exhaustion', channel: 'C0BREAKER', user: ALICE });

@@ -3,29 +3,27 @@
  * ephemeral; a runtime whose bridge dies between approval and execution makes the run retry with back-off
  * and then say, in the thread, that it gave up — and the failed attempt is counted.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/stream.js';
-import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
-import { startTestFleet, type LocalFleet } from '../support/fleet.js';
-import { ALICE, blocksText, fastRunbooks, planIdOf, startResponseBot, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot } from '../response/harness.js';
+import type { Sandbox } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
+import {
+  ALICE, blocksText, planIdOf, startResponseTest, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+} from '../support/response-bot.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let redis: Redis;
+let rt: ResponseTest | undefined;
 
 beforeAll(async () => {
-  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ rate: 2 })]);
-  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }), env: { BRIDGE_TIMEOUT_MS: '500', BRIDGE_CONNECT_TIMEOUT_MS: '200', JOB_ATTEMPTS: '3' } });
-  redis = new Redis(inject('redisUrl'));
+  rt = await startResponseTest({ fleet: { rate: 2 }, runbooks: { ttlS: 60, settleS: 1 }, env: { BRIDGE_TIMEOUT_MS: '500', BRIDGE_CONNECT_TIMEOUT_MS: '200', JOB_ATTEMPTS: '3' } });
+  ({ sandbox, fleet, bot, redis } = rt);
 }, 90_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  redis?.disconnect();
-  await Promise.all([fleet?.stop(), sandbox?.stop()]);
-});
+afterAll(() => rt?.stop());
 
 describe('bad input and a dead runtime', () => {
   it('an unknown runbook is refused with a coded ephemeral naming the known ones', async () => {

@@ -4,32 +4,28 @@
  * isolation that really stops delivery in the runtime, a verification that passes, the TTL revert, and a
  * complete audit record.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/stream.js';
-import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
-import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import type { Sandbox } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import {
-  ALICE, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, planIdOf, startResponseBot, waitForOutcome, waitForPlan, type ResponseBot,
-} from '../response/harness.js';
+  ALICE, agentState, blocksText, bridgeGet, hasButton, planIdOf, startResponseTest, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+} from '../support/response-bot.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let redis: Redis;
+let rt: ResponseTest | undefined;
 
 beforeAll(async () => {
-  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ faults: ['cascade:ChatAgent'], rate: 10 })]);
-  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 6, settleS: 1 }) });
-  redis = new Redis(inject('redisUrl'));
+  rt = await startResponseTest({ fleet: { faults: ['cascade:ChatAgent'], rate: 10 }, runbooks: { ttlS: 6, settleS: 1 } });
+  ({ sandbox, fleet, bot, redis } = rt);
 }, 90_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  redis?.disconnect();
-  await Promise.all([fleet?.stop(), sandbox?.stop()]);
-});
+afterAll(() => rt?.stop());
 
 describe('cascade failure: plan, approval, isolation, verification, TTL revert, audit', () => {
   it('isolates the cascade origin only after an allowed approval, verifies it, reverts at the TTL and records everything', async () => {

@@ -4,36 +4,34 @@
  * an allowed approver approves → the cascade's origin is isolated and verified → the incident's audit
  * record holds all of it.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/stream.js';
 import { scheduleMonitors } from '../../src/monitor/schedule.js';
-import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
-import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import type { Sandbox } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
-import { ALICE, agentState, blocksText, fastRunbooks, planIdOf, startResponseBot, waitForOutcome, type ResponseBot } from '../response/harness.js';
+import {
+  ALICE, agentState, blocksText, planIdOf, startResponseTest, waitForOutcome, type ResponseBot, type ResponseTest,
+} from '../support/response-bot.js';
 
 const CHANNEL = 'C0INCIDENTS';
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let redis: Redis;
+let rt: ResponseTest | undefined;
 
 beforeAll(async () => {
-  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ enableFaults: true, rate: 10 })]);
-  bot = await startResponseBot({
-    sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }),
+  rt = await startResponseTest({
+    fleet: { enableFaults: true, rate: 10 }, runbooks: { ttlS: 60, settleS: 1 },
     env: { MONITOR_ENABLED: 'true', MONITOR_INTERVAL_S: '1', ALERT_CHANNEL: CHANNEL },
   });
+  ({ sandbox, fleet, bot, redis } = rt);
   await scheduleMonitors(bot.worker!.deps.queues, bot.config, bot.logger);
-  redis = new Redis(inject('redisUrl'));
 }, 90_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  redis?.disconnect();
-  await Promise.all([fleet?.stop(), sandbox?.stop()]);
-});
+afterAll(() => rt?.stop());
 
 describe('incident → plan → approval → isolation', () => {
   it('a cascade fault leads to an incident whose thread gets the plan; approving it isolates the origin', async () => {

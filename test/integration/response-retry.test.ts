@@ -7,41 +7,41 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessors } from '../../handlers/index.js';
 import { createExecuteProcessor } from '../../handlers/execute.js';
 import { readAudit } from '../../src/audit/stream.js';
 import { wrapProcessor } from '../../src/queues/worker.js';
-import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
-import { startTestFleet, type LocalFleet } from '../support/fleet.js';
-import { ALICE, agentState, blocksText, bridgeGet, fastRunbooks, planIdOf, startResponseBot, waitForOutcome, waitForPlan, type ResponseBot } from '../response/harness.js';
+import type { Sandbox } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
+import {
+  ALICE, agentState, blocksText, bridgeGet, planIdOf, startResponseTest, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+} from '../support/response-bot.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let redis: Redis;
+let rt: ResponseTest | undefined;
 let child: ChildProcess | undefined;
 let retryWorker: Worker | undefined;
 
 beforeAll(async () => {
-  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ rate: 5 })]);
-  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1 }), worker: false });
+  rt = await startResponseTest({ fleet: { rate: 5 }, runbooks: { ttlS: 60, settleS: 1 }, worker: false });
+  ({ sandbox, fleet, bot, redis } = rt);
   // Every queue but `execute` in this process; `execute` first runs in the child that gets killed.
   bot.startWorker((deps) => {
     const all = createProcessors(deps);
     delete all.execute;
     return all;
   });
-  redis = new Redis(inject('redisUrl'));
 }, 90_000);
 
 afterAll(async () => {
   if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
   await retryWorker?.close();
-  await bot?.stop();
-  redis?.disconnect();
-  await Promise.all([fleet?.stop(), sandbox?.stop()]);
+  await rt?.stop();
 });
 
 function startChild(): Promise<{ proc: ChildProcess; acted: Promise<string> }> {

@@ -3,16 +3,15 @@
  * critical incident → degrade named features under the two-person rule, then Keep; an agent that will not
  * start → restart fails three times → automation stops and the on-call group is called with everything tried.
  */
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/audit/stream.js';
-import { startTestSandbox, type Sandbox, type SandboxMessage } from '../support/sandbox.js';
-import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import type { Sandbox, SandboxMessage } from '../support/sandbox.js';
+import type { LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import {
-  ALICE, BOB, ONCALL, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, injectFault, planIdOf, resetFleet,
-  startResponseBot, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot,
-} from '../response/harness.js';
+  ALICE, BOB, ONCALL, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, injectFault, planIdOf, resetFleet, startResponseBot, startResponseTest, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+} from '../support/response-bot.js';
 
 /** A runbook whose check cannot pass (an isolated agent handles no message): verification must fail. */
 const WRONG_FIX = `id: test-wrong-fix
@@ -60,18 +59,14 @@ let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let redis: Redis;
+let rt: ResponseTest | undefined;
 
 beforeAll(async () => {
-  [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet({ enableFaults: true, rate: 10 })]);
-  bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks({ ttlS: 60, settleS: 1, extra: { 'test-wrong-fix.yaml': WRONG_FIX } }) });
-  redis = new Redis(inject('redisUrl'));
+  rt = await startResponseTest({ fleet: { enableFaults: true, rate: 10 }, runbooks: { ttlS: 60, settleS: 1, extra: { 'test-wrong-fix.yaml': WRONG_FIX } } });
+  ({ sandbox, fleet, bot, redis } = rt);
 }, 90_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  redis?.disconnect();
-  await Promise.all([fleet?.stop(), sandbox?.stop()]);
-});
+afterAll(() => rt?.stop());
 
 afterEach(async () => {
   await resetFleet(fleet);

@@ -5,6 +5,7 @@ import type { RunOutcome } from '../../src/response/run.js';
 import { buildNoPlanMessage, buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../../src/slack/blocks/plan.js';
 import { buildEscalationMessage, buildOutcomeMessage } from '../../src/slack/blocks/plan-outcome.js';
 import { agent, view } from './view-fixture.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 const { runbooks } = loadRunbookDir('runbooks');
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
@@ -40,7 +41,7 @@ describe('plan message', () => {
     expect(actions?.elements?.every((e) => e.confirm !== undefined)).toBe(true);
     expect(decodeButtonValue(actions?.elements?.[0]?.value)).toEqual({ p: p.id, h: p.hash });
     expect(actions?.elements?.[0]?.confirm?.text.text).toBe('This runs 1 action(s) on runtime demo now: isolate ToolAgent (mode refuse)');
-    expect(msg.blocks.length).toBeLessThanOrEqual(50);
+    expectWithinSlackLimits(msg);
   });
 
   it('after a decision shows who and when, and the buttons are gone', () => {

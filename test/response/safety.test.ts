@@ -1,19 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { actionsInWindow, describeOpenBreaker, readAutomation, reserveAction, setAutomation } from '../../src/response/safety.js';
 import { clearAttempts, mustEscalate, recentAttempts, recordFailedAttempt, type Attempt } from '../../src/response/attempts.js';
+import { useTestRedis } from '../support/redis.js';
 
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
 
 describe('safety limits (real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-    prefix = `t-${randomUUID()}:`;
-  });
-  afterAll(() => redis.quit());
+  const { redis, prefix } = useTestRedis();
 
   it('kill switch: on by default, off for every replica once switched, with who and when', async () => {
     expect(await readAutomation(redis, prefix)).toEqual({ enabled: true });
@@ -55,13 +49,7 @@ describe('safety limits (real Redis)', () => {
 });
 
 describe('recovery attempts (real Redis)', () => {
-  let redis: Redis;
-  let prefix: string;
-  beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-    prefix = `t-${randomUUID()}:`;
-  });
-  afterAll(() => redis.quit());
+  const { redis, prefix } = useTestRedis();
   const attempt = (planId: string, at: number): Attempt => ({ planId, runbookId: 'rb', tried: ['isolate ToolAgent'], outcome: 'verify failed', at: new Date(at).toISOString() });
 
   it('counts failed attempts per failure within the window; the third escalates (seed §6.2)', async () => {

@@ -1,11 +1,11 @@
 /** Block Kit builders are pure and never produce a message Slack would reject. */
 import { describe, expect, it } from 'vitest';
 import { reportMessage } from '../../src/slack/blocks/report.js';
-import { SLACK_LIMITS } from '../../src/slack/blocks/limits.js';
 import { escapeText } from '../../src/slack/blocks/mrkdwn.js';
 import { logsMessage } from '../../src/slack/blocks/logs.js';
 import type { Check, Report } from '../../src/diagnosis/report.js';
 import { buildFlow, classify, type Finding } from '../../src/diagnosis/classify.js';
+import { expectWithinSlackLimits } from '../support/slack-limits.js';
 
 type CheckIn = Omit<Check, 'category'> & { category?: Check['category'] };
 
@@ -57,8 +57,7 @@ describe('reportMessage', () => {
   it('60 checks with huge evidence still fit: ≤ 50 blocks, every section ≤ 3,000 chars, a summary of the rest', () => {
     const checks: CheckIn[] = Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, title: `Check ${i}`, status: i % 2 ? 'fail' : 'ok', summary: 'x'.repeat(500), evidence: Array.from({ length: 40 }, () => 'e'.repeat(400)) }));
     const msg = reportMessage(report(checks));
-    expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
-    for (const t of allTexts(msg.blocks)) expect(t.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expectWithinSlackLimits(msg);
     expect(allTexts(msg.blocks).join('\n')).toMatch(/…and \d+ more checks \(not ok:/);
     expect(allTexts(msg.blocks).join('\n')).toContain('more');
   });
@@ -67,7 +66,7 @@ describe('reportMessage', () => {
     const msg = reportMessage(report([], { follow_ups: [{ action_id: 'diag:logs', label: 'Show logs', value: 'v'.repeat(2_000) }, { action_id: 'diag:rerun', label: 'Run again', value: '{}' }] }));
     const actions = msg.blocks.find((b) => b.type === 'actions') as { elements: { value: string }[] };
     expect(actions.elements).toHaveLength(1);
-    for (const e of actions.elements) expect(e.value.length).toBeLessThan(SLACK_LIMITS.buttonValue);
+    expectWithinSlackLimits(msg);
     expect(allTexts(msg.blocks).join('\n')).toContain('1 follow-up button(s) left out');
   });
 
@@ -84,7 +83,7 @@ describe('reportMessage', () => {
     const records = Array.from({ length: 200 }, (_, i) => ({ ts: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`, level: 'ERROR', event: 'MessageHandlerExceptionEvent', message: `error number ${i} ${'z'.repeat(50)}` }));
     const msg = logsMessage('ChatAgent', 'prod', records, 15);
     expect(msg.truncated).toBe(true);
-    for (const t of allTexts(msg.blocks)) expect(t.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expectWithinSlackLimits(msg);
     expect(allTexts(msg.blocks).join('\n')).toContain('error number 199');
   });
 });

@@ -4,6 +4,8 @@ import { shorten } from '../../text/shorten.js';
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,
   sectionText: 3_000,
+  sectionFields: 10,
+  fieldText: 2_000,
   headerText: 150,
   contextElements: 10,
   buttonText: 75,

@@ -1,7 +1,9 @@
 /**
  * Checks a message against Slack's Block Kit limits (https://api.slack.com/reference/block-kit): what Slack
- * would reject (or cut silently). Returns every violation, empty when the message would post as built.
+ * would reject (or cut silently). `slackLimitViolations` returns every violation, empty when the message
+ * would post as built; `expectWithinSlackLimits` asserts there is none.
  */
+import { expect } from 'vitest';
 import { SLACK_LIMITS } from '../../src/slack/blocks/limits.js';
 
 type Json = Record<string, unknown>;
@@ -27,8 +29,14 @@ export function slackLimitViolations(msg: { text: string; blocks: readonly Json[
         break;
       }
       case 'section': {
+        const fields = (b.fields as Json[] | undefined) ?? [];
         const t = textOf(b.text) ?? '';
-        if (t.length === 0 || t.length > SLACK_LIMITS.sectionText) v.push(`${where}: section text length ${t.length}`);
+        if ((t.length === 0 && fields.length === 0) || t.length > SLACK_LIMITS.sectionText) v.push(`${where}: section text length ${t.length}`);
+        if (fields.length > SLACK_LIMITS.sectionFields) v.push(`${where}: ${fields.length} fields`);
+        for (const f of fields) {
+          const ft = textOf(f) ?? '';
+          if (ft.length === 0 || ft.length > SLACK_LIMITS.fieldText) v.push(`${where}: field text length ${ft.length}`);
+        }
         break;
       }
       case 'context': {
@@ -54,6 +62,13 @@ export function slackLimitViolations(msg: { text: string; blocks: readonly Json[
           if (value.length >= SLACK_LIMITS.buttonValue) v.push(`${where}: button value length ${value.length}`);
           const label = textOf(e.text) ?? '';
           if (label.length === 0 || label.length > SLACK_LIMITS.buttonText) v.push(`${where}: button text length ${label.length}`);
+          const confirm = e.confirm as Json | undefined;
+          if (confirm) {
+            const title = textOf(confirm.title) ?? '';
+            const text = textOf(confirm.text) ?? '';
+            if (title.length === 0 || title.length > SLACK_LIMITS.confirmTitle) v.push(`${where}: confirm title length ${title.length}`);
+            if (text.length === 0 || text.length > SLACK_LIMITS.confirmText) v.push(`${where}: confirm text length ${text.length}`);
+          }
         }
         break;
       }
@@ -64,4 +79,9 @@ export function slackLimitViolations(msg: { text: string; blocks: readonly Json[
     }
   });
   return v;
+}
+
+/** Asserts that Slack would take the message as built (`label` names it in a failure). */
+export function expectWithinSlackLimits(msg: { text: string; blocks: readonly Json[] }, label?: string): void {
+  expect(slackLimitViolations(msg), label).toEqual([]);
 }

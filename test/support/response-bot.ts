@@ -1,21 +1,24 @@
 /**
  * Helpers for the response integration tests: the shipped runbooks with short timings, a bot + worker
- * whose clock the test can move, direct reads of the real demo fleet's bridge, and finders for the plan
- * and outcome messages the sandbox received.
+ * whose clock the test can move, the whole set-up of one test file (`startResponseTest`), direct reads of
+ * the real demo fleet's bridge, and finders for the plan and outcome messages the sandbox received.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { keyPrefix } from '../../src/queues/connection.js';
 import { startBotRole, type BotRole } from '../../src/roles/bot.js';
 import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
 import type { ProcessorMap, WorkerDeps } from '../../handlers/index.js';
-import { testEnv } from '../support/bot.js';
-import type { Sandbox, SandboxMessage } from '../support/sandbox.js';
-import type { LocalFleet } from '../support/fleet.js';
-import { waitFor } from '../support/poll.js';
+import type { FleetOptions } from '../../src/local/fleet.js';
+import { testEnv } from './bot.js';
+import { startTestSandbox, type Sandbox, type SandboxMessage } from './sandbox.js';
+import { startTestFleet, type LocalFleet } from './fleet.js';
+import { waitFor } from './poll.js';
 
 export const ALICE = 'U0ALICE';
 export const BOB = 'U0BOB';
@@ -96,6 +99,46 @@ export async function startResponseBot(opts: {
   };
   if (opts.worker !== false) rb.startWorker();
   return rb;
+}
+
+/** What one response integration test file runs against; `stop()` ends all of it. */
+export interface ResponseTest {
+  readonly sandbox: Sandbox;
+  readonly fleet: LocalFleet;
+  readonly bot: ResponseBot;
+  /** A connection of the test's own to the bot's Redis (audit, plan records under `bot.prefix`). */
+  readonly redis: Redis;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack sandbox and a demo fleet started together, a bot + worker on the shipped runbooks with
+ * `runbooks` timings, and a Redis connection. What started is stopped again when a later part fails.
+ */
+export async function startResponseTest(opts: {
+  fleet: Partial<FleetOptions>;
+  runbooks: Parameters<typeof fastRunbooks>[0];
+  clock?: TestClock;
+  env?: Record<string, string>;
+  worker?: boolean;
+}): Promise<ResponseTest> {
+  const [sandbox, fleet] = await Promise.all([startTestSandbox(), startTestFleet(opts.fleet)]);
+  let bot: ResponseBot;
+  try {
+    bot = await startResponseBot({ sandbox, fleet, runbooksDir: fastRunbooks(opts.runbooks), clock: opts.clock, env: opts.env, worker: opts.worker });
+  } catch (err) {
+    await Promise.all([fleet.stop(), sandbox.stop()]);
+    throw err;
+  }
+  const redis = new Redis(inject('redisUrl'));
+  return {
+    sandbox, fleet, bot, redis,
+    async stop() {
+      await bot.stop();
+      redis.disconnect();
+      await Promise.all([fleet.stop(), sandbox.stop()]);
+    },
+  };
 }
 
 // --- the bridge, read directly (what the runtime really does) ------------------------------------------
