@@ -300,10 +300,6 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export function isErrorCode(code: string): code is ErrorCode {
-  return Object.prototype.hasOwnProperty.call(ERRORS, code);
-}
-
 /** An error with a stable code from the catalogue. `details` must be JSON-serialisable and secret-free. */
 export class OpsError extends Error {
   readonly code: ErrorCode;

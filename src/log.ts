@@ -27,14 +27,6 @@ export function maskTokens(text: string): string {
   return text.replace(TOKEN_LIKE, (m) => `${m.slice(0, 5)}[redacted]`);
 }
 
-export interface LogFields {
-  job_id?: string;
-  agent?: string;
-  runtime?: string;
-  incident_id?: string;
-  trace_id?: string;
-}
-
 export function createLogger(config: Pick<Config, 'log'>, destination?: DestinationStream): Logger {
   return pino(
     {

@@ -59,9 +59,6 @@ const targetObject = z.discriminatedUnion('select', [
   z.strictObject({ select: z.literal('runtime') }),
 ]);
 
-export const TARGET_SELECTORS = ['incident_agent', 'incident_agents', 'failing_agents', 'worst_agent',
-  'unreachable_dependents', 'agent_type', 'runtime'] as const;
-
 export const targetSchema = z.preprocess(
   (v) => (typeof v === 'string' ? { select: v } : v),
   targetObject,
@@ -160,10 +157,6 @@ const checkVariants = [
 
 export const checkSchema = z.discriminatedUnion('check', [...checkVariants]);
 export type VerifyCheck = z.output<typeof checkSchema>;
-export type CheckName = VerifyCheck['check'];
-export const CHECKS: readonly CheckName[] = ['isolated', 'no_deliveries', 'new_errors_at_most', 'error_rate_at_most',
-  'backpressured', 'inflight_at_most', 'queue_depth_at_most', 'rss_at_most_mb', 'rss_not_growing',
-  'features_disabled', 'runtime_degraded', 'agent_running', 'handling_messages', 'latency_p95_at_most_ms'];
 
 /** A label matcher: the exact value, or any of a list of values. */
 const labelValue = z.union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).min(1).max(50)]);
