@@ -114,6 +114,8 @@ describe('the healthy fleet: no false alarms', () => {
   });
 
   it('/autogen snapshot: a summary in the channel, the JSON file in its thread, kept in Redis for the incident', async () => {
+    // The snapshot carries the latest 50 deliveries: wait until the fleet's traffic has made that many.
+    await waitFor(async () => (await bridge<{ messages: unknown[] }>('healthy', '/v1/messages?limit=50')).messages.length >= 50, { timeoutMs: 30_000, what: '50 deliveries' });
     const { msg, text, channel } = await run('snapshot healthy');
     expect(text).toContain('Debug snapshot: Snapshot of healthy');
     expect(text).toMatch(/50 recent messages/);
