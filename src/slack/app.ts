@@ -8,6 +8,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpsError } from '../errors.js';
+import { createBotMetrics } from '../metrics.js';
 import { keyPrefix } from '../queues/connection.js';
 import { boltLogger } from './bolt-logger.js';
 import { createWebClient } from './client.js';
@@ -42,10 +43,26 @@ export interface SlackBot {
   stop(): Promise<void>;
 }
 
-const HEALTH = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void }) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } };
+interface RouteResponse { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void }
+const HEALTH = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: RouteResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } };
 
-export async function startSlackBot(deps: BotDeps, identity?: BotIdentity): Promise<SlackBot> {
+function metricsRoute(registry: ReturnType<typeof createBotMetrics>['registry']) {
+  return {
+    path: '/metrics',
+    method: ['GET'],
+    handler: (_req: unknown, res: RouteResponse) => {
+      registry.metrics().then(
+        (body) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(body); },
+        (err: unknown) => { res.writeHead(503, { 'content-type': 'text/plain' }); res.end(`metrics unavailable: ${(err as Error).message}\n`); },
+      );
+    },
+  };
+}
+
+export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): Promise<SlackBot> {
+  const deps: BotDeps = { ...botDeps, metrics: botDeps.metrics ?? createBotMetrics(botDeps.queues) };
   const { config, logger } = deps;
+  const routes = [HEALTH as never, metricsRoute(deps.metrics!.registry) as never];
   const id = identity ?? (await resolveIdentity(deps));
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -61,14 +78,14 @@ export async function startSlackBot(deps: BotDeps, identity?: BotIdentity): Prom
       signingSecret: config.slack.signingSecret,
       endpoints: '/slack/events',
       processBeforeResponse: false,
-      customRoutes: [HEALTH as never],
+      customRoutes: routes,
       logger: blog,
     });
   } else {
     if (!config.slack.appToken) throw new OpsError('CONFIG_INVALID', { problems: ['SLACK_APP_TOKEN: required in Socket Mode'] });
     receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
-      customRoutes: [HEALTH as never],
+      customRoutes: routes,
       installerOptions: { port: config.slack.port, ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}) },
       logger: blog,
     });

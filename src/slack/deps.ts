@@ -5,6 +5,7 @@ import type { Queues } from '../queues/queues.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Redis } from 'ioredis';
 import type { Subcommand } from './commands/types.js';
+import type { BotMetrics } from '../metrics.js';
 
 export interface BotDeps {
   readonly config: Config;
@@ -15,4 +16,6 @@ export interface BotDeps {
   readonly redis: Redis;
   readonly subcommands?: readonly Subcommand[];
   readonly now: () => Date;
+  /** This process's Prometheus metrics; `startSlackBot` creates them when absent. */
+  readonly metrics?: BotMetrics;
 }

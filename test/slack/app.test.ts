@@ -116,4 +116,14 @@ describe('slash command /autogen through the app', () => {
       sandbox.failAuthTest = false;
     }
   });
+
+  it('/metrics: Prometheus text with command outcomes and jobs per queue and state', async () => {
+    const res = await fetch(bot.eventsUrl.replace('/slack/events', '/metrics'));
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toMatch(/autogen_ops_slash_commands_total\{outcome="queued"\} [1-9]/);
+    expect(body).toMatch(/autogen_ops_slash_commands_total\{outcome="rejected"\} [1-9]/);
+    expect(body).toMatch(/autogen_ops_queue_jobs\{queue="diagnose",state="waiting"\} [1-9]/);
+    expect(body).toContain('autogen_ops_process_resident_memory_bytes');
+  });
 });

@@ -23,6 +23,7 @@ export function register(app: App, deps: BotDeps): void {
     }, deps.subcommands ?? SUBCOMMANDS);
     if (!result.ok) {
       log.info({ ...where, code: result.error.code, text: command.text.slice(0, 200) }, 'command rejected');
+      deps.metrics?.commands.inc({ outcome: 'rejected' });
       await ack({ response_type: 'ephemeral', text: errorAckText(result.error) });
       return;
     }
@@ -33,10 +34,12 @@ export function register(app: App, deps: BotDeps): void {
       } catch (err) {
         const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
         log.error({ ...where, err, code: e.code }, 'command could not be queued');
+        deps.metrics?.commands.inc({ outcome: 'queue_unavailable' });
         await ack({ response_type: 'ephemeral', text: errorAckText(e) });
         return;
       }
     }
+    deps.metrics?.commands.inc({ outcome: 'queued' });
     await ack({ response_type: 'ephemeral', text: result.ack });
   });
 }
