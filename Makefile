@@ -50,7 +50,7 @@ lint: $(STAMP)/npm
 	npx eslint .
 
 lint-py: $(STAMP)/venv
-	cd bridge && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/mypy
+	cd bridge && ../$(VENV)/bin/ruff check . ../bench && ../$(VENV)/bin/mypy
 
 test-py: $(STAMP)/venv
 	cd bridge && ../$(PY) -m pytest -q

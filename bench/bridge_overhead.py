@@ -26,8 +26,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from autogen_ops_bridge.demo.fleet import Fleet
 
 TOKEN = "bench-token-0123456789"
 SCRAPE_INTERVAL_S = float(os.environ.get("BENCH_SCRAPE_INTERVAL_S", "5"))
@@ -92,20 +97,21 @@ async def worker(bridged: bool, instances: int, concurrency: int) -> None:
         rounds += 1
         latencies: list[float] = []
         indices = iter(range(requests))
-
-        async def client() -> None:
-            for i in indices:
-                t0 = time.perf_counter()
-                await fleet.ask(f"round {rounds} request {i}", fleet.keys[i % len(fleet.keys)])
-                latencies.append(time.perf_counter() - t0)
-
         gc.collect()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(concurrency)))
+        await asyncio.gather(*(_client(fleet, rounds, indices, latencies) for _ in range(concurrency)))
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         print(json.dumps({"rps": requests / wall, "cpu_us": cpu / requests * 1e6, "p99": p99(latencies)}),
               flush=True)
     await fleet.stop()
+
+
+async def _client(fleet: Fleet, round_no: int, indices: Iterator[int], latencies: list[float]) -> None:
+    """One of the concurrent senders of a round: takes request numbers from the shared iterator."""
+    for i in indices:
+        t0 = time.perf_counter()
+        await fleet.ask(f"round {round_no} request {i}", fleet.keys[i % len(fleet.keys)])
+        latencies.append(time.perf_counter() - t0)
 
 
 # --- parent ----------------------------------------------------------------------------------------
