@@ -13,6 +13,11 @@ import {
   ActionResult, ActiveActionList, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
 } from './schemas.js';
 import { MessageList, Snapshot, Trace } from '../diagnosis/bridge-shapes.js';
+import { code as inlineCode, escapeText } from '../slack/blocks/mrkdwn.js';
+import { shorten } from '../text/shorten.js';
+
+/** Longest part of a bridge's error text shown to people (the full text stays in `details`). */
+const BRIDGE_MESSAGE_SHOWN = 300;
 
 export interface BridgeTimeouts {
   /** TCP connect timeout, ms. */
@@ -91,7 +96,10 @@ export class BridgeClient {
       const message = parsed.success ? parsed.data.error.message : '';
       if (status === 401 || status === 403) throw new OpsError('RUNTIME_AUTH_FAILED', { runtime: this.name, path, bridge_code: code });
       if (code === 'AGENT_NOT_FOUND') throw new OpsError('AGENT_NOT_FOUND', { runtime: this.name, path, bridge_message: message });
-      throw new OpsError('RUNTIME_REQUEST_REJECTED', { runtime: this.name, path, status, bridge_code: code, bridge_message: message }, { detail: `${code}: ${message}` });
+      throw new OpsError('RUNTIME_REQUEST_REJECTED', { runtime: this.name, path, status, bridge_code: code, bridge_message: message }, {
+        // The bridge's text is untrusted (agent exceptions, echoed input) and the message reaches Slack mrkdwn.
+        detail: `${inlineCode(shorten(code, 60))}: ${escapeText(shorten(message, BRIDGE_MESSAGE_SHOWN))}`,
+      });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {

@@ -1,4 +1,5 @@
 /** The bridge client against the real demo fleet, a closed port and a server that never answers. */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { BridgeClient } from '../../src/runtime/client.js';
 import { createBridges } from '../../src/runtime/index.js';
 import { freePort } from '../../src/local/redis.js';
 import { OpsError } from '../../src/errors.js';
+import { errorAckText } from '../../src/slack/commands/index.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 
@@ -106,6 +108,30 @@ describe('BridgeClient', () => {
     expect((err as OpsError).code).toBe('RUNTIME_UNREACHABLE');
     expect(String((err as OpsError).details.reason)).toContain('no answer within 800 ms');
     await c.close();
+  });
+
+  it('a hostile bridge error message cannot ping the channel or inject links in the text users see', async () => {
+    // The bridge's error text is attacker-influenced (agent exceptions, echoed input): a real HTTP server
+    // answering like a compromised bridge.
+    const hostile = createHttpServer((_req, res) => {
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'CONFLICT<!here>', message: `<!channel> <@U0ADMIN> see <http://evil.example|the fix> & ${'x'.repeat(5_000)}` } }));
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    const c = new BridgeClient({ name: 'hostile', url: `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`, token: 't' }, timeouts);
+    try {
+      const err = await c.runtime().catch((e: unknown) => e);
+      expect((err as OpsError).code).toBe('RUNTIME_REQUEST_REJECTED');
+      const shown = errorAckText(err as OpsError);
+      for (const bad of ['<!channel>', '<!here>', '<@U0ADMIN>', '<http://evil.example']) expect(shown).not.toContain(bad);
+      expect(shown).toContain('&lt;!channel&gt;');
+      expect(shown.length).toBeLessThan(1_000);
+      // the raw text stays in the details for the logs and the audit
+      expect(String((err as OpsError).details.bridge_message)).toContain('<!channel>');
+    } finally {
+      await c.close();
+      await new Promise<void>((r) => hostile.close(() => r()));
+    }
   });
 
   it('bridgeFor: an unconfigured runtime name → RUNTIME_UNKNOWN', () => {
