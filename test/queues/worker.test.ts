@@ -74,3 +74,28 @@ describe('queues and workers', () => {
     expect(safeJobId('12345')).toBe('j12345');
   });
 });
+
+describe('worker shutdown', () => {
+  it('close(grace) returns after the grace even when a job never finishes (SIGTERM must not hang)', async () => {
+    const p = uniquePrefix();
+    const conn = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    const q = new Queues(conn, p, { attempts: 1, backoffMs: 10 });
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((r) => { release = r; });
+    let started = false;
+    const set = startWorkers({
+      diagnose: async () => { started = true; await hung; return { ok: true }; },
+    }, { connection: conn, prefix: p, concurrency: 1, logger: createLogger({ log: { level: 'silent' } }) });
+    try {
+      await q.add('diagnose', { ...base, agent: 'Hung' });
+      await waitFor(() => started, { what: 'the job to start' });
+      let closed = false;
+      void set.close(200).then(() => { closed = true; });
+      await waitFor(() => closed, { timeoutMs: 10_000, what: 'close to return after its grace' });
+    } finally {
+      release();
+      await q.close();
+      conn.disconnect();
+    }
+  });
+});
