@@ -152,6 +152,11 @@ export const ERRORS = {
     hint: 'See the Slack error in the details (e.g. `channel_not_found`: invite the bot to the channel; `invalid_auth`: check SLACK_BOT_TOKEN).',
     transient: false,
   },
+  SLACK_PARENT_MISSING: {
+    message: 'The Slack message to reply to or edit was never posted, or is too old to find.',
+    hint: 'Look for the earlier error of the thread\'s first message (e.g. `channel_not_found`: invite the bot); this reply is not retried.',
+    transient: false,
+  },
   SLACK_AUTH_FAILED: {
     message: 'Slack did not accept the bot token at start-up (auth.test failed).',
     hint: 'Check SLACK_BOT_TOKEN (xoxb-…), or set SLACK_BOT_ID and SLACK_BOT_USER_ID to skip the start-up check.',

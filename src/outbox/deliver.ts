@@ -57,6 +57,20 @@ async function resolveTs(ctx: DeliveryContext, direct: string | undefined, key: 
 
 /** How long to wait for a parent message's ts (posted by another job) before asking again, ms. */
 const PARENT_WAIT_MS = 500;
+/**
+ * How long a reply or edit waits for its parent at most, from when it was due, ms. A parent whose post
+ * failed for good (or whose ts outlived TS_TTL_S) never appears: without a limit the job waited forever.
+ */
+export const PARENT_WAIT_MAX_MS = 30 * 60_000;
+
+/** Asks again shortly while the parent may still come; fails for good past `PARENT_WAIT_MAX_MS`. */
+async function waitForParent(ctx: DeliveryContext, key: string | undefined): Promise<never> {
+  const due = ctx.job.timestamp + (ctx.job.opts.delay ?? 0);
+  if (ctx.now() - due > PARENT_WAIT_MAX_MS) {
+    throw new OpsError('SLACK_PARENT_MISSING', { ts_key: key ?? null, waited_ms: ctx.now() - due });
+  }
+  return delay(ctx, PARENT_WAIT_MS);
+}
 
 export async function deliverNotification(payload: NotifyJob, ctx: DeliveryContext): Promise<DeliveryResult> {
   const keys = outboxKeys(ctx.keyPrefix);
@@ -74,9 +88,9 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
   const threadTs = payload.kind === 'post' || payload.kind === 'upload'
     ? await resolveTs(ctx, payload.thread_ts, payload.thread_ts_key)
     : undefined;
-  if (threadTs === 'missing') return delay(ctx, PARENT_WAIT_MS);
+  if (threadTs === 'missing') return waitForParent(ctx, payload.kind === 'post' || payload.kind === 'upload' ? payload.thread_ts_key : undefined);
   const updateTs = payload.kind === 'update' ? await resolveTs(ctx, payload.ts, payload.ts_key) : undefined;
-  if (updateTs === 'missing') return delay(ctx, PARENT_WAIT_MS);
+  if (updateTs === 'missing') return waitForParent(ctx, payload.kind === 'update' ? payload.ts_key : undefined);
 
   if (payload.kind !== 'ephemeral') {
     const wait = await ctx.rate.reserve(payload.channel, ctx.now());

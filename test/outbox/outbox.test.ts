@@ -95,3 +95,24 @@ describe('outbox', () => {
     redis.disconnect();
   });
 });
+
+describe('outbox: a parent that never appears', () => {
+  it('a reply whose parent was never posted fails with SLACK_PARENT_MISSING after the wait limit instead of waiting forever', async () => {
+    const queue = bot.worker!.deps.queues;
+    // created long ago (BullMQ's own `timestamp` option): as if it had been waiting for its parent since then
+    const id = await queue.add('notify', { kind: 'post', channel: 'C0ORPHAN', text: 'reply', thread_ts_key: 'never-posted', priority: 'normal', unfurl: false }, { timestamp: Date.now() - 2 * 3_600_000 });
+    const job = await waitFor(async () => {
+      const j = await queue.get('notify').getJob(id);
+      return j && (await j.getState()) === 'failed' ? j : undefined;
+    }, { timeoutMs: 10_000, what: 'the orphan reply to fail' });
+    expect(job.failedReason).toContain('SLACK_PARENT_MISSING');
+    expect(sandbox.messages.some((m) => m.channel === 'C0ORPHAN')).toBe(false);
+  });
+
+  it('a reply whose parent is merely late still waits for it (within the limit)', async () => {
+    await outbox().post({ channel: 'C0LATE', text: 'late reply', thread_ts_key: 'late-parent' });
+    await outbox().post({ channel: 'C0LATE', text: 'late parent', ts_key: 'late-parent' });
+    const reply = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0LATE' && m.text === 'late reply'), { what: 'reply' });
+    expect(reply.thread_ts).toBe(await outbox().postedTs('late-parent'));
+  });
+});
