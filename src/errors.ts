@@ -283,6 +283,12 @@ export const ERRORS = {
     httpStatus: 423,
     transient: false,
   },
+  AUTOMATION_ON_NOT_ALLOWED: {
+    message: 'Only an approver named in a runbook may switch response automation back on.',
+    hint: 'Ask one of the approvers your runbooks name (`/autogen automation status` shows who switched it off); switching it off stays open to everyone.',
+    httpStatus: 403,
+    transient: false,
+  },
   CIRCUIT_OPEN: {
     message: 'The circuit breaker is open: too many automated actions on this runtime in the window.',
     hint: 'Wait until the time given in the thread, act by hand, or raise RESPONSE_MAX_ACTIONS / shorten RESPONSE_ACTION_WINDOW_S.',

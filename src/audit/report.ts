@@ -39,6 +39,7 @@ export function auditLine(e: AuditEntry): string {
     case 'revert.kept': what = `kept${plan} (no revert at TTL)`; break;
     case 'escalated': what = `escalated${plan} to humans after ${Array.isArray(d.attempts) ? d.attempts.length : '?'} failed attempts`; break;
     case 'automation.switched': what = `switched automation ${d.enabled ? 'on' : 'off'}`; break;
+    case 'automation.refused': what = 'was refused switching automation on (not an approver)'; break;
   }
   return `\`${time}\` ${who(e.actor)} ${what}`;
 }

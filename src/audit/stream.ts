@@ -14,7 +14,7 @@ import { z } from 'zod';
 export const AUDIT_TYPES = [
   'plan.proposed', 'plan.refreshed', 'plan.unavailable', 'plan.expired', 'approval.recorded', 'approval.approved', 'approval.rejected',
   'approval.refused', 'action.executed', 'action.failed', 'action.blocked', 'verify.passed', 'verify.failed',
-  'revert.executed', 'revert.kept', 'escalated', 'automation.switched',
+  'revert.executed', 'revert.kept', 'escalated', 'automation.switched', 'automation.refused',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

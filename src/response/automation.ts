@@ -2,11 +2,30 @@
  * `/autogen automation on|off|status`: the global kill switch, said out loud in the channel when switched
  * (everyone sees who stopped or restarted automation), and the status of every safety limit.
  */
+import { isAllowedApprover, type GroupMembers } from '../approvals/rules.js';
+import { OpsError } from '../errors.js';
+import { errorAckText } from '../slack/commands/index.js';
 import type { ResponseDeps } from './context.js';
+import type { Runbook } from './runbook-schema.js';
 import { actionsInWindow, readAutomation, setAutomation } from './safety.js';
+
+/**
+ * Switching automation OFF is an emergency stop anyone may pull. Switching it back ON re-arms every
+ * approved action, so only someone a loaded runbook names as approver (user or group member) may do it.
+ */
+export function mayEnableAutomation(runbooks: readonly Pick<Runbook, 'approval'>[], user: string, groups: GroupMembers): boolean {
+  return runbooks.some((rb) => isAllowedApprover(rb.approval, user, groups));
+}
 
 export async function switchAutomation(deps: ResponseDeps, enabled: boolean, user: string, channel: string): Promise<boolean> {
   const now = deps.now();
+  if (enabled && !mayEnableAutomation(deps.runbooks, user, deps.settings.groups)) {
+    await deps.audit({ type: 'automation.refused', at: now.toISOString(), actor: user, data: { enabled } });
+    const err = new OpsError('AUTOMATION_ON_NOT_ALLOWED', {});
+    await deps.outbox.ephemeral({ channel, user, text: errorAckText(err) });
+    deps.logger.warn({ by: user }, 'automation on refused: not an approver');
+    return false;
+  }
   const before = await readAutomation(deps.redis, deps.prefix);
   await setAutomation(deps.redis, deps.prefix, enabled, user, now);
   await deps.audit({ type: 'automation.switched', at: now.toISOString(), actor: user, data: { enabled, was: before.enabled } });

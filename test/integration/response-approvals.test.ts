@@ -152,6 +152,10 @@ describe('safety limits', () => {
     }, { dryRunOnly: false, retentionMs: 60_000 });
     expect(run).toMatchObject({ ok: false, stoppedBy: 'kill_switch' });
 
+    // Anyone may pull the emergency stop, but only a runbook approver may re-arm it.
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'automation on', channel: 'C0KILL', user: MALLORY });
+    expect((await waitForEphemeral(sandbox, MALLORY, 'AUTOMATION_ON_NOT_ALLOWED')).text).toContain('Only an approver named in a runbook');
+    expect((await readAutomation(redis, bot.prefix)).enabled).toBe(false);
     await sandbox.sendCommand(bot.eventsUrl, { text: 'automation on', channel: 'C0KILL', user: ALICE });
     await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0KILL' && m.text.includes('switched response automation *on*')), { what: 'back on' });
     await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
