@@ -58,7 +58,18 @@ async function main(argv: readonly string[]): Promise<void> {
     if (intake) stops.unshift(() => intake.stop());
   }
   onSignals(logger, async () => {
-    for (const stop of stops) await stop();
+    // In order (intake and Slack first, so nothing new arrives, then workers); a failing step is logged
+    // and the rest still run, so Redis connections are closed whatever happened before.
+    const failed: unknown[] = [];
+    for (const stop of stops) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ err }, 'a component failed to stop; stopping the others');
+        failed.push(err);
+      }
+    }
+    if (failed.length > 0) throw new AggregateError(failed, `${failed.length} component(s) failed to stop`);
   });
 }
 
