@@ -40,6 +40,8 @@ export class Queues {
     private readonly defaults: QueueDefaults,
     /** Per-queue overrides, e.g. fewer attempts for `diagnose` (a person is waiting). */
     private readonly overrides: Partial<Record<QueueName, Partial<QueueDefaults>>> = {},
+    /** Where a queue's connection errors go (BullMQ prints them to stderr when nobody listens). */
+    private readonly onError?: (err: Error, queue: QueueName) => void,
   ) {}
 
   get(name: QueueName): Queue {
@@ -56,6 +58,8 @@ export class Queues {
           removeOnFail: { age: 7 * 86_400 },
         },
       });
+      const onError = this.onError;
+      if (onError) q.on('error', (err) => onError(err, name));
       this.queues.set(name, q);
     }
     return q;

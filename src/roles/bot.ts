@@ -16,7 +16,7 @@ export async function startBotRole(config: Config, logger: Logger, opts: { ident
   if (!config.redis.url) throw new Error('startBotRole: config.redis.url is required');
   const redis = createRedis(config.redis.url, producerRedisOptions());
   redis.on('error', (err) => logger.warn({ err }, 'redis (bot) error'));
-  const queues = queuesFor(config, redis);
+  const queues = queuesFor(config, redis, logger);
   const outbox = new Outbox(queues, redis, keyPrefix(config.queues.prefix));
   const slack = await startSlackBot({
     config, logger, queues, outbox, redis, now: opts.now ?? (() => new Date()),

@@ -20,7 +20,7 @@ export function startWorkerRole(config: Config, logger: Logger, opts: { now?: ()
   const redis = createRedis(config.redis.url, workerRedisOptions());
   redis.on('error', (err) => logger.warn({ err }, 'redis (worker) error'));
   const prefix = keyPrefix(config.queues.prefix);
-  const queues = queuesFor(config, redis);
+  const queues = queuesFor(config, redis, logger);
   const bridges = createBridges(config);
   const deps: WorkerDeps = {
     config,
