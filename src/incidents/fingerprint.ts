@@ -9,7 +9,7 @@
  *   queue's job ids are built from these (`alertsJobId` in jobs.ts), so BullMQ keeps one job per content.
  *   BullMQ forbids `:` in custom ids and treats all-digit ids as its own, hence the prefix and hex.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { NormalizedAlert } from './alert.js';
 
 /** JSON of a string map with keys in sorted order (a stable input for hashing). */
@@ -18,9 +18,14 @@ export function canonicalPairs(pairs: Readonly<Record<string, string>>): string 
   return JSON.stringify(keys.map((k) => [k, pairs[k]]));
 }
 
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
+/**
+ * SHA-256 hex of a UTF-8 string. `crypto.hash` (Node >= 20.12) is the one-shot form, about 3x cheaper than
+ * `createHash().update().digest()` for the short inputs hashed here (an intake request hashes 11 of them;
+ * a worker hashes several per alert); same digest, so ids do not change. Older Node 20 falls back.
+ */
+const sha256Hex: (text: string) => string = typeof crypto.hash === 'function'
+  ? (text) => crypto.hash('sha256', text, 'hex')
+  : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** 16 hex digits identifying a label set (same labels in any order → same fingerprint). */
 export function labelsFingerprint(labels: Readonly<Record<string, string>>): string {
