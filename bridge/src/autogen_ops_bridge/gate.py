@@ -104,19 +104,22 @@ class AgentGate:
     # --- the wrapper -------------------------------------------------------------------------
     def wrap(self, agent: Agent) -> None:
         # A partial, not a wrapper coroutine: one coroutine frame fewer per delivered message.
-        internals.set_on_message(agent, functools.partial(self._handle, agent.id, internals.original_on_message(agent)))
+        # The hop's recipient string is formatted once per agent instance, not once per message.
+        recipient = f"{self.agent_type}/{agent.id.key}"
+        internals.set_on_message(
+            agent, functools.partial(self._handle, agent.id, recipient, internals.original_on_message(agent))
+        )
 
     async def _handle(
         self,
         agent_id: AgentId,
+        recipient: str,
         original: Callable[[Any, MessageContext], Awaitable[Any]],
         message: Any,
         ctx: MessageContext,
     ) -> Any:
         key = agent_id.key
-        hop, trace_id = self._log.delivery(
-            ctx.message_id, ctx.sender, f"{self.agent_type}/{key}", message, ctx.is_rpc
-        )
+        hop, trace_id = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, ctx.is_rpc)
         CURRENT.set(HandlingContext(ctx.message_id, trace_id, self.agent_type, key))
         if self.degraded:
             self._refuse(hop, "degraded", AgentDegradedError(
@@ -173,9 +176,10 @@ class AgentGate:
             self.limiter.release()
             if runtime_slot:
                 self._limits.limiter.release()
-            self.stats.observe(time.time(), duration, error_type)
+            ended = time.time()  # one wall-clock read for the latency sample and the hop's end
+            self.stats.observe(ended, duration, error_type)
             if error_type is None:
-                hop.finish("ok")
+                hop.finish("ok", None, ended)
 
     async def _isolation_gate(self, hop: Any) -> None:
         isolation = self.isolation

@@ -23,6 +23,8 @@ class InflightLimiter:
 
     @property
     def waiting(self) -> int:
+        if not self._waiters:  # the usual case, checked on every message: no generator, no sum
+            return 0
         return sum(1 for w in self._waiters if not w.done())
 
     def set_limit(self, limit: int | None, max_wait_s: float | None) -> None:

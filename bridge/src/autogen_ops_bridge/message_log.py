@@ -53,8 +53,9 @@ class MessageRecord:
             return None
         return (self.finished_at - self.started_at) * 1000.0
 
-    def finish(self, outcome: str, error: str | None = None) -> None:
-        self.finished_at = time.time()
+    def finish(self, outcome: str, error: str | None = None, at: float | None = None) -> None:
+        """``at``: the end time (``time.time()``) when the caller has just read the clock."""
+        self.finished_at = time.time() if at is None else at
         self.outcome = outcome
         self.error = error
 
@@ -104,7 +105,7 @@ class MessageLog:
         entry = self._entry(message_id, parent_id)
         record = MessageRecord(
             message_id=message_id,
-            sender=agent_str(sender),
+            sender=None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
             recipient=recipient,
             message_type=type(message).__name__,
             kind=kind,
@@ -131,7 +132,7 @@ class MessageLog:
                     return hop, entry.trace_id
         record = MessageRecord(
             message_id=message_id,
-            sender=agent_str(sender),
+            sender=None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
             recipient=recipient,
             message_type=type(message).__name__,
             kind="send" if is_rpc else "publish",
