@@ -35,6 +35,8 @@ beforeAll(async () => {
       MONITOR_INTERVAL_S: '1',
       // a flood slows the agents behind it too; keep this test about the backlog it causes
       AUTOGEN_THRESHOLDS: '{"avgResponseMs": 600000}',
+      // a flooded runtime's bridge answers slowly when the whole suite shares two cores: let the poll wait
+      BRIDGE_TIMEOUT_MS: '15000',
     },
   });
   const scheduled = await scheduleMonitors(h.workers[0]!.deps.queues, h.bot.config, h.bot.logger);
@@ -65,7 +67,12 @@ describe('the monitor', () => {
     expect(h.roots(ALERT_CHANNEL).filter((m) => allText(m).includes('queue backlog'))).toHaveLength(0);
 
     expect(await faults('POST', { fault: 'flood', agent_type: 'ToolAgent', params: {} })).toBe(200);
-    const root = await waitFor(() => h.roots(ALERT_CHANNEL).find((m) => allText(m).includes('queue backlog')), { what: 'backlog incident thread', timeoutMs: 60_000 });
+    const root = await waitFor(() => h.roots(ALERT_CHANNEL).find((m) => allText(m).includes('queue backlog')), { what: 'backlog incident thread', timeoutMs: 60_000 })
+      .catch(async (err: Error) => {
+        // say what the monitor saw instead, so a failure here is diagnosable from the CI log alone
+        const seen = (await h.store.listActive()).map((i) => i.title);
+        throw new Error(`${err.message}; open incidents: ${JSON.stringify(seen)}`);
+      });
     const open = (await h.store.listActive()).find((i) => i.title.includes('queue backlog'))!;
     expect(open).toMatchObject({ runtime: 'demo', agent: null, state: 'open', source: 'monitor' });
     const alerts = await h.store.alerts(open.id);
