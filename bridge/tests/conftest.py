@@ -6,14 +6,31 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from autogen_core import MessageContext, RoutedAgent, message_handler
 
 from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
 
 TOKEN = "test-token-0123456789"
+
+
+# A minimal agent for tests that need a runtime without the demo fleet.
+@dataclass
+class Ping:
+    n: int
+
+
+class Echo(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("echo")
+
+    @message_handler
+    async def on_ping(self, message: Ping, ctx: MessageContext) -> Ping:
+        return Ping(message.n + 1)
 
 
 async def wait_for(condition: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, what: str = "") -> None:

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from autogen_core import AgentId, MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler
+from autogen_core import AgentId, SingleThreadedAgentRuntime
+from conftest import Echo, Ping
 
 from autogen_ops_bridge import attach, freeze_startup_objects
 from autogen_ops_bridge.demo.__main__ import parse_args
 from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
-
-
-@dataclass
-class Ping:
-    n: int
-
-
-class Echo(RoutedAgent):
-    def __init__(self) -> None:
-        super().__init__("echo")
-
-    @message_handler
-    async def on_ping(self, message: Ping, ctx: MessageContext) -> Ping:
-        return Ping(message.n + 1)
 
 
 @pytest.fixture(autouse=True)

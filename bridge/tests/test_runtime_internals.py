@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from autogen_core import (
     AgentId,
@@ -13,23 +11,9 @@ from autogen_core import (
     SingleThreadedAgentRuntime,
     message_handler,
 )
-from conftest import wait_for
+from conftest import Echo, Ping, wait_for
 
 from autogen_ops_bridge import runtime_internals as internals
-
-
-@dataclass
-class Ping:
-    n: int
-
-
-class Echo(RoutedAgent):
-    def __init__(self) -> None:
-        super().__init__("echo")
-
-    @message_handler
-    async def on_ping(self, message: Ping, ctx: MessageContext) -> Ping:
-        return Ping(message.n + 1)
 
 
 async def test_every_private_attribute_is_where_the_bridge_expects_it() -> None:

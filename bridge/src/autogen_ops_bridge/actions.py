@@ -390,6 +390,13 @@ class ActionService:
         for t in req.agent_types:
             b.require_gate(t)
 
+    def _set_degraded(self, features: list[str], types: list[str], *, degraded: bool) -> None:
+        b = self._bridge
+        for f in features:
+            b.features[f] = not degraded
+        for t in types:
+            b.gates[t].degraded = degraded
+
     async def degrade(self, req: DegradeRequest) -> Outcome:
         b = self._bridge
         if not req.features and not req.agent_types:
@@ -399,26 +406,16 @@ class ActionService:
         before = b.degrade_state()
         features = [f for f in req.features if b.features[f]]
         types = [t for t in req.agent_types if not b.gates[t].degraded]
-        after: dict[str, Any] = {
-            "degraded_features": sorted(set(before["degraded_features"]) | set(features)),
-            "degraded_agent_types": sorted(set(before["degraded_agent_types"]) | set(types)),
-        }
-        after["degraded"] = bool(after["degraded_features"] or after["degraded_agent_types"])
+        after = _predicted_degrade(before, features, types, degraded=True)
         target = ",".join([*req.features, *req.agent_types])
         if req.dry_run:
             return Outcome(target, before, after, True, "would degrade; nothing changed")
         if not features and not types:
             return Outcome(target, before, before, False, "already degraded")
-        for f in features:
-            b.features[f] = False
-        for t in types:
-            b.gates[t].degraded = True
+        self._set_degraded(features, types, degraded=True)
 
         async def revert() -> None:
-            for f in features:
-                b.features[f] = True
-            for t in types:
-                b.gates[t].degraded = False
+            self._set_degraded(features, types, degraded=False)
 
         return Outcome(target, before, b.degrade_state(), True,
                        f"switched off features {features} and agent types {types}", revert)
@@ -433,19 +430,12 @@ class ActionService:
         types = [t for t, g in b.gates.items() if g.degraded] if everything else [
             t for t in req.agent_types if b.gates[t].degraded]
         target = "all" if everything else ",".join([*req.features, *req.agent_types])
-        after: dict[str, Any] = {
-            "degraded_features": sorted(set(before["degraded_features"]) - set(features)),
-            "degraded_agent_types": sorted(set(before["degraded_agent_types"]) - set(types)),
-        }
-        after["degraded"] = bool(after["degraded_features"] or after["degraded_agent_types"])
+        after = _predicted_degrade(before, features, types, degraded=False)
         if req.dry_run:
             return Outcome(target, before, after, True, "would restore; nothing changed")
         if not features and not types:
             return Outcome(target, before, before, False, "nothing is degraded")
-        for f in features:
-            b.features[f] = True
-        for t in types:
-            b.gates[t].degraded = False
+        self._set_degraded(features, types, degraded=False)
         for temp_id, temp in list(self._temporary.items()):
             if temp.action == "degrade" and everything:
                 self._pop_temporary(temp_id)
@@ -486,3 +476,17 @@ def _jsonable(value: Any) -> Any:
         return value
     except (TypeError, ValueError):
         return repr(value)
+
+
+def _predicted_degrade(before: dict[str, Any], features: list[str], types: list[str], *,
+                       degraded: bool) -> dict[str, Any]:
+    """The degrade state after switching ``features``/``types`` off (``degraded``) or back on."""
+    def apply(current: list[str], changed: list[str]) -> list[str]:
+        return sorted(set(current) | set(changed) if degraded else set(current) - set(changed))
+
+    after: dict[str, Any] = {
+        "degraded_features": apply(before["degraded_features"], features),
+        "degraded_agent_types": apply(before["degraded_agent_types"], types),
+    }
+    after["degraded"] = bool(after["degraded_features"] or after["degraded_agent_types"])
+    return after
