@@ -13,8 +13,9 @@
  * first thread root and per-incident root latency; peak RSS of the bot and worker processes.
  *
  * Usage: tsx bench/alert_storm.ts [alerts] [incidents] [batch] [concurrency] [channels] [workers] [worker-nice]
- * (workers = 0 measures the intake alone; the wait for processing is then skipped. worker-nice 10 runs the
- * workers at a lower CPU priority, as batch workers sharing a small host with the intake would be.)
+ * (workers = 0 measures the intake alone, then one worker draining the backlog alone — its CPU per alert;
+ * worker-nice 10 runs the workers at a lower CPU priority, as batch workers sharing a small host with the
+ * intake would be.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -86,6 +87,17 @@ function peakRssMb(pid: number | undefined): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
     return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (NaN when it is gone). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
   }
@@ -187,6 +199,7 @@ async function main(): Promise<void> {
   })();
 
   // --- the storm ---------------------------------------------------------------------------------------
+  const cpuAtStart = { bot: cpuSeconds(bot.pid), workers: workers.map((w) => cpuSeconds(w.pid)), redis: cpuSeconds(redis.pid) };
   const latencies: number[] = [];
   const firstAccepted = new Map<number, number>();
   let refused = 0;
@@ -203,6 +216,30 @@ async function main(): Promise<void> {
   const stormS = (performance.now() - s0) / 1000;
   storming = false;
   await commandLoop;
+
+  // intake alone: then one worker drains the backlog on an otherwise idle machine (its own cost per alert)
+  let drainAlone: { jobs: number; s: number; cpuS: number } | null = null;
+  if (WORKERS === 0) {
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('alert', { connection: conn, prefix });
+    const waiting = async (): Promise<number> => {
+      const c = await queue.getJobCounts('waiting', 'prioritized', 'active');
+      return (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0);
+    };
+    const worker = spawnRole('worker', env);
+    const total = await waiting();
+    const deadline = Date.now() + 120_000;
+    // start the clock once the worker has taken its first jobs (its start-up is not what is measured)
+    let left = total;
+    while ((left = await waiting()) > total - 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    const cpu0 = cpuSeconds(worker.pid);
+    const t0 = performance.now();
+    while (await waiting() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    drainAlone = { jobs: left, s: (performance.now() - t0) / 1000, cpuS: cpuSeconds(worker.pid) - cpu0 };
+    await stop(worker);
+    await queue.close();
+    conn.disconnect();
+  }
 
   // --- wait until every job is processed and every Slack call made -----------------------------------
   const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -225,6 +262,11 @@ async function main(): Promise<void> {
   const drainedS = (Date.now() - stormStartedAt) / 1000;
   const incidents = (await store.listActive(1000)).filter((i) => i.runtime === 'storm');
   const rss = { bot: peakRssMb(bot.pid), workers: workers.map((w) => peakRssMb(w.pid)) };
+  const cpu = {
+    bot: cpuSeconds(bot.pid) - cpuAtStart.bot,
+    workers: workers.reduce((s, w, i) => s + cpuSeconds(w.pid) - cpuAtStart.workers[i]!, 0),
+    redis: cpuSeconds(redis.pid) - cpuAtStart.redis,
+  };
 
   // --- Slack calls ----------------------------------------------------------------------------------
   const stormCalls = sandbox.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && String(c.args.channel ?? '').startsWith('C0STORM') && c.at >= stormStartedAt);
@@ -265,13 +307,18 @@ async function main(): Promise<void> {
     console.log(`first thread root ${firstRootMs.toFixed(0)} ms after the first alert; per-incident root after its first alert p50 ${pct(perIncidentRoot, 50).toFixed(0)} ms, p90 ${pct(perIncidentRoot, 90).toFixed(0)} ms (${CHANNELS} channels at ${RATE_PER_S}/s)`);
     console.log(`slash command acks (/autogen help, same bot process): before the storm p50 ${pct(ab, 50).toFixed(1)} ms, max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) p50 ${pct(ad, 50).toFixed(1)} ms, max ${ad[ad.length - 1]?.toFixed(1)} ms (Slack's limit 3,000 ms)`);
     console.log(`peak RSS: bot (intake) ${rss.bot.toFixed(0)} MB; workers ${rss.workers.map((x) => x.toFixed(0)).join(' / ')} MB`);
+    console.log(`CPU from the storm's start to drained: bot ${cpu.bot.toFixed(2)} s, workers ${cpu.workers.toFixed(2)} s (${((cpu.workers / N) * 1e6).toFixed(0)} µs per alert), redis ${cpu.redis.toFixed(2)} s (${((cpu.redis / N) * 1e6).toFixed(0)} µs per alert)`);
   } else {
     console.log(`slash command acks (/autogen help, same bot process): before the storm max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) max ${ad[ad.length - 1]?.toFixed(1)} ms`);
   }
   console.log(`RESULT alert storm${LABEL} intake ${rate.toFixed(0)} alerts/s = ${(rate / baseRate).toFixed(2)}x raw BullMQ addBulk (target ≥ 2000/s: ${rate >= 2000 ? 'met' : 'NOT met'})`);
   console.log(`RESULT alert storm${LABEL} webhook p99 ${pct(lat, 99).toFixed(1)} ms (target < 50 ms: ${pct(lat, 99) < 50 ? 'met' : 'NOT met'})`);
   if (WORKERS === 0) {
-    console.log(`RESULT alert storm${LABEL} peak RSS ${rss.bot.toFixed(0)} MB (no workers: processing not measured)`);
+    console.log(`RESULT alert storm${LABEL} peak RSS ${rss.bot.toFixed(0)} MB (no workers during the storm)`);
+    if (drainAlone) {
+      const alerts = drainAlone.jobs * B;
+      console.log(`RESULT alert storm, one worker draining the backlog alone: ${drainAlone.jobs} notifications (${alerts} alerts) in ${drainAlone.s.toFixed(2)} s = ${(alerts / drainAlone.s).toFixed(0)} alerts/s; worker CPU ${((drainAlone.cpuS / alerts) * 1e6).toFixed(0)} µs per alert`);
+    }
   } else {
     console.log(`RESULT alert storm${LABEL} lost ${N - Math.min(stored, N)} of ${N} (target 0); ${roots.length} roots for ${K} incidents; ${stormCalls.length} Slack calls; busiest channel ${busiest}/s (limit ${RATE_PER_S}/s + burst ${BURST})`);
     console.log(`RESULT alert storm${LABEL} slash-command ack during the storm max ${ad[ad.length - 1]?.toFixed(0)} ms = ${((ad[ad.length - 1] ?? NaN) / (ab[ab.length - 1] ?? NaN)).toFixed(2)}x the max before it (never blocked: all ${ad.length} acked 200)`);

@@ -1,6 +1,7 @@
 /**
- * Applying one alert event: group it (pure), merge it into its incident atomically (store), then act on
- * what changed — open the thread for a new incident, or ask for a coalesced flush.
+ * Applying alert events: place each (group, severity, channel — pure), merge them into their incidents
+ * atomically (store), then act on what changed — open the thread for a new incident, or ask for a
+ * coalesced flush.
  */
 import { OpsError } from '../errors.js';
 import type { NormalizedAlert } from './alert.js';
@@ -8,7 +9,7 @@ import { scopeOf, type AgentEdge } from './grouping.js';
 import { routeChannel } from './routing.js';
 import { severityFromLabels } from './severity.js';
 import { onIncidentOpened, type FollowUpContext } from './follow-ups.js';
-import type { ApplyResult } from './store.js';
+import type { ApplyAlertInput } from './store.js';
 import { postRoot, requestFlush } from './thread.js';
 
 export interface ApplyContext extends FollowUpContext {
@@ -16,57 +17,54 @@ export interface ApplyContext extends FollowUpContext {
   learnedEdges(runtime: string): Promise<readonly AgentEdge[]>;
 }
 
-/**
- * `retry`: this is a retried job — the first attempt may have stored the alert and died before its
- * follow-ups, so they are all done again (each is idempotent: root post and plan by job id, flushes
- * coalesce).
- */
-export async function applyAlertEvent(ctx: ApplyContext, alert: NormalizedAlert, retry = false, followedUp: Set<string> = new Set()): Promise<ApplyResult> {
+/** Where an alert goes: its incident scope, severity and channel (pure, given the learned dependencies). */
+async function placeAlert(ctx: ApplyContext, alert: NormalizedAlert): Promise<ApplyAlertInput> {
   const grouping = ctx.config.grouping;
   const runtimeLabel = grouping.runtimeLabels.map((n) => alert.labels[n]).find((v) => v !== undefined && v !== '');
   const learned = runtimeLabel ? await ctx.learnedEdges(runtimeLabel) : [];
   const scope = scopeOf(alert.labels, grouping, learned);
   const severity = severityFromLabels(alert.labels, ctx.config.defaultSeverity);
-  const defaultChannel = ctx.config.channel;
-  const channel = routeChannel(alert.labels, severity, ctx.config.routes, defaultChannel ?? '');
+  const channel = routeChannel(alert.labels, severity, ctx.config.routes, ctx.config.channel ?? '');
   if (channel === '') {
     throw new OpsError('CONFIG_INVALID', { problems: ['ALERT_CHANNEL: not set, and no ALERT_ROUTES rule matched this alert'] });
   }
-  const result = await ctx.store.applyAlert({ alert, scope, severity, channel }, ctx.now().getTime());
-  if (result.incidentId === '') return result;
-  // a retried job redoes the follow-ups once per incident, not once per alert
-  const redo = retry && !followedUp.has(result.incidentId);
-  followedUp.add(result.incidentId);
-  const fields = { incident_id: result.incidentId, runtime: scope.runtime ?? undefined, agent: scope.agent ?? undefined };
-  if (result.created || redo) {
-    await postRoot(ctx, result.incidentId);
-    const incident = await ctx.store.get(result.incidentId);
-    if (incident) await onIncidentOpened(ctx, incident, alert);
-    if (result.created) ctx.logger.info({ ...fields, fingerprint: alert.fingerprint, channel }, 'incident opened');
-  }
-  if (result.needsFlush || redo) await requestFlush(ctx, result.incidentId);
-  if (result.resolvedNow) ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
-  return result;
+  return { alert, scope, severity, channel };
 }
 
-/** Alerts applied at once per job (each is one atomic script; their order does not matter). */
-const APPLY_CONCURRENCY = 16;
-
-/** Applies a list of alert events; returns what changed (for the job's result and logs). */
+/**
+ * Applies a list of alert events (one job): all are merged into their incidents in one atomic store call
+ * per batch, then each touched incident gets its follow-ups once — its thread opened if this job opened
+ * it, a coalesced flush if this was its first change since the last one. Returns what changed.
+ *
+ * `retry`: this is a retried job — the first attempt may have stored the alerts and died before the
+ * follow-ups, so they are all done again for every incident the job touches (each is idempotent: root
+ * post and plan by job id, flushes coalesce).
+ */
 export async function applyAlertEvents(ctx: ApplyContext, alerts: readonly NormalizedAlert[], retry = false): Promise<{ applied: number; changed: number; opened: string[] }> {
-  let next = 0;
-  let changed = 0;
-  const opened: string[] = [];
-  const followedUp = new Set<string>();
-  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, alerts.length) }, async () => {
-    for (;;) {
-      const i = next;
-      next += 1;
-      if (i >= alerts.length) return;
-      const r = await applyAlertEvent(ctx, alerts[i]!, retry, followedUp);
-      if (r.changed) changed += 1;
-      if (r.created) opened.push(r.incidentId);
+  const inputs = await Promise.all(alerts.map((a) => placeAlert(ctx, a)));
+  const results = await ctx.store.applyAlerts(inputs, ctx.now().getTime());
+  const touched = new Map<string, { input: ApplyAlertInput; created: boolean; flush: boolean; resolvedNow: boolean }>();
+  results.forEach((r, i) => {
+    if (r.incidentId === '') return;
+    const t = touched.get(r.incidentId) ?? { input: inputs[i]!, created: false, flush: false, resolvedNow: false };
+    if (r.created) t.input = inputs[i]!;
+    t.created ||= r.created;
+    t.flush ||= r.needsFlush;
+    t.resolvedNow ||= r.resolvedNow;
+    touched.set(r.incidentId, t);
+  });
+  await Promise.all([...touched].map(async ([incidentId, t]) => {
+    const { alert, scope, channel } = t.input;
+    const fields = { incident_id: incidentId, runtime: scope.runtime ?? undefined, agent: scope.agent ?? undefined };
+    if (t.created || retry) {
+      await postRoot(ctx, incidentId);
+      const incident = await ctx.store.get(incidentId);
+      if (incident) await onIncidentOpened(ctx, incident, alert);
+      if (t.created) ctx.logger.info({ ...fields, fingerprint: alert.fingerprint, channel }, 'incident opened');
     }
+    if (t.flush || retry) await requestFlush(ctx, incidentId);
+    if (t.resolvedNow) ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
   }));
-  return { applied: alerts.length, changed, opened };
+  const opened = [...touched].filter(([, t]) => t.created).map(([id]) => id);
+  return { applied: alerts.length, changed: results.filter((r) => r.changed).length, opened };
 }

@@ -79,8 +79,19 @@ export function cascadeOf(agent: string, edges: readonly AgentEdge[]): string[] 
   return [...seen].sort();
 }
 
+/** Recent scope keys by their input: a storm's alerts name a handful of scopes, each hashed once. */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 4096;
+
 function keyFor(runtime: string | null, subject: string, groupValues: Readonly<Record<string, string>>): string {
-  return shortHash(JSON.stringify([runtime ?? '', subject, Object.entries(groupValues).sort()]));
+  const text = JSON.stringify([runtime ?? '', subject, Object.entries(groupValues).sort()]);
+  let key = keyCache.get(text);
+  if (key === undefined) {
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    key = shortHash(text);
+    keyCache.set(text, key);
+  }
+  return key;
 }
 
 /**

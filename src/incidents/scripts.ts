@@ -50,131 +50,154 @@ local function is_move(outcome)
 end
 `;
 
+/** Values per alert in APPLY_ALERTS' arguments and in its reply. */
+const APPLY_ARGS = 13;
+export const APPLY_REPLY = 10;
+
 /**
- * Applies one alert event.
- * KEYS: open-index keys of the candidate scope keys, own key first.
- * ARGV: 1 prefix, 2 new id, 3 now ms, 4 fingerprint, 5 status, 6 start ms or '', 7 end ms or '',
- *       8 severity, 9 severity rank, 10 detail JSON, 11 creation JSON {key,title,runtime,agent,channel,source},
- *       12 reopen window ms, 13 timeline max, 14 agent or '', 15 group index key or '', 16 timeline line,
- *       17 retention ms
- * Returns {id, created, changed, reopened, resolved_now, state, firing, total, version, flush}; id '' when
- * a resolution arrives for no known incident (nothing to do). `flush` is 1 when this change is the first
- * since the thread was last flushed (the caller then asks for a flush; later changes ride along).
+ * Applies a batch of alert events (one Alertmanager notification, or part of a big one), one after the
+ * other in one atomic call: an incident opened by an alert is joined by the later alerts of the batch.
+ * ARGV: 1 prefix, 2 now ms, 3 reopen window ms, 4 timeline max, 5 retention ms, 6 number of alerts n, then
+ *       n blocks of 13 values: 1 number of its keys, 2 new id, 3 fingerprint, 4 status,
+ *       5 start ms or '', 6 end ms or '', 7 severity, 8 severity rank, 9 detail JSON,
+ *       10 creation JSON {key,title,runtime,agent,channel,source}, 11 agent or '', 12 group index key or '',
+ *       13 timeline line
+ * KEYS: per alert in order, the open-index keys of its candidate scope keys, own key first.
+ * Returns 10 values per alert: {id, created, changed, reopened, resolved_now, state, firing,
+ * total, version, flush}; id '' when a resolution arrives for no known incident (nothing to do). `flush`
+ * is 1 when this change is the first since the thread was last flushed (the caller then asks for a flush;
+ * later changes ride along).
  */
-export const APPLY_ALERT = `${HELPERS}
+export const APPLY_ALERTS = `${HELPERS}
 local P = ARGV[1]
-local now = tonumber(ARGV[3])
-local fp = ARGV[4]
-local status = ARGV[5]
+local now = tonumber(ARGV[2])
+local reopen_ms = tonumber(ARGV[3])
+local max = tonumber(ARGV[4])
+local retention_ms = tonumber(ARGV[5])
 local T = ${TRANSITION_TABLE}
-local reopen_ms = tonumber(ARGV[12])
-local retention_ms = tonumber(ARGV[17])
-local max = tonumber(ARGV[13])
 
-local id = false
-local found = 0
-for i = 1, #KEYS do
-  local v = redis.call('GET', KEYS[i])
-  if v and redis.call('EXISTS', P .. 'inc:' .. v) == 1 then id = v; found = i; break end
-end
+local function apply_one(keys, base)
+  local function A(i) return ARGV[base + i] end
+  local fp = A(3)
+  local status = A(4)
 
-local created = 0
-if not id then
-  if status ~= 'firing' then return {'', 0, 0, 0, 0, '', 0, 0, 0} end
-  id = ARGV[2]
-  local c = cjson.decode(ARGV[11])
-  redis.call('HSET', P .. 'inc:' .. id,
-    'id', id, 'key', c.key, 'title', c.title, 'runtime', c.runtime, 'agent', c.agent, 'source', c.source,
-    'severity', ARGV[8], 'severity_rank', ARGV[9], 'state', 'open', 'channel', c.channel,
-    'opened_at', now, 'updated_at', now, 'alerts', 0, 'firing', 0, 'version', 0, 'flushed', 0, 'reopened', 0)
-  redis.call('ZADD', P .. 'inc:active', now, id)
-  created = 1
-end
-local h = P .. 'inc:' .. id
-local state = redis.call('HGET', h, 'state')
+  local id = false
+  local found = 0
+  for i = 1, #keys do
+    local v = redis.call('GET', keys[i])
+    if v and redis.call('EXISTS', P .. 'inc:' .. v) == 1 then id = v; found = i; break end
+  end
 
-if found ~= 1 then
-  redis.call('SET', KEYS[1], id)
-  redis.call('SADD', h .. ':keys', KEYS[1])
-  if state == 'resolved' then redis.call('PEXPIRE', KEYS[1], reopen_ms) end
-end
-if ARGV[14] ~= '' then redis.call('SADD', h .. ':agents', ARGV[14]) end
+  local created = 0
+  if not id then
+    if status ~= 'firing' then return {'', 0, 0, 0, 0, '', 0, 0, 0, 0} end
+    id = A(2)
+    local c = cjson.decode(A(10))
+    redis.call('HSET', P .. 'inc:' .. id,
+      'id', id, 'key', c.key, 'title', c.title, 'runtime', c.runtime, 'agent', c.agent, 'source', c.source,
+      'severity', A(7), 'severity_rank', A(8), 'state', 'open', 'channel', c.channel,
+      'opened_at', now, 'updated_at', now, 'alerts', 0, 'firing', 0, 'version', 0, 'flushed', 0, 'reopened', 0)
+    redis.call('ZADD', P .. 'inc:active', now, id)
+    created = 1
+  end
+  local h = P .. 'inc:' .. id
+  local state = redis.call('HGET', h, 'state')
 
--- merge the alert: a later firing episode, or the resolution of the current one, wins; anything else is
--- a resend or arrived out of order and changes nothing
-local rank = 1
-if status == 'resolved' then rank = 2 end
-local s = tonumber(ARGV[6])
-local prev_raw = redis.call('HGET', h .. ':alerts', fp)
-local newer = false
-if not prev_raw then
-  newer = true
-  if not s then s = now end
-else
-  local prev = cjson.decode(prev_raw)
-  if not s then
-    if status == 'firing' then
-      if prev.r == 1 then s = prev.s else newer = true; s = now end
+  if found ~= 1 then
+    redis.call('SET', keys[1], id)
+    redis.call('SADD', h .. ':keys', keys[1])
+    if state == 'resolved' then redis.call('PEXPIRE', keys[1], reopen_ms) end
+  end
+  if A(11) ~= '' then redis.call('SADD', h .. ':agents', A(11)) end
+
+  -- merge the alert: a later firing episode, or the resolution of the current one, wins; anything else is
+  -- a resend or arrived out of order and changes nothing
+  local rank = 1
+  if status == 'resolved' then rank = 2 end
+  local s = tonumber(A(5))
+  local prev_raw = redis.call('HGET', h .. ':alerts', fp)
+  local newer = false
+  if not prev_raw then
+    newer = true
+    if not s then s = now end
+  else
+    local prev = cjson.decode(prev_raw)
+    if not s then
+      if status == 'firing' then
+        if prev.r == 1 then s = prev.s else newer = true; s = now end
+      else
+        if prev.r == 1 then newer = true end
+        s = prev.s
+      end
     else
-      if prev.r == 1 then newer = true end
-      s = prev.s
+      newer = (s > prev.s) or (s == prev.s and rank > prev.r)
+    end
+  end
+  if not newer then
+    return {id, created, 0, 0, 0, state, redis.call('SCARD', h .. ':firing'), redis.call('HLEN', h .. ':alerts'),
+      tonumber(redis.call('HGET', h, 'version')), 0}
+  end
+  redis.call('HSET', h .. ':alerts', fp, cjson.encode({s = s, r = rank, e = tonumber(A(6)), d = A(9)}))
+
+  local reopened = 0
+  local resolved_now = 0
+  if status == 'firing' then
+    redis.call('SADD', h .. ':firing', fp)
+    local started = tonumber(redis.call('HGET', h, 'started_at') or '0')
+    if started == 0 or s < started then redis.call('HSET', h, 'started_at', s) end
+    local cur = tonumber(redis.call('HGET', h, 'severity_rank') or '0')
+    if tonumber(A(8)) > cur then redis.call('HSET', h, 'severity', A(7), 'severity_rank', A(8)) end
+    local nxt = T.refire[state]
+    if is_move(nxt) then
+      state = nxt
+      reopened = 1
+      redis.call('HSET', h, 'state', state)
+      redis.call('HDEL', h, 'resolved_at', 'resolved_by')
+      redis.call('HINCRBY', h, 'reopened', 1)
+      redis.call('ZADD', P .. 'inc:active', redis.call('HGET', h, 'opened_at'), id)
+      persist_all(h)
     end
   else
-    newer = (s > prev.s) or (s == prev.s and rank > prev.r)
+    redis.call('SREM', h .. ':firing', fp)
   end
-end
-if not newer then
-  return {id, created, 0, 0, 0, state, redis.call('SCARD', h .. ':firing'), redis.call('HLEN', h .. ':alerts'),
-    tonumber(redis.call('HGET', h, 'version')), 0}
-end
-redis.call('HSET', h .. ':alerts', fp, cjson.encode({s = s, r = rank, e = tonumber(ARGV[7]), d = ARGV[10]}))
+  local firing = redis.call('SCARD', h .. ':firing')
+  local total = redis.call('HLEN', h .. ':alerts')
+  local version = redis.call('HINCRBY', h, 'version', 1)
+  redis.call('HSET', h, 'alerts', total, 'firing', firing, 'updated_at', now, 'last_alert_at', now)
+  if reopened == 1 then push_timeline(h, {v = version, at = now, k = 'reopened'}, max) end
+  push_timeline(h, {v = version, at = now, k = status, fp = fp, t = A(13)}, max)
 
-local reopened = 0
-local resolved_now = 0
-if status == 'firing' then
-  redis.call('SADD', h .. ':firing', fp)
-  local started = tonumber(redis.call('HGET', h, 'started_at') or '0')
-  if started == 0 or s < started then redis.call('HSET', h, 'started_at', s) end
-  local cur = tonumber(redis.call('HGET', h, 'severity_rank') or '0')
-  if tonumber(ARGV[9]) > cur then redis.call('HSET', h, 'severity', ARGV[8], 'severity_rank', ARGV[9]) end
-  local nxt = T.refire[state]
-  if is_move(nxt) then
-    state = nxt
-    reopened = 1
-    redis.call('HSET', h, 'state', state)
-    redis.call('HDEL', h, 'resolved_at', 'resolved_by')
-    redis.call('HINCRBY', h, 'reopened', 1)
-    redis.call('ZADD', P .. 'inc:active', redis.call('HGET', h, 'opened_at'), id)
-    persist_all(h)
+  if status == 'resolved' and firing == 0 then
+    local nxt = T.alertsResolved[state]
+    if is_move(nxt) then
+      state = nxt
+      resolved_now = 1
+      redis.call('HSET', h, 'state', state, 'resolved_at', now, 'resolved_by', '')
+      redis.call('ZREM', P .. 'inc:active', id)
+      push_timeline(h, {v = version, at = now, k = 'state', to = state, by = ''}, max)
+      expire_all(h, reopen_ms, retention_ms)
+    end
   end
-else
-  redis.call('SREM', h .. ':firing', fp)
-end
-local firing = redis.call('SCARD', h .. ':firing')
-local total = redis.call('HLEN', h .. ':alerts')
-local version = redis.call('HINCRBY', h, 'version', 1)
-redis.call('HSET', h, 'alerts', total, 'firing', firing, 'updated_at', now, 'last_alert_at', now)
-if reopened == 1 then push_timeline(h, {v = version, at = now, k = 'reopened'}, max) end
-push_timeline(h, {v = version, at = now, k = status, fp = fp, t = ARGV[16]}, max)
 
-if status == 'resolved' and firing == 0 then
-  local nxt = T.alertsResolved[state]
-  if is_move(nxt) then
-    state = nxt
-    resolved_now = 1
-    redis.call('HSET', h, 'state', state, 'resolved_at', now, 'resolved_by', '')
-    redis.call('ZREM', P .. 'inc:active', id)
-    push_timeline(h, {v = version, at = now, k = 'state', to = state, by = ''}, max)
-    expire_all(h, reopen_ms, retention_ms)
+  local group = A(12)
+  if group ~= '' then
+    if status == 'firing' then redis.call('SADD', group, id .. '|' .. fp) else redis.call('SREM', group, id .. '|' .. fp) end
+    redis.call('PEXPIRE', group, retention_ms)
   end
+  local flush = redis.call('HSETNX', h, 'flush_requested', '1')
+  return {id, created, 1, reopened, resolved_now, state, firing, total, version, flush}
 end
 
-if ARGV[15] ~= '' then
-  if status == 'firing' then redis.call('SADD', ARGV[15], id .. '|' .. fp) else redis.call('SREM', ARGV[15], id .. '|' .. fp) end
-  redis.call('PEXPIRE', ARGV[15], retention_ms)
+local out = {}
+local nkey = 0
+for i = 0, tonumber(ARGV[6]) - 1 do
+  local base = 6 + i * ${APPLY_ARGS}
+  local keys = {}
+  for j = 1, tonumber(ARGV[base + 1]) do keys[j] = KEYS[nkey + j] end
+  nkey = nkey + #keys
+  for _, v in ipairs(apply_one(keys, base)) do out[#out + 1] = v end
 end
-local flush = redis.call('HSETNX', h, 'flush_requested', '1')
-return {id, created, 1, reopened, resolved_now, state, firing, total, version, flush}
+return out
 `;
 
 /**

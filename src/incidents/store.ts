@@ -11,7 +11,7 @@ import { alertLine, incidentTitle } from './describe.js';
 import { shortHash } from './fingerprint.js';
 import type { IncidentScope } from './grouping.js';
 import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
-import { APPLY_ALERT, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
+import { APPLY_ALERTS, APPLY_REPLY, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
 import { isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
 import { shorten } from '../text/shorten.js';
 
@@ -32,6 +32,12 @@ export const DEFAULT_STORE_OPTIONS: Omit<IncidentStoreOptions, 'keyPrefix'> = Ob
   retentionMs: 7 * 24 * 3_600_000,
   timelineMax: 500,
 });
+
+/**
+ * Most alerts applied in one script call: a notification of a huge group is split so that one call never
+ * holds Redis (and every other client of it) for long.
+ */
+const APPLY_BATCH_MAX = 100;
 
 /** Longest annotation value kept in an incident's alert detail. */
 const DETAIL_VALUE_MAX = 500;
@@ -198,6 +204,23 @@ function toIncident(h: Record<string, string>, agents: string[]): Incident | nul
 
 type Reply = (string | number)[];
 
+/** The ApplyResult at `at` of an APPLY_ALERTS reply. */
+function applyResult(reply: Reply, at: number): ApplyResult {
+  const state = String(reply[at + 5]);
+  return {
+    incidentId: String(reply[at]),
+    created: Number(reply[at + 1]) === 1,
+    changed: Number(reply[at + 2]) === 1,
+    reopened: Number(reply[at + 3]) === 1,
+    resolvedNow: Number(reply[at + 4]) === 1,
+    state: isIncidentState(state) ? state : null,
+    firing: Number(reply[at + 6]),
+    total: Number(reply[at + 7]),
+    version: Number(reply[at + 8]),
+    needsFlush: Number(reply[at + 9]) === 1,
+  };
+}
+
 /** A Lua script run by its SHA1 (EVALSHA), loaded on first use or after a Redis restart (NOSCRIPT). */
 class Script {
   private readonly sha: string;
@@ -216,11 +239,43 @@ class Script {
 }
 
 const SCRIPTS = {
-  apply: new Script(APPLY_ALERT),
+  apply: new Script(APPLY_ALERTS),
   transition: new Script(TRANSITION),
   silence: new Script(SILENCE),
   claimFlush: new Script(CLAIM_FLUSH),
 };
+
+/** An alert's values 3–13 of its APPLY_ALERTS block (`groupIndex`: its group's index key or ''). */
+function alertArgs({ alert, scope, severity, channel }: ApplyAlertInput, groupIndex: string): string[] {
+  const detail: AlertDetail = {
+    labels: alert.labels,
+    annotations: Object.fromEntries(Object.entries(alert.annotations).map(([k, v]) => [k, shorten(v, DETAIL_VALUE_MAX)])),
+    generatorURL: alert.generatorURL,
+    source: alert.source,
+    groupKey: alert.groupKey,
+  };
+  const creation = {
+    key: scope.key,
+    title: incidentTitle(alert),
+    runtime: scope.runtime ?? '',
+    agent: scope.agent ?? '',
+    channel,
+    source: alert.source,
+  };
+  return [
+    alert.fingerprint,
+    alert.status,
+    alert.startsAt === null ? '' : String(Date.parse(alert.startsAt)),
+    alert.endsAt === null ? '' : String(Date.parse(alert.endsAt)),
+    severity,
+    String(SEVERITY_RANK[severity]),
+    JSON.stringify(detail),
+    JSON.stringify(creation),
+    scope.agent ?? '',
+    groupIndex,
+    alertLine(alert, scope.agent),
+  ];
+}
 
 export class IncidentStore {
   readonly options: IncidentStoreOptions;
@@ -249,59 +304,39 @@ export class IncidentStore {
     return `${this.p}inc:edges:${shortHash(runtime, 16)}`;
   }
 
-  /** Applies one alert event atomically (see APPLY_ALERT). */
+  /** Applies one alert event atomically (see APPLY_ALERTS). */
   async applyAlert(input: ApplyAlertInput, nowMs: number): Promise<ApplyResult> {
-    const { alert, scope, severity } = input;
-    const startMs = alert.startsAt === null ? '' : String(Date.parse(alert.startsAt));
-    const endMs = alert.endsAt === null ? '' : String(Date.parse(alert.endsAt));
-    const detail: AlertDetail = {
-      labels: alert.labels,
-      annotations: Object.fromEntries(Object.entries(alert.annotations).map(([k, v]) => [k, shorten(v, DETAIL_VALUE_MAX)])),
-      generatorURL: alert.generatorURL,
-      source: alert.source,
-      groupKey: alert.groupKey,
-    };
-    const creation = {
-      key: scope.key,
-      title: incidentTitle(alert),
-      runtime: scope.runtime ?? '',
-      agent: scope.agent ?? '',
-      channel: input.channel,
-      source: alert.source,
-    };
-    const keys = scope.candidateKeys.map((k) => this.openIndexKey(k));
-    const reply = await SCRIPTS.apply.run(this.redis, keys, [
-      this.p,
-      newIncidentId(nowMs),
-      String(nowMs),
-      alert.fingerprint,
-      alert.status,
-      startMs,
-      endMs,
-      severity,
-      String(SEVERITY_RANK[severity]),
-      JSON.stringify(detail),
-      JSON.stringify(creation),
-      String(this.options.reopenWindowMs),
-      String(this.options.timelineMax),
-      scope.agent ?? '',
-      alert.groupKey === null ? '' : this.groupIndexKey(alert.groupKey),
-      alertLine(alert, scope.agent),
-      String(this.options.retentionMs),
-    ]);
-    const state = String(reply[5]);
-    return {
-      incidentId: String(reply[0]),
-      created: Number(reply[1]) === 1,
-      changed: Number(reply[2]) === 1,
-      reopened: Number(reply[3]) === 1,
-      resolvedNow: Number(reply[4]) === 1,
-      state: isIncidentState(state) ? state : null,
-      firing: Number(reply[6]),
-      total: Number(reply[7]),
-      version: Number(reply[8]),
-      needsFlush: Number(reply[9]) === 1,
-    };
+    return (await this.applyAlerts([input], nowMs))[0]!;
+  }
+
+  /**
+   * Applies alert events in order, up to APPLY_BATCH_MAX per atomic script call (see APPLY_ALERTS): one
+   * round trip for a whole notification instead of one per alert. Results are in the inputs' order.
+   */
+  async applyAlerts(inputs: readonly ApplyAlertInput[], nowMs: number): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = [];
+    for (let from = 0; from < inputs.length; from += APPLY_BATCH_MAX) {
+      const batch = inputs.slice(from, from + APPLY_BATCH_MAX);
+      const keys: string[] = [];
+      const groupKeys = new Map<string, string>(); // a notification's alerts share one group
+      const args: string[] = [
+        this.p, String(nowMs), String(this.options.reopenWindowMs), String(this.options.timelineMax),
+        String(this.options.retentionMs), String(batch.length),
+      ];
+      for (const input of batch) {
+        for (const k of input.scope.candidateKeys) keys.push(this.openIndexKey(k));
+        const group = input.alert.groupKey;
+        let groupIndex = '';
+        if (group !== null) {
+          groupIndex = groupKeys.get(group) ?? this.groupIndexKey(group);
+          groupKeys.set(group, groupIndex);
+        }
+        args.push(String(input.scope.candidateKeys.length), newIncidentId(nowMs), ...alertArgs(input, groupIndex));
+      }
+      const reply = await SCRIPTS.apply.run(this.redis, keys, args);
+      for (let i = 0; i < batch.length; i += 1) results.push(applyResult(reply, i * APPLY_REPLY));
+    }
+    return results;
   }
 
   /** A state change by a person (`by`: Slack user id) or by the bot (`by`: a name like `runbook`). */

@@ -162,6 +162,52 @@ describe('IncidentStore.applyAlert', () => {
   });
 });
 
+describe('IncidentStore.applyAlerts (a notification in one call)', () => {
+  const input = (a: NormalizedAlert, rules: GroupingRules = DEFAULT_GROUPING) =>
+    ({ alert: a, scope: scopeOf(a.labels, rules), severity: severityFromLabels(a.labels), channel: 'C0ALERTS' });
+
+  it('applies in order: the first alert opens, the rest of its cascade joins, a resend and an unknown resolution change nothing', async () => {
+    const store = newStore();
+    const rules: GroupingRules = { ...DEFAULT_GROUPING, dependencies: [['ChatAgent', 'ToolAgent']] };
+    const labels = (agent: string) => ({ alertname: 'Errors', runtime: 'prod', agent_type: agent, severity: 'critical' });
+    const results = await store.applyAlerts([
+      input(alert({ fingerprint: 'a', labels: labels('ToolAgent') }), rules),
+      input(alert({ fingerprint: 'b', labels: labels('ChatAgent') }), rules),
+      input(alert({ fingerprint: 'a', labels: labels('ToolAgent') }), rules),
+      input(alert({ fingerprint: 'z', status: 'resolved', labels: labels('BillingAgent') }), rules),
+      input(alert({ fingerprint: 'c', labels: labels('BillingAgent') }), rules),
+    ], T0);
+    expect(results.map((r) => [r.created, r.changed, r.needsFlush])).toEqual([
+      [true, true, true], [false, true, false], [false, false, false], [false, false, false], [true, true, true],
+    ]);
+    expect(results[1]!.incidentId).toBe(results[0]!.incidentId);
+    expect(results[3]!.incidentId).toBe('');
+    expect(results[4]!.incidentId).not.toBe(results[0]!.incidentId);
+    expect(await store.get(results[0]!.incidentId)).toMatchObject({ agents: ['ChatAgent', 'ToolAgent'], alertsTotal: 2, version: 2 });
+    expect((await store.timeline(results[0]!.incidentId)).map((e) => [e.v, e.k, e.fp])).toEqual([[1, 'firing', 'a'], [2, 'firing', 'b']]);
+  });
+
+  it('a group bigger than one script call is split and still makes one incident with every alert', async () => {
+    const store = newStore();
+    const inputs = Array.from({ length: 250 }, (_, i) => input(alert({ fingerprint: `fp-${i}`, labels: { alertname: 'E', runtime: 'prod', agent_type: 'ChatAgent', instance: String(i) } })));
+    const results = await store.applyAlerts(inputs, T0);
+    expect(results).toHaveLength(250);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
+    expect(await store.get(results[0]!.incidentId)).toMatchObject({ alertsTotal: 250, alertsFiring: 250, version: 250 });
+    expect(results.at(-1)).toMatchObject({ total: 250, firing: 250, version: 250 });
+  });
+
+  it('resolving a whole group in one call resolves the incident exactly once', async () => {
+    const store = newStore();
+    const fps = ['r1', 'r2', 'r3'];
+    const [first] = await store.applyAlerts(fps.map((fp) => input(alert({ fingerprint: fp }))), T0);
+    const resolved = await store.applyAlerts(fps.map((fp) => input(alert({ fingerprint: fp, status: 'resolved', endsAt: new Date(T0 + 5000).toISOString() }))), T0 + 5000);
+    expect(resolved.map((r) => r.resolvedNow)).toEqual([false, false, true]);
+    expect(await store.get(first!.incidentId)).toMatchObject({ state: 'resolved', alertsFiring: 0, alertsTotal: 3 });
+  });
+});
+
 describe('IncidentStore.transition', () => {
   it('follows the state machine and records who did what', async () => {
     const store = newStore();
