@@ -17,7 +17,7 @@ from typing import Any
 
 from autogen_core.logging import DeliveryStage, MessageEvent, MessageKind
 
-from .message_log import CURRENT, LAST_ERROR, HandlingContext
+from .message_log import CURRENT, LAST_ERROR, MessageRecord
 
 EVENTS_LOGGER = "autogen_core.events"
 CORE_LOGGER = "autogen_core"
@@ -54,9 +54,9 @@ class CollectedRecord:
 
 
 _Raw = tuple[
-    logging.LogRecord | None, float, int, str, Any, HandlingContext | None, tuple[str, str] | None
+    logging.LogRecord | None, float, int, str, Any, MessageRecord | None, tuple[str, str] | None
 ]
-"""``(record or None, ts, levelno, logger name, msg, handling context, last handler error)``."""
+"""``(record or None, ts, levelno, logger name, msg, hop being handled, last handler error)``."""
 
 _Routine = tuple[float, str | None, Any, Any, Any, Any, Any]
 """A delivered ``MessageEvent``: ``(ts, trace_id, sender, receiver, kind, delivery_stage, payload)``."""

@@ -23,10 +23,15 @@ from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageConte
 from . import runtime_internals as internals
 from .errors import AgentDegradedError, AgentIsolatedError
 from .limiter import InflightLimiter
-from .message_log import CURRENT, LAST_ERROR, HandlingContext, MessageLog
+from .message_log import CURRENT, LAST_ERROR, MessageLog
 from .stats import AgentStats
 
 MAX_RECENT_ERRORS = 50
+
+WALL_OFFSET = time.time() - time.perf_counter()
+"""``time.time() - time.perf_counter()`` at import: wall-clock stamps of the hot path are derived from
+one monotonic read (a wall-clock step while the process runs shifts them by at most that step; durations
+are unaffected)."""
 
 
 @dataclass
@@ -119,8 +124,8 @@ class AgentGate:
         ctx: MessageContext,
     ) -> Any:
         key = agent_id.key
-        hop, trace_id = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, ctx.is_rpc)
-        CURRENT.set(HandlingContext(ctx.message_id, trace_id, self.agent_type, key))
+        hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, ctx.is_rpc)
+        CURRENT.set(hop)
         if self.degraded:
             self._refuse(hop, "degraded", AgentDegradedError(
                 f"agent type '{self.agent_type}' is switched off by degrade (optional agent shed); "
@@ -128,31 +133,34 @@ class AgentGate:
             ))
         if self.isolation is not None:
             await self._isolation_gate(hop)
-        limiter_needed = self.limiter.limit is not None or self.limiter.waiting
+        limiter = self.limiter
+        limiter_needed = limiter.limit is not None or limiter.waiters
         if limiter_needed:
             self.stats.waiting += 1
             try:
-                await self.limiter.acquire(f"message to {self.agent_type}")
+                await limiter.acquire(f"message to {self.agent_type}")
             except BaseException as exc:
                 self._refuse(hop, "backpressure", exc)
             finally:
                 self.stats.waiting -= 1
         else:
-            self.limiter.inflight += 1
+            limiter.inflight += 1
         runtime_slot = ctx.sender is None and self._limits.limiter.limit is not None
         if runtime_slot:
             try:
                 await self._limits.limiter.acquire("message entering the runtime")
             except BaseException as exc:
-                self.limiter.release()
+                limiter.release()
                 self._refuse(hop, "backpressure", exc)
-        self.stats.inflight += 1
-        if self.stats.inflight > self.stats.peak_inflight:
-            self.stats.peak_inflight = self.stats.inflight
+        stats = self.stats
+        stats.inflight += 1
+        if stats.inflight > stats.peak_inflight:
+            stats.peak_inflight = stats.inflight
         self._limits.inflight += 1
-        self.stats.message_types.add(type(message).__name__)
+        stats.message_types.add(type(message).__name__)
+        # One monotonic clock read at each end; wall-clock times are derived from it (WALL_OFFSET).
         started = time.perf_counter()
-        hop.handler_started_at = time.time()
+        hop.handler_started_at = started + WALL_OFFSET
         if hop.outcome == "held":
             hop.outcome = "pending"
         error_type: str | None = None
@@ -170,16 +178,20 @@ class AgentGate:
             hop.finish("error", f"{error_type}: {exc}")
             raise
         finally:
-            duration = time.perf_counter() - started
-            self.stats.inflight -= 1
+            now = time.perf_counter()
+            stats.inflight -= 1
             self._limits.inflight -= 1
-            self.limiter.release()
+            if limiter_needed or limiter.waiters:  # (a limit may have been set while this ran)
+                limiter.release()
+            else:
+                limiter.inflight -= 1  # no limit, nobody waiting: nothing to wake
             if runtime_slot:
                 self._limits.limiter.release()
-            ended = time.time()  # one wall-clock read for the latency sample and the hop's end
-            self.stats.observe(ended, duration, error_type)
+            ended = now + WALL_OFFSET
+            stats.observe(ended, now - started, error_type)
             if error_type is None:
-                hop.finish("ok", None, ended)
+                hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
+                hop.outcome = "ok"
 
     async def _isolation_gate(self, hop: Any) -> None:
         isolation = self.isolation

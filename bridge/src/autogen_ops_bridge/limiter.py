@@ -19,13 +19,14 @@ class InflightLimiter:
         self.limit = limit
         self.max_wait_s = max_wait_s
         self.inflight = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self.waiters: deque[asyncio.Future[None]] = deque()
+        """Pending acquirers, FIFO (read-only outside this class; may hold cancelled ones until woken)."""
 
     @property
     def waiting(self) -> int:
-        if not self._waiters:  # the usual case, checked on every message: no generator, no sum
+        if not self.waiters:  # the usual case, checked on every message: no generator, no sum
             return 0
-        return sum(1 for w in self._waiters if not w.done())
+        return sum(1 for w in self.waiters if not w.done())
 
     def set_limit(self, limit: int | None, max_wait_s: float | None) -> None:
         self.limit = limit
@@ -33,18 +34,18 @@ class InflightLimiter:
         self._wake()
 
     def _wake(self) -> None:
-        while self._waiters and (self.limit is None or self.inflight < self.limit):
-            waiter = self._waiters.popleft()
+        while self.waiters and (self.limit is None or self.inflight < self.limit):
+            waiter = self.waiters.popleft()
             if not waiter.done():
                 self.inflight += 1
                 waiter.set_result(None)
 
     async def acquire(self, what: str) -> None:
-        if (self.limit is None or self.inflight < self.limit) and not self._waiters:
+        if (self.limit is None or self.inflight < self.limit) and not self.waiters:
             self.inflight += 1
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        self.waiters.append(waiter)
         try:
             if self.max_wait_s is None:
                 await waiter

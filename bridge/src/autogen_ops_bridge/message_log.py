@@ -12,20 +12,11 @@ MAX_MESSAGES = 1_000
 """Message ids remembered for ``/v1/messages`` and ``/v1/trace``; the oldest are forgotten first."""
 
 
-@dataclass(slots=True)
-class HandlingContext:
-    """What the bridge knows about the message the current asyncio task is handling (treat as read-only;
-    not ``frozen`` because a frozen dataclass costs ~4x more to build, and one is built per delivery)."""
-
-    message_id: str
-    trace_id: str
-    agent_type: str
-    agent_key: str
-
-
-CURRENT: ContextVar[HandlingContext | None] = ContextVar("autogen_ops_bridge_current", default=None)
-"""Set by the gate for the handler's task (and left set, so autogen-core's exception event that is
-logged in the same task after the handler returns can be attributed to the message)."""
+CURRENT: ContextVar[MessageRecord | None] = ContextVar("autogen_ops_bridge_current", default=None)
+"""The hop the current asyncio task is handling (its message id, trace id and recipient agent), set by
+the gate for the handler's task and left set, so that autogen-core's exception event logged in the same
+task after the handler returns can be attributed to the message. The hop record itself serves: no
+context object is built per delivery."""
 
 LAST_ERROR: ContextVar[tuple[str, str] | None] = ContextVar("autogen_ops_bridge_last_error", default=None)
 """``(exception_type, traceback)`` of the handler failure in this task, for the log collector."""
@@ -46,6 +37,15 @@ class MessageRecord:
     finished_at: float | None = None
     outcome: str = "pending"
     error: str | None = None
+
+    @property
+    def agent_type(self) -> str:
+        """The recipient's agent type (for a delivery hop: the handling agent)."""
+        return self.recipient.partition("/")[0]
+
+    @property
+    def agent_key(self) -> str:
+        return self.recipient.partition("/")[2]
 
     @property
     def duration_ms(self) -> float | None:
@@ -91,7 +91,7 @@ class MessageLog:
                         parent.children = [message_id]
                     else:
                         parent.children.append(message_id)
-            entry = self._entries[message_id] = _Entry(parent_id=parent_id, trace_id=trace_id)
+            entry = self._entries[message_id] = _Entry(parent_id, trace_id, [])
             if len(self._entries) > self._max:
                 self._entries.popitem(last=False)
         return entry
@@ -103,15 +103,10 @@ class MessageLog:
         current = CURRENT.get()
         parent_id = current.message_id if current is not None else None
         entry = self._entry(message_id, parent_id)
+        # positional arguments: a dataclass __init__ takes them faster, and this runs for every message
         record = MessageRecord(
-            message_id=message_id,
-            sender=None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
-            recipient=recipient,
-            message_type=type(message).__name__,
-            kind=kind,
-            started_at=time.time(),
-            parent_id=parent_id,
-            trace_id=entry.trace_id,
+            message_id, None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
+            recipient, type(message).__name__, kind, time.time(), parent_id, entry.trace_id,
         )
         entry.hops.append(record)
         return record
@@ -123,25 +118,20 @@ class MessageLog:
 
     def delivery(
         self, message_id: str, sender: Any, recipient: str, message: Any, is_rpc: bool
-    ) -> tuple[MessageRecord, str]:
+    ) -> MessageRecord:
         """The hop for one delivery to one agent (created for publishes and unseen sends)."""
         entry = self._entry(message_id)
         if is_rpc:
             for hop in entry.hops:
                 if hop.recipient == recipient and hop.kind == "send":
-                    return hop, entry.trace_id
+                    return hop
         record = MessageRecord(
-            message_id=message_id,
-            sender=None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
-            recipient=recipient,
-            message_type=type(message).__name__,
-            kind="send" if is_rpc else "publish",
-            started_at=time.time(),
-            parent_id=entry.parent_id,
-            trace_id=entry.trace_id,
+            message_id, None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
+            recipient, type(message).__name__, "send" if is_rpc else "publish", time.time(), entry.parent_id,
+            entry.trace_id,
         )
         entry.hops.append(record)
-        return record, entry.trace_id
+        return record
 
     def recent(self, limit: int, agent_type: str | None = None) -> list[MessageRecord]:
         out: list[MessageRecord] = []
