@@ -60,7 +60,15 @@ test-ts: deps
 
 test: deps typecheck lint lint-py test-py test-ts
 
-bench: deps
+$(STAMP)/valgrind:
+	@mkdir -p $(STAMP)
+	@if ! command -v valgrind >/dev/null 2>&1; then \
+	  echo "installing valgrind (Debian; bench/bridge_instructions.py counts instructions with callgrind)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; \
+	fi
+	@touch $@
+
+bench: deps $(STAMP)/valgrind
 	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) bash bench/run-all.sh
 
 clean:

@@ -1,14 +1,14 @@
 """Bridge overhead: chat requests per second through the demo fleet and p99 request latency, with and
 without the bridge attached, measured in the same run and printed as ratios.
 
-Two worker processes each run a demo fleet (100 ChatAgent instances, no background traffic): one plain,
-one with the bridge attached and serving HTTP, scraped (/metrics and /v1/agents, every 5 s of its loaded
-time by default: BENCH_SCRAPE_INTERVAL_S) from this parent process while it is loaded, as a monitoring bot
-would. Both fleets freeze their start-up objects (gc.freeze, as the demo CLI does; BENCH_FREEZE_GC=0 to
-measure without). The
-parent alternates short load rounds between them (ABBA order), so
-load from other processes on the machine hits both alike. RESULT lines are ratios of the medians over
-rounds; per-pair medians and best-round ratios are printed too.
+Fleet processes (BENCH_PROCESSES per mode, default 3) each run a demo fleet (100 ChatAgent instances, no
+background traffic): plain ones, and ones with the bridge attached and serving HTTP, scraped (/metrics and
+/v1/agents, every 5 s of loaded time: BENCH_SCRAPE_INTERVAL_S) from this parent process while loaded, as
+a monitoring bot would. All fleets freeze their start-up objects (gc.freeze, as the demo CLI does;
+BENCH_FREEZE_GC=0 to measure without) and run on one CPU (BENCH_PIN=0 to let the OS place them), the
+parent on another. The parent alternates short load rounds between a plain and a bridged fleet (ABBA
+order, rotating through the processes), so load from elsewhere hits both alike. RESULT lines are ratios of
+the medians over rounds; per-pair medians and best-round ratios are printed too.
 Each chat request is 4 RPC hops (ChatAgent -> PlannerAgent -> RetrieverAgent, ToolAgent), one publish
 and a real loopback TCP query to the vector-db; p99 is of the request's round trip at the sender.
 
@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 TOKEN = "bench-token-0123456789"
 SCRAPE_INTERVAL_S = float(os.environ.get("BENCH_SCRAPE_INTERVAL_S", "5"))
 """How often /metrics and /v1/agents are scraped while the bridged fleet is loaded (0 disables it)."""
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "3"))
+"""Fleet processes per mode; pairs of rounds rotate among them. Two processes running the very same code
+differ in speed by several per cent on this kind of machine (memory layout, hash seed), which one process
+per mode would count as bridge overhead (or hide) for a whole run."""
 FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
 """Both fleets call ``freeze_startup_objects()`` (gc.freeze) once started, as the demo CLI does
 (BENCH_FREEZE_GC=0 measures both without it)."""
@@ -79,8 +83,26 @@ class Scraper(threading.Thread):
 
 # --- worker process --------------------------------------------------------------------------------
 
+def pin(cpu: int | None) -> None:
+    """Runs this process on one CPU only (Linux; a no-op elsewhere or when ``cpu`` is None)."""
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+
+
+def cpus() -> tuple[int | None, int | None]:
+    """``(fleets' CPU, parent's CPU)``: both fleets share one CPU, so that neither is measured on a CPU
+    the other does not get (on a VM the two vCPUs can differ in speed by more than the effect measured);
+    the parent and its scraper take another one when there is one."""
+    if not hasattr(os, "sched_getaffinity") or os.environ.get("BENCH_PIN", "1") == "0":
+        return None, None
+    allowed = sorted(os.sched_getaffinity(0))
+    return allowed[-1], (allowed[0] if len(allowed) > 1 else None)
+
+
 async def worker(bridged: bool, instances: int, concurrency: int) -> None:
     from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
+
+    pin(cpus()[0])
 
     fleet = Fleet(FleetOptions(token=TOKEN, rate=0, instances=instances, capacity=None, attach_bridge=bridged,
                                name="bench", freeze_gc=FREEZE_GC))
@@ -119,57 +141,65 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         asyncio.run(worker(sys.argv[2] == "bridged", int(sys.argv[3]), int(sys.argv[4])))
         return
-    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 250
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 600
     pairs = int(sys.argv[2]) if len(sys.argv) > 2 else 12
     concurrency = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     instances = int(sys.argv[4]) if len(sys.argv) > 4 else 100
+    fleet_cpu, parent_cpu = cpus()
     procs = {
-        mode: subprocess.Popen([sys.executable, __file__, "--worker", mode, str(instances), str(concurrency)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        mode: [subprocess.Popen([sys.executable, __file__, "--worker", mode, str(instances), str(concurrency)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for _ in range(PROCESSES)]
         for mode in ("plain", "bridged")
     }
+    pin(parent_cpu)
+    scrapers: list[Scraper] = []
 
-    scraper: Scraper | None = None
-
-    def run(mode: str, n: int) -> dict[str, float]:
-        proc = procs[mode]
+    def run(mode: str, index: int, n: int) -> dict[str, float]:
+        proc = procs[mode][index]
         assert proc.stdin is not None and proc.stdout is not None
-        loaded = scraper is not None and mode == "bridged"
-        if loaded:
-            assert scraper is not None
+        scraper = scrapers[index] if scrapers and mode == "bridged" else None
+        if scraper is not None:
             scraper.loaded.set()
         proc.stdin.write(f"{n}\n")
         proc.stdin.flush()
         result: dict[str, float] = json.loads(proc.stdout.readline())
-        if loaded:
-            assert scraper is not None
+        if scraper is not None:
             scraper.loaded.clear()
         return result
 
     try:
-        urls: dict[str, str | None] = {}
-        for mode, proc in procs.items():
-            assert proc.stdout is not None
-            urls[mode] = json.loads(proc.stdout.readline())["url"]
-        bridged_url = urls["bridged"]
-        if bridged_url and SCRAPE_INTERVAL_S > 0:
-            scraper = Scraper(bridged_url, SCRAPE_INTERVAL_S)
-            scraper.start()
+        urls: dict[str, list[str | None]] = {}
+        for mode, group in procs.items():
+            urls[mode] = []
+            for proc in group:
+                assert proc.stdout is not None
+                urls[mode].append(json.loads(proc.stdout.readline())["url"])
+        if SCRAPE_INTERVAL_S > 0:
+            for url in urls["bridged"]:
+                assert url is not None
+                scrapers.append(Scraper(url, SCRAPE_INTERVAL_S))
+                scrapers[-1].start()
         for mode in procs:  # warm-up, not counted
-            run(mode, 100)
+            for i in range(PROCESSES):
+                run(mode, i, 100)
         results: dict[str, list[dict[str, float]]] = {"plain": [], "bridged": []}
         for pair in range(pairs):
+            # pair k uses the k-th process of each mode in turn: a process's own speed (memory layout, hash
+            # seed) then counts once per process, not for the whole run
+            index = pair % PROCESSES
             for mode in (("plain", "bridged") if pair % 2 == 0 else ("bridged", "plain")):
-                results[mode].append(run(mode, requests))
+                results[mode].append(run(mode, index, requests))
     finally:
-        if scraper is not None:
+        for scraper in scrapers:
             scraper.done.set()
             scraper.join()
-        for proc in procs.values():
-            assert proc.stdin is not None
-            proc.stdin.write("\n")
-            proc.stdin.flush()
-            proc.wait(60)
+        for group in procs.values():
+            for proc in group:
+                assert proc.stdin is not None
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+                proc.wait(60)
 
     if os.environ.get("BENCH_VERBOSE"):
         for mode in ("plain", "bridged"):
@@ -186,8 +216,8 @@ def main() -> None:
         return statistics.median(w[key] / b[key] for b, w in zip(results["plain"], results["bridged"], strict=True))
 
     print(f"pairs={pairs} requests/round={requests} concurrency={concurrency} ChatAgent instances={instances} "
-          f"freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} "
-          f"scrapes={scraper.scrapes if scraper is not None else 0}")
+          f"freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} fleets_on_cpu={fleet_cpu} "
+          f"processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)}")
     for mode in ("plain", "bridged"):
         print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
               f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "

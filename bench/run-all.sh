@@ -16,4 +16,6 @@ npx tsx bench/alert_storm.ts 10000 20 10 4 4 2
 echo "== alert storm, the intake alone (no workers draining on the same cores) (alerts, issue 5)"
 npx tsx bench/alert_storm.ts 10000 20 10 4 4 0
 echo "== bridge overhead: demo fleet throughput and p99 with vs without the bridge, 100 ChatAgent instances (bridge, issue 3)"
-"$PY" bench/bridge_overhead.py 250 12 16 100
+"$PY" bench/bridge_overhead.py 600 12 16 100
+echo "== bridge overhead, counted: instructions and simulated cache misses per request under callgrind (bridge, issue 3)"
+"$PY" bench/bridge_instructions.py 200 100 16 100

@@ -1,0 +1,133 @@
+"""Bridge overhead, counted rather than timed: machine instructions and simulated cache misses per chat
+request through the demo fleet, with and without the bridge attached, under Valgrind's callgrind.
+
+Wall-clock rounds on a small shared VM vary by a quarter on their own, more than the effect measured
+(bench/bridge_overhead.py measures time and reports that spread). Instruction counts of the same
+workload repeat to within a fraction of a per cent, so they show what the bridge itself costs. The
+fleet (100 ChatAgent instances, 16 concurrent senders, no background traffic, start-up objects frozen as
+the demo CLI does) warms up uninstrumented; instrumentation is switched on for the measured requests
+only (``callgrind_control -i on``), so start-up and imports are not counted for either side.
+
+Printed: instructions per request (Ir) and an estimated cycles figure (Ir + 10 x L1 misses + 100 x
+last-level misses, the usual first-order model) for each side, and their ratios. The figure does not
+include what a real CPU adds beyond that model (branch mispredictions, TLB), nor what time on a busy
+machine adds; bridge_overhead.py measures those, with their noise.
+
+    .venv/bin/python bench/bridge_instructions.py [requests] [warm_up] [concurrency] [instances]
+
+Needs ``valgrind`` (Debian package; ``make bench`` installs it when missing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TOKEN = "bench-token-0123456789"
+EVENTS = ("Ir", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
+
+
+async def child(bridged: bool, warm: int, requests: int, concurrency: int, instances: int) -> None:
+    from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
+
+    fleet = Fleet(FleetOptions(token=TOKEN, rate=0, instances=instances, capacity=None, attach_bridge=bridged,
+                               name="bench", freeze_gc=True))
+    await fleet.start()
+    loop = asyncio.get_running_loop()
+
+    async def load(prefix: str, n: int) -> None:
+        numbers = iter(range(n))
+
+        async def sender() -> None:
+            for i in numbers:
+                await fleet.ask(f"{prefix} request {i}", fleet.keys[i % len(fleet.keys)])
+
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+
+    await load("warm-up", warm)
+    print("ready", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    await load("measured", requests)
+    print("done", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    await fleet.stop()
+
+
+def measure(mode: str, warm: int, requests: int, concurrency: int, instances: int) -> dict[str, int]:
+    """Runs one side under callgrind; returns the event totals of the measured requests."""
+    with tempfile.TemporaryDirectory() as out:
+        proc = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--cache-sim=yes", "--instr-atstart=no",
+             f"--callgrind-out-file={out}/callgrind.%p", sys.executable, __file__, "--child", mode, str(warm),
+             str(requests), str(concurrency), str(instances)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            if proc.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{mode} fleet did not start under valgrind")
+            control = ["callgrind_control", "--instr=on", str(proc.pid)]
+            subprocess.run(control, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            if proc.stdout.readline().strip() != "done":
+                raise RuntimeError(f"{mode} fleet stopped before the measured requests were done")
+            subprocess.run([*control[:1], "--instr=off", str(proc.pid)], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
+            proc.wait(300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        totals = dict.fromkeys(EVENTS, 0)
+        for dump in Path(out).glob("callgrind.*"):
+            text = dump.read_text(errors="replace")
+            names = re.search(r"^events: (.+)$", text, re.MULTILINE)
+            values = re.search(r"^totals: (.+)$", text, re.MULTILINE)
+            if names and values:
+                for name, value in zip(names.group(1).split(), values.group(1).split(), strict=False):
+                    if name in totals:
+                        totals[name] += int(value)
+        return totals
+
+
+def cycles(t: dict[str, int]) -> int:
+    return t["Ir"] + 10 * (t["I1mr"] + t["D1mr"] + t["D1mw"]) + 100 * (t["ILmr"] + t["DLmr"] + t["DLmw"])
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        args = [int(a) for a in sys.argv[3:7]]
+        asyncio.run(child(sys.argv[2] == "bridged", *args))
+        return
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    warm = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    concurrency = int(sys.argv[3]) if len(sys.argv) > 3 else 16
+    instances = int(sys.argv[4]) if len(sys.argv) > 4 else 100
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        print("RESULT bridge instructions: skipped (valgrind not installed; `apt-get install valgrind`)")
+        return
+    os.environ.setdefault("PYTHONHASHSEED", "0")  # same dict layouts on both sides
+    totals = {mode: measure(mode, warm, requests, concurrency, instances) for mode in ("plain", "bridged")}
+    print(f"requests={requests} warm-up={warm} concurrency={concurrency} ChatAgent instances={instances}")
+    for mode, t in totals.items():
+        misses = t["I1mr"] + t["D1mr"] + t["D1mw"]
+        print(f"{mode:8s}: {t['Ir'] / requests:,.0f} instructions/request, {misses / requests:,.0f} L1 misses/request, "
+              f"{(t['ILmr'] + t['DLmr'] + t['DLmw']) / requests:,.0f} LL misses/request, "
+              f"~{cycles(t) / requests:,.0f} cycles/request")
+    ir = totals["bridged"]["Ir"] / totals["plain"]["Ir"]
+    cyc = cycles(totals["bridged"]) / cycles(totals["plain"])
+    print(f"RESULT bridge instructions per request ratio (with/without) = {ir:.3f}")
+    print(f"RESULT bridge estimated cycles per request ratio (with/without) = {cyc:.3f}  "
+          f"(throughput ratio {1 / cyc:.3f}, target >= 0.90)")
+
+
+if __name__ == "__main__":
+    main()
