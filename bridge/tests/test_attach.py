@@ -3,6 +3,7 @@ picks up agents registered later, and close() detaches completely."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from autogen_core import (
     default_subscription,
     message_handler,
 )
+from conftest import wait_for
 
 from autogen_ops_bridge import AgentIsolatedError, attach
 
@@ -116,3 +118,43 @@ async def test_agent_instances_registered_directly_are_gated_and_can_be_isolated
     await runtime.stop_when_idle()
     assert bridge.gate("Solo").stats.handled_total == 1
     await bridge.close()
+
+
+class Holder(RoutedAgent):
+    """Answers at once, except ``Ask("hold")``, which waits until the test lets it go."""
+
+    def __init__(self, release: asyncio.Event) -> None:
+        super().__init__("holds one message")
+        self._release = release
+
+    @message_handler
+    async def on_ask(self, message: Ask, ctx: MessageContext) -> Ask:
+        if message.text == "hold":
+            await self._release.wait()
+        return Ask(message.text.upper())
+
+
+async def test_backpressure_switched_on_while_a_handler_runs_still_admits_the_next_message() -> None:
+    # The gate skips the limiter when no limit is set; the handler already running when a limit arrives
+    # must still hand its slot on when it ends, or the waiting message would time out.
+    release = asyncio.Event()
+    runtime = SingleThreadedAgentRuntime()
+    bridge = await attach(runtime, token="attach-test-token", serve=False)
+    await Holder.register(runtime, "Holder", lambda: Holder(release))
+    runtime.start()
+    gate = bridge.gate("Holder")
+    held = asyncio.ensure_future(runtime.send_message(Ask("hold"), AgentId("Holder", "default")))
+    await wait_for(lambda: _true(gate.stats.inflight == 1), what="the held message in its handler")
+    gate.set_backpressure(1, max_wait_s=5.0)
+    nxt = asyncio.ensure_future(runtime.send_message(Ask("next"), AgentId("Holder", "default")))
+    await wait_for(lambda: _true(gate.waiting == 1), what="the next message waiting for the slot")
+    release.set()
+    assert await held == Ask("HOLD")
+    assert await nxt == Ask("NEXT")
+    assert gate.stats.refused_by_reason == {}
+    await runtime.stop_when_idle()
+    await bridge.close()
+
+
+async def _true(value: bool) -> bool:
+    return value

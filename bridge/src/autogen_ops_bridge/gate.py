@@ -134,7 +134,7 @@ class AgentGate:
         if self.isolation is not None:
             await self._isolation_gate(hop)
         limiter = self.limiter
-        limiter_needed = limiter.limit is not None or limiter.waiters
+        limiter_needed = limiter.limit is not None or bool(limiter.waiters)
         if limiter_needed:
             self.stats.waiting += 1
             try:
