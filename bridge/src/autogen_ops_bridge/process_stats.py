@@ -5,22 +5,33 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 
 import psutil
 
 RSS_SAMPLE_INTERVAL_S = 2.0
 RSS_HISTORY_SAMPLES = 300
 """Samples kept: 300 x 2 s = the last 10 minutes."""
+MIN_CPU_WINDOW_S = 1.0
+"""Shortest interval a CPU percentage is computed over (see ``ProcessStats.sample``)."""
 
 
 class ProcessStats:
-    def __init__(self, sample_interval_s: float = RSS_SAMPLE_INTERVAL_S) -> None:
+    def __init__(self, sample_interval_s: float = RSS_SAMPLE_INTERVAL_S,
+                 clock: Callable[[], float] = time.monotonic,
+                 cpu_seconds: Callable[[], float] | None = None) -> None:
         self._process = psutil.Process()
-        self._process.cpu_percent(None)
         self._interval = sample_interval_s
         self.rss_history: deque[tuple[float, int]] = deque(maxlen=RSS_HISTORY_SAMPLES)
+        self._clock = clock
+        self._cpu_seconds = cpu_seconds or self._process_cpu_seconds
+        self._cpu_mark = (clock(), self._cpu_seconds())
         self._cpu = 0.0
         self._task: asyncio.Task[None] | None = None
+
+    def _process_cpu_seconds(self) -> float:
+        t = self._process.cpu_times()
+        return float(t.user + t.system)
 
     def start(self) -> None:
         self.sample()
@@ -41,7 +52,15 @@ class ProcessStats:
             self.sample()
 
     def sample(self) -> None:
-        self._cpu = self._process.cpu_percent(None)
+        """Records RSS, and CPU use since the last CPU reading once at least ``MIN_CPU_WINDOW_S`` has
+        passed: the kernel counts CPU time in ticks (10 ms), so over a few milliseconds one tick reads as
+        thousands of per cent (psutil's ``cpu_percent`` has the same trap); until then the last figure
+        stands."""
+        now, cpu = self._clock(), self._cpu_seconds()
+        since, cpu_then = self._cpu_mark
+        if now - since >= MIN_CPU_WINDOW_S:
+            self._cpu = max(0.0, (cpu - cpu_then) / (now - since) * 100.0)
+            self._cpu_mark = (now, cpu)
         self.rss_history.append((time.time(), self.rss_bytes()))
 
     def rss_bytes(self) -> int:
