@@ -72,14 +72,16 @@ def measure(mode: str, warm: int, requests: int, concurrency: int, instances: in
         try:
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"{mode} fleet did not start under valgrind")
-            control = ["callgrind_control", "--instr=on", str(proc.pid)]
-            subprocess.run(control, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            def instrument(switch: str) -> None:
+                subprocess.run(["callgrind_control", f"--instr={switch}", str(proc.pid)], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+            instrument("on")
             proc.stdin.write("go\n")
             proc.stdin.flush()
             if proc.stdout.readline().strip() != "done":
                 raise RuntimeError(f"{mode} fleet stopped before the measured requests were done")
-            subprocess.run([*control[:1], "--instr=off", str(proc.pid)], check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            instrument("off")
             proc.stdin.write("stop\n")
             proc.stdin.flush()
             proc.wait(300)
