@@ -10,7 +10,10 @@
  * Reports: accepted alerts/s and the ratio to the baseline; webhook latency p50/p99; Slack calls (roots,
  * thread replies, root edits) and the busiest channel's calls in any one-second window against the
  * configured per-channel rate; alerts lost (sent − stored in incidents); time from the first alert to the
- * first thread root and per-incident root latency; peak RSS of the bot and worker processes.
+ * first thread root and per-incident root latency (and where the first root's time went: its alert job's
+ * queueing and run, its notify job, the Slack call); CPU per process during the storm and until drained;
+ * peak RSS of the bot and worker processes. The storm starts only once every worker process is up and has
+ * opened a warm-up incident's thread (a worker still loading its modules would be measured as queueing).
  *
  * Usage: tsx bench/alert_storm.ts [alerts] [incidents] [batch] [concurrency] [channels] [workers] [worker-nice]
  * (workers = 0 measures the intake alone, then one worker draining the backlog alone — its CPU per alert;
@@ -178,6 +181,19 @@ async function main(): Promise<void> {
   // warm-up: one request of a throw-away incident (not counted)
   const warm = await pool.request({ path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: bodies[0]!.body.replaceAll('AutoGenAgentHighErrorRate', 'WarmUp').replaceAll('"storm"', '"warmup"').replaceAll('"shard":"', '"shard":"w') });
   await warm.body.text();
+  // the storm starts once every worker process is up and the warm-up incident's thread exists: a worker
+  // still loading its modules when the first alert arrives would be measured as queueing
+  if (WORKERS > 0) {
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('alert', { connection: conn, prefix });
+    const upBy = Date.now() + 60_000;
+    while ((await queue.getWorkersCount()) < WORKERS || !sandbox.calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0WARMUP')) {
+      if (Date.now() > upBy) throw new Error('workers did not come up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await queue.close();
+    conn.disconnect();
+  }
 
   // slash commands keep being acked during the storm: `/autogen help` every 100 ms, before and during
   const eventsUrl = `http://127.0.0.1:${botPort}/slack/events`;
@@ -199,6 +215,7 @@ async function main(): Promise<void> {
   })();
 
   // --- the storm ---------------------------------------------------------------------------------------
+  const selfCpu0 = process.cpuUsage();
   const cpuAtStart = { bot: cpuSeconds(bot.pid), workers: workers.map((w) => cpuSeconds(w.pid)), redis: cpuSeconds(redis.pid) };
   const latencies: number[] = [];
   const firstAccepted = new Map<number, number>();
@@ -214,6 +231,7 @@ async function main(): Promise<void> {
     else if (!firstAccepted.has(b.incident)) firstAccepted.set(b.incident, Date.now());
   });
   const stormS = (performance.now() - s0) / 1000;
+  const cpuAtStormEnd = { bot: cpuSeconds(bot.pid), workers: workers.reduce((s, w, i) => s + cpuSeconds(w.pid) - cpuAtStart.workers[i]!, 0), redis: cpuSeconds(redis.pid), self: process.cpuUsage() };
   storming = false;
   await commandLoop;
 
@@ -290,6 +308,19 @@ async function main(): Promise<void> {
   const firstAlertAt = Math.min(...firstAccepted.values());
   const firstRootMs = Math.min(...rootAt.values()) - firstAlertAt;
   const perIncidentRoot = [...rootAt.entries()].map(([k, at]) => at - (firstAccepted.get(k) ?? at)).sort((x, y) => x - y);
+  // where the first root's time went: its alert job (queued → started → done), then its notify job, then Slack
+  let firstRootPath = '';
+  const firstK = [...rootAt.entries()].sort((x, y) => x[1] - y[1])[0]?.[0];
+  const firstInc = incidents.find((i) => i.agent === `Agent${firstK}`);
+  if (firstInc) {
+    const done = await alertQ.getJobs(['completed'], 0, -1);
+    const opener = done.find((j) => (j.returnvalue as { opened?: string[] } | null)?.opened?.includes(firstInc.id));
+    const rootJob = await notifyQ.getJob(`inc-root-${firstInc.id}`);
+    const t0 = firstAccepted.get(firstK!) ?? NaN;
+    const rel = (t: number | undefined): string => (t === undefined ? '?' : `+${(t - t0).toFixed(0)}`);
+    firstRootPath = `its first alert accepted +0 ms; alert job queued ${rel(opener?.timestamp)}, started ${rel(opener?.processedOn)}, done ${rel(opener?.finishedOn)}; `
+      + `root notify job queued ${rel(rootJob?.timestamp)}, started ${rel(rootJob?.processedOn)}; Slack call ${rel(rootAt.get(firstK!))} ms`;
+  }
   const lat = [...latencies].sort((x, y) => x - y);
   const accepted = N - refused * B;
   const rate = accepted / stormS;
@@ -305,8 +336,11 @@ async function main(): Promise<void> {
     console.log(`incidents ${incidents.length}; alerts stored ${stored}; lost ${N - Math.min(stored, N)}; duplicated ${Math.max(0, stored - N)}; all drained ${drainedS.toFixed(1)} s after the first alert`);
     console.log(`Slack calls ${stormCalls.length}: ${roots.length} thread roots, ${replies} thread replies, ${edits} root edits; busiest channel ${busiest} calls in one second (rate ${RATE_PER_S}/s, burst ${BURST})`);
     console.log(`first thread root ${firstRootMs.toFixed(0)} ms after the first alert; per-incident root after its first alert p50 ${pct(perIncidentRoot, 50).toFixed(0)} ms, p90 ${pct(perIncidentRoot, 90).toFixed(0)} ms (${CHANNELS} channels at ${RATE_PER_S}/s)`);
+    console.log(`first root's path: ${firstRootPath}`);
     console.log(`slash command acks (/autogen help, same bot process): before the storm p50 ${pct(ab, 50).toFixed(1)} ms, max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) p50 ${pct(ad, 50).toFixed(1)} ms, max ${ad[ad.length - 1]?.toFixed(1)} ms (Slack's limit 3,000 ms)`);
     console.log(`peak RSS: bot (intake) ${rss.bot.toFixed(0)} MB; workers ${rss.workers.map((x) => x.toFixed(0)).join(' / ')} MB`);
+    const self = process.cpuUsage(selfCpu0);
+    console.log(`CPU during the storm (${stormS.toFixed(2)} s): bot ${(cpuAtStormEnd.bot - cpuAtStart.bot).toFixed(2)} s, workers ${cpuAtStormEnd.workers.toFixed(2)} s, redis ${(cpuAtStormEnd.redis - cpuAtStart.redis).toFixed(2)} s, this load generator + sandbox ${((self.user + self.system) / 1e6).toFixed(2)} s`);
     console.log(`CPU from the storm's start to drained: bot ${cpu.bot.toFixed(2)} s, workers ${cpu.workers.toFixed(2)} s (${((cpu.workers / N) * 1e6).toFixed(0)} µs per alert), redis ${cpu.redis.toFixed(2)} s (${((cpu.redis / N) * 1e6).toFixed(0)} µs per alert)`);
   } else {
     console.log(`slash command acks (/autogen help, same bot process): before the storm max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) max ${ad[ad.length - 1]?.toFixed(1)} ms`);
