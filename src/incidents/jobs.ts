@@ -26,6 +26,13 @@ export const MAX_ALERTS_PER_JOB = 500;
  */
 export const ALERTS_JOB_PRIORITY = 10;
 
+/**
+ * BullMQ priority of `alerts` jobs that likely open an incident or change what its thread says: the
+ * intake's jobs with an alert of a scope it has not seen recently (`src/intake/new-scopes.ts`) and the
+ * monitor's (it raises only transitions). Ahead of the bulk, still behind thread upkeep.
+ */
+export const ALERTS_AHEAD_PRIORITY = 1;
+
 const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 export const IncidentId = z.string().regex(/^inc-[a-z0-9]{4,40}$/);
@@ -81,14 +88,14 @@ export function alertsJobId(alerts: readonly NormalizedAlert[]): string {
  * The jobs applying `alerts` (intake, monitor and reconciliation all enqueue these): one per
  * `MAX_ALERTS_PER_JOB`, each under its content id, kept for the dedupe window once done.
  */
-export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date, dedupeWindowS: number): JobSpec[] {
+export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date, dedupeWindowS: number, priority = ALERTS_JOB_PRIORITY): JobSpec[] {
   const jobs: JobSpec[] = [];
   for (let i = 0; i < alerts.length; i += MAX_ALERTS_PER_JOB) {
     const part = alerts.slice(i, i + MAX_ALERTS_PER_JOB);
     jobs.push({
       name: 'alert',
       data: { kind: 'alerts', alerts: part, received_at: receivedAt.toISOString() },
-      opts: { jobId: alertsJobId(part), priority: ALERTS_JOB_PRIORITY, removeOnComplete: { age: dedupeWindowS }, removeOnFail: { age: 7 * 86_400 } },
+      opts: { jobId: alertsJobId(part), priority, removeOnComplete: { age: dedupeWindowS }, removeOnFail: { age: 7 * 86_400 } },
     });
   }
   return jobs;

@@ -32,6 +32,7 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
     sources: alerts.sources,
     dedupeWindowS: alerts.dedupeWindowS,
     canReconcile: alerts.alertmanager.url !== undefined,
+    grouping: alerts.grouping,
   }, { queue, redis, logger, now: opts.now ?? (() => new Date()) });
   return {
     intake,

@@ -15,8 +15,10 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { OpsError, isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_GROUPING, type GroupingRules } from '../incidents/grouping.js';
 import { acceptRequest, type AcceptOptions, type JobSpec } from './accept.js';
 import type { AlertSource } from './auth.js';
+import { promoteNewScopes, RecentScopes } from './new-scopes.js';
 
 export interface IntakeOptions {
   readonly host: string;
@@ -32,6 +34,8 @@ export interface IntakeOptions {
   readonly enqueueTimeoutMs?: number;
   /** Retry-After (seconds) sent with 503. Default 5. */
   readonly retryAfterS?: number;
+  /** The incidents' grouping rules: a job with an alert of a scope not seen recently goes first. Default `DEFAULT_GROUPING`. */
+  readonly grouping?: GroupingRules;
 }
 
 export interface IntakeDeps {
@@ -126,6 +130,8 @@ export async function startIntake(opts: IntakeOptions, deps: IntakeDeps): Promis
   };
   const enqueueTimeoutMs = opts.enqueueTimeoutMs ?? 5_000;
   const retryAfter = String(opts.retryAfterS ?? 5);
+  const grouping = opts.grouping ?? DEFAULT_GROUPING;
+  const recentScopes = new RecentScopes();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -162,14 +168,16 @@ export async function startIntake(opts: IntakeOptions, deps: IntakeDeps): Promis
       send(res, decision.error.httpStatus ?? 400, errorBody(decision.error));
       return;
     }
+    const promoted = promoteNewScopes(decision.jobs, recentScopes, grouping, now.getTime());
     try {
-      await withTimeout(enqueue(deps.queue, decision.jobs), enqueueTimeoutMs);
+      await withTimeout(enqueue(deps.queue, promoted.jobs), enqueueTimeoutMs);
     } catch (err) {
       const e = new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
       log.error({ err, code: e.code, source: decision.source, alerts: decision.alerts.length }, 'alerts not queued; answering 503 so the sender retries');
       send(res, 503, errorBody(e), { 'retry-after': retryAfter });
       return;
     }
+    recentScopes.mark(promoted.scopes, now.getTime());
     if (decision.truncated > 0) {
       log.info({ source: decision.source, truncated: decision.truncated, reconcile: accept.canReconcile }, 'truncated alert group');
     }

@@ -15,7 +15,7 @@ import type { Queues } from '../queues/queues.js';
 import type { BridgeClient } from '../runtime/client.js';
 import { thresholdsFor } from '../diagnosis/thresholds.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
-import { alertsJobs } from '../incidents/jobs.js';
+import { ALERTS_AHEAD_PRIORITY, alertsJobs } from '../incidents/jobs.js';
 import type { IncidentStore } from '../incidents/store.js';
 import { edgeText, edgesFromMessages } from './edges.js';
 import { evaluate, unreachableFinding, type Finding } from './evaluate.js';
@@ -97,5 +97,6 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
 async function enqueueAlerts(ctx: MonitorContext, events: readonly NormalizedAlert[]): Promise<void> {
   if (events.length === 0) return;
   const now = ctx.now();
-  await ctx.queues.get('alert').addBulk(alertsJobs(events, now, ctx.config.alerts.dedupeWindowS));
+  // transitions only (never a storm): ahead of any backlog of alerts from other sources
+  await ctx.queues.get('alert').addBulk(alertsJobs(events, now, ctx.config.alerts.dedupeWindowS, ALERTS_AHEAD_PRIORITY));
 }
