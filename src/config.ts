@@ -51,6 +51,11 @@ const QueueEnv = z.object({
   /** BullMQ prefix; must contain a {hash tag} so each queue's keys share a Redis Cluster slot. */
   QUEUE_PREFIX: z.string().regex(/\{[^{}]+\}/, 'must contain a hash tag such as {autogen-ops}').default('{autogen-ops}'),
   WORKER_CONCURRENCY: int(1, 256).default(8),
+  /**
+   * Jobs of the `alert` queue processed in parallel per worker process. They are short and CPU/Redis bound:
+   * more than 2 adds no throughput, only interleaving (docs/benchmarks.md, alert storm).
+   */
+  ALERT_WORKER_CONCURRENCY: int(1, 256).default(2),
   /** Attempts for a job failing transiently (bridge down, Slack 5xx), with exponential back-off from JOB_BACKOFF_MS. */
   JOB_ATTEMPTS: int(1, 50).default(5),
   JOB_BACKOFF_MS: int(10, 600_000).default(1_000),
@@ -152,6 +157,8 @@ export interface Config {
   readonly queues: {
     readonly prefix: string;
     readonly concurrency: number;
+    /** Concurrency of the `alert` queue (the other queues use `concurrency`). */
+    readonly alertConcurrency: number;
     readonly attempts: number;
     readonly backoffMs: number;
     readonly diagnoseAttempts: number;
@@ -287,6 +294,7 @@ function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Omi
     queues: {
       prefix: e.QUEUE_PREFIX,
       concurrency: e.WORKER_CONCURRENCY,
+      alertConcurrency: e.ALERT_WORKER_CONCURRENCY,
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       diagnoseAttempts: e.DIAGNOSE_ATTEMPTS,

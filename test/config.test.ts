@@ -22,6 +22,9 @@ describe('loadConfig', () => {
     expect(c.slack.mode).toBe('http');
     expect(c.queues.prefix).toBe('{autogen-ops}');
     expect(c.runtimes.timeoutMs).toBe(3000);
+    expect(c.queues.concurrency).toBe(8);
+    expect(c.queues.alertConcurrency).toBe(2);
+    expect(loadConfig({ ALERT_WORKER_CONCURRENCY: '4' }).queues.alertConcurrency).toBe(4);
   });
 
   it('several runtimes by name, each with its own token; the first is the default', () => {

@@ -45,14 +45,14 @@ export interface WorkerSet {
 
 export function startWorkers(
   processors: Partial<{ [Q in QueueName]: Processor<Q> }>,
-  opts: { connection: ConnectionOptions; prefix: string; concurrency: number; logger: Logger },
+  opts: { connection: ConnectionOptions; prefix: string; concurrency: number; logger: Logger; concurrencyOf?: Partial<Record<QueueName, number>> },
 ): WorkerSet {
   const workers: Worker[] = [];
   for (const [queue, processor] of Object.entries(processors) as [QueueName, Processor][]) {
     const worker = new Worker(queue, wrapProcessor(queue, processor, opts.logger), {
       connection: opts.connection,
       prefix: opts.prefix,
-      concurrency: opts.concurrency,
+      concurrency: opts.concurrencyOf?.[queue] ?? opts.concurrency,
     });
     worker.on('error', (err) => opts.logger.error({ err, queue }, 'worker error'));
     workers.push(worker);

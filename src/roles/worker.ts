@@ -36,8 +36,9 @@ export function startWorkerRole(config: Config, logger: Logger, opts: { now?: ()
   };
   const workers = startWorkers((opts.processors ?? createProcessors)(deps), {
     connection: redis, prefix: config.queues.prefix, concurrency: config.queues.concurrency, logger,
+    concurrencyOf: { alert: config.queues.alertConcurrency },
   });
-  logger.info({ queues: workers.workers.map((w) => w.name), concurrency: config.queues.concurrency }, 'worker started');
+  logger.info({ queues: workers.workers.map((w) => w.name), concurrency: config.queues.concurrency, alert_concurrency: config.queues.alertConcurrency }, 'worker started');
   return {
     deps,
     workers,

@@ -25,7 +25,7 @@ beforeAll(async () => {
       if (payload.agent === 'Broken') throw new OpsError('RUNTIME_AUTH_FAILED', {});
       return { ok: payload.agent };
     },
-  }, { connection: redis, prefix, concurrency: 2, logger: createLogger({ log: { level: 'silent' } }) });
+  }, { connection: redis, prefix, concurrency: 2, logger: createLogger({ log: { level: 'silent' } })});
   events = new QueueEvents('diagnose', { connection: { url: inject('redisUrl') } as never, prefix });
   await events.waitUntilReady();
 });
@@ -40,6 +40,17 @@ afterAll(async () => {
 const base = { runtime: 'prod', channel: 'C1', source: 'slash', requested_at: '2026-01-01T00:00:00.000Z' } as const;
 
 describe('queues and workers', () => {
+  it('a queue may have a concurrency of its own; the others use the default', async () => {
+    const set = startWorkers({ diagnose: async () => ({ ok: true }), guide: async () => ({ ok: true }) }, {
+      connection: redis, prefix: uniquePrefix(), concurrency: 8, logger: createLogger({ log: { level: 'silent' } }), concurrencyOf: { guide: 2 },
+    });
+    try {
+      expect(Object.fromEntries(set.workers.map((w) => [w.name, w.concurrency]))).toEqual({ diagnose: 8, guide: 2 });
+    } finally {
+      await set.close(2_000);
+    }
+  });
+
   it('the producer rejects an invalid payload with JOB_PAYLOAD_INVALID (nothing enqueued)', async () => {
     await expect(queues.add('diagnose', { ...base, agent: 'bad name!' })).rejects.toMatchObject({ code: 'JOB_PAYLOAD_INVALID' });
   });
