@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { startLocalRedis } from '../src/local/redis.js';
 import { signedHeaders } from '../sandbox/signing.js';
+import { percentile as pct } from './percentile.js';
 
 const [rateArg, secondsArg, concArg] = process.argv.slice(2);
 const RATE = Number(rateArg ?? 200);
@@ -45,10 +46,6 @@ async function one(pool: Pool, i: number): Promise<number> {
   await res.body.text();
   if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function openLoop(port: number): Promise<{ p50: number; p99: number; n: number }> {

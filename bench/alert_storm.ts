@@ -32,6 +32,7 @@ import { alertsJobs } from '../src/incidents/jobs.js';
 import { IncidentStore } from '../src/incidents/store.js';
 import { freePort, startLocalRedis } from '../src/local/redis.js';
 import { startSandbox } from '../sandbox/server.js';
+import { percentile as pct } from './percentile.js';
 
 const [nArg, kArg, bArg, cArg, chArg, wArg, niceArg] = process.argv.slice(2);
 const N = Number(nArg ?? 10_000);
@@ -49,7 +50,6 @@ const TOKEN = randomBytes(16).toString('hex');
 const BOT_TOKEN = 'xoxb-bench-token';
 const SIGNING = randomBytes(16).toString('hex');
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** The notifications: alerts grouped per incident, B per request, incidents interleaved. */
 function notifications(startsAt: string): { incident: number; body: string }[] {

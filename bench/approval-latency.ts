@@ -22,12 +22,12 @@ import { startFleet } from '../src/local/fleet.js';
 import { startBotRole, type BotRole } from '../src/roles/bot.js';
 import { startWorkerRole, type WorkerRole } from '../src/roles/worker.js';
 import { startSandbox, type SandboxMessage } from '../sandbox/server.js';
+import { percentile as pct } from './percentile.js';
 
 const [runsArg, pythonArg] = process.argv.slice(2);
 const RUNS = Number(runsArg ?? 30);
 const PYTHON = pythonArg ?? '.venv/bin/python';
 const AGENT = 'ToolAgent';
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 // A runbook that isolates the agent named in the request (verification and TTL far away: only the run is timed).
 const runbooks = mkdtempSync(join(tmpdir(), 'bench-runbooks-'));

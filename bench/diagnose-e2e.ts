@@ -13,12 +13,12 @@ import { startFleet } from '../src/local/fleet.js';
 import { startBotRole } from '../src/roles/bot.js';
 import { startWorkerRole } from '../src/roles/worker.js';
 import { startSandbox, type SandboxMessage } from '../sandbox/server.js';
+import { percentile as pct } from './percentile.js';
 
 const [runsArg, instancesArg, pythonArg] = process.argv.slice(2);
 const RUNS = Number(runsArg ?? 30);
 const INSTANCES = Number(instancesArg ?? 100);
 const PYTHON = pythonArg ?? '.venv/bin/python';
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 const redis = await startLocalRedis();
 const token = randomBytes(8).toString('hex');

@@ -56,13 +56,16 @@ export async function applyAlertEvents(ctx: ApplyContext, alerts: readonly Norma
   await Promise.all([...touched].map(async ([incidentId, t]) => {
     const { alert, scope, channel } = t.input;
     const fields = { incident_id: incidentId, runtime: scope.runtime ?? undefined, agent: scope.agent ?? undefined };
-    if (t.created || retry) {
-      await postRoot(ctx, incidentId);
-      const incident = await ctx.store.get(incidentId);
-      if (incident) await onIncidentOpened(ctx, incident, alert);
-      if (t.created) ctx.logger.info({ ...fields, fingerprint: alert.fingerprint, channel }, 'incident opened');
-    }
-    if (t.flush || retry) await requestFlush(ctx, incidentId);
+    // the root and the flush request go out together: a flush waits for the root's ts in the outbox anyway
+    await Promise.all([
+      (async () => {
+        if (!t.created && !retry) return;
+        const incident = await postRoot(ctx, incidentId);
+        if (incident) await onIncidentOpened(ctx, incident, alert);
+        if (t.created) ctx.logger.info({ ...fields, fingerprint: alert.fingerprint, channel }, 'incident opened');
+      })(),
+      t.flush || retry ? requestFlush(ctx, incidentId) : undefined,
+    ]);
     if (t.resolvedNow) ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
   }));
   const opened = [...touched].filter(([, t]) => t.created).map(([id]) => id);

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
 import { incidentRoot, incidentUpdate } from '../slack/blocks/incident.js';
-import type { IncidentStore, StoredAlert } from './store.js';
+import type { Incident, IncidentStore, StoredAlert } from './store.js';
 
 /** Outbox key of an incident's root message. */
 export function rootKey(incidentId: string): string {
@@ -29,12 +29,16 @@ export interface ThreadContext {
   now(): Date;
 }
 
-/** Posts the root of a new incident (idempotent: one post per incident, whatever the retries). */
-export async function postRoot(ctx: ThreadContext, incidentId: string): Promise<void> {
+/**
+ * Posts the root of a new incident (idempotent: one post per incident, whatever the retries). Returns the
+ * incident as posted, or undefined when it is gone.
+ */
+export async function postRoot(ctx: ThreadContext, incidentId: string): Promise<Incident | undefined> {
   const incident = await ctx.store.get(incidentId);
-  if (!incident) return;
+  if (!incident) return undefined;
   const msg = incidentRoot(incident, ctx.now().getTime());
   await ctx.outbox.post({ channel: incident.channel, text: msg.text, blocks: msg.blocks, priority: 'high', ts_key: rootKey(incidentId) }, rootKey(incidentId));
+  return incident;
 }
 
 /**
