@@ -94,6 +94,20 @@ function keyFor(runtime: string | null, subject: string, groupValues: Readonly<R
   return key;
 }
 
+/** An alert's own scope, without its cascade: what `scopeOf` starts from (the intake needs only this). */
+export function ownScopeOf(labels: Readonly<Record<string, string>>, rules: GroupingRules): Pick<IncidentScope, 'runtime' | 'agent' | 'key' | 'groupValues'> {
+  const runtime = labelValue(labels, rules.runtimeLabels);
+  const agent = labelValue(labels, rules.agentLabels);
+  const groupValues: Record<string, string> = {};
+  for (const name of rules.groupBy) {
+    const v = labels[name];
+    if (v !== undefined && v !== '') groupValues[name] = v;
+  }
+  // No agent: a runtime-wide alert groups per runtime; an alert naming neither groups by its alertname.
+  const subject = agent !== null ? `agent\u0000${agent}` : runtime !== null ? 'runtime' : `alertname\u0000${labels.alertname ?? ''}`;
+  return { runtime, agent, key: keyFor(runtime, subject, groupValues), groupValues };
+}
+
 /**
  * The incident scope of an alert with `labels`. `learnedEdges` are dependencies observed at run time
  * (the monitor's view of who sends to whom); they are merged with the configured ones.
@@ -103,23 +117,12 @@ export function scopeOf(
   rules: GroupingRules,
   learnedEdges: readonly AgentEdge[] = [],
 ): IncidentScope {
-  const runtime = labelValue(labels, rules.runtimeLabels);
-  const agent = labelValue(labels, rules.agentLabels);
-  const groupValues: Record<string, string> = {};
-  for (const name of rules.groupBy) {
-    const v = labels[name];
-    if (v !== undefined && v !== '') groupValues[name] = v;
-  }
-  if (agent !== null) {
-    const cascade = cascadeOf(agent, [...rules.dependencies, ...learnedEdges]);
-    const key = keyFor(runtime, `agent\u0000${agent}`, groupValues);
-    const others = cascade.filter((a) => a !== agent).map((a) => keyFor(runtime, `agent\u0000${a}`, groupValues));
-    return { runtime, agent, key, candidateKeys: [key, ...others], cascade, groupValues };
-  }
-  // No agent: a runtime-wide alert groups per runtime; an alert naming neither groups by its alertname.
-  const subject = runtime !== null ? 'runtime' : `alertname\u0000${labels.alertname ?? ''}`;
-  const key = keyFor(runtime, subject, groupValues);
-  return { runtime, agent: null, key, candidateKeys: [key], cascade: [], groupValues };
+  const own = ownScopeOf(labels, rules);
+  const { runtime, agent, key, groupValues } = own;
+  if (agent === null) return { ...own, candidateKeys: [key], cascade: [] };
+  const cascade = cascadeOf(agent, [...rules.dependencies, ...learnedEdges]);
+  const others = cascade.filter((a) => a !== agent).map((a) => keyFor(runtime, `agent\u0000${a}`, groupValues));
+  return { ...own, candidateKeys: [key, ...others], cascade };
 }
 
 /** Parses `ChatAgent>PlannerAgent, PlannerAgent>ToolAgent` (the ALERT_AGENT_DEPENDENCIES format). */

@@ -1,7 +1,7 @@
 /**
  * New incidents jump a storm's backlog. The intake remembers, per process, which incident scopes (the
- * grouping's own key of an alert: runtime, agent, group-by labels — `scopeOf` without learned
- * dependencies) it has queued alerts for recently. A job with an alert of a scope it has not seen gets
+ * grouping's own key of an alert: runtime, agent, group-by labels — `ownScopeOf`, no cascade) it has
+ * queued alerts for recently. A job with an alert of a scope it has not seen gets
  * `ALERTS_AHEAD_PRIORITY` instead of the bulk `ALERTS_JOB_PRIORITY`, so a worker takes it before the
  * thousands of alerts already waiting for incidents whose threads exist: a second incident that starts in
  * the middle of a storm gets its thread in about one job's time, not after the whole backlog.
@@ -10,7 +10,7 @@
  * scope forgotten (time, eviction, a restart, another intake replica) just sends one more job ahead; a
  * scope seen but whose incident has resolved meanwhile only loses the head start.
  */
-import { scopeOf, type GroupingRules } from '../incidents/grouping.js';
+import { ownScopeOf, type GroupingRules } from '../incidents/grouping.js';
 import { ALERTS_AHEAD_PRIORITY, type JobSpec } from '../incidents/jobs.js';
 
 export interface RecentScopesOptions {
@@ -67,7 +67,7 @@ export function promoteNewScopes(
     if (job.data.kind !== 'alerts' || job.opts.priority === undefined) return job;
     let fresh = false;
     for (const alert of job.data.alerts) {
-      const key = scopeOf(alert.labels, grouping).key;
+      const key = ownScopeOf(alert.labels, grouping).key;
       scopes.add(key);
       fresh ||= recent.isNew(key, nowMs);
     }

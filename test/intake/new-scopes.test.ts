@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
-import { DEFAULT_GROUPING, scopeOf } from '../../src/incidents/grouping.js';
+import { DEFAULT_GROUPING, ownScopeOf, scopeOf } from '../../src/incidents/grouping.js';
 import { ALERTS_AHEAD_PRIORITY, ALERTS_JOB_PRIORITY, alertsJobs, type JobSpec } from '../../src/incidents/jobs.js';
 import { promoteNewScopes, RecentScopes } from '../../src/intake/new-scopes.js';
 
@@ -65,6 +65,14 @@ describe('promoteNewScopes', () => {
     recent.mark(promoteNewScopes(jobsOf(alert('ChatAgent', 'f1', { cluster: 'eu' })), recent, rules, T0).scopes, T0);
     expect(promoteNewScopes(jobsOf(alert('ChatAgent', 'f2', { cluster: 'eu' })), recent, rules, T0).jobs[0]!.opts.priority).toBe(ALERTS_JOB_PRIORITY);
     expect(promoteNewScopes(jobsOf(alert('ChatAgent', 'f3', { cluster: 'us' })), recent, rules, T0).jobs[0]!.opts.priority).toBe(ALERTS_AHEAD_PRIORITY);
+  });
+
+  it("keys a scope as the store's incident does (the own key, whatever the cascade)", () => {
+    const rules = { ...DEFAULT_GROUPING, dependencies: [['ChatAgent', 'ToolAgent'] as const] };
+    for (const labels of [alert('ChatAgent', 'f1').labels, { alertname: 'RuntimeDown', runtime: 'prod' }, { alertname: 'DiskFull' }]) {
+      expect(ownScopeOf(labels, rules).key).toBe(scopeOf(labels, rules).key);
+    }
+    expect(ownScopeOf(alert('ChatAgent', 'f1').labels, rules).key).not.toBe(ownScopeOf(alert('ToolAgent', 'f2').labels, rules).key);
   });
 
   it('leaves other jobs alone and never changes a job id', () => {
