@@ -53,8 +53,8 @@ export class RecentScopes {
 
 /**
  * The jobs with `ALERTS_AHEAD_PRIORITY` where one of their alerts has a scope `recent` has not seen, and
- * the scopes of all of them (to `mark` once the jobs are safely queued). Jobs other than alerts, and jobs
- * without a priority, are left as they are.
+ * the scopes of all of them (to `mark` once the jobs are safely queued). Other jobs (a reconciliation) are
+ * left as they are.
  */
 export function promoteNewScopes(
   jobs: readonly JobSpec[],
@@ -64,7 +64,7 @@ export function promoteNewScopes(
 ): { jobs: JobSpec[]; scopes: Set<string> } {
   const scopes = new Set<string>();
   const out = jobs.map((job) => {
-    if (job.data.kind !== 'alerts' || job.opts.priority === undefined) return job;
+    if (job.data.kind !== 'alerts') return job;
     let fresh = false;
     for (const alert of job.data.alerts) {
       const key = ownScopeOf(alert.labels, grouping).key;

@@ -13,6 +13,7 @@ import { Queues } from '../../src/queues/queues.js';
 import { createBridges } from '../../src/runtime/index.js';
 import { MONITOR_ALERTS } from '../../src/monitor/evaluate.js';
 import { monitorKeys, pollRuntime, type MonitorContext } from '../../src/monitor/poll.js';
+import { ALERTS_AHEAD_PRIORITY } from '../../src/incidents/jobs.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -40,6 +41,8 @@ describe('pollRuntime', () => {
       const jobs = await queues.get('alert').getJobs(['prioritized']);
       const alerts = jobs.flatMap((j) => (j.data as { alerts: { labels: Record<string, string>; status: string }[] }).alerts);
       expect(alerts.map((a) => `${a.status}:${a.labels.alertname}`)).toEqual([`firing:${MONITOR_ALERTS.unreachable}`]);
+      // a transition goes ahead of any backlog of alerts from other sources
+      expect(jobs.map((j) => j.priority)).toEqual([ALERTS_AHEAD_PRIORITY]);
       const firing = JSON.parse((await redis.get(monitorKeys(`${prefix}:`, 'gone').firing)) ?? '{}') as Record<string, unknown>;
       expect(Object.keys(firing).sort()).toEqual([`${MONITOR_ALERTS.slow}/ChatAgent`, MONITOR_ALERTS.unreachable].sort());
     } finally {
