@@ -248,7 +248,13 @@ async function main(): Promise<void> {
     else if (!firstAccepted.has(b.incident)) firstAccepted.set(b.incident, Date.now());
   });
   const stormS = (performance.now() - s0) / 1000;
-  const cpuAtStormEnd = { bot: cpuSeconds(bot.pid), workers: workers.reduce((s, w, i) => s + cpuSeconds(w.pid) - cpuAtStart.workers[i]!, 0), redis: cpuSeconds(redis.pid), self: process.cpuUsage(selfCpu0) };
+  const selfCpu = process.cpuUsage(selfCpu0);
+  const cpuDuringStorm = {
+    bot: cpuSeconds(bot.pid) - cpuAtStart.bot,
+    workers: workers.reduce((s, w, i) => s + cpuSeconds(w.pid) - cpuAtStart.workers[i]!, 0),
+    redis: cpuSeconds(redis.pid) - cpuAtStart.redis,
+    self: (selfCpu.user + selfCpu.system) / 1e6,
+  };
   storming = false;
   await commandLoop;
 
@@ -355,13 +361,13 @@ async function main(): Promise<void> {
     console.log(`incidents ${incidents.length}; alerts stored ${stored}; lost ${N - Math.min(stored, N)}; duplicated ${Math.max(0, stored - N)}; all drained ${drainedS.toFixed(1)} s after the first alert`);
     console.log(`Slack calls ${stormCalls.length}: ${roots.length} thread roots, ${replies} thread replies, ${edits} root edits; busiest channel ${busiest} calls in one second (rate ${RATE_PER_S}/s, burst ${BURST})`);
     console.log(`first thread root ${firstRootMs.toFixed(0)} ms after the first alert; per-incident root after its first alert p50 ${pct(perIncidentRoot, 50).toFixed(0)} ms, p90 ${pct(perIncidentRoot, 90).toFixed(0)} ms (${CHANNELS} channels at ${RATE_PER_S}/s)`);
-    console.log(`per-incident root after its first alert, sorted (ms): ${perIncidentRoot.join(" ")}`);
+    console.log(`per-incident root after its first alert, sorted (ms): ${perIncidentRoot.join(' ')}`);
     console.log(`an incident starting half way through the storm (own channel): its root ${lateRootMs.toFixed(0)} ms after its first alert`);
     console.log(`first root's path: ${firstRootPath}`);
     console.log(`slash command acks (/autogen help, same bot process): before the storm p50 ${pct(ab, 50).toFixed(1)} ms, max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) p50 ${pct(ad, 50).toFixed(1)} ms, max ${ad[ad.length - 1]?.toFixed(1)} ms (Slack's limit 3,000 ms)`);
     console.log(`peak RSS: bot (intake) ${rss.bot.toFixed(0)} MB; workers ${rss.workers.map((x) => x.toFixed(0)).join(' / ')} MB`);
-    const self = cpuAtStormEnd.self;
-    console.log(`CPU during the storm (${stormS.toFixed(2)} s): bot ${(cpuAtStormEnd.bot - cpuAtStart.bot).toFixed(2)} s, workers ${cpuAtStormEnd.workers.toFixed(2)} s, redis ${(cpuAtStormEnd.redis - cpuAtStart.redis).toFixed(2)} s, this load generator + sandbox ${((self.user + self.system) / 1e6).toFixed(2)} s`);
+    const d = cpuDuringStorm;
+    console.log(`CPU during the storm (${stormS.toFixed(2)} s): bot ${d.bot.toFixed(2)} s, workers ${d.workers.toFixed(2)} s, redis ${d.redis.toFixed(2)} s, this load generator + sandbox ${d.self.toFixed(2)} s`);
     console.log(`CPU from the storm's start to drained: bot ${cpu.bot.toFixed(2)} s, workers ${cpu.workers.toFixed(2)} s (${((cpu.workers / N) * 1e6).toFixed(0)} µs per alert), redis ${cpu.redis.toFixed(2)} s (${((cpu.redis / N) * 1e6).toFixed(0)} µs per alert)`);
   } else {
     console.log(`slash command acks (/autogen help, same bot process): before the storm max ${ab[ab.length - 1]?.toFixed(1)} ms; during it (${ad.length}) max ${ad[ad.length - 1]?.toFixed(1)} ms`);
