@@ -20,7 +20,7 @@ export interface RecentScopesOptions {
   readonly max: number;
 }
 
-export const DEFAULT_RECENT_SCOPES: RecentScopesOptions = { ttlMs: 10 * 60_000, max: 10_000 };
+const DEFAULT_RECENT_SCOPES: RecentScopesOptions = { ttlMs: 10 * 60_000, max: 10_000 };
 
 /** Scope keys seen recently, least recently seen first (a `Map` keeps insertion order). */
 export class RecentScopes {
