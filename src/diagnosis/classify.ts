@@ -86,6 +86,12 @@ export interface Finding {
   readonly subject?: string;
   /** How far past its threshold (value / threshold, ≥ 1 when breached); ranks equally bad findings. */
   readonly severity?: number;
+  /**
+   * Share (0..1) of the symptom this finding accounts for (e.g. the failures a cascade explains). An
+   * explanation beats a merely present problem: a failing upstream that matches the errors is a likelier
+   * cause than a resource trend lower in the stack. Absent means 0.
+   */
+  readonly explains?: number;
 }
 
 export interface Classification {
@@ -104,13 +110,14 @@ function causalRank(c: Category): number {
   return CAUSAL_ORDER.indexOf(c);
 }
 
-/** Non-ok findings, most important first: worst status, then lowest in the stack, then most severe. */
+/** Non-ok findings, most important first: worst status, then what explains the symptom best, then lowest in the stack, then most severe. */
 export function rankFindings(findings: readonly Finding[]): Finding[] {
   return findings
     .filter((f) => f.status !== 'ok')
     .sort(
       (a, b) =>
         STATUS_RANK[b.status] - STATUS_RANK[a.status] ||
+        (b.explains ?? 0) - (a.explains ?? 0) ||
         causalRank(a.category) - causalRank(b.category) ||
         (b.severity ?? 1) - (a.severity ?? 1),
     );

@@ -50,6 +50,7 @@ function toFinding(c: Check): Finding {
     title: c.summary.replace(/\.$/, ''),
     evidence: c.evidence.join('; '),
     fix: c.suggestion ? [c.suggestion] : [],
+    ...(c.explains !== undefined ? { explains: c.explains } : {}),
   };
 }
 
@@ -82,7 +83,8 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
   const classification = classify(findings);
   const culprit = classification ? byCause[findings.indexOf(classification.primary)] : undefined;
   const steps: string[] = [];
-  for (const f of rankFindings(findings)) for (const fix of f.fix) if (!steps.includes(fix)) steps.push(fix);
+  // A step already said, in full or inside a fuller step, is not said again.
+  for (const f of rankFindings(findings)) for (const fix of f.fix) if (!steps.some((s) => s.includes(fix))) steps.push(fix);
   const minutes = Math.round(input.windowS / 60);
   const collected = ['bridge /healthz', 'runtime info', `agent ${input.agent}`, ...(notRegistered ? [] : [`errors and logs (last ${minutes} min)`])];
   const verdict = verdictOf(checks);

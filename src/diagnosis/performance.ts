@@ -3,11 +3,13 @@
  * identification (§4.3): average response, memory, CPU, error rate, concurrency, slow external and
  * database calls, a memory-leak trend, and the bottlenecks ranked. Pure: pass the data and `now` in.
  */
-import type { AgentDetail, AgentSummary, DependencyCall, RssSample, RuntimeInfo } from './bridge-shapes.js';
+import type { AgentDetail, AgentSummary, DependencyCall, RuntimeInfo } from './bridge-shapes.js';
 import type { Finding } from './classify.js';
 import { GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';
-import { formatMb, formatMs, formatPercent, formatShare, plural, toMs } from './quantities.js';
+import { formatMb, formatMs, formatPercent, formatShare, plural } from './quantities.js';
+import { memoryTrend, trendEvidence, type MemoryTrend } from './memory-trend.js';
+import { judgedWindow, worstTail } from './windows.js';
 import type { Thresholds } from './thresholds.js';
 
 /** The guide's impact grades (严重 severe, 高 high, 中 medium), used to rank bottlenecks. */
@@ -69,46 +71,7 @@ function guide(check: string): { impact: Impact; fix: readonly string[] } {
   return g;
 }
 
-export type MemoryTrend =
-  | { readonly judged: true; readonly slopePerMin: number; readonly mbPerMin: number; readonly spanS: number; readonly samples: number }
-  | { readonly judged: false; readonly reason: string };
-
-/**
- * The leak trend over `rss_history`: least-squares slope of RSS against time, divided by the window's mean
- * RSS, per minute (0.1 = growing by 10 % of its size every minute). Samples from the first
- * `leakWarmupS` seconds after start are dropped; fewer than 3 samples or a span under `leakMinSpanS`
- * is not judged.
- */
-export function memoryTrend(history: readonly RssSample[], startedAt: string | null | undefined, t: Thresholds): MemoryTrend {
-  const start = toMs(startedAt);
-  const cutoff = Number.isFinite(start) ? start + t.leakWarmupS * 1000 : Number.NEGATIVE_INFINITY;
-  const points = history
-    .map((s) => ({ x: toMs(s.ts), y: s.rss_bytes }))
-    .filter((p) => Number.isFinite(p.x) && p.x >= cutoff)
-    .sort((a, b) => a.x - b.x);
-  const first = points[0];
-  const last = points[points.length - 1];
-  if (!first || !last || points.length < 3) {
-    return { judged: false, reason: `${plural(points.length, 'RSS sample')} after warm-up; at least 3 are needed` };
-  }
-  const spanS = (last.x - first.x) / 1000;
-  if (spanS < t.leakMinSpanS) {
-    return { judged: false, reason: `samples span ${formatMs(spanS * 1000)}; at least ${formatMs(t.leakMinSpanS * 1000)} is needed` };
-  }
-  const n = points.length;
-  const xs = points.map((p) => (p.x - first.x) / 60_000);
-  const meanX = xs.reduce((a, b) => a + b, 0) / n;
-  const meanY = points.reduce((a, p) => a + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  points.forEach((p, i) => {
-    const dx = (xs[i] ?? 0) - meanX;
-    num += dx * (p.y - meanY);
-    den += dx * dx;
-  });
-  const bytesPerMin = den === 0 ? 0 : num / den;
-  return { judged: true, slopePerMin: meanY > 0 ? bytesPerMin / meanY : 0, mbPerMin: bytesPerMin / 1024 / 1024, spanS, samples: n };
-}
+export { memoryTrend, type MemoryTrend };
 
 export interface PerfInput {
   readonly runtime: string;
@@ -121,31 +84,33 @@ export interface PerfInput {
 
 export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t: Thresholds): Finding[] {
   const out: Finding[] = [];
-  const lat = a.latency_ms;
+  const judged = judgedWindow(a, info);
+  const lat = judged.latency;
   if (lat && lat.count > 0 && lat.avg != null) {
     const slow = lat.avg > t.avgResponseMs;
-    const p95 = lat.p95 != null ? `, p95 ${formatMs(lat.p95)}` : '';
+    const p95 = lat.p95 != null ? `, p95 ${formatMs(lat.p95)}, p99 ${formatMs(lat.p99 ?? lat.p95)}` : '';
     out.push({
       check: 'perf.avg_response',
       status: slow ? 'fail' : 'ok',
       category: 'performance',
       title: slow ? `${a.type} responds slowly` : `${a.type} response time normal`,
-      evidence: `average ${formatMs(lat.avg)} over ${plural(lat.count, 'message')}${p95} (threshold ${formatMs(t.avgResponseMs)})`,
+      evidence: `average ${formatMs(lat.avg)} over ${plural(lat.count, 'message')} in ${judged.label}${p95} (threshold ${formatMs(t.avgResponseMs)})`,
       fix: slow ? guide('perf.avg_response').fix : [],
       subject: a.type,
       severity: lat.avg / t.avgResponseMs,
     });
     if (lat.p95 != null && !slow) {
-      const tail = lat.p95 > t.p95ResponseMs;
+      const worst = worstTail(lat);
+      const tail = worst.ms > t.p95ResponseMs;
       out.push({
         check: 'perf.p95_response',
         status: tail ? 'warn' : 'ok',
         category: 'performance',
         title: tail ? `${a.type} has a slow tail` : `${a.type} tail latency normal`,
-        evidence: `p95 ${formatMs(lat.p95)} (threshold ${formatMs(t.p95ResponseMs)}); the average is still ${formatMs(lat.avg)}`,
+        evidence: `${worst.name} ${formatMs(worst.ms)} in ${judged.label} (threshold ${formatMs(t.p95ResponseMs)}); the average is still ${formatMs(lat.avg)}`,
         fix: tail ? guide('perf.avg_response').fix : [],
         subject: a.type,
-        severity: lat.p95 / t.p95ResponseMs,
+        severity: worst.ms / t.p95ResponseMs,
       });
     }
   } else {
@@ -159,8 +124,9 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       subject: a.type,
     });
   }
-  if (a.error_rate != null) {
-    const high = a.error_rate > t.errorRate;
+  if (a.error_rate != null || judged.recent) {
+    const errorRate = judged.errorRate;
+    const high = errorRate > t.errorRate;
     const signal = a.last_error ? readErrorSignal({ ...a.last_error, dependencies: info.dependencies ?? [] }) : null;
     const last = a.last_error ? `; last: ${a.last_error.exception_type ?? 'error'}: ${a.last_error.message ?? ''}` : '';
     out.push({
@@ -168,10 +134,10 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       status: high ? 'fail' : 'ok',
       category: high ? (signal?.category ?? 'business_logic') : 'business_logic',
       title: high ? `${a.type} error rate high` : `${a.type} error rate normal`,
-      evidence: `${formatShare(a.error_rate)} of recent messages failed (threshold ${formatShare(t.errorRate)})${high ? last : ''}`,
+      evidence: `${formatShare(errorRate)} of the messages in ${judged.label} failed (threshold ${formatShare(t.errorRate)})${high ? last : ''}`,
       fix: high ? [...(signal?.fix ?? []), ...guide('perf.error_rate').fix] : [],
       subject: a.type,
-      severity: a.error_rate / t.errorRate,
+      severity: errorRate / t.errorRate,
     });
   }
   const inflight = a.inflight ?? 0;
@@ -250,15 +216,16 @@ function runtimeChecks(info: RuntimeInfo, t: Thresholds, now: Date): { findings:
       severity: info.cpu_percent / t.cpuPercent,
     });
   }
-  const trend = memoryTrend(info.rss_history ?? [], startedAt(info, now), t);
+  const bridgeBytes = info.bridge_buffer_bytes ?? 0;
+  const trend = memoryTrend(info.rss_history ?? [], startedAt(info, now), t, bridgeBytes);
   if (trend.judged) {
-    const leaking = trend.slopePerMin > t.leakSlopePerMin;
+    const leaking = trend.leaking;
     out.push({
       check: 'perf.memory_trend',
       status: leaking ? 'fail' : 'ok',
       category: 'resources',
       title: leaking ? 'Memory grows steadily: suspected leak' : 'Memory steady',
-      evidence: `slope ${trend.slopePerMin.toFixed(3)}/min (${trend.mbPerMin >= 0 ? '+' : ''}${trend.mbPerMin.toFixed(1)} MB/min over ${formatMs(trend.spanS * 1000)}, ${trend.samples} samples; threshold ${t.leakSlopePerMin}/min)`,
+      evidence: trendEvidence(trend, t, bridgeBytes),
       fix: leaking ? guide('perf.memory_trend').fix : [],
       subject,
       severity: trend.slopePerMin / t.leakSlopePerMin,

@@ -37,3 +37,8 @@ export function plural(n: number, word: string, pluralWord = `${word}s`): string
 export function toMs(iso: string | null | undefined): number {
   return iso ? Date.parse(iso) : Number.NaN;
 }
+
+/** A true count with thousands separators: "1,310". */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

@@ -21,6 +21,11 @@ export interface Check {
   readonly suggestion?: string;
   /** The guide's framework category of what the check looks at (of its problem, when not ok). */
   readonly category: Category;
+  /**
+   * Share (0..1) of the agent's failures this finding accounts for, when it explains them: a probable
+   * cause is chosen by how well it explains the symptom before how low in the stack it sits.
+   */
+  readonly explains?: number;
 }
 
 /** `healthy`: all ok; `degraded`: warnings only; `failing`: at least one check failed; `unreachable`: no data. */

@@ -51,12 +51,29 @@ export const RuntimeInfo = z.looseObject({
   dependencies: z.array(Dependency).nullish(),
   errors_last_hour: optNum,
   stats_window_s: optNum,
+  /** Seconds covered by each agent's `recent` figures. */
+  recent_window_s: optNum,
+  /** Bytes the bridge's own buffers hold (message log, collected records, error records): not the app's. */
+  bridge_buffer_bytes: optNum,
   fault_injection_enabled: z.boolean().nullish(),
   active_faults: z.array(z.unknown()).nullish(),
 });
 export type RuntimeInfo = z.infer<typeof RuntimeInfo>;
 
 export const LatencyStats = z.looseObject({ count: num, avg: optNum, p50: optNum, p95: optNum, p99: optNum, max: optNum });
+export type LatencyStats = z.infer<typeof LatencyStats>;
+
+/** An agent's figures over the bridge's short recent window (exact counts; latency from kept samples). */
+export const RecentWindow = z.looseObject({
+  window_s: num,
+  count: num,
+  errors: num,
+  refused: optNum,
+  error_rate: num,
+  throughput_per_s: optNum,
+  latency_ms: LatencyStats.nullish(),
+});
+export type RecentWindow = z.infer<typeof RecentWindow>;
 
 export const AgentSummary = z.looseObject({
   type: z.string(),
@@ -73,6 +90,10 @@ export const AgentSummary = z.looseObject({
   degraded: z.boolean().nullish(),
   last_error: ErrorRecord.nullish(),
   construction_errors: optNum,
+  refused_total: optNum,
+  /** Handler failures in the stats window (exact). */
+  window_errors: optNum,
+  recent: RecentWindow.nullish(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
@@ -86,12 +107,32 @@ export const DependencyCall = z.looseObject({
   last_error: z.string().nullish(),
 });
 
+/** A cascade proven by the bridge's message graph: path from the agent down to the origin. */
+export const FailedCall = z.looseObject({
+  path: z.array(z.string()),
+  origin: z.string(),
+  outcome: z.string(),
+  origin_error: z.string().nullish(),
+  count: num,
+  first_at: z.string().nullish(),
+  last_at: z.string().nullish(),
+});
+export type FailedCall = z.infer<typeof FailedCall>;
+
+export const Peer = z.looseObject({ agent_type: z.string(), count: num, errors: optNum, refused: optNum, last_at: z.string().nullish() });
+export type Peer = z.infer<typeof Peer>;
+
 export const AgentDetail = AgentSummary.extend({
   subscriptions: z.array(z.looseObject({})).nullish(),
   message_types: z.array(z.string()).nullish(),
   saved_state: z.record(z.string(), z.unknown()).nullish(),
   recent_errors: z.array(ErrorRecord).nullish(),
   dependency_calls: z.array(DependencyCall).nullish(),
+  errors_by_type: z.record(z.string(), num).nullish(),
+  failed_calls: z.array(FailedCall).nullish(),
+  callers: z.array(Peer).nullish(),
+  callees: z.array(Peer).nullish(),
+  message_graph: z.looseObject({ messages: num, since: z.string().nullish() }).nullish(),
 });
 export type AgentDetail = z.infer<typeof AgentDetail>;
 

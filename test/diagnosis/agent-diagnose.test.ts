@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { diagnoseAgent, unreachableReport } from '../../src/diagnosis/diagnose.js';
 import { matchDependencyPattern } from '../../src/diagnosis/dependency-patterns.js';
 import { parseCascade } from '../../src/diagnosis/checks/cascade.js';
-import { rssSlope } from '../../src/diagnosis/checks/resources.js';
 import type { DiagnosisInput } from '../../src/diagnosis/input.js';
 import type { AgentDetail, RuntimeInfo } from '../../src/runtime/schemas.js';
 
@@ -68,7 +67,7 @@ describe('diagnoseAgent', () => {
 
   it('"timed out" is a timeout pattern without a bogus detail', () => {
     const r = diagnoseAgent(input({ detail: detail({ error_rate: 0.5, recent_errors: [err('TimeoutError: request timed out')] }) }), { now });
-    expect(r.checks.find((c) => c.id === 'dependencies')?.summary).toBe('Dependency problem: a connection or operation timed out — seen 1 time.');
+    expect(r.checks.find((c) => c.id === 'dependencies')?.summary).toBe('Dependency problem: a connection or operation timed out — in 1 of the 1 latest error read.');
     expect(matchDependencyPattern('request timed out')?.detail).toBeUndefined();
   });
 
@@ -89,6 +88,57 @@ describe('diagnoseAgent', () => {
       escalate: null,
     });
     expect(r.flow.rootCause).toContain('Cascading failure from RetrieverAgent');
+  });
+
+  it.each([
+    ['re-raised', 'ConnectionRefusedError', '[Errno 111] Connection refused'],
+    ['wrapped', 'RuntimeError', 'could not place the order'],
+    ['replaced', 'ValueError', 'order failed, please try again'],
+  ])('a cascade proven by the message graph is found whatever the front says (%s)', (_shape, type, text) => {
+    const failed_calls = [{ path: ['Storefront', 'Inventory'], origin: 'Inventory', outcome: 'error', origin_error: 'ConnectionRefusedError: [Errno 111] Connection refused', count: 1310, first_at: iso(120), last_at: iso(1) }];
+    const history = Array.from({ length: 31 }, (_, i) => ({ ts: iso(300 - i * 10), rss_bytes: (i < 6 ? 61 : i < 15 ? 61 + (33 * (i - 6)) / 9 : 94) * 1024 * 1024 }));
+    const r = diagnoseAgent(input({
+      agent: 'Storefront',
+      info: info({ started_at: iso(3600), rss_history: history, bridge_buffer_bytes: 30 * 1024 * 1024 }),
+      detail: detail({ type: 'Storefront', error_rate: 1, window_errors: 1310, errors_total: 1310, recent_errors: [err(text, type)], failed_calls, message_graph: { messages: 1000, since: iso(90) } }),
+    }), { now });
+    expect(r.classification?.primary.check).toBe('diagnose.cascade');
+    expect(r.probable_cause).toContain('Cascading failure from Inventory: Storefront → Inventory');
+    expect(r.classification?.category).toBe('external_api');
+    expect(r.checks.find((c) => c.id === 'resources')?.status).toBe('ok'); // a step, then flat: no leak
+    expect(r.next_steps[0]).toContain('Fix Inventory first');
+    // the dependency check's fix is already inside the cascade's first step: not said again
+    expect(r.next_steps.filter((step) => step.includes('Check that the external service')).length).toBe(1);
+    const errors = r.checks.find((c) => c.id === 'errors');
+    expect(errors?.evidence[0]).toContain('1,310 errors in the last 5 min');
+  });
+
+  it('no failed call in the message graph means no cascade, even if the text reads like one', () => {
+    const message = 'ChatAgent: dependency PlannerAgent failed: TimeoutError: upstream timeout';
+    const r = diagnoseAgent(input({ detail: detail({ error_rate: 1, recent_errors: [err(message)], failed_calls: [] }) }), { now });
+    expect(r.checks.find((c) => c.id === 'cascade')?.status).toBe('ok');
+  });
+
+  it('a callee that refuses (isolated) is named as refusing, not as the fault', () => {
+    const failed_calls = [{ path: ['Storefront', 'Inventory'], origin: 'Inventory', outcome: 'refused', origin_error: 'AgentIsolatedError: agent type \'Inventory\' is isolated', count: 40 }];
+    const r = diagnoseAgent(input({ agent: 'Storefront', detail: detail({ type: 'Storefront', error_rate: 1, window_errors: 40, failed_calls }) }), { now });
+    expect(r.probable_cause).toContain('Inventory refuses messages');
+    expect(r.classification?.category).toBe('message_delivery');
+  });
+
+  it('refusals of an isolated agent are reported as refusals, not as its errors', () => {
+    const refusal = err('agent type \'ChatAgent\' is isolated by the operator', 'AgentIsolatedError');
+    const r = diagnoseAgent(input({ detail: detail({ isolated: true, error_rate: 0, window_errors: 0, recent: { window_s: 60, count: 0, errors: 0, refused: 25, error_rate: 0 }, recent_errors: [refusal] }), logs: [{ ts: iso(5), level: 'ERROR', exception_type: 'AgentIsolatedError', message: 'isolated' }] }), { now });
+    const errors = r.checks.find((c) => c.id === 'errors');
+    expect(errors?.status).toBe('ok');
+    expect(errors?.summary).toBe('No errors of its own; 25 messages refused.');
+  });
+
+  it('latency is judged on the recent window with p99, so a newly slow agent shows at once', () => {
+    const r = diagnoseAgent(input({ detail: detail({ latency_ms: { count: 2000, avg: 29, p50: 10, p95: 40, p99: 3000, max: 3100 }, recent: { window_s: 60, count: 20, errors: 0, refused: 0, error_rate: 0, latency_ms: { count: 20, avg: 3000, p50: 3000, p95: 3050, p99: 3100, max: 3100 } } }) }), { now });
+    const perf = r.checks.find((c) => c.id === 'performance');
+    expect(perf?.status).toBe('fail');
+    expect(perf?.summary).toContain('average latency 3.0 s over the last 1 min');
   });
 
   it('a lower layer is the likelier cause: a full disk outranks slow responses of the same severity', () => {
@@ -147,12 +197,6 @@ describe('diagnoseAgent', () => {
     const res = leak.checks.find((c) => c.id === 'resources');
     expect(res?.status).toBe('fail');
     expect(res?.summary).toContain('suspected leak');
-  });
-
-  it('rssSlope ignores too short spans and flat memory', () => {
-    expect(rssSlope([{ ts: iso(10), rss_bytes: 1 }, { ts: iso(5), rss_bytes: 2 }], 30)).toBeUndefined();
-    const flat = Array.from({ length: 10 }, (_, i) => ({ ts: iso(100 - i * 10), rss_bytes: 5e7 }));
-    expect(rssSlope(flat, 30)).toBe(0);
   });
 
   it('isolated or degraded agents warn in the control-state check', () => {

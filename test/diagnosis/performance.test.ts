@@ -18,9 +18,26 @@ describe('performance diagnosis (guide §2.3)', () => {
     const slow = agent('ChatAgent', { latency_ms: { count: 40, avg: 3100, p50: 3000, p95: 3400, p99: 3500, max: 3600 } });
     const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: slow } });
     expect(r.classification?.label).toBe('Runtime › Performance');
-    expect(r.classification?.primary.evidence).toBe('average 3.1 s over 40 messages, p95 3.4 s (threshold 2.0 s)');
+    expect(r.classification?.primary.evidence).toBe('average 3.1 s over 40 messages in the last 5 min, p95 3.4 s, p99 3.5 s (threshold 2.0 s)');
     expect(r.flow.fix).toEqual(PERF_GUIDE['perf.avg_response']!.fix);
-    expect(r.verdict.headline).toBe('ChatAgent responds slowly — average 3.1 s over 40 messages, p95 3.4 s (threshold 2.0 s)');
+    expect(r.verdict.headline).toBe('ChatAgent responds slowly — average 3.1 s over 40 messages in the last 5 min, p95 3.4 s, p99 3.5 s (threshold 2.0 s)');
+  });
+
+  it('an agent slow for the last minute is flagged although five minutes of fast messages dilute the long window', () => {
+    const slow = agent('ChatAgent', {
+      latency_ms: { count: 2000, avg: 29, p50: 10, p95: 40, p99: 3000, max: 3100 },
+      recent: { window_s: 60, count: 19, errors: 0, refused: 0, error_rate: 0, latency_ms: { count: 19, avg: 3000, p50: 3000, p95: 3010, p99: 3020, max: 3020 } },
+    });
+    const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: slow } });
+    expect(r.classification?.primary).toMatchObject({ check: 'perf.avg_response', status: 'fail' });
+    expect(r.classification?.primary.evidence).toContain('in the last 1 min');
+  });
+
+  it('a slow p99 alone is a slow tail', () => {
+    const tail = agent('ChatAgent', { latency_ms: { count: 200, avg: 300, p50: 100, p95: 900, p99: 3000, max: 3100 } });
+    const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: tail } });
+    expect(r.findings.find((f) => f.check === 'perf.p95_response')).toMatchObject({ status: 'warn' });
+    expect(r.findings.find((f) => f.check === 'perf.p95_response')?.evidence).toContain('p99 3.0 s');
   });
 
   it('memory above 512 MB and CPU above 80 % are resource failures', () => {

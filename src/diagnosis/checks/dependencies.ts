@@ -1,26 +1,30 @@
 /**
- * Seed check 2: dependency problems. Error messages of the agent (recent errors, logs, dependency calls)
- * are matched against the seed's patterns ("no module named", "connection refused", "permission denied",
- * "timeout"); unreachable runtime dependencies are reported too.
+ * The guide's dependency check: error messages of the agent (the error records the bridge keeps, else its
+ * error logs, and its dependency calls) are matched against the guide's patterns ("no module named",
+ * "connection refused", "permission denied", "timeout"); unreachable runtime dependencies are reported too.
+ * The records are a sample, so the finding says how many of those read matched, not a total.
  */
 import type { Check } from '../report.js';
 import { matchDependencyPattern, type PatternMatch } from '../dependency-patterns.js';
 import { dependencyCategory, mentionedDependency } from '../error-signals.js';
 import { clip, type DiagnosisInput } from '../input.js';
 
+/** One source of error text: the kept error records when there are any (the logs repeat them), else the error logs. */
 function errorTexts(input: DiagnosisInput): string[] {
   const d = input.detail;
-  const texts: string[] = [];
-  for (const e of d?.recent_errors ?? []) texts.push(`${e.exception_type ?? ''}: ${e.message ?? ''}`);
+  const records = (d?.recent_errors ?? []).map((e) => `${e.exception_type ?? ''}: ${e.message ?? ''}`);
+  const texts = records.length > 0
+    ? records
+    : input.logs.filter((r) => r.message && (r.level === 'ERROR' || r.level === 'CRITICAL')).map((r) => r.message ?? '');
   for (const c of d?.dependency_calls ?? []) if (c.last_error) texts.push(`${c.name}: ${c.last_error}`);
-  for (const r of input.logs) if (r.message && (r.level === 'ERROR' || r.level === 'CRITICAL')) texts.push(r.message);
   return texts;
 }
 
 export function checkDependencies(input: DiagnosisInput): Check {
   const base = { id: 'dependencies', title: 'Dependencies' } as const;
   const matches = new Map<string, { m: PatternMatch; count: number }>();
-  for (const t of errorTexts(input)) {
+  const texts = errorTexts(input);
+  for (const t of texts) {
     const m = matchDependencyPattern(t);
     if (!m) continue;
     const key = m.pattern.issue;
@@ -43,11 +47,12 @@ export function checkDependencies(input: DiagnosisInput): Check {
       ...base,
       status: 'fail',
       category: named ? dependencyCategory(named) : top.m.pattern.category,
-      summary: `Dependency problem: ${top.m.pattern.issue}${detail} — seen ${top.count} time${top.count === 1 ? '' : 's'}.`,
+      summary: `Dependency problem: ${top.m.pattern.issue}${detail} — in ${top.count} of the ${texts.length} latest error${texts.length === 1 ? '' : 's'} read.`,
       evidence: [clip(top.m.message, 200), ...evidence].slice(0, 6),
       suggestion: top.m.detail && top.m.pattern.category === 'agent_creation'
         ? `Install the missing package in the agent's environment (\`pip install ${top.m.detail.split('.')[0]}\`), then restart the agent.`
         : top.m.pattern.solution,
+      explains: 0.5,
     };
   }
   const failing = failingCalls[0] ?? deadDeps[0];

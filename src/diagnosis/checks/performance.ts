@@ -1,19 +1,29 @@
-/** Seed performance checks: latency (avg > 2 s), concurrency saturation (> 90 %), queue backlog (> 10). */
+/** The guide's performance checks: latency (avg > 2 s, p95/p99), concurrency saturation (> 90 %), queue backlog (> 10). */
 import type { Check } from '../report.js';
 import type { Category } from '../classify.js';
 import type { Thresholds } from '../thresholds.js';
 import { pct, type DiagnosisInput } from '../input.js';
+import { formatCount, formatMs } from '../quantities.js';
+import { judgedWindow, worstTail } from '../windows.js';
 
 export function checkPerformance(input: DiagnosisInput, t: Thresholds): Check {
   const base = { id: 'performance', title: 'Performance' } as const;
   const d = input.detail;
-  const lat = d?.latency_ms ?? undefined;
+  const judged = judgedWindow(d ?? {}, input.info);
+  const lat = judged.latency;
+  const long = d?.latency_ms ?? undefined;
+  const longWindowS = input.info?.stats_window_s ?? 300;
+  const where = judged.label;
+  const usedRecent = judged.recent;
   const evidence: string[] = [];
   const problems: { status: 'warn' | 'fail'; category: Category; text: string; fix: string }[] = [];
   if (lat && lat.count > 0) {
-    evidence.push(`Latency over ${lat.count} messages: avg ${Math.round(lat.avg ?? 0)} ms, p95 ${Math.round(lat.p95 ?? 0)} ms, max ${Math.round(lat.max ?? 0)} ms`);
-    if ((lat.avg ?? 0) > t.avgResponseMs) problems.push({ status: 'fail', category: 'performance', text: `average latency ${Math.round(lat.avg ?? 0)} ms is above ${t.avgResponseMs} ms`, fix: 'Find the slow call in the handler (blocking I/O, slow external API); make it async, cache it or raise its timeout.' });
-    else if ((lat.p95 ?? 0) > t.p95ResponseMs) problems.push({ status: 'warn', category: 'performance', text: `p95 latency ${Math.round(lat.p95 ?? 0)} ms is above ${t.p95ResponseMs} ms`, fix: 'Some messages are slow: check the slowest dependency calls.' });
+    evidence.push(`Latency over ${where} (${formatCount(lat.count)} message${lat.count === 1 ? '' : 's'}): avg ${formatMs(lat.avg ?? 0)}, p95 ${formatMs(lat.p95 ?? 0)}, p99 ${formatMs(lat.p99 ?? 0)}, max ${formatMs(lat.max ?? 0)}`);
+    if (usedRecent && long && long.count > lat.count) evidence.push(`Over the last ${formatMs(longWindowS * 1000)} (${formatCount(long.count)} messages): avg ${formatMs(long.avg ?? 0)}, p95 ${formatMs(long.p95 ?? 0)}, p99 ${formatMs(long.p99 ?? 0)}`);
+    const worst = worstTail(lat);
+    const slowTail = worst.ms > t.p95ResponseMs ? worst : undefined;
+    if ((lat.avg ?? 0) > t.avgResponseMs) problems.push({ status: 'fail', category: 'performance', text: `average latency ${formatMs(lat.avg ?? 0)} over ${where} is above ${formatMs(t.avgResponseMs)}`, fix: 'Find the slow call in the handler (blocking I/O, slow external API); make it async, cache it or raise its timeout.' });
+    else if (slowTail) problems.push({ status: 'warn', category: 'performance', text: `${slowTail.name} latency ${formatMs(slowTail.ms)} over ${where} is above ${formatMs(t.p95ResponseMs)}`, fix: 'Some messages are slow: check the slowest dependency calls.' });
   } else {
     evidence.push('No messages handled in the stats window.');
   }
@@ -27,7 +37,7 @@ export function checkPerformance(input: DiagnosisInput, t: Thresholds): Check {
     evidence.push(`Runtime queue depth ${depth}`);
     problems.push({ status: 'warn', category: 'message_delivery', text: `runtime queue depth ${depth} is above ${t.queueDepth}`, fix: 'Messages back up: apply backpressure to the producer or scale the slow agent.' });
   }
-  if (problems.length === 0) return { ...base, status: 'ok', category: 'performance', summary: 'Latency and load within the seed\'s thresholds.', evidence };
+  if (problems.length === 0) return { ...base, status: 'ok', category: 'performance', summary: 'Latency and load within the guide\'s thresholds (docs/commands.md).', evidence };
   const worst = problems.some((p) => p.status === 'fail') ? 'fail' : 'warn';
   const first = problems[0]!;
   return { ...base, status: worst, category: first.category, summary: `Slow: ${problems.map((p) => p.text).join('; ')}.`, evidence, suggestion: first.fix };

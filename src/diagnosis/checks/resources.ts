@@ -1,33 +1,9 @@
-/** Seed resource checks: RSS (> 512 MB), growth trend (leak), host memory (> 85 %), CPU (> 80 %), disk (> 80 %). */
+/** The guide's resource checks: RSS (> 512 MB), growth trend (leak), host memory (> 85 %), CPU (> 80 %), disk (> 80 %). */
 import type { Check } from '../report.js';
 import type { Category } from '../classify.js';
 import type { Thresholds } from '../thresholds.js';
 import { mb, type DiagnosisInput } from '../input.js';
-
-/**
- * Least-squares slope of RSS over time relative to the mean RSS, per minute (0.1 = growing 10 % of its
- * size a minute); undefined with < 3 samples or a span under `minSpanS`.
- */
-export function rssSlope(history: readonly { ts: string; rss_bytes: number }[], minSpanS: number, notBeforeMs = Number.NEGATIVE_INFINITY): number | undefined {
-  const pts = history
-    .filter((h) => Date.parse(h.ts) >= notBeforeMs)
-    .map((h) => ({ x: Date.parse(h.ts) / 60_000, y: h.rss_bytes }))
-    .filter((p) => !Number.isNaN(p.x));
-  if (pts.length < 3) return undefined;
-  const first = pts[0];
-  const last = pts[pts.length - 1];
-  if (!first || !last || (last.x - first.x) * 60 < minSpanS) return undefined;
-  const n = pts.length;
-  const mx = pts.reduce((s, p) => s + p.x, 0) / n;
-  const my = pts.reduce((s, p) => s + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of pts) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return den === 0 || my === 0 ? undefined : num / den / my;
-}
+import { memoryTrend, trendEvidence } from '../memory-trend.js';
 
 export function checkResources(input: DiagnosisInput, t: Thresholds): Check {
   const base = { id: 'resources', title: 'Resources' } as const;
@@ -37,17 +13,17 @@ export function checkResources(input: DiagnosisInput, t: Thresholds): Check {
   const issues: { status: 'warn' | 'fail'; category: Category; text: string; fix: string }[] = [];
   const rss = info.rss_bytes ?? undefined;
   if (rss !== undefined) evidence.push(`RSS ${mb(rss)}${info.cpu_percent != null ? `, CPU ${info.cpu_percent.toFixed(0)}%` : ''}${info.memory_percent != null ? `, host memory ${info.memory_percent.toFixed(0)}%` : ''}${info.disk_percent != null ? `, disk ${info.disk_percent.toFixed(0)}%` : ''}`);
-  const started = typeof info.started_at === 'string' ? Date.parse(info.started_at) : Number.NaN;
-  const slope = rssSlope(info.rss_history ?? [], t.leakMinSpanS, Number.isNaN(started) ? undefined : started + t.leakWarmupS * 1000);
-  if (slope !== undefined && slope > t.leakSlopePerMin) {
-    evidence.push(`RSS growing ${(slope * 100).toFixed(0)}% of its size per minute over ${(info.rss_history ?? []).length} samples`);
+  const bridgeBytes = info.bridge_buffer_bytes ?? 0;
+  const trend = memoryTrend(info.rss_history ?? [], info.started_at, t, bridgeBytes);
+  if (trend.judged && (trend.leaking || trend.slopePerMin > t.leakSlopePerMin)) evidence.push(trendEvidence(trend, t, bridgeBytes));
+  if (trend.judged && trend.leaking) {
     issues.push({ status: 'fail', category: 'resources', text: 'memory grows steadily (suspected leak)', fix: 'Look for caches without expiry and unclosed resources in the agent; restart it to reclaim memory meanwhile.' });
   }
   if (rss !== undefined && rss > t.memoryMb * 1024 * 1024) issues.push({ status: 'warn', category: 'resources', text: `RSS ${mb(rss)} is above ${t.memoryMb} MB`, fix: 'Check large cached objects; add LRU eviction.' });
   if ((info.memory_percent ?? 0) > t.memoryPercent) issues.push({ status: 'warn', category: 'resources', text: `host memory ${info.memory_percent}% is above ${t.memoryPercent}%`, fix: 'Free memory on the host or move the runtime.' });
   if ((info.cpu_percent ?? 0) > t.cpuPercent) issues.push({ status: 'warn', category: 'resources', text: `CPU ${info.cpu_percent}% is above ${t.cpuPercent}%`, fix: 'Move CPU-heavy work off the event loop (thread pool) or scale out.' });
   if ((info.disk_percent ?? 0) > t.diskPercent) issues.push({ status: 'warn', category: 'storage', text: `disk ${info.disk_percent}% is above ${t.diskPercent}%`, fix: 'Free disk space (logs, caches).' });
-  if (issues.length === 0) return { ...base, status: 'ok', category: 'resources', summary: 'Memory, CPU and disk within the seed\'s thresholds.', evidence };
+  if (issues.length === 0) return { ...base, status: 'ok', category: 'resources', summary: 'Memory, CPU and disk within the guide\'s thresholds (docs/commands.md).', evidence };
   const status = issues.some((i) => i.status === 'fail') ? 'fail' : 'warn';
   const first = issues[0]!;
   return { ...base, status, category: first.category, summary: `${issues.map((i) => i.text).join('; ')}.`.replace(/^./, (c) => c.toUpperCase()), evidence, suggestion: first.fix };
