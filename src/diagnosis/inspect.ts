@@ -4,6 +4,7 @@
  * state is summarised and attached as a JSON file. Pure.
  */
 import type { AgentDetail, RuntimeInfo } from './bridge-shapes.js';
+import type { Peer } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { dependencyCategory, fixForDependency, GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportAttachment, type ReportSection } from './guide-report.js';
@@ -45,6 +46,24 @@ export function summariseState(state: Record<string, unknown> | null | undefined
   if (keys.length > MAX_LIST) lines.push(`… ${keys.length - MAX_LIST} more instances`);
   if (json.length <= INLINE_STATE_CHARS) lines.push(json);
   return { lines, json };
+}
+
+function peerLine(direction: string, p: Peer): string {
+  const failed = [p.errors ? `${p.errors} failed` : null, p.refused ? `${p.refused} refused` : null].filter(Boolean).join(', ');
+  return `${direction} ${p.agent_type}: ${plural(p.count, 'message')}${failed ? ` (${failed})` : ''}`;
+}
+
+/** External dependency calls the application reports, and agent-to-agent calls the bridge's message graph links. */
+function connections(a: AgentDetail): string[] {
+  const lines = [
+    ...(a.dependency_calls ?? []).map((c) => `${c.name} (${c.kind ?? 'external'}): ${plural(c.count ?? 0, 'call')}, ${c.errors ?? 0} errors${c.avg_ms != null ? `, avg ${formatMs(c.avg_ms)}` : ''}`),
+    ...(a.callees ?? []).map((p) => peerLine('Calls', p)),
+    ...(a.callers ?? []).map((p) => peerLine('Called by', p)),
+  ];
+  if (lines.length === 0) return ['No dependency or agent-to-agent calls recorded'];
+  const graph = a.message_graph;
+  const peers = (a.callees?.length ?? 0) + (a.callers?.length ?? 0);
+  return peers > 0 && graph ? [...lines, `(agent-to-agent counts are among the last ${plural(graph.messages, 'message hop')} the bridge keeps)`] : lines;
 }
 
 function creationFindings(a: AgentDetail): Finding[] {
@@ -129,9 +148,7 @@ export function inspectReport(input: InspectInput): GuideReport {
       title: 'Connections',
       lines: [
         `Subscriptions: ${list((a.subscriptions ?? []).map((s) => `${s.kind}${s.topic_type ? `:${s.topic_type}` : ''}`))}`,
-        ...((a.dependency_calls ?? []).length
-          ? (a.dependency_calls ?? []).map((c) => `${c.name} (${c.kind ?? 'external'}): ${plural(c.count ?? 0, 'call')}, ${c.errors ?? 0} errors${c.avg_ms != null ? `, avg ${formatMs(c.avg_ms)}` : ''}`)
-          : ['No dependency calls recorded']),
+        ...connections(a),
       ],
     },
     {

@@ -157,7 +157,16 @@ function bucketOf(ts: number, since: number, bucketMs: number): number {
   return Math.min(BUCKETS - 1, Math.max(0, Math.floor((ts - since) / bucketMs)));
 }
 
-function describeShape(dist: readonly number[], bucketMs: number, since: number): string {
+/** "12:03:10–12:03:55": the times of the problems themselves in one bucket, not the bucket's start. */
+function spanIn(times: readonly number[], bucket: number, since: number, bucketMs: number): string {
+  const inside = times.filter((t) => bucketOf(t, since, bucketMs) === bucket);
+  if (inside.length === 0) return new Date(since + bucket * bucketMs).toISOString().slice(11, 19);
+  const from = new Date(Math.min(...inside)).toISOString().slice(11, 19);
+  const to = new Date(Math.max(...inside)).toISOString().slice(11, 19);
+  return from === to ? from : `${from}–${to}`;
+}
+
+function describeShape(dist: readonly number[], bucketMs: number, since: number, times: readonly number[]): string {
   const total = dist.reduce((a, b) => a + b, 0);
   if (total === 0) return 'none';
   const max = Math.max(...dist);
@@ -166,7 +175,7 @@ function describeShape(dist: readonly number[], bucketMs: number, since: number)
   const half = Math.floor(dist.length / 2);
   const firstHalf = dist.slice(0, half).reduce((a, b) => a + b, 0);
   const secondHalf = total - firstHalf;
-  const peakAt = new Date(since + peak * bucketMs).toISOString().slice(11, 16);
+  const peakAt = spanIn(times, peak, since, bucketMs);
   if (max > total / 2 && nonEmpty <= 3) return `burst around ${peakAt} UTC (${max} of ${total})`;
   if (secondHalf >= firstHalf * 3 && firstHalf + secondHalf > 3) return 'rising: most occurrences in the second half of the window';
   if (nonEmpty >= dist.length * 0.6) return 'steady across the window';
@@ -299,7 +308,7 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
     sporadic: all.filter((p) => p.count < input.thresholds.rarePatternCount),
     bucketMs,
     distribution,
-    distributionShape: describeShape(distribution, bucketMs, since),
+    distributionShape: describeShape(distribution, bucketMs, since, problems.map((r) => toMs(r.ts)).filter(Number.isFinite)),
     correlations,
     origin: cascadeOrigin(correlations),
     impact: {

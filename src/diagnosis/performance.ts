@@ -53,7 +53,7 @@ export const PERF_GUIDE: Readonly<Record<string, { impact: Impact; fix: readonly
       'Look for resources that are never closed (files, connections)',
       'Check that caches expire',
       'Profile with `memory_profiler` to find what grows',
-      'Schedule a periodic memory clean-up; meanwhile clear caches or restart the agent (guide §6.1)',
+      'Schedule a periodic memory clean-up; meanwhile clear caches or restart the agent',
     ],
   },
   'perf.cpu': {

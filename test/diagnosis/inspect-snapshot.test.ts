@@ -35,6 +35,18 @@ describe('inspect (guide §3.1 agent view)', () => {
     expect(r.flow.fix).toContain(GUIDE_FIXES.databaseService);
   });
 
+  it('agent-to-agent calls the bridge links are connections, with their failures and refusals', () => {
+    const a = agent('Storefront', {
+      callees: [{ agent_type: 'Inventory', count: 40, errors: 30, refused: 10 }],
+      callers: [{ agent_type: 'Gateway', count: 40, errors: 40, refused: 0 }],
+      message_graph: { messages: 1000, since: isoAgo(60) },
+    });
+    const lines = inspectReport({ ...base, agent: a }).sections.find((s) => s.title === 'Connections')?.lines ?? [];
+    expect(lines).toContain('Calls Inventory: 40 messages (30 failed, 10 refused)');
+    expect(lines).toContain('Called by Gateway: 40 messages (40 failed)');
+    expect(lines.join('\n')).not.toContain('No dependency');
+  });
+
   it('a 100 KB saved state is summarised and attached as JSON', () => {
     const big = { default: { history: Array.from({ length: 2000 }, (_, i) => `turn ${i}: ${'x'.repeat(40)}`) } };
     const r = inspectReport({ ...base, agent: agent('ChatAgent', { saved_state: big }) });

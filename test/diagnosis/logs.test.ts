@@ -67,7 +67,15 @@ describe('log analysis (guide §3.2)', () => {
   it('describes the time distribution: a burst', () => {
     const records = Array.from({ length: 20 }, (_, i) => logRecord({ ts: isoAgo(20 * 60_000 - i * 100) }));
     const a = analyseLogs(input({ records }));
-    expect(a.distributionShape).toMatch(/^burst around 11:40 UTC \(20 of 20\)$/);
+    expect(a.distributionShape).toBe('burst around 11:40:00–11:40:01 UTC (20 of 20)');
+  });
+
+  it('a burst is placed at its errors\' own times, not at the start of its bucket', () => {
+    // one-minute-wide buckets and more: the errors start 50 s into theirs
+    const records = Array.from({ length: 20 }, (_, i) => logRecord({ ts: isoAgo(19 * 60_000 + 10_000 - i * 500) }));
+    const a = analyseLogs(input({ records }));
+    expect(a.bucketMs).toBeGreaterThan(60_000);
+    expect(a.distributionShape).toBe('burst around 11:40:50–11:40:59 UTC (20 of 20)');
   });
 
   it('finds a cascade: the same error moving through agents, starting at the first to fail', () => {
