@@ -189,12 +189,20 @@ function median(xs: readonly number[]): number {
 }
 
 /** For every pair of agents with problems: how many of one's errors have one of the other's nearby. */
+/** Milliseconds since the epoch with the sub-millisecond digits an ISO time carries (Date.parse drops them). */
+function preciseMs(iso: string): number {
+  const m = /\.(\d{3})(\d{1,6})/.exec(iso);
+  return toMs(iso) + (m ? Number(`0.${m[2]}`) : 0);
+}
+
 export function correlateAgents(problems: readonly LogRecord[], windowMs: number): AgentCorrelation[] {
   const byAgent = new Map<string, { ts: number; trace: string | null }[]>();
-  for (const r of problems) {
+  for (const [i, r] of problems.entries()) {
     if (!r.agent_type) continue;
     const list = byAgent.get(r.agent_type) ?? [];
-    list.push({ ts: toMs(r.ts), trace: r.trace_id ?? null });
+    // The bridge stamps records to the microsecond and lists them in the order they happened: errors of one
+    // cascade often share a millisecond, so the microseconds and then that order decide who failed first.
+    list.push({ ts: preciseMs(r.ts) + i * 1e-6, trace: r.trace_id ?? null });
     byAgent.set(r.agent_type, list);
   }
   for (const list of byAgent.values()) list.sort((a, b) => a.ts - b.ts);

@@ -94,5 +94,5 @@ export function trendEvidence(trend: Extract<MemoryTrend, { judged: true }>, t: 
   const sign = trend.mbPerMin >= 0 ? '+' : '';
   const shape = trend.slopePerMin > t.leakSlopePerMin && !trend.sustained ? '; a step, then flat: not a sustained growth' : '';
   const bridge = bridgeBufferBytes > 0 ? `; ${formatMb(bridgeBufferBytes)} of it is the bridge's own buffers` : '';
-  return `RSS slope ${trend.slopePerMin.toFixed(3)}/min (${sign}${trend.mbPerMin.toFixed(1)} MB/min over ${formatMs(trend.spanS * 1000)}, ${trend.samples} samples; threshold ${t.leakSlopePerMin}/min)${shape}${bridge}`;
+  return `slope ${trend.slopePerMin.toFixed(3)}/min (${sign}${trend.mbPerMin.toFixed(1)} MB/min over ${formatMs(trend.spanS * 1000)}, ${trend.samples} samples; threshold ${t.leakSlopePerMin}/min)${shape}${bridge}`;
 }

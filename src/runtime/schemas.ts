@@ -129,6 +129,8 @@ export const AgentDetail = AgentSummary.extend({
   recent_errors: z.array(ErrorRecord).nullish(),
   dependency_calls: z.array(DependencyCall).nullish(),
   errors_by_type: z.record(z.string(), num).nullish(),
+  /** AgentChat participants: tool calls by tool, with errors from `is_error` results. */
+  tool_calls: z.array(z.looseObject({ tool: z.string(), count: num, errors: num, avg_ms: optNum, p95_ms: optNum, last_error: z.string().nullish() })).nullish(),
   failed_calls: z.array(FailedCall).nullish(),
   callers: z.array(Peer).nullish(),
   callees: z.array(Peer).nullish(),

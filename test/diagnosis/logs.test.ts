@@ -99,6 +99,20 @@ describe('log analysis (guide §3.2)', () => {
     expect(r.flow.fix[0]).toBe(GUIDE_FIXES.isolateFailing.replace('the failing agent', 'ToolAgent'));
   });
 
+  it('a cascade whose errors share a millisecond: the bridge\'s microseconds and record order name the origin', () => {
+    const records = [];
+    for (let i = 0; i < 10; i++) {
+      const ms = new Date(NOW.getTime() - 10 * 60_000 + i * 1000).toISOString().slice(0, 23);
+      const trace_id = `trace-${i}`;
+      records.push(
+        logRecord({ ts: `${ms}441Z`, agent_type: 'Ledger', exception_type: 'TimeoutError', message: 'write timed out', trace_id }),
+        logRecord({ ts: `${ms}576Z`, agent_type: 'Checkout', exception_type: 'RuntimeError', message: 'checkout failed', trace_id }),
+        logRecord({ ts: `${ms}576Z`, agent_type: 'Storefront', exception_type: 'ValueError', message: 'order failed', trace_id }),
+      );
+    }
+    expect(analyseLogs(input({ records })).origin).toBe('Ledger');
+  });
+
   it('reads the exception out of autogen-core\'s JSON event messages, so user payloads neither split patterns nor leak', () => {
     const records = [1, 2, 3].map((i) => logRecord({
       ts: isoAgo(i * 1000),
