@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 import { isOpsError, type OpsError } from '../src/errors.js';
 import { diagnoseAgent, unreachableReport } from '../src/diagnosis/diagnose.js';
 import { readAgentData } from '../src/runtime/agent-data.js';
+import { thresholdsFor } from '../src/diagnosis/thresholds.js';
 import { reportMessage } from '../src/slack/blocks/report.js';
 import { logsMessage, logLine } from '../src/slack/blocks/logs.js';
 import type { DiagnoseJob } from '../src/queues/payloads.js';
@@ -43,7 +44,7 @@ export function createDiagnoseProcessor(deps: WorkerDeps): Processor<'diagnose'>
     let report;
     try {
       const input = await readAgentData(bridge, p.agent, windowS);
-      report = diagnoseAgent(input, { now: deps.now() });
+      report = diagnoseAgent(input, { now: deps.now(), thresholds: thresholdsFor(deps.config, p.runtime) });
     } catch (err) {
       if (!isBridgeFailure(err)) throw err;
       if (err.transient && !isLastAttempt(job)) throw err; // back-off and try again

@@ -4,6 +4,7 @@
  * dependencies reachable. Pure: pass the data and `now` in.
  */
 import type { AgentSummary, RuntimeInfo } from './bridge-shapes.js';
+import { judgedWindow } from './windows.js';
 import type { Finding } from './classify.js';
 import { dependencyCategory, GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';
@@ -150,26 +151,46 @@ function percentFinding(
   };
 }
 
+/**
+ * The agents whose errors are their own: not explained by a failed call to another agent (the bridge's
+ * message graph). Their latest error says what the runtime's errors mean; a caller's error only repeats it.
+ */
+function originErrors(agents: readonly AgentSummary[]): NonNullable<AgentSummary['last_error']>[] {
+  const named = new Set(agents.flatMap((a) => a.failure_origins ?? []));
+  const own = agents.filter((a) => (a.failure_origins ?? []).length === 0);
+  const preferred = own.filter((a) => named.has(a.type));
+  return (preferred.length > 0 ? preferred : own.length > 0 ? own : agents)
+    .map((a) => a.last_error)
+    .filter((e): e is NonNullable<AgentSummary['last_error']> => e != null)
+    .sort((a, b) => Date.parse(b.ts) - Date.parse(a.ts));
+}
+
 function errorsFinding(info: RuntimeInfo, agents: readonly AgentSummary[], t: Thresholds): Finding | null {
   const count = info.errors_last_hour;
   if (count == null) return null;
   if (count <= t.errorsLastHour) {
     return { check: 'health.errors', status: 'ok', category: 'business_logic', title: 'No errors in the last hour', evidence: `${count} errors`, fix: [] };
   }
-  const latest = agents
-    .map((a) => a.last_error)
-    .filter((e): e is NonNullable<AgentSummary['last_error']> => e != null)
-    .sort((a, b) => Date.parse(b.ts) - Date.parse(a.ts))[0];
+  const latest = originErrors(agents)[0];
   const signal = latest ? readErrorSignal({ ...latest, dependencies: info.dependencies ?? [] }) : null;
-  const sample = latest ? `; latest: ${latest.agent_type ?? '?'} ${latest.exception_type ?? 'error'}: ${latest.message ?? ''}` : '';
+  const sample = latest ? `; latest at the origin: ${latest.agent_type ?? '?'} ${latest.exception_type ?? 'error'}: ${latest.message ?? ''}` : '';
+  // Errors now at a rate above the guide's threshold are a failure, not a warning about the past hour.
+  const failing = agents
+    .map((a) => ({ a, rate: judgedWindow(a, info).errorRate }))
+    .filter(({ rate }) => rate > t.errorRate)
+    .sort((x, y) => y.rate - x.rate);
+  const worst = failing[0];
+  const rates = failing.slice(0, 3).map(({ a, rate }) => `${a.type} ${formatShare(rate)}`).join(', ');
+  const origin = latest?.agent_type && agents.some((a) => (a.failure_origins ?? []).includes(latest.agent_type ?? '')) ? `; they start in ${latest.agent_type}` : '';
   return {
     check: 'health.errors',
-    status: 'warn',
+    status: worst ? 'fail' : 'warn',
     category: signal?.category ?? 'business_logic',
-    title: `${plural(count, 'error')} in the last hour`,
-    evidence: `threshold ${t.errorsLastHour}${sample}`,
+    title: worst ? `Errors above ${formatShare(t.errorRate)}: ${rates}${origin}` : `${plural(count, 'error')} in the last hour`,
+    evidence: `${plural(count, 'error')} in the last hour (threshold ${t.errorsLastHour})${sample}`,
     fix: [...(signal?.fix ?? []), GUIDE_FIXES.inspectLogs],
-    severity: count,
+    ...(latest?.agent_type ? { subject: latest.agent_type } : {}),
+    severity: worst ? worst.rate / t.errorRate : count,
   };
 }
 

@@ -250,14 +250,30 @@ export function rankBottlenecks(findings: readonly Finding[]): Bottleneck[] {
       const impact = PERF_GUIDE[f.check]?.impact ?? 'medium';
       return { finding: f, impact, score: IMPACT_WEIGHT[impact] * Math.min(f.severity ?? 1, 10) };
     })
-    .sort((a, b) => b.score - a.score)
+    .sort((a, b) => b.score - a.score || (b.finding.explains ?? 0) - (a.finding.explains ?? 0))
     .map((b, i) => ({ ...b, rank: i + 1 }));
+}
+
+/**
+ * Failing error rates are ranked by what the message graph says about them: an agent whose failures come
+ * from failed calls to another (`failure_origins`) only repeats that agent's failure, so the agent where
+ * they start is the bottleneck named first, with the callers' figures saying where theirs come from.
+ */
+function attributeErrors(agents: readonly (AgentSummary | AgentDetail)[], findings: readonly Finding[]): Finding[] {
+  const originsOf = new Map(agents.map((a) => [a.type, a.failure_origins ?? []]));
+  const named = new Set(agents.flatMap((a) => a.failure_origins ?? []));
+  return findings.map((f) => {
+    if (f.check !== 'perf.error_rate' || f.status === 'ok' || !f.subject) return f;
+    const origins = originsOf.get(f.subject) ?? [];
+    if (origins.length > 0) return { ...f, explains: 0, evidence: `${f.evidence}; these failures come from failed calls to ${origins.join(', ')}` };
+    return named.has(f.subject) ? { ...f, explains: 1, evidence: `${f.evidence}; the failures of its callers start here` } : f;
+  });
 }
 
 export function diagnosePerformance(input: PerfInput): GuideReport {
   const { info, thresholds: t } = input;
   const agents = input.target.kind === 'agent' ? [input.target.agent] : input.target.agents;
-  const agentFindings = agents.flatMap((a) => agentChecks(a, info, t));
+  const agentFindings = attributeErrors(agents, agents.flatMap((a) => agentChecks(a, info, t)));
   const { findings: rtFindings, trend } = runtimeChecks(info, t, input.now);
   const findings = [...agentFindings, ...rtFindings];
   const bottlenecks = rankBottlenecks(findings);

@@ -94,6 +94,8 @@ export const AgentSummary = z.looseObject({
   /** Handler failures in the stats window (exact). */
   window_errors: optNum,
   recent: RecentWindow.nullish(),
+  /** Agent types whose failed calls explain this agent's failures (the bridge's message graph), most first. */
+  failure_origins: z.array(z.string()).nullish(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 

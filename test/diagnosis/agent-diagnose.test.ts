@@ -113,6 +113,12 @@ describe('diagnoseAgent', () => {
     expect(errors?.evidence[0]).toContain('1,310 errors in the last 5 min');
   });
 
+  it('a model client rate limit reads as model calls, with the guide\'s fix for quotas and back-off', () => {
+    const r = diagnoseAgent(input({ agent: 'writer', detail: detail({ type: 'writer', error_rate: 0.6, window_errors: 12, recent_errors: [err('Error code: 429 - Rate limit reached for requests', 'RateLimitError')] }) }), { now });
+    expect(r.classification?.category).toBe('model_calls');
+    expect(r.next_steps[0]).toContain('rate limits');
+  });
+
   it('no failed call in the message graph means no cascade, even if the text reads like one', () => {
     const message = 'ChatAgent: dependency PlannerAgent failed: TimeoutError: upstream timeout';
     const r = diagnoseAgent(input({ detail: detail({ error_rate: 1, recent_errors: [err(message)], failed_calls: [] }) }), { now });

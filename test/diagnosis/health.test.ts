@@ -19,6 +19,20 @@ describe('health check (guide §5.1)', () => {
     expect(r.flow.rootCause).toBeNull();
   });
 
+  it('errors at a failing rate are a failure whose meaning comes from the agent where they start', () => {
+    const refused = { ts: isoAgo(5_000), agent_type: 'Inventory', exception_type: 'ConnectionRefusedError', message: '[Errno 111] Connection refused' };
+    const wrapped = { ts: isoAgo(1_000), agent_type: 'Storefront', exception_type: 'ValueError', message: 'order failed, please try again' };
+    const agents = [
+      agent('Storefront', { error_rate: 1, errors_total: 40, last_error: wrapped, failure_origins: ['Inventory'] }),
+      agent('Inventory', { error_rate: 1, errors_total: 40, last_error: refused, failure_origins: [] }),
+    ];
+    const r = evaluateHealth({ ...base, info: runtimeInfo({ errors_last_hour: 80 }), agents: summaries(agents) });
+    const errors = r.findings.find((f) => f.check === 'health.errors');
+    expect(errors).toMatchObject({ status: 'fail', category: 'external_api', subject: 'Inventory' });
+    expect(errors?.title).toBe('Errors above 5.0 %: Storefront 100.0 %, Inventory 100.0 %; they start in Inventory');
+    expect(r.verdict.status).toBe('failing');
+  });
+
   it('a dead dependency is an integration › database failure with the guide\'s fix', () => {
     const info = runtimeInfo({
       dependencies: [{ name: 'vector-db', kind: 'database', url: 'tcp://127.0.0.1:6999', reachable: false, latency_ms: null, error: 'connection refused' }],

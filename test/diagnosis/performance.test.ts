@@ -33,6 +33,15 @@ describe('performance diagnosis (guide §2.3)', () => {
     expect(r.classification?.primary.evidence).toContain('in the last 1 min');
   });
 
+  it('two agents failing 100 %: the one where the failures start is the bottleneck named', () => {
+    const front = agent('OrderDesk', { error_rate: 1, failure_origins: ['StockKeeper'], last_error: { ts: isoAgo(1000), agent_type: 'OrderDesk', exception_type: 'ConnectionRefusedError', message: '[Errno 111] Connection refused' } });
+    const origin = agent('StockKeeper', { error_rate: 1, failure_origins: [], last_error: { ts: isoAgo(1500), agent_type: 'StockKeeper', exception_type: 'ConnectionRefusedError', message: '[Errno 111] Connection refused' } });
+    const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'runtime', agents: summaries([front, origin]) } });
+    expect(r.classification?.primary).toMatchObject({ check: 'perf.error_rate', subject: 'StockKeeper' });
+    expect(r.sections[0]?.lines[0]).toContain('StockKeeper error rate high');
+    expect(r.findings.find((f) => f.subject === 'OrderDesk' && f.check === 'perf.error_rate')?.evidence).toContain('come from failed calls to StockKeeper');
+  });
+
   it('a slow p99 alone is a slow tail', () => {
     const tail = agent('ChatAgent', { latency_ms: { count: 200, avg: 300, p50: 100, p95: 900, p99: 3000, max: 3100 } });
     const r = diagnosePerformance({ ...base, info: runtimeInfo(), target: { kind: 'agent', agent: tail } });

@@ -41,9 +41,11 @@ export function checkRecentErrors(input: DiagnosisInput, t: Thresholds, now: Dat
   if (newest) evidence.push(`Latest (${newest.ts.slice(11, 19)} UTC): ${newest.exception_type ?? 'Exception'}: ${clip(newest.message ?? '', 160)}`);
 
   // what the newest error means, as the guide reads one error
-  const category = newest ? readErrorSignal({ ...newest, dependencies: input.info?.dependencies }).category : 'business_logic';
+  const signal = newest ? readErrorSignal({ ...newest, dependencies: input.info?.dependencies }) : undefined;
+  const category = signal?.category ?? 'business_logic';
   if (rate > t.errorRate) {
-    return { ...base, category, status: 'fail', summary: `Error rate ${pct(rate)} is above ${pct(t.errorRate)}.`, evidence, suggestion: 'Fix the exception shown; until then consider isolating the agent so callers fail fast.', explains: 0.5 };
+    const fix = signal?.fix[0] ? `${signal.fix[0]}.` : 'Fix the exception shown.';
+    return { ...base, category, status: 'fail', summary: `Error rate ${pct(rate)} is above ${pct(t.errorRate)}.`, evidence, suggestion: `${fix} Until then consider isolating the agent so callers fail fast.`, explains: 0.5 };
   }
   if (count > t.recentErrors) {
     return { ...base, category, status: 'warn', summary: `${formatCount(count)} recent error${count === 1 ? '' : 's'}, error rate within limits.`, evidence, suggestion: 'Look at the logs for the failing messages (Show logs).', explains: 0.5 };
