@@ -1,12 +1,14 @@
 /**
- * `verify` jobs: after the settle time, check the runbook's success conditions and post the outcome with
- * evidence (failed → revert, count the attempt, escalate after three); at the TTL, confirm the revert;
- * Keep / Revert now from the outcome message. Thin: the flows are `src/response/conclude.ts`.
+ * `verify` jobs: after the settle time, check that the action took effect and whether the incident's
+ * symptom is gone (resolved / mitigated / not effective) and post the outcome with evidence (not effective
+ * → revert, count the attempt, escalate after three); look again while a recovery is unconfirmed and after
+ * the release; at the TTL, confirm the revert; Keep / Revert now from the outcome message. Thin: the flows
+ * are `src/response/conclude.ts`.
  */
 import type { Job } from 'bullmq';
 import { isOpsError } from '../src/errors.js';
 import { reportGaveUp } from '../src/response/carry-out.js';
-import { confirmTtlRevert, settleTemporaries, verifyPlan } from '../src/response/conclude.js';
+import { confirmTtlRevert, recheckPlan, settleTemporaries, verifyPlan } from '../src/response/conclude.js';
 import { responseDepsOf } from '../src/response/context.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
@@ -24,6 +26,18 @@ export function createVerifyProcessor(deps: WorkerDeps): Processor<'verify'> {
           if (!last || !isOpsError(err) || !err.transient) throw err;
           await reportGaveUp(rd, p.plan_id, 'verify', `${err.code}: ${err.message}`);
           return { passed: false, gave_up: err.code };
+        }
+      }
+      case 'recheck': {
+        try {
+          const j = await recheckPlan(rd, p.plan_id, p.stage, p.round);
+          return { verdict: j?.verdict ?? null };
+        } catch (err) {
+          const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          if (!last || !isOpsError(err) || !err.transient) throw err;
+          // A later look (or the monitor) still follows; the outcome keeps its last verdict.
+          rd.logger.warn({ plan_id: p.plan_id, stage: p.stage, code: err.code }, 'could not look at the symptom again: runtime unreachable');
+          return { verdict: null, gave_up: err.code };
         }
       }
       case 'ttl':

@@ -224,6 +224,7 @@ local version = redis.call('HINCRBY', h, 'version', 1)
 redis.call('HSET', h, 'state', outcome, 'updated_at', now)
 if event == 'acknowledge' then redis.call('HSET', h, 'acked_by', by, 'acked_at', now) end
 if event == 'mitigate' then redis.call('HSET', h, 'mitigated_by', by, 'mitigated_at', now) end
+if event == 'unmitigate' then redis.call('HDEL', h, 'mitigated_by', 'mitigated_at') end
 if outcome == 'resolved' then
   -- a person resolved it: the alerts still firing count as resolved in their current episode, so the
   -- resends of that episode change nothing; a new episode (later start) reopens within the window

@@ -8,17 +8,22 @@
  *   event \ state    open           acknowledged   mitigating     resolved
  *   acknowledge      acknowledged   (same)         (same)         ✗
  *   mitigate         mitigating     mitigating     (same)         ✗
+ *   unmitigate       (same)         (same)         open           (same)
  *   resolve          resolved       resolved       resolved       (same)
  *   alertsResolved   resolved       resolved       resolved       (same)
  *   refire           (same)         (same)         (same)         open
  *
  * `(same)` is a no-op (nothing posted); `✗` is refused with INCIDENT_TRANSITION_INVALID.
+ *
+ * `mitigating`: a recovery action (isolate, degrade, backpressure, …) is in force and the incident is
+ * held, not fixed — an isolated agent is silent, not healthy. `unmitigate` is the mitigation ending
+ * without a recovery (the action was not effective, or it was released and the symptom came back).
  */
 
 export const INCIDENT_STATES = ['open', 'acknowledged', 'mitigating', 'resolved'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
-export const INCIDENT_EVENTS = ['acknowledge', 'mitigate', 'resolve', 'alertsResolved', 'refire'] as const;
+export const INCIDENT_EVENTS = ['acknowledge', 'mitigate', 'unmitigate', 'resolve', 'alertsResolved', 'refire'] as const;
 export type IncidentEvent = (typeof INCIDENT_EVENTS)[number];
 
 /** `next` state, `same` (no change) or `invalid`. */
@@ -27,6 +32,7 @@ export type TransitionOutcome = IncidentState | 'same' | 'invalid';
 export const TRANSITIONS: Readonly<Record<IncidentEvent, Readonly<Record<IncidentState, TransitionOutcome>>>> = Object.freeze({
   acknowledge: { open: 'acknowledged', acknowledged: 'same', mitigating: 'same', resolved: 'invalid' },
   mitigate: { open: 'mitigating', acknowledged: 'mitigating', mitigating: 'same', resolved: 'invalid' },
+  unmitigate: { open: 'same', acknowledged: 'same', mitigating: 'open', resolved: 'same' },
   resolve: { open: 'resolved', acknowledged: 'resolved', mitigating: 'resolved', resolved: 'same' },
   alertsResolved: { open: 'resolved', acknowledged: 'resolved', mitigating: 'resolved', resolved: 'same' },
   refire: { open: 'same', acknowledged: 'same', mitigating: 'same', resolved: 'open' },

@@ -45,7 +45,7 @@ export async function postRoot(ctx: ThreadContext, incidentId: string): Promise<
  * Asks for a flush of `incidentId`'s changes: after the coalescing interval, or at once (`urgent`, for a
  * person's click) — an already waiting flush is then brought forward rather than doubled.
  */
-export async function requestFlush(ctx: ThreadContext, incidentId: string, urgent = false): Promise<void> {
+export async function requestFlush(ctx: Pick<ThreadContext, 'config' | 'queues'>, incidentId: string, urgent = false): Promise<void> {
   await ctx.queues.add('alert', { kind: 'flush', incident_id: incidentId, waits: 0 }, {
     delay: urgent ? 0 : ctx.config.coalesceMs,
     deduplication: { id: `flush-${incidentId}`, keepLastIfActive: true, ...(urgent ? { reschedule: true } : {}) },

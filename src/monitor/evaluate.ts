@@ -2,21 +2,29 @@
  * The monitor's decision: which of the guide's thresholds one runtime crosses right now.
  *
  * Pure over bridge data shaped as in docs/bridge-api.md (`GET /v1/runtime`, `GET /v1/agents`), with the
- * clock passed in. Checks (guide §2.3 and §4.2; numbers from the `thresholds` configuration):
- *   - an agent's average response time above `avgResponseMs` (2 s)
+ * clock passed in. Agents are judged over the bridge's short `recent` window (default 60 s), so a slow or
+ * failing agent shows within a minute and a recovered one clears within a minute; a bridge without it is
+ * judged over its long statistics window. Checks (guide §2.3 and §4.2; numbers from the `thresholds`
+ * configuration):
+ *   - an agent's average response time above `avgResponseMs` (2 s), or its p95 above `p95ResponseMs` (2 s)
+ *     once it handled `minSamples` messages in the window (p99 is shown beside them)
  *   - runtime memory (RSS) above `memoryMb` (512 MB)
  *   - runtime CPU above `cpuPercent` (80 %)
  *   - an agent's error rate above `errorRate` (5 %), once it handled `minSamples` messages in the window
  *   - in-flight over the maximum concurrency above `concurrencyRatio` (90 %), per agent and runtime-wide;
  *     the maximum is the backpressure limit, or `defaultMaxConcurrency` (100) when none is set
  *   - the runtime's queue backlog above `queueDepth` (10)
- *   - an agent's errors: an error in the stats window, or agent construction failures
+ *   - an agent's errors: an error in the window, or agent construction failures
+ *
+ * An isolated or degraded agent handles nothing, so it shows nothing: `heldAgents` names them, and the
+ * monitor keeps their alerts open (mitigated, not healthy) until they are released and judged again.
  */
 import type { Severity } from '../incidents/severity.js';
 
 /** The thresholds the monitor reads (a subset of the configuration's `thresholds` section). */
 export interface MonitorThresholds {
   readonly avgResponseMs: number;
+  readonly p95ResponseMs: number;
   readonly memoryMb: number;
   readonly cpuPercent: number;
   readonly errorRate: number;
@@ -27,6 +35,7 @@ export interface MonitorThresholds {
 
 export const GUIDE_THRESHOLDS: MonitorThresholds = Object.freeze({
   avgResponseMs: 2000,
+  p95ResponseMs: 2000,
   memoryMb: 512,
   cpuPercent: 80,
   errorRate: 0.05,
@@ -53,6 +62,26 @@ export interface RuntimeView {
   readonly rss_bytes?: number | null;
   readonly cpu_percent?: number | null;
   readonly stats_window_s?: number | null;
+  readonly recent_window_s?: number | null;
+  readonly isolated?: readonly string[] | null;
+  readonly degraded?: { readonly active?: boolean | null; readonly agent_types?: readonly string[] | null } | null;
+}
+
+/** Latency figures, ms. */
+export interface LatencyView {
+  readonly count: number;
+  readonly avg?: number | null;
+  readonly p95?: number | null;
+  readonly p99?: number | null;
+}
+
+/** An agent's figures over the bridge's short recent window. */
+export interface RecentWindowView {
+  readonly window_s: number;
+  readonly count: number;
+  readonly errors: number;
+  readonly error_rate?: number | null;
+  readonly latency_ms?: LatencyView | null;
 }
 
 /** What the monitor reads of one entry of `GET /v1/agents`. */
@@ -61,9 +90,45 @@ export interface AgentView {
   readonly inflight?: number | null;
   readonly max_inflight?: number | null;
   readonly error_rate?: number | null;
-  readonly latency_ms?: { readonly count: number; readonly avg?: number | null } | null;
+  readonly latency_ms?: LatencyView | null;
   readonly last_error?: { readonly ts: string; readonly exception_type?: string | null; readonly message?: string | null } | null;
   readonly construction_errors?: number | null;
+  readonly handled_total?: number | null;
+  readonly isolated?: boolean | null;
+  readonly degraded?: boolean | null;
+  /** The short recent window; absent from bridges that do not report one. */
+  readonly recent?: RecentWindowView | null;
+}
+
+/** The window an agent is judged over: `recent` when the bridge reports it, else the long stats window. */
+interface JudgedWindow {
+  readonly label: string;
+  readonly count: number;
+  readonly errorRate: number;
+  readonly errors: number | null;
+  readonly latency: LatencyView;
+}
+
+function judgedWindow(a: AgentView, statsWindowS: number): JudgedWindow {
+  const r = a.recent;
+  if (r) {
+    const latency = r.latency_ms ?? { count: 0 };
+    return { label: `last ${round(r.window_s, 0)} s`, count: r.count, errors: r.errors,
+      errorRate: r.error_rate ?? (r.count > 0 ? r.errors / r.count : 0), latency };
+  }
+  const latency = a.latency_ms ?? { count: 0 };
+  return { label: `last ${round(statsWindowS, 0)} s`, count: latency.count, errors: null, errorRate: a.error_rate ?? 0, latency };
+}
+
+/** Agents held back by an operator or a plan: isolated, or shed by a degrade. */
+export function heldAgents(runtime: RuntimeView, agents: readonly AgentView[]): Map<string, 'isolated' | 'degraded'> {
+  const out = new Map<string, 'isolated' | 'degraded'>();
+  const shed = runtime.degraded?.active === false ? [] : (runtime.degraded?.agent_types ?? []);
+  for (const a of agents) {
+    if (a.isolated === true || (runtime.isolated ?? []).includes(a.type)) out.set(a.type, 'isolated');
+    else if (a.degraded === true || shed.includes(a.type)) out.set(a.type, 'degraded');
+  }
+  return out;
 }
 
 export const MONITOR_ALERTS = {
@@ -128,16 +193,14 @@ export function evaluate(
   }
 
   for (const a of agents) {
-    const avg = a.latency_ms?.avg ?? null;
-    if (avg !== null && (a.latency_ms?.count ?? 0) > 0 && avg > t.avgResponseMs) {
-      out.push(finding(MONITOR_ALERTS.slow, a.type, 'warning',
-        `${a.type} average response ${round(avg / 1000)} s > ${round(t.avgResponseMs / 1000)} s`, avg, t.avgResponseMs));
-    }
-    const samples = a.latency_ms?.count ?? 0;
-    const rate = a.error_rate ?? 0;
+    const w = judgedWindow(a, windowS);
+    const slow = slowness(a.type, w, t, opts.minSamples);
+    if (slow) out.push(slow);
+    const samples = w.count;
+    const rate = w.errorRate;
     if (samples >= opts.minSamples && rate > t.errorRate) {
       out.push(finding(MONITOR_ALERTS.errorRate, a.type, 'critical',
-        `${a.type} error rate ${pct(rate)} > ${pct(t.errorRate)} (${samples} messages)`, rate, t.errorRate));
+        `${a.type} error rate ${pct(rate)} > ${pct(t.errorRate)} (${samples} messages, ${w.label})`, rate, t.errorRate));
     }
     const max = a.max_inflight ?? t.defaultMaxConcurrency;
     const ratio = max > 0 ? (a.inflight ?? 0) / max : 0;
@@ -146,7 +209,7 @@ export function evaluate(
         `${a.type}: ${a.inflight ?? 0} in flight of max ${max} (${pct(ratio)} > ${pct(t.concurrencyRatio)})`, ratio, t.concurrencyRatio));
     }
     const lastErrorMs = a.last_error ? Date.parse(a.last_error.ts) : NaN;
-    const recentError = !Number.isNaN(lastErrorMs) && nowMs - lastErrorMs <= windowS * 1000;
+    const recentError = w.errors !== null ? w.errors > 0 : !Number.isNaN(lastErrorMs) && nowMs - lastErrorMs <= windowS * 1000;
     const construction = a.construction_errors ?? 0;
     if (recentError || construction > 0) {
       const what = a.last_error?.exception_type ?? (construction > 0 ? 'construction failure' : 'error');
@@ -155,6 +218,24 @@ export function evaluate(
     }
   }
   return out;
+}
+
+const secs = (ms: number): string => `${round(ms / 1000)} s`;
+
+/** Slow: the average over the threshold, or the p95 once enough messages were handled. */
+function slowness(agent: string, w: JudgedWindow, t: MonitorThresholds, minSamples: number): Finding | null {
+  const { count, avg, p95, p99 } = { count: w.latency.count, avg: w.latency.avg ?? null, p95: w.latency.p95 ?? null, p99: w.latency.p99 ?? null };
+  if (count <= 0) return null;
+  const tail = [p95 !== null ? `p95 ${secs(p95)}` : '', p99 !== null ? `p99 ${secs(p99)}` : ''].filter(Boolean).join(', ');
+  const over = `${tail ? `${tail}; ` : ''}${count} messages, ${w.label}`;
+  if (avg !== null && avg > t.avgResponseMs) {
+    return finding(MONITOR_ALERTS.slow, agent, 'warning', `${agent} average response ${secs(avg)} > ${secs(t.avgResponseMs)} (${over})`, avg, t.avgResponseMs);
+  }
+  if (p95 !== null && count >= minSamples && p95 > t.p95ResponseMs) {
+    return finding(MONITOR_ALERTS.slow, agent, 'warning',
+      `${agent} p95 response ${secs(p95)} > ${secs(t.p95ResponseMs)} (average ${secs(avg ?? 0)}${p99 !== null ? `, p99 ${secs(p99)}` : ''}; ${count} messages, ${w.label})`, p95, t.p95ResponseMs);
+  }
+  return null;
 }
 
 /** The finding raised while a runtime's bridge cannot be read. */

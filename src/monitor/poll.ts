@@ -17,9 +17,11 @@ import { thresholdsFor } from '../diagnosis/thresholds.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
 import { ALERTS_AHEAD_PRIORITY, alertsJobs } from '../incidents/jobs.js';
 import type { IncidentStore } from '../incidents/store.js';
+import { ownScopeOf } from '../incidents/grouping.js';
+import { requestFlush } from '../incidents/thread.js';
 import { edgeText, edgesFromMessages } from './edges.js';
-import { evaluate, unreachableFinding, type Finding } from './evaluate.js';
-import { monitorStep, type FiringSet } from './transitions.js';
+import { evaluate, heldAgents, unreachableFinding, type Finding } from './evaluate.js';
+import { alertIdsOf, forgetAgents, freshStarts, holdStep, monitorStep, type FiringSet, type HeldSet, type HoldStep, type MonitorStep } from './transitions.js';
 
 export interface MonitorContext {
   readonly config: Pick<Config, 'alerts' | 'monitor' | 'thresholds'>;
@@ -40,12 +42,30 @@ const MESSAGES_PER_POLL = 200;
 
 export const monitorKeys = (prefix: string, runtime: string) => ({
   firing: `${prefix}monitor:firing:${runtime}`,
+  held: `${prefix}monitor:held:${runtime}`,
+  fresh: `${prefix}monitor:fresh:${runtime}`,
   lock: `${prefix}monitor:lock:${runtime}`,
 });
 
+/**
+ * A plan's verification resolved the incidents about `agents` at `atMs` while the monitor may still hold
+ * their alerts as firing (its window lags behind): once a whole window has passed, the monitor forgets
+ * those alerts, so a failure that persists or came back raises a new alert — and reopens the incident —
+ * instead of staying silent under an alert the incident no longer counts.
+ */
+export async function monitorStartsFresh(redis: Redis, keyPrefix: string, runtime: string, agents: readonly string[], atMs: number): Promise<void> {
+  if (agents.length === 0) return;
+  const key = monitorKeys(keyPrefix, runtime).fresh;
+  await redis.multi().hset(key, Object.fromEntries(agents.map((a) => [a, String(atMs)]))).pexpire(key, STATE_TTL_MS).exec();
+}
+
 export type PollOutcome =
   | { readonly status: 'skipped'; readonly reason: string }
-  | { readonly status: 'polled'; readonly reachable: boolean; readonly findings: number; readonly raised: number; readonly resolved: number };
+  | {
+    readonly status: 'polled'; readonly reachable: boolean; readonly findings: number; readonly raised: number; readonly resolved: number;
+    /** Agents whose alerts stay open because they are isolated or degraded (or just released, not judged yet). */
+    readonly mitigated: readonly string[];
+  };
 
 function reasonOf(err: unknown): string {
   if (isOpsError(err)) return typeof err.details.reason === 'string' ? err.details.reason : err.code;
@@ -57,12 +77,16 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
   const lockMs = Math.max(ctx.config.monitor.intervalMs * 2, 10_000);
   if ((await ctx.redis.set(keys.lock, token, 'PX', lockMs, 'NX')) !== 'OK') return { status: 'skipped', reason: 'another poll of this runtime is running' };
   try {
-    const previous = JSON.parse((await ctx.redis.get(keys.firing)) ?? '{}') as FiringSet;
+    const [[, firingRaw], [, heldRaw], [, marksRaw]] = (await ctx.redis.multi().get(keys.firing).get(keys.held).hgetall(keys.fresh).exec()) as [[unknown, string | null], [unknown, string | null], [unknown, Record<string, string>]];
+    let previous = JSON.parse(firingRaw ?? '{}') as FiringSet;
+    const marks = Object.fromEntries(Object.entries(marksRaw).map(([agent, at]) => [agent, Number(at)]));
+    const previousHeld = JSON.parse(heldRaw ?? '{}') as HeldSet;
     const bridge = ctx.bridgeFor(runtime);
     const nowMs = ctx.now().getTime();
     let findings: Finding[];
     let carry = new Set<string>();
     let reachable = true;
+    let hold: (HoldStep & { kinds: ReadonlyMap<string, string> }) | null = null;
     try {
       const [info, agents, messages] = await Promise.all([
         bridge.runtime(),
@@ -72,6 +96,16 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
       findings = evaluate(info, agents.agents, thresholdsFor(ctx.config, runtime), nowMs, {
         minSamples: ctx.config.monitor.minSamples, defaultWindowS: 300,
       });
+      const windowS = info.recent_window_s ?? info.stats_window_s ?? 300;
+      // Alerts of agents whose incident a verification resolved: forgotten once the window is past it.
+      const fresh = freshStarts(marks, previous, nowMs, windowS * 1000);
+      previous = forgetAgents(previous, fresh.forget);
+      if (fresh.done.length > 0) await ctx.redis.hdel(keys.fresh, ...fresh.done);
+      // Isolated or degraded agents keep their alerts (silence is not health) until judged again.
+      const kinds = heldAgents(info, agents.agents);
+      const handled = new Map(agents.agents.map((a) => [a.type, a.handled_total ?? null] as const));
+      hold = { ...holdStep(previousHeld, new Set(kinds.keys()), handled, nowMs, windowS * 1000), kinds };
+      carry = alertIdsOf(previous, hold.carry);
       const edges = edgesFromMessages(messages.messages).map(edgeText);
       await ctx.store.recordEdges(runtime, edges, STATE_TTL_MS);
     } catch (err) {
@@ -83,14 +117,60 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
     const step = monitorStep(runtime, findings, previous, nowMs, carry);
     await enqueueAlerts(ctx, step.events);
     await ctx.redis.set(keys.firing, JSON.stringify(step.next), 'PX', STATE_TTL_MS);
-    const raised = step.events.filter((e) => e.status === 'firing').length;
-    if (step.events.length > 0) {
-      ctx.logger.info({ runtime, raised, resolved: step.events.length - raised, reachable }, 'monitor raised alerts');
+    if (hold) {
+      await ctx.redis.set(keys.held, JSON.stringify(hold.next), 'PX', STATE_TTL_MS);
+      await showHolds(ctx, previous, step, hold);
     }
-    return { status: 'polled', reachable, findings: findings.length, raised, resolved: step.events.length - raised };
+    const raised = step.events.filter((e) => e.status === 'firing').length;
+    const mitigated = hold ? Object.keys(hold.next).sort() : Object.keys(previousHeld).sort();
+    if (step.events.length > 0) {
+      ctx.logger.info({ runtime, raised, resolved: step.events.length - raised, reachable, mitigated }, 'monitor raised alerts');
+    }
+    return { status: 'polled', reachable, findings: findings.length, raised, resolved: step.events.length - raised, mitigated };
   } finally {
     // release only our own lock
     await ctx.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.lock, token);
+  }
+}
+
+/** The incident an alert the monitor raised earlier belongs to (its own scope key leads there), if any. */
+async function incidentOf(ctx: MonitorContext, labels: Readonly<Record<string, string>>): Promise<string | null> {
+  return ctx.redis.get(ctx.store.openIndexKey(ownScopeOf(labels, ctx.config.alerts.grouping).key));
+}
+
+/**
+ * A held agent's incident shows it: "mitigating" (by `monitor`) while the agent is isolated or degraded.
+ * When the monitor judges it again after the release and the incident still has firing alerts, an
+ * incident the monitor itself marked goes back to open (a plan's incidents follow the plan's verification).
+ */
+async function showHolds(ctx: MonitorContext, previous: FiringSet, step: MonitorStep, hold: HoldStep & { kinds: ReadonlyMap<string, string> }): Promise<void> {
+  if (hold.started.length === 0 && hold.ended.length === 0) return;
+  const now = ctx.now().getTime();
+  const flushCtx = { config: ctx.config.alerts, queues: ctx.queues };
+  const move = async (id: string, event: 'mitigate' | 'unmitigate', note: string): Promise<void> => {
+    const r = await ctx.store.transition(id, event, 'monitor', now, note);
+    if (r.outcome === 'changed') await requestFlush(flushCtx, id, true);
+  };
+  for (const agent of hold.started) {
+    const ids = new Set<string>();
+    for (const a of Object.values(previous)) if (a.labels.agent_type === agent) ids.add((await incidentOf(ctx, a.labels)) ?? '');
+    ids.delete('');
+    const how = hold.kinds.get(agent) ?? 'isolated';
+    for (const id of ids) await move(id, 'mitigate', `${agent} is ${how}: silent, not healthy — its alerts stay open until it is released and handles messages without failing`);
+  }
+  if (hold.ended.length === 0) return;
+  const stillFiring = new Set<string>();
+  for (const a of Object.values(step.next)) stillFiring.add((await incidentOf(ctx, a.labels)) ?? '');
+  for (const agent of hold.ended) {
+    for (const a of Object.values(previous)) {
+      if (a.labels.agent_type !== agent) continue;
+      const id = await incidentOf(ctx, a.labels);
+      if (!id || !stillFiring.has(id)) continue;
+      const incident = await ctx.store.get(id);
+      if (incident?.state === 'mitigating' && incident.mitigatedBy === 'monitor') {
+        await move(id, 'unmitigate', `${agent} was released and its incident still has firing alerts`);
+      }
+    }
   }
 }
 

@@ -79,3 +79,93 @@ export function monitorStep(
   }
   return { events, next };
 }
+
+/** One held agent as the monitor remembers it. */
+export interface HoldState {
+  /** When the monitor first saw it isolated or degraded (ms). */
+  readonly since: number;
+  /** When it saw it released (ms); null while it is held. */
+  readonly releasedAt: number | null;
+  /** Its `handled_total` at the release: handling more since then is the evidence its figures need. */
+  readonly handledAtRelease: number | null;
+}
+
+/** Agent type → hold. */
+export type HeldSet = Readonly<Record<string, HoldState>>;
+
+export interface HoldStep {
+  readonly next: Record<string, HoldState>;
+  /** Agents whose earlier alerts stay as they are this poll (held, or released without evidence yet). */
+  readonly carry: ReadonlySet<string>;
+  /** Newly held this poll. */
+  readonly started: readonly string[];
+  /** No longer carried from this poll on: their alerts are judged by their figures again. */
+  readonly ended: readonly string[];
+}
+
+/**
+ * Held agents (isolated, degraded) keep their alerts: their silence is not health. After the release an
+ * agent is judged again once it handled a message since then — or once a whole recent window has passed
+ * without any (an idle agent cannot prove more). `handled`: each agent's `handled_total` now.
+ */
+export function holdStep(previous: HeldSet, heldNow: ReadonlySet<string>, handled: ReadonlyMap<string, number | null>, nowMs: number, windowMs: number): HoldStep {
+  const next: Record<string, HoldState> = {};
+  const carry = new Set<string>();
+  const started: string[] = [];
+  const ended: string[] = [];
+  for (const agent of [...heldNow].sort()) {
+    const before = previous[agent];
+    if (!before) started.push(agent);
+    next[agent] = { since: before?.since ?? nowMs, releasedAt: null, handledAtRelease: null };
+    carry.add(agent);
+  }
+  for (const [agent, before] of Object.entries(previous).sort(([a], [b]) => a.localeCompare(b))) {
+    if (heldNow.has(agent)) continue;
+    const total = handled.get(agent) ?? null;
+    const releasedAt = before.releasedAt ?? nowMs;
+    const handledAtRelease = before.handledAtRelease ?? total;
+    const handledSince = total !== null && handledAtRelease !== null && total > handledAtRelease;
+    if (total === null || handledSince || nowMs - releasedAt >= windowMs) {
+      ended.push(agent);
+      continue;
+    }
+    next[agent] = { since: before.since, releasedAt, handledAtRelease };
+    carry.add(agent);
+  }
+  return { next, carry, started, ended };
+}
+
+/** Ids of the alerts in `firing` about the `agents` (their `agent_type` label). */
+export function alertIdsOf(firing: FiringSet, agents: ReadonlySet<string>): Set<string> {
+  return new Set(Object.entries(firing).filter(([, a]) => agents.has(a.labels.agent_type ?? '')).map(([id]) => id));
+}
+
+/**
+ * The firing set without the alerts about `agents` — forgotten without a resolution (their incident was
+ * already resolved elsewhere, by a plan's verification): a finding that persists raises a new alert (a new
+ * episode, which reopens the incident) instead of being taken for the old one.
+ */
+export function forgetAgents(firing: FiringSet, agents: ReadonlySet<string>): FiringSet {
+  if (agents.size === 0) return firing;
+  return Object.fromEntries(Object.entries(firing).filter(([, a]) => !agents.has(a.labels.agent_type ?? '')));
+}
+
+/**
+ * Agents whose incident a plan's verification resolved at `marks[agent]` (ms). Their alerts still firing
+ * here are forgotten once a whole recent window has passed since then — the window then holds only what
+ * happened after the resolution, so a finding that is still there is a failure that came back. A mark
+ * whose agent has no firing alert any more is done (the alerts cleared by themselves).
+ */
+export function freshStarts(marks: Readonly<Record<string, number>>, firing: FiringSet, nowMs: number, windowMs: number): { forget: Set<string>; done: string[] } {
+  const firingAgents = new Set(Object.values(firing).map((a) => a.labels.agent_type ?? ''));
+  const forget = new Set<string>();
+  const done: string[] = [];
+  for (const [agent, at] of Object.entries(marks).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!firingAgents.has(agent)) done.push(agent);
+    else if (nowMs - at >= windowMs) {
+      forget.add(agent);
+      done.push(agent);
+    }
+  }
+  return { forget, done };
+}

@@ -5,14 +5,15 @@
  * failed attempt and escalate after the seed's three.
  */
 import { OpsError } from '../errors.js';
-import { loadPlan, PLAN_RETENTION_MS } from '../approvals/consume.js';
+import { loadPlan, supersedePlan, PLAN_RETENTION_MS } from '../approvals/consume.js';
 import { buildEscalationMessage } from '../slack/blocks/plan-outcome.js';
-import { describeAction } from '../slack/blocks/plan.js';
+import { buildPlanMessage, describeAction } from '../slack/blocks/plan.js';
 import { mustEscalate, recentAttempts, recordFailedAttempt } from './attempts.js';
 import type { ResponseDeps } from './context.js';
+import { incidentsOf, linkIncident, noteRan } from './links.js';
 import { appliedTemporaries, auditOnce, loadRunState, renderOutcome, setOnce } from './outcome-state.js';
 import type { Plan } from './plan.js';
-import { bridgeActionOf, outcomeMessageKey, threadOf } from './propose.js';
+import { bridgeActionOf, outcomeMessageKey, planMessageKey, threadOf } from './propose.js';
 import { readRuntime } from './read-view.js';
 import { runKey, runPlan, type ActionOutcome, type RunOutcome } from './run.js';
 import { describeOpenBreaker, readAutomation, reserveAction } from './safety.js';
@@ -68,6 +69,17 @@ export async function countFailure(deps: ResponseDeps, plan: Plan, outcomes: rea
   }
 }
 
+/** A pending plan of the same failure is superseded by `plan`, which ran; its incidents follow `plan`. */
+async function supersedeBy(deps: ResponseDeps, otherId: string, plan: Plan): Promise<void> {
+  const other = await loadPlan(deps.redis, deps.prefix, otherId);
+  const now = deps.now().getTime();
+  if (!other || !(await supersedePlan(deps.redis, deps.prefix, otherId, plan.id, now))) return;
+  for (const id of await incidentsOf(deps.redis, deps.prefix, other.plan)) await linkIncident(deps.redis, deps.prefix, plan.id, id, PLAN_RETENTION_MS);
+  const msg = buildPlanMessage(other.plan, { status: 'superseded', at: now, byPlan: plan.id });
+  await deps.outbox.update({ channel: other.plan.channel, ts_key: planMessageKey(otherId), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(otherId) });
+  deps.logger.info({ plan_id: otherId, by_plan: plan.id }, 'pending plan superseded by the plan of the same failure that ran');
+}
+
 export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<RunOutcome | null> {
   const rec = await loadPlan(deps.redis, deps.prefix, planId);
   if (!rec) throw new OpsError('PLAN_NOT_FOUND', { plan_id: planId });
@@ -106,7 +118,10 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     const reading = await readRuntime(bridge, { messagesFor: [] });
     await setOnce(deps.redis, deps.prefix, plan.id, 'baseline', reading.view);
     await setOnce(deps.redis, deps.prefix, plan.id, 'acted_at', last?.at ?? deps.now().toISOString());
-    if (plan.incidentId) await deps.markMitigating(plan.incidentId, rec.decidedBy ?? 'automation');
+    // It is the failure's plan now: other channels' pending plans for the same agents are not needed.
+    for (const id of await noteRan(deps.redis, deps.prefix, plan, PLAN_RETENTION_MS)) await supersedeBy(deps, id, plan);
+    const note = `plan ${plan.id}: ${run.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ')}`;
+    for (const id of await incidentsOf(deps.redis, deps.prefix, plan)) await deps.moveIncident(id, 'mitigate', rec.decidedBy ?? 'automation', note);
     log.info({ targets }, 'plan ran; verification scheduled');
     await showOutcome(deps, plan, true);
     await deps.queues.add('verify', { kind: 'verify', plan_id: plan.id }, { jobId: `verify-${plan.id}`, delay: Math.round(plan.settleS * 1000) });

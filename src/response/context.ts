@@ -11,7 +11,9 @@ import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
 import type { BridgeClient } from '../runtime/client.js';
 import { appendAudit, type AuditInput } from '../audit/stream.js';
+import { thresholdsFor } from '../diagnosis/thresholds.js';
 import { incidentContext } from '../incidents/context.js';
+import { isActive } from '../incidents/state.js';
 import { requestFlush } from '../incidents/thread.js';
 import { formatProblem, loadRunbookDir } from './runbook-loader.js';
 import type { Runbook } from './runbook-schema.js';
@@ -32,6 +34,16 @@ export interface ResponseDeps {
   audit(event: AuditInput): Promise<void>;
   /** Moves the plan's incident to "mitigating" (by the approver) and refreshes its thread root. Never throws. */
   markMitigating(incidentId: string, by: string): Promise<void>;
+  /**
+   * Moves an incident a plan acts for: `mitigate` (a plan runs), `unmitigate` (back to open: not effective,
+   * or the symptom came back after the release), `resolve` (the symptom is gone). `note` is shown in its
+   * thread. Never throws (the plan's own flow must not fail on an incident's thread).
+   */
+  moveIncident(incidentId: string, event: 'mitigate' | 'unmitigate' | 'resolve', by: string, note: string): Promise<void>;
+  /** Active incidents of `runtime` that name one of `agents` (so a plan asked for by command joins them). */
+  incidentsAbout(runtime: string, agents: readonly string[]): Promise<string[]>;
+  /** The guide's error-rate threshold for `runtime` (configured thresholds): above it an agent is failing. */
+  errorRateFor(runtime: string): number;
   /** Test hook: runs after the bridge answered an action, before its outcome is stored (see `RunPorts`). */
   readonly afterBridgeCall?: RunPorts['afterBridgeCall'];
 }
@@ -61,6 +73,15 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
   const settings = input.config.response;
   const runbooks = opts.runbooks ?? loadRunbooksOrThrow(settings.runbooksDir);
   const logger = input.logger.child({ feature: 'response' });
+  const incidents = incidentContext(input);
+  const moveIncident: ResponseDeps['moveIncident'] = async (incidentId, event, by, note) => {
+    try {
+      const r = await incidents.store.transition(incidentId, event, by, input.now().getTime(), note);
+      if (r.outcome === 'changed') await requestFlush(incidents, incidentId, true);
+    } catch (err) {
+      logger.warn({ err, incident_id: incidentId, event }, 'could not move the incident');
+    }
+  };
   return {
     redis: input.redis,
     prefix: input.keyPrefix,
@@ -80,14 +101,22 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
         throw err;
       }
     },
-    async markMitigating(incidentId, by) {
+    markMitigating: (incidentId, by) => moveIncident(incidentId, 'mitigate', by, ''),
+    moveIncident,
+    async incidentsAbout(runtime, agents) {
+      if (agents.length === 0) return [];
+      const wanted = new Set(agents);
       try {
-        const ctx = incidentContext(input);
-        const r = await ctx.store.transition(incidentId, 'mitigate', by, input.now().getTime());
-        if (r.outcome === 'changed') await requestFlush(ctx, incidentId, true);
+        const active = await incidents.store.listActive(100);
+        return active.filter((i) => isActive(i.state) && (i.runtime ?? input.config.runtimes.defaultName) === runtime
+          && [i.agent, ...i.agents].some((a) => a !== null && wanted.has(a))).map((i) => i.id);
       } catch (err) {
-        logger.warn({ err, incident_id: incidentId }, 'could not mark the incident mitigating');
+        logger.warn({ err, runtime }, 'could not read the active incidents');
+        return [];
       }
+    },
+    errorRateFor(runtime) {
+      return thresholdsFor(input.config, runtime).errorRate;
     },
     afterBridgeCall: opts.afterBridgeCall,
   };

@@ -6,7 +6,8 @@
  *   `automation` (`/autogen automation on|off|status`), `audit` (`/autogen audit [id] [json]`).
  * - `execute`: run one approved plan (job id `exec-<planId>`: one run per plan).
  * - `verify`: `verify` (after the settle time), `ttl` (confirm the bridge reverted temporary actions),
- *   `keep` / `revert` (the buttons on the outcome message).
+ *   `recheck` (the symptom again: until a recovery is confirmed, and after the release), `keep` / `revert`
+ *   (the buttons on the outcome message).
  */
 import { z } from 'zod';
 
@@ -77,6 +78,8 @@ export type ExecuteJob = z.infer<typeof ExecuteJob>;
 export const VerifyJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('verify'), plan_id: PlanId }),
   z.object({ kind: z.literal('ttl'), plan_id: PlanId, round: z.number().int().min(0).max(20).default(0) }),
+  /** Look at the incident's symptom again: while it is not confirmed after the action, or after the release. */
+  z.object({ kind: z.literal('recheck'), plan_id: PlanId, stage: z.enum(['after_action', 'after_release']), round: z.number().int().min(0).max(20).default(0) }),
   z.object({ kind: z.literal('keep'), plan_id: PlanId, user: UserId, channel: ChannelId, requested_at: z.iso.datetime() }),
   z.object({ kind: z.literal('revert'), plan_id: PlanId, user: UserId, channel: ChannelId, requested_at: z.iso.datetime() }),
 ]);

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { AuditInput } from '../audit/stream.js';
 import { buildOutcomeMessage, type TemporaryState } from '../slack/blocks/plan-outcome.js';
 import type { Plan } from './plan.js';
+import type { RecoveryJudgement } from './recovery.js';
 import { loadOutcomes, runKey, type ActionOutcome, type RunOutcome } from './run.js';
 import type { RuntimeView } from './runtime-view.js';
 import type { VerifyOutcome } from './verify-checks.js';
@@ -24,6 +25,11 @@ export interface RunState {
   readonly baseline: RuntimeView | null;
   readonly actedAt: string | null;
   readonly verify: VerifyOutcome | null;
+  /** The latest verdict on the incident's symptom (rewritten by every later look). */
+  readonly recovery: RecoveryJudgement | null;
+  /** The reading taken right after the temporary actions were released, and when (ISO). */
+  readonly releaseBaseline: RuntimeView | null;
+  readonly releasedAt: string | null;
   readonly kept: Settled | null;
   readonly reverted: Settled | null;
   readonly attempts: { count: number; max: number } | null;
@@ -38,14 +44,25 @@ function parse<T>(raw: string | undefined): T | null {
   }
 }
 
+/** A time stored as JSON (`"2025-…"`) or, by an earlier version, as the bare ISO string. */
+function isoField(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const value = raw.startsWith('"') ? parse<string>(raw) : raw;
+  return value !== null && Number.isFinite(Date.parse(value)) ? value : null;
+}
+
 export async function loadRunState(redis: Redis, prefix: string, planId: string): Promise<RunState> {
   const [outcomes, f] = await Promise.all([loadOutcomes(redis, prefix, planId), redis.hgetall(runKey(prefix, planId))]);
   return {
     outcomes: [...outcomes.values()].sort((a, b) => a.index - b.index),
     run: parse<RunOutcome>(f.run),
     baseline: parse<RuntimeView>(f.baseline),
-    actedAt: f.acted_at ?? null,
+    // Stored through `setOnce`, i.e. as JSON: a raw ISO string would not parse as a date.
+    actedAt: isoField(f.acted_at),
     verify: parse<VerifyOutcome>(f.verify),
+    recovery: parse<RecoveryJudgement>(f.recovery),
+    releaseBaseline: parse<RuntimeView>(f.release_baseline),
+    releasedAt: isoField(f.released_at),
     kept: parse<Settled>(f.kept),
     reverted: parse<Settled>(f.reverted),
     attempts: parse<{ count: number; max: number }>(f.attempts),
@@ -87,6 +104,7 @@ export function temporaryState(plan: Plan, state: RunState): TemporaryState {
 /** The outcome message for the plan's current state. */
 export function renderOutcome(plan: Plan, state: RunState): { text: string; blocks: Record<string, unknown>[] } {
   const run: RunOutcome = state.run ?? { planId: plan.id, actions: state.outcomes, ok: false, dryRunOnly: false };
-  const msg = buildOutcomeMessage(plan, { run, verify: state.verify, attempts: state.attempts, temporary: temporaryState(plan, state) });
+  const rechecking = state.reverted !== null && state.recovery?.verdict === 'mitigated' && state.recovery.stage === 'after_action';
+  const msg = buildOutcomeMessage(plan, { run, verify: state.verify, recovery: state.recovery, rechecking, attempts: state.attempts, temporary: temporaryState(plan, state) });
   return { text: msg.text, blocks: msg.blocks };
 }

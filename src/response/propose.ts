@@ -9,13 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { isOpsError, OpsError } from '../errors.js';
 import type { BridgeAction } from '../runtime/client.js';
 import { autoApprove, loadPlan, storePlan, PLAN_RETENTION_MS, type PlanRecord } from '../approvals/consume.js';
-import { buildNoPlanMessage, buildPlanMessage, type PlanView } from '../slack/blocks/plan.js';
+import { messageLink } from '../slack/blocks/incident.js';
+import { buildLinkedPlanMessage, buildNoPlanMessage, buildPlanMessage, describeAction, type PlanView } from '../slack/blocks/plan.js';
 import { buildEscalationMessage } from '../slack/blocks/plan-outcome.js';
 import { mustEscalate, recentAttempts } from './attempts.js';
 import type { ResponseDeps } from './context.js';
 import { findingsFromView } from './findings.js';
 import type { PlanRequest } from './jobs.js';
+import { claimSlot, linkIncident, livenessOf, notePending, planSlotKey, ranPlanKey, sameRequester, type PlanLiveness } from './links.js';
 import { findRunbook, matchRunbooks, type RunbookMatch } from './match.js';
+import { loadRunState, temporaryState } from './outcome-state.js';
 import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan, type PlannedAction } from './plan.js';
 import { readRuntime } from './read-view.js';
 import { readAutomation } from './safety.js';
@@ -35,14 +38,9 @@ export function threadOf(plan: Plan): { thread_ts: string } | { thread_ts_key: s
   return { thread_ts_key: plan.threadTsKey ?? planMessageKey(plan.id) };
 }
 
-/** One pending plan per incident (or per channel, runtime and agent for `/autogen recover`) and runbook. */
-function slotKey(deps: ResponseDeps, req: PlanRequest, runbookId: string): string {
-  const subject = req.incident_id ?? `${req.channel}.${req.runtime}.${req.agent ?? 'runtime'}`;
-  return `${deps.prefix}plan-slot:${subject}:${runbookId}`;
-}
-
 export type ProposeOutcome =
   | { kind: 'proposed' | 'refreshed' | 'unchanged'; plan: Plan }
+  | { kind: 'linked'; plan: Plan; liveness: Exclude<PlanLiveness, 'over'> }
   | { kind: 'no_plan'; reasons: string[] }
   | { kind: 'escalated'; failureKey: string };
 
@@ -54,7 +52,7 @@ export function planViewOf(rec: PlanRecord, now: number, notes: { automationOff:
     case 'rejected':
       return { status: 'rejected', by: rec.decidedBy ?? '', at: rec.decidedAt ?? now };
     case 'superseded':
-      return { status: 'superseded', at: rec.decidedAt ?? now };
+      return { status: 'superseded', at: rec.decidedAt ?? now, byPlan: rec.decidedBy?.startsWith('pl-') ? rec.decidedBy : undefined };
     case 'pending': {
       if (now >= rec.expiresAt) return { status: 'expired', at: rec.expiresAt };
       const note = notes.automationOff
@@ -116,20 +114,54 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   const reasons: string[] = [];
   let built: Plan | undefined;
   for (const m of candidates) {
-    const slot = slotKey(deps, req, m.runbook.id);
-    const existingId = req.source === 'replan' ? null : await deps.redis.get(slot);
-    const existing = existingId ? await loadPlan(deps.redis, deps.prefix, existingId) : null;
-    const reuse = existing && existing.status === 'pending' && now.getTime() < existing.expiresAt ? existing.plan.id : null;
-    const planId = reuse ?? newPlanId(now, randomBytes(6).toString('hex'));
-    const res = buildPlan({
+    const build = (planId: string): ReturnType<typeof buildPlan> => buildPlan({
       runbook: m.runbook, view: reading.view, subject, runtime: req.runtime, incidentId: req.incident_id ?? null,
       requestedBy: actor, trigger: req.source === 'incident' ? 'incident' : 'command', matchReasons: m.reasons, planId, now,
       approvalTtlS: deps.settings.approvalTtlS, channel: req.channel, threadTs: req.thread_ts ?? null,
       threadTsKey: req.thread_ts_key ?? null, labels, findings, askedRunbook: req.runbook ?? null,
     });
+    let res = build(newPlanId(now, randomBytes(6).toString('hex')));
     if (!res.ok) {
       reasons.push(`${m.runbook.id}: ${res.problems.join('; ')}`);
       continue;
+    }
+    // One plan per runtime, agents acted on and runbook (see links.ts): a plan of the failure that runs or
+    // is in force anywhere; else the requester's own pending plan, refreshed in place (its targets may have
+    // changed); else another requester's pending plan of the failure in this channel.
+    const ran = await livePlanThatRan(deps, res.plan);
+    if (ran) {
+      await linkToExisting(deps, req, ran.rec, ran.liveness, post);
+      return { kind: 'linked', plan: ran.rec.plan, liveness: ran.liveness };
+    }
+    const own = await loadPlanAt(deps, requestSlotKey(deps, req, m.runbook.id));
+    if (own && sameRequester(own.rec.plan, req) && livenessOf(own.rec, await loadRunState(deps.redis, deps.prefix, own.rec.plan.id), now.getTime()) === 'pending') {
+      res = build(own.rec.plan.id);
+      if (!res.ok) {
+        reasons.push(`${m.runbook.id}: ${res.problems.join('; ')}`);
+        continue;
+      }
+    } else {
+      const slot = planSlotKey(deps.prefix, req.channel, res.plan.failureKey);
+      const other = await loadPlanAt(deps, slot);
+      const liveness = other ? livenessOf(other.rec, await loadRunState(deps.redis, deps.prefix, other.rec.plan.id), now.getTime()) : 'over';
+      if (other && liveness !== 'over') {
+        await linkToExisting(deps, req, other.rec, liveness, post);
+        return { kind: 'linked', plan: other.rec.plan, liveness };
+      }
+      const holder = await claimSlot(deps.redis, slot, other?.id ?? (await deps.redis.get(slot)) ?? '', res.plan.id, PLAN_RETENTION_MS);
+      if (holder !== res.plan.id) {
+        // Another request for the same failure claimed the slot a moment ago: follow that plan.
+        if (req.incident_id) await linkIncident(deps.redis, deps.prefix, holder, req.incident_id, PLAN_RETENTION_MS);
+        const claimed = await loadPlan(deps.redis, deps.prefix, holder);
+        if (claimed) {
+          const seen = livenessOf(claimed, await loadRunState(deps.redis, deps.prefix, holder), now.getTime());
+          const follow = seen === 'over' ? 'pending' : seen;
+          await linkToExisting(deps, req, claimed, follow, post);
+          return { kind: 'linked', plan: claimed.plan, liveness: follow };
+        }
+        log.info({ plan_id: holder }, 'a plan for the same failure is being proposed by another request; linked to it');
+        return { kind: 'no_plan', reasons: [`plan ${holder} for the same agents is being proposed right now`] };
+      }
     }
     const attempts = await recentAttempts(deps.redis, deps.prefix, res.plan.failureKey, now.getTime(), res.plan.escalation.windowS * 1000);
     if (mustEscalate(attempts.length, res.plan.escalation.maxAttempts)) {
@@ -146,7 +178,8 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
       continue;
     }
     built = withPredictions(res.plan, dry.predictions);
-    await deps.redis.set(slot, built.id, 'PX', PLAN_RETENTION_MS);
+    await deps.redis.set(requestSlotKey(deps, req, m.runbook.id), built.id, 'PX', PLAN_RETENTION_MS);
+    await deps.redis.set(planSlotKey(deps.prefix, req.channel, built.failureKey), built.id, 'PX', PLAN_RETENTION_MS);
     break;
   }
 
@@ -160,6 +193,11 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
 
   const plan = built;
   const stored = await storePlan(deps.redis, deps.prefix, plan, now.getTime());
+  await notePending(deps.redis, deps.prefix, plan, PLAN_RETENTION_MS);
+  // Active incidents about the same agents follow this plan too (a plan asked for by command joins them).
+  for (const id of await deps.incidentsAbout(plan.runtime, planAgents(plan, req))) {
+    if (id !== plan.incidentId) await linkIncident(deps.redis, deps.prefix, plan.id, id, PLAN_RETENTION_MS);
+  }
   if (stored === 'decided') {
     // Decided between reading the slot and storing: nothing to refresh.
     return { kind: 'unchanged', plan };
@@ -200,6 +238,69 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   }
   log.info({ plan_id: plan.id, runbook: plan.runbookId, stored }, 'plan proposed');
   return { kind: stored === 'stored' ? 'proposed' : stored === 'replaced' ? 'refreshed' : 'unchanged', plan };
+}
+
+/** The requester's own plan of a runbook: per incident, or per channel, runtime and agent for `/autogen recover`. */
+function requestSlotKey(deps: ResponseDeps, req: PlanRequest, runbookId: string): string {
+  const subject = req.incident_id ?? `${req.channel}.${req.runtime}.${req.agent ?? 'runtime'}`;
+  return `${deps.prefix}plan-request:${subject}:${runbookId}`;
+}
+
+async function loadPlanAt(deps: ResponseDeps, slot: string): Promise<{ id: string; rec: PlanRecord } | null> {
+  const id = await deps.redis.get(slot);
+  const rec = id ? await loadPlan(deps.redis, deps.prefix, id) : null;
+  return id && rec ? { id, rec } : null;
+}
+
+/** The plan of the same failure that ran and still runs or is in force on the bridge, if any. */
+async function livePlanThatRan(deps: ResponseDeps, plan: Plan): Promise<{ rec: PlanRecord; liveness: 'running' | 'in_force' } | null> {
+  const id = await deps.redis.get(ranPlanKey(deps.prefix, plan.failureKey));
+  const rec = id ? await loadPlan(deps.redis, deps.prefix, id) : null;
+  if (!rec) return null;
+  const state = await loadRunState(deps.redis, deps.prefix, rec.plan.id);
+  const quick = livenessOf(rec, state, deps.now().getTime());
+  if (quick !== 'running' && quick !== 'in_force') return null;
+  // In force only while the bridge still holds its actions (someone may have released them there).
+  const active = quick === 'in_force' ? new Set((await deps.bridgeFor(rec.plan.runtime).activeActions()).map((a) => a.action_id)) : null;
+  const liveness = livenessOf(rec, state, deps.now().getTime(), active);
+  return liveness === 'running' || liveness === 'in_force' ? { rec, liveness } : null;
+}
+
+/** The agents a plan is about: the one asked for, the incident's, and those it acts on. */
+function planAgents(plan: Plan, req: PlanRequest): string[] {
+  return [...new Set([...(req.agent ? [req.agent] : []), ...req.agents, ...plan.actions.flatMap((a) => (a.target ? [a.target] : []))])];
+}
+
+/**
+ * A second request for a live plan of the same failure: link the request's incident to it (moving the
+ * incident to mitigating at once when the plan already acts) and say where the plan is, instead of
+ * proposing a second plan for the same agents.
+ */
+async function linkToExisting(deps: ResponseDeps, req: PlanRequest, existing: PlanRecord, liveness: Exclude<PlanLiveness, 'over'>, post: { thread_ts?: string; thread_ts_key?: string }): Promise<void> {
+  const plan = existing.plan;
+  const now = deps.now();
+  const incidents = [...new Set([...(req.incident_id ? [req.incident_id] : []), ...await deps.incidentsAbout(plan.runtime, planAgents(plan, req))])];
+  for (const id of incidents) {
+    if (id === plan.incidentId) continue;
+    await linkIncident(deps.redis, deps.prefix, plan.id, id, PLAN_RETENTION_MS);
+    if (liveness !== 'pending') {
+      const state = await loadRunState(deps.redis, deps.prefix, plan.id);
+      if (state.run) await deps.moveIncident(id, 'mitigate', existing.decidedBy ?? 'automation', `plan ${plan.id} already acts: ${plan.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ')}`);
+    }
+  }
+  const ts = await deps.outbox.postedTs(planMessageKey(plan.id));
+  const state = await loadRunState(deps.redis, deps.prefix, plan.id);
+  const msg = buildLinkedPlanMessage(plan, {
+    liveness, link: ts ? messageLink(plan.channel, ts) : null, approvers: existing.approvers.map((a) => a.user),
+    verdict: state.recovery?.verdict ?? null, revertAt: temporaryState(plan, state).revertAt ?? null, incidentLinked: req.incident_id !== undefined,
+  });
+  const key = `linked-${plan.id}-${req.incident_id ?? `${req.channel}-${req.requested_at ?? now.getTime()}`}`.replace(/[^\w.-]/g, '_');
+  if (req.user && !req.thread_ts_key && req.source !== 'incident') {
+    await deps.outbox.ephemeral({ channel: req.channel, user: req.user, text: msg.text, ...(req.thread_ts ? { thread_ts: req.thread_ts } : {}) });
+  } else {
+    await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks }, key);
+  }
+  deps.logger.info({ plan_id: plan.id, incident_id: req.incident_id, liveness, source: req.source }, 'request linked to the live plan of the same failure');
 }
 
 /**

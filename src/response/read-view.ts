@@ -5,10 +5,11 @@
  */
 import type { BridgeClient } from '../runtime/client.js';
 import type { RssSampleView } from './findings.js';
-import type { AgentView, MessageView, RuntimeInfoView, RuntimeView } from './runtime-view.js';
+import type { AgentView, MessageView, PeerView, RecentView, RuntimeInfoView, RuntimeView } from './runtime-view.js';
 
 type RuntimeInfo = Awaited<ReturnType<BridgeClient['runtime']>>;
 type AgentSummary = Awaited<ReturnType<BridgeClient['agents']>>['agents'][number];
+type AgentDetail = Awaited<ReturnType<BridgeClient['agent']>>;
 type MessageRecord = Awaited<ReturnType<BridgeClient['messages']>>['messages'][number];
 
 function numOrNull(v: unknown): number | null {
@@ -35,7 +36,28 @@ function toRuntimeInfoView(info: RuntimeInfo): RuntimeInfoView {
   };
 }
 
-function toAgentView(a: AgentSummary, calls?: readonly { name: string }[] | null): AgentView {
+type Latency = { count?: unknown; avg?: unknown; p95?: unknown; p99?: unknown } | null | undefined;
+
+function toLatency(l: Latency): { count: number | null; avg: number | null; p95: number | null; p99: number | null } {
+  return { count: numOrNull(l?.count), avg: numOrNull(l?.avg), p95: numOrNull(l?.p95), p99: numOrNull(l?.p99) };
+}
+
+/** The bridge's `recent` window; null when this bridge does not report one. */
+function toRecent(a: AgentSummary): RecentView | null {
+  const r = a.recent;
+  if (!r) return null;
+  return {
+    window_s: r.window_s, count: r.count, errors: r.errors, refused: numOrNull(r.refused), error_rate: numOrNull(r.error_rate),
+    latency_ms: toLatency(r.latency_ms),
+  };
+}
+
+function toPeers(peers: AgentDetail['callers']): PeerView[] {
+  return (peers ?? []).map((p) => ({ agent_type: p.agent_type, count: p.count, errors: numOrNull(p.errors), refused: numOrNull(p.refused) }));
+}
+
+function toAgentView(a: AgentSummary, detail?: AgentDetail | null): AgentView {
+  const calls = detail?.dependency_calls;
   return {
     type: a.type,
     registered: a.registered,
@@ -45,12 +67,15 @@ function toAgentView(a: AgentSummary, calls?: readonly { name: string }[] | null
     handled_total: numOrNull(a.handled_total),
     errors_total: numOrNull(a.errors_total),
     error_rate: numOrNull(a.error_rate),
-    latency_ms: { p95: numOrNull(a.latency_ms?.p95) },
+    latency_ms: toLatency(a.latency_ms),
+    refused_total: numOrNull(a.refused_total),
+    recent: toRecent(a),
     isolated: a.isolated ?? false,
     backpressured: a.backpressured ?? false,
     degraded: a.degraded ?? false,
     construction_errors: numOrNull(a.construction_errors),
     ...(calls ? { dependency_calls: calls.map((c) => ({ name: c.name })) } : {}),
+    ...(detail?.callers ? { callers: toPeers(detail.callers) } : {}),
   };
 }
 
@@ -58,7 +83,7 @@ function toAgentView(a: AgentSummary, calls?: readonly { name: string }[] | null
 function deliveriesTo(agentType: string, records: readonly MessageRecord[]): MessageView[] {
   return records
     .filter((m) => (m.recipient ?? '').split('/')[0] === agentType)
-    .map((m) => ({ message_id: m.message_id, recipient: m.recipient ?? null, started_at: m.started_at ?? null, outcome: m.outcome, parent_id: m.parent_id ?? null }));
+    .map((m) => ({ message_id: m.message_id, sender: m.sender ?? null, recipient: m.recipient ?? null, started_at: m.started_at ?? null, outcome: m.outcome, parent_id: m.parent_id ?? null }));
 }
 
 export interface ReadOptions {
@@ -66,6 +91,8 @@ export interface ReadOptions {
   readonly messagesFor?: readonly string[] | 'failing';
   /** Error rate from which an agent counts as failing (for `messagesFor: 'failing'`). */
   readonly failingRate?: number;
+  /** Agent types whose details to read whatever the dependencies (their callers, for verification). */
+  readonly detailsFor?: readonly string[];
 }
 
 export interface RuntimeReading {
@@ -79,10 +106,12 @@ export async function readRuntime(bridge: BridgeClient, opts: ReadOptions = {}):
   const runtime = toRuntimeInfoView(info);
   const anyDown = (runtime.dependencies ?? []).some((d) => !d.reachable);
   const registered = list.agents.filter((a) => a.registered);
-  // Details (dependency calls) only when they can matter: a dependency is down.
-  const details = anyDown ? await Promise.all(registered.slice(0, 50).map((a) => bridge.agent(a.type).catch(() => null))) : [];
-  const callsOf = new Map(details.flatMap((d) => (d ? [[d.type, (d.dependency_calls ?? []).map((c) => ({ name: c.name }))] as const] : [])));
-  const agents = list.agents.map((a) => toAgentView(a, callsOf.get(a.type)));
+  // Details (dependency calls) only when they can matter: a dependency is down; or when asked for.
+  const asked = new Set(opts.detailsFor ?? []);
+  const detailed = anyDown ? registered.slice(0, 50) : registered.filter((a) => asked.has(a.type)).slice(0, 20);
+  const details = await Promise.all(detailed.map((a) => bridge.agent(a.type).catch(() => null)));
+  const detailOf = new Map(details.flatMap((d) => (d ? [[d.type, d] as const] : [])));
+  const agents = list.agents.map((a) => toAgentView(a, detailOf.get(a.type)));
   const wanted = opts.messagesFor === 'failing'
     ? agents.filter((a) => a.registered && (a.error_rate ?? 0) >= (opts.failingRate ?? 0.05)).map((a) => a.type)
     : [...(opts.messagesFor ?? [])];

@@ -13,13 +13,38 @@ export interface AgentView {
   handled_total?: number | null;
   errors_total?: number | null;
   error_rate?: number | null;
-  latency_ms?: { p95?: number | null } | null;
+  latency_ms?: { count?: number | null; avg?: number | null; p95?: number | null; p99?: number | null } | null;
+  /** Messages refused by isolation, degrade or backpressure since the bridge started (bridge counter). */
+  refused_total?: number | null;
+  /** The bridge's short recent window (`recent`), when the bridge reports one. */
+  recent?: RecentView | null;
   isolated?: boolean | null;
   backpressured?: boolean | null;
   degraded?: boolean | null;
   construction_errors?: number | null;
   /** Only in `/v1/agents/{type}`: the dependencies this agent calls. */
   dependency_calls?: readonly { name: string; count?: number; errors?: number | null }[] | null;
+  /** Only in `/v1/agents/{type}`: who sent this agent messages, from the bridge's message graph. */
+  callers?: readonly PeerView[] | null;
+}
+
+/** An agent's figures over the bridge's short recent window (exact counts). */
+export interface RecentView {
+  window_s: number;
+  count: number;
+  errors: number;
+  /** Refused deliveries in the window; null when the bridge does not count them. */
+  refused?: number | null;
+  error_rate?: number | null;
+  latency_ms?: { count?: number | null; avg?: number | null; p95?: number | null; p99?: number | null } | null;
+}
+
+/** Messages exchanged with one other agent type (the bridge's `callers` / `callees`). */
+export interface PeerView {
+  agent_type: string;
+  count: number;
+  errors?: number | null;
+  refused?: number | null;
 }
 
 export interface RuntimeInfoView {
@@ -36,6 +61,7 @@ export interface RuntimeInfoView {
 
 export interface MessageView {
   message_id: string;
+  sender?: string | null;
   recipient?: string | null;
   started_at?: string | null;
   outcome: string;

@@ -41,9 +41,17 @@ function perAgent(check: ResolvedCheck, baseline: RuntimeView, current: RuntimeV
   });
 }
 
-function refusedSince(current: RuntimeView, type: string, since: Date): number {
-  const msgs = current.messages?.[type] ?? [];
-  return msgs.filter((m) => m.outcome === 'refused' && m.started_at !== null && m.started_at !== undefined && Date.parse(m.started_at) >= since.getTime()).length;
+/**
+ * Deliveries refused since the action: the bridge's own counter when both readings carry it (no clock
+ * comparison between the bot and the bridge), else the refused records of its message log since then.
+ */
+function refusedSince(current: RuntimeView, a: AgentView, before: AgentView | undefined, since: Date): number {
+  const msgs = current.messages?.[a.type] ?? [];
+  const logged = msgs.filter((m) => m.outcome === 'refused' && m.started_at !== null && m.started_at !== undefined && Date.parse(m.started_at) >= since.getTime()).length;
+  const now = a.refused_total;
+  const then = before?.refused_total;
+  const counted = typeof now === 'number' && typeof then === 'number' ? Math.max(0, now - then) : 0;
+  return Math.max(counted, logged);
 }
 
 function one(check: ResolvedCheck, baseline: RuntimeView, current: RuntimeView, since: Date): CheckResult[] {
@@ -59,7 +67,7 @@ function one(check: ResolvedCheck, baseline: RuntimeView, current: RuntimeView, 
         const handled = n(a.handled_total) - n(b?.handled_total);
         // Messages already in flight when the baseline was read may still finish.
         const allowance = n(b?.inflight);
-        const refused = refusedSince(current, a.type, since);
+        const refused = refusedSince(current, a, b, since);
         return {
           passed: handled <= allowance,
           evidence: `${handled} message(s) handled since the action${allowance > 0 ? ` (${allowance} were in flight)` : ''}, ${refused} refused`,

@@ -84,6 +84,14 @@ describe('incident state machine', () => {
     expect(transition('open', 'refire')).toEqual({ ok: true, changed: false, state: 'open' });
   });
 
+  it('a mitigation that ends without a recovery goes back to open; elsewhere it changes nothing', () => {
+    expect(transition('mitigating', 'unmitigate')).toEqual({ ok: true, changed: true, state: 'open' });
+    expect(transition('open', 'unmitigate')).toEqual({ ok: true, changed: false, state: 'open' });
+    expect(transition('acknowledged', 'unmitigate')).toEqual({ ok: true, changed: false, state: 'acknowledged' });
+    expect(transition('resolved', 'unmitigate')).toEqual({ ok: true, changed: false, state: 'resolved' });
+    expect(transition('mitigating', 'refire')).toEqual({ ok: true, changed: false, state: 'mitigating' });
+  });
+
   it('formats durations', () => {
     expect(formatDuration(45_000)).toBe('45s');
     expect(formatDuration(12 * 60_000)).toBe('12m');

@@ -72,6 +72,18 @@ describe('incident root', () => {
     expect(strings(msg.blocks).join('\n')).toContain('silenced until');
   });
 
+  it('mitigating says a recovery action holds the symptom back — not resolved; once back to open it says nothing of it', () => {
+    const msg = incidentRoot({ ...base, state: 'mitigating', mitigatedBy: 'U0ALICE' }, NOW);
+    const all = strings(msg.blocks).join('\n');
+    expect(all).toContain('🛠️ *Mitigating* by <@U0ALICE> — a recovery action is in force; not resolved until the symptom is gone without it');
+    expect(msg.text).toContain('Mitigating');
+    expect(strings(incidentRoot({ ...base, state: 'mitigating', mitigatedBy: 'monitor' }, NOW).blocks).join('\n')).toContain('*Mitigating* by monitor');
+    const reopened = strings(incidentRoot({ ...base, state: 'open', mitigatedBy: 'U0ALICE' }, NOW).blocks).join('\n');
+    expect(reopened).toContain('*Open*');
+    expect(reopened).not.toContain('Mitigating');
+    expect(reopened).not.toContain('a recovery action is in force');
+  });
+
   it('hostile and huge alert text stays inert and within limits', () => {
     const msg = incidentRoot({ ...base, title: HOSTILE + ' 告警'.repeat(5_000), runtime: '<!here>', agents: ['@channel'] }, NOW);
     assertSafe(msg);
@@ -113,6 +125,20 @@ describe('incident thread update', () => {
     const msg = incidentUpdate(base, entries.slice(0, 1), NOW, [detail])!;
     assertSafe(msg);
     expect(strings(msg.blocks).join('\n')).toContain('智能体运行时出现故障');
+  });
+
+  it('state changes say why (the plan and its verification), escaped', () => {
+    const moves: TimelineEntry[] = [
+      { v: 11, at: NOW, k: 'state', from: 'open', to: 'mitigating', by: 'U0ALICE', note: 'plan pl-1: isolate PlannerAgent (mode refuse)' },
+      { v: 12, at: NOW, k: 'state', from: 'mitigating', to: 'open', by: 'verification', note: `plan pl-1: ChatAgent fails again ${HOSTILE}` },
+      { v: 13, at: NOW, k: 'state', from: 'open', to: 'resolved', by: 'verification', note: 'plan pl-2: ChatAgent handles messages without failing.' },
+    ];
+    const msg = incidentUpdate({ ...base, state: 'resolved', resolvedAt: NOW, resolvedBy: 'verification' }, moves, NOW)!;
+    const all = strings(msg.blocks).join('\n');
+    expect(all).toContain('🛠️ *Mitigating* by <@U0ALICE> — plan pl-1: isolate PlannerAgent (mode refuse).');
+    expect(all).toContain('🚨 *Open* by verification — plan pl-1: ChatAgent fails again');
+    expect(all).toContain('✅ *Resolved* after 12m (verification) — plan pl-2: ChatAgent handles messages without failing.');
+    assertSafe(msg);
   });
 
   it('nothing new → no reply', () => {

@@ -224,6 +224,17 @@ describe('IncidentStore.transition', () => {
     expect(states).toEqual(['open>acknowledged:U1', 'acknowledged>mitigating:U1', 'mitigating>resolved:U2']);
   });
 
+  it('a plan\'s mitigation that ends without a recovery: back to open, no longer shown as mitigated by anyone', async () => {
+    const store = newStore();
+    const { incidentId: id } = await apply(store, alert(), T0);
+    expect(await store.transition(id, 'mitigate', 'U1', T0 + 1, 'plan pl-1: isolate OriginAgent')).toMatchObject({ outcome: 'changed', state: 'mitigating' });
+    expect(await store.transition(id, 'unmitigate', 'verification', T0 + 2, 'plan pl-1: FrontAgent fails again')).toMatchObject({ outcome: 'changed', state: 'open' });
+    expect(await store.get(id)).toMatchObject({ state: 'open', mitigatedBy: null, alertsFiring: 1 });
+    expect((await store.timeline(id)).filter((e) => e.k === 'state').map((e) => `${e.from}>${e.to}:${e.by}:${e.note}`))
+      .toEqual(['open>mitigating:U1:plan pl-1: isolate OriginAgent', 'mitigating>open:verification:plan pl-1: FrontAgent fails again']);
+    expect(await store.transition(id, 'unmitigate', 'verification', T0 + 3)).toMatchObject({ outcome: 'same', state: 'open' });
+  });
+
   it('after a manual resolve, resends of the same episode do not reopen, a new episode does', async () => {
     const store = newStore();
     const { incidentId: id } = await apply(store, alert(), T0);

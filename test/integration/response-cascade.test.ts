@@ -1,8 +1,9 @@
 /**
  * Emergency response end to end on real parts — the demo AutoGen fleet with a cascade fault, real Redis,
  * the real bot (signed requests) and worker, the Slack sandbox: a plan, an approval by an allowed user,
- * isolation that really stops delivery in the runtime, a verification that passes, the TTL revert, and a
- * complete audit record.
+ * isolation that really stops delivery in the runtime, a verification that says "mitigated" (the origin
+ * is isolated, not healthy), the TTL revert, the look after it ("not resolved": the fault is still
+ * there), and a complete audit record.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,20 +66,27 @@ describe('cascade failure: plan, approval, isolation, verification, TTL revert, 
     await waitFor(() => plan.edits.some((e) => JSON.stringify(e.blocks).includes(`*Approved* by <@${ALICE}>`)), { what: 'plan message edited' });
     expect(hasButton(plan, 'plan:approve')).toBe(false);
 
-    // The outcome in the thread: verified, with evidence, and Keep / Revert now until the TTL.
-    const outcome = await waitForOutcome(sandbox, channel, plan.ts, 'Fixed and verified');
+    // The outcome in the thread: the action took effect, but an isolated origin is silent, not healthy —
+    // mitigated, with evidence, and Keep / Revert now until the TTL.
+    const outcome = await waitForOutcome(sandbox, channel, plan.ts, 'Mitigated, cause still present');
+    expect(blocksText(outcome)).not.toContain('Fixed and verified');
+    expect(blocksText(outcome)).toContain('RetrieverAgent is isolated: silent, not healthy');
     expect(blocksText(outcome)).toContain('RetrieverAgent: isolated');
     expect(blocksText(outcome)).toMatch(/RetrieverAgent: 0 message\(s\) handled since the action/);
     expect(hasButton(outcome, 'plan:keep')).toBe(true);
 
-    // At the TTL the bridge reverts the isolation by itself and the thread says so.
+    // At the TTL the bridge reverts the isolation by itself and the thread says so; the fault is still
+    // there, so the look after the release finds the cascade again: not resolved.
     await waitForOutcome(sandbox, channel, plan.ts, 'because its TTL ran out', 30_000);
     expect((await agentState(fleet, 'RetrieverAgent')).isolated).toBe(false);
+    await waitForOutcome(sandbox, channel, plan.ts, 'Not resolved — the cause is still present', 30_000);
 
     // A complete audit record, in order, each entry with its time.
     const entries = await readAudit(redis, bot.prefix, { subject: planId });
     const types = entries.map((e) => e.type);
-    expect(types).toEqual(['plan.proposed', 'approval.approved', 'action.executed', 'verify.passed', 'revert.executed']);
+    expect(types).toEqual(['plan.proposed', 'approval.approved', 'action.executed', 'verify.passed', 'revert.executed', 'verify.failed']);
+    expect(entries[3]!.data).toMatchObject({ verdict: 'mitigated' });
+    expect(entries[5]!.data).toMatchObject({ stage: 'after_release', verdict: 'unresolved' });
     expect(entries[0]).toMatchObject({ actor: ALICE, runtime: 'demo', runbook_id: 'agent-cascade-failure' });
     expect(entries[1]).toMatchObject({ actor: ALICE });
     expect(entries[1]!.at >= clickedAt.slice(0, 19)).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { edgesFromMessages, edgesFromText, edgeText } from '../../src/monitor/edges.js';
-import { GUIDE_THRESHOLDS, MONITOR_ALERTS, evaluate, unreachableFinding, type AgentView, type RuntimeView } from '../../src/monitor/evaluate.js';
-import { monitorStep } from '../../src/monitor/transitions.js';
+import { GUIDE_THRESHOLDS, MONITOR_ALERTS, evaluate, heldAgents, unreachableFinding, type AgentView, type RecentWindowView, type RuntimeView } from '../../src/monitor/evaluate.js';
+import { alertIdsOf, forgetAgents, freshStarts, holdStep, monitorStep } from '../../src/monitor/transitions.js';
 
 const NOW = Date.parse('2025-01-01T10:00:00Z');
 const healthyRuntime: RuntimeView = { queue_depth: 0, inflight: 2, max_inflight: null, rss_bytes: 80 * 1024 * 1024, cpu_percent: 3.5, stats_window_s: 300 };
@@ -43,6 +43,101 @@ describe('monitor evaluate (the guide thresholds)', () => {
     const [f] = evaluate(healthyRuntime, [broken], GUIDE_THRESHOLDS, NOW);
     expect(f).toMatchObject({ alertname: MONITOR_ALERTS.agentErrors, agent: 'ChatAgent', severity: 'error' });
     expect(f!.summary).toContain('construction');
+  });
+});
+
+describe('monitor evaluate over the recent window', () => {
+  const recent = (over: Partial<RecentWindowView> = {}): RecentWindowView => ({ window_s: 60, count: 60, errors: 0, error_rate: 0, latency_ms: { count: 60, avg: 12, p95: 20, p99: 30 }, ...over });
+  // The long (300 s) window still remembers minutes of failures and slowness.
+  const longBad: AgentView = { ...healthyAgent, error_rate: 0.6, latency_ms: { count: 300, avg: 5000, p95: 9000, p99: 9500 }, last_error: { ts: new Date(NOW - 200_000).toISOString() } };
+
+  it('a recovered agent is judged by its last minute, not by the long window', () => {
+    expect(evaluate(healthyRuntime, [{ ...longBad, recent: recent() }], GUIDE_THRESHOLDS, NOW)).toEqual([]);
+  });
+
+  it('an agent that just turned slow or failing shows at once, though the long window is still healthy', () => {
+    const slowNow: AgentView = { ...healthyAgent, recent: recent({ count: 20, latency_ms: { count: 20, avg: 1500, p95: 3100, p99: 3300 } }) };
+    const [slow] = evaluate(healthyRuntime, [slowNow], GUIDE_THRESHOLDS, NOW);
+    expect(slow).toMatchObject({ alertname: MONITOR_ALERTS.slow, agent: 'ChatAgent', value: 3100, threshold: 2000 });
+    expect(slow!.summary).toBe('ChatAgent p95 response 3.1 s > 2 s (average 1.5 s, p99 3.3 s; 20 messages, last 60 s)');
+    const avgSlow: AgentView = { ...healthyAgent, recent: recent({ count: 3, latency_ms: { count: 3, avg: 3000, p95: 3000, p99: 3000 } }) };
+    expect(evaluate(healthyRuntime, [avgSlow], GUIDE_THRESHOLDS, NOW)[0]!.summary).toBe('ChatAgent average response 3 s > 2 s (p95 3 s, p99 3 s; 3 messages, last 60 s)');
+    const failingNow: AgentView = { ...healthyAgent, recent: recent({ count: 20, errors: 20, error_rate: 1 }) };
+    expect(names(evaluate(healthyRuntime, [failingNow], GUIDE_THRESHOLDS, NOW))).toEqual([`${MONITOR_ALERTS.agentErrors}/ChatAgent`, `${MONITOR_ALERTS.errorRate}/ChatAgent`]);
+    expect(evaluate(healthyRuntime, [failingNow], GUIDE_THRESHOLDS, NOW).find((f) => f.alertname === MONITOR_ALERTS.errorRate)!.summary)
+      .toBe('ChatAgent error rate 100 % > 5 % (20 messages, last 60 s)');
+  });
+
+  it('a p95 over the threshold needs enough messages; the average does not', () => {
+    const one: AgentView = { ...healthyAgent, recent: recent({ count: 2, latency_ms: { count: 2, avg: 1200, p95: 2400, p99: 2400 } }) };
+    expect(evaluate(healthyRuntime, [one], GUIDE_THRESHOLDS, NOW)).toEqual([]);
+  });
+
+  it('isolated or degraded agents are held (by their flags or the runtime\'s lists)', () => {
+    const runtime: RuntimeView = { ...healthyRuntime, isolated: ['B'], degraded: { active: true, agent_types: ['C'] } };
+    const held = heldAgents(runtime, [{ type: 'A', isolated: true }, { type: 'B' }, { type: 'C' }, { type: 'D', degraded: true }, { type: 'E' }]);
+    expect([...held.entries()]).toEqual([['A', 'isolated'], ['B', 'isolated'], ['C', 'degraded'], ['D', 'degraded']]);
+  });
+});
+
+describe('held agents keep their alerts (silence is not health)', () => {
+  const failing: AgentView = { ...healthyAgent, type: 'OriginAgent', recent: { window_s: 60, count: 20, errors: 20, error_rate: 1, latency_ms: { count: 20, avg: 5 } } };
+  const raised = monitorStep('demo', evaluate(healthyRuntime, [failing], GUIDE_THRESHOLDS, NOW), {}, NOW);
+  const WINDOW = 60_000;
+
+  it('while isolated it handles nothing and shows nothing — its alerts stay open, not resolved', () => {
+    const h = holdStep({}, new Set(['OriginAgent']), new Map([['OriginAgent', 500]]), NOW + 5_000, WINDOW);
+    expect(h).toMatchObject({ started: ['OriginAgent'], ended: [] });
+    const quiet = monitorStep('demo', [], raised.next, NOW + 5_000, alertIdsOf(raised.next, h.carry));
+    expect(quiet.events).toEqual([]);
+    expect(Object.keys(quiet.next).sort()).toEqual(Object.keys(raised.next).sort());
+    // Still held much later, still open.
+    const later = holdStep(h.next, new Set(['OriginAgent']), new Map([['OriginAgent', 500]]), NOW + 600_000, WINDOW);
+    expect(later).toMatchObject({ started: [], ended: [], next: { OriginAgent: { since: NOW + 5_000, releasedAt: null } } });
+  });
+
+  it('released but nothing handled since: still carried; once it handles messages it is judged again', () => {
+    const held = holdStep({}, new Set(['OriginAgent']), new Map([['OriginAgent', 500]]), NOW, WINDOW).next;
+    const released = holdStep(held, new Set(), new Map([['OriginAgent', 500]]), NOW + 10_000, WINDOW);
+    expect(released).toMatchObject({ ended: [], next: { OriginAgent: { releasedAt: NOW + 10_000, handledAtRelease: 500 } } });
+    expect([...released.carry]).toEqual(['OriginAgent']);
+    const handled = holdStep(released.next, new Set(), new Map([['OriginAgent', 503]]), NOW + 12_000, WINDOW);
+    expect(handled).toMatchObject({ ended: ['OriginAgent'], next: {} });
+    expect(handled.carry.size).toBe(0);
+    // Judged again: healthy → the alerts resolve; failing → they stay (a current finding).
+    expect(monitorStep('demo', [], raised.next, NOW + 12_000, alertIdsOf(raised.next, handled.carry)).events.every((e) => e.status === 'resolved')).toBe(true);
+  });
+
+  it('an idle agent released a whole recent window ago is judged on what there is', () => {
+    const held = holdStep({}, new Set(['OriginAgent']), new Map([['OriginAgent', 500]]), NOW, WINDOW).next;
+    const released = holdStep(held, new Set(), new Map([['OriginAgent', 500]]), NOW + 10_000, WINDOW).next;
+    expect(holdStep(released, new Set(), new Map([['OriginAgent', 500]]), NOW + 69_000, WINDOW).ended).toEqual([]);
+    expect(holdStep(released, new Set(), new Map([['OriginAgent', 500]]), NOW + 70_000, WINDOW).ended).toEqual(['OriginAgent']);
+    // An agent gone from the runtime is not held any more.
+    expect(holdStep(released, new Set(), new Map(), NOW + 11_000, WINDOW).ended).toEqual(['OriginAgent']);
+  });
+});
+
+describe('after a plan\'s verification resolved the incident', () => {
+  const failing: AgentView = { ...healthyAgent, type: 'OriginAgent', recent: { window_s: 60, count: 20, errors: 20, error_rate: 1, latency_ms: { count: 20, avg: 5 } } };
+  const findings = evaluate(healthyRuntime, [failing], GUIDE_THRESHOLDS, NOW);
+  const raised = monitorStep('demo', findings, {}, NOW);
+
+  it('within the window its alerts stay as they are (the window still holds the failures before the recovery)', () => {
+    const f = freshStarts({ OriginAgent: NOW + 10_000 }, raised.next, NOW + 30_000, 60_000);
+    expect(f).toEqual({ forget: new Set(), done: [] });
+  });
+
+  it('a whole window later a finding that is still there raises a new alert (a new episode reopens the incident)', () => {
+    const f = freshStarts({ OriginAgent: NOW + 10_000 }, raised.next, NOW + 70_000, 60_000);
+    expect(f).toEqual({ forget: new Set(['OriginAgent']), done: ['OriginAgent'] });
+    const again = monitorStep('demo', findings, forgetAgents(raised.next, f.forget), NOW + 70_000);
+    expect(again.events.map((e) => `${e.status}:${e.startsAt}`)).toEqual(findings.map(() => `firing:${new Date(NOW + 70_000).toISOString()}`));
+  });
+
+  it('alerts that cleared by themselves leave nothing to forget', () => {
+    expect(freshStarts({ OriginAgent: NOW }, {}, NOW + 1_000, 60_000)).toEqual({ forget: new Set(), done: ['OriginAgent'] });
+    expect(forgetAgents(raised.next, new Set())).toBe(raised.next);
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, withPredictions } from '../../src/response/plan.js';
 import { loadRunbookDir } from '../../src/response/runbook-loader.js';
 import type { RunOutcome } from '../../src/response/run.js';
-import { buildNoPlanMessage, buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../../src/slack/blocks/plan.js';
+import type { RecoveryJudgement } from '../../src/response/recovery.js';
+import { buildLinkedPlanMessage, buildNoPlanMessage, buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../../src/slack/blocks/plan.js';
 import { buildEscalationMessage, buildOutcomeMessage } from '../../src/slack/blocks/plan-outcome.js';
 import { agent, view } from './view-fixture.js';
 import { expectWithinSlackLimits } from '../support/slack-limits.js';
@@ -103,6 +104,58 @@ describe('outcome and escalation messages', () => {
     expect(allText(blocked)).toContain('1 further action(s) not run');
   });
 
+  describe('the verdict on the symptom, not only the action', () => {
+    const took = { passed: true, results: [{ check: 'isolated', target: 'ToolAgent', passed: true, evidence: 'ToolAgent: isolated' },
+      { check: 'no_deliveries', target: 'ToolAgent', passed: true, evidence: 'ToolAgent: 0 message(s) handled since the action, 312 refused' }] };
+    const j = (over: Partial<RecoveryJudgement>): RecoveryJudgement => ({
+      verdict: 'mitigated', stage: 'after_action', confirmed: true, at: '2026-01-02T03:05:01.000Z',
+      summary: 'The action took effect, but ChatAgent still fails: the cause is still present.',
+      symptoms: [
+        { agent: 'ToolAgent', roles: ['acted on'], held: 'isolated', window: { source: 'since_reference', seconds: 6, handled: 0, errors: 0, refused: 312 }, failing: false,
+          evidence: 'ToolAgent (acted on): isolated — 0 handled, 312 refused in the 6 s since the action; silent because isolated, not healthy' },
+        { agent: 'ChatAgent', roles: ['incident', 'caller'], held: null, window: { source: 'since_reference', seconds: 6, handled: 60, errors: 60, refused: 0 }, failing: true,
+          evidence: 'ChatAgent (incident, caller): 60 of 60 failed in the 6 s since the action (100.0 %, over 5.0 % — still failing)' },
+      ], ...over,
+    });
+    const temporary = { active: true, revertAt: '2026-01-02T03:20:00.000Z' };
+
+    it('mitigated while the caller still fails: never "fixed"; the action\'s evidence and the symptom\'s, with true refusal counts', () => {
+      const msg = buildOutcomeMessage(p, { run, verify: took, recovery: j({}), temporary });
+      const text = allText(msg);
+      expect(text).toContain(':large_orange_diamond: *Mitigated, cause still present.* The action took effect, but ChatAgent still fails');
+      expect(text).not.toContain('Fixed and verified');
+      expect(text).toContain('*The action* (took effect)');
+      expect(text).toContain('312 refused');
+      expect(text).not.toContain(' 0 refused');
+      expect(text).toContain('*The symptom* (after the action, read at 03:05:01 UTC)');
+      expect(text).toContain(':x: ChatAgent (incident, caller): 60 of 60 failed');
+      expect(text).toContain(':double_vertical_bar: ToolAgent (acted on): isolated');
+      expect(msg.text).toBe(`Recovery ${p.id} on demo: mitigated, cause still present`);
+      expectWithinSlackLimits(msg);
+    });
+
+    it('after the release: looking again, then resolved (confirmed by traffic) or not resolved', () => {
+      const reverted = { active: false, reverted: { by: 'system', at: NOW, why: 'ttl' as const } };
+      expect(allText(buildOutcomeMessage(p, { run, verify: took, recovery: j({}), rechecking: true, temporary: reverted })))
+        .toContain('the temporary actions ended; looking again whether it recovers');
+      const resolved = buildOutcomeMessage(p, { run, verify: took, recovery: j({ verdict: 'resolved', stage: 'after_release', summary: 'ToolAgent, ChatAgent handle messages without failing.' }), temporary: reverted });
+      expect(allText(resolved)).toContain(':white_check_mark: *Fixed and verified — resolved.* ToolAgent, ChatAgent handle messages');
+      expect(allText(resolved)).toContain('(after the release,');
+      expect(resolved.text).toContain(': resolved');
+      const unconfirmed = j({ verdict: 'resolved', confirmed: false, summary: 'x' });
+      expect(allText(buildOutcomeMessage(p, { run, verify: took, recovery: unconfirmed, temporary }))).toContain('*Resolved, not confirmed by traffic yet* — looking again');
+      expect(allText(buildOutcomeMessage(p, { run, verify: took, recovery: { ...unconfirmed, settled: true }, temporary }))).toContain('no traffic went through these agents to confirm it');
+      const again = buildOutcomeMessage(p, { run, verify: took, recovery: j({ verdict: 'unresolved', stage: 'after_release', summary: 'The temporary actions ended and ChatAgent fails again: the cause is still present.' }), temporary: reverted });
+      expect(allText(again)).toContain(':x: *Not resolved — the cause is still present.*');
+    });
+
+    it('not effective keeps the words people and tests know', () => {
+      const msg = buildOutcomeMessage(p, { run, verify: { passed: false, results: [] }, recovery: j({ verdict: 'not_effective', summary: 'The action did not take effect (see the checks below).' }), temporary: { active: false } });
+      expect(allText(msg)).toContain(':x: *Ran, but verification failed* — not effective.');
+      expect(msg.text).toContain(': not effective');
+    });
+  });
+
   it('escalation mentions the on-call group and lists everything tried', () => {
     const msg = buildEscalationMessage(p, [
       { planId: 'pl-1', runbookId: p.runbookId, tried: ['isolate `ToolAgent`'], outcome: 'verify failed: ToolAgent: NOT isolated', at: '2026-01-02T03:00:00.000Z' },
@@ -112,5 +165,26 @@ describe('outcome and escalation messages', () => {
     expect(text).toContain('<!subteam^S0AUTOGENONCALL> *Automation stopped for this failure*: 2 failed attempts in the last 60 min');
     expect(text).toContain('1. `pl-1` at 03:00 UTC — isolate `ToolAgent` → verify failed: ToolAgent: NOT isolated');
     expect(text).toContain('2. `pl-2` at 03:10 UTC — nothing ran → bridge refused: AGENT_NOT_FOUND');
+  });
+});
+
+describe('one plan per failure', () => {
+  const p = plan();
+
+  it('a second request is pointed at the live plan, with a link and what the incident does now', () => {
+    const pending = buildLinkedPlanMessage(p, { liveness: 'pending', link: 'https://slack.com/archives/C0OPS/p1', approvers: [], verdict: null, revertAt: null, incidentLinked: true });
+    expect(pending.text).toContain('The same recovery plan for these agents on demo (agent-cascade-failure: isolate ToolAgent (mode refuse)) is waiting for approval (until 03:19 UTC)');
+    expect(pending.text).toContain('<https://slack.com/archives/C0OPS/p1|plan pl-k1-abc>');
+    expect(pending.text).toContain('it moves to mitigating when the plan runs');
+    const inForce = buildLinkedPlanMessage(p, { liveness: 'in_force', link: null, approvers: ['U0ALICE'], verdict: 'mitigated', revertAt: '2026-01-02T03:20:00.000Z', incidentLinked: true });
+    expect(allText(inForce)).toContain('ran (approved by <@U0ALICE>) and is in force until 03:20 UTC — mitigated, cause still present: `pl-k1-abc`.');
+    expect(allText(inForce)).toContain('This incident follows it and is now mitigating.');
+    expectWithinSlackLimits(inForce);
+  });
+
+  it('a pending plan another plan of the same failure replaced says which one ran', () => {
+    const msg = buildPlanMessage(p, { status: 'superseded', at: NOW, byPlan: 'pl-k2-def' });
+    expect(allText(msg)).toContain('Not needed: plan `pl-k2-def` for the same agents ran at 03:04 UTC');
+    expect(blocksOf(msg).some((b) => b.type === 'actions')).toBe(false);
   });
 });

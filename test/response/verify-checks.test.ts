@@ -22,6 +22,16 @@ describe('verification checks', () => {
     ]);
   });
 
+  it('refusals are the bridge\'s own count since the action, whatever the clocks of the bot and the bridge say', () => {
+    // The message log's refusals carry the bridge's clock, here behind the bot's: none of them looks newer
+    // than the action, but the bridge's counter says 40 were refused since the baseline.
+    const baseline = view([agent('OriginAgent', { handled_total: 50, refused_total: 7, isolated: true })]);
+    const current = { ...view([agent('OriginAgent', { handled_total: 50, refused_total: 47, isolated: true })]),
+      messages: { OriginAgent: [{ message_id: 'm1', outcome: 'refused', started_at: '2026-01-02T03:03:00.000Z' }] } };
+    const out = evaluateChecks([c({ check: 'no_deliveries', targets: ['OriginAgent'] })], baseline, current, SINCE);
+    expect(out.results[0]?.evidence).toBe('OriginAgent: 0 message(s) handled since the action, 40 refused');
+  });
+
   it('fails when messages still reach the agent', () => {
     const out = evaluateChecks([c({ check: 'no_deliveries', targets: ['ToolAgent'] })],
       view([agent('ToolAgent', { handled_total: 50 })]), view([agent('ToolAgent', { handled_total: 60 })]), SINCE);

@@ -88,6 +88,11 @@ function rootButtons(incident: Incident, nowMs: number): Block | undefined {
   return { type: 'actions', block_id: `incident-${incident.id}`, elements };
 }
 
+/** Mitigating is not fixed: a recovery action holds the symptom back while the cause may remain. */
+function mitigatingLine(incident: Incident): string {
+  return `${incident.mitigatedBy ? ` by ${who(incident.mitigatedBy)}` : ''} — a recovery action is in force; not resolved until the symptom is gone without it`;
+}
+
 /** The root message of an incident's thread. */
 export function incidentRoot(incident: Incident, nowMs: number): SlackMessage {
   const resolved = incident.state === 'resolved';
@@ -97,7 +102,7 @@ export function incidentRoot(incident: Incident, nowMs: number): SlackMessage {
   const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.startedAt);
   const stateLine = resolved
     ? `${STATE_EMOJI.resolved} *Resolved* after *${duration}* (${who(incident.resolvedBy)})`
-    : `${STATE_EMOJI[incident.state]} *${STATE_LABEL[incident.state]}*${incident.ackedBy ? ` · acknowledged by ${who(incident.ackedBy)}` : ''}${incident.mitigatedBy ? ` · mitigating: ${who(incident.mitigatedBy)}` : ''}`;
+    : `${STATE_EMOJI[incident.state]} *${STATE_LABEL[incident.state]}*${incident.ackedBy ? ` · acknowledged by ${who(incident.ackedBy)}` : ''}${incident.state === 'mitigating' ? mitigatingLine(incident) : ''}`;
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: plainSafeLine(headline, SLACK_LIMITS.headerText), emoji: true } },
     { type: 'section', text: mrkdwn(stateLine) },
@@ -134,6 +139,12 @@ function entryLine(e: TimelineEntry): string | undefined {
   }
 }
 
+/** A state change's note (e.g. which plan, what the verification saw), escaped. */
+function noteOf(e: TimelineEntry): string {
+  const note = e.note?.replace(/[.\s]+$/, '') ?? '';
+  return note ? ` — ${mrkdwnSafe(note, 600)}` : '';
+}
+
 function stateEntry(e: TimelineEntry, incident: Incident, nowMs: number): string | undefined {
   switch (e.k) {
     case 'reopened':
@@ -141,9 +152,9 @@ function stateEntry(e: TimelineEntry, incident: Incident, nowMs: number): string
     case 'state':
       if (e.to === 'resolved') {
         const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.startedAt);
-        return `✅ *Resolved* after ${duration} (${who(e.by)}).`;
+        return `✅ *Resolved* after ${duration} (${who(e.by)})${noteOf(e)}.`;
       }
-      return `${STATE_EMOJI[(e.to ?? 'open') as IncidentState] ?? '•'} *${STATE_LABEL[(e.to ?? 'open') as IncidentState] ?? e.to}* by ${who(e.by)}.`;
+      return `${STATE_EMOJI[(e.to ?? 'open') as IncidentState] ?? '•'} *${STATE_LABEL[(e.to ?? 'open') as IncidentState] ?? e.to}* by ${who(e.by)}${noteOf(e)}.`;
     case 'silence':
       return e.until && e.until > 0 ? `🔕 Thread updates silenced until ${slackDate(e.until)} by ${who(e.by)}.` : `🔔 Unsilenced by ${who(e.by)}.`;
     default:

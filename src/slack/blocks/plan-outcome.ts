@@ -6,6 +6,7 @@
  */
 import type { Attempt } from '../../response/attempts.js';
 import type { Plan } from '../../response/plan.js';
+import type { RecoveryJudgement, SymptomReading } from '../../response/recovery.js';
 import type { ActionOutcome, RunOutcome } from '../../response/run.js';
 import type { VerifyOutcome } from '../../response/verify-checks.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
@@ -28,6 +29,10 @@ export interface OutcomeView {
   readonly run: RunOutcome;
   /** null while the verify job has not run yet. */
   readonly verify: VerifyOutcome | null;
+  /** The latest verdict on the incident's symptom; null while not judged (or from an earlier version). */
+  readonly recovery?: RecoveryJudgement | null;
+  /** The temporary actions ended while the verdict was "mitigated": looking again. */
+  readonly rechecking?: boolean;
   /** Set when the run or its verification failed: this failure's recent failed attempts. */
   readonly attempts?: { readonly count: number; readonly max: number } | null;
   readonly temporary: TemporaryState;
@@ -68,12 +73,42 @@ function headline(plan: Plan, view: OutcomeView): string {
     return ':x: *The plan failed* before all its actions ran.';
   }
   if (verify === null) return `:hourglass_flowing_sand: *Ran* ${run.actions.length} action(s); verifying after ${plan.settleS} s…`;
-  return verify.passed ? ':white_check_mark: *Fixed and verified.*' : ':x: *Ran, but verification failed.*';
+  const r = view.recovery;
+  if (!r) return verify.passed ? ':white_check_mark: *Fixed and verified.*' : ':x: *Ran, but verification failed.*';
+  const why = escapeText(r.summary);
+  switch (r.verdict) {
+    case 'not_effective': return `:x: *Ran, but verification failed* — not effective. ${why}`;
+    case 'resolved': return r.confirmed
+      ? `:white_check_mark: *Fixed and verified — resolved.* ${why}`
+      : r.settled
+        ? `:white_check_mark: *Resolved* — no failure, but no traffic went through these agents to confirm it. ${why}`
+        : `:white_check_mark: *Resolved, not confirmed by traffic yet* — looking again. ${why}`;
+    case 'unresolved': return `:x: *Not resolved — the cause is still present.* ${why}`;
+    case 'mitigated':
+      return view.rechecking
+        ? `:large_orange_diamond: *Mitigated, cause still present* — the temporary actions ended; looking again whether it recovers… ${why}`
+        : `:large_orange_diamond: *Mitigated, cause still present.* ${why}`;
+  }
+}
+
+const SYMPTOM_ICON = (s: SymptomReading): string => {
+  if (s.held) return ':double_vertical_bar:';
+  if (s.failing) return ':x:';
+  return s.window && s.window.handled > 0 ? ':white_check_mark:' : ':heavy_minus_sign:';
+};
+
+/** The state word of the notification text. */
+function stateWord(view: OutcomeView): string {
+  if (!view.run.ok) return 'failed';
+  if (view.verify === null) return 'verifying';
+  const r = view.recovery;
+  if (!r) return view.verify.passed ? 'verified' : 'verification failed';
+  return { resolved: 'resolved', mitigated: 'mitigated, cause still present', not_effective: 'not effective', unresolved: 'not resolved, cause still present' }[r.verdict];
 }
 
 /** The outcome message of a plan in its current state. */
 export function buildOutcomeMessage(plan: Plan, view: OutcomeView): { text: string; blocks: Block[] } {
-  const blocks: Block[] = [section(`${headline(plan, view)}\nPlan ${code(plan.id)} on runtime ${code(plan.runtime)}`)];
+  const blocks: Block[] = [section(truncate(`${headline(plan, view)}\nPlan ${code(plan.id)} on runtime ${code(plan.runtime)}`, SLACK_LIMITS.sectionText))];
   const lines = view.run.actions.map(describeOutcome);
   const notRun = plan.actions.length - view.run.actions.length;
   if (notRun > 0) lines.push(`:white_small_square: ${notRun} further action(s) not run`);
@@ -82,7 +117,14 @@ export function buildOutcomeMessage(plan: Plan, view: OutcomeView): { text: stri
   if (view.run.stopReason && !view.run.actions.some((a) => a.status === 'failed')) blocks.push(section(escapeText(view.run.stopReason)));
   if (view.verify) {
     const ev = view.verify.results.map((r) => `${r.passed ? ':white_check_mark:' : ':x:'} ${escapeText(r.evidence)}`);
-    blocks.push(section(`*Verification* (${view.verify.passed ? 'passed' : 'failed'}):\n${ev.join('\n')}`));
+    const title = view.recovery ? 'The action' : 'Verification';
+    blocks.push(section(truncate(`*${title}* (${view.verify.passed ? 'took effect' : 'did not take effect'}):\n${ev.join('\n')}`, SLACK_LIMITS.sectionText)));
+  }
+  if (view.recovery && view.recovery.symptoms.length > 0) {
+    const r = view.recovery;
+    const ev = r.symptoms.map((x) => `${SYMPTOM_ICON(x)} ${escapeText(x.evidence)}`);
+    const when = r.stage === 'after_release' ? 'after the release' : 'after the action';
+    blocks.push(section(truncate(`*The symptom* (${when}, read at ${r.at.slice(11, 19)} UTC):\n${ev.join('\n')}`, SLACK_LIMITS.sectionText)));
   }
   if (view.attempts) {
     blocks.push(context(`Failed attempt ${view.attempts.count} of ${view.attempts.max} for this failure${view.attempts.count >= view.attempts.max ? ' — automation stops here and humans are called in' : ''}.`));
@@ -119,8 +161,7 @@ export function buildOutcomeMessage(plan: Plan, view: OutcomeView): { text: stri
       ],
     });
   }
-  const state = view.run.ok ? (view.verify === null ? 'verifying' : view.verify.passed ? 'verified' : 'verification failed') : 'failed';
-  return { text: truncate(`Recovery ${plan.id} on ${plan.runtime}: ${state}`, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+  return { text: truncate(`Recovery ${plan.id} on ${plan.runtime}: ${stateWord(view)}`, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
 /** The escalation after `max` failed attempts: mentions the on-call group and lists everything tried. */

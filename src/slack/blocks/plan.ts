@@ -53,7 +53,7 @@ export type PlanView =
   | { status: 'approved'; approvers: readonly Approver[]; auto?: boolean }
   | { status: 'rejected'; by: string; at: number }
   | { status: 'expired'; at: number }
-  | { status: 'superseded'; at: number };
+  | { status: 'superseded'; at: number; /** The plan of the same failure that ran instead. */ byPlan?: string | undefined };
 
 const RISK_BADGE = { low: ':large_green_circle: low', medium: ':large_orange_circle: medium', high: ':red_circle: high' } as const;
 
@@ -204,7 +204,9 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; b
       });
       break;
     case 'superseded':
-      blocks.push(context([`:arrows_counterclockwise: Replaced by a newer plan at ${hhmm(state.at)} — see below  ·  ${ref}`]));
+      blocks.push(context([state.byPlan
+        ? `:arrows_counterclockwise: Not needed: plan ${code(state.byPlan)} for the same agents ran at ${hhmm(state.at)} — this thread follows it  ·  ${ref}`
+        : `:arrows_counterclockwise: Replaced by a newer plan at ${hhmm(state.at)} — see below  ·  ${ref}`]));
       break;
   }
   const statusWord = state.status === 'pending' ? 'awaiting approval' : state.status;
@@ -219,4 +221,43 @@ export function buildNoPlanMessage(runtime: string, reasons: readonly string[]):
     text: `No recovery plan for runtime ${runtime}`,
     blocks: [section(`:information_source: *No recovery plan* for runtime ${code(runtime)}:\n${lines}\nSee \`runbooks/\` and docs/runbooks.md to add one.`)],
   };
+}
+
+/** What a request for an already live plan of the same failure is told. */
+export interface LinkedPlanView {
+  readonly liveness: 'pending' | 'running' | 'in_force';
+  /** A link to the plan message, when its ts is known. */
+  readonly link: string | null;
+  /** Who approved (when it ran). */
+  readonly approvers: readonly string[];
+  /** The latest verdict on the symptom, once verified. */
+  readonly verdict: 'resolved' | 'mitigated' | 'not_effective' | 'unresolved' | null;
+  /** When its temporary actions revert by themselves (ISO). */
+  readonly revertAt: string | null;
+  /** The request came from an incident, which now follows the plan. */
+  readonly incidentLinked: boolean;
+}
+
+const VERDICT_WORDS = {
+  resolved: 'resolved',
+  mitigated: 'mitigated, cause still present',
+  not_effective: 'not effective',
+  unresolved: 'not resolved',
+} as const;
+
+/** "The same recovery plan already …": one plan per runtime, agents acted on and runbook. */
+export function buildLinkedPlanMessage(plan: Plan, v: LinkedPlanView): { text: string; blocks: Block[] } {
+  const ref = v.link ? `<${v.link}|plan ${plan.id}>` : code(plan.id);
+  const steps = plan.actions.map(describeAction).join('; ');
+  const who = v.approvers.map((u) => `<@${u}>`).join(' and ');
+  const where = v.liveness === 'pending'
+    ? `is waiting for approval (until ${hhmm(Date.parse(plan.expiresAt))}) — approve or reject it there`
+    : v.liveness === 'running'
+      ? `was approved${who ? ` by ${who}` : ''} and is running`
+      : `ran${who ? ` (approved by ${who})` : ''} and is in force${v.revertAt ? ` until ${hhmm(Date.parse(v.revertAt))}` : ''}${v.verdict ? ` — ${VERDICT_WORDS[v.verdict]}` : ''}`;
+  const follow = v.incidentLinked
+    ? v.liveness === 'pending' ? ' This incident follows it: it moves to mitigating when the plan runs, then as its verification says.' : ' This incident follows it and is now mitigating.'
+    : '';
+  const text = `:link: The same recovery plan for these agents on ${code(plan.runtime)} (${code(plan.runbookId)}: ${steps}) ${where}: ${ref}.${follow}`;
+  return { text: truncate(text.replace(/[*`]/g, ''), SLACK_LIMITS.messageText), blocks: [section(truncate(text, SLACK_LIMITS.sectionText))] };
 }
