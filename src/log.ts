@@ -1,10 +1,12 @@
 /**
  * Structured logs: pino JSON on stdout. Children carry `job_id`, `agent`, `runtime`, `incident_id`,
- * `trace_id`. Tokens and secrets are redacted by key wherever they appear (two levels deep), and any
- * string that looks like a Slack token is masked by the serializer for `err`.
+ * `trace_id`. Tokens and secrets are redacted by key wherever they appear (two levels deep), and the
+ * serializer for `err` masks secret-shaped text in its message and stack (src/text/redact-secrets.ts, plus any
+ * Slack-token-shaped string).
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { runtimeTokenVar, type Config } from './config.js';
+import { redactText } from './text/redact-secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -52,8 +54,8 @@ export function createLogger(config: Pick<Config, 'log'> & { readonly runtimes?:
       serializers: {
         err: (err: unknown) => {
           const s = pino.stdSerializers.err(err as Error);
-          if (typeof s.message === 'string') s.message = maskTokens(s.message);
-          if (typeof s.stack === 'string') s.stack = maskTokens(s.stack);
+          if (typeof s.message === 'string') s.message = maskTokens(redactText(s.message));
+          if (typeof s.stack === 'string') s.stack = maskTokens(redactText(s.stack));
           return s;
         },
       },

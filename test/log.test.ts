@@ -30,6 +30,14 @@ describe('log', () => {
     expect(lines.join('')).not.toContain('xoxb-123-456-abcdef');
     expect(maskTokens('use xapp-1-A0-xyz')).toBe('use xapp-[redacted]');
   });
+
+  it('masks secret-shaped text of any kind in error messages and stacks', () => {
+    const { lines, logger } = capture();
+    logger.error({ err: new Error('connect postgres://app:hunter2@db/app?apikey=k-991 failed') }, 'boom');
+    const out = lines.join('');
+    for (const secret of ['hunter2', 'k-991']) expect(out).not.toContain(secret);
+    expect(out).toContain('postgres://app:***@db/app?apikey=***');
+  });
 });
 
 describe('log redaction of the configuration', () => {

@@ -3,31 +3,21 @@
  * agents, the recent 50 messages, configuration with secrets redacted, environment. Packaged as one JSON
  * file for the incident, with a health reading of the same data as the message. Pure.
  *
- * The bridge already redacts; the bot redacts again (keys that name a secret, values that look like
- * tokens) so that a bridge with a gap never leaks a credential into a Slack channel.
+ * The bridge already redacts and the bridge client masks secret-shaped values in every answer; this pass
+ * adds the rule by name (the whole value under a key that names a secret) for the file kept with the incident,
+ * and reports what it changed, so that a bridge with a gap never leaks a credential into a Slack channel.
  */
 import type { Snapshot } from './bridge-shapes.js';
 import { assembleReport, type GuideReport, type ReportAttachment, type ReportSection } from './guide-report.js';
 import { evaluateHealth } from './health.js';
 import { formatMb, plural } from './quantities.js';
 import type { Thresholds } from './thresholds.js';
+import { MASK, redactText } from '../text/redact-secrets.js';
 
-export const REDACTED = '***';
+export const REDACTED = MASK;
 
 /** Keys whose values are secrets. */
 const SECRET_KEY_RE = /(pass(word|wd)?|secret|token|api[-_]?key|apikey|private[-_]?key|credential|auth(orization)?|cookie|session|signing|dsn)$|^(key)$/i;
-/** Values that are secrets whatever their key: Slack tokens, bearer headers, JWTs, PEM keys, URLs with passwords. */
-const SECRET_VALUE_RES: readonly RegExp[] = [
-  /\bxox[abposr]-[\w-]{10,}/,
-  /\bxapp-[\w-]{10,}/,
-  /^bearer\s+\S+/i,
-  /\beyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]+/,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\bsk-[A-Za-z0-9_-]{16,}/,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}/,
-  /\bAKIA[0-9A-Z]{16}\b/,
-];
-const URL_PASSWORD_RE = /^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@/\s]+)(@)/i;
 
 export interface RedactionResult<T> {
   readonly value: T;
@@ -41,15 +31,14 @@ export function redactSecrets<T>(value: T, path = '$'): RedactionResult<T> {
   const walk = (v: unknown, p: string, keyIsSecret: boolean): unknown => {
     if (typeof v === 'string') {
       if (v === REDACTED || v === '') return v;
-      if (keyIsSecret || SECRET_VALUE_RES.some((re) => re.test(v))) {
+      if (keyIsSecret) {
         paths.push(p);
         return REDACTED;
       }
-      if (URL_PASSWORD_RE.test(v)) {
-        paths.push(p);
-        return v.replace(URL_PASSWORD_RE, `$1${REDACTED}$3`);
-      }
-      return v;
+      // By value (src/text/redact-secrets.ts): only the secret part of the string is masked.
+      const masked = redactText(v);
+      if (masked !== v) paths.push(p);
+      return masked;
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${p}[${i}]`, keyIsSecret));
     if (v && typeof v === 'object') {

@@ -14,6 +14,7 @@ import {
 } from './schemas.js';
 import { MessageList, Snapshot, Trace } from '../diagnosis/bridge-shapes.js';
 import { code as inlineCode, escapeText } from '../slack/blocks/mrkdwn.js';
+import { redactStrings, redactText } from '../text/redact-secrets.js';
 import { shorten } from '../text/shorten.js';
 
 /** Longest part of a bridge's error text shown to people (the full text stays in `details`). */
@@ -81,7 +82,7 @@ export class BridgeClient {
       const reason = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/i.test(e.code ?? '')
         ? `no answer within ${this.timeouts.requestMs} ms`
         : e.code === 'ECONNREFUSED' ? 'connection refused' : (e.code ?? e.message ?? 'network error');
-      throw this.unreachable(path, reason, err);
+      throw this.unreachable(path, redactText(reason), err);
     }
     if (status >= 500) throw this.unreachable(path, `HTTP ${status}`);
     let json: unknown;
@@ -90,6 +91,9 @@ export class BridgeClient {
     } catch {
       throw new OpsError('RUNTIME_BAD_RESPONSE', { runtime: this.name, path, status, reason: 'not JSON' });
     }
+    // The application's texts (exceptions, tracebacks, logs, state, URLs) may carry its secrets, and they
+    // reach Slack: masked here even when the bridge did not.
+    json = redactStrings(json);
     if (status >= 400) {
       const parsed = BridgeErrorBody.safeParse(json);
       const code = parsed.success ? parsed.data.error.code : `HTTP_${status}`;

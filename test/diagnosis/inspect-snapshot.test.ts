@@ -59,12 +59,15 @@ describe('inspect (guide §3.1 agent view)', () => {
 });
 
 describe('debug snapshot (guide §3.2)', () => {
-  it('redacts secrets by key, by value shape and in URLs, leaving the bridge\'s *** alone', () => {
+  it('redacts secrets by key (whole value), by value shape (the secret part) and in URLs, leaving the bridge\'s *** alone', () => {
     const { value, redactedPaths } = redactSecrets({
       config: {
         openai_api_key: 'sk-live-abcdefghijklmnopqrstuvwxyz',
         db: { url: 'postgres://app:hunter2@db:5432/app', password: REDACTED },
         slack: 'xoxb-123456789012-abcdefghijkl',
+        search: 'https://search.example.com/q?apikey=abc123&q=x',
+        orders_db: 'host=db user=app password=hunter2 dbname=orders',
+        billing: 'charging with rk_live_FAKE0000fake',
         auth: { enabled: true },
         harmless: 'hello',
         max_tokens: 512,
@@ -74,12 +77,18 @@ describe('debug snapshot (guide §3.2)', () => {
     expect(value.config.openai_api_key).toBe(REDACTED);
     expect(value.config.db.url).toBe('postgres://app:***@db:5432/app');
     expect(value.config.db.password).toBe(REDACTED);
-    expect(value.config.slack).toBe(REDACTED);
+    expect(value.config.slack).toBe(`xoxb-${REDACTED}`);
+    expect(value.config.search).toBe(`https://search.example.com/q?apikey=${REDACTED}&q=x`);
+    expect(value.config.orders_db).toBe(`host=db user=app password=${REDACTED} dbname=orders`);
+    expect(value.config.billing).toBe(`charging with rk_live_${REDACTED}`);
     expect(value.config.auth).toEqual({ enabled: true });
     expect(value.config.harmless).toBe('hello');
     expect(value.config.max_tokens).toBe(512);
-    expect(value.environment.env).toEqual({ AUTH_HEADER: REDACTED, HOME: '/root' });
-    expect([...redactedPaths].sort()).toEqual(['$.config.db.url', '$.config.openai_api_key', '$.config.slack', '$.environment.env.AUTH_HEADER']);
+    expect(value.environment.env).toEqual({ AUTH_HEADER: `Bearer ${REDACTED}`, HOME: '/root' });
+    expect([...redactedPaths].sort()).toEqual([
+      '$.config.billing', '$.config.db.url', '$.config.openai_api_key', '$.config.orders_db', '$.config.search', '$.config.slack',
+      '$.environment.env.AUTH_HEADER',
+    ]);
   });
 
   it('packages the snapshot as one JSON file for the incident, with a health reading', () => {
