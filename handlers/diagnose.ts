@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 import { isOpsError, type OpsError } from '../src/errors.js';
 import { diagnoseAgent, unreachableReport } from '../src/diagnosis/diagnose.js';
 import { readAgentData } from '../src/runtime/agent-data.js';
+import { resolveAgentRef } from '../src/runtime/resolve-agent.js';
 import { thresholdsFor } from '../src/diagnosis/thresholds.js';
 import { reportMessage } from '../src/slack/blocks/report.js';
 import { logsMessage, logLine } from '../src/slack/blocks/logs.js';
@@ -32,7 +33,8 @@ export function createDiagnoseProcessor(deps: WorkerDeps): Processor<'diagnose'>
     const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) };
 
     if (p.mode === 'logs') {
-      const page = await bridge.logs({ agent: p.agent, since: windowS, level: 'INFO', limit: 500 });
+      const agent = resolveAgentRef(p.agent, (await bridge.agents()).agents, p.runtime)?.type ?? p.agent;
+      const page = await bridge.logs({ agent, since: windowS, level: 'INFO', limit: 500 });
       const msg = logsMessage(p.agent, p.runtime, page.records, Math.round(windowS / 60));
       await deps.outbox.post({ ...where, text: msg.text, blocks: msg.blocks, priority: 'normal' }, `post-${job.id}`);
       if (msg.truncated) {
@@ -46,6 +48,14 @@ export function createDiagnoseProcessor(deps: WorkerDeps): Processor<'diagnose'>
       const input = await readAgentData(bridge, p.agent, windowS);
       report = diagnoseAgent(input, { now: deps.now(), thresholds: thresholdsFor(deps.config, p.runtime) });
     } catch (err) {
+      if (isOpsError(err, 'AGENT_AMBIGUOUS')) {
+        // A question back to the person who asked, not a report for the channel.
+        const text = `${err.userText()}`;
+        if (p.user) await deps.outbox.ephemeral({ ...where, user: p.user, text });
+        else await deps.outbox.post({ ...where, text, priority: 'normal' }, `post-${job.id}`);
+        log.info({ code: err.code, choices: err.details.choices }, 'agent name is ambiguous; asked to choose');
+        return { verdict: null, category: null, ambiguous: err.details.choices };
+      }
       if (!isBridgeFailure(err)) throw err;
       if (err.transient && !isLastAttempt(job)) throw err; // back-off and try again
       log.warn({ err, code: err.code }, 'runtime bridge failed; posting an unreachable report');

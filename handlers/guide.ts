@@ -27,6 +27,7 @@ import { glanceMessage, homeView, type RuntimeGlance } from '../src/slack/blocks
 import { errorAckText, SUBCOMMANDS } from '../src/slack/commands/index.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
+import { labelOf, resolveAgentRef } from '../src/runtime/resolve-agent.js';
 
 /** Largest file the outbox uploads (its `upload` payload bound), with room for the cut notice. */
 export const MAX_UPLOAD_CHARS = 990_000;
@@ -51,15 +52,15 @@ function bridgeCode(err: unknown): string | undefined {
   return isOpsError(err, 'RUNTIME_REQUEST_REJECTED') && typeof err.details.bridge_code === 'string' ? err.details.bridge_code : undefined;
 }
 
-async function requireAgents(bridge: BridgeClient, runtime: string, types: readonly string[]): Promise<string[]> {
+/** The registered types the user's names mean (see `resolveAgentRef`); `AGENT_NOT_FOUND` lists the names known. */
+async function resolveAgents(bridge: BridgeClient, runtime: string, refs: readonly string[]): Promise<string[]> {
   const { agents } = await bridge.agents();
-  const known = agents.map((a) => a.type);
-  for (const t of types) {
-    if (!known.includes(t)) {
-      throw new OpsError('AGENT_NOT_FOUND', { runtime, agent: t, known }, { detail: `\`${t}\` is not registered in runtime \`${runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.` });
-    }
-  }
-  return known;
+  return refs.map((ref) => {
+    const found = resolveAgentRef(ref, agents, runtime);
+    if (found) return found.type;
+    const known = agents.map(labelOf);
+    throw new OpsError('AGENT_NOT_FOUND', { runtime, agent: ref, known }, { detail: `\`${ref}\` is not registered in runtime \`${runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.` });
+  });
 }
 
 /** Keeps a file within the upload bound: compact JSON first, then a cut with a notice (never silent). */
@@ -85,7 +86,8 @@ async function runTool(p: GuideToolJob, bridge: BridgeClient, t: Thresholds, now
     }
     case 'perf': {
       if (p.agent) {
-        const [info, detail] = await Promise.all([bridge.runtime(), bridge.agent(p.agent)]);
+        const [agent] = await resolveAgents(bridge, runtime, [p.agent]);
+        const [info, detail] = await Promise.all([bridge.runtime(), bridge.agent(agent!)]);
         const report = diagnosePerformance({ runtime, info, target: { kind: 'agent', agent: detail }, thresholds: t, now });
         return { report, followUps: guideFollowUps(report, { agentTypes: info.agent_types, agent: p.agent }) };
       }
@@ -95,25 +97,25 @@ async function runTool(p: GuideToolJob, bridge: BridgeClient, t: Thresholds, now
       return { report, followUps: guideFollowUps(report, { agentTypes: info.agent_types }) };
     }
     case 'message': {
-      await requireAgents(bridge, runtime, [p.from, p.to]);
+      const [from, to] = (await resolveAgents(bridge, runtime, [p.from, p.to])) as [string, string];
       const [info, { agents }, recipient, page] = await Promise.all([
-        bridge.runtime(), bridge.agents(), bridge.agent(p.to), bridge.messages({ agent: p.to, limit: MESSAGE_PAGE }),
+        bridge.runtime(), bridge.agents(), bridge.agent(to), bridge.messages({ agent: to, limit: MESSAGE_PAGE }),
       ]);
-      const report = diagnoseMessage({ runtime, from: p.from, to: p.to, messageType: p.message_type ?? null, info, agents, recipient, messages: page.messages, thresholds: t, now });
-      const failed = [...page.messages].reverse().find((m) => m.outcome !== 'ok' && m.outcome !== 'pending' && m.sender?.startsWith(`${p.from}/`) && m.recipient?.startsWith(`${p.to}/`));
+      const report = diagnoseMessage({ runtime, from, to, messageType: p.message_type ?? null, info, agents, recipient, messages: page.messages, thresholds: t, now });
+      const failed = [...page.messages].reverse().find((m) => m.outcome !== 'ok' && m.outcome !== 'pending' && m.sender?.startsWith(`${from}/`) && m.recipient?.startsWith(`${to}/`));
       return { report, followUps: guideFollowUps(report, { agentTypes: info.agent_types, from: p.from, to: p.to, ...(failed ? { failedMessageId: failed.message_id } : {}) }) };
     }
     case 'logs': {
-      if (p.agent) await requireAgents(bridge, runtime, [p.agent]);
+      const agent = p.agent ? (await resolveAgents(bridge, runtime, [p.agent]))[0] : undefined;
       const since = new Date(now.getTime() - p.window_s * 1000);
       const [page, info] = await Promise.all([
-        bridge.logs({ since: since.toISOString(), level: p.level, limit: LOG_PAGE, ...(p.agent ? { agent: p.agent } : {}) }).catch((err: unknown) => {
+        bridge.logs({ since: since.toISOString(), level: p.level, limit: LOG_PAGE, ...(agent ? { agent } : {}) }).catch((err: unknown) => {
           if (bridgeCode(err) === 'LIMIT_OUT_OF_RANGE') throw new OpsError('LOG_WINDOW_TOO_LARGE', { runtime, window_s: p.window_s }, { detail: 'The runtime refused the window.' });
           throw err;
         }),
         bridge.runtime(),
       ]);
-      const report = logsReport({ runtime, agent: p.agent ?? null, since, until: now, level: p.level, records: page.records, truncated: page.truncated === true, info, thresholds: t, now });
+      const report = logsReport({ runtime, agent: agent ?? null, since, until: now, level: p.level, records: page.records, truncated: page.truncated === true, info, thresholds: t, now });
       return { report, followUps: guideFollowUps(report, { agentTypes: info.agent_types, ...(p.agent ? { agent: p.agent } : {}) }) };
     }
     case 'trace': {
@@ -128,13 +130,8 @@ async function runTool(p: GuideToolJob, bridge: BridgeClient, t: Thresholds, now
       return { report, followUps: guideFollowUps(report, { agentTypes: info.agent_types, messageId: p.message_id }) };
     }
     case 'inspect': {
-      const [detail, info] = await Promise.all([
-        bridge.agent(p.agent).catch(async (err: unknown) => {
-          if (isOpsError(err, 'AGENT_NOT_FOUND')) await requireAgents(bridge, runtime, [p.agent]);
-          throw err;
-        }),
-        bridge.runtime(),
-      ]);
+      const [agent] = await resolveAgents(bridge, runtime, [p.agent]);
+      const [detail, info] = await Promise.all([bridge.agent(agent!), bridge.runtime()]);
       const report = inspectReport({ runtime, agent: detail, info, thresholds: t, now });
       return { report, followUps: guideFollowUps(report, { agentTypes: info.agent_types, agent: p.agent }) };
     }

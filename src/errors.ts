@@ -40,7 +40,7 @@ export const ERRORS = {
   },
   AGENT_NAME_INVALID: {
     message: 'That is not a valid AutoGen agent type name.',
-    hint: 'Agent types use letters, digits, `_`, `-` and `.` only (at most 100 characters), e.g. `ChatAgent`.',
+    hint: 'Agent types use letters, digits, `_`, `-` and `.` only (at most 100 characters), e.g. `ChatAgent`; an AgentChat participant may be named `<team>/<agent>`.',
     httpStatus: 400,
     transient: false,
   },
@@ -104,6 +104,12 @@ export const ERRORS = {
     message: 'No agent of that type is registered in the runtime.',
     hint: 'Check the spelling (agent types are case-sensitive); the report lists the registered types.',
     httpStatus: 404,
+    transient: false,
+  },
+  AGENT_AMBIGUOUS: {
+    message: 'That name fits more than one agent in the runtime.',
+    hint: 'Name the team too, as `<team>/<agent>`, or give the full agent type; the choices are listed.',
+    httpStatus: 409,
     transient: false,
   },
   // --- guide subcommands (docs/commands.md) ---------------------------------------------------------

@@ -88,7 +88,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
   const minutes = Math.round(input.windowS / 60);
   const collected = ['bridge /healthz', 'runtime info', `agent ${input.agent}`, ...(notRegistered ? [] : [`errors and logs (last ${minutes} min)`])];
   const verdict = verdictOf(checks);
-  const subject = `${input.agent} on ${input.runtime}`;
+  const subject = input.label ? `${input.label} (${input.agent}) on ${input.runtime}` : `${input.agent} on ${input.runtime}`;
   const headline = verdict === 'healthy'
     ? `${subject} is healthy: every check passed.`
     : `${subject} is ${verdict}: ${culprit ? culprit.summary.replace(/\.$/, '') : 'see the checks'}.`;
@@ -97,7 +97,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
     runtime: input.runtime,
     verdict,
     classification,
-    flow: buildFlow(findings, flowInput({ agent: input.agent, runtime: input.runtime, collected })),
+    flow: buildFlow(findings, flowInput({ agent: input.label ?? input.agent, runtime: input.runtime, collected })),
     headline,
     checks,
     ...(culprit ? { probable_cause: culprit.summary } : {}),

@@ -4,15 +4,11 @@
  * `handlers/guide.ts`, dispatches on `tool`.
  *
  * Defined here rather than in `src/queues/payloads.ts` (which imports it) so that the guide's arguments
- * live next to the analyses that read them. The Slack id patterns are repeated to avoid an import cycle.
+ * live next to the analyses that read them. Agents are named as the user named them (`AgentRef`): the
+ * worker resolves them against the runtime.
  */
 import { z } from 'zod';
-
-const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
-const RuntimeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/);
-const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-const MessageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
+import { AgentRef as AgentType, ChannelId, MessageTs, RuntimeName, UserId } from '../identifiers.js';
 /** Bridge message ids are opaque; keep them printable and bounded. */
 export const MessageId = z.string().regex(/^[\w\-.:/]{1,200}$/);
 export const GUIDE_LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const;

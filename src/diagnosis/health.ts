@@ -211,6 +211,8 @@ function dependencyFindings(info: RuntimeInfo): Finding[] {
       evidence: `${dep.error ?? 'no answer'}${where}`,
       fix: signal.fix,
       subject: dep.name,
+      // a dependency that does not answer explains the errors of the agents that use it
+      explains: 1,
     };
   });
 }

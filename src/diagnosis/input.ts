@@ -2,7 +2,10 @@
 import type { AgentDetail, Health, LogRecord, RuntimeInfo } from '../runtime/schemas.js';
 
 export interface DiagnosisInput {
+  /** The registered agent type. */
   readonly agent: string;
+  /** The stable name people use, when it differs from the type (an AgentChat participant: `<team>/<name>`). */
+  readonly label?: string;
   readonly runtime: string;
   readonly health: Health | undefined;
   readonly info: RuntimeInfo | undefined;

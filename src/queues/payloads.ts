@@ -11,20 +11,17 @@ import { AlertQueueJob, MonitorJob } from '../incidents/jobs.js';
 import { GuideJob } from '../diagnosis/guide-job.js';
 import { RespondJob, ExecuteJob, VerifyJob } from '../response/jobs.js';
 
-/** AutoGen agent type: `^[\w\-.]+$` as autogen-core's AgentId, capped at 100 chars. */
-export const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
-export const RuntimeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/);
-/** Slack ids: channels C/G/D…, users U/W…, message timestamps "1712345678.000100". */
-export const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-export const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-export const MessageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
+import { AgentRef, AgentType, ChannelId, MessageTs, RuntimeName, UserId } from '../identifiers.js';
+
+export { AgentRef, AgentType, ChannelId, MessageTs, RuntimeName, UserId };
 /** Redis key under which the outbox stores a posted message's ts. */
 export const TsKey = z.string().min(1).max(200).regex(/^[\w:.{}@-]+$/);
 
 export const DiagnoseJob = z.object({
   /** `report` = full diagnosis; `logs` = the "Show logs" follow-up. */
   mode: z.enum(['report', 'logs']).default('report'),
-  agent: AgentType,
+  /** What the user named: a type, a participant's name or `<team>/<participant>` (resolved by the worker). */
+  agent: AgentRef,
   runtime: RuntimeName,
   channel: ChannelId,
   user: UserId.optional(),

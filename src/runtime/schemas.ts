@@ -77,6 +77,11 @@ export type RecentWindow = z.infer<typeof RecentWindow>;
 
 export const AgentSummary = z.looseObject({
   type: z.string(),
+  /** Stable name: an AgentChat participant's own name, else the type. */
+  name: z.string().nullish(),
+  /** The AgentChat team the agent belongs to; its id changes at every start, its name does not. */
+  team: z.looseObject({ name: z.string(), kind: z.string().nullish(), id: z.string().nullish() }).nullish(),
+  role: z.string().nullish(),
   registered: z.boolean(),
   instances: z.array(z.string()).nullish(),
   inflight: optNum,

@@ -65,7 +65,7 @@ describe('bad input caught when parsing: a specific ack, nothing queued', () => 
     ['message ChatAgent', 'COMMAND_USAGE', 'Name the sending and the receiving agent types'],
     ['trace', 'COMMAND_USAGE', 'Give the message id'],
     ['trace bad<id>', 'MESSAGE_ID_INVALID', 'Copy the id from a report'],
-    ['inspect Chat/Agent', 'AGENT_NAME_INVALID', 'Agent types use letters, digits'],
+    ['inspect Chat/Ag/ent', 'AGENT_NAME_INVALID', 'Agent types use letters, digits'],
     ['health nowhere', 'RUNTIME_UNKNOWN', 'configured runtimes: `demo`, `down`'],
     ['logs ChatAgent 3x', 'LOG_WINDOW_INVALID', 'Give a duration such as `15m`'],
     ['logs ChatAgent 7h', 'LOG_WINDOW_TOO_LARGE', 'You asked for 7 h; the limit is 6 h'],

@@ -1,6 +1,6 @@
 /** Shared argument readers for subcommands: agent type and runtime name, with errors that say what to type. */
 import { OpsError } from '../../errors.js';
-import { AgentType } from '../../queues/payloads.js';
+import { AgentRef } from '../../identifiers.js';
 import { code } from '../blocks/mrkdwn.js';
 import type { CommandContext } from './types.js';
 
@@ -8,7 +8,7 @@ export function readAgent(raw: string | undefined, usage: string, ctx: CommandCo
   if (raw === undefined) {
     return new OpsError('COMMAND_USAGE', { usage }, { detail: `Name the agent: \`${ctx.config.slack.command} ${usage}\`.` });
   }
-  if (!AgentType.safeParse(raw).success) {
+  if (!AgentRef.safeParse(raw).success) {
     return new OpsError('AGENT_NAME_INVALID', { agent: raw.slice(0, 100) }, { detail: `Got ${code(raw.slice(0, 60))}.` });
   }
   return raw;

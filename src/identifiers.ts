@@ -1,0 +1,25 @@
+/**
+ * The shapes of the identifiers the bot passes around, defined once: AutoGen agent types, the names people
+ * use for them, runtime names and Slack ids. A leaf module: it imports nothing of the project.
+ */
+import { z } from 'zod';
+
+/** An AutoGen agent type as autogen-core's AgentId accepts it (`^[\w\-.]+$`), capped at 100 chars. */
+export const AGENT_TYPE_RE = /^[\w\-.]{1,100}$/;
+/**
+ * What a user may name an agent by: its registered type, an AgentChat participant's own name, or
+ * `<team>/<participant>` (a team name may be `Kind[members]` when the application did not name it).
+ */
+export const AGENT_REF_RE = /^(?:[\w\-.[\]+]{1,150}\/)?[\w\-.]{1,100}$/;
+export const RUNTIME_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** Slack ids: channels C/G/D…, users U/W…. */
+export const SLACK_ID_RE = /^[A-Z0-9]{2,40}$/;
+/** Slack message timestamps, "1712345678.000100". */
+export const MESSAGE_TS_RE = /^\d{1,12}\.\d{1,8}$/;
+
+export const AgentType = z.string().regex(AGENT_TYPE_RE);
+export const AgentRef = z.string().regex(AGENT_REF_RE);
+export const RuntimeName = z.string().regex(RUNTIME_NAME_RE);
+export const ChannelId = z.string().regex(SLACK_ID_RE);
+export const UserId = z.string().regex(SLACK_ID_RE);
+export const MessageTs = z.string().regex(MESSAGE_TS_RE);
