@@ -5,6 +5,7 @@
  */
 import type { AgentSummary, RuntimeInfo } from './bridge-shapes.js';
 import { judgedWindow } from './windows.js';
+import { labelOf } from '../runtime/resolve-agent.js';
 import type { Finding } from './classify.js';
 import { dependencyCategory, GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';
@@ -56,7 +57,7 @@ export function agentFindings(info: RuntimeInfo, agents: readonly AgentSummary[]
         check: 'health.agent_registered',
         status: 'fail',
         category: 'agent_creation',
-        title: `${a.type} not registered`,
+        title: `${labelOf(a)} not registered`,
         evidence: 'no factory registered for this agent type',
         fix: [GUIDE_FIXES.registerFactory],
         subject: a.type,
@@ -72,7 +73,7 @@ export function agentFindings(info: RuntimeInfo, agents: readonly AgentSummary[]
         check: 'health.agent_construction',
         status: 'fail',
         category: 'agent_creation',
-        title: `${a.type} cannot be created`,
+        title: `${labelOf(a)} cannot be created`,
         evidence: `${plural(constructionErrors, 'construction error')} (${signal.meaning})${sample}`,
         fix: signal.fix,
         subject: a.type,
@@ -84,7 +85,7 @@ export function agentFindings(info: RuntimeInfo, agents: readonly AgentSummary[]
         check: 'health.agent_isolated',
         status: 'warn',
         category: 'message_delivery',
-        title: `${a.type} isolated`,
+        title: `${labelOf(a)} isolated`,
         evidence: 'messages to it are refused or held until it is released',
         fix: ['Release it once its fault is fixed (`/autogen recover` plans the release)'],
         subject: a.type,
@@ -95,7 +96,7 @@ export function agentFindings(info: RuntimeInfo, agents: readonly AgentSummary[]
         check: 'health.agent_degraded',
         status: 'warn',
         category: 'performance',
-        title: `${a.type} shed by degradation`,
+        title: `${labelOf(a)} shed by degradation`,
         evidence: 'the runtime is in degraded mode and skips this optional agent',
         fix: ['Restore the agent when the load or fault that caused the degradation is gone'],
         subject: a.type,
@@ -109,7 +110,7 @@ export function agentFindings(info: RuntimeInfo, agents: readonly AgentSummary[]
       status: 'ok',
       category: 'agent_creation',
       title: `${plural(agents.length, 'agent type')} up`,
-      evidence: `${plural(instances, 'instance')} active: ${agents.map((a) => a.type).join(', ') || 'none'}`,
+      evidence: `${plural(instances, 'instance')} active: ${agents.map(labelOf).join(', ') || 'none'}`,
       fix: [],
     });
   }
@@ -173,15 +174,17 @@ function errorsFinding(info: RuntimeInfo, agents: readonly AgentSummary[], t: Th
   }
   const latest = originErrors(agents)[0];
   const signal = latest ? readErrorSignal({ ...latest, dependencies: info.dependencies ?? [] }) : null;
-  const sample = latest ? `; latest at the origin: ${latest.agent_type ?? '?'} ${latest.exception_type ?? 'error'}: ${latest.message ?? ''}` : '';
+  const labels = new Map(agents.map((a) => [a.type, labelOf(a)]));
+  const where = latest?.agent_type ? labels.get(latest.agent_type) ?? latest.agent_type : '?';
+  const sample = latest ? `; latest at the origin: ${where} ${latest.exception_type ?? 'error'}: ${latest.message ?? ''}` : '';
   // Errors now at a rate above the guide's threshold are a failure, not a warning about the past hour.
   const failing = agents
     .map((a) => ({ a, rate: judgedWindow(a, info).errorRate }))
     .filter(({ rate }) => rate > t.errorRate)
     .sort((x, y) => y.rate - x.rate);
   const worst = failing[0];
-  const rates = failing.slice(0, 3).map(({ a, rate }) => `${a.type} ${formatShare(rate)}`).join(', ');
-  const origin = latest?.agent_type && agents.some((a) => (a.failure_origins ?? []).includes(latest.agent_type ?? '')) ? `; they start in ${latest.agent_type}` : '';
+  const rates = failing.slice(0, 3).map(({ a, rate }) => `${labelOf(a)} ${formatShare(rate)}`).join(', ');
+  const origin = latest?.agent_type && agents.some((a) => (a.failure_origins ?? []).includes(latest.agent_type ?? '')) ? `; they start in ${where}` : '';
   return {
     check: 'health.errors',
     status: worst ? 'fail' : 'warn',
@@ -224,7 +227,7 @@ function agentTable(agents: readonly AgentSummary[]): ReportSection {
       const flags = [a.isolated ? 'isolated' : null, a.degraded ? 'degraded' : null, a.backpressured ? 'backpressured' : null].filter(Boolean);
       const avg = a.latency_ms?.count && a.latency_ms.avg != null ? `avg ${formatMs(a.latency_ms.avg)}` : 'no traffic';
       const rate = a.error_rate != null ? `${formatShare(a.error_rate)} errors` : '';
-      return [`${a.type}: ${plural(a.instances?.length ?? 0, 'instance')}`, `${a.handled_total ?? 0} handled`, rate, avg, ...flags].filter(Boolean).join(', ');
+      return [`${labelOf(a)}: ${plural(a.instances?.length ?? 0, 'instance')}`, `${a.handled_total ?? 0} handled`, rate, avg, ...flags].filter(Boolean).join(', ');
     }),
   };
 }

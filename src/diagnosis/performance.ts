@@ -10,6 +10,7 @@ import { assembleReport, type GuideReport, type ReportSection } from './guide-re
 import { formatMb, formatMs, formatPercent, formatShare, plural } from './quantities.js';
 import { memoryTrend, trendEvidence, type MemoryTrend } from './memory-trend.js';
 import { judgedWindow, worstTail } from './windows.js';
+import { labelOf } from '../runtime/resolve-agent.js';
 import type { Thresholds } from './thresholds.js';
 
 /** The guide's impact grades (严重 severe, 高 high, 中 medium), used to rank bottlenecks. */
@@ -93,7 +94,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       check: 'perf.avg_response',
       status: slow ? 'fail' : 'ok',
       category: 'performance',
-      title: slow ? `${a.type} responds slowly` : `${a.type} response time normal`,
+      title: slow ? `${labelOf(a)} responds slowly` : `${labelOf(a)} response time normal`,
       evidence: `average ${formatMs(lat.avg)} over ${plural(lat.count, 'message')} in ${judged.label}${p95} (threshold ${formatMs(t.avgResponseMs)})`,
       fix: slow ? guide('perf.avg_response').fix : [],
       subject: a.type,
@@ -106,7 +107,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
         check: 'perf.p95_response',
         status: tail ? 'warn' : 'ok',
         category: 'performance',
-        title: tail ? `${a.type} has a slow tail` : `${a.type} tail latency normal`,
+        title: tail ? `${labelOf(a)} has a slow tail` : `${labelOf(a)} tail latency normal`,
         evidence: `${worst.name} ${formatMs(worst.ms)} in ${judged.label} (threshold ${formatMs(t.p95ResponseMs)}); the average is still ${formatMs(lat.avg)}`,
         fix: tail ? guide('perf.avg_response').fix : [],
         subject: a.type,
@@ -118,7 +119,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       check: 'perf.avg_response',
       status: 'ok',
       category: 'performance',
-      title: `${a.type} idle`,
+      title: `${labelOf(a)} idle`,
       evidence: 'no messages handled in the stats window',
       fix: [],
       subject: a.type,
@@ -133,7 +134,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       check: 'perf.error_rate',
       status: high ? 'fail' : 'ok',
       category: high ? (signal?.category ?? 'business_logic') : 'business_logic',
-      title: high ? `${a.type} error rate high` : `${a.type} error rate normal`,
+      title: high ? `${labelOf(a)} error rate high` : `${labelOf(a)} error rate normal`,
       evidence: `${formatShare(errorRate)} of the messages in ${judged.label} failed (threshold ${formatShare(t.errorRate)})${high ? last : ''}`,
       fix: high ? [...(signal?.fix ?? []), ...guide('perf.error_rate').fix] : [],
       subject: a.type,
@@ -151,7 +152,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
     check: 'perf.concurrency',
     status: saturated ? 'fail' : 'ok',
     category: 'performance',
-    title: saturated ? `${a.type} concurrency saturated` : `${a.type} concurrency has headroom`,
+    title: saturated ? `${labelOf(a)} concurrency saturated` : `${labelOf(a)} concurrency has headroom`,
     evidence: `${inflight} in flight of ${max}${a.max_inflight != null ? ' (backpressure limit)' : declared != null ? ' (declared capacity)' : ' (assumed maximum)'} = ${formatShare(ratio)} (threshold ${formatShare(t.concurrencyRatio)})`,
     fix: saturated ? guide('perf.concurrency').fix : [],
     subject: a.type,
@@ -170,7 +171,7 @@ export function agentChecks(a: AgentSummary | AgentDetail, info: RuntimeInfo, t:
       status: slow ? (isDb ? 'fail' : 'warn') : 'ok',
       category: isDb ? 'database' : 'external_api',
       title: slow ? `${noun} ${call.name} slow` : `${noun} ${call.name} fast enough`,
-      evidence: `${a.type}: average ${formatMs(call.avg_ms)} over ${plural(call.count, 'call')} (threshold ${formatMs(limit)})`,
+      evidence: `${labelOf(a)}: average ${formatMs(call.avg_ms)} over ${plural(call.count, 'call')} (threshold ${formatMs(limit)})`,
       fix: slow ? guide(check).fix : [],
       subject: call.name,
       severity: call.avg_ms / limit,
