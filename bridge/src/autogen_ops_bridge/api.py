@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 import time
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,6 +40,7 @@ from .models import (
     Snapshot,
     Trace,
 )
+from .redaction import redact_model, redact_text
 
 if TYPE_CHECKING:
     from .attach import Bridge
@@ -53,6 +55,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "idempotency conflict"), (413, "body too large"), (422, "invalid input"),
     )
 }
+
+Served = TypeVar("Served", bound=BaseModel)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
@@ -148,6 +152,10 @@ def create_app(bridge: Bridge) -> FastAPI:
     authed = APIRouter(dependencies=[Depends(bearer)], responses=ERROR_RESPONSES)
     b = bridge
 
+    def served(answer: Served) -> Served:
+        # What the application put in (exception texts, tracebacks, state, URLs) may hold its secrets.
+        return redact_model(answer, (b.token, b.read_token or ""))
+
     # --- errors ------------------------------------------------------------------------------
     @app.exception_handler(BridgeError)
     async def _bridge_error(_: Request, exc: BridgeError) -> JSONResponse:
@@ -175,7 +183,7 @@ def create_app(bridge: Bridge) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(500, "INTERNAL_ERROR", f"bridge bug: {type(exc).__name__}: {exc}")
+        return error_response(500, "INTERNAL_ERROR", f"bridge bug: {type(exc).__name__}: {redact_text(str(exc))}")
 
     # --- read --------------------------------------------------------------------------------
     @app.get("/healthz", response_model=Health, tags=["read"])
@@ -192,15 +200,15 @@ def create_app(bridge: Bridge) -> FastAPI:
 
     @authed.get("/v1/runtime", response_model=RuntimeInfo, tags=["read"])
     async def runtime() -> RuntimeInfo:
-        return await inspection.runtime_info(b)
+        return served(await inspection.runtime_info(b))
 
     @authed.get("/v1/agents", response_model=AgentList, tags=["read"])
     async def agents() -> AgentList:
-        return AgentList(agents=inspection.agent_summaries(b))
+        return served(AgentList(agents=inspection.agent_summaries(b)))
 
     @authed.get("/v1/agents/{agent_type}", response_model=AgentDetail, tags=["read"])
     async def agent(agent_type: Annotated[str, Path(max_length=200)]) -> AgentDetail:
-        return await inspection.agent_detail(b, agent_type)
+        return served(await inspection.agent_detail(b, agent_type))
 
     @authed.get("/v1/logs", response_model=LogList, tags=["read"])
     async def logs(
@@ -210,15 +218,15 @@ def create_app(bridge: Bridge) -> FastAPI:
         agent: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=5000)] = 200,
     ) -> LogList:
-        return inspection.logs(b, since=since, until=until, level=level, agent=agent, limit=limit,
-                               now=time.time())
+        return served(inspection.logs(b, since=since, until=until, level=level, agent=agent, limit=limit,
+                                      now=time.time()))
 
     @authed.get("/v1/messages", response_model=MessageList, tags=["read"])
     async def messages(
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
         agent: Annotated[str | None, Query(max_length=200)] = None,
     ) -> MessageList:
-        return MessageList(messages=[inspection.message_out(r) for r in b.log.recent(limit, agent)])
+        return served(MessageList(messages=[inspection.message_out(r) for r in b.log.recent(limit, agent)]))
 
     @authed.get("/v1/trace/{message_id}", response_model=Trace, tags=["read"])
     async def trace(message_id: Annotated[str, Path(max_length=200)]) -> Trace:
@@ -227,56 +235,59 @@ def create_app(bridge: Bridge) -> FastAPI:
             raise BridgeError("MESSAGE_NOT_FOUND", 404,
                               f"message '{message_id}' is unknown or too old (the bridge keeps recent messages)",
                               {"message_id": message_id})
-        return Trace(message_id=message_id, trace_id=b.log.trace_id(message_id),
-                     hops=[inspection.message_out(h) for h in hops])
+        return served(Trace(message_id=message_id, trace_id=b.log.trace_id(message_id),
+                            hops=[inspection.message_out(h) for h in hops]))
 
     @authed.get("/v1/snapshot", response_model=Snapshot, tags=["read"])
     async def snapshot() -> Snapshot:
-        return await inspection.snapshot(b)
+        return served(await inspection.snapshot(b))
 
     # --- actions -----------------------------------------------------------------------------
     acts = b.actions
 
     @authed.post("/v1/actions/isolate", response_model=ActionResult, tags=["actions"])
     async def isolate(body: IsolateRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("isolate", body, idempotency_key, lambda: acts.isolate(body))
+        return served(await acts.run("isolate", body, idempotency_key, lambda: acts.isolate(body)))
 
     @authed.post("/v1/actions/release", response_model=ActionResult, tags=["actions"])
     async def release(body: ReleaseRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("release", body, idempotency_key, lambda: acts.release(body), reversible=False)
+        return served(await acts.run("release", body, idempotency_key, lambda: acts.release(body),
+                                     reversible=False))
 
     @authed.post("/v1/actions/restart", response_model=ActionResult, tags=["actions"])
     async def restart(body: RestartRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("restart", body, idempotency_key, lambda: acts.restart(body), reversible=False)
+        return served(await acts.run("restart", body, idempotency_key, lambda: acts.restart(body),
+                                     reversible=False))
 
     @authed.post("/v1/actions/backpressure", response_model=ActionResult, tags=["actions"])
     async def backpressure(body: BackpressureRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("backpressure", body, idempotency_key, lambda: acts.backpressure(body))
+        return served(await acts.run("backpressure", body, idempotency_key, lambda: acts.backpressure(body)))
 
     @authed.post("/v1/actions/degrade", response_model=ActionResult, tags=["actions"])
     async def degrade(body: DegradeRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("degrade", body, idempotency_key, lambda: acts.degrade(body))
+        return served(await acts.run("degrade", body, idempotency_key, lambda: acts.degrade(body)))
 
     @authed.post("/v1/actions/restore", response_model=ActionResult, tags=["actions"])
     async def restore(body: DegradeRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("restore", body, idempotency_key, lambda: acts.restore(body), reversible=False)
+        return served(await acts.run("restore", body, idempotency_key, lambda: acts.restore(body),
+                                     reversible=False))
 
     @authed.post("/v1/actions/clear-caches", response_model=ActionResult, tags=["actions"])
     async def clear_caches(body: ClearCachesRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return await acts.run("clear-caches", body, idempotency_key, lambda: acts.clear_caches(body),
-                              reversible=False)
+        return served(await acts.run("clear-caches", body, idempotency_key, lambda: acts.clear_caches(body),
+                                     reversible=False))
 
     @authed.get("/v1/actions", response_model=ActiveActionList, tags=["actions"])
     async def active_actions() -> ActiveActionList:
-        return ActiveActionList(actions=acts.active())
+        return served(ActiveActionList(actions=acts.active()))
 
     @authed.post("/v1/actions/{action_id}/keep", response_model=ActionResult, tags=["actions"])
     async def keep(action_id: Annotated[str, Path(max_length=100)]) -> ActionResult:
-        return acts.keep(action_id)
+        return served(acts.keep(action_id))
 
     @authed.post("/v1/actions/{action_id}/revert", response_model=ActionResult, tags=["actions"])
     async def revert(action_id: Annotated[str, Path(max_length=100)]) -> ActionResult:
-        return await acts.revert(action_id)
+        return served(await acts.revert(action_id))
 
     # --- faults (demo fleet) -----------------------------------------------------------------
     def faults_enabled() -> Any:

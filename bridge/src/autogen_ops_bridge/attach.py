@@ -24,6 +24,8 @@ from autogen_core import (
 
 from . import runtime_internals as internals
 from .actions import ActionService
+from .agent_names import AgentName, layout
+from .agentchat import AgentChatObserver
 from .collector import EventCollector
 from .errors import agent_not_found
 from .faults import FaultController
@@ -92,6 +94,7 @@ class Bridge:
         stats_window_s: float,
         max_body_bytes: int,
         observe_dispatch: bool = False,
+        recent_window_s: float = 60.0,
     ) -> None:
         internals.check_compatible(runtime)
         self.runtime = runtime
@@ -100,6 +103,7 @@ class Bridge:
         self.read_token = read_token
         self.config = dict(config or {})
         self.stats_window_s = stats_window_s
+        self.recent_window_s = min(recent_window_s, stats_window_s)
         self.max_body_bytes = max_body_bytes
         self.started_at = time.time()
         self._started_mono = time.monotonic()
@@ -110,11 +114,13 @@ class Bridge:
         self.features: dict[str, bool] = {}
         self.caches: dict[str, CacheHook] = {}
         self.dependencies: dict[str, Dependency] = {}
+        self.team_names: dict[str, str] = {}
         self.faults: FaultController | None = None
         self.process = ProcessStats()
         self.actions = ActionService(self)
         self.url: str | None = None
         self._observer = _Observer(self) if observe_dispatch else None
+        self.agentchat = AgentChatObserver(self.gate)
         self._original_factories: dict[str, internals.AgentFactory] = {}
         self._seen = (-1, -1)
         self._factories = internals.agent_factories(runtime)
@@ -136,6 +142,18 @@ class Bridge:
     def feature_enabled(self, name: str) -> bool:
         """Whether a feature is on (unknown features are on). Check it where the feature is used."""
         return self.features.get(name, True)
+
+    def register_team(self, team: Any) -> None:
+        """Name an AgentChat team (``RoundRobinGroupChat(..., name="support", runtime=runtime)``): its
+        participants are then reported as ``support/<participant>``. Unregistered teams are named by their
+        kind. Reads the team's id, which AgentChat keeps private."""
+        team_id = getattr(team, "_team_id", None)
+        if isinstance(team_id, str):
+            self.team_names[team_id] = str(getattr(team, "name", None) or type(team).__name__)
+
+    def agent_names(self) -> dict[str, AgentName]:
+        """Stable names, teams and roles of the registered agent types (see ``agent_names.layout``)."""
+        return layout(self.registered_types(), self.team_names)
 
     def register_dependency(self, name: str, kind: str = "external", url: str | None = None,
                             probe: Probe | None = None) -> None:
@@ -163,6 +181,7 @@ class Bridge:
         original_publish = rt.publish_message
         log = self.log
         sync = self.sync
+        watchers = self.agentchat.watchers  # filled in place once AgentChat is imported
 
         async def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
                                cancellation_token: Any = None, message_id: str | None = None) -> Any:
@@ -170,6 +189,9 @@ class Bridge:
                 message_id = str(uuid.uuid4())
             sync()
             hop = log.sent(message_id, sender, f"{recipient.type}/{recipient.key}", message, "send")
+            watch = watchers.get(type(message))
+            if watch is not None:
+                watch(message)
             try:
                 result = await original_send(message, recipient, sender=sender,
                                              cancellation_token=cancellation_token, message_id=message_id)
@@ -187,6 +209,9 @@ class Bridge:
                 message_id = str(uuid.uuid4())
             sync()
             hop = log.sent(message_id, sender, f"{topic_id.type}/{topic_id.source}", message, "publish")
+            watch = watchers.get(type(message))
+            if watch is not None:
+                watch(message)
             try:
                 await original_publish(message, topic_id, sender=sender,
                                        cancellation_token=cancellation_token, message_id=message_id)
@@ -220,6 +245,7 @@ class Bridge:
         if not force and (len(self._factories), len(self._instances)) == self._seen:
             return
         rt = self.runtime
+        self.agentchat.install_if_imported()  # new agent types may be an AgentChat team's participants
         # Re-read the runtime's mappings on the slow path, in case a runtime replaced them.
         factories = self._factories = internals.agent_factories(rt)
         instances = self._instances = internals.instantiated_agents(rt)
@@ -377,6 +403,7 @@ async def attach(
     faults: FaultController | None = None,
     serve: bool = True,
     stats_window_s: float = 300.0,
+    recent_window_s: float = 60.0,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     observe_dispatch: bool = False,
     freeze_gc: bool = False,
@@ -390,13 +417,15 @@ async def attach(
     message records, at a per-message cost). ``freeze_gc=True`` calls :func:`freeze_startup_objects` once
     the bridge is serving (process-wide, see there): later full garbage collections skip everything alive
     at that point, which shortens their pauses. Use it when attaching is the last start-up step; otherwise
-    call ``freeze_startup_objects()`` yourself when start-up is done.
+    call ``freeze_startup_objects()`` yourself when start-up is done. ``stats_window_s`` is the long window
+    of latency and error-rate figures; ``recent_window_s`` the short one (``recent``), which shows a change
+    within a minute.
     """
     if not token:
         raise ValueError("attach() needs a non-empty token")
     bridge = Bridge(runtime, name=name, token=token, read_token=read_token, config=config,
                     stats_window_s=stats_window_s, max_body_bytes=max_body_bytes,
-                    observe_dispatch=observe_dispatch)
+                    observe_dispatch=observe_dispatch, recent_window_s=recent_window_s)
     bridge.faults = faults
     bridge._install()
     bridge.process.start()

@@ -1,13 +1,18 @@
 """Event collector: a ``logging.Handler`` on ``autogen_core.events`` (and the bridge's own logger)
 keeping recent records in two bounded ring buffers: routine message events (4 per message, kept as flat
 tuples of strings, which the garbage collector can ignore) and notable records (errors, warnings,
-bridge actions), so a burst of traffic cannot push the errors out."""
+bridge actions), so a burst of traffic cannot push the errors out.
+
+Notable records are bounded by bytes as well as by count, and hold no traceback text of their own: a
+handler error's record points at the gate's error group (its traceback formatted once per signature),
+and a log record's exception is formatted once per signature here."""
 
 from __future__ import annotations
 
 import heapq
 import json
 import logging
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -15,8 +20,15 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Any
 
-from autogen_core.logging import DeliveryStage, MessageEvent, MessageKind
+from autogen_core.logging import (
+    AgentConstructionExceptionEvent,
+    DeliveryStage,
+    MessageEvent,
+    MessageHandlerExceptionEvent,
+    MessageKind,
+)
 
+from .error_capture import LAST_CAPTURE, MAX_TRACEBACK_CHARS, ErrorCapture, ErrorGroup, clip
 from .message_log import CURRENT, LAST_ERROR, MessageRecord
 
 EVENTS_LOGGER = "autogen_core.events"
@@ -26,10 +38,17 @@ MAX_ROUTINE = 5_000
 """Routine message events kept (oldest dropped first)."""
 MAX_NOTABLE = 5_000
 """Errors, warnings and bridge records kept (oldest dropped first)."""
+MAX_NOTABLE_BYTES = 8 * 1024 * 1024
+"""Estimated bytes of the notable records kept (oldest dropped first): messages can be large."""
+MAX_MESSAGE_CHARS = 8 * 1024
+"""A notable record's message text is cut beyond this (head and tail kept)."""
+LOG_TRACEBACK_GROUPS = 64
+"""Signatures of exceptions attached to log records whose formatted text is kept."""
 
 _DELIVER = str(DeliveryStage.DELIVER)
 _RESPOND = str(MessageKind.RESPOND)
 _ERROR_EVENTS = {"MessageHandlerExceptionEvent", "AgentConstructionExceptionEvent"}
+_FAILURE_EVENTS = (MessageHandlerExceptionEvent, AgentConstructionExceptionEvent)
 _WARNING_EVENTS = {"MessageDroppedEvent"}
 
 
@@ -46,29 +65,53 @@ class CollectedRecord:
     message_id: str | None
     trace_id: str | None
     exception_type: str | None
-    traceback: str | None
+    tb: ErrorGroup | str | None
+    """The traceback: an error group's (formatted once per signature), or a short text of its own."""
     related_types: frozenset[str]
+    nbytes: int = 0
+    """Estimated bytes this record holds on its own (shared traceback text not included)."""
+
+    @property
+    def traceback(self) -> str | None:
+        tb = self.tb
+        return tb.text if isinstance(tb, ErrorGroup) else tb
 
     def iso_ts(self) -> str:
         return datetime.fromtimestamp(self.ts, tz=timezone.utc).isoformat()
 
 
 _Raw = tuple[
-    logging.LogRecord | None, float, int, str, Any, MessageRecord | None, tuple[str, str] | None
+    logging.LogRecord | None, float, int, str, Any, MessageRecord | None, tuple[str, str] | None,
+    ErrorGroup | None,
 ]
-"""``(record or None, ts, levelno, logger name, msg, hop being handled, last handler error)``."""
+"""``(record or None, ts, levelno, logger name, msg, hop being handled, last refusal, last handler error)``."""
 
 _Routine = tuple[float, str | None, Any, Any, Any, Any, Any]
 """A delivered ``MessageEvent``: ``(ts, trace_id, sender, receiver, kind, delivery_stage, payload)``."""
+
+_Unparsed = tuple[
+    logging.LogRecord | None, float, int, str, str, dict[str, Any], MessageRecord | None, tuple[str, str] | None,
+    ErrorGroup | None, int,
+]
+"""A handler or construction failure event kept as it came: ``(record or None, ts, levelno, logger name,
+event class name, event kwargs, hop, last refusal, last handler error, estimated bytes)``. Parsed when the
+log is read, so an error storm pays no JSON encoding per error; the event object itself is not kept (its
+kwargs hold only strings, a dict the garbage collector does not track)."""
 
 
 class EventCollector(logging.Handler):
     """Bounded, append-only capture of log records; safe to attach to several loggers."""
 
-    def __init__(self, max_routine: int = MAX_ROUTINE, max_notable: int = MAX_NOTABLE) -> None:
+    def __init__(self, max_routine: int = MAX_ROUTINE, max_notable: int = MAX_NOTABLE,
+                 max_notable_bytes: int = MAX_NOTABLE_BYTES) -> None:
         super().__init__(level=logging.DEBUG)
         self._routine: deque[_Routine] = deque(maxlen=max_routine)
-        self._notable: deque[CollectedRecord] = deque(maxlen=max_notable)
+        self._notable: deque[CollectedRecord | _Unparsed] = deque()
+        self._max_notable = max_notable
+        self._max_notable_bytes = max_notable_bytes
+        self._notable_bytes = 0
+        self.tracebacks = ErrorCapture("(log records)", max_groups=LOG_TRACEBACK_GROUPS)
+        """Formatted exceptions of log records (``logger.exception``), once per signature."""
         self._attached: list[tuple[logging.Logger, int, logging.Handler]] = []
         self._fast_events: logging.Logger | None = None
 
@@ -87,6 +130,21 @@ class EventCollector(logging.Handler):
             self._routine.append((time.time(), ctx.trace_id if ctx is not None else None, kw.get("sender"),
                                   kw.get("receiver"), kw.get("kind"), _DELIVER, kw.get("payload")))
             return
+        if type(msg) in _FAILURE_EVENTS:  # one per handler error: an error storm's share of the collector
+            # _keep_failure(), inlined
+            kw = msg.kwargs  # type: ignore[attr-defined]
+            payload, exception = kw.get("payload"), kw.get("exception")
+            nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
+                len(exception) if type(exception) is str else 0)
+            ctx = CURRENT.get()
+            captured = LAST_CAPTURE.group if LAST_CAPTURE.hop is ctx else None
+            notable = self._notable
+            notable.append((None, time.time(), _INFO, EVENTS_LOGGER, type(msg).__name__, kw, ctx,
+                            LAST_ERROR.get() if captured is None else None, captured, nbytes))
+            self._notable_bytes += nbytes
+            if len(notable) > self._max_notable or self._notable_bytes > self._max_notable_bytes:
+                self._trim()
+            return
         self._capture(None, time.time(), logging.INFO, EVENTS_LOGGER, msg)
 
     def _capture(self, record: logging.LogRecord | None, ts: float, levelno: int, name: str, msg: Any) -> None:
@@ -101,7 +159,42 @@ class EventCollector(logging.Handler):
             self._routine.append((ts, ctx.trace_id if ctx is not None else None, kw.get("sender"),
                                   kw.get("receiver"), kw.get("kind"), stage, kw.get("payload")))
             return
-        self._notable.append(parse((record, ts, levelno, name, msg, CURRENT.get(), LAST_ERROR.get())))
+        kwargs = getattr(msg, "kwargs", None)
+        if type(msg) in _FAILURE_EVENTS and type(kwargs) is dict and (record is None or not record.exc_info):
+            self._keep_failure(record, ts, levelno, name, msg, kwargs)
+            return
+        ctx = CURRENT.get()
+        captured = LAST_CAPTURE.group if LAST_CAPTURE.hop is ctx else None
+        parsed = parse((record, ts, levelno, name, msg, ctx, LAST_ERROR.get(), captured), self.tracebacks)
+        self._keep(parsed, parsed.nbytes)
+
+    def _keep_failure(self, record: logging.LogRecord | None, ts: float, levelno: int, name: str, msg: Any,
+                      kwargs: dict[str, Any]) -> None:
+        """autogen-core's failure events hold only strings: kept as they came, parsed when read."""
+        payload, exception = kwargs.get("payload"), kwargs.get("exception")
+        nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
+            len(exception) if type(exception) is str else 0)
+        if record is not None:
+            nbytes += sys.getsizeof(record.__dict__)
+        ctx = CURRENT.get()
+        captured = LAST_CAPTURE.group if LAST_CAPTURE.hop is ctx else None
+        notable = self._notable
+        notable.append((record, ts, levelno, name, type(msg).__name__, kwargs, ctx,
+                        LAST_ERROR.get() if captured is None else None, captured, nbytes))
+        self._notable_bytes += nbytes
+        if len(notable) > self._max_notable or self._notable_bytes > self._max_notable_bytes:
+            self._trim()
+
+    def _keep(self, entry: CollectedRecord | _Unparsed, nbytes: int) -> None:
+        self._notable.append(entry)
+        self._notable_bytes += nbytes
+        self._trim()
+
+    def _trim(self) -> None:
+        notable = self._notable
+        while len(notable) > self._max_notable or (self._notable_bytes > self._max_notable_bytes and len(notable) > 1):
+            old = notable.popleft()
+            self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[9]
 
     def install(self) -> None:
         """Capture ``autogen_core.events`` (INFO+), the bridge's logger (INFO+) and other
@@ -145,7 +238,18 @@ class EventCollector(logging.Handler):
     def records(self) -> list[CollectedRecord]:
         """All kept records, oldest first."""
         routine = [_routine_record(r) for r in list(self._routine)]
-        return list(heapq.merge(routine, list(self._notable), key=attrgetter("ts")))
+        notable = [entry if isinstance(entry, CollectedRecord) else _parse_kept(entry) for entry in self._notable]
+        self._notable = deque(notable)  # each failure event is parsed once
+        return list(heapq.merge(routine, notable, key=attrgetter("ts")))
+
+    def buffer_bytes(self) -> int:
+        """Estimated bytes held by both buffers and the formatted log tracebacks."""
+        routine = list(self._routine)
+        step = max(1, len(routine) // 32)  # a sample: routine events of one application look alike
+        sample = routine[::step]
+        per_event = sum(map(_routine_bytes, sample)) / len(sample) if sample else 0.0
+        return (sys.getsizeof(self._routine) + int(per_event * len(routine)) + sys.getsizeof(self._notable)
+                + self._notable_bytes + self.tracebacks.buffer_bytes())
 
 
 class _CoreWarnings(logging.Handler):
@@ -160,19 +264,21 @@ class _CoreWarnings(logging.Handler):
             self._target.emit(record)
 
 
-def parse(raw: _Raw) -> CollectedRecord:
-    record, ts, levelno, logger_name, msg, ctx, last_error = raw
+def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:
+    """``tracebacks``: where a log record's exception is formatted (once per signature); without it, the
+    exception is formatted for this record."""
+    record, ts, levelno, logger_name, msg, ctx, last_error, captured = raw
     event_name: str | None = getattr(record, "event", None)
     agent_type: str | None = getattr(record, "agent_type", None)
     agent_key: str | None = getattr(record, "agent_key", None)
     message_id: str | None = getattr(record, "message_id", None)
     trace_id: str | None = getattr(record, "trace_id", None)
     exception_type: str | None = getattr(record, "exception_type", None)
-    traceback_text: str | None = None
+    traceback_text: ErrorGroup | str | None = None
     related: set[str] = set()
     kwargs = getattr(msg, "kwargs", None)
     if isinstance(kwargs, dict):
-        event_name = type(msg).__name__
+        event_name = msg.name if type(msg) is _KeptEvent else type(msg).__name__
         try:
             text = str(msg)
         except Exception:  # noqa: BLE001 - a broken event must not break the log endpoint
@@ -183,7 +289,9 @@ def parse(raw: _Raw) -> CollectedRecord:
             agent_type, agent_key = _split(who)
             if ctx is not None and agent_type == ctx.agent_type and agent_key == ctx.agent_key:
                 message_id, trace_id = ctx.message_id, ctx.trace_id
-                if last_error is not None:
+                if captured is not None:
+                    exception_type, traceback_text = captured.exception_type, captured
+                elif last_error is not None:
                     exception_type, traceback_text = last_error
         elif event_name in _WARNING_EVENTS:
             levelno = max(levelno, logging.WARNING)
@@ -209,9 +317,18 @@ def parse(raw: _Raw) -> CollectedRecord:
             trace_id = trace_id or ctx.trace_id
         if record is not None and record.exc_info and record.exc_info[0] is not None:
             exception_type = exception_type or record.exc_info[0].__name__
-            traceback_text = logging.Formatter().formatException(record.exc_info)
+            exc = record.exc_info[1]
+            if tracebacks is not None and exc is not None:
+                traceback_text = tracebacks.capture(exc, ts, "log")
+            else:
+                traceback_text = clip(logging.Formatter().formatException(record.exc_info), MAX_TRACEBACK_CHARS)
     if agent_type:
         related.add(agent_type)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = clip(text, MAX_MESSAGE_CHARS)
+    nbytes = _RECORD_BYTES + sys.getsizeof(text)
+    if isinstance(traceback_text, str):
+        nbytes += sys.getsizeof(traceback_text)
     return CollectedRecord(
         ts=ts,
         level=logging.getLevelName(levelno),
@@ -224,8 +341,9 @@ def parse(raw: _Raw) -> CollectedRecord:
         message_id=message_id,
         trace_id=trace_id,
         exception_type=exception_type,
-        traceback=traceback_text,
+        tb=traceback_text,
         related_types=frozenset(related),
+        nbytes=nbytes,
     )
 
 
@@ -239,8 +357,33 @@ def _routine_record(r: _Routine) -> CollectedRecord:
     return CollectedRecord(
         ts=ts, level="INFO", levelno=logging.INFO, logger=EVENTS_LOGGER, event="MessageEvent", message=text,
         agent_type=agent_type, agent_key=agent_key, message_id=None, trace_id=trace_id, exception_type=None,
-        traceback=None, related_types=frozenset(related),
+        tb=None, related_types=frozenset(related),
     )
+
+
+class _KeptEvent:
+    """A failure event rebuilt from its kept kwargs (``str()`` as autogen-core's events render)."""
+
+    __slots__ = ("name", "kwargs")
+
+    def __init__(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.name = name
+        self.kwargs = kwargs
+
+    def __str__(self) -> str:
+        return json.dumps(self.kwargs)
+
+
+def _parse_kept(entry: _Unparsed) -> CollectedRecord:
+    record, ts, levelno, logger_name, event_name, kwargs, ctx, last_error, captured, nbytes = entry
+    parsed = parse((record, ts, levelno, logger_name, _KeptEvent(event_name, kwargs), ctx, last_error, captured))
+    parsed.nbytes = nbytes  # the estimate it was kept with (the buffer's running total holds it)
+    return parsed
+
+
+def _routine_bytes(r: _Routine) -> int:
+    """Bytes of one routine event's tuple and of the strings it alone holds (ids, payload)."""
+    return sys.getsizeof(r) + 24 + sum(sys.getsizeof(x) for x in (r[2], r[3], r[6]) if isinstance(x, str))
 
 
 def _split(agent: Any) -> tuple[str | None, str | None]:
@@ -249,6 +392,15 @@ def _split(agent: Any) -> tuple[str | None, str | None]:
         return None, None
     t, _, k = agent.partition("/")
     return t, k
+
+
+_RECORD_BYTES = object.__sizeof__(CollectedRecord.__new__(CollectedRecord)) + sys.getsizeof(frozenset(("a", "b")))
+"""A notable record without its message: the record and its ``related_types`` set."""
+_UNPARSED_BYTES = (sys.getsizeof((0,) * 10) + 2 * 24 + sys.getsizeof({"a": 1, "b": 2, "c": 3, "d": 4})
+                   + 4 * sys.getsizeof(""))
+"""A kept failure event without its strings' characters: the tuple, its numbers, the kwargs dict and its
+string objects."""
+_INFO = logging.INFO
 
 
 def dumps_safe(value: Any) -> str:

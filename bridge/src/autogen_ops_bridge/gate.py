@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import time
-import traceback
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +20,17 @@ from typing import Any
 from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageContext, Subscription
 
 from . import runtime_internals as internals
+from .error_capture import LAST_CAPTURE, ErrorCapture
+from .error_capture import ErrorRecord as ErrorRecord  # re-exported: the API layer reads records from here
 from .errors import AgentDegradedError, AgentIsolatedError
 from .limiter import InflightLimiter
-from .message_log import CURRENT, LAST_ERROR, MessageLog
+from .message_log import CURRENT, LAST_ERROR, MessageLog, MessageRecord
 from .stats import AgentStats
 
 MAX_RECENT_ERRORS = 50
+"""Error records served as ``recent_errors``: sampled per signature (see ``error_capture``)."""
+
+logger = logging.getLogger("autogen_ops_bridge")
 
 WALL_OFFSET = time.time() - time.perf_counter()
 """``time.time() - time.perf_counter()`` at import: wall-clock stamps of the hot path are derived from
@@ -34,17 +38,14 @@ one monotonic read (a wall-clock step while the process runs shifts them by at m
 are unaffected)."""
 
 
-@dataclass
-class ErrorRecord:
-    ts: float
-    agent_type: str
-    agent_key: str | None
+@dataclass(slots=True)
+class ReportedError:
+    """The first failure a running handler reported without raising, and how many followed it."""
+
     exception_type: str
     message: str
-    traceback: str
-    message_id: str | None
-    message_type: str | None
-    phase: str
+    detail: str
+    more: int = 0
 
 
 @dataclass
@@ -80,10 +81,11 @@ class AgentGate:
         self.backpressure: int | None = None
         self.backpressure_wait_s: float = 30.0
         self.limiter = InflightLimiter()
-        self.recent_errors: deque[ErrorRecord] = deque(maxlen=MAX_RECENT_ERRORS)
+        self.errors = ErrorCapture(agent_type)
         self._log = log
         self._limits = limits
         self._holding = 0
+        self._soft_errors: dict[int, ReportedError] = {}
 
     # --- control -----------------------------------------------------------------------------
     def set_capacity(self, capacity: int | None) -> None:
@@ -101,6 +103,12 @@ class AgentGate:
         limits = [x for x in (self.capacity, self.backpressure) if x is not None]
         limit = min(limits) if limits else None
         self.limiter.set_limit(limit, self.backpressure_wait_s if self.backpressure is not None else None)
+
+    @property
+    def recent_errors(self) -> list[ErrorRecord]:
+        """Newest first, at most ``MAX_RECENT_ERRORS``: each signature's sampled records and its latest
+        error, so one storm cannot push the other signatures out."""
+        return self.errors.recent(MAX_RECENT_ERRORS)
 
     @property
     def waiting(self) -> int:
@@ -167,15 +175,16 @@ class AgentGate:
         try:
             return await original(message, ctx)
         except BaseException as exc:
-            error_type = type(exc).__name__
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            LAST_ERROR.set((error_type, text))
-            self.recent_errors.appendleft(ErrorRecord(
-                ts=time.time(), agent_type=self.agent_type, agent_key=key, exception_type=error_type,
-                message=str(exc), traceback=text, message_id=ctx.message_id,
-                message_type=type(message).__name__, phase="handler",
-            ))
-            hop.finish("error", f"{error_type}: {exc}")
+            # Counted exactly; the traceback is formatted only for a signature not seen before.
+            failed_at = time.time()
+            group = self.errors.capture(exc, failed_at, "handler", key, ctx.message_id, type(message).__name__,
+                                        skip_frames=1)  # this frame
+            LAST_CAPTURE.hop = hop
+            LAST_CAPTURE.group = group
+            error_type = group.exception_type
+            hop.finished_at = failed_at  # hop.finish("error", ...), inlined: an error storm runs this
+            hop.outcome = "error"
+            hop.error = f"{error_type}: {group.message}"
             raise
         finally:
             now = time.perf_counter()
@@ -188,10 +197,48 @@ class AgentGate:
             if runtime_slot:
                 self._limits.limiter.release()
             ended = now + WALL_OFFSET
+            if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
+                error_type = self._settle_soft_error(hop, error_type, key, message, ended)
             stats.observe(ended, now - started, error_type)
             if error_type is None:
                 hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
                 hop.outcome = "ok"
+
+    # --- failures a handler reports instead of raising (AgentChat tool results, GroupChatError) -----
+    def report_soft_error(self, hop: MessageRecord, exception_type: str, message: str, detail: str) -> None:
+        """A failure ``hop``'s handler reported without raising: once the handler returns, it counts as
+        the handler's error (errors, error rate, recent errors, the log, the hop). If the handler raises,
+        its exception is the outcome and the report is dropped (the same failure, counted once)."""
+        if hop.finished_at is None:
+            pending = self._soft_errors.get(id(hop))
+            if pending is None:
+                self._soft_errors[id(hop)] = ReportedError(exception_type, message, detail)
+                hop.error = f"{exception_type}: {message}"  # marks the hop for the gate's finally
+            else:
+                pending.more += 1
+            return
+        # Reported after the handler ended (from a task it left behind): kept, its sample already taken.
+        self._record_soft_error(hop, hop.agent_key, exception_type, message, detail, None, time.time())
+
+    def _settle_soft_error(self, hop: MessageRecord, error_type: str | None, key: str, message: Any,
+                           ended: float) -> str | None:
+        pending = self._soft_errors.pop(id(hop), None)
+        if error_type is not None or pending is None:
+            return error_type
+        text = pending.message
+        if pending.more:
+            text += f" (and {pending.more} more reported failure{'s' if pending.more > 1 else ''} in this handler)"
+        self._record_soft_error(hop, key, pending.exception_type, text, pending.detail, type(message).__name__, ended)
+        hop.finish("error", f"{pending.exception_type}: {text}", at=ended)
+        return pending.exception_type
+
+    def _record_soft_error(self, hop: MessageRecord, key: str | None, exception_type: str, text: str,
+                           detail: str, message_type: str | None, ts: float) -> None:
+        self.errors.capture_reported(exception_type, text, detail, ts, "handler", key, hop.message_id, message_type)
+        logger.error("%s failed: %s: %s", self.agent_type, exception_type, text, extra={
+            "event": "HandlerReportedError", "agent_type": self.agent_type, "agent_key": key,
+            "message_id": hop.message_id, "trace_id": hop.trace_id, "exception_type": exception_type,
+        })
 
     async def _isolation_gate(self, hop: Any) -> None:
         isolation = self.isolation
@@ -241,11 +288,9 @@ class AgentGate:
         return bridged_factory
 
     def construction_failed(self, key: str | None, exc: BaseException) -> None:
+        now = time.time()
         self.stats.construction_errors += 1
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.stats.construction_error_times.append(now)
         current = CURRENT.get()
-        self.recent_errors.appendleft(ErrorRecord(
-            ts=time.time(), agent_type=self.agent_type, agent_key=key, exception_type=type(exc).__name__,
-            message=str(exc), traceback=text,
-            message_id=current.message_id if current else None, message_type=None, phase="construction",
-        ))
+        self.errors.capture(exc, now, "construction", key, current.message_id if current else None, None,
+                            skip_frames=1)  # bridged_factory's frame

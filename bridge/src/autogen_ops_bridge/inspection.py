@@ -7,7 +7,6 @@ import importlib.metadata
 import logging
 import os
 import platform
-import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -15,9 +14,11 @@ from urllib.parse import urlparse
 
 from . import runtime_internals as internals
 from .actions import supports_state
+from .agent_names import AgentName
 from .collector import CollectedRecord
 from .errors import BridgeError
 from .gate import AgentGate, ErrorRecord
+from .message_graph import PeerCounts, analyse, origins_by_agent
 from .message_log import MessageRecord
 from .models import (
     AgentDetail,
@@ -27,43 +28,33 @@ from .models import (
     DependencyCall,
     DependencyStatus,
     Environment,
+    FailedCall,
     LatencyMs,
     LogList,
     LogRecordOut,
+    MessageGraphScope,
     MessageRecordOut,
+    Peer,
+    RecentWindow,
     RssSample,
     RuntimeInfo,
     Snapshot,
     SubscriptionInfo,
+    TeamInfo,
+    ToolCallStats,
 )
 from .models import ErrorRecord as ErrorRecordOut
-from .stats import percentile, summarize
+from .redaction import SECRET_NAME, redact
+from .stats import LatencySummary, percentile, summarize
 from .timefmt import iso, parse_iso
 
 if TYPE_CHECKING:
     from .attach import Bridge, Dependency
 
-SECRET_NAME = re.compile(r"(token|secret|password|passwd|key|credential|auth|cookie|session|dsn)", re.I)
 PROBE_TIMEOUT_S = 0.5
 MAX_LOG_WINDOW_S = 24 * 3600
 PACKAGES = ("autogen-core", "autogen-agentchat", "autogen-ext", "autogen-ops-bridge", "fastapi", "pydantic",
             "uvicorn", "prometheus-client", "psutil", "openai", "tiktoken", "grpcio", "opentelemetry-api")
-
-
-def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
-    """Replace values under secret-looking keys, and known secret strings anywhere, by ``***``."""
-    if isinstance(value, dict):
-        return {k: "***" if SECRET_NAME.search(str(k)) else redact(v, secrets) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(v, secrets) for v in value]
-    if isinstance(value, str):
-        for s in secrets:
-            if len(s) >= 8:  # a short token would mangle ordinary text; names still redact values
-                value = value.replace(s, "***")
-        return value
-    if value is None or isinstance(value, (int, float, bool)):
-        return value
-    return redact(repr(value), secrets)
 
 
 async def probe(dep: Dependency) -> DependencyStatus:
@@ -129,6 +120,7 @@ async def runtime_info(b: Bridge) -> RuntimeInfo:
         dependencies=list(deps),
         errors_last_hour=b.errors_last_hour(),
         stats_window_s=b.stats_window_s,
+        recent_window_s=b.recent_window_s,
         fault_injection_enabled=b.faults is not None,
         active_faults=b.faults.active() if b.faults is not None else [],
         cache_hooks=sorted(b.caches),
@@ -142,12 +134,39 @@ def error_out(e: ErrorRecord) -> ErrorRecordOut:
                           phase="construction" if e.phase == "construction" else "handler")
 
 
-def _summary_fields(b: Bridge, agent_type: str, gate: AgentGate) -> dict[str, Any]:
+def _latency(summary: LatencySummary) -> LatencyMs:
+    return LatencyMs(count=summary.count, avg=summary.avg, p50=summary.p50, p95=summary.p95, p99=summary.p99,
+                     max=summary.max)
+
+
+def _recent(b: Bridge, gate: AgentGate, now: float) -> RecentWindow:
+    window_s = b.recent_window_s
+    counts = gate.stats.per_second.over(window_s, now)
+    return RecentWindow(
+        window_s=window_s, count=counts.handled, errors=counts.errors, refused=counts.refused,
+        error_rate=counts.errors / counts.handled if counts.handled else 0.0,
+        throughput_per_s=counts.handled / window_s,
+        latency_ms=_latency(summarize(gate.stats.recent(window_s, now))),
+    )
+
+
+def _name_fields(names: dict[str, AgentName], agent_type: str) -> dict[str, Any]:
+    n = names.get(agent_type) or AgentName(agent_type, None, "agent")
+    team = TeamInfo(name=n.team.name, kind=n.team.kind, id=n.team.id) if n.team is not None else None
+    return dict(name=n.name, team=team, role=n.role)
+
+
+def _summary_fields(
+    b: Bridge, agent_type: str, gate: AgentGate, names: dict[str, AgentName] | None = None
+) -> dict[str, Any]:
     s = gate.stats
-    window = summarize(s.recent(b.stats_window_s))
+    now = time.time()
+    window = summarize(s.recent(b.stats_window_s, now))
+    window_counts = s.per_second.over(b.stats_window_s, now)
     registered = agent_type in internals.agent_factories(b.runtime)
     return dict(
         type=agent_type,
+        **_name_fields(names if names is not None else b.agent_names(), agent_type),
         registered=registered,
         instances=[aid.key for aid, _ in b.instances_of(agent_type)],
         inflight=s.inflight,
@@ -157,21 +176,25 @@ def _summary_fields(b: Bridge, agent_type: str, gate: AgentGate) -> dict[str, An
         capacity=gate.capacity,
         handled_total=s.handled_total,
         errors_total=s.errors_total,
-        error_rate=(window.errors / window.count) if window.count else 0.0,
+        error_rate=(window_counts.errors / window_counts.handled) if window_counts.handled else 0.0,
         refused_total=sum(s.refused_by_reason.values()),
-        latency_ms=LatencyMs(count=window.count, avg=window.avg, p50=window.p50, p95=window.p95,
-                             p99=window.p99, max=window.max),
+        latency_ms=_latency(window),
         isolated=gate.isolation is not None,
         isolation_mode=gate.isolation.mode if gate.isolation else None,
         backpressured=gate.backpressure is not None,
         degraded=gate.degraded,
         last_error=error_out(gate.recent_errors[0]) if gate.recent_errors else None,
         construction_errors=s.construction_errors,
+        window_errors=window_counts.errors,
+        recent=_recent(b, gate, now),
     )
 
 
 def agent_summaries(b: Bridge) -> list[AgentSummary]:
-    return [AgentSummary(**_summary_fields(b, t, g)) for t, g in b.gates_snapshot()]
+    names = b.agent_names()
+    origins = origins_by_agent(b.log, time.time() - b.stats_window_s)
+    return [AgentSummary(**_summary_fields(b, t, g, names), failure_origins=origins.get(t, []))
+            for t, g in b.gates_snapshot()]
 
 
 def _subscription(sub: Any) -> SubscriptionInfo:
@@ -212,15 +235,39 @@ async def agent_detail(b: Bridge, agent_type: str) -> AgentDetail:
         deps.append(DependencyCall(name=d.name, kind=d.kind, count=d.count, errors=d.errors,
                                    avg_ms=sum(ms) / len(ms) if ms else 0.0, p95_ms=percentile(ms, 95),
                                    last_error=d.last_error))
+    graph = analyse(b.log, agent_type, time.time() - b.stats_window_s)
     return AgentDetail(
         **_summary_fields(b, agent_type, gate),
+        failure_origins=list(dict.fromkeys(c.path[-1] for c in graph.cascades)),
         subscriptions=subs,
         message_types=sorted(message_types),
         saved_state=saved,
         recent_errors=[error_out(e) for e in gate.recent_errors],
         dependency_calls=deps,
         errors_by_type=dict(sorted(gate.stats.errors_by_type.items())),
+        failed_calls=[FailedCall(path=list(c.path), origin=c.path[-1], outcome="refused" if c.outcome == "refused"
+                                 else "error", origin_error=c.origin_error, count=c.count,
+                                 first_at=iso(c.first_at), last_at=iso(c.last_at)) for c in graph.cascades],
+        callers=_peers(graph.callers),
+        callees=_peers(graph.callees),
+        message_graph=MessageGraphScope(messages=graph.hops_considered,
+                                        since=iso(graph.since) if graph.since is not None else None),
+        tool_calls=_tool_calls(b, agent_type),
     )
+
+
+def _tool_calls(b: Bridge, agent_type: str) -> list[ToolCallStats]:
+    out = []
+    for t in b.agentchat.tool_stats(agent_type):
+        ms = sorted(x * 1000.0 for x in t.durations)
+        out.append(ToolCallStats(tool=t.tool, count=t.count, errors=t.errors, avg_ms=sum(ms) / len(ms) if ms else None,
+                                 p95_ms=percentile(ms, 95) if ms else None, last_error=t.last_error))
+    return out
+
+
+def _peers(peers: dict[str, PeerCounts]) -> list[Peer]:
+    return [Peer(agent_type=t, count=p.count, errors=p.errors, refused=p.refused, last_at=iso(p.last_at))
+            for t, p in sorted(peers.items(), key=lambda kv: -kv[1].count)]
 
 
 def message_out(r: MessageRecord) -> MessageRecordOut:
@@ -279,10 +326,9 @@ def logs(b: Bridge, *, since: str | None, until: str | None, level: str | None, 
         matched.append(r)
     truncated = len(matched) > limit
     out = matched[-limit:]
-    secrets = (b.token, b.read_token or "")
-    return LogList(
+    return LogList(  # redacted as it is served (api.py), with every other answer
         records=[LogRecordOut(ts=iso(r.ts), level=r.level, logger=r.logger, event=r.event,
-                              message=redact(r.message, secrets), agent_type=r.agent_type,
+                              message=r.message, agent_type=r.agent_type,
                               agent_key=r.agent_key, message_id=r.message_id, trace_id=r.trace_id,
                               exception_type=r.exception_type, traceback=r.traceback) for r in out],
         truncated=truncated,

@@ -164,6 +164,22 @@ class MessageLog:
         hops.sort(key=lambda r: r.started_at)
         return hops
 
+    def hops_since(self, since: float) -> list[MessageRecord]:
+        """Every remembered hop that started at or after ``since``, oldest message first."""
+        return [hop for entry in list(self._entries.values()) for hop in entry.hops if hop.started_at >= since]
+
+    def children_of(self, message_id: str) -> list[MessageRecord]:
+        """The hops of the messages sent while ``message_id`` was being handled (by any recipient)."""
+        entry = self._entries.get(message_id)
+        if entry is None or not entry.children:
+            return []
+        out: list[MessageRecord] = []
+        for child in entry.children:
+            child_entry = self._entries.get(child)
+            if child_entry is not None:
+                out.extend(child_entry.hops)
+        return out
+
     def trace_id(self, message_id: str) -> str | None:
         entry = self._entries.get(message_id)
         return None if entry is None else entry.trace_id

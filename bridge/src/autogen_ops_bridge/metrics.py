@@ -76,6 +76,7 @@ class BridgeCollector(Collector):
             degraded.add_metric([t], 1 if g.degraded else 0)
         yield from (messages, errors, refused, construction, latency, inflight, waiting, instances,
                     isolated, backpressured, degraded)
+        yield from _agentchat_metrics(b)
 
         features = GaugeMetricFamily("autogen_feature_enabled", "1 if the named feature is on",
                                      labels=["feature"])
@@ -96,6 +97,25 @@ class BridgeCollector(Collector):
         yield GaugeMetricFamily("autogen_runtime_uptime_seconds", "Seconds since attach", value=b.uptime_s())
         yield GaugeMetricFamily("autogen_runtime_errors_last_hour", "Handler and construction errors",
                                 value=b.errors_last_hour())
+
+
+def _agentchat_metrics(b: Bridge) -> Iterable[Metric]:
+    """Tool calls seen in AgentChat participants' tool results, and team runs their managers ended."""
+    calls = CounterMetricFamily("autogen_agent_tool_calls", "Tool calls made by an AgentChat agent",
+                                labels=["agent_type", "tool"])
+    failed = CounterMetricFamily("autogen_agent_tool_errors", "Tool calls whose result was an error",
+                                 labels=["agent_type", "tool"])
+    for agent_type, tools in sorted(b.agentchat.tools.items()):
+        for tool, t in sorted(tools.items()):
+            calls.add_metric([agent_type, tool], t.count)
+            failed.add_metric([agent_type, tool], t.errors)
+    runs = CounterMetricFamily("autogen_team_runs_ended", "AgentChat team runs ended, by the manager's agent "
+                               "type; outcome: stopped (termination condition) or error",
+                               labels=["agent_type", "outcome"])
+    for agent_type, r in sorted(b.agentchat.team_runs.items()):
+        runs.add_metric([agent_type, "stopped"], r.stopped)
+        runs.add_metric([agent_type, "error"], r.failed)
+    yield from (calls, failed, runs)
 
 
 def make_registry(bridge: Bridge) -> CollectorRegistry:

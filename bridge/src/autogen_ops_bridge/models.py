@@ -79,6 +79,7 @@ class RuntimeInfo(BaseModel):
     dependencies: list[DependencyStatus]
     errors_last_hour: int
     stats_window_s: float
+    recent_window_s: float = Field(description="Seconds covered by each agent's `recent` figures")
     fault_injection_enabled: bool
     active_faults: list[FaultInfo]
     cache_hooks: list[str]
@@ -105,8 +106,30 @@ class ErrorRecord(BaseModel):
     phase: Literal["handler", "construction"]
 
 
+class RecentWindow(BaseModel):
+    """An agent's figures over the short recent window: counts are exact (per-second counters); the
+    latency percentiles come from the handler samples the bridge keeps (``latency_ms.count`` of them)."""
+
+    window_s: float
+    count: int = Field(description="Messages handled in the window (exact)")
+    errors: int = Field(description="Handler failures in the window (exact)")
+    refused: int = Field(description="Messages refused by isolation, degrade or backpressure (exact)")
+    error_rate: float = Field(description="errors / count; 0 when nothing was handled")
+    throughput_per_s: float
+    latency_ms: LatencyMs
+
+
+class TeamInfo(BaseModel):
+    name: str = Field(description="The team's name if the application registered the team, else its kind")
+    kind: str = Field(description="RoundRobinGroupChat, SelectorGroupChat, Swarm, GraphFlow, …")
+    id: str = Field(description="AgentChat's team id (changes at every start of the application)")
+
+
 class AgentSummary(BaseModel):
     type: str
+    name: str = Field(description="Stable name: an AgentChat participant's own name, else the type")
+    team: TeamInfo | None
+    role: Literal["agent", "participant", "manager"]
     registered: bool
     instances: list[str]
     inflight: int
@@ -125,6 +148,11 @@ class AgentSummary(BaseModel):
     degraded: bool
     last_error: ErrorRecord | None
     construction_errors: int
+    window_errors: int = Field(description="Handler failures in the stats window (exact)")
+    recent: RecentWindow
+    failure_origins: list[str] = Field(
+        description="Agent types whose failed calls explain this agent's failures (message graph), most first"
+    )
 
 
 class SubscriptionInfo(BaseModel):
@@ -143,6 +171,49 @@ class DependencyCall(BaseModel):
     last_error: str | None
 
 
+class ToolCallStats(BaseModel):
+    """Calls this agent type made to one tool, read from the tool results an AgentChat participant publishes
+    (a failed call is a result with ``is_error``; it also counts as the handler's error, ``ToolError``)."""
+
+    tool: str
+    count: int
+    errors: int
+    avg_ms: float | None = Field(description="From the tool-call request to its result; null when not seen")
+    p95_ms: float | None
+    last_error: str | None
+
+
+class FailedCall(BaseModel):
+    """A cascade proven by the message graph: this agent's handler failed while a message it sent failed,
+    possibly several hops deep. ``path`` runs from this agent down to the origin, the deepest failing agent."""
+
+    path: list[str]
+    origin: str
+    outcome: Literal["error", "refused"] = Field(description="How the origin's hop ended")
+    origin_error: str | None
+    count: int = Field(description="Failures of this agent explained by this path, among the messages considered")
+    first_at: str
+    last_at: str
+
+
+class Peer(BaseModel):
+    """Messages exchanged with one other agent type, from the message graph."""
+
+    agent_type: str
+    count: int
+    errors: int
+    refused: int
+    last_at: str
+
+
+class MessageGraphScope(BaseModel):
+    """What the message-graph figures (``failed_calls``, ``callers``, ``callees``) were read from: the
+    bridge keeps the most recent messages only, so these are counts among ``messages`` hops since ``since``."""
+
+    messages: int
+    since: str | None
+
+
 class AgentDetail(AgentSummary):
     subscriptions: list[SubscriptionInfo]
     message_types: list[str]
@@ -150,6 +221,11 @@ class AgentDetail(AgentSummary):
     recent_errors: list[ErrorRecord]
     dependency_calls: list[DependencyCall]
     errors_by_type: dict[str, int]
+    failed_calls: list[FailedCall]
+    callers: list[Peer]
+    callees: list[Peer]
+    message_graph: MessageGraphScope
+    tool_calls: list[ToolCallStats] = Field(description="AgentChat tool calls (empty for other agents)")
 
 
 class AgentList(BaseModel):

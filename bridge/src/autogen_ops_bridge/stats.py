@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from .window_counts import SecondCounters
+
 LATENCY_BUCKETS_S: tuple[float, ...] = (
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 )
@@ -90,6 +92,9 @@ class AgentStats:
     message_types: set[str] = field(default_factory=set)
     dependencies: dict[str, DependencyStats] = field(default_factory=dict)
     error_times: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
+    construction_error_times: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
+    """When constructions failed (error records are sampled per signature, so they cannot be counted)."""
+    per_second: SecondCounters = field(default_factory=SecondCounters)
 
     def observe(self, now: float, duration_s: float, error_type: str | None) -> None:
         self.handled_total += 1
@@ -97,6 +102,7 @@ class AgentStats:
         self.bucket_counts[bisect.bisect_left(LATENCY_BUCKETS_S, duration_s)] += 1
         ok = error_type is None
         self.window.append((now, duration_s, ok))
+        self.per_second.handled(now, not ok)
         if error_type is not None:
             self.errors_total += 1
             self.error_times.append(now)
@@ -104,6 +110,7 @@ class AgentStats:
 
     def refused(self, reason: str) -> None:
         self.refused_by_reason[reason] = self.refused_by_reason.get(reason, 0) + 1
+        self.per_second.refused(time.time())
 
     def recent(self, window_s: float, now: float | None = None) -> list[tuple[float, float, bool]]:
         cutoff = (time.time() if now is None else now) - window_s

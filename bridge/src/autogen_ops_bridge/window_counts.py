@@ -1,0 +1,63 @@
+"""Exact counts over recent time windows: one slot per second, for up to an hour.
+
+The latency samples (``AgentStats.window``) are capped by count, so under load they cover less time than
+asked; these counters are what makes "N errors in the last 60 s" a true count whatever the traffic."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+HORIZON_S = 3600
+"""The longest window the counters can answer for (seconds)."""
+
+
+@dataclass(slots=True)
+class WindowCounts:
+    handled: int
+    errors: int
+    refused: int
+
+
+class SecondCounters:
+    """Handled / error / refused counts per second of wall time; a slot is reused once its second is an
+    hour old. Mutated only from the runtime's event loop."""
+
+    __slots__ = ("_stamp", "_handled", "_errors", "_refused")
+
+    def __init__(self) -> None:
+        self._stamp = [-1] * HORIZON_S
+        self._handled = [0] * HORIZON_S
+        self._errors = [0] * HORIZON_S
+        self._refused = [0] * HORIZON_S
+
+    def _slot(self, now: float) -> int:
+        sec = int(now)
+        i = sec % HORIZON_S
+        if self._stamp[i] != sec:
+            self._stamp[i] = sec
+            self._handled[i] = self._errors[i] = self._refused[i] = 0
+        return i
+
+    def handled(self, now: float, error: bool) -> None:
+        i = self._slot(now)
+        self._handled[i] += 1
+        if error:
+            self._errors[i] += 1
+
+    def refused(self, now: float) -> None:
+        self._refused[self._slot(now)] += 1
+
+    def over(self, window_s: float, now: float | None = None) -> WindowCounts:
+        """Counts of the seconds that started within the last ``window_s`` seconds (at most an hour)."""
+        now = time.time() if now is None else now
+        newest = int(now)
+        oldest = newest - max(1, min(HORIZON_S, int(round(window_s)))) + 1
+        handled = errors = refused = 0
+        stamps = self._stamp
+        for i, sec in enumerate(stamps):
+            if oldest <= sec <= newest:
+                handled += self._handled[i]
+                errors += self._errors[i]
+                refused += self._refused[i]
+        return WindowCounts(handled, errors, refused)

@@ -1,0 +1,27 @@
+"""Per-second counters answer exact counts for any window up to an hour, with the clock passed in."""
+
+from __future__ import annotations
+
+from autogen_ops_bridge.window_counts import HORIZON_S, SecondCounters
+
+
+def test_counts_only_the_seconds_inside_the_window() -> None:
+    c = SecondCounters()
+    t0 = 1_700_000_000.0
+    for i in range(120):  # one message a second for two minutes, every third one failing
+        c.handled(t0 + i, error=i % 3 == 0)
+    c.refused(t0 + 119.5)
+    last_minute = c.over(60, now=t0 + 119.9)
+    assert (last_minute.handled, last_minute.errors, last_minute.refused) == (60, 20, 1)
+    everything = c.over(600, now=t0 + 119.9)
+    assert (everything.handled, everything.errors) == (120, 40)
+
+
+def test_a_slot_an_hour_old_is_reused_not_added() -> None:
+    c = SecondCounters()
+    t0 = 1_700_000_000.0
+    c.handled(t0, error=True)
+    c.handled(t0 + HORIZON_S, error=False)  # the same slot, one horizon later
+    now = c.over(HORIZON_S, now=t0 + HORIZON_S)
+    assert (now.handled, now.errors) == (1, 0)
+    assert c.over(60, now=t0 + HORIZON_S + 120).handled == 0
