@@ -20,6 +20,7 @@
  * monitor keeps their alerts open (mitigated, not healthy) until they are released and judged again.
  */
 import type { Severity } from '../incidents/severity.js';
+import { labelOf } from '../runtime/resolve-agent.js';
 
 /** The thresholds the monitor reads (a subset of the configuration's `thresholds` section). */
 export interface MonitorThresholds {
@@ -87,6 +88,9 @@ export interface RecentWindowView {
 /** What the monitor reads of one entry of `GET /v1/agents`. */
 export interface AgentView {
   readonly type: string;
+  /** The stable name of an AgentChat participant, and its team (see `labelOf`). */
+  readonly name?: string | null;
+  readonly team?: { readonly name: string } | null;
   readonly inflight?: number | null;
   readonly max_inflight?: number | null;
   readonly error_rate?: number | null;
@@ -125,8 +129,8 @@ export function heldAgents(runtime: RuntimeView, agents: readonly AgentView[]): 
   const out = new Map<string, 'isolated' | 'degraded'>();
   const shed = runtime.degraded?.active === false ? [] : (runtime.degraded?.agent_types ?? []);
   for (const a of agents) {
-    if (a.isolated === true || (runtime.isolated ?? []).includes(a.type)) out.set(a.type, 'isolated');
-    else if (a.degraded === true || shed.includes(a.type)) out.set(a.type, 'degraded');
+    if (a.isolated === true || (runtime.isolated ?? []).includes(a.type)) out.set(labelOf(a), 'isolated');
+    else if (a.degraded === true || shed.includes(a.type)) out.set(labelOf(a), 'degraded');
   }
   return out;
 }
@@ -194,19 +198,22 @@ export function evaluate(
 
   for (const a of agents) {
     const w = judgedWindow(a, windowS);
-    const slow = slowness(a.type, w, t, opts.minSamples);
+    // AgentChat participants by their stable name: an incident, a silence or a runbook about them still
+    // applies after the application restarts with new team ids.
+    const name = labelOf(a);
+    const slow = slowness(name, w, t, opts.minSamples);
     if (slow) out.push(slow);
     const samples = w.count;
     const rate = w.errorRate;
     if (samples >= opts.minSamples && rate > t.errorRate) {
-      out.push(finding(MONITOR_ALERTS.errorRate, a.type, 'critical',
-        `${a.type} error rate ${pct(rate)} > ${pct(t.errorRate)} (${samples} messages, ${w.label})`, rate, t.errorRate));
+      out.push(finding(MONITOR_ALERTS.errorRate, name, 'critical',
+        `${name} error rate ${pct(rate)} > ${pct(t.errorRate)} (${samples} messages, ${w.label})`, rate, t.errorRate));
     }
     const max = a.max_inflight ?? t.defaultMaxConcurrency;
     const ratio = max > 0 ? (a.inflight ?? 0) / max : 0;
     if (ratio > t.concurrencyRatio) {
-      out.push(finding(MONITOR_ALERTS.agentConcurrency, a.type, 'warning',
-        `${a.type}: ${a.inflight ?? 0} in flight of max ${max} (${pct(ratio)} > ${pct(t.concurrencyRatio)})`, ratio, t.concurrencyRatio));
+      out.push(finding(MONITOR_ALERTS.agentConcurrency, name, 'warning',
+        `${name}: ${a.inflight ?? 0} in flight of max ${max} (${pct(ratio)} > ${pct(t.concurrencyRatio)})`, ratio, t.concurrencyRatio));
     }
     const lastErrorMs = a.last_error ? Date.parse(a.last_error.ts) : NaN;
     const recentError = w.errors !== null ? w.errors > 0 : !Number.isNaN(lastErrorMs) && nowMs - lastErrorMs <= windowS * 1000;
@@ -214,7 +221,7 @@ export function evaluate(
     if (recentError || construction > 0) {
       const what = a.last_error?.exception_type ?? (construction > 0 ? 'construction failure' : 'error');
       const detail = construction > 0 ? `${construction} construction failure(s)` : `last: ${what}`;
-      out.push(finding(MONITOR_ALERTS.agentErrors, a.type, 'error', `${a.type} is raising errors (${detail})`, construction > 0 ? construction : 1, 0));
+      out.push(finding(MONITOR_ALERTS.agentErrors, name, 'error', `${name} is raising errors (${detail})`, construction > 0 ? construction : 1, 0));
     }
   }
   return out;

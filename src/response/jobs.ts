@@ -10,11 +10,13 @@
  *   (the buttons on the outcome message).
  */
 import { z } from 'zod';
+import { AgentRef } from '../identifiers.js';
 
 const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const MessageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
-const AgentType = z.string().regex(/^[\w\-.]{1,100}$/);
+/** Agents as people name them (a type, or `<team>/<participant>`): resolved against the runtime when planning. */
+const AgentType = AgentRef;
 const RuntimeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/);
 export const PlanId = z.string().regex(/^pl-[a-z0-9-]{1,60}$/);
 const TsKey = z.string().min(1).max(200).regex(/^[\w:.{}@-]+$/);

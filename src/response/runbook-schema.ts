@@ -4,9 +4,12 @@
  * file, the line and the path). `docs/runbooks.md` is the human reference for everything declared here.
  */
 import { z } from 'zod';
+import { AGENT_REF_RE } from '../identifiers.js';
 
 /** Agent type names as autogen-core accepts them (`^[\w\-\.]+\Z`). */
 export const AGENT_TYPE = z.string().regex(/^[\w.-]{1,100}$/, 'must be an AutoGen agent type name (letters, digits, _ - .)');
+/** An agent as people name it: a type, an AgentChat participant's name, or `<team>/<participant>` (stable across restarts). */
+const AGENT_NAME = z.string().regex(AGENT_REF_RE, 'must be an agent type, a participant name or <team>/<participant>');
 
 /** Slack user ids (`U…` or `W…` on Enterprise Grid). */
 export const SLACK_USER_ID = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U012ABCDEF');
@@ -54,7 +57,7 @@ const targetObject = z.discriminatedUnion('select', [
   /** Agent types that call a dependency the runtime reports unreachable (network partition). */
   z.strictObject({ select: z.literal('unreachable_dependents') }),
   /** A named agent type. */
-  z.strictObject({ select: z.literal('agent_type'), agent_type: AGENT_TYPE }),
+  z.strictObject({ select: z.literal('agent_type'), agent_type: AGENT_NAME }),
   /** The runtime as a whole (runtime-wide backpressure, degrade, clear caches). */
   z.strictObject({ select: z.literal('runtime') }),
 ]);

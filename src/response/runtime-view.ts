@@ -6,6 +6,9 @@
 
 export interface AgentView {
   type: string;
+  /** The stable name of an AgentChat participant, and its team: what incidents and commands call it. */
+  name?: string | null;
+  team?: { name: string; kind?: string | null; id?: string | null } | null;
   registered: boolean;
   instances?: readonly string[] | null;
   inflight?: number | null;

@@ -2,6 +2,7 @@
  * Resolving a runbook target selector to concrete agent types against one reading of the runtime.
  * Pure: the same view and subject always give the same targets, so a plan can be rebuilt and compared.
  */
+import { resolveAgentRef } from '../runtime/resolve-agent.js';
 import type { AgentMetric, Target } from './runbook-schema.js';
 import type { AgentView, RuntimeView } from './runtime-view.js';
 
@@ -29,16 +30,27 @@ function registered(view: RuntimeView): AgentView[] {
   return view.agents.filter((a) => a.registered);
 }
 
+/** An incident or a request names an agent as people do (`<team>/<name>` for an AgentChat participant): its registered type now. */
+function typeOf(ref: string, view: RuntimeView): string {
+  try {
+    return resolveAgentRef(ref, view.agents, view.runtime.name)?.type ?? ref;
+  } catch {
+    return ref; // ambiguous: left as named, so it matches no registered type and the plan says so
+  }
+}
+
 export function resolveTarget(target: Target, view: RuntimeView, subject: TargetSubject): Resolved {
   const known = new Set(registered(view).map((a) => a.type));
-  const incidentAgents = [...new Set([...(subject.agent ? [subject.agent] : []), ...subject.agents])];
+  const incidentAgents = [...new Set([...(subject.agent ? [subject.agent] : []), ...subject.agents].map((ref) => typeOf(ref, view)))];
   switch (target.select) {
     case 'runtime':
       return { ok: true, agentTypes: null };
-    case 'agent_type':
-      return known.has(target.agent_type)
-        ? { ok: true, agentTypes: [target.agent_type] }
+    case 'agent_type': {
+      const type = typeOf(target.agent_type, view);
+      return known.has(type)
+        ? { ok: true, agentTypes: [type] }
         : { ok: false, reason: `agent type ${target.agent_type} is not registered in runtime ${view.runtime.name}` };
+    }
     case 'incident_agent': {
       const primary = incidentAgents[0];
       if (!primary) return { ok: false, reason: 'the incident names no agent' };

@@ -181,3 +181,13 @@ describe('learned dependencies', () => {
     expect(edgesFromText(edges.map(edgeText).concat(['bad', '>x']))).toEqual(edges);
   });
 });
+
+describe('AgentChat participants', () => {
+  it('are alerted on by their stable <team>/<name>, so an incident survives the app\'s restart', () => {
+    const tid = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    const failing: AgentView = { ...healthyAgent, type: `triage_${tid}`, name: 'triage', team: { name: 'support' }, error_rate: 0.5, latency_ms: { count: 40, avg: 12 } };
+    const found = evaluate(healthyRuntime, [failing], GUIDE_THRESHOLDS, NOW);
+    expect(found.map((f) => f.agent)).toContain('support/triage');
+    expect(found.find((f) => f.alertname === MONITOR_ALERTS.errorRate)?.summary).toMatch(/^support\/triage error rate/);
+  });
+});

@@ -26,7 +26,7 @@ describe('/autogen recover', () => {
   it('says what to type for bad input, and queues nothing', () => {
     const missing = parseCommand('recover', ctx);
     expect(!missing.ok && missing.error.code).toBe('COMMAND_USAGE');
-    const bad = parseCommand('recover Chat/Agent', ctx);
+    const bad = parseCommand('recover Chat/Ag/ent', ctx);
     expect(!bad.ok && bad.error.code).toBe('AGENT_NAME_INVALID');
     const junk = parseCommand('recover ChatAgent Not_A_Thing!', ctx);
     expect(!junk.ok && junk.error.message).toContain('is neither a configured runtime (`prod`, `staging`) nor a runbook id');

@@ -69,6 +69,14 @@ describe('target resolution', () => {
       .toEqual({ ok: true, agentTypes: ['ChatAgent', 'PlannerAgent', 'RetrieverAgent'] });
   });
 
+  it('an incident or runbook naming an AgentChat participant by <team>/<name> acts on its type of this start', () => {
+    const tid = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    const team = { name: 'support', kind: 'RoundRobinGroupChat', id: tid };
+    const v2 = view([{ ...agent(`triage_${tid}`, { error_rate: 0.8 }), name: 'triage', team }, { ...agent(`responder_${tid}`), name: 'responder', team }]);
+    expect(resolveTarget({ select: 'incident_agent' }, v2, { agent: 'support/triage', agents: [] })).toEqual({ ok: true, agentTypes: [`triage_${tid}`] });
+    expect(resolveTarget({ select: 'agent_type', agent_type: 'support/responder' }, v2, { agents: [] })).toEqual({ ok: true, agentTypes: [`responder_${tid}`] });
+  });
+
   it('worst agent by a metric, unless the incident names one', () => {
     expect(resolveTarget({ select: 'worst_agent', by: 'latency_p95', prefer_incident: true }, v, { agents: [] })).toEqual({ ok: true, agentTypes: ['C'] });
     expect(resolveTarget({ select: 'worst_agent', by: 'inflight', prefer_incident: true }, v, { agent: 'B', agents: [] })).toEqual({ ok: true, agentTypes: ['B'] });
