@@ -17,7 +17,7 @@ export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
   return async (p, job, token) => {
     switch (p.kind) {
       case 'alerts':
-        return applyAlertEvents(ctx, p.alerts, job.attemptsMade > 0);
+        return applyAlertEvents(ctx, p.alerts, job.attemptsMade > 0, new Date(p.received_at));
       case 'flush':
         return flushIncident(ctx, p.incident_id, job);
       case 'opened':

@@ -39,9 +39,15 @@ async function placeAlert(ctx: ApplyContext, alert: NormalizedAlert): Promise<Ap
  * `retry`: this is a retried job — the first attempt may have stored the alerts and died before the
  * follow-ups, so they are all done again for every incident the job touches (each is idempotent: root
  * post and plan by job id, flushes coalesce).
+ *
+ * `receivedAt`: when the notification carrying the alerts was received (the job's `received_at`); it orders
+ * the events of one fingerprint (the merge table of APPLY_ALERTS). Without it, each event counts as the latest.
  */
-export async function applyAlertEvents(ctx: ApplyContext, alerts: readonly NormalizedAlert[], retry = false): Promise<{ applied: number; changed: number; opened: string[] }> {
-  const inputs = await Promise.all(alerts.map((a) => placeAlert(ctx, a)));
+export async function applyAlertEvents(
+  ctx: ApplyContext, alerts: readonly NormalizedAlert[], retry = false, receivedAt?: Date,
+): Promise<{ applied: number; changed: number; opened: string[] }> {
+  const received = receivedAt === undefined || Number.isNaN(receivedAt.getTime()) ? {} : { receivedAt: receivedAt.getTime() };
+  const inputs = await Promise.all(alerts.map(async (a) => ({ ...(await placeAlert(ctx, a)), ...received })));
   const results = await ctx.store.applyAlerts(inputs, ctx.now().getTime());
   const touched = new Map<string, { input: ApplyAlertInput; created: boolean; flush: boolean; resolvedNow: boolean }>();
   results.forEach((r, i) => {

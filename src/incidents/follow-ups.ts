@@ -2,14 +2,19 @@
  * What follows an incident's opening, each once per incident (idempotent job ids):
  * - the automatic diagnosis (the spine's `diagnose` job) in the thread, when the incident names an agent
  *   of a configured runtime — started by an `opened` job once the root's ts is known;
- * - a response plan request (the `respond` queue) so that a matching runbook posts its plan in the thread.
+ * - a response plan request (the `respond` queue) so that a matching runbook posts its plan in the thread,
+ *   when its alerts name a configured runtime.
+ * An incident whose alerts name no runtime gets neither (never the default runtime's): the thread says so
+ * and which label to add.
  * And "Diagnose again" from the root's button.
  */
+import { AGENT_REF_RE } from '../identifiers.js';
 import { DelayedError, type Job } from 'bullmq';
 import type { Config } from '../config.js';
 import { OpsError, isOpsError } from '../errors.js';
 import type { PayloadInput } from '../queues/payloads.js';
 import type { NormalizedAlert } from './alert.js';
+import { mrkdwnSafe } from '../slack/blocks/incident-text.js';
 import { shorten } from '../text/shorten.js';
 import type { Incident } from './store.js';
 import { rootKey, type ThreadContext } from './thread.js';
@@ -18,23 +23,57 @@ export interface FollowUpContext extends ThreadContext {
   readonly runtimes: Config['runtimes'];
 }
 
-const AGENT_TYPE = /^[\w\-.]{1,100}$/;
+/** An agent as the alert names it: a type, or an AgentChat participant's stable `<team>/<name>`. */
+const AGENT_TYPE = AGENT_REF_RE;
 
-/** The agent and runtime a diagnosis of `incident` would look at, or why there is none. */
-export function diagnosisTarget(incident: Incident, runtimes: Config['runtimes']): { agent: string; runtime: string } | { reason: string } {
+/** A name in escaped mrkdwn (alert label values are untrusted): inline code, no mention can form. */
+function quoted(name: string): string {
+  return `\`${mrkdwnSafe(name, 100).replace(/`/g, "'")}\``;
+}
+
+/**
+ * Why an alert that names no runtime gets no diagnosis or plan, and the label that ties it to one. Never the
+ * default runtime: an alert of another system, or of a runtime that is not configured, would be diagnosed and
+ * acted on against the wrong runtime.
+ */
+function noRuntimeReason(runtimes: Config['runtimes'], runtimeLabels: readonly string[]): string {
+  const labels = runtimeLabels.length > 0 ? runtimeLabels : ['runtime'];
+  const names = Object.keys(runtimes.byName);
+  const which = names.length > 0
+    ? `naming one of the configured runtimes (${names.slice(0, 10).map(quoted).join(', ')}${names.length > 10 ? ', …' : ''})`
+    : 'naming the runtime, once it is configured (AUTOGEN_RUNTIMES)';
+  return `the incident could not be tied to a runtime: its alerts have no ${labels.map(quoted).join(' or ')} label. Add the label ${quoted(labels[0]!)} to the alert rule, ${which}`;
+}
+
+/**
+ * The agent and runtime a diagnosis of `incident` would look at, or why there is none (escaped mrkdwn, to
+ * follow "No automatic diagnosis: "). `runtimeLabels`: the label names that name a runtime (ALERT_RUNTIME_LABELS).
+ */
+export function diagnosisTarget(
+  incident: Incident, runtimes: Config['runtimes'], runtimeLabels: readonly string[],
+): { agent: string; runtime: string } | { reason: string } {
+  if (incident.runtime === null) return { reason: noRuntimeReason(runtimes, runtimeLabels) };
+  if (!runtimes.byName[incident.runtime]) return { reason: `runtime ${quoted(incident.runtime)} is not configured (AUTOGEN_RUNTIMES)` };
   if (!incident.agent || !AGENT_TYPE.test(incident.agent)) return { reason: 'the incident names no agent type' };
-  const runtime = incident.runtime ?? runtimes.defaultName;
-  if (!runtime || !runtimes.byName[runtime]) return { reason: `runtime "${incident.runtime ?? ''}" is not configured (AUTOGEN_RUNTIMES)` };
-  return { agent: incident.agent, runtime };
+  return { agent: incident.agent, runtime: incident.runtime };
+}
+
+/** The runtime a response plan for `incident` is asked of: only the configured runtime its alerts name. */
+function planRuntime(incident: Incident, runtimes: Config['runtimes']): string | undefined {
+  return incident.runtime !== null && runtimes.byName[incident.runtime] ? incident.runtime : undefined;
 }
 
 /** Called when an incident opens: queue the diagnosis starter and the plan request. */
 export async function onIncidentOpened(ctx: FollowUpContext, incident: Incident, firstAlert: NormalizedAlert): Promise<void> {
   if (ctx.config.autoDiagnose) {
     await ctx.queues.add('alert', { kind: 'opened', incident_id: incident.id, waits: 0 }, { jobId: `opened-${incident.id}`, removeOnComplete: { age: 86_400 } });
+  } else if (ctx.config.autoPlan && incident.runtime === null) {
+    // no diagnosis note will say why nothing follows: say it here
+    const reason = noRuntimeReason(ctx.runtimes, ctx.config.grouping.runtimeLabels);
+    await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incident.id), text: `No automatic response plan: ${reason}.`, priority: 'normal' }, `inc-nodiag-${incident.id}`);
   }
-  const runtime = incident.runtime ?? ctx.runtimes.defaultName;
-  if (ctx.config.autoPlan && runtime && ctx.runtimes.byName[runtime]) {
+  const runtime = planRuntime(incident, ctx.runtimes);
+  if (ctx.config.autoPlan && runtime) {
     const labels = Object.fromEntries(Object.entries(firstAlert.labels).slice(0, 50).map(([k, v]) => [k.slice(0, 200), shorten(v, 1000)]));
     const request = {
       kind: 'plan',
@@ -69,10 +108,11 @@ const MAX_WAITS = 240;
 export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: string, waits: number, job: Job, token: string | undefined): Promise<string> {
   const incident = await ctx.store.get(incidentId);
   if (!incident) return 'incident gone';
-  const target = diagnosisTarget(incident, ctx.runtimes);
+  const target = diagnosisTarget(incident, ctx.runtimes, ctx.config.grouping.runtimeLabels);
   if ('reason' in target) {
     if (await ctx.store.claimDiagnosis(incidentId, ctx.now().getTime())) {
-      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: `No automatic diagnosis: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
+      const what = ctx.config.autoPlan && planRuntime(incident, ctx.runtimes) === undefined ? 'diagnosis or response plan' : 'diagnosis';
+      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: `No automatic ${what}: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
     }
     return target.reason;
   }
@@ -93,7 +133,7 @@ export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: 
 
 /** "Diagnose again": a fresh diagnosis in the thread; `INCIDENT_NOT_FOUND` or a reason when impossible. */
 export async function diagnoseAgain(ctx: FollowUpContext, incident: Incident, user: string, requestedAt: Date): Promise<void> {
-  const target = diagnosisTarget(incident, ctx.runtimes);
+  const target = diagnosisTarget(incident, ctx.runtimes, ctx.config.grouping.runtimeLabels);
   if ('reason' in target) throw new OpsError('INCIDENT_NOT_DIAGNOSABLE', { incident_id: incident.id, reason: target.reason }, { detail: `(${target.reason})` });
   const ts = await ctx.outbox.postedTs(rootKey(incident.id));
   await ctx.queues.add('diagnose', {

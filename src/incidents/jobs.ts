@@ -4,7 +4,8 @@
  * - `alerts`: alert events to apply to their incidents (one intake request, one monitor poll, or a part
  *   of a reconciliation), under an id derived from their content: a byte-identical resend of an
  *   Alertmanager notification is the same job and is dropped; an alert repeated inside a changed
- *   notification is applied again but changes nothing (the store merges by fingerprint, start, status).
+ *   notification is applied again but changes nothing (the store merges by fingerprint: the merge table of
+ *   APPLY_ALERTS). Its `received_at` orders the events of one fingerprint.
  * - `flush`: post what changed in an incident to its thread and edit its root (coalesced per interval).
  * - `opened`: an incident's thread was asked for: start the automatic diagnosis once its root exists.
  * - `reconcile`: Alertmanager truncated a group; fetch the group's real state from its API.

@@ -141,6 +141,8 @@ export async function reconcileGroup(
 ): Promise<{ firing: number; resolved: number }> {
   const url = ctx.config.alertmanager.url;
   if (!url) return { firing: 0, resolved: 0 };
+  // Alertmanager's answer is its state when asked: a webhook received after that is newer than these events
+  const asked = ctx.now();
   const apiAlerts = await fetchGroupAlerts(url, ctx.config.alertmanager.token, group.groupLabels, group.receiver);
   const members = await ctx.store.firingInGroup(group.groupKey);
   const held: HeldAlert[] = [];
@@ -148,10 +150,9 @@ export async function reconcileGroup(
     const stored = await ctx.store.alert(m.incidentId, m.fingerprint);
     if (stored) held.push({ incidentId: m.incidentId, stored });
   }
-  const now = ctx.now();
-  const events = reconcileEvents(apiAlerts, held, group, now.getTime());
+  const events = reconcileEvents(apiAlerts, held, group, asked.getTime());
   if (events.length > 0) {
-    await ctx.queues.get('alert').addBulk(alertsJobs(events, now, ctx.config.dedupeWindowS));
+    await ctx.queues.get('alert').addBulk(alertsJobs(events, asked, ctx.config.dedupeWindowS));
   }
   const resolved = events.filter((e) => e.status === 'resolved').length;
   return { firing: events.length - resolved, resolved };

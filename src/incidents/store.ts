@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NormalizedAlert } from './alert.js';
 import { alertLine, incidentTitle } from './describe.js';
-import { shortHash } from './fingerprint.js';
+import { canonicalPairs, shortHash } from './fingerprint.js';
 import type { IncidentScope } from './grouping.js';
 import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
 import { APPLY_ALERTS, APPLY_REPLY, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
@@ -84,7 +84,7 @@ export interface ApplyResult {
   readonly incidentId: string;
   /** This call opened the incident: the caller opens its thread. */
   readonly created: boolean;
-  /** Something changed (false: a resend, or an older event arriving late). */
+  /** Something changed (false: a resend, or an older event arriving late; see the merge table of APPLY_ALERTS). */
   readonly changed: boolean;
   readonly reopened: boolean;
   /** This call resolved the incident (its last firing alert resolved). */
@@ -107,7 +107,7 @@ export interface TimelineEntry {
   /** Incident version the entry was written at. */
   readonly v: number;
   readonly at: number;
-  /** firing | resolved (an alert), reopened, state (a transition), silence, note */
+  /** firing | resolved | updated (an alert; updated: its labels or annotations changed), reopened, state (a transition), silence, note */
   readonly k: string;
   readonly fp?: string;
   /** One-line description (alert entries; untrusted, not escaped). */
@@ -151,6 +151,12 @@ export interface ApplyAlertInput {
   readonly severity: Severity;
   /** Channel the thread opens in, if this alert opens the incident. */
   readonly channel: string;
+  /**
+   * When the bot received the notification carrying this alert (ms; the job's `received_at`). Orders
+   * events of one fingerprint (see the merge table of APPLY_ALERTS). Without it the event counts as the
+   * latest, and only start times tell a new episode from a late copy.
+   */
+  readonly receivedAt?: number;
 }
 
 /** Random bytes drawn in blocks (a new id is needed for every applied alert, used only when one opens). */
@@ -245,8 +251,8 @@ const SCRIPTS = {
   claimFlush: new Script(CLAIM_FLUSH),
 };
 
-/** An alert's values 3–13 of its APPLY_ALERTS block (`groupIndex`: its group's index key or ''). */
-function alertArgs({ alert, scope, severity, channel }: ApplyAlertInput, groupIndex: string): string[] {
+/** An alert's values 3–15 of its APPLY_ALERTS block (`groupIndex`: its group's index key or ''). */
+function alertArgs({ alert, scope, severity, channel, receivedAt }: ApplyAlertInput, groupIndex: string): string[] {
   const detail: AlertDetail = {
     labels: alert.labels,
     annotations: Object.fromEntries(Object.entries(alert.annotations).map(([k, v]) => [k, shorten(v, DETAIL_VALUE_MAX)])),
@@ -274,6 +280,9 @@ function alertArgs({ alert, scope, severity, channel }: ApplyAlertInput, groupIn
     scope.agent ?? '',
     groupIndex,
     alertLine(alert, scope.agent),
+    // what the alert says, as kept: a change of it (same fingerprint, still firing) is an update
+    shortHash(JSON.stringify([canonicalPairs(detail.labels), canonicalPairs(detail.annotations)]), 16),
+    receivedAt === undefined ? '' : String(receivedAt),
   ];
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
 import { incidentRoot, incidentUpdate } from '../slack/blocks/incident.js';
-import type { Incident, IncidentStore, StoredAlert } from './store.js';
+import type { Incident, IncidentStore, StoredAlert, TimelineEntry } from './store.js';
 
 /** Outbox key of an incident's root message. */
 export function rootKey(incidentId: string): string {
@@ -68,6 +68,17 @@ async function detailsOf(store: IncidentStore, incidentId: string, fingerprints:
 /** Most alerts whose details are posted per reply; the first reply shows the opening alert's. */
 const DETAILS_PER_FLUSH = 3;
 
+/** Timeline kinds that are alert noise (held back while silenced). */
+const ALERT_KINDS = new Set(['firing', 'resolved', 'updated']);
+
+/**
+ * The thread reply lists an alert whose labels or annotations changed (still firing) among the firing ones,
+ * marked as updated, with its new line (e.g. the summary's new figure) and its details.
+ */
+function presentable(entries: readonly TimelineEntry[]): TimelineEntry[] {
+  return entries.map((e) => (e.k === 'updated' ? { ...e, k: 'firing', t: `updated: ${e.t ?? e.fp ?? 'alert'}` } : e));
+}
+
 /**
  * Posts what changed since the last flush as one thread reply, and edits the root. While silenced, only
  * state changes are posted (alert noise is held back); the root is always kept current.
@@ -79,7 +90,7 @@ export async function flushIncident(ctx: ThreadContext, incidentId: string, job:
   if (!incident) return { posted: false, edited: false };
   const nowMs = ctx.now().getTime();
   const silenced = incident.silencedUntil !== null && incident.silencedUntil > nowMs;
-  const entries = silenced ? claim.entries.filter((e) => e.k !== 'firing' && e.k !== 'resolved') : claim.entries;
+  const entries = presentable(silenced ? claim.entries.filter((e) => !ALERT_KINDS.has(e.k)) : claim.entries);
   const fired = [...new Set(entries.filter((e) => e.k === 'firing' && e.fp).map((e) => e.fp!))];
   const details = silenced ? [] : await detailsOf(ctx.store, incidentId, fired, DETAILS_PER_FLUSH);
   const update = incidentUpdate(incident, entries, nowMs, details, silenced ? undefined : claim);

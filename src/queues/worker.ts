@@ -2,16 +2,26 @@
  * Runs BullMQ workers for the processors in `handlers/index.ts`. Every payload is validated again here;
  * a permanent `OpsError` (or a bad payload) becomes `UnrecoverableError` so BullMQ does not retry it,
  * a transient one is rethrown for back-off.
+ *
+ * Logs say what is expected and what is not: a job put back on purpose (a rate-limit wait, a reply waiting
+ * for its parent) is a debug line, a transient failure that will be retried an info line, both without a
+ * stack; a permanent failure, an unexpected error or the last attempt failing is a warning with the error.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { isOpsError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { maskTokens, type Logger } from '../log.js';
+import { redactText } from '../text/redact-secrets.js';
 import type { QueueName } from './names.js';
 import { parsePayload } from './queues.js';
 import type { PayloadOf } from './payloads.js';
 
 /** A processor gets the validated payload, the BullMQ job (for id, attempts, moveToDelayed) and its lock token. */
 export type Processor<Q extends QueueName = QueueName> = (payload: PayloadOf<Q>, job: Job, token?: string) => Promise<unknown>;
+
+/** BullMQ's signals that a processor put its job back on purpose (delayed, rate-limited, waiting): not failures. */
+export function isDeferral(err: unknown): err is Error {
+  return err instanceof DelayedError || err instanceof RateLimitError || err instanceof WaitingError || err instanceof WaitingChildrenError;
+}
 
 export function wrapProcessor<Q extends QueueName>(queue: Q, processor: Processor<Q>, logger: Logger) {
   return async (job: Job, token?: string): Promise<unknown> => {
@@ -27,11 +37,21 @@ export function wrapProcessor<Q extends QueueName>(queue: Q, processor: Processo
     try {
       return await processor(payload, job, token);
     } catch (err) {
+      if (isDeferral(err)) {
+        logger.debug({ queue, job_id: job.id, reason: err.message }, 'job deferred');
+        throw err;
+      }
       if (isOpsError(err) && !err.transient) {
         log().warn({ err, code: err.code }, 'job failed permanently');
         throw new UnrecoverableError(`${err.code}: ${err.message}`);
       }
-      log().warn({ err, attempt: job.attemptsMade + 1 }, 'job failed; will retry if attempts remain');
+      const attempt = job.attemptsMade + 1;
+      const attempts = job.opts.attempts ?? 1;
+      if (isOpsError(err) && attempt < attempts) {
+        log().info({ code: err.code, reason: maskTokens(redactText(err.message)), attempt, attempts }, 'job will be retried after a transient failure');
+        throw err;
+      }
+      log().warn({ err, attempt, attempts }, attempt < attempts ? 'job failed; will retry' : 'job failed; no attempts left');
       throw err;
     }
   };

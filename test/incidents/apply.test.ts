@@ -13,7 +13,7 @@ import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { applyAlertEvents } from '../../src/incidents/apply.js';
 import { incidentContext } from '../../src/incidents/context.js';
 import { scopeOf } from '../../src/incidents/grouping.js';
-import { rootKey } from '../../src/incidents/thread.js';
+import { flushIncident, rootKey } from '../../src/incidents/thread.js';
 import { markIncidentMitigating } from '../../src/incidents/actions.js';
 
 let redis: Redis;
@@ -85,6 +85,36 @@ describe('applyAlertEvents', () => {
       const flush = (await queues.get('alert').getJobs(['waiting', 'delayed', 'prioritized'])).find((j) => (j.data as { kind: string }).kind === 'flush');
       expect(flush?.delay ?? 0).toBe(0);
       expect(await markIncidentMitigating(ctx, 'inc-unknown1', 'U0X')).toBeNull();
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it('an annotation change of a firing alert is one coalesced thread update and a root edit, not silence and not a new incident', async () => {
+    const { ctx, queues } = setup();
+    try {
+      const received = new Date(Date.now() - 60_000);
+      const { opened: [id] } = await applyAlertEvents(ctx, [alert('u1'), alert('u2')], false, received);
+      await flushIncident(ctx, id!, { id: 'flush-first' });
+      const later = new Date(received.getTime() + 30_000);
+      const now37 = (fp: string): NormalizedAlert => ({ ...alert(fp), annotations: { summary: 'ChatAgent error rate now 37 %', description: 'fails 37 % of its messages' } });
+      const r = await applyAlertEvents(ctx, [now37('u1'), now37('u2')], false, later);
+      expect(r).toMatchObject({ applied: 2, changed: 2, opened: [] });
+      // the same notification again changes nothing
+      expect(await applyAlertEvents(ctx, [now37('u1'), now37('u2')], false, new Date(later.getTime() + 1))).toMatchObject({ changed: 0 });
+      const flushes = (await queues.get('alert').getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => (j.data as { kind: string }).kind === 'flush');
+      expect(flushes).toHaveLength(1);
+      expect(await flushIncident(ctx, id!, { id: 'flush-second' })).toEqual({ posted: true, edited: true });
+      const notify = await queues.get('notify').getJobs(['prioritized', 'waiting']);
+      const reply = notify.find((j) => j.id === `inc-upd-${id!}-4`);
+      const replyText = JSON.stringify(reply?.data);
+      expect(replyText).toContain('updated: E · ChatAgent — ChatAgent error rate now 37 %');
+      expect(replyText).toContain('fails 37 % of its messages');
+      expect(replyText).toContain('now 2 firing of 2');
+      const rootEdits = notify.map((j) => j.data as { kind: string; coalesce_seq?: number }).filter((d) => d.kind === 'update')
+        .sort((a, b) => (a.coalesce_seq ?? 0) - (b.coalesce_seq ?? 0));
+      expect(JSON.stringify(rootEdits.at(-1))).toContain('ChatAgent error rate now 37 %');
+      expect(await ctx.store.countActive()).toBe(1);
     } finally {
       await queues.close();
     }

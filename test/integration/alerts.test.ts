@@ -12,7 +12,7 @@ import { INCIDENT_ACTION_IDS } from '../../src/slack/blocks/incident.js';
 let h: AlertHarness;
 let alertQueue: Queue;
 
-const TEAMS = ['one', 'dup', 'res', 'mixed', 'storm', 'hostile', 'buttons'];
+const TEAMS = ['one', 'dup', 'res', 'mixed', 'storm', 'hostile', 'buttons', 'restamp', 'annot', 'bare'];
 
 beforeAll(async () => {
   h = await startAlertHarness({
@@ -175,5 +175,51 @@ describe('alert threads', () => {
     const refusal = await waitFor(() => h.sandbox.ephemerals.find((e) => e.user === 'U0DAVE'), { what: 'refusal' });
     expect(refusal.text).toContain('INCIDENT_TRANSITION_INVALID');
     expect(h.roots(channelOf('buttons'))).toHaveLength(1);
+  });
+
+  it('a storm fired in six batches and resolved in one notification with restamped startsAt ends with every incident resolved', async () => {
+    const start = Date.now() - 30 * 60_000;
+    const agents = ['BillingAgent', 'SearchAgent', 'MailAgent'];
+    const storm = Array.from({ length: 300 }, (_, i) => alert('restamp', { agent: agents[i % 3]!, instance: `n${i}`, startsAt: new Date(start + Math.floor(i / 50) * 60_000).toISOString() }));
+    const groupKey = '{}/{team="restamp"}:{alertname="AutoGenAgentHighErrorRate"}';
+    const incidents = async () => (await h.store.listActive(500)).filter((i) => i.channel === channelOf('restamp'));
+    // as Alertmanager does, each notification is the group's whole current state
+    for (let batch = 1; batch <= 6; batch += 1) {
+      expect((await h.postAlertmanager(amNotification(storm.slice(0, batch * 50), { groupKey }))).status).toBe(202);
+    }
+    const open = await waitFor(async () => {
+      const list = await incidents();
+      return list.length === 3 && list.every((i) => i.alertsFiring === 100) ? list : undefined;
+    }, { what: 'three incidents of 100 firing alerts', timeoutMs: 20_000 });
+    // the sender resolved every alert under the first batch's start
+    const resolution = amNotification(storm.map((a) => ({ ...a, status: 'resolved' as const, startsAt: new Date(start).toISOString() })), { groupKey });
+    expect((await h.postAlertmanager(resolution)).status).toBe(202);
+    await waitFor(async () => (await incidents()).length === 0, { what: 'no incident of the storm left open', timeoutMs: 20_000 });
+    for (const inc of open) expect(await h.store.get(inc.id)).toMatchObject({ state: 'resolved', alertsFiring: 0, alertsTotal: 100 });
+    const roots = h.roots(channelOf('restamp'));
+    expect(roots).toHaveLength(3);
+    await waitFor(() => roots.every((r) => r.edits.some((e) => JSON.stringify(e.blocks).includes('✅ Resolved'))), { what: 'every root edited to resolved' });
+  });
+
+  it('a change of annotations only reaches the thread and the root, in the same incident', async () => {
+    const first = alert('annot');
+    await h.postAlertmanager(amNotification([first]));
+    const root = await waitFor(() => h.roots(channelOf('annot'))[0], { what: 'root' });
+    await waitFor(() => h.replies(root).find((m) => allText(m).includes('fails 12 % of its messages')), { what: 'first details' });
+    const changed = { ...first, annotations: { summary: 'ChatAgent error rate now 37 %', description: 'ChatAgent fails 37 % of its messages.' } };
+    expect((await h.postAlertmanager(amNotification([changed]))).status).toBe(202);
+    const update = await waitFor(() => h.replies(root).find((m) => allText(m).includes('now 37 %')), { what: 'the update in the thread' });
+    expect(allText(update)).toContain('fails 37 % of its messages');
+    await waitFor(() => root.edits.some((e) => JSON.stringify(e.blocks).includes('ChatAgent error rate now 37 %')), { what: 'root title follows' });
+    expect(h.roots(channelOf('annot'))).toHaveLength(1);
+    expect((await h.store.listActive(500)).filter((i) => i.channel === channelOf('annot'))).toMatchObject([{ alertsTotal: 1, alertsFiring: 1 }]);
+  });
+
+  it('an alert without a runtime label is not diagnosed against any runtime; the thread says which label to add', async () => {
+    const bare = { status: 'firing' as const, labels: { alertname: 'QueueBacklog', agent_type: 'ChatAgent', severity: 'warning', team: 'bare' }, annotations: { summary: 'backlog' }, startsAt: T0, fingerprint: 'bare-1' };
+    await h.postAlertmanager(amNotification([bare]));
+    const root = await waitFor(() => h.roots(channelOf('bare'))[0], { what: 'root' });
+    const note = await waitFor(() => h.replies(root).find((m) => m.text.includes('could not be tied to a runtime')), { what: 'the note' });
+    expect(note.text).toContain('Add the label `runtime` to the alert rule');
   });
 });
