@@ -3,6 +3,7 @@
  * body), the checks that verify them, who may approve and until when — and the plan hash that approval
  * buttons are bound to. Pure: the bridge's dry-run predictions are attached by the caller.
  */
+import { resolveAgentRef } from '../runtime/resolve-agent.js';
 import { createHash } from 'node:crypto';
 import type { ActionName, Risk, Runbook, VerifyCheck } from './runbook-schema.js';
 import type { RuntimeView } from './runtime-view.js';
@@ -95,6 +96,11 @@ export interface PlanSubject {
   readonly findings: readonly string[];
   /** The runbook asked for by name, if any. */
   readonly runbook: string | null;
+  /**
+   * The agent types the plan acts on when none of them is the agent asked about (`agent`): the plan's first
+   * line says so, and why (its match reasons). Absent when the plan acts on the agent asked about.
+   */
+  readonly actsInstead?: readonly string[];
 }
 
 export interface PlanInput {
@@ -277,9 +283,20 @@ export function buildPlan(input: PlanInput): PlanResult {
       labels: { ...(input.labels ?? {}) },
       findings: [...(input.findings ?? [])],
       runbook: input.askedRunbook ?? null,
+      ...insteadOf(subject.agent, actions, view),
     },
   };
   return { ok: true, plan: { ...base, hash: planHash(base) } };
+}
+
+function insteadOf(asked: string | undefined, actions: readonly PlannedAction[], view: RuntimeView): { actsInstead?: string[] } {
+  const targets = [...new Set(actions.map((a) => a.target).filter((t): t is string => t !== null))];
+  if (!asked || targets.length === 0) return {};
+  let askedType = asked;
+  try {
+    askedType = resolveAgentRef(asked, view.agents, view.runtime.name)?.type ?? asked;
+  } catch { /* ambiguous: compare as named */ }
+  return targets.includes(askedType) ? {} : { actsInstead: targets };
 }
 
 /** The plan with the bridge's dry-run predictions attached (the hash does not change: it binds what runs). */

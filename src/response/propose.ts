@@ -5,6 +5,8 @@
  * same incident and runbook is refreshed in place (same id, new hash: its old buttons fail as stale).
  * Also the `expire` job (an unapproved plan's message turns into "Expired — New plan").
  */
+import { labelOf, resolveAgentRef } from '../runtime/resolve-agent.js';
+import type { RuntimeView } from './runtime-view.js';
 import { randomBytes } from 'node:crypto';
 import { isOpsError, OpsError } from '../errors.js';
 import type { BridgeAction } from '../runtime/client.js';
@@ -88,11 +90,26 @@ async function dryRun(deps: ResponseDeps, plan: Plan): Promise<{ ok: true; predi
   return { ok: true, predictions };
 }
 
+/**
+ * A person who asks for a plan for an agent the runtime does not have gets the error every other
+ * subcommand gives — never a plan that acts on some other agent the runbook's selector happens to pick.
+ */
+function requireAskedAgent(req: PlanRequest, view: RuntimeView): void {
+  if (!req.agent || req.source === 'incident') return;
+  const registered = view.agents.filter((a) => a.registered);
+  if (resolveAgentRef(req.agent, registered, req.runtime)) return;
+  const known = registered.map(labelOf);
+  throw new OpsError('AGENT_NOT_FOUND', { runtime: req.runtime, agent: req.agent, known }, {
+    detail: `\`${req.agent}\` is not registered in runtime \`${req.runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.`,
+  });
+}
+
 export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise<ProposeOutcome> {
   const now = deps.now();
   const log = deps.logger.child({ runtime: req.runtime, incident_id: req.incident_id, agent: req.agent });
   const bridge = deps.bridgeFor(req.runtime);
   const reading = await readRuntime(bridge, { messagesFor: 'failing' });
+  requireAskedAgent(req, reading.view);
   const findings = [...new Set([...req.findings, ...findingsFromView(reading.view, req.agent, undefined, reading.rssHistory)])].sort();
   const labels = req.labels ?? {};
   const subject = { agent: req.agent, agents: req.agents };

@@ -32,6 +32,14 @@ describe('bad input and a dead runtime', () => {
     expect(eph.text).toContain('No runbook has that id or scenario. Known: agent-cascade-failure, agent-wont-start,');
   });
 
+  it('a plan for an agent the runtime does not have is refused like every other subcommand, and nothing else is planned', async () => {
+    const before = sandbox.messages.filter((m) => m.channel === 'C0NOAGENT').length;
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'recover NoSuchAgent', channel: 'C0NOAGENT', user: ALICE });
+    const eph = await waitForEphemeral(sandbox, ALICE, 'AGENT_NOT_FOUND');
+    expect(eph.text).toContain('`NoSuchAgent` is not registered in runtime');
+    expect(sandbox.messages.filter((m) => m.channel === 'C0NOAGENT').length).toBe(before);
+  });
+
   it('the bridge dies after approval: the run retries, then the thread says it gave up and the attempt counts', async () => {
     const plan = await (async () => {
       const before = sandbox.messages.length;

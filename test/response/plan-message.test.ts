@@ -25,6 +25,29 @@ type AnyBlock = { type: string; elements?: { action_id?: string; value?: string;
 const blocksOf = (m: { blocks: unknown[] }) => m.blocks as AnyBlock[];
 const allText = (m: { blocks: unknown[] }) => JSON.stringify(m.blocks);
 
+describe('a plan that acts on another agent than the one asked about', () => {
+  it('says so in its first line, its text and its approval dialog, with why', () => {
+    const runbook = runbooks.find((r) => r.id === 'agent-cascade-failure')!;
+    const res = buildPlan({ runbook, view: view([agent('ChatAgent', { error_rate: 0 }), agent('RetrieverAgent', { error_rate: 0.9 })]),
+      subject: { agent: 'ChatAgent', agents: [] }, runtime: 'demo', incidentId: null, requestedBy: 'U0ALICE', trigger: 'command',
+      matchReasons: ['finding cascade'], planId: 'pl-k2-abc', now: new Date(NOW), approvalTtlS: 900, channel: 'C0OPS', threadTs: null });
+    if (!res.ok) throw new Error(res.problems.join());
+    expect(res.plan.actions.map((a) => a.target)).not.toContain('ChatAgent');
+    expect(res.plan.subject.actsInstead).toEqual(['RetrieverAgent']);
+    const msg = buildPlanMessage(res.plan, { status: 'pending', approvers: [] });
+    const first = blocksOf(msg)[1]?.text?.text ?? '';
+    expect(first).toMatch(/^:warning: \*This plan does not act on `ChatAgent`\*: it acts on `/);
+    expect(first).toContain('because it matched on finding cascade');
+    expect(msg.text).toContain('not on ChatAgent as asked');
+    const confirm = blocksOf(msg).find((b) => b.type === 'actions')?.elements?.[0]?.confirm?.text.text ?? '';
+    expect(confirm).toMatch(/^Not ChatAgent: acts on /);
+  });
+
+  it('a plan acting on the agent asked about carries no such line', () => {
+    expect(plan().subject.actsInstead).toBeUndefined();
+  });
+});
+
 describe('plan message', () => {
   const p = plan();
   it('shows steps, targets, the predicted change, risk, checks, approvers and expiry, with confirmed buttons bound to the hash', () => {

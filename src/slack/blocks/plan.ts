@@ -128,9 +128,11 @@ function actionLine(plan: Plan, a: PlannedAction): string {
 /** The confirmation dialog of the Approve button (Slack: title ≤ 100, text ≤ 300). */
 function approveConfirm(plan: Plan, approvals: number): ConfirmationDialog {
   const steps = plan.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ');
+  const instead = plan.subject.actsInstead;
+  const warn = instead && instead.length > 0 && plan.subject.agent ? `Not ${plan.subject.agent}: acts on ${instead.join(', ')}. ` : '';
   const lead = plan.approval.required > 1
-    ? `Your approval will be ${approvals + 1} of ${plan.approval.required}. `
-    : `This runs ${plan.actions.length} action(s) on runtime ${plan.runtime} now: `;
+    ? `${warn}Your approval will be ${approvals + 1} of ${plan.approval.required}. `
+    : `${warn}This runs ${plan.actions.length} action(s) on runtime ${plan.runtime} now: `;
   return {
     title: { type: 'plain_text', text: truncate('Approve this recovery plan?', SLACK_LIMITS.confirmTitle) },
     text: { type: 'plain_text', text: truncate(`${lead}${steps}`, SLACK_LIMITS.confirmText) },
@@ -158,6 +160,11 @@ function approverList(approvers: readonly Approver[]): string {
 export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; blocks: Block[] } {
   const blocks: Block[] = [];
   blocks.push(header(`Recovery plan: ${plan.runbookTitle}`));
+  const instead = plan.subject.actsInstead;
+  if (instead && instead.length > 0 && plan.subject.agent) {
+    // Said first and plainly: approving acts on other agents than the one asked about.
+    blocks.push(section(`:warning: *This plan does not act on ${code(plan.subject.agent)}*: it acts on ${instead.map((t) => code(t)).join(', ')}${plan.matchReasons.length ? `, because it matched on ${plan.matchReasons.map((r) => escapeText(r)).join(', ')}` : ''}.`));
+  }
   const who = plan.trigger === 'incident' ? 'proposed for the incident' : `requested by <@${plan.requestedBy}>`;
   blocks.push(section([
     `*Runtime* ${code(plan.runtime)}  ·  *Risk* ${RISK_BADGE[plan.risk]}  ·  ${who}${plan.incidentId ? `  ·  *Incident* ${code(plan.incidentId)}` : ''}`,
@@ -210,7 +217,8 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; b
       break;
   }
   const statusWord = state.status === 'pending' ? 'awaiting approval' : state.status;
-  const text = `Recovery plan for runtime ${plan.runtime}: ${plan.runbookTitle} (${plan.risk} risk) — ${statusWord}`;
+  const other = instead && instead.length > 0 && plan.subject.agent ? ` — acts on ${instead.join(', ')}, not on ${plan.subject.agent} as asked` : '';
+  const text = `Recovery plan for runtime ${plan.runtime}: ${plan.runbookTitle} (${plan.risk} risk)${other} — ${statusWord}`;
   return { text: truncate(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
