@@ -58,7 +58,7 @@ async function resolveAgents(bridge: BridgeClient, runtime: string, refs: readon
   return refs.map((ref) => {
     const found = resolveAgentRef(ref, agents, runtime);
     if (found) return found.type;
-    const known = agents.map(labelOf);
+    const known = agents.map(labelOf).sort();
     throw new OpsError('AGENT_NOT_FOUND', { runtime, agent: ref, known }, { detail: `\`${ref}\` is not registered in runtime \`${runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.` });
   });
 }

@@ -98,7 +98,7 @@ function requireAskedAgent(req: PlanRequest, view: RuntimeView): void {
   if (!req.agent || req.source === 'incident') return;
   const registered = view.agents.filter((a) => a.registered);
   if (resolveAgentRef(req.agent, registered, req.runtime)) return;
-  const known = registered.map(labelOf);
+  const known = registered.map(labelOf).sort();
   throw new OpsError('AGENT_NOT_FOUND', { runtime: req.runtime, agent: req.agent, known }, {
     detail: `\`${req.agent}\` is not registered in runtime \`${req.runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.`,
   });

@@ -87,7 +87,7 @@ describe('bad input only the runtime can tell: a specific ephemeral error from t
     expect(await ack('inspect NoSuchAgent demo', ch)).toContain('Inspecting');
     const text = await ephemeral(ch);
     expect(text).toContain('(AGENT_NOT_FOUND)');
-    expect(text).toContain('`NoSuchAgent` is not registered in runtime `demo`; registered: `ChatAgent`, `PlannerAgent`, `RetrieverAgent`, `ToolAgent`');
+    expect(text).toContain('`NoSuchAgent` is not registered in runtime `demo`; registered: `ChatAgent`, `PlannerAgent`, `RetrieverAgent`, `ToolAgent`, `support/RoundRobinGroupChatManager`, `support/responder`, `support/triage`.');
     expect(sandbox.messages.some((m) => m.channel === ch)).toBe(false);
   });
 

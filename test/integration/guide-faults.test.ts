@@ -78,7 +78,7 @@ describe('the healthy fleet: no false alarms', () => {
     expect(text).toContain('✅ Health check: Runtime healthy — Healthy');
     expect(text).toContain('category: no problem found');
     expect(text).toContain('✅ Dependency vector-db reachable');
-    expect(text).toContain('✅ 4 agent types up');
+    expect(text).toContain('✅ 7 agent types up'); // the four core agents and the AgentChat team `support` (two participants and its manager)
     expect(text).not.toContain('❌');
     expect(text).not.toContain('⚠️');
   });

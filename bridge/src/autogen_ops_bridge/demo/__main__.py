@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import logging
 import os
 import signal
 import sys
 
+from .faults import TEAM_FAULTS
 from .fleet import Fleet, FleetOptions, parse_fault
 
 
@@ -29,6 +31,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
     parser.add_argument("--instances", type=int, default=1, help="ChatAgent instances (keys)")
     parser.add_argument("--rate", type=float, default=5.0, help="chat requests per second (0 = none)")
     parser.add_argument("--capacity", type=int, default=16, help="messages per agent type at once")
+    parser.add_argument("--team", action=argparse.BooleanOptionalAction, default=None,
+                        help="also run the AgentChat team 'support' (default: on when autogen-agentchat and "
+                             "autogen-ext are installed)")
     parser.add_argument("--freeze-gc", action=argparse.BooleanOptionalAction, default=True,
                         help="gc.freeze() the start-up objects once serving (shorter full-collection pauses)")
     parser.add_argument("--log-level", default="INFO")
@@ -43,11 +48,21 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
         faults = [parse_fault(f) for f in args.fault]
     except ValueError as exc:
         parser.error(str(exc))
+    team = agentchat_installed() if args.team is None else bool(args.team)
+    if team and not agentchat_installed():
+        parser.error("--team needs autogen-agentchat and autogen-ext (pip install 'autogen-ops-bridge[dev]')")
+    if not team and any(f in TEAM_FAULTS for f, _ in faults):
+        parser.error("the AgentChat team's faults need the team (--team)")
     return FleetOptions(
         host=args.host, port=args.port, token=args.token, name=args.name,
         enable_faults=args.enable_faults or bool(faults), faults=faults, instances=args.instances,
         rate=args.rate, capacity=args.capacity if args.capacity > 0 else None, freeze_gc=args.freeze_gc,
+        team=team,
     ), str(args.log_level)
+
+
+def agentchat_installed() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("autogen_agentchat", "autogen_ext"))
 
 
 async def run(options: FleetOptions) -> int:

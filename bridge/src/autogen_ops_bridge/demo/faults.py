@@ -11,6 +11,14 @@
 - ``dead_dependency``: the vector-db listener closes: "connection refused".
 - ``missing_module``: constructing T raises ``ModuleNotFoundError: No module named '...'``. Params:
   ``module``.
+
+Faults of the AgentChat team (demo/team.py; T = ``support`` or a member, ``support/triage``):
+
+- ``tool_down``: the orders API closes: ``lookup_order`` results carry ``is_error`` (connection refused).
+- ``model_429``: T's model client raises a rate-limit error (status 429); the team's run fails. T =
+  ``support``: every member. Params: ``retry_after_s`` (20).
+- ``model_slow``: T's model client answers after ``delay_s`` (3.0). T = ``support``: every member.
+- ``no_termination``: the responder never says the stop word; only max turns ends a run.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from autogen_core import SingleThreadedAgentRuntime, TopicId
 
@@ -34,7 +42,16 @@ from .vector_db import VectorDb
 
 logger = logging.getLogger("autogen_ops_bridge.demo.faults")
 
-KNOWN_FAULTS = ("exception", "cascade", "slow", "memory", "flood", "dead_dependency", "missing_module")
+CORE_FAULTS = ("exception", "cascade", "slow", "memory", "flood", "dead_dependency", "missing_module")
+TEAM_FAULTS = ("tool_down", "model_429", "model_slow", "no_termination")
+KNOWN_FAULTS = CORE_FAULTS + TEAM_FAULTS
+TEAM = "support"
+"""The demo's AgentChat team (demo/team.py), its members, and the names its faults accept as targets."""
+TEAM_MEMBERS = ("triage", "responder")
+TEAM_TARGETS = (TEAM, *(f"{TEAM}/{member}" for member in TEAM_MEMBERS))
+TEAM_FAULT_TARGETS = {"tool_down": f"{TEAM}/triage", "model_429": f"{TEAM}/triage",
+                      "model_slow": f"{TEAM}/responder", "no_termination": TEAM}
+"""The target each team fault names when none is given (the CLI's ``--fault model_429``)."""
 DEFAULT_MODULES = {
     "ChatAgent": "chat_templates",
     "PlannerAgent": "planning_toolkit",
@@ -45,6 +62,17 @@ DEFAULT_MODULES = {
 
 class InjectedFaultError(InjectedFaultErrorBase):
     """Raised by a handler under the ``exception`` fault."""
+
+
+class Switchable(Protocol):
+    """A loopback dependency a fault can close (the vector-db, the team's orders API)."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -81,10 +109,15 @@ class DemoFaults:
         self._agent_types = agent_types
         self._active: dict[tuple[str, str], _Active] = {}
         self.leaked: list[bytearray] = []
+        self._orders_api: Switchable | None = None
+
+    def attach_team(self, orders_api: Switchable) -> None:
+        """Enable the AgentChat team's faults (the fleet runs the team; ``orders_api`` is its tool's backend)."""
+        self._orders_api = orders_api
 
     @property
     def known_faults(self) -> Sequence[str]:
-        return KNOWN_FAULTS
+        return KNOWN_FAULTS if self._orders_api is not None else CORE_FAULTS
 
     def active(self) -> list[FaultInfo]:
         return [a.info() for a in sorted(self._active.values(), key=lambda a: a.since)]
@@ -107,6 +140,23 @@ class DemoFaults:
                     f"{agent_type}: upstream vector-db request timeout after 2.0s (cascade origin {agent_type})"
                 )
 
+    def team_fault(self, fault: str, member: str) -> dict[str, Any] | None:
+        """The params of ``fault`` when it is active on ``member`` (``support/triage``) or its whole team."""
+        active = self._team_active(fault, member)
+        return active.params if active is not None else None
+
+    async def team_delay(self, fault: str, member: str) -> None:
+        """Wait out a delay fault (``delay_s``) on ``member``; returns early once the fault is cleared."""
+        active = self._team_active(fault, member)
+        if active is not None:
+            try:
+                await asyncio.wait_for(active.cleared.wait(), active.params["delay_s"])
+            except asyncio.TimeoutError:
+                pass
+
+    def _team_active(self, fault: str, member: str) -> _Active | None:
+        return self._active.get((fault, member)) or self._active.get((fault, member.partition("/")[0]))
+
     def flood_work_s(self, agent_type: str) -> float:
         active = self._active.get(("flood", agent_type))
         return float(active.params["work_s"]) if active is not None else 0.0
@@ -124,7 +174,9 @@ class DemoFaults:
             raise BridgeError("UNKNOWN_FAULT", 422,
                               f"unknown fault '{fault}'; known faults: {', '.join(KNOWN_FAULTS)}",
                               {"fault": fault, "known": list(KNOWN_FAULTS)})
-        if agent_type not in self._agent_types():
+        if fault in TEAM_FAULTS:
+            self._check_team_target(fault, agent_type)
+        elif agent_type not in self._agent_types():
             raise BridgeError("AGENT_NOT_FOUND", 404, f"agent type '{agent_type}' is not registered",
                               {"agent_type": agent_type})
         params = self._params(fault, agent_type, dict(params))
@@ -138,6 +190,8 @@ class DemoFaults:
             active.task = asyncio.get_running_loop().create_task(self._flood(active))
         elif fault == "dead_dependency":
             await self._vector_db.stop()
+        elif fault == "tool_down" and self._orders_api is not None:
+            await self._orders_api.stop()
         elif fault == "missing_module":
             for agent_id in [a for a in internals.instantiated_agents(self._runtime) if a.type == agent_type]:
                 internals.forget_instance(self._runtime, agent_id)
@@ -145,7 +199,23 @@ class DemoFaults:
                        extra={"event": "FaultInjected", "agent_type": agent_type})
         return active.info()
 
+    def _check_team_target(self, fault: str, target: str) -> None:
+        if self._orders_api is None:
+            raise BridgeError("VALIDATION_FAILED", 422,
+                              f"fault '{fault}' needs the demo's AgentChat team (start the fleet with --team)",
+                              {"fault": fault})
+        if target not in TEAM_TARGETS:
+            raise BridgeError("VALIDATION_FAILED", 422,
+                              f"fault '{fault}' targets the AgentChat team: agent_type must be one of "
+                              f"{', '.join(TEAM_TARGETS)}", {"param": "agent_type", "value": target[:100]})
+
     def _params(self, fault: str, agent_type: str, params: dict[str, Any]) -> dict[str, Any]:
+        if fault == "model_slow":
+            return {"delay_s": _number(params, "delay_s", 3.0, 0.0, 10.0)}
+        if fault == "model_429":
+            return {"retry_after_s": int(_number(params, "retry_after_s", 20, 0, 3600))}
+        if fault == "tool_down" and self._orders_api is not None:
+            return {"dependency": "orders-api", "url": self._orders_api.url}
         if fault == "slow":
             return {"delay_s": _number(params, "delay_s", 3.0, 0.0, 60.0)}
         if fault == "memory":
@@ -198,6 +268,9 @@ class DemoFaults:
             self.leaked.clear()
         if active.fault == "dead_dependency" and not any(k[0] == "dead_dependency" for k in self._active):
             await self._vector_db.start()
+        if (active.fault == "tool_down" and self._orders_api is not None
+                and not any(k[0] == "tool_down" for k in self._active)):
+            await self._orders_api.start()
 
     # --- background effects ------------------------------------------------------------------
     async def _leak(self, active: _Active) -> None:

@@ -1,5 +1,6 @@
 """The demo fleet: a runtime with the four demo agents, steady traffic, the vector-db dependency,
-optional fault injection, and (normally) the bridge attached."""
+optional fault injection, optionally an AgentChat team (demo/team.py) on the same runtime, and (normally)
+the bridge attached."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from autogen_core import AgentId, SingleThreadedAgentRuntime
 
@@ -16,9 +17,12 @@ from .. import runtime_internals as internals
 from ..attach import Bridge, attach
 from ..gc_tuning import freeze_startup_objects
 from .agents import AGENT_CLASSES, ChatAgent, DemoAgent, PlannerAgent, RetrieverAgent, ToolAgent
-from .faults import KNOWN_FAULTS, DemoFaults
+from .faults import KNOWN_FAULTS, TEAM_FAULT_TARGETS, TEAM_FAULTS, TEAM_TARGETS, DemoFaults
 from .messages import ChatRequest
 from .vector_db import VectorDb
+
+if TYPE_CHECKING:
+    from .team import SupportTeam
 
 logger = logging.getLogger("autogen_ops_bridge.demo")
 
@@ -73,6 +77,9 @@ class FleetOptions:
     serve: bool = True
     freeze_gc: bool = False
     """Call ``freeze_startup_objects()`` (process-wide) once started, bridge or not; the CLI turns it on."""
+    team: bool = False
+    """Also run the AgentChat team ``support`` (needs autogen-agentchat and autogen-ext); the CLI turns it on.
+    With ``rate`` > 0 it runs a task every few seconds."""
 
 
 def chat_keys(instances: int) -> list[str]:
@@ -93,6 +100,8 @@ class Fleet:
         self.failed = 0
         self._outstanding: set[asyncio.Task[Any]] = set()
         self._traffic: asyncio.Task[None] | None = None
+        self.team: SupportTeam | None = None
+        self._team_traffic: asyncio.Task[None] | None = None
 
     def _backlog(self, agent_type: str) -> int:
         if self.bridge is None:
@@ -109,7 +118,7 @@ class Fleet:
                 self.runtime, token=opts.token, host=opts.host, port=opts.port, name=opts.name,
                 faults=self.faults if opts.enable_faults else None, serve=opts.serve,
                 config={"fleet": {"instances": opts.instances, "rate": opts.rate, "capacity": opts.capacity,
-                                  "enable_faults": opts.enable_faults},
+                                  "enable_faults": opts.enable_faults, "team": opts.team},
                         "vector_db_url": self.vector_db.url, "bridge_token": opts.token,
                         "openai_api_key": "sk-demo-not-a-real-key"},
             )
@@ -125,12 +134,20 @@ class Fleet:
         self.runtime.start()
         for key in self.keys:
             await self.runtime.get("ChatAgent", key, lazy=False)
+        if opts.team:
+            from .team import SupportTeam  # AgentChat is needed only with the team
+
+            self.team = SupportTeam(self.runtime, self.faults, lambda: self.context.hooks, self.vector_db.host)
+            await self.team.start(self.bridge)
         for fault, agent_type in opts.faults:
             await self.faults.inject(fault, agent_type, {})
         if opts.freeze_gc:
             freeze_startup_objects()
         if opts.rate > 0:
             self._traffic = asyncio.get_running_loop().create_task(self._generate(), name="demo-traffic")
+            if self.team is not None:
+                self._team_traffic = asyncio.get_running_loop().create_task(self.team.generate(opts.rate),
+                                                                            name="demo-team-traffic")
 
     def _clear_retrieval_cache(self) -> dict[str, int]:
         n = len(self.context.retrieval_cache)
@@ -175,13 +192,14 @@ class Fleet:
 
     async def stop(self, idle_timeout_s: float = 5.0) -> None:
         """Stop traffic and faults, then the runtime (``stop_when_idle`` when it can drain in time)."""
-        if self._traffic is not None:
-            self._traffic.cancel()
-            try:
-                await self._traffic
-            except asyncio.CancelledError:
-                pass
-            self._traffic = None
+        for traffic in (self._traffic, self._team_traffic):
+            if traffic is not None:
+                traffic.cancel()
+                try:
+                    await traffic
+                except asyncio.CancelledError:
+                    pass
+        self._traffic = self._team_traffic = None
         await self.faults.clear(None)
         if self.bridge is not None:
             await self.bridge.prepare_stop()
@@ -202,13 +220,21 @@ class Fleet:
         if self.bridge is not None:
             await self.bridge.close()
         await self.vector_db.stop()
+        if self.team is not None:
+            await self.team.close()
 
 
 def parse_fault(text: str) -> tuple[str, str]:
-    """``cascade:ChatAgent`` -> ``("cascade", "ChatAgent")``; the agent type defaults to ChatAgent."""
+    """``cascade:ChatAgent`` -> ``("cascade", "ChatAgent")``; the agent type defaults to ChatAgent (for the
+    team's faults, to their usual target: ``model_429`` -> ``support/triage``)."""
     fault, _, agent_type = text.partition(":")
     if fault not in KNOWN_FAULTS:
         raise ValueError(f"unknown fault '{fault}'; known: {', '.join(KNOWN_FAULTS)}")
+    if fault in TEAM_FAULTS:
+        agent_type = agent_type or TEAM_FAULT_TARGETS[fault]
+        if agent_type not in TEAM_TARGETS:
+            raise ValueError(f"fault '{fault}' targets the AgentChat team; known: {', '.join(TEAM_TARGETS)}")
+        return fault, agent_type
     agent_type = agent_type or "ChatAgent"
     if agent_type not in AGENT_CLASSES:
         raise ValueError(f"unknown agent type '{agent_type}'; known: {', '.join(AGENT_CLASSES)}")
