@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .run/stamps
 
-.PHONY: help deps demo test test-ts test-py typecheck lint lint-py bench clean
+.PHONY: help deps demo test test-ts test-eval test-py typecheck lint lint-py bench eval clean
 
 help:
 	@echo "make demo   - start local Redis, the demo AutoGen fleet with a fault, the Slack sandbox and the bot; run /autogen diagnose ChatAgent"
 	@echo "make test   - install what is missing, then typecheck, lint, Python bridge tests, unit/integration/e2e tests"
 	@echo "make bench  - run every benchmark under bench/"
+	@echo "make eval   - run the fault matrix: AutoGen apps written for it, faults injected, the bot's diagnose/perf/health answers scored"
 
 # --- installation (idempotent; only what is missing) -------------------------------------------
 $(STAMP)/apt:
@@ -51,14 +52,19 @@ lint: $(STAMP)/npm
 
 lint-py: $(STAMP)/venv
 	cd bridge && ../$(VENV)/bin/ruff check . ../bench && ../$(VENV)/bin/mypy
+	cd eval && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/mypy
 
 test-py: $(STAMP)/venv
 	cd bridge && ../$(PY) -m pytest -q
 
 test-ts: deps
-	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx vitest run
+	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx vitest run --exclude 'test/eval/**'
 
-test: deps typecheck lint lint-py test-py test-ts
+# The fault matrix runs on its own after the rest, so its applications do not compete with other tests.
+test-eval: deps
+	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx vitest run test/eval
+
+test: deps typecheck lint lint-py test-py test-ts test-eval
 
 $(STAMP)/valgrind:
 	@mkdir -p $(STAMP)
@@ -70,6 +76,10 @@ $(STAMP)/valgrind:
 
 bench: deps $(STAMP)/valgrind
 	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) bash bench/run-all.sh
+
+# The fault matrix (test/eval/, apps in eval/fault_apps): prints the table and "N of M cases right".
+eval: deps
+	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx tsx test/eval/run.ts
 
 clean:
 	rm -rf .run node_modules $(VENV)
