@@ -62,6 +62,15 @@ describe('guide report messages', () => {
     expect(all).toContain('&lt;!channel&gt;');
   });
 
+  it('escapes runtime data in the notification text too, not only in blocks', () => {
+    const hostile = '<!channel> see <https://evil.example|here>';
+    const records = Array.from({ length: 3 }, (_, i) => logRecord({ ts: isoAgo(i * 1000), exception_type: 'RuntimeError', message: hostile }));
+    const report = logsReport({ runtime: 'demo', since: new Date(NOW.getTime() - HOUR), until: NOW, records, thresholds: t, now: NOW });
+    const msg = guideReportMessage({ ...report, verdict: { ...report.verdict, headline: `failing: ${hostile}` } });
+    expect(msg.text).not.toContain('<!channel>');
+    expect(msg.text).not.toContain('<https://evil');
+  });
+
   it('1,000 errors: the log report still posts within every limit, the rest is in the attached file', () => {
     const records = Array.from({ length: 1000 }, (_, i) =>
       logRecord({ ts: isoAgo(i * 3000), agent_type: AGENT_TYPES[i % 4], exception_type: `Error${i % 300}`, message: `${'long message '.repeat(40)} ${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26) % 26)}`, traceback: 'Traceback\n'.repeat(50) }),

@@ -25,6 +25,13 @@ function allTexts(blocks: Record<string, unknown>[]): string[] {
 }
 
 describe('reportMessage', () => {
+  it('escapes an exception text that reaches the headline in the notification text as well as in blocks', () => {
+    const msg = reportMessage(report([{ id: 'a', title: 'Errors', status: 'fail', summary: 'x', evidence: [] }], { headline: 'ChatAgent is failing: <!channel> <https://evil.example|click>' }));
+    expect(msg.text).not.toContain('<!channel>');
+    expect(msg.text).not.toContain('<https://evil');
+    expect(msg.text).toContain('&lt;!channel&gt;');
+  });
+
   it('verdict header, the guide\'s category, one ✅/⚠️/❌ line per check with evidence, cause, next steps, flow, buttons', () => {
     const msg = reportMessage(report([
       { id: 'a', title: 'Registration', status: 'ok', summary: 'fine', evidence: ['1 instance'] },

@@ -94,6 +94,7 @@ export function guideReportMessage(report: GuideReport, opts: GuideMessageOption
     const notOk = ordered.slice(hidden).filter((f) => f.status !== 'ok').length;
     return section(`_…and ${n} more block${n === 1 ? '' : 's'}${notOk ? ` (${notOk} not ok)` : ''} ${moreWhere}._`);
   });
-  const text = truncate(`${VERDICT_EMOJI[verdict]} ${TOOL_TITLE[report.tool]} — ${report.verdict.headline} [${category}]`, SLACK_LIMITS.messageText);
+  // The headline carries text from the runtime: escaped in the fallback too, not only in blocks.
+  const text = truncate(`${VERDICT_EMOJI[verdict]} ${TOOL_TITLE[report.tool]} — ${escapeText(report.verdict.headline)} [${escapeText(category)}]`, SLACK_LIMITS.messageText);
   return { text, blocks };
 }

@@ -33,6 +33,7 @@ export function reportMessage(report: Report): SlackMessage {
     const worst = rest.filter((c) => c.status !== 'ok').map((c) => escapeText(c.title));
     return section(`…and ${n} more checks${worst.length ? ` (not ok: ${worst.join(', ')})` : ', all ok'}.`);
   });
-  const text = truncate(`${VERDICT_EMOJI[report.verdict]} ${report.headline}`, SLACK_LIMITS.messageText);
+  // The headline carries text from the runtime (exception messages): escaped in the fallback too, not only in blocks.
+  const text = truncate(`${VERDICT_EMOJI[report.verdict]} ${escapeText(report.headline)}`, SLACK_LIMITS.messageText);
   return { text, blocks };
 }
