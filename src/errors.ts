@@ -62,6 +62,12 @@ export const ERRORS = {
     httpStatus: 400,
     transient: false,
   },
+  INTERACTION_UNKNOWN: {
+    message: 'This button or menu is not known to this version of AutoGen Ops.',
+    hint: 'It may come from an older message or another version of the bot: run the command again to get a fresh message.',
+    httpStatus: 400,
+    transient: false,
+  },
   QUEUE_UNAVAILABLE: {
     message: 'The job queue (Redis) is not reachable, so nothing was queued.',
     hint: 'Try again in a minute; operators: check REDIS_URL and that Redis is up.',
@@ -281,6 +287,12 @@ export const ERRORS = {
     message: 'You already approved this plan; the two-person rule needs someone else.',
     hint: 'Ask a second approver the plan names.',
     httpStatus: 409,
+    transient: false,
+  },
+  APPROVAL_BY_REQUESTER: {
+    message: 'You asked for this plan, so your approval does not count; nothing was done.',
+    hint: 'Ask another approver the plan names (four eyes: high-risk plans, or every plan with APPROVAL_REQUIRE_OTHER_PERSON=true).',
+    httpStatus: 403,
     transient: false,
   },
   AUTOMATION_OFF: {

@@ -14,7 +14,7 @@ import { planMessageKey, planViewOf } from '../response/propose.js';
 import { readAutomation } from '../response/safety.js';
 import { buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../slack/blocks/plan.js';
 import { consumeApproval, loadPlan, rejectPlan, type PlanRecord } from './consume.js';
-import { explainRecorded, isAllowedApprover, notAllowed, refusalFor, type GroupMembers } from './rules.js';
+import { explainRecorded, isAllowedApprover, notAllowed, refusalFor, requesterRefusal, type GroupMembers } from './rules.js';
 
 export interface ClickDeps {
   readonly redis: Redis;
@@ -25,6 +25,8 @@ export interface ClickDeps {
   readonly logger: Logger;
   readonly groups: GroupMembers;
   readonly dryRunOnly: boolean;
+  /** Config APPROVAL_REQUIRE_OTHER_PERSON: the requester never approves any plan (always so at high risk). */
+  readonly requireOtherPerson: boolean;
   now(): Date;
   audit(event: AuditInput): Promise<void>;
   /** Enqueue bounded in time (the listener's `enqueueWithin`). */
@@ -125,6 +127,10 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
 
   // The kill switch refuses before consuming: the plan stays approvable once automation is back on.
   if (!(await readAutomation(deps.redis, deps.prefix)).enabled) return refuse(new OpsError('AUTOMATION_OFF', {}));
+
+  // Four eyes: checked before consuming, so the requester is never recorded as one of the approvers.
+  const ownPlan = requesterRefusal(plan, click.user, deps.requireOtherPerson);
+  if (ownPlan) return refuse(ownPlan, { requested_by: plan.requestedBy });
 
   const answer = await consumeApproval(deps.redis, deps.prefix, plan.id, value.h, click.user, now.getTime());
   if (answer.kind === 'recorded') {

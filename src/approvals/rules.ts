@@ -22,6 +22,33 @@ export function isAllowedApprover(approval: Pick<PlanApproval, 'users' | 'groups
   return approval.groups.some((g) => groups.get(g)?.has(userId) === true);
 }
 
+/** Risks at which the person who asked for a plan never counts as one of its approvers (four eyes). */
+const REQUESTER_EXCLUDED_RISKS: ReadonlySet<string> = new Set(['high', 'critical']);
+/** `requestedBy` of plans no person asked for (incident-triggered, system): then nobody is excluded. */
+const NOT_A_PERSON: ReadonlySet<string> = new Set(['incident', 'system', 'automation']);
+
+/**
+ * The user who may not approve a plan because they asked for it, or null. At high or critical risk the
+ * requester never counts; `requireOtherPerson` (config APPROVAL_REQUIRE_OTHER_PERSON) extends that to
+ * every plan. With the requester excluded, the two-person rule means two people other than the requester.
+ */
+export function excludedRequester(plan: { readonly risk: string; readonly requestedBy: string }, requireOtherPerson: boolean): string | null {
+  if (NOT_A_PERSON.has(plan.requestedBy) || plan.requestedBy === '') return null;
+  return requireOtherPerson || REQUESTER_EXCLUDED_RISKS.has(plan.risk) ? plan.requestedBy : null;
+}
+
+/** The refusal for the requester approving their own plan when another person must, or null when allowed. */
+export function requesterRefusal(
+  plan: { readonly risk: string; readonly requestedBy: string; readonly approval: Pick<PlanApproval, 'users' | 'groups'> },
+  userId: string,
+  requireOtherPerson: boolean,
+): OpsError | null {
+  if (excludedRequester(plan, requireOtherPerson) !== userId) return null;
+  const why = REQUESTER_EXCLUDED_RISKS.has(plan.risk) ? `A ${plan.risk}-risk plan` : 'Every plan (APPROVAL_REQUIRE_OTHER_PERSON)';
+  return new OpsError('APPROVAL_BY_REQUESTER', { risk: plan.risk, require_other_person: requireOtherPerson },
+    { detail: `${why} needs an approval from ${describeApprovers(plan.approval)}, other than its requester.` });
+}
+
 /** What the atomic consume answered (see `consume.ts`). */
 export type ConsumeAnswer =
   | { kind: 'approved'; approvers: readonly Approver[] }

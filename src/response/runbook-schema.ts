@@ -188,7 +188,7 @@ export const runbookSchema = z.strictObject({
     users: z.array(SLACK_USER_ID).max(100).default([]),
     /** Slack user group ids whose members may approve (membership from config `APPROVAL_GROUPS`). */
     groups: z.array(SLACK_GROUP_ID).max(20).default([]),
-    /** Two distinct approvers needed. */
+    /** Two distinct approvers needed (at high risk both besides the requester: `src/approvals/rules.ts`). */
     two_person: z.boolean().default(false),
     /** Seconds an approval button stays valid (default: config `RESPONSE_APPROVAL_TTL_S`, 900). */
     expires_after_s: z.int().min(30).max(86_400).optional(),

@@ -23,6 +23,8 @@ export const ResponseEnv = z.object({
   RESPONSE_DRY_RUN_ONLY: bool.default(false),
   /** Lets low-risk runbooks marked `auto_run: true` run without approval (off by default). */
   RESPONSE_ALLOW_AUTO_RUN: bool.default(false),
+  /** The requester of any plan (not only high risk) never counts as its approver. */
+  APPROVAL_REQUIRE_OTHER_PERSON: bool.default(false),
   /** Approximate number of entries kept in the global audit stream. */
   AUDIT_MAX_ENTRIES: int(1_000, 100_000_000).default(100_000),
   /** Days the per-incident and per-plan audit indexes are kept. */
@@ -39,6 +41,8 @@ export interface ResponseConfig {
   readonly breaker: { readonly limit: number; readonly windowMs: number };
   readonly dryRunOnly: boolean;
   readonly allowAutoRun: boolean;
+  /** Four eyes on every plan: its requester never counts as an approver (always so at high risk). */
+  readonly requireOtherPerson: boolean;
   readonly audit: { readonly maxEntries: number; readonly retentionMs: number };
 }
 
@@ -50,6 +54,7 @@ export function buildResponseConfig(e: ResponseEnvParsed): ResponseConfig {
     breaker: { limit: e.RESPONSE_MAX_ACTIONS, windowMs: e.RESPONSE_ACTION_WINDOW_S * 1000 },
     dryRunOnly: e.RESPONSE_DRY_RUN_ONLY,
     allowAutoRun: e.RESPONSE_ALLOW_AUTO_RUN,
+    requireOtherPerson: e.APPROVAL_REQUIRE_OTHER_PERSON,
     audit: { maxEntries: e.AUDIT_MAX_ENTRIES, retentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000 },
   };
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { autoApprove, consumeApproval, loadPlan, rejectPlan, storePlan, supersedePlan } from '../../src/approvals/consume.js';
+import { requesterRefusal } from '../../src/approvals/rules.js';
 import { buildPlan } from '../../src/response/plan.js';
 import { loadRunbookDir } from '../../src/response/runbook-loader.js';
 import { agent, view } from '../response/view-fixture.js';
@@ -89,6 +90,20 @@ describe('approval record (real Redis)', () => {
     await storePlan(redis, prefix, sup, NOW);
     expect(await supersedePlan(redis, prefix, sup.id, 'system', NOW + 1)).toBe(true);
     expect((await consumeApproval(redis, prefix, sup.id, sup.hash, 'U0ALICE', NOW + 2)).kind).toBe('decided');
+  });
+
+  it('four eyes under the two-person rule: two approvers other than the requester are needed', async () => {
+    const plan = makePlan('pl-4eyes-1', 'network-partition');
+    expect([plan.risk, plan.approval.required, plan.requestedBy]).toEqual(['high', 2, 'U0ALICE']);
+    await storePlan(redis, prefix, plan, NOW);
+    // The click path refuses the requester before consuming, so the requester is never recorded.
+    const click = async (user: string, at: number) => requesterRefusal(plan, user, false)?.code ?? (await consumeApproval(redis, prefix, plan.id, plan.hash, user, at)).kind;
+    expect(await click('U0ALICE', NOW + 1)).toBe('APPROVAL_BY_REQUESTER');
+    expect(await click('U0BOB', NOW + 2)).toBe('recorded');
+    expect(await click('U0ALICE', NOW + 3)).toBe('APPROVAL_BY_REQUESTER');
+    expect((await loadPlan(redis, prefix, plan.id))?.status).toBe('pending');
+    expect(await click('U0CAROL', NOW + 4)).toBe('approved');
+    expect((await loadPlan(redis, prefix, plan.id))?.approvers.map((a) => a.user)).toEqual(['U0BOB', 'U0CAROL']);
   });
 
   it('auto-approval (low-risk auto_run) is also single-use', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeApprovers, explainRecorded, isAllowedApprover, notAllowed, parseGroupMembers, refusalFor } from '../../src/approvals/rules.js';
+import { describeApprovers, excludedRequester, explainRecorded, isAllowedApprover, notAllowed, parseGroupMembers, refusalFor, requesterRefusal } from '../../src/approvals/rules.js';
 
 const approval = { users: ['U0ALICE'], groups: ['S0SRE'] };
 
@@ -37,5 +37,37 @@ describe('approval rules', () => {
     expect(refusalFor({ kind: 'same_approver', required: 2 }, approval)?.message).toMatch(/two-person rule needs someone else\. Still needed: an approval from <@U0ALICE>/);
     expect(refusalFor({ kind: 'missing' }, approval)?.code).toBe('PLAN_NOT_FOUND');
     expect(explainRecorded([{ user: 'U0ALICE', at }], 2, approval)).toMatch(/recorded \(1 of 2\)/);
+  });
+});
+
+describe('four eyes: the requester of a plan', () => {
+  const sre = { users: [], groups: ['S0SRE'] };
+  const planOf = (risk: string, requestedBy = 'U0ALICE') => ({ risk, requestedBy, approval: sre });
+
+  it('never counts as an approver of a high or critical plan', () => {
+    for (const risk of ['high', 'critical']) {
+      expect(excludedRequester(planOf(risk), false)).toBe('U0ALICE');
+      const err = requesterRefusal(planOf(risk), 'U0ALICE', false);
+      expect(err?.code).toBe('APPROVAL_BY_REQUESTER');
+      expect(err?.message).toBe(`You asked for this plan, so your approval does not count; nothing was done. A ${risk}-risk plan needs an approval from a member of <!subteam^S0SRE>, other than its requester.`);
+      expect(requesterRefusal(planOf(risk), 'U0BOB', false)).toBeNull();
+    }
+  });
+
+  it('may approve a low or medium plan unless the config switch asks for another person', () => {
+    for (const risk of ['low', 'medium']) {
+      expect(excludedRequester(planOf(risk), false)).toBeNull();
+      expect(requesterRefusal(planOf(risk), 'U0ALICE', false)).toBeNull();
+      expect(excludedRequester(planOf(risk), true)).toBe('U0ALICE');
+      expect(requesterRefusal(planOf(risk), 'U0ALICE', true)?.message).toContain('Every plan (APPROVAL_REQUIRE_OTHER_PERSON) needs an approval from a member of <!subteam^S0SRE>, other than its requester.');
+      expect(requesterRefusal(planOf(risk), 'U0BOB', true)).toBeNull();
+    }
+  });
+
+  it('excludes nobody when no person asked (incident-triggered or system plans)', () => {
+    for (const by of ['incident', 'system']) {
+      expect(excludedRequester(planOf('high', by), true)).toBeNull();
+      expect(requesterRefusal(planOf('high', by), 'U0ALICE', true)).toBeNull();
+    }
   });
 });

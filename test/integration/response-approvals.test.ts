@@ -1,7 +1,7 @@
 /**
  * Approvals that cannot be abused, on real parts (demo fleet, Redis, bot + worker, Slack sandbox): an
  * unauthorised click, an expired approval, a replayed click, a stale plan hash and two concurrent clicks
- * each do nothing but explain why; the kill switch and the circuit breaker stop actions.
+ * and the requester approving their own high-risk plan each do nothing but explain why; the kill switch and the circuit breaker stop actions.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -105,11 +105,36 @@ describe('approvals that cannot be abused', () => {
     await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent agent-cascade-failure', channel: 'C0STALE', user: ALICE });
     await waitFor(() => first.edits.some((e) => JSON.stringify(e.blocks).includes('isolate `RetrieverAgent`')), { what: 'plan refreshed in place' });
     expect(planIdOf(first)).toBe(planIdOf(shownBefore));
-    await sandbox.clickButton(bot.eventsUrl, shownBefore, 'plan:approve', ALICE);
-    const eph = await waitForEphemeral(sandbox, ALICE, 'PLAN_STALE');
+    await sandbox.clickButton(bot.eventsUrl, shownBefore, 'plan:approve', BOB);
+    const eph = await waitForEphemeral(sandbox, BOB, 'PLAN_STALE');
     expect(eph.text).toContain('The plan changed after this button was shown; nothing was done.');
     expect((await agentState(fleet, 'ToolAgent')).isolated).toBe(false);
     expect((await loadPlan(redis, bot.prefix, planIdOf(first)))?.status).toBe('pending');
+  });
+
+  it('four eyes: the requester of a high-risk plan cannot approve it; another allowed approver can', async () => {
+    await injectFault(fleet, 'exception', 'ToolAgent');
+    await waitFor(async () => (await agentState(fleet, 'ToolAgent')).error_rate >= 0.05, { what: 'ToolAgent failing' });
+    const plan = await askPlan('C0FOUREYES', 'recover ToolAgent agent-cascade-failure');
+    expect(blocksText(plan)).toContain(':red_circle: high');
+    expect(blocksText(plan)).toContain('*Who can approve:* a member of <!subteam^S0AUTOGENSRE>, not the requester');
+
+    // ALICE asked for it and is an allowed approver, yet her click alone does nothing.
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    const eph = await waitForEphemeral(sandbox, ALICE, 'APPROVAL_BY_REQUESTER');
+    expect(eph.text).toContain('You asked for this plan, so your approval does not count; nothing was done. A high-risk plan needs an approval from a member of <!subteam^S0AUTOGENSRE>, other than its requester.');
+    const refusedAudit = await readAudit(redis, bot.prefix, { subject: planIdOf(plan) });
+    expect(refusedAudit.find((e) => e.type === 'approval.refused')).toMatchObject({ actor: ALICE, data: { code: 'APPROVAL_BY_REQUESTER', requested_by: ALICE } });
+    expect(await loadPlan(redis, bot.prefix, planIdOf(plan))).toMatchObject({ status: 'pending', approvers: [] });
+    expect((await agentState(fleet, 'ToolAgent')).isolated).toBe(false);
+    expect(await actionsFor('ToolAgent')).toEqual([]);
+
+    // BOB, another allowed approver, approves: the plan runs.
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', BOB);
+    await waitFor(async () => (await agentState(fleet, 'ToolAgent')).isolated, { what: 'ToolAgent isolated' });
+    const audit = await readAudit(redis, bot.prefix, { subject: planIdOf(plan) });
+    expect(audit.find((e) => e.type === 'approval.approved')).toMatchObject({ actor: BOB, data: { approvers: [expect.objectContaining({ user: BOB })] } });
+    expect((await actionsFor('ToolAgent')).map((a) => a.action)).toEqual(['isolate']);
   });
 
   it('two concurrent clicks run the plan once; the other is told it already ran', async () => {

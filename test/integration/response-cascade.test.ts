@@ -12,7 +12,7 @@ import type { Sandbox } from '../support/sandbox.js';
 import type { LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import {
-  ALICE, agentState, blocksText, bridgeGet, hasButton, planIdOf, startResponseTest, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+  ALICE, BOB, agentState, blocksText, bridgeGet, hasButton, planIdOf, startResponseTest, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
 } from '../support/response-bot.js';
 
 let sandbox: Sandbox;
@@ -50,7 +50,8 @@ describe('cascade failure: plan, approval, isolation, verification, TTL revert, 
     expect((await agentState(fleet, 'RetrieverAgent')).isolated).toBe(false);
 
     const clickedAt = new Date().toISOString();
-    expect((await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE)).status).toBe(200);
+    // A high-risk plan: approved by an allowed approver other than its requester.
+    expect((await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', BOB)).status).toBe(200);
     await waitFor(async () => (await agentState(fleet, 'RetrieverAgent')).isolated, { what: 'RetrieverAgent isolated' });
 
     // Isolation really stops delivery: every message to RetrieverAgent after the isolation is refused.
@@ -63,7 +64,7 @@ describe('cascade failure: plan, approval, isolation, verification, TTL revert, 
     expect(refused.every((m) => m.outcome === 'refused')).toBe(true);
 
     // The plan message shows who approved and when, without buttons.
-    await waitFor(() => plan.edits.some((e) => JSON.stringify(e.blocks).includes(`*Approved* by <@${ALICE}>`)), { what: 'plan message edited' });
+    await waitFor(() => plan.edits.some((e) => JSON.stringify(e.blocks).includes(`*Approved* by <@${BOB}>`)), { what: 'plan message edited' });
     expect(hasButton(plan, 'plan:approve')).toBe(false);
 
     // The outcome in the thread: the action took effect, but an isolated origin is silent, not healthy —
@@ -88,7 +89,7 @@ describe('cascade failure: plan, approval, isolation, verification, TTL revert, 
     expect(entries[3]!.data).toMatchObject({ verdict: 'mitigated' });
     expect(entries[5]!.data).toMatchObject({ stage: 'after_release', verdict: 'unresolved' });
     expect(entries[0]).toMatchObject({ actor: ALICE, runtime: 'demo', runbook_id: 'agent-cascade-failure' });
-    expect(entries[1]).toMatchObject({ actor: ALICE });
+    expect(entries[1]).toMatchObject({ actor: BOB });
     expect(entries[1]!.at >= clickedAt.slice(0, 19)).toBe(true);
     expect(entries[2]!.data).toMatchObject({
       action: 'isolate', target: 'RetrieverAgent', status: 'applied',

@@ -10,7 +10,7 @@ import type { Sandbox, SandboxMessage } from '../support/sandbox.js';
 import type { LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import {
-  ALICE, BOB, ONCALL, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, injectFault, planIdOf, resetFleet, startResponseBot, startResponseTest, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
+  ALICE, BOB, MALLORY, ONCALL, agentState, blocksText, bridgeGet, fastRunbooks, hasButton, injectFault, planIdOf, resetFleet, startResponseBot, startResponseTest, waitForEphemeral, waitForOutcome, waitForPlan, type ResponseBot, type ResponseTest,
 } from '../support/response-bot.js';
 
 /** A runbook whose check cannot pass (an isolated agent handles no message): verification must fail. */
@@ -72,9 +72,9 @@ afterEach(async () => {
   await resetFleet(fleet);
 });
 
-async function ask(channel: string, text: string): Promise<SandboxMessage> {
+async function ask(channel: string, text: string, user = ALICE): Promise<SandboxMessage> {
   const before = sandbox.messages.length;
-  await sandbox.sendCommand(bot.eventsUrl, { text, channel, user: ALICE });
+  await sandbox.sendCommand(bot.eventsUrl, { text, channel, user });
   return waitForPlan(sandbox, channel, before);
 }
 
@@ -94,7 +94,8 @@ describe('emergency scenarios', () => {
   });
 
   it('critical incident: degrade named features with two distinct approvers, then Keep', async () => {
-    const plan = await ask('C0DEGRADE', 'recover ChatAgent critical-degradation');
+    // Asked for by someone who is not an approver: a high-risk plan never counts its requester.
+    const plan = await ask('C0DEGRADE', 'recover ChatAgent critical-degradation', MALLORY);
     expect(blocksText(plan)).toContain('degrade the runtime: features off `web_search`, `reranking`');
     expect(blocksText(plan)).toContain('two different people must approve');
     await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
@@ -146,7 +147,8 @@ describe('emergency scenarios', () => {
 
   it('a failed verification reverts the temporary actions at once and counts the attempt', async () => {
     const plan = await ask('C0WRONG', 'recover ToolAgent test-wrong-fix');
-    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', ALICE);
+    // A high-risk plan: approved by an allowed approver other than its requester.
+    await sandbox.clickButton(bot.eventsUrl, plan, 'plan:approve', BOB);
     const outcome = await waitForOutcome(sandbox, 'C0WRONG', plan.ts, 'because verification failed');
     const text = blocksText(outcome);
     expect(text).toContain('Ran, but verification failed');

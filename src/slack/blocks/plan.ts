@@ -5,7 +5,7 @@
  * with who decided and when, and without buttons. Pure.
  */
 import type { Approver } from '../../approvals/rules.js';
-import { describeApprovers } from '../../approvals/rules.js';
+import { describeApprovers, excludedRequester } from '../../approvals/rules.js';
 import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 import { code, escapeText } from './mrkdwn.js';
@@ -176,7 +176,8 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; b
   if (plan.actions.length > shown.length) blocks.push(context([`…and ${plan.actions.length - shown.length} more action(s)`]));
   blocks.push(context([`*Verify* after ${plan.settleS} s: ${plan.checks.map(describeCheck).join('; ')}`]));
 
-  const approvalRule = `${describeApprovers(plan.approval)}${plan.approval.required > 1 ? ' — two different people must approve' : ''}`;
+  const notRequester = excludedRequester(plan, false) ? ', not the requester' : '';
+  const approvalRule = `${describeApprovers(plan.approval)}${notRequester}${plan.approval.required > 1 ? ' — two different people must approve' : ''}`;
   const ref = `plan ${code(plan.id)} · #${plan.hash.slice(0, 8)}`;
   const value = encodeButtonValue(plan.id, plan.hash);
   switch (state.status) {

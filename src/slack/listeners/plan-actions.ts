@@ -23,6 +23,7 @@ export function clickDepsOf(deps: BotDeps): ClickDeps {
     logger: deps.logger,
     groups: deps.config.response.groups,
     dryRunOnly: deps.config.response.dryRunOnly,
+    requireOtherPerson: deps.config.response.requireOtherPerson,
     now: deps.now,
     audit: async (e) => { await appendAudit(deps.redis, prefix, e, deps.config.response.audit); },
     enqueue: (queue, payload, jobId) => enqueueWithin(deps.queues, { queue, payload, jobId } as EnqueueRequest),
