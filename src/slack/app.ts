@@ -17,6 +17,7 @@ import type { BotDeps } from './deps.js';
 import { register as registerActions } from './listeners/actions.js';
 import { register as registerCommands } from './listeners/commands.js';
 import { register as registerHome } from './listeners/home.js';
+import { interactionErrorHandler, register as registerUnknown, socketInteractionErrorHandler } from './listeners/unknown.js';
 
 export interface BotIdentity {
   botId: string;
@@ -80,6 +81,7 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
       processBeforeResponse: false,
       customRoutes: routes,
       logger: blog,
+      processEventErrorHandler: interactionErrorHandler(logger.child({ component: 'slack-receiver' })),
     });
   } else {
     if (!config.slack.appToken) throw new OpsError('CONFIG_INVALID', { problems: ['SLACK_APP_TOKEN: required in Socket Mode'] });
@@ -88,6 +90,7 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
       customRoutes: routes,
       installerOptions: { port: config.slack.port, ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}) },
       logger: blog,
+      processEventErrorHandler: socketInteractionErrorHandler(logger.child({ component: 'slack-receiver' })),
     });
   }
   const app = new App({
@@ -108,6 +111,8 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
   registerCommands(app, deps);
   registerActions(app, deps);
   registerHome(app, deps);
+  // last: acks whatever id the listeners above do not claim
+  registerUnknown(app, deps);
 
   let port = config.slack.port;
   if (receiver instanceof HTTPReceiver) {

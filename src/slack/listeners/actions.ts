@@ -6,6 +6,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { isOpsError, OpsError } from '../../errors.js';
 import { DIAG_ACTIONS } from '../../diagnosis/follow-ups.js';
+import { GUIDE_ACTION_PREFIX } from '../../diagnosis/guide-follow-ups.js';
 import { AgentType, RuntimeName } from '../../queues/payloads.js';
 import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
@@ -16,6 +17,9 @@ import { registerGuideActions } from './guide-actions.js';
 import { registerIncidentActions } from './incident-actions.js';
 
 const DiagValue = z.object({ a: AgentType, r: RuntimeName });
+
+/** Every feature's action_id prefix registered below; any other id goes to the catch-all (`unknown.ts`). */
+export const OWN_ACTION_PREFIXES: readonly string[] = ['diag:', GUIDE_ACTION_PREFIX, 'incident:', 'plan:'];
 
 /** Pure: the job a `diag:` button asks for, or a coded error. */
 export function diagActionJob(actionId: string, rawValue: string | undefined, where: { channel: string; user: string; thread_ts: string | undefined; requestId: string; now: Date }, knownRuntimes: readonly string[]): EnqueueRequest | OpsError {
