@@ -13,7 +13,11 @@ last-level misses, the usual first-order model) for each side, and their ratios.
 include what a real CPU adds beyond that model (branch mispredictions, TLB), nor what time on a busy
 machine adds; bridge_overhead.py measures those, with their noise.
 
-    .venv/bin/python bench/bridge_instructions.py [requests] [warm_up] [concurrency] [instances]
+Mode ``storm`` (5th argument; default ``healthy``) counts an error storm instead: both sides run with the
+vector-db listener closed (the demo's ``dead_dependency`` fault), so every request fails with three
+chained handler errors (a refused connect in RetrieverAgent, wrapped by PlannerAgent and by ChatAgent).
+
+    .venv/bin/python bench/bridge_instructions.py [requests] [warm_up] [concurrency] [instances] [healthy|storm]
 
 Needs ``valgrind`` (Debian package; ``make bench`` installs it when missing).
 """
@@ -33,39 +37,48 @@ TOKEN = "bench-token-0123456789"
 EVENTS = ("Ir", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
 
 
-async def child(bridged: bool, warm: int, requests: int, concurrency: int, instances: int) -> None:
+async def child(bridged: bool, storm: bool, warm: int, requests: int, concurrency: int, instances: int) -> None:
     from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
 
     fleet = Fleet(FleetOptions(token=TOKEN, rate=0, instances=instances, capacity=None, attach_bridge=bridged,
                                name="bench", freeze_gc=True))
     await fleet.start()
+    if storm:
+        await fleet.faults.inject("dead_dependency", "RetrieverAgent", {})
     loop = asyncio.get_running_loop()
 
-    async def load(prefix: str, n: int) -> None:
+    async def load(prefix: str, n: int) -> int:
         numbers = iter(range(n))
+        failed = 0
 
         async def sender() -> None:
+            nonlocal failed
             for i in numbers:
-                await fleet.ask(f"{prefix} request {i}", fleet.keys[i % len(fleet.keys)])
+                try:
+                    await fleet.ask(f"{prefix} request {i}", fleet.keys[i % len(fleet.keys)])
+                except Exception:  # noqa: BLE001 - the storm's failures are what is counted
+                    failed += 1
 
         await asyncio.gather(*(sender() for _ in range(concurrency)))
+        return failed
 
     await load("warm-up", warm)
     print("ready", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
-    await load("measured", requests)
-    print("done", flush=True)
+    failed = await load("measured", requests)
+    print(f"done {failed}", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
     await fleet.stop()
 
 
-def measure(mode: str, warm: int, requests: int, concurrency: int, instances: int) -> dict[str, int]:
-    """Runs one side under callgrind; returns the event totals of the measured requests."""
+def measure(mode: str, load: str, warm: int, requests: int, concurrency: int, instances: int) -> dict[str, int]:
+    """Runs one side under callgrind; returns the event totals of the measured requests (and ``failed``,
+    how many of them failed)."""
     with tempfile.TemporaryDirectory() as out:
         proc = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--cache-sim=yes", "--instr-atstart=no",
-             f"--callgrind-out-file={out}/callgrind.%p", sys.executable, __file__, "--child", mode, str(warm),
-             str(requests), str(concurrency), str(instances)],
+             f"--callgrind-out-file={out}/callgrind.%p", sys.executable, __file__, "--child", mode, load,
+             str(warm), str(requests), str(concurrency), str(instances)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         assert proc.stdin is not None and proc.stdout is not None
@@ -79,7 +92,8 @@ def measure(mode: str, warm: int, requests: int, concurrency: int, instances: in
             instrument("on")
             proc.stdin.write("go\n")
             proc.stdin.flush()
-            if proc.stdout.readline().strip() != "done":
+            done = proc.stdout.readline().split()
+            if not done or done[0] != "done":
                 raise RuntimeError(f"{mode} fleet stopped before the measured requests were done")
             instrument("off")
             proc.stdin.write("stop\n")
@@ -97,6 +111,7 @@ def measure(mode: str, warm: int, requests: int, concurrency: int, instances: in
                 for name, value in zip(names.group(1).split(), values.group(1).split(), strict=False):
                     if name in totals:
                         totals[name] += int(value)
+        totals["failed"] = int(done[1])
         return totals
 
 
@@ -106,28 +121,34 @@ def cycles(t: dict[str, int]) -> int:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        args = [int(a) for a in sys.argv[3:7]]
-        asyncio.run(child(sys.argv[2] == "bridged", *args))
+        args = [int(a) for a in sys.argv[4:8]]
+        asyncio.run(child(sys.argv[2] == "bridged", sys.argv[3] == "storm", *args))
         return
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     warm = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     concurrency = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     instances = int(sys.argv[4]) if len(sys.argv) > 4 else 100
+    load = sys.argv[5] if len(sys.argv) > 5 else "healthy"
+    if load not in ("healthy", "storm"):
+        raise SystemExit(f"unknown mode {load!r}: healthy or storm")
+    label = "bridge error storm" if load == "storm" else "bridge"
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
-        print("RESULT bridge instructions: skipped (valgrind not installed; `apt-get install valgrind`)")
+        print(f"RESULT {label} instructions: skipped (valgrind not installed; `apt-get install valgrind`)")
         return
     os.environ.setdefault("PYTHONHASHSEED", "0")  # same dict layouts on both sides
-    totals = {mode: measure(mode, warm, requests, concurrency, instances) for mode in ("plain", "bridged")}
-    print(f"requests={requests} warm-up={warm} concurrency={concurrency} ChatAgent instances={instances}")
+    totals = {mode: measure(mode, load, warm, requests, concurrency, instances) for mode in ("plain", "bridged")}
+    print(f"mode={load} requests={requests} warm-up={warm} concurrency={concurrency} ChatAgent instances={instances}")
     for mode, t in totals.items():
         misses = t["I1mr"] + t["D1mr"] + t["D1mw"]
         print(f"{mode:8s}: {t['Ir'] / requests:,.0f} instructions/request, {misses / requests:,.0f} L1 misses/request, "
               f"{(t['ILmr'] + t['DLmr'] + t['DLmw']) / requests:,.0f} LL misses/request, "
-              f"~{cycles(t) / requests:,.0f} cycles/request")
+              f"~{cycles(t) / requests:,.0f} cycles/request, {t['failed']} of {requests} requests failed")
+    if load == "storm" and min(t["failed"] for t in totals.values()) < 0.9 * requests:
+        raise SystemExit("the error storm did not happen: fewer than 90 % of the requests failed")
     ir = totals["bridged"]["Ir"] / totals["plain"]["Ir"]
     cyc = cycles(totals["bridged"]) / cycles(totals["plain"])
-    print(f"RESULT bridge instructions per request ratio (with/without) = {ir:.3f}")
-    print(f"RESULT bridge estimated cycles per request ratio (with/without) = {cyc:.3f}  "
+    print(f"RESULT {label} instructions per request ratio (with/without) = {ir:.3f}")
+    print(f"RESULT {label} estimated cycles per request ratio (with/without) = {cyc:.3f}  "
           f"(throughput ratio {1 / cyc:.3f}, target >= 0.90)")
 
 

@@ -12,7 +12,13 @@ the medians over rounds; per-pair medians and best-round ratios are printed too.
 Each chat request is 4 RPC hops (ChatAgent -> PlannerAgent -> RetrieverAgent, ToolAgent), one publish
 and a real loopback TCP query to the vector-db; p99 is of the request's round trip at the sender.
 
-    .venv/bin/python bench/bridge_overhead.py [requests_per_round] [pairs] [concurrency] [instances]
+Mode ``storm`` (5th argument; default ``healthy``) measures an error storm: both fleets run with the
+vector-db listener closed (the demo's ``dead_dependency`` fault), so every request fails — RetrieverAgent's
+connect is refused (``ConnectionRefusedError`` wrapped in ``DependencyUnavailableError``), PlannerAgent and
+ChatAgent each wrap what they got (``raise ... from exc``): three handler errors per request with chained
+tracebacks through autogen-core. The RSS of each fleet process after the run is printed too.
+
+    .venv/bin/python bench/bridge_overhead.py [requests_per_round] [pairs] [concurrency] [instances] [healthy|storm]
 """
 
 from __future__ import annotations
@@ -99,7 +105,7 @@ def cpus() -> tuple[int | None, int | None]:
     return allowed[-1], (allowed[0] if len(allowed) > 1 else None)
 
 
-async def worker(bridged: bool, instances: int, concurrency: int) -> None:
+async def worker(bridged: bool, instances: int, concurrency: int, storm: bool) -> None:
     from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
 
     pin(cpus()[0])
@@ -107,6 +113,8 @@ async def worker(bridged: bool, instances: int, concurrency: int) -> None:
     fleet = Fleet(FleetOptions(token=TOKEN, rate=0, instances=instances, capacity=None, attach_bridge=bridged,
                                name="bench", freeze_gc=FREEZE_GC))
     await fleet.start()
+    if storm:
+        await fleet.faults.inject("dead_dependency", "RetrieverAgent", {})
     loop = asyncio.get_running_loop()
     url = fleet.bridge.url if fleet.bridge is not None else None
     print(json.dumps({"ready": True, "url": url}), flush=True)
@@ -118,37 +126,64 @@ async def worker(bridged: bool, instances: int, concurrency: int) -> None:
         requests = int(line)
         rounds += 1
         latencies: list[float] = []
+        failed = [0]
         indices = iter(range(requests))
         gc.collect()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(_client(fleet, rounds, indices, latencies) for _ in range(concurrency)))
+        await asyncio.gather(*(_client(fleet, rounds, indices, latencies, failed) for _ in range(concurrency)))
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-        print(json.dumps({"rps": requests / wall, "cpu_us": cpu / requests * 1e6, "p99": p99(latencies)}),
-              flush=True)
+        print(json.dumps({"rps": requests / wall, "cpu_us": cpu / requests * 1e6, "p99": p99(latencies),
+                          "failed": failed[0] / requests, "rss_mb": rss_mb(),
+                          "buffer_mb": buffer_mb(fleet)}), flush=True)
     await fleet.stop()
 
 
-async def _client(fleet: Fleet, round_no: int, indices: Iterator[int], latencies: list[float]) -> None:
+async def _client(fleet: Fleet, round_no: int, indices: Iterator[int], latencies: list[float],
+                  failed: list[int]) -> None:
     """One of the concurrent senders of a round: takes request numbers from the shared iterator."""
     for i in indices:
         t0 = time.perf_counter()
-        await fleet.ask(f"round {round_no} request {i}", fleet.keys[i % len(fleet.keys)])
+        try:
+            await fleet.ask(f"round {round_no} request {i}", fleet.keys[i % len(fleet.keys)])
+        except Exception:  # noqa: BLE001 - the storm's failures are what is measured
+            failed[0] += 1
         latencies.append(time.perf_counter() - t0)
+
+
+def rss_mb() -> float:
+    """Resident set size of this process now, MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError):
+        return 0.0
+
+
+def buffer_mb(fleet: Fleet) -> float:
+    """The bridge's estimate of its own buffers, MB (0 without the bridge, or a bridge that has none)."""
+    try:
+        from autogen_ops_bridge.footprint import bridge_buffer_bytes
+    except ImportError:  # a bridge from before the estimate (comparing versions)
+        return 0.0
+    return bridge_buffer_bytes(fleet.bridge) / 1e6 if fleet.bridge is not None else 0.0
 
 
 # --- parent ----------------------------------------------------------------------------------------
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        asyncio.run(worker(sys.argv[2] == "bridged", int(sys.argv[3]), int(sys.argv[4])))
+        asyncio.run(worker(sys.argv[2] == "bridged", int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "storm"))
         return
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 600
     pairs = int(sys.argv[2]) if len(sys.argv) > 2 else 12
     concurrency = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     instances = int(sys.argv[4]) if len(sys.argv) > 4 else 100
+    load = sys.argv[5] if len(sys.argv) > 5 else "healthy"
+    if load not in ("healthy", "storm"):
+        raise SystemExit(f"unknown mode {load!r}: healthy or storm")
     fleet_cpu, parent_cpu = cpus()
     procs = {
-        mode: [subprocess.Popen([sys.executable, __file__, "--worker", mode, str(instances), str(concurrency)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        mode: [subprocess.Popen([sys.executable, __file__, "--worker", mode, str(instances), str(concurrency),
+                                 load], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                for _ in range(PROCESSES)]
         for mode in ("plain", "bridged")
     }
@@ -215,23 +250,28 @@ def main() -> None:
     def pair_ratio(key: str) -> float:
         return statistics.median(w[key] / b[key] for b, w in zip(results["plain"], results["bridged"], strict=True))
 
-    print(f"pairs={pairs} requests/round={requests} concurrency={concurrency} ChatAgent instances={instances} "
-          f"freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} fleets_on_cpu={fleet_cpu} "
-          f"processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)}")
+    label = "bridge error storm" if load == "storm" else "bridge"
+    print(f"mode={load} pairs={pairs} requests/round={requests} concurrency={concurrency} "
+          f"ChatAgent instances={instances} freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} "
+          f"fleets_on_cpu={fleet_cpu} processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)}")
     for mode in ("plain", "bridged"):
         print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
               f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "
-              f"p99 {med(mode, 'p99') * 1000:.1f} ms (best {best(mode, 'p99') * 1000:.1f})")
+              f"p99 {med(mode, 'p99') * 1000:.1f} ms (best {best(mode, 'p99') * 1000:.1f}), "
+              f"failed {med(mode, 'failed'):.0%}, RSS at the end {max(r['rss_mb'] for r in results[mode]):.0f} MB "
+              f"(bridge buffers {max(r['buffer_mb'] for r in results[mode]):.1f} MB)")
+    if load == "storm" and min(r["failed"] for m in results.values() for r in m) < 0.9:
+        raise SystemExit("the error storm did not happen: fewer than 90 % of the requests failed")
     print(f"per-pair medians: throughput {pair_ratio('rps'):.3f}, p99 {pair_ratio('p99'):.3f}, "
           f"CPU/request {pair_ratio('cpu_us'):.3f}")
     print(f"best rounds: throughput {best('bridged', 'rps') / best('plain', 'rps'):.3f}, "
           f"p99 {best('bridged', 'p99') / best('plain', 'p99'):.3f}, "
           f"CPU/request {best('bridged', 'cpu_us') / best('plain', 'cpu_us'):.3f}")
-    print(f"RESULT bridge throughput ratio (with/without, medians of rounds) = "
+    print(f"RESULT {label} throughput ratio (with/without, medians of rounds) = "
           f"{med('bridged', 'rps') / med('plain', 'rps'):.3f}  (target >= 0.90)")
-    print(f"RESULT bridge p99 latency ratio (with/without, medians of rounds) = "
+    print(f"RESULT {label} p99 latency ratio (with/without, medians of rounds) = "
           f"{med('bridged', 'p99') / med('plain', 'p99'):.3f}  (target <= 1.10)")
-    print(f"RESULT bridge CPU per request ratio (with/without, medians of rounds) = "
+    print(f"RESULT {label} CPU per request ratio (with/without, medians of rounds) = "
           f"{med('bridged', 'cpu_us') / med('plain', 'cpu_us'):.3f}")
 
 

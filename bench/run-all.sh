@@ -19,3 +19,7 @@ echo "== bridge overhead: demo fleet throughput and p99 with vs without the brid
 "$PY" bench/bridge_overhead.py 600 12 16 100
 echo "== bridge overhead, counted: instructions and simulated cache misses per request under callgrind (bridge, issue 3)"
 "$PY" bench/bridge_instructions.py 200 100 16 100
+echo "== bridge under an error storm: every request fails with three chained handler errors (dead vector-db), with vs without the bridge"
+"$PY" bench/bridge_overhead.py 600 12 16 100 storm
+echo "== bridge under an error storm, counted under callgrind"
+"$PY" bench/bridge_instructions.py 200 100 16 100 storm

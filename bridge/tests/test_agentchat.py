@@ -296,3 +296,15 @@ async def test_participants_are_reported_by_the_names_people_use_with_their_team
     assert agents["weather"]["team"] == {"name": "forecast", "kind": "RoundRobinGroupChat",
                                          "id": agents["weather"]["type"].removeprefix("weather_")}
     assert agents["RoundRobinGroupChatManager"]["role"] == "manager"
+
+
+async def test_a_participant_failure_echoed_to_its_teammates_is_not_their_error(attached: Attached) -> None:
+    writer = AssistantAgent("writer", model_client=RateLimitedClient(["unused"], model_info=TOOL_MODEL))
+    researcher = assistant("researcher", ["Here are the facts."])
+    team = RoundRobinGroupChat([researcher, writer], max_turns=3, runtime=attached.runtime)
+    with pytest.raises(Exception):  # noqa: B017 - the run ends with the writer's failure, whatever AgentChat wraps it in
+        await asyncio.wait_for(team.run(task="Write it up."), RUN_TIMEOUT_S)
+    agents = {a["name"]: a for a in (await attached.get("/v1/agents"))["agents"]}
+    assert agents["writer"]["errors_total"] == 1
+    assert agents["researcher"]["errors_total"] == 0
+    assert agents["researcher"]["handled_total"] > 0

@@ -43,6 +43,13 @@ MAX_PENDING_CALLS = 1_024
 MAX_SEEN_EVENTS = 256
 
 
+def is_error_echo(message: object, exc: BaseException) -> bool:
+    """AgentChat 0.7 publishes a participant's ``GroupChatError`` to the whole team, and every other
+    participant's container raises ``ValueError`` for a message type it does not handle: an echo of another
+    agent's failure (counted where it happened), not a failure of the agent that raises it."""
+    return type(exc) is ValueError and type(message).__name__ == "GroupChatError"
+
+
 @dataclass
 class ToolStats:
     """Calls an agent type made to one tool, counted from the tool results its participant published."""

@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from autogen_core.logging import (
     AgentConstructionExceptionEvent,
@@ -28,8 +28,8 @@ from autogen_core.logging import (
     MessageKind,
 )
 
-from .error_capture import LAST_CAPTURE, MAX_TRACEBACK_CHARS, ErrorCapture, ErrorGroup, clip
-from .message_log import CURRENT, LAST_ERROR, MessageRecord
+from .error_capture import LAST_CAPTURE, LIVE_GROUPS, MAX_TRACEBACK_CHARS, ErrorCapture, ErrorGroup, clip
+from .message_log import CURRENT, LAST_ERROR
 
 EVENTS_LOGGER = "autogen_core.events"
 CORE_LOGGER = "autogen_core"
@@ -80,23 +80,58 @@ class CollectedRecord:
         return datetime.fromtimestamp(self.ts, tz=timezone.utc).isoformat()
 
 
+class _Hop(Protocol):
+    """What a record takes from the hop being handled (a ``MessageRecord``, or ``_HopIds``)."""
+
+    @property
+    def agent_type(self) -> str: ...
+
+    @property
+    def agent_key(self) -> str: ...
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def trace_id(self) -> str | None: ...
+
+
+class _HopIds(NamedTuple):
+    """A hop's ids, kept instead of the hop (strings only: nothing for the garbage collector to walk)."""
+
+    recipient: str
+    message_id: str
+    trace_id: str | None
+
+    @property
+    def agent_type(self) -> str:
+        return self.recipient.partition("/")[0]
+
+    @property
+    def agent_key(self) -> str:
+        return self.recipient.partition("/")[2]
+
+
 _Raw = tuple[
-    logging.LogRecord | None, float, int, str, Any, MessageRecord | None, tuple[str, str] | None,
-    ErrorGroup | None,
+    logging.LogRecord | None, float, int, str, Any, _Hop | None, tuple[str, str] | None, ErrorGroup | str | None,
 ]
-"""``(record or None, ts, levelno, logger name, msg, hop being handled, last refusal, last handler error)``."""
+"""``(record or None, ts, levelno, logger name, msg, hop being handled, last refusal, last handler error's
+group, or a note when that group is gone)``."""
 
 _Routine = tuple[float, str | None, Any, Any, Any, Any, Any]
 """A delivered ``MessageEvent``: ``(ts, trace_id, sender, receiver, kind, delivery_stage, payload)``."""
 
 _Unparsed = tuple[
-    logging.LogRecord | None, float, int, str, str, dict[str, Any], MessageRecord | None, tuple[str, str] | None,
-    ErrorGroup | None, int,
+    logging.LogRecord | None, float, int, str, str, tuple[tuple[str, Any], ...], str | None, str | None, str | None,
+    tuple[str, str] | None, int, str | None, int,
 ]
 """A handler or construction failure event kept as it came: ``(record or None, ts, levelno, logger name,
-event class name, event kwargs, hop, last refusal, last handler error, estimated bytes)``. Parsed when the
-log is read, so an error storm pays no JSON encoding per error; the event object itself is not kept (its
-kwargs hold only strings, a dict the garbage collector does not track)."""
+event class name, event kwargs as pairs, hop recipient, message id, trace id, last refusal, the gate's group
+serial (0: none), its exception type, estimated bytes)``. Parsed when the log is read, so an error storm
+pays no JSON encoding per error. Only tuples, strings and numbers (the kwargs of autogen-core's failure
+events hold strings; a dict would keep the tuple tracked): once the garbage collector has seen such a tuple
+it stops tracking it, so a full buffer costs later collections nothing, and no hop is kept alive past the
+message log."""
 
 
 class EventCollector(logging.Handler):
@@ -124,11 +159,14 @@ class EventCollector(logging.Handler):
         case is inlined here)."""
         if type(msg) is MessageEvent:
             kw = msg.kwargs
-            if kw.get("delivery_stage") != _DELIVER or kw.get("kind") == _RESPOND:
+            if kw.get("delivery_stage") != _DELIVER:
+                return
+            kind = kw.get("kind")
+            if kind == _RESPOND:
                 return
             ctx = CURRENT.get()
             self._routine.append((time.time(), ctx.trace_id if ctx is not None else None, kw.get("sender"),
-                                  kw.get("receiver"), kw.get("kind"), _DELIVER, kw.get("payload")))
+                                  kw.get("receiver"), kind, _DELIVER, kw.get("payload")))
             return
         if type(msg) in _FAILURE_EVENTS:  # one per handler error: an error storm's share of the collector
             # _keep_failure(), inlined
@@ -137,12 +175,23 @@ class EventCollector(logging.Handler):
             nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
                 len(exception) if type(exception) is str else 0)
             ctx = CURRENT.get()
-            captured = LAST_CAPTURE.group if LAST_CAPTURE.hop is ctx else None
+            event, pairs = type(msg).__name__, tuple(kw.items())
             notable = self._notable
-            notable.append((None, time.time(), _INFO, EVENTS_LOGGER, type(msg).__name__, kw, ctx,
-                            LAST_ERROR.get() if captured is None else None, captured, nbytes))
+            captured = LAST_CAPTURE.group
+            if ctx is None:
+                notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, None, None, None,
+                                LAST_ERROR.get(), 0, None, nbytes))
+            elif captured is not None and LAST_CAPTURE.hop is ctx:  # the gate has just captured this failure
+                notable.append((None, captured.last_at, _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
+                                ctx.message_id, ctx.trace_id, None, captured.serial, captured.exception_type, nbytes))
+            else:
+                notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
+                                ctx.message_id, ctx.trace_id, LAST_ERROR.get(), 0, None, nbytes))
             self._notable_bytes += nbytes
-            if len(notable) > self._max_notable or self._notable_bytes > self._max_notable_bytes:
+            if len(notable) > self._max_notable:  # full: the oldest goes (the one step a full buffer needs)
+                old = notable.popleft()
+                self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[-1]
+            if self._notable_bytes > self._max_notable_bytes:
                 self._trim()
             return
         self._capture(None, time.time(), logging.INFO, EVENTS_LOGGER, msg)
@@ -164,7 +213,7 @@ class EventCollector(logging.Handler):
             self._keep_failure(record, ts, levelno, name, msg, kwargs)
             return
         ctx = CURRENT.get()
-        captured = LAST_CAPTURE.group if LAST_CAPTURE.hop is ctx else None
+        captured = LAST_CAPTURE.group if ctx is not None and LAST_CAPTURE.hop is ctx else None
         parsed = parse((record, ts, levelno, name, msg, ctx, LAST_ERROR.get(), captured), self.tracebacks)
         self._keep(parsed, parsed.nbytes)
 
@@ -177,10 +226,18 @@ class EventCollector(logging.Handler):
         if record is not None:
             nbytes += sys.getsizeof(record.__dict__)
         ctx = CURRENT.get()
-        captured = LAST_CAPTURE.group if LAST_CAPTURE.hop is ctx else None
+        captured = LAST_CAPTURE.group if ctx is not None and LAST_CAPTURE.hop is ctx else None
+        event, pairs = type(msg).__name__, tuple(kwargs.items())
         notable = self._notable
-        notable.append((record, ts, levelno, name, type(msg).__name__, kwargs, ctx,
-                        LAST_ERROR.get() if captured is None else None, captured, nbytes))
+        if ctx is None:
+            notable.append((record, ts, levelno, name, event, pairs, None, None, None, LAST_ERROR.get(), 0, None,
+                            nbytes))
+        elif captured is not None:
+            notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
+                            None, captured.serial, captured.exception_type, nbytes))
+        else:
+            notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
+                            LAST_ERROR.get(), 0, None, nbytes))
         self._notable_bytes += nbytes
         if len(notable) > self._max_notable or self._notable_bytes > self._max_notable_bytes:
             self._trim()
@@ -194,7 +251,7 @@ class EventCollector(logging.Handler):
         notable = self._notable
         while len(notable) > self._max_notable or (self._notable_bytes > self._max_notable_bytes and len(notable) > 1):
             old = notable.popleft()
-            self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[9]
+            self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[-1]
 
     def install(self) -> None:
         """Capture ``autogen_core.events`` (INFO+), the bridge's logger (INFO+) and other
@@ -289,8 +346,10 @@ def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:
             agent_type, agent_key = _split(who)
             if ctx is not None and agent_type == ctx.agent_type and agent_key == ctx.agent_key:
                 message_id, trace_id = ctx.message_id, ctx.trace_id
-                if captured is not None:
+                if isinstance(captured, ErrorGroup):
                     exception_type, traceback_text = captured.exception_type, captured
+                elif captured is not None:  # the group is gone: "<exception type>: <note>"
+                    exception_type, traceback_text = captured.partition(": ")[0], captured.partition(": ")[2]
                 elif last_error is not None:
                     exception_type, traceback_text = last_error
         elif event_name in _WARNING_EVENTS:
@@ -375,8 +434,14 @@ class _KeptEvent:
 
 
 def _parse_kept(entry: _Unparsed) -> CollectedRecord:
-    record, ts, levelno, logger_name, event_name, kwargs, ctx, last_error, captured, nbytes = entry
-    parsed = parse((record, ts, levelno, logger_name, _KeptEvent(event_name, kwargs), ctx, last_error, captured))
+    (record, ts, levelno, logger_name, event_name, kwargs, recipient, message_id, trace_id, last_error, serial,
+     exception_type, nbytes) = entry
+    hop = _HopIds(recipient, message_id, trace_id) if recipient is not None and message_id is not None else None
+    captured: ErrorGroup | str | None = None
+    if serial:
+        captured = LIVE_GROUPS.get(serial) or f"{exception_type}: {EVICTED_TRACEBACK}"
+    parsed = parse((record, ts, levelno, logger_name, _KeptEvent(event_name, dict(kwargs)), hop, last_error,
+                    captured))
     parsed.nbytes = nbytes  # the estimate it was kept with (the buffer's running total holds it)
     return parsed
 
@@ -396,11 +461,12 @@ def _split(agent: Any) -> tuple[str | None, str | None]:
 
 _RECORD_BYTES = object.__sizeof__(CollectedRecord.__new__(CollectedRecord)) + sys.getsizeof(frozenset(("a", "b")))
 """A notable record without its message: the record and its ``related_types`` set."""
-_UNPARSED_BYTES = (sys.getsizeof((0,) * 10) + 2 * 24 + sys.getsizeof({"a": 1, "b": 2, "c": 3, "d": 4})
-                   + 4 * sys.getsizeof(""))
-"""A kept failure event without its strings' characters: the tuple, its numbers, the kwargs dict and its
-string objects."""
+_UNPARSED_BYTES = (sys.getsizeof((0,) * 13) + 2 * 24 + sys.getsizeof({"a": 1, "b": 2, "c": 3, "d": 4})
+                   + 4 * sys.getsizeof("") + 3 * sys.getsizeof("x" * 40))
+"""A kept failure event without its payload's and exception text's characters: the tuple, its numbers, the
+kwargs dict and its string objects, and the hop's ids (which outlive the hop in the message log)."""
 _INFO = logging.INFO
+EVICTED_TRACEBACK = "(traceback dropped: its error group is no longer kept)\n"
 
 
 def dumps_safe(value: Any) -> str:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import itertools
 import sys
 import traceback
+import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
@@ -30,9 +32,9 @@ MAX_TRACEBACK_CHARS = 32 * 1024
 MAX_MESSAGE_CHARS = 4 * 1024
 """An exception message kept on a group or record is cut beyond this."""
 SAMPLES_PER_GROUP = 5
-"""Full records kept per signature (the newest sampled ones), and the burst sampled at once."""
+"""Full records kept per signature (the newest sampled ones); a signature's first errors are all sampled."""
 SAMPLES_PER_S = 2.0
-"""Full records taken per signature and second once its burst is spent."""
+"""Full records taken per signature and second after its first ``SAMPLES_PER_GROUP``."""
 FORMATS_PER_S = 20.0
 """New signatures formatted in full per second (source lines read); beyond, a frames-only outline is kept
 until the signature is seen again with budget left. Bounds the cost of a storm of distinct errors."""
@@ -71,9 +73,13 @@ class ErrorRecord:
     phase: str
 
 
-@dataclass(slots=True, eq=False)
+_SERIALS = itertools.count(1)
+
+
+@dataclass(eq=False)
 class ErrorGroup:
-    """Every error of one signature in one capture: exact count, first/last time, the latest error."""
+    """Every error of one signature in one capture: exact count, first/last time, the latest error.
+    (Not slotted: ``LIVE_GROUPS`` refers to groups weakly.)"""
 
     signature: str
     """A digest of the signature (type names, files, functions, offsets): stable across processes."""
@@ -93,15 +99,30 @@ class ErrorGroup:
     agent_key: str | None = None
     message_id: str | None = None
     message_type: str | None = None
-    latest_sampled: bool = False
-    tokens: float = float(SAMPLES_PER_GROUP)
-    refilled_at: float = 0.0
+    first_left: int = SAMPLES_PER_GROUP
+    """How many of the next errors are still sampled whatever the time (the signature's first ones)."""
+    next_sample_at: float = 0.0
     samples: deque[ErrorRecord] = field(default_factory=lambda: deque(maxlen=SAMPLES_PER_GROUP))
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    """This group's number in ``LIVE_GROUPS``."""
+
+    @property
+    def latest_sampled(self) -> bool:
+        """Whether the newest error is the newest sample (same time, same message id)."""
+        if not self.samples:
+            return False
+        newest = self.samples[-1]
+        return newest.ts == self.last_at and newest.message_id is self.message_id
 
     def latest(self) -> ErrorRecord:
         """The newest error of this signature as a record (it may not have been sampled)."""
         return ErrorRecord(self.last_at, self.agent_type, self.agent_key, self.exception_type, self.message,
                            self.text, self.message_id, self.message_type, self.phase)
+
+
+LIVE_GROUPS: weakref.WeakValueDictionary[int, ErrorGroup] = weakref.WeakValueDictionary()
+"""Every group still alive, by serial: the log collector's records name a group by its serial, so that
+its buffer holds nothing the garbage collector has to walk (and no group outlives its capture for it)."""
 
 
 class Handoff:
@@ -120,22 +141,26 @@ class Handoff:
 LAST_CAPTURE = Handoff()
 
 
-def signature_key(exc: BaseException, skip_frames: int = 0) -> tuple[int, ...]:
+def signature_key(exc: BaseException, skip_first_frame: bool = False) -> tuple[int, ...]:
     """The signature as ints, built without a string: per exception of the chain, ``id`` of its type,
     each frame's instruction offset (the offset fixes the line; reading it skips the line-table lookup)
     and ``id`` of the innermost frame's code object (where it was raised); for an exception group, its
-    members' types. A chained exception the gate captured before contributes the key it was given then.
-    ``skip_frames``: outermost frames of ``exc`` left out (the caller's own, the same for every error).
+    members' types. An exception captured before (by this or another gate) gives the key noted on it then.
+    ``skip_first_frame``: leave out the outermost frame (the caller's own, the same for every error).
 
-    The walk is not bounded by a frame count: a traceback is as deep as the recursion limit allows, and an
-    exception object raised again and again (whose traceback grows each time) is recognised by its note."""
+    The walk is not bounded by a frame count (a counter would cost more than the walk): a traceback is as
+    deep as the recursion limit allows, and an exception object raised again and again (whose traceback
+    grows each time) is recognised by its note."""
+    memo = getattr(exc, SIGNATURE_ATTRIBUTE, None)
+    if type(memo) is tuple and memo[0] == id(exc):
+        key: tuple[int, ...] = memo[1]
+        return key
     parts: list[int] = []
     append = parts.append
     current = exc
     tb = exc.__traceback__
-    for _ in range(skip_frames):
-        if tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
+    if skip_first_frame and tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
     if _EXCEPTION_GROUP is not None and isinstance(exc, _EXCEPTION_GROUP):
         parts.extend(id(type(member)) for member in exc.exceptions[:MAX_CHAIN])  # type: ignore[attr-defined]
     for _ in _CHAIN_SLOTS:
@@ -266,14 +291,15 @@ class ErrorCapture:
         self._formats_per_s = formats_per_s
         self._format_tokens = formats_per_s
         self._format_refilled_at = 0.0
-        self._samples_per_s = samples_per_s
+        self._sample_interval_s = 1.0 / samples_per_s if samples_per_s > 0 else float("inf")
 
     def capture(self, exc: BaseException, now: float, phase: str, agent_key: str | None = None,
-                message_id: str | None = None, message_type: str | None = None, skip_frames: int = 0) -> ErrorGroup:
+                message_id: str | None = None, message_type: str | None = None,
+                skip_first_frame: bool = False) -> ErrorGroup:
         """Count one error and return its group (``group.message`` is this error's message). The hot path
-        of an error storm: a known signature costs a frame walk and a few stores. ``skip_frames``: see
+        of an error storm: a known signature costs a frame walk and a few stores. ``skip_first_frame``: see
         :func:`signature_key`."""
-        key = signature_key(exc, skip_frames)
+        key = signature_key(exc, skip_first_frame)
         group = self.groups.get(key)
         if group is None:
             full = self._may_format(now)
@@ -298,16 +324,12 @@ class ErrorCapture:
         group.agent_key = agent_key
         group.message_id = message_id
         group.message_type = message_type
-        tokens = group.tokens + (now - group.refilled_at) * self._samples_per_s
-        group.refilled_at = now
-        if tokens < 1.0:
-            group.tokens = tokens
-            group.latest_sampled = False
-        else:
-            group.tokens = min(tokens, float(SAMPLES_PER_GROUP)) - 1.0
+        if now >= group.next_sample_at or group.first_left:
+            if group.first_left:
+                group.first_left -= 1
+            group.next_sample_at = now + self._sample_interval_s
             group.samples.append(ErrorRecord(now, self.agent_type, agent_key, group.exception_type, text, group.text,
                                              message_id, message_type, group.phase))
-            group.latest_sampled = True
         return group
 
     def capture_reported(self, exception_type: str, text: str, detail: str, now: float, phase: str = "handler",
@@ -335,17 +357,13 @@ class ErrorCapture:
         group.agent_key = agent_key
         group.message_id = message_id
         group.message_type = message_type
-        # a token bucket per signature: SAMPLES_PER_GROUP at once, then samples_per_s (capture() inlines this)
-        tokens = group.tokens + (now - group.refilled_at) * self._samples_per_s
-        group.refilled_at = now
-        if tokens >= 1.0:
-            group.tokens = min(tokens, float(SAMPLES_PER_GROUP)) - 1.0
+        # the signature's first errors, then at most samples_per_s (capture() inlines this)
+        if now >= group.next_sample_at or group.first_left:
+            if group.first_left:
+                group.first_left -= 1
+            group.next_sample_at = now + self._sample_interval_s
             group.samples.append(ErrorRecord(now, self.agent_type, agent_key, group.exception_type, text, detail,
                                              message_id, message_type, group.phase))
-            group.latest_sampled = True
-        else:
-            group.tokens = tokens
-            group.latest_sampled = False
 
     def _may_format(self, now: float) -> bool:
         tokens = self._format_tokens + (now - self._format_refilled_at) * self._formats_per_s
@@ -364,8 +382,9 @@ class ErrorCapture:
         pins, digest = pins_and_digest
         group = ErrorGroup(signature=digest, exception_type=exception_type, agent_type=self.agent_type,
                            phase=phase, text=text, text_bytes=sys.getsizeof(text), outline_only=outline_only,
-                           pins=pins, first_at=now, refilled_at=now)
+                           pins=pins, first_at=now)
         self.groups[key] = group
+        LIVE_GROUPS[group.serial] = group
         self._newest = group
         self.text_bytes += group.text_bytes
         while len(self.groups) > self._max_groups or (self.text_bytes > self._max_text_bytes and len(self.groups) > 1):
@@ -392,10 +411,10 @@ class ErrorCapture:
         """Newest first: every remembered signature's sampled records and its latest error."""
         out: list[ErrorRecord] = []
         for group in list(self.groups.values()):
-            out.extend(group.samples)
-            if not group.latest_sampled and group.count:
+            if group.count and not group.latest_sampled:
                 out.append(group.latest())
-        out.sort(key=_ts, reverse=True)
+            out.extend(reversed(group.samples))  # newest first, so that equal times keep that order
+        out.sort(key=_ts, reverse=True)  # stable: equal times stay in the order given
         return out[:limit]
 
     def latest(self) -> ErrorRecord | None:
@@ -426,5 +445,5 @@ def _ts(record: ErrorRecord) -> float:
 
 
 _RECORD_BYTES = sys.getsizeof(ErrorRecord(0.0, "", None, "", "", "", None, None, ""))
-_GROUP_BYTES = sys.getsizeof(ErrorGroup("", "", "", "", "", 0, False, (), 0.0)) + sys.getsizeof(
-    deque(maxlen=SAMPLES_PER_GROUP))
+_GROUP_BYTES = (sys.getsizeof(_example := ErrorGroup("", "", "", "", "", 0, False, (), 0.0))
+                + sys.getsizeof(vars(_example)) + sys.getsizeof(deque(maxlen=SAMPLES_PER_GROUP)))

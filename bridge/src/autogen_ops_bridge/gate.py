@@ -20,6 +20,7 @@ from typing import Any
 from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageContext, Subscription
 
 from . import runtime_internals as internals
+from .agentchat import is_error_echo
 from .error_capture import LAST_CAPTURE, ErrorCapture
 from .error_capture import ErrorRecord as ErrorRecord  # re-exported: the API layer reads records from here
 from .errors import AgentDegradedError, AgentIsolatedError
@@ -175,10 +176,15 @@ class AgentGate:
         try:
             return await original(message, ctx)
         except BaseException as exc:
+            if type(exc) is ValueError and is_error_echo(message, exc):  # (type test first: no call in a storm)
+                hop.finished_at = time.time()
+                hop.outcome = "refused"  # not handled, and not this agent's failure
+                hop.error = f"{type(exc).__name__}: {exc}"
+                raise
             # Counted exactly; the traceback is formatted only for a signature not seen before.
             failed_at = time.time()
-            group = self.errors.capture(exc, failed_at, "handler", key, ctx.message_id, type(message).__name__,
-                                        skip_frames=1)  # this frame
+            # (positional: keyword arguments cost a name match per call; True skips this frame)
+            group = self.errors.capture(exc, failed_at, "handler", key, ctx.message_id, type(message).__name__, True)
             LAST_CAPTURE.hop = hop
             LAST_CAPTURE.group = group
             error_type = group.exception_type
@@ -293,4 +299,4 @@ class AgentGate:
         self.stats.construction_error_times.append(now)
         current = CURRENT.get()
         self.errors.capture(exc, now, "construction", key, current.message_id if current else None, None,
-                            skip_frames=1)  # bridged_factory's frame
+                            skip_first_frame=True)  # bridged_factory's frame

@@ -17,6 +17,7 @@ from .actions import supports_state
 from .agent_names import AgentName
 from .collector import CollectedRecord
 from .errors import BridgeError
+from .footprint import bridge_buffer_bytes
 from .gate import AgentGate, ErrorRecord
 from .message_graph import PeerCounts, analyse, origins_by_agent
 from .message_log import MessageRecord
@@ -43,6 +44,7 @@ from .models import (
     TeamInfo,
     ToolCallStats,
 )
+from .models import ErrorGroup as ErrorGroupOut
 from .models import ErrorRecord as ErrorRecordOut
 from .redaction import SECRET_NAME, redact
 from .stats import LatencySummary, percentile, summarize
@@ -124,6 +126,7 @@ async def runtime_info(b: Bridge) -> RuntimeInfo:
         fault_injection_enabled=b.faults is not None,
         active_faults=b.faults.active() if b.faults is not None else [],
         cache_hooks=sorted(b.caches),
+        bridge_buffer_bytes=bridge_buffer_bytes(b),
     )
 
 
@@ -183,7 +186,7 @@ def _summary_fields(
         isolation_mode=gate.isolation.mode if gate.isolation else None,
         backpressured=gate.backpressure is not None,
         degraded=gate.degraded,
-        last_error=error_out(gate.recent_errors[0]) if gate.recent_errors else None,
+        last_error=error_out(latest) if (latest := gate.errors.latest()) is not None else None,
         construction_errors=s.construction_errors,
         window_errors=window_counts.errors,
         recent=_recent(b, gate, now),
@@ -253,6 +256,9 @@ async def agent_detail(b: Bridge, agent_type: str) -> AgentDetail:
         message_graph=MessageGraphScope(messages=graph.hops_considered,
                                         since=iso(graph.since) if graph.since is not None else None),
         tool_calls=_tool_calls(b, agent_type),
+        error_groups=[ErrorGroupOut(signature=g.signature, exception_type=g.exception_type, message=g.message,
+                                    count=g.count, first_at=iso(g.first_at), last_at=iso(g.last_at))
+                      for g in gate.errors.by_count()],
     )
 
 

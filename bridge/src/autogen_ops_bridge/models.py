@@ -83,6 +83,9 @@ class RuntimeInfo(BaseModel):
     fault_injection_enabled: bool
     active_faults: list[FaultInfo]
     cache_hooks: list[str]
+    bridge_buffer_bytes: int = Field(
+        description="Estimated bytes held by the bridge's own buffers (message log, log collector, error "
+                    "records, formatted tracebacks): part of rss_bytes; subtract it before judging a leak")
 
 
 class LatencyMs(BaseModel):
@@ -104,6 +107,18 @@ class ErrorRecord(BaseModel):
     message_id: str | None
     message_type: str | None
     phase: Literal["handler", "construction"]
+
+
+class ErrorGroup(BaseModel):
+    """Every error of one signature (exception type and the code locations of its traceback's frames,
+    chained causes included) while the bridge remembers it."""
+
+    signature: str = Field(description="Stable digest of the signature (type names, files, functions, offsets)")
+    exception_type: str
+    message: str = Field(description="The message of the latest error")
+    count: int = Field(description="Errors of this signature since first_at (exact)")
+    first_at: str
+    last_at: str
 
 
 class RecentWindow(BaseModel):
@@ -226,6 +241,8 @@ class AgentDetail(AgentSummary):
     callees: list[Peer]
     message_graph: MessageGraphScope
     tool_calls: list[ToolCallStats] = Field(description="AgentChat tool calls (empty for other agents)")
+    error_groups: list[ErrorGroup] = Field(
+        description="Errors by signature, most frequent first (the 64 most recently seen signatures)")
 
 
 class AgentList(BaseModel):
