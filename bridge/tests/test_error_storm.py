@@ -6,6 +6,7 @@ passed in."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import sys
 import traceback
@@ -291,13 +292,14 @@ def test_same_site_is_one_signature_and_the_cause_makes_another() -> None:
     assert all("The above exception was the direct cause" in g.text for g in capture.groups.values())
 
 
-def test_a_note_is_trusted_only_on_the_exception_it_was_made_for() -> None:
+def test_the_note_on_an_exception_is_its_signature() -> None:
     exc = _raise(ValueError, "x")
     key = signature_key(exc)
-    assert getattr(exc, error_capture.SIGNATURE_ATTRIBUTE) == (id(exc), key)
+    assert getattr(exc, error_capture.SIGNATURE_ATTRIBUTE) == key
+    assert signature_key(copy.copy(exc)) == key  # a copy is the same failure
     other = _raise(KeyError, "y")
-    setattr(other, error_capture.SIGNATURE_ATTRIBUTE, (id(exc), key))  # as a copy would carry it
-    assert signature_key(other) != key
+    setattr(other, error_capture.SIGNATURE_ATTRIBUTE, "not a key")  # someone else's value: ignored
+    assert signature_key(other) != key and isinstance(getattr(other, error_capture.SIGNATURE_ATTRIBUTE), int)
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="exception groups are new in Python 3.11")
@@ -381,3 +383,4 @@ async def test_a_log_record_whose_group_was_forgotten_says_so(app: App) -> None:
     assert isinstance(records, list) and len(records) == 3
     assert all(r["exception_type"] == "ServiceError" for r in records)
     assert ["traceback dropped" in r["traceback"] for r in records] == [True, True, False]
+

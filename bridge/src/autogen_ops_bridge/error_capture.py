@@ -8,8 +8,8 @@ message, time and message id kept on the group), so one storm can neither fill m
 signatures out of ``recent()``.
 
 All traceback text lives on the groups (sampled records share their group's string), and the groups are
-bounded by count and by bytes: an evicted group loses its samples and its text is replaced by a one-line
-note, so the log collector's records, which point at groups, hold no traceback text of their own.
+bounded by count and by bytes: an evicted group loses its samples and its text. The log collector's
+records name a group by its serial (``LIVE_GROUPS``, weak), so they hold no traceback text of their own.
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ MAX_FRAMES = 256
 """Frames per exception rendered or pinned when a new signature is recorded."""
 
 SIGNATURE_ATTRIBUTE = "_autogen_ops_bridge_signature"
-"""Where the gate notes the signature key on an exception it captured, with the exception's ``id`` (a
-copy or an unpickled exception does not reuse it): when a caller wraps that error (``raise ... from
-exc``), its cause is not walked again. The only change the bridge makes to an application's exception."""
+"""Where the bridge notes the signature key on an exception it captured: when a caller wraps that error
+(``raise ... from exc``), its cause is not walked again, and an exception raised again is recognised at
+once (a copy carries the note, and the signature of the failure it copies). The only change the bridge
+makes to an application's exception."""
 EVICTED_NOTE = "(traceback dropped: more than {n} distinct errors of this agent type seen since)\n"
 
 _EXCEPTION_GROUP: type[BaseException] | None = getattr(builtins, "BaseExceptionGroup", None)
@@ -141,20 +142,19 @@ class Handoff:
 LAST_CAPTURE = Handoff()
 
 
-def signature_key(exc: BaseException, skip_first_frame: bool = False) -> tuple[int, ...]:
-    """The signature as ints, built without a string: per exception of the chain, ``id`` of its type,
-    each frame's instruction offset (the offset fixes the line; reading it skips the line-table lookup)
-    and ``id`` of the innermost frame's code object (where it was raised); for an exception group, its
-    members' types. An exception captured before (by this or another gate) gives the key noted on it then.
-    ``skip_first_frame``: leave out the outermost frame (the caller's own, the same for every error).
+def signature_key(exc: BaseException, skip_first_frame: bool = False) -> int:
+    """The signature as a hash of ints, built without a string: per exception of the chain, ``id``
+    of its type, each frame's instruction offset (the offset fixes the line; reading it skips the line-table
+    lookup) and ``id`` of the innermost frame's code object (where it was raised); for an exception group,
+    its members' types. An exception captured before (by this or another gate) gives the key noted on it
+    then. ``skip_first_frame``: leave out the outermost frame (the caller's own, the same for every error).
 
     The walk is not bounded by a frame count (a counter would cost more than the walk): a traceback is as
     deep as the recursion limit allows, and an exception object raised again and again (whose traceback
     grows each time) is recognised by its note."""
     memo = getattr(exc, SIGNATURE_ATTRIBUTE, None)
-    if type(memo) is tuple and memo[0] == id(exc):
-        key: tuple[int, ...] = memo[1]
-        return key
+    if type(memo) is int:
+        return memo
     parts: list[int] = []
     append = parts.append
     current = exc
@@ -178,14 +178,14 @@ def signature_key(exc: BaseException, skip_first_frame: bool = False) -> tuple[i
         if chained is None:
             break
         memo = getattr(chained, SIGNATURE_ATTRIBUTE, None)
-        if type(memo) is tuple and memo[0] == id(chained):
-            parts.extend(memo[1])
+        if type(memo) is int:
+            append(memo)
             break
         current = chained
         tb = chained.__traceback__
-    key = tuple(parts)
-    try:
-        setattr(exc, SIGNATURE_ATTRIBUTE, (id(exc), key))
+    key = hash(tuple(parts))
+    try:  # an int, not a container: the exception's __dict__ stays out of the garbage collector's way
+        setattr(exc, SIGNATURE_ATTRIBUTE, key)
     except Exception:  # noqa: BLE001 - no __dict__ (slots, frozen): its callers walk it again
         pass
     return key
@@ -279,7 +279,8 @@ class ErrorCapture:
     def __init__(self, agent_type: str, *, max_groups: int = MAX_GROUPS, max_text_bytes: int = MAX_TEXT_BYTES,
                  formats_per_s: float = FORMATS_PER_S, samples_per_s: float = SAMPLES_PER_S) -> None:
         self.agent_type = agent_type
-        self.groups: OrderedDict[tuple[object, ...], ErrorGroup] = OrderedDict()
+        self.groups: OrderedDict[int | tuple[str, str], ErrorGroup] = OrderedDict()
+        """By signature key (a reported failure's: ``("reported", exception type)``)."""
         self.text_bytes = 0
         self.formatted = 0
         """Tracebacks formatted in full so far (a known signature formats none)."""
@@ -375,7 +376,7 @@ class ErrorCapture:
         self._format_tokens = tokens
         return False
 
-    def _add(self, key: tuple[object, ...], now: float, phase: str, exception_type: str, text: str, *,
+    def _add(self, key: int | tuple[str, str], now: float, phase: str, exception_type: str, text: str, *,
              outline_only: bool, pins_and_digest: tuple[tuple[object, ...], str]) -> ErrorGroup:
         if not outline_only:
             self.formatted += 1
