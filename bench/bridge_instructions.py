@@ -17,7 +17,15 @@ Mode ``storm`` (5th argument; default ``healthy``) counts an error storm instead
 vector-db listener closed (the demo's ``dead_dependency`` fault), so every request fails with three
 chained handler errors (a refused connect in RetrieverAgent, wrapped by PlannerAgent and by ChatAgent).
 
-    .venv/bin/python bench/bridge_instructions.py [requests] [warm_up] [concurrency] [instances] [healthy|storm]
+Mode ``agentchat`` counts an AgentChat team instead of the core fleet (issue 13): ``concurrency`` teams
+(``RoundRobinGroupChat`` of two ``AssistantAgent``s, ``max_turns=2``) on one runtime, each request one
+``team.run()`` + ``reset()``: ``weather`` calls its tool (a local function), ``writer`` answers. The model
+clients are replayed and log an ``LLMCallEvent`` per answer, as autogen-ext's real clients do, so the
+bridge's model-call capture is on the counted path; ``instances`` is ignored.
+
+    .venv/bin/python bench/bridge_instructions.py [requests] [warm_up] [concurrency] [instances] [mode]
+
+``mode``: ``healthy`` (default), ``storm`` or ``agentchat``.
 
 Needs ``valgrind`` (Debian package; ``make bench`` installs it when missing).
 """
@@ -71,6 +79,83 @@ async def child(bridged: bool, storm: bool, warm: int, requests: int, concurrenc
     await fleet.stop()
 
 
+async def agentchat_child(bridged: bool, warm: int, requests: int, concurrency: int) -> None:
+    import gc
+    import logging
+
+    from autogen_agentchat.agents import AssistantAgent
+    from autogen_agentchat.teams import RoundRobinGroupChat
+    from autogen_core import EVENT_LOGGER_NAME, FunctionCall, SingleThreadedAgentRuntime
+    from autogen_core.logging import LLMCallEvent
+    from autogen_core.models import CreateResult, ModelFamily, ModelInfo, RequestUsage
+    from autogen_ext.models.replay import ReplayChatCompletionClient
+    from autogen_ops_bridge import attach
+
+    info = ModelInfo(vision=False, function_calling=True, json_output=False, family=ModelFamily.UNKNOWN,
+                     structured_output=False)
+    usage = RequestUsage(prompt_tokens=40, completion_tokens=12)
+    events = logging.getLogger(EVENT_LOGGER_NAME)
+
+    class Model(ReplayChatCompletionClient):
+        """Replays its script in a loop, forgets the calls it saw, logs each answer like a real client."""
+
+        async def create(self, *args: object, **kwargs: object) -> CreateResult:
+            if self._current_index >= len(self.chat_completions):
+                self.reset()
+            self.create_calls.clear()
+            result = await super().create(*args, **kwargs)  # type: ignore[arg-type]
+            events.info(LLMCallEvent(messages=[], response={}, prompt_tokens=usage.prompt_tokens,
+                                     completion_tokens=usage.completion_tokens))
+            return result
+
+    async def lookup(city: str) -> str:
+        """Weather of a city."""
+        return f"sunny in {city}"
+
+    def team(runtime: SingleThreadedAgentRuntime) -> RoundRobinGroupChat:
+        call = CreateResult(finish_reason="function_calls", usage=usage, cached=False,
+                            content=[FunctionCall(id="c1", name="lookup", arguments='{"city": "Paris"}')])
+        weather = AssistantAgent("weather", model_client=Model([call], model_info=info), tools=[lookup])
+        writer = AssistantAgent("writer", model_client=Model(["Sunny: take sunglasses."], model_info=info))
+        return RoundRobinGroupChat([weather, writer], max_turns=2, runtime=runtime)
+
+    runtime = SingleThreadedAgentRuntime()
+    bridge = await attach(runtime, token=TOKEN, port=0, name="bench") if bridged else None
+    runtime.start()
+    teams = [team(runtime) for _ in range(concurrency)]
+    loop = asyncio.get_running_loop()
+
+    async def load(n: int) -> int:
+        numbers = iter(range(n))
+        failed = 0
+
+        async def runner(t: RoundRobinGroupChat) -> None:
+            nonlocal failed
+            for i in numbers:
+                try:
+                    await t.run(task=f"Weather in Paris? ({i})")
+                except Exception:  # noqa: BLE001 - counted
+                    failed += 1
+                finally:
+                    await t.reset()
+
+        await asyncio.gather(*(runner(t) for t in teams))
+        return failed
+
+    await load(warm)
+    gc.freeze()  # as the demo CLI does once started
+    print("ready", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    failed = await load(requests)
+    print(f"done {failed}", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    if bridge is not None:
+        await bridge.prepare_stop()
+    await runtime.stop_when_idle()
+    if bridge is not None:
+        await bridge.close()
+
+
 def measure(mode: str, load: str, warm: int, requests: int, concurrency: int, instances: int) -> dict[str, int]:
     """Runs one side under callgrind; returns the event totals of the measured requests (and ``failed``,
     how many of them failed)."""
@@ -122,6 +207,9 @@ def cycles(t: dict[str, int]) -> int:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         args = [int(a) for a in sys.argv[4:8]]
+        if sys.argv[3] == "agentchat":
+            asyncio.run(agentchat_child(sys.argv[2] == "bridged", args[0], args[1], args[2]))
+            return
         asyncio.run(child(sys.argv[2] == "bridged", sys.argv[3] == "storm", *args))
         return
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -129,15 +217,20 @@ def main() -> None:
     concurrency = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     instances = int(sys.argv[4]) if len(sys.argv) > 4 else 100
     load = sys.argv[5] if len(sys.argv) > 5 else "healthy"
-    if load not in ("healthy", "storm"):
-        raise SystemExit(f"unknown mode {load!r}: healthy or storm")
-    label = "bridge error storm" if load == "storm" else "bridge"
+    if load not in ("healthy", "storm", "agentchat"):
+        raise SystemExit(f"unknown mode {load!r}: healthy, storm or agentchat")
+    label = {"storm": "bridge error storm", "agentchat": "bridge on an AgentChat team"}.get(load, "bridge")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print(f"RESULT {label} instructions: skipped (valgrind not installed; `apt-get install valgrind`)")
         return
     os.environ.setdefault("PYTHONHASHSEED", "0")  # same dict layouts on both sides
     totals = {mode: measure(mode, load, warm, requests, concurrency, instances) for mode in ("plain", "bridged")}
-    print(f"mode={load} requests={requests} warm-up={warm} concurrency={concurrency} ChatAgent instances={instances}")
+    if load == "agentchat":
+        print(f"mode=agentchat team runs={requests} warm-up={warm} teams={concurrency} (RoundRobinGroupChat, 2 "
+              "AssistantAgents, max_turns=2, one tool call and two model calls per run)")
+    else:
+        print(f"mode={load} requests={requests} warm-up={warm} concurrency={concurrency} "
+              f"ChatAgent instances={instances}")
     for mode, t in totals.items():
         misses = t["I1mr"] + t["D1mr"] + t["D1mw"]
         print(f"{mode:8s}: {t['Ir'] / requests:,.0f} instructions/request, {misses / requests:,.0f} L1 misses/request, "
@@ -148,6 +241,12 @@ def main() -> None:
     ir = totals["bridged"]["Ir"] / totals["plain"]["Ir"]
     cyc = cycles(totals["bridged"]) / cycles(totals["plain"])
     print(f"RESULT {label} instructions per request ratio (with/without) = {ir:.3f}")
+    if load == "agentchat":
+        if max(t["failed"] for t in totals.values()) > 0:
+            raise SystemExit("some team runs failed: the healthy team did not run as scripted")
+        print(f"RESULT {label} estimated cycles per run ratio (with/without) = {cyc:.3f}  "
+              f"(overhead {100 * (cyc - 1):.1f} %, target < 10 %)")
+        return
     print(f"RESULT {label} estimated cycles per request ratio (with/without) = {cyc:.3f}  "
           f"(throughput ratio {1 / cyc:.3f}, target >= 0.90)")
 

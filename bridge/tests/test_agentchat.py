@@ -308,3 +308,8 @@ async def test_a_participant_failure_echoed_to_its_teammates_is_not_their_error(
     assert agents["writer"]["errors_total"] == 1
     assert agents["researcher"]["errors_total"] == 0
     assert agents["researcher"]["handled_total"] > 0
+    # the echo's hop reads as what it is: refused (not handled), not "ok"
+    hops = (await attached.get(f"/v1/messages?agent={agents['researcher']['type']}&limit=200"))["messages"]
+    echoes = [h for h in hops if h["recipient"].startswith(agents["researcher"]["type"] + "/")
+              and (h["error"] or "").startswith("ValueError")]
+    assert echoes and all(h["outcome"] == "refused" for h in echoes)

@@ -10,6 +10,7 @@ import copy
 import gc
 import sys
 import traceback
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -196,6 +197,17 @@ async def test_runtime_reports_the_bridges_own_buffer_bytes(app: App) -> None:
     info = await app.get("/v1/runtime")
     assert isinstance(before, int) and isinstance(after, int) and isinstance(info["rss_bytes"], int)
     assert 0 < before < after < info["rss_bytes"]
+
+
+async def test_errors_in_the_last_hour_stay_exact_beyond_the_latency_samples(app: App) -> None:
+    samples = 50
+    for gate in (app.bridge.gate("Front"), app.bridge.gate("Backend")):  # small sample buffers: cheap to outrun
+        gate.stats.window = deque(maxlen=samples)
+        gate.stats.error_times = deque(maxlen=samples)
+    n = 3 * samples
+    await app.send("refused", n)
+    info = await app.get("/v1/runtime")
+    assert info["errors_last_hour"] == 2 * n  # Front's and Backend's, every one: not capped at the samples
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from autogen_core import AgentId, BaseAgent
 
 from . import runtime_internals as internals
+from .agent_names import AgentName
 from .errors import BridgeError
 from .gate import Isolation
 from .models import (
@@ -56,6 +57,7 @@ class Outcome:
     applied: bool
     message: str
     revert: Revert | None = None
+    team_effect: str | None = None
 
 
 @dataclass
@@ -149,7 +151,7 @@ class ActionService:
             action_id=action_id, action=action, target=outcome.target, dry_run=body.dry_run,
             applied=outcome.applied and not body.dry_run, replayed=False, before=outcome.before,
             after=outcome.after, expires_at=iso(expires_at) if expires_at else None,
-            message=outcome.message, reason=body.reason,
+            message=outcome.message, reason=body.reason, team_effect=outcome.team_effect,
         )
 
     def _schedule(self, action_id: str, action: str, outcome: Outcome, body: ActionBase, at: float) -> None:
@@ -222,15 +224,29 @@ class ActionService:
         b = self._bridge
         gate = b.require_gate(req.agent_type)
         before = b.control_state(req.agent_type)
+        effect = b.teams.effect("isolate", req.agent_type, mode=req.mode, hold_timeout_s=req.hold_timeout_s)
         if gate.isolation is not None:
             return Outcome(req.agent_type, before, before, False,
-                           f"{req.agent_type} is already isolated (mode {gate.isolation.mode})")
-        after = {**before, "isolated": True, "isolation_mode": req.mode, "in_routing": req.mode != "refuse"}
+                           f"{req.agent_type} is already isolated (mode {gate.isolation.mode})", team_effect=effect)
+        team_member = b.teams.member(req.agent_type) is not None
+        # A team member stays in routing: it answers (a participant) or refuses new runs (a manager).
+        after = {**before, "isolated": True, "isolation_mode": req.mode,
+                 "in_routing": req.mode != "refuse" or team_member}
         if req.dry_run:
             return Outcome(req.agent_type, before, after, True,
-                           f"would isolate {req.agent_type} ({req.mode}); nothing changed")
+                           f"would isolate {req.agent_type} ({req.mode}); nothing changed", team_effect=effect)
         isolation = Isolation(mode=req.mode, hold_timeout_s=req.hold_timeout_s, since=time.time(),
                               reason=req.reason)
+        if team_member:
+            b.teams.ensure_stand_in(req.agent_type)
+            gate.isolation = isolation
+            agent_type = req.agent_type
+
+            async def revert_member() -> None:
+                await self._release(agent_type)
+
+            return Outcome(req.agent_type, before, b.control_state(req.agent_type), True,
+                           f"{req.agent_type} isolated ({req.mode}): {effect}", revert_member, team_effect=effect)
         gate.isolation = isolation
         for agent_id, agent in b.instances_of(req.agent_type):
             if supports_state(agent):
@@ -289,19 +305,25 @@ class ActionService:
         if req.dry_run:
             return Outcome(req.agent_type, before, {**before, "isolated": False, "isolation_mode": None,
                                                     "in_routing": True}, True,
-                           f"would release {req.agent_type}; nothing changed")
+                           f"would release {req.agent_type}; nothing changed",
+                           team_effect=b.teams.effect("release", req.agent_type))
         restored = sorted(gate.isolation.saved_state)
         await self._release(req.agent_type)
         for temp_id, temp in list(self._temporary.items()):
             if temp.action == "isolate" and temp.target == req.agent_type:
                 self._pop_temporary(temp_id)
+        effect = b.teams.effect("release", req.agent_type)
         return Outcome(req.agent_type, before, {**b.control_state(req.agent_type), "restored_state_keys": restored},
-                       True, f"{req.agent_type} released: back in routing, saved state restored")
+                       True, f"{req.agent_type} released: " + (effect or "back in routing, saved state restored"),
+                       team_effect=effect)
 
     # --- restart -----------------------------------------------------------------------------
     async def restart(self, req: RestartRequest) -> Outcome:
         b = self._bridge
         b.require_gate(req.agent_type)
+        member = b.teams.member(req.agent_type)
+        if member is not None:
+            return await self._restart_member(req, member)
         agent_id = AgentId(req.agent_type, req.agent_key)
         old = internals.instantiated_agents(b.runtime).get(agent_id)
         before = {**b.control_state(req.agent_type), "instance_existed": old is not None,
@@ -339,9 +361,36 @@ class ActionService:
         return Outcome(str(agent_id), before, after, True,
                        f"{agent_id} restarted" + (" with its saved state" if state is not None else ""))
 
+    async def _restart_member(self, req: RestartRequest, member: AgentName) -> Outcome:
+        """An AgentChat participant or team (its manager): reset between runs, refused during one."""
+        b = self._bridge
+        assert member.team is not None
+        effect = b.teams.effect("restart", req.agent_type)
+        running = b.teams.run_active(member)
+        before = {**b.control_state(req.agent_type), "team": member.team.name, "run_in_progress": running}
+        if running is not False:
+            why = ("a run is in progress" if running else
+                   "the bridge cannot tell whether a run is in progress (register the team with "
+                   "bridge.register_team(team))")
+            raise BridgeError(
+                "CONFLICT", 409,
+                f"not restarting {member.qualified()}: {why}; resetting it mid-run would lose the turn team "
+                f"{member.team.name} waits for. Retry when the run has ended, or isolate it instead",
+                {"agent_type": req.agent_type, "team": member.team.name, "run_in_progress": running},
+            )
+        if req.dry_run:
+            return Outcome(req.agent_type, before, {**before, "reset": True}, True,
+                           f"would reset {member.qualified()}; nothing changed", team_effect=effect)
+        reset = await b.teams.reset(member, req.agent_type)
+        return Outcome(req.agent_type, before, {**b.control_state(req.agent_type), "reset": reset}, True,
+                       f"reset {', '.join(reset)}", team_effect=effect)
+
     # --- backpressure ------------------------------------------------------------------------
     async def backpressure(self, req: BackpressureRequest) -> Outcome:
         b = self._bridge
+        member = b.teams.member(req.agent_type) if req.agent_type is not None else None
+        if member is not None and req.agent_type is not None:
+            return self._backpressure_team(req, req.agent_type, member)
         if req.agent_type is None:
             limiter = b.limits.limiter
             prev_limit, prev_wait = limiter.limit, limiter.max_wait_s
@@ -377,6 +426,30 @@ class ActionService:
             revert,
         )
 
+    def _backpressure_team(self, req: BackpressureRequest, agent_type: str, member: AgentName) -> Outcome:
+        """Limit concurrent runs of the member's team (by its name, across team objects of that name)."""
+        b = self._bridge
+        assert member.team is not None
+        team = member.team.name
+        effect = b.teams.effect("backpressure", agent_type, max_inflight=req.max_inflight, max_wait_s=req.max_wait_s)
+        before = b.teams.run_limit_state(team)
+        after = {**before, "max_concurrent_runs": req.max_inflight,
+                 "max_wait_s": req.max_wait_s if req.max_inflight is not None else None}
+        if req.dry_run:
+            return Outcome(agent_type, before, after, True,
+                           f"would limit runs of team {team}; nothing changed", team_effect=effect)
+        prev = (before["max_concurrent_runs"], before["max_wait_s"] or 30.0)
+        manager = b.teams.manager_type(member)
+        if manager is not None:
+            b.teams.ensure_stand_in(manager)
+        b.teams.set_run_limit(team, req.max_inflight, req.max_wait_s)
+
+        async def revert() -> None:
+            b.teams.set_run_limit(team, *prev)
+
+        return Outcome(agent_type, before, b.teams.run_limit_state(team), True,
+                       f"team {team}: {effect}", revert, team_effect=effect)
+
     # --- degrade / restore -------------------------------------------------------------------
     def _check_degrade_targets(self, req: DegradeRequest) -> None:
         b = self._bridge
@@ -389,58 +462,99 @@ class ActionService:
             )
         for t in req.agent_types:
             b.require_gate(t)
+        for ref in req.tools:
+            b.require_gate(ref.agent_type)
 
     def _set_degraded(self, features: list[str], types: list[str], *, degraded: bool) -> None:
         b = self._bridge
         for f in features:
             b.features[f] = not degraded
         for t in types:
+            if degraded:
+                b.teams.ensure_stand_in(t)  # an AgentChat member answers instead of refusing
             b.gates[t].degraded = degraded
 
     async def degrade(self, req: DegradeRequest) -> Outcome:
         b = self._bridge
-        if not req.features and not req.agent_types:
-            raise BridgeError("VALIDATION_FAILED", 422, "name at least one feature or agent type to degrade",
-                              {"fields": ["features", "agent_types"]})
+        if not req.features and not req.agent_types and not req.tools:
+            raise BridgeError("VALIDATION_FAILED", 422, "name at least one feature, agent type or tool to degrade",
+                              {"fields": ["features", "agent_types", "tools"]})
         self._check_degrade_targets(req)
-        before = b.degrade_state()
+        for ref in req.tools:
+            await b.teams.check_tool(ref.agent_type, ref.tool)
+        before = self._degrade_view(req)
         features = [f for f in req.features if b.features[f]]
         types = [t for t in req.agent_types if not b.gates[t].degraded]
+        tools = [(r.agent_type, r.tool) for r in req.tools
+                 if r.tool not in b.teams.disabled_tools.get(r.agent_type, ())]
         after = _predicted_degrade(before, features, types, degraded=True)
-        target = ",".join([*req.features, *req.agent_types])
+        if tools or "disabled_tools" in before:
+            after["disabled_tools"] = sorted({*before.get("disabled_tools", []), *(f"{t}:{x}" for t, x in tools)})
+        target = ",".join([*req.features, *req.agent_types, *(f"{r.agent_type}:{r.tool}" for r in req.tools)])
+        effect = self._degrade_effect(req)
         if req.dry_run:
-            return Outcome(target, before, after, True, "would degrade; nothing changed")
-        if not features and not types:
-            return Outcome(target, before, before, False, "already degraded")
+            return Outcome(target, before, after, True, "would degrade; nothing changed", team_effect=effect)
+        if not features and not types and not tools:
+            return Outcome(target, before, before, False, "already degraded", team_effect=effect)
         self._set_degraded(features, types, degraded=True)
+        for t, x in tools:
+            await b.teams.set_tool_enabled(t, x, False)
 
         async def revert() -> None:
             self._set_degraded(features, types, degraded=False)
+            for t, x in tools:
+                await b.teams.set_tool_enabled(t, x, True)
 
-        return Outcome(target, before, b.degrade_state(), True,
-                       f"switched off features {features} and agent types {types}", revert)
+        return Outcome(target, before, self._degrade_view(req), True,
+                       f"switched off features {features}, agent types {types} and tools "
+                       f"{[f'{t}:{x}' for t, x in tools]}", revert, team_effect=effect)
+
+    def _degrade_view(self, req: DegradeRequest) -> dict[str, Any]:
+        """The degrade state; with the switched-off tools when any is, or the request names tools."""
+        b = self._bridge
+        state = b.degrade_state()
+        tools = b.teams.disabled_tool_list()
+        return {**state, "disabled_tools": tools} if tools or req.tools else state
+
+    def _degrade_effect(self, req: DegradeRequest) -> str | None:
+        teams = self._bridge.teams
+        by_type: dict[str, list[str]] = {}
+        for ref in req.tools:
+            by_type.setdefault(ref.agent_type, []).append(ref.tool)
+        effects = [teams.effect("degrade", t) for t in req.agent_types]
+        effects += [teams.effect("degrade", t, tools=tools) for t, tools in by_type.items()]
+        found = [e for e in effects if e]
+        return "; ".join(found) if found else None
 
     async def restore(self, req: DegradeRequest) -> Outcome:
         b = self._bridge
         self._check_degrade_targets(req)
-        before = b.degrade_state()
-        everything = not req.features and not req.agent_types
+        before = self._degrade_view(req)
+        everything = not req.features and not req.agent_types and not req.tools
+        tools = ([(t, x) for t, xs in b.teams.disabled_tools.items() for x in xs] if everything else
+                 [(r.agent_type, r.tool) for r in req.tools if r.tool in b.teams.disabled_tools.get(r.agent_type, ())])
         features = [f for f, on in b.features.items() if not on] if everything else [
             f for f in req.features if not b.features[f]]
         types = [t for t, g in b.gates.items() if g.degraded] if everything else [
             t for t in req.agent_types if b.gates[t].degraded]
-        target = "all" if everything else ",".join([*req.features, *req.agent_types])
+        target = "all" if everything else ",".join([*req.features, *req.agent_types,
+                                                    *(f"{r.agent_type}:{r.tool}" for r in req.tools)])
         after = _predicted_degrade(before, features, types, degraded=False)
+        if "disabled_tools" in before:
+            after["disabled_tools"] = sorted(set(before["disabled_tools"]) - {f"{t}:{x}" for t, x in tools})
         if req.dry_run:
             return Outcome(target, before, after, True, "would restore; nothing changed")
-        if not features and not types:
+        if not features and not types and not tools:
             return Outcome(target, before, before, False, "nothing is degraded")
         self._set_degraded(features, types, degraded=False)
+        for t, x in tools:
+            await b.teams.set_tool_enabled(t, x, True)
         for temp_id, temp in list(self._temporary.items()):
             if temp.action == "degrade" and everything:
                 self._pop_temporary(temp_id)
-        return Outcome(target, before, b.degrade_state(), True,
-                       f"restored features {features} and agent types {types}")
+        return Outcome(target, before, self._degrade_view(req), True,
+                       f"restored features {features}, agent types {types} and tools "
+                       f"{[f'{t}:{x}' for t, x in tools]}")
 
     # --- caches ------------------------------------------------------------------------------
     async def clear_caches(self, req: ClearCachesRequest) -> Outcome:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import time
+import uuid
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
@@ -40,10 +42,12 @@ from .models import (
     Snapshot,
     Trace,
 )
-from .redaction import redact_model, redact_text
+from .redaction import redact_model
 
 if TYPE_CHECKING:
     from .attach import Bridge
+
+logger = logging.getLogger("autogen_ops_bridge")
 
 PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json"})
 RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal",
@@ -182,8 +186,15 @@ def create_app(bridge: Bridge) -> FastAPI:
         return error_response(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(500, "INTERNAL_ERROR", f"bridge bug: {type(exc).__name__}: {redact_text(str(exc))}")
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The exception's text may carry the application's data or secrets: it goes to the bridge's log,
+        # never to the caller, who gets a request id to find it there.
+        request_id = uuid.uuid4().hex[:16]
+        logger.error("bridge bug (request %s) on %s %s", request_id, request.method, request.url.path,
+                     exc_info=exc, extra={"event": "BridgeInternalError", "request_id": request_id})
+        return error_response(500, "INTERNAL_ERROR",
+                              f"internal error in the bridge; its log has the details under request id {request_id}",
+                              {"request_id": request_id})
 
     # --- read --------------------------------------------------------------------------------
     @app.get("/healthz", response_model=Health, tags=["read"])

@@ -8,6 +8,7 @@ import logging
 import socket
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from . import runtime_internals as internals
 from .actions import ActionService
 from .agent_names import AgentName, layout
 from .agentchat import AgentChatObserver
+from .agentchat_control import AgentChatControl
 from .collector import EventCollector
 from .errors import agent_not_found
 from .faults import FaultController
@@ -120,7 +122,9 @@ class Bridge:
         self.actions = ActionService(self)
         self.url: str | None = None
         self._observer = _Observer(self) if observe_dispatch else None
-        self.agentchat = AgentChatObserver(self.gate)
+        self.agentchat = AgentChatObserver(self.gate, on_install=self._agentchat_installed)
+        self.teams = AgentChatControl(self)
+        self.collector.llm_sink = self.agentchat.llm_event
         self._original_factories: dict[str, internals.AgentFactory] = {}
         self._seen = (-1, -1)
         self._factories = internals.agent_factories(runtime)
@@ -150,6 +154,8 @@ class Bridge:
         team_id = getattr(team, "_team_id", None)
         if isinstance(team_id, str):
             self.team_names[team_id] = str(getattr(team, "name", None) or type(team).__name__)
+            # Weakly: restart asks the team whether it is running (a dropped team is not kept alive).
+            self.teams.teams[team_id] = weakref.ref(team)
 
     def agent_names(self) -> dict[str, AgentName]:
         """Stable names, teams and roles of the registered agent types (see ``agent_names.layout``)."""
@@ -170,6 +176,9 @@ class Bridge:
         """Declare how many messages an agent type handles at once; more wait in its mailbox and count
         in ``queue_depth``."""
         self.gate(agent_type).set_capacity(capacity)
+
+    def _agentchat_installed(self, observer: AgentChatObserver) -> None:
+        self.collector.failure_sink = observer.handler_failed
 
     # --- wiring --------------------------------------------------------------------------------
     def _install(self) -> None:
@@ -259,6 +268,8 @@ class Bridge:
             if "on_message" not in getattr(agent, "__dict__", {}):
                 self.gate(agent_id.type).wrap(agent)
         self._seen = (len(factories), len(instances))
+        if self.teams.run_limits:
+            self.teams.cover_limited_teams()  # a new team object of a limited team's name
 
     def gate(self, agent_type: str) -> AgentGate:
         gate = self.gates.get(agent_type)
@@ -302,11 +313,13 @@ class Bridge:
         return time.monotonic() - self._started_mono
 
     def errors_last_hour(self) -> int:
-        cutoff = time.time() - 3600
+        """Handler errors (exact: the per-second counters) and construction failures of the last hour."""
+        now = time.time()
+        cutoff = now - 3600
         total = 0
         for g in self.gates.values():
-            total += sum(1 for t in g.stats.error_times if t >= cutoff)
-            total += sum(1 for e in g.recent_errors if e.phase == "construction" and e.ts >= cutoff)
+            total += g.stats.per_second.over(3600, now).errors
+            total += sum(1 for t in g.stats.construction_error_times if t >= cutoff)
         return total
 
     def is_degraded(self) -> bool:
@@ -327,7 +340,7 @@ class Bridge:
         return {
             "isolated": g.isolation is not None,
             "isolation_mode": g.isolation.mode if g.isolation else None,
-            "in_routing": g.isolation is None or g.isolation.mode != "refuse",
+            "in_routing": g.isolation is None or g.isolation.mode != "refuse" or g.stand_in is not None,
             "max_inflight": g.backpressure,
             "max_wait_s": g.backpressure_wait_s if g.backpressure is not None else None,
             "backpressured": g.backpressure is not None,
@@ -338,7 +351,8 @@ class Bridge:
         }
 
     # --- lifecycle -----------------------------------------------------------------------------
-    async def _serve(self, host: str, port: int) -> None:
+    async def _serve(self, host: str, port: int, ssl_certfile: str | None = None,
+                     ssl_keyfile: str | None = None) -> None:
         from .api import create_app
 
         app = create_app(self)
@@ -350,9 +364,11 @@ class Bridge:
         self._socket = sock
         bound_port = sock.getsockname()[1]
         display_host = f"[{host}]" if ":" in host else host
-        self.url = f"http://{display_host}:{bound_port}"
+        scheme = "https" if ssl_certfile else "http"
+        self.url = f"{scheme}://{display_host}:{bound_port}"
+        # TLS is uvicorn's own (ssl_certfile / ssl_keyfile); the socket stays ours
         config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False,
-                                timeout_graceful_shutdown=2)
+                                timeout_graceful_shutdown=2, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
         self._server = _EmbeddedServer(config)
         self._server_task = asyncio.get_running_loop().create_task(
             self._server.serve(sockets=[sock]), name="ops-bridge-http"
@@ -407,6 +423,8 @@ async def attach(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     observe_dispatch: bool = False,
     freeze_gc: bool = False,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
 ) -> Bridge:
     """Attach the bridge to ``runtime`` and (unless ``serve=False``) serve its HTTP API.
 
@@ -419,10 +437,13 @@ async def attach(
     at that point, which shortens their pauses. Use it when attaching is the last start-up step; otherwise
     call ``freeze_startup_objects()`` yourself when start-up is done. ``stats_window_s`` is the long window
     of latency and error-rate figures; ``recent_window_s`` the short one (``recent``), which shows a change
-    within a minute.
+    within a minute. ``ssl_certfile`` + ``ssl_keyfile`` (PEM paths, both or neither) serve the API over TLS
+    (uvicorn's own); ``bridge.url`` then starts with ``https://``.
     """
     if not token:
         raise ValueError("attach() needs a non-empty token")
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise ValueError("attach() needs both ssl_certfile and ssl_keyfile for TLS, or neither")
     bridge = Bridge(runtime, name=name, token=token, read_token=read_token, config=config,
                     stats_window_s=stats_window_s, max_body_bytes=max_body_bytes,
                     observe_dispatch=observe_dispatch, recent_window_s=recent_window_s)
@@ -430,7 +451,7 @@ async def attach(
     bridge._install()
     bridge.process.start()
     if serve:
-        await bridge._serve(host, port)
+        await bridge._serve(host, port, ssl_certfile, ssl_keyfile)
     if freeze_gc:
         freeze_startup_objects()
     logger.info("bridge attached to runtime %s at %s", name, bridge.url,

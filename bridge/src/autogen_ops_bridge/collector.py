@@ -15,6 +15,7 @@ import logging
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import attrgetter
@@ -23,6 +24,9 @@ from typing import Any, NamedTuple, Protocol
 from autogen_core.logging import (
     AgentConstructionExceptionEvent,
     DeliveryStage,
+    LLMCallEvent,
+    LLMStreamEndEvent,
+    LLMStreamStartEvent,
     MessageEvent,
     MessageHandlerExceptionEvent,
     MessageKind,
@@ -50,6 +54,8 @@ _RESPOND = str(MessageKind.RESPOND)
 _ERROR_EVENTS = {"MessageHandlerExceptionEvent", "AgentConstructionExceptionEvent"}
 _FAILURE_EVENTS = (MessageHandlerExceptionEvent, AgentConstructionExceptionEvent)
 _WARNING_EVENTS = {"MessageDroppedEvent"}
+_LLM_EVENTS = (LLMCallEvent, LLMStreamStartEvent, LLMStreamEndEvent)
+"""Model calls: counted per agent type (``llm_sink``), not kept as records (they carry whole prompts)."""
 
 
 @dataclass(slots=True)
@@ -149,6 +155,10 @@ class EventCollector(logging.Handler):
         """Formatted exceptions of log records (``logger.exception``), once per signature."""
         self._attached: list[tuple[logging.Logger, int, logging.Handler]] = []
         self._fast_events: logging.Logger | None = None
+        self.llm_sink: Callable[[Any], None] | None = None
+        """Where model-call events go (the AgentChat observer's ``llm_event``)."""
+        self.failure_sink: Callable[[Any, ErrorGroup], None] | None = None
+        """Told of each handler failure the gate captured (hop, error group); set once AgentChat is imported."""
 
     def emit(self, record: logging.LogRecord) -> None:
         self._capture(record, record.created, record.levelno, record.name, record.msg)
@@ -168,6 +178,10 @@ class EventCollector(logging.Handler):
             self._routine.append((time.time(), ctx.trace_id if ctx is not None else None, kw.get("sender"),
                                   kw.get("receiver"), kind, _DELIVER, kw.get("payload")))
             return
+        if type(msg) in _LLM_EVENTS:
+            if self.llm_sink is not None:
+                self.llm_sink(msg)
+            return
         if type(msg) in _FAILURE_EVENTS:  # one per handler error: an error storm's share of the collector
             # _keep_failure(), inlined
             kw = msg.kwargs  # type: ignore[attr-defined]
@@ -184,6 +198,8 @@ class EventCollector(logging.Handler):
             elif captured is not None and LAST_CAPTURE.hop is ctx:  # the gate has just captured this failure
                 notable.append((None, captured.last_at, _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
                                 ctx.message_id, ctx.trace_id, None, captured.serial, captured.exception_type, nbytes))
+                if self.failure_sink is not None:
+                    self.failure_sink(ctx, captured)
             else:
                 notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
                                 ctx.message_id, ctx.trace_id, LAST_ERROR.get(), 0, None, nbytes))
@@ -207,6 +223,10 @@ class EventCollector(logging.Handler):
             ctx = CURRENT.get()
             self._routine.append((ts, ctx.trace_id if ctx is not None else None, kw.get("sender"),
                                   kw.get("receiver"), kw.get("kind"), stage, kw.get("payload")))
+            return
+        if type(msg) in _LLM_EVENTS:
+            if self.llm_sink is not None:
+                self.llm_sink(msg)
             return
         kwargs = getattr(msg, "kwargs", None)
         if type(msg) in _FAILURE_EVENTS and type(kwargs) is dict and (record is None or not record.exc_info):
@@ -235,6 +255,8 @@ class EventCollector(logging.Handler):
         elif captured is not None:
             notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
                             None, captured.serial, captured.exception_type, nbytes))
+            if self.failure_sink is not None:
+                self.failure_sink(ctx, captured)
         else:
             notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
                             LAST_ERROR.get(), 0, None, nbytes))

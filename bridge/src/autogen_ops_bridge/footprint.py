@@ -35,9 +35,9 @@ def bridge_buffer_bytes(bridge: Bridge) -> int:
 
 def message_log_bytes(log: MessageLog) -> int:
     """The message log: its index and, from a sample, its entries with their hops and strings."""
-    entries = list(log._entries.values())  # the log's own index; MessageLog offers no size of its own
+    entries = log.entries()
     if not entries:
-        return sys.getsizeof(log._entries)
+        return log.index_bytes()
     step = max(1, len(entries) // SAMPLE)
     sample = entries[::step]
     per_entry = 0
@@ -52,7 +52,7 @@ def message_log_bytes(log: MessageLog) -> int:
             if hop.kind == "send":  # a send's recipient string is its own; a delivery's is the instance's
                 size += sys.getsizeof(hop.recipient)
         per_entry += size
-    return sys.getsizeof(log._entries) + per_entry * len(entries) // len(sample)
+    return log.index_bytes() + per_entry * len(entries) // len(sample)
 
 
 def stats_bytes(stats: AgentStats) -> int:

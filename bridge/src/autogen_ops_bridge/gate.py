@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageContext, Subscription
 
@@ -27,6 +27,9 @@ from .errors import AgentDegradedError, AgentIsolatedError
 from .limiter import InflightLimiter
 from .message_log import CURRENT, LAST_ERROR, MessageLog, MessageRecord
 from .stats import AgentStats
+
+if TYPE_CHECKING:
+    from .agentchat_control import StandIn
 
 MAX_RECENT_ERRORS = 50
 """Error records served as ``recent_errors``: sampled per signature (see ``error_capture``)."""
@@ -87,6 +90,9 @@ class AgentGate:
         self._limits = limits
         self._holding = 0
         self._soft_errors: dict[int, ReportedError] = {}
+        self.stand_in: StandIn | None = None
+        """Set on an AgentChat team member once an action acted on it: decides what isolation, degrade and
+        run limits mean for each message (see ``agentchat_control``)."""
 
     # --- control -----------------------------------------------------------------------------
     def set_capacity(self, capacity: int | None) -> None:
@@ -135,13 +141,20 @@ class AgentGate:
         key = agent_id.key
         hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, ctx.is_rpc)
         CURRENT.set(hop)
-        if self.degraded:
-            self._refuse(hop, "degraded", AgentDegradedError(
-                f"agent type '{self.agent_type}' is switched off by degrade (optional agent shed); "
-                "the sender should continue without it"
-            ))
-        if self.isolation is not None:
-            await self._isolation_gate(hop)
+        if self.stand_in is not None:
+            answered = await self.stand_in.before(self, agent_id, message, ctx, hop)
+            if answered is not None:  # the stand-in answered the turn for the agent: nothing else runs
+                self.stats.refused(answered)
+                hop.finish("refused", f"answered by AutoGen Ops: {self.agent_type} is {answered}")
+                return None
+        else:
+            if self.degraded:
+                self._refuse(hop, "degraded", AgentDegradedError(
+                    f"agent type '{self.agent_type}' is switched off by degrade (optional agent shed); "
+                    "the sender should continue without it"
+                ))
+            if self.isolation is not None:
+                await self._isolation_gate(hop)
         limiter = self.limiter
         limiter_needed = limiter.limit is not None or bool(limiter.waiters)
         if limiter_needed:
@@ -181,6 +194,8 @@ class AgentGate:
                 hop.outcome = "refused"  # not handled, and not this agent's failure
                 hop.error = f"{type(exc).__name__}: {exc}"
                 raise
+            if self.stand_in is not None:
+                self.stand_in.control.start_failed(self.agent_type, message)
             # Counted exactly; the traceback is formatted only for a signature not seen before.
             failed_at = time.time()
             # (positional: keyword arguments cost a name match per call; True skips this frame)
@@ -206,7 +221,7 @@ class AgentGate:
             if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
                 error_type = self._settle_soft_error(hop, error_type, key, message, ended)
             stats.observe(ended, now - started, error_type)
-            if error_type is None:
+            if error_type is None and hop.outcome != "refused":  # (refused: the echo above, already finished)
                 hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
                 hop.outcome = "ok"
 
@@ -268,6 +283,10 @@ class AgentGate:
             f"agent type '{self.agent_type}' is isolated by the operator and refuses messages; "
             "retry after release"
         ))
+
+    def refuse(self, hop: Any, reason: str, exc: BaseException) -> None:
+        """Refuse the message ``hop`` delivers: counted, and ``exc`` raised to its sender."""
+        self._refuse(hop, reason, exc)
 
     def _refuse(self, hop: Any, reason: str, exc: BaseException) -> None:
         self.stats.refused(reason)

@@ -30,11 +30,13 @@ from .models import (
     DependencyStatus,
     Environment,
     FailedCall,
+    Handoff,
     LatencyMs,
     LogList,
     LogRecordOut,
     MessageGraphScope,
     MessageRecordOut,
+    ModelCallStats,
     Peer,
     RecentWindow,
     RssSample,
@@ -42,6 +44,7 @@ from .models import (
     Snapshot,
     SubscriptionInfo,
     TeamInfo,
+    TeamRunStats,
     ToolCallStats,
 )
 from .models import ErrorGroup as ErrorGroupOut
@@ -256,6 +259,10 @@ async def agent_detail(b: Bridge, agent_type: str) -> AgentDetail:
         message_graph=MessageGraphScope(messages=graph.hops_considered,
                                         since=iso(graph.since) if graph.since is not None else None),
         tool_calls=_tool_calls(b, agent_type),
+        model_calls=_model_calls(b, agent_type),
+        team_runs=team_runs(b, agent_type),
+        handoffs=[Handoff(target=t, count=n) for t, n in sorted(b.agentchat.handoffs.get(agent_type, {}).items(),
+                                                                 key=lambda kv: (-kv[1], kv[0]))],
         error_groups=[ErrorGroupOut(signature=g.signature, exception_type=g.exception_type, message=g.message,
                                     count=g.count, first_at=iso(g.first_at), last_at=iso(g.last_at))
                       for g in gate.errors.by_count()],
@@ -269,6 +276,40 @@ def _tool_calls(b: Bridge, agent_type: str) -> list[ToolCallStats]:
         out.append(ToolCallStats(tool=t.tool, count=t.count, errors=t.errors, avg_ms=sum(ms) / len(ms) if ms else None,
                                  p95_ms=percentile(ms, 95) if ms else None, last_error=t.last_error))
     return out
+
+
+def _model_calls(b: Bridge, agent_type: str) -> ModelCallStats | None:
+    m = b.agentchat.model_stats(agent_type)
+    if m is None:
+        return None
+    ms = sorted(x * 1000.0 for x in m.durations)
+    return ModelCallStats(calls=m.calls, errors=m.errors, errors_by_type=dict(sorted(m.errors_by_type.items())),
+                          error_rate=m.errors / m.calls if m.calls else 0.0, last_error=m.last_error,
+                          prompt_tokens=m.prompt_tokens, completion_tokens=m.completion_tokens,
+                          avg_ms=sum(ms) / len(ms) if ms else None, p95_ms=percentile(ms, 95) if ms else None)
+
+
+def team_runs(b: Bridge, agent_type: str) -> TeamRunStats | None:
+    """The runs of ``agent_type``'s team, as its manager counted them."""
+    names = b.agent_names()
+    me = names.get(agent_type)
+    if me is None or me.team is None:
+        return None
+    manager = next((t for t, n in names.items() if n.role == "manager" and n.team is not None
+                    and n.team.id == me.team.id), None)
+    if manager is None:
+        return None
+    r = b.agentchat.team_runs.get(manager)
+    if r is None:
+        return TeamRunStats(team=me.team.name, kind=me.team.kind, manager=manager, started=0, finished=0, stopped=0,
+                            max_turns_reached=0, failed=0, last_ended_by=None, last_ended_at=None,
+                            last_stop_reason=None, last_error=None)
+    ended_by = r.last_ended_by if r.last_ended_by in ("termination", "max_turns", "error") else None
+    return TeamRunStats(team=me.team.name, kind=me.team.kind, manager=manager, started=r.started,
+                        finished=r.stopped + r.failed, stopped=r.stopped, max_turns_reached=r.max_turns,
+                        failed=r.failed, last_ended_by=ended_by,  # type: ignore[arg-type]
+                        last_ended_at=iso(r.last_ended_at) if r.last_ended_at is not None else None,
+                        last_stop_reason=r.last_stop_reason, last_error=r.last_error)
 
 
 def _peers(peers: dict[str, PeerCounts]) -> list[Peer]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import OrderedDict
 from contextvars import ContextVar
@@ -179,6 +180,14 @@ class MessageLog:
             if child_entry is not None:
                 out.extend(child_entry.hops)
         return out
+
+    def entries(self) -> list[_Entry]:
+        """A snapshot of the remembered messages, oldest first (for the footprint estimate)."""
+        return list(self._entries.values())
+
+    def index_bytes(self) -> int:
+        """The size of the log's index itself (not of its entries)."""
+        return sys.getsizeof(self._entries)
 
     def trace_id(self, message_id: str) -> str | None:
         entry = self._entries.get(message_id)

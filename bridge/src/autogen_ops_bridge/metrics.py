@@ -110,12 +110,39 @@ def _agentchat_metrics(b: Bridge) -> Iterable[Metric]:
             calls.add_metric([agent_type, tool], t.count)
             failed.add_metric([agent_type, tool], t.errors)
     runs = CounterMetricFamily("autogen_team_runs_ended", "AgentChat team runs ended, by the manager's agent "
-                               "type; outcome: stopped (termination condition) or error",
+                               "type; outcome: stopped (termination condition or max turns) or error",
                                labels=["agent_type", "outcome"])
+    started = CounterMetricFamily("autogen_team_runs_started", "AgentChat team runs started, by the manager's "
+                                  "agent type", labels=["agent_type"])
+    max_turns = CounterMetricFamily("autogen_team_runs_max_turns", "AgentChat team runs stopped because max_turns "
+                                    "was exhausted (also in runs_ended outcome=stopped)", labels=["agent_type"])
     for agent_type, r in sorted(b.agentchat.team_runs.items()):
         runs.add_metric([agent_type, "stopped"], r.stopped)
         runs.add_metric([agent_type, "error"], r.failed)
-    yield from (calls, failed, runs)
+        started.add_metric([agent_type], r.started)
+        max_turns.add_metric([agent_type], r.max_turns)
+    model_calls = CounterMetricFamily("autogen_agent_model_calls", "Model calls made by an agent type (answered "
+                                      "or failed)", labels=["agent_type"])
+    model_errors = CounterMetricFamily("autogen_agent_model_call_errors", "Failed model calls by exception type",
+                                       labels=["agent_type", "exception_type"])
+    tokens = CounterMetricFamily("autogen_agent_model_tokens", "Tokens reported by model clients' LLM events",
+                                 labels=["agent_type", "kind"])
+    model_seconds = CounterMetricFamily("autogen_agent_model_call_seconds", "Sum of model-call latencies (each an "
+                                        "upper bound: from the handler's previous step)",
+                                        labels=["agent_type"])
+    for agent_type, m in sorted(b.agentchat.model_calls.items()):
+        model_calls.add_metric([agent_type], m.calls)
+        for exc_type, n in sorted(m.errors_by_type.items()):
+            model_errors.add_metric([agent_type, exc_type], n)
+        tokens.add_metric([agent_type, "prompt"], m.prompt_tokens)
+        tokens.add_metric([agent_type, "completion"], m.completion_tokens)
+        model_seconds.add_metric([agent_type], m.seconds_total)
+    handoffs = CounterMetricFamily("autogen_agent_handoffs", "Handoffs (Swarm) by the agent type that handed off "
+                                   "and the target's name", labels=["agent_type", "target"])
+    for agent_type, targets in sorted(b.agentchat.handoffs.items()):
+        for target, n in sorted(targets.items()):
+            handoffs.add_metric([agent_type, target], n)
+    yield from (calls, failed, runs, started, max_turns, model_calls, model_errors, tokens, model_seconds, handoffs)
 
 
 def make_registry(bridge: Bridge) -> CollectorRegistry:

@@ -198,6 +198,48 @@ class ToolCallStats(BaseModel):
     last_error: str | None
 
 
+class ModelCallStats(BaseModel):
+    """Model calls this agent type made. Answers are counted from autogen-core's ``LLMCallEvent`` and
+    ``LLMStreamEndEvent`` (logged by autogen-ext's OpenAI, Azure, Anthropic, Ollama, … clients; a
+    ``ReplayChatCompletionClient`` logs none); failures from the failure the agent reported whose traceback
+    runs through a model client call (a rate limit, a timeout), whether or not the handler raised it."""
+
+    calls: int = Field(description="Model calls ended: answered or failed")
+    errors: int
+    errors_by_type: dict[str, int] = Field(description="Failed calls by exception type (RateLimitError, …)")
+    error_rate: float = Field(description="errors / calls since the bridge attached")
+    last_error: str | None = Field(description="'<exception type>: <message>' of the latest failed call")
+    prompt_tokens: int
+    completion_tokens: int
+    avg_ms: float | None = Field(description="From the handler's previous step (its start, its last published "
+                                 "message or model call) to the answer or failure: an upper bound of the call")
+    p95_ms: float | None
+
+
+class TeamRunStats(BaseModel):
+    """Runs of the AgentChat team this agent type belongs to, counted by the team's group-chat manager."""
+
+    team: str
+    kind: str
+    manager: str = Field(description="The manager's agent type")
+    started: int
+    finished: int = Field(description="stopped + failed")
+    stopped: int = Field(description="Runs ended by a termination condition or max turns")
+    max_turns_reached: int = Field(description="Runs stopped because max_turns was exhausted")
+    failed: int = Field(description="Runs ended by an error")
+    last_ended_by: Literal["termination", "max_turns", "error"] | None
+    last_ended_at: str | None
+    last_stop_reason: str | None
+    last_error: str | None
+
+
+class Handoff(BaseModel):
+    """Handoffs (Swarm's ``HandoffMessage``) this agent made to one target."""
+
+    target: str
+    count: int
+
+
 class FailedCall(BaseModel):
     """A cascade proven by the message graph: this agent's handler failed while a message it sent failed,
     possibly several hops deep. ``path`` runs from this agent down to the origin, the deepest failing agent."""
@@ -241,6 +283,9 @@ class AgentDetail(AgentSummary):
     callees: list[Peer]
     message_graph: MessageGraphScope
     tool_calls: list[ToolCallStats] = Field(description="AgentChat tool calls (empty for other agents)")
+    model_calls: ModelCallStats | None = Field(description="Model calls; null when none was seen")
+    team_runs: TeamRunStats | None = Field(description="Runs of the agent's AgentChat team; null for other agents")
+    handoffs: list[Handoff] = Field(description="Handoffs made by this agent (Swarm), most first")
     error_groups: list[ErrorGroup] = Field(
         description="Errors by signature, most frequent first (the 64 most recently seen signatures)")
 
@@ -345,9 +390,19 @@ class BackpressureRequest(ActionBase):
     max_wait_s: float = Field(30.0, ge=0, le=3600)
 
 
+class ToolRef(_Model):
+    agent_type: str = Field(min_length=1, max_length=200, description="An AgentChat participant's agent type")
+    tool: str = Field(min_length=1, max_length=200, description="The name of one of its tools")
+
+
 class DegradeRequest(ActionBase):
     features: list[str] = Field(default_factory=list, max_length=100)
     agent_types: list[str] = Field(default_factory=list, max_length=100)
+    tools: list[ToolRef] = Field(
+        default_factory=list, max_length=100,
+        description="AgentChat participants' tools to switch off: each answers 'switched off by AutoGen Ops' "
+                    "instead of running, the participant keeps calling its model",
+    )
 
 
 class ClearCachesRequest(ActionBase):
@@ -366,6 +421,8 @@ class ActionResult(BaseModel):
     expires_at: str | None
     message: str
     reason: str | None = None
+    team_effect: str | None = Field(
+        default=None, description="What the action does to the AgentChat team of its target (null outside a team)")
 
 
 class ActiveAction(BaseModel):

@@ -25,6 +25,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
     parser.add_argument("--token", default=os.environ.get("BRIDGE_TOKEN"),
                         help="bearer token (default: $BRIDGE_TOKEN)")
     parser.add_argument("--name", default="demo")
+    parser.add_argument("--ssl-certfile", default=os.environ.get("BRIDGE_SSL_CERTFILE") or None,
+                        help="PEM certificate: serve HTTPS (default: $BRIDGE_SSL_CERTFILE); needs --ssl-keyfile")
+    parser.add_argument("--ssl-keyfile", default=os.environ.get("BRIDGE_SSL_KEYFILE") or None,
+                        help="PEM private key of --ssl-certfile (default: $BRIDGE_SSL_KEYFILE)")
     parser.add_argument("--enable-faults", action="store_true", help="allow /v1/faults")
     parser.add_argument("--fault", action="append", default=[], metavar="FAULT[:AgentType]",
                         help="inject at start (implies --enable-faults); repeatable")
@@ -40,6 +44,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("--token (or $BRIDGE_TOKEN) is required")
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        parser.error("--ssl-certfile and --ssl-keyfile go together (or $BRIDGE_SSL_CERTFILE and $BRIDGE_SSL_KEYFILE)")
     if not 1 <= args.instances <= 10000:
         parser.error("--instances must be 1..10000")
     if not 0 <= args.rate <= 10000:
@@ -57,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
         host=args.host, port=args.port, token=args.token, name=args.name,
         enable_faults=args.enable_faults or bool(faults), faults=faults, instances=args.instances,
         rate=args.rate, capacity=args.capacity if args.capacity > 0 else None, freeze_gc=args.freeze_gc,
-        team=team,
+        team=team, ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
     ), str(args.log_level)
 
 

@@ -77,6 +77,9 @@ class FleetOptions:
     serve: bool = True
     freeze_gc: bool = False
     """Call ``freeze_startup_objects()`` (process-wide) once started, bridge or not; the CLI turns it on."""
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    """PEM certificate and key: the bridge serves HTTPS (both or neither)."""
     team: bool = False
     """Also run the AgentChat team ``support`` (needs autogen-agentchat and autogen-ext); the CLI turns it on.
     With ``rate`` > 0 it runs a task every few seconds."""
@@ -117,6 +120,7 @@ class Fleet:
             self.bridge = await attach(
                 self.runtime, token=opts.token, host=opts.host, port=opts.port, name=opts.name,
                 faults=self.faults if opts.enable_faults else None, serve=opts.serve,
+                ssl_certfile=opts.ssl_certfile, ssl_keyfile=opts.ssl_keyfile,
                 config={"fleet": {"instances": opts.instances, "rate": opts.rate, "capacity": opts.capacity,
                                   "enable_faults": opts.enable_faults, "team": opts.team},
                         "vector_db_url": self.vector_db.url, "bridge_token": opts.token,
