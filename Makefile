@@ -5,16 +5,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .run/stamps
 
-.PHONY: help deps demo test test-ts test-eval test-py typecheck lint lint-py bench eval clean
+.PHONY: help deps demo test test-ts test-eval test-py typecheck lint lint-py bench eval audit replay clean
 
 help:
-	@echo "make demo   - start local Redis, the demo AutoGen fleet with a fault, the Slack sandbox and the bot; run /autogen diagnose ChatAgent"
+	@echo "make demo   - start local Redis, the demo AutoGen fleet, the bot and the Slack sandbox with its web page (Ctrl-C stops all); DEMO_ONCE=1: one scripted diagnose"
 	@echo "make test   - install what is missing, then typecheck, lint, Python bridge tests, unit/integration/e2e tests"
 	@echo "make bench  - run every benchmark under bench/"
 	@echo "make eval   - run the fault matrix: AutoGen apps written for it, faults injected, the bot's diagnose/perf/health answers scored"
+	@echo "make replay - replay Alertmanager notification sequences (storms, truncation, restamps, flapping, resends) through real Alertmanagers and check every incident's final state"
+	@echo "make audit  - npm audit (production deps) and pip-audit (bridge venv); needs network to the advisory services, not part of make test"
 
 # --- installation (idempotent; only what is missing) -------------------------------------------
-$(STAMP)/apt:
+# Re-checked when the Makefile changes (each install is skipped when already there), so a new tool arrives on old checkouts too.
+$(STAMP)/apt: Makefile
 	@mkdir -p $(STAMP)
 	@if ! command -v redis-server >/dev/null 2>&1; then \
 	  echo "installing redis-server (Debian)"; \
@@ -23,6 +26,14 @@ $(STAMP)/apt:
 	@if ! command -v prometheus-alertmanager >/dev/null 2>&1; then \
 	  echo "installing prometheus-alertmanager (Debian; the alert tests run a real Alertmanager)"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null; \
+	fi
+	@if ! command -v prometheus >/dev/null 2>&1; then \
+	  echo "installing prometheus (Debian; the live alert test runs Prometheus scraping a bridge)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing chromium (Debian; the browser test drives the sandbox page with it)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-noto-color-emoji >/dev/null; \
 	fi
 	@touch $@
 
@@ -66,6 +77,10 @@ test-eval: deps
 
 test: deps typecheck lint lint-py test-py test-ts test-eval
 
+# The alert replay harness (test/integration/alerts-replay.test.ts; also part of test-ts).
+replay: deps
+	npx vitest run test/integration/alerts-replay.test.ts
+
 $(STAMP)/valgrind:
 	@mkdir -p $(STAMP)
 	@if ! command -v valgrind >/dev/null 2>&1; then \
@@ -80,6 +95,28 @@ bench: deps $(STAMP)/valgrind
 # The fault matrix (test/eval/, apps in eval/fault_apps): prints the table and "N of M cases right".
 eval: deps
 	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx tsx test/eval/run.ts
+
+# Known-vulnerability audit of the dependencies (docs/security.md, "Fuzzing and audits"). Not part of `make test`:
+# it needs the advisory services (npm: registry.npmjs.org/-/npm/v1/security/advisories/bulk; pip-audit: pypi.org's
+# JSON API, or api.osv.dev). pip-audit runs from its own venv (.run/audit-venv, installed on first use) over a
+# freeze of the bridge venv, with --strict so a package it could not check fails the audit instead of passing.
+AUDIT_VENV := .run/audit-venv
+AUDIT_NET := make audit needs network access to the advisory services (npm: registry.npmjs.org advisories; pip-audit: pypi.org vulnerability data / api.osv.dev)
+
+audit: $(STAMP)/npm $(STAMP)/venv
+	@status=0; \
+	echo "== npm audit --omit=dev"; \
+	if ! npm audit --omit=dev; then status=1; echo "npm audit FAILED: vulnerabilities listed above, or the advisory service could not be reached. $(AUDIT_NET)." >&2; fi; \
+	echo "== pip-audit (bridge venv)"; \
+	if ! { test -x $(AUDIT_VENV)/bin/pip-audit || { python3 -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install -q --disable-pip-version-check pip-audit; }; }; then \
+	  status=1; echo "pip-audit could not be installed (needs PyPI). $(AUDIT_NET)." >&2; \
+	else \
+	  mkdir -p .run && $(PY) -m pip freeze --exclude-editable > .run/audit-requirements.txt; \
+	  if ! $(AUDIT_VENV)/bin/pip-audit -r .run/audit-requirements.txt --no-deps --disable-pip --strict --progress-spinner off; then \
+	    status=1; echo "pip-audit FAILED: vulnerabilities listed above, or packages it could not check (advisory service unreachable). $(AUDIT_NET)." >&2; fi; \
+	fi; \
+	if [ $$status -ne 0 ]; then echo "make audit: FAILED (see above)." >&2; else echo "make audit: no known vulnerabilities."; fi; \
+	exit $$status
 
 clean:
 	rm -rf .run node_modules $(VENV)

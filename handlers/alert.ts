@@ -7,13 +7,18 @@ import { applyIncidentAction, listOpenIncidents } from '../src/incidents/actions
 import { applyAlertEvents } from '../src/incidents/apply.js';
 import { incidentContext } from '../src/incidents/context.js';
 import { startAutomaticDiagnosis } from '../src/incidents/follow-ups.js';
-import { reconcileGroup } from '../src/incidents/reconcile.js';
+import { checkStaleIncidents } from '../src/incidents/stale.js';
+import { reconcileTruncated } from '../src/incidents/truncation.js';
 import { flushIncident } from '../src/incidents/thread.js';
+import { slackMembership } from '../src/incidents/visibility.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 
 export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
-  const ctx = incidentContext(deps);
+  const ctx = incidentContext(deps, { readGraphNow: true });
+  // reconciliation and the stale check keep their own state in Redis
+  const isMember = slackMembership(deps.slack, deps.logger);
+  const loops = { ...ctx, redis: deps.redis, keyPrefix: deps.keyPrefix, runtimes: deps.config.runtimes, monitor: deps.config.monitor };
   return async (p, job, token) => {
     switch (p.kind) {
       case 'alerts':
@@ -23,13 +28,15 @@ export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
       case 'opened':
         return startAutomaticDiagnosis(ctx, p.incident_id, p.waits, job, token);
       case 'reconcile':
-        return reconcileGroup(ctx, { source: p.source, groupKey: p.group_key, receiver: p.receiver, groupLabels: p.group_labels });
+        return reconcileTruncated(loops, p, job, token);
+      case 'stale':
+        return checkStaleIncidents(loops);
       case 'action':
         return applyIncidentAction(ctx, {
-          incidentId: p.incident_id, action: p.action, user: p.user, channel: p.channel, silenceS: p.silence_s, requestedAt: new Date(p.requested_at),
+          incidentId: p.incident_id, action: p.action, user: p.user, channel: p.channel, silenceS: p.silence_s, into: p.into, requestedAt: new Date(p.requested_at),
         });
       case 'list':
-        return { open: await listOpenIncidents(ctx, p.channel, p.user) };
+        return { open: await listOpenIncidents(ctx, p.channel, p.user, isMember) };
     }
   };
 }

@@ -8,6 +8,7 @@ import { isOpsError } from '../src/errors.js';
 import { carryOutPlan, reportGaveUp } from '../src/response/carry-out.js';
 import { responseDepsOf } from '../src/response/context.js';
 import type { RunPorts } from '../src/response/run.js';
+import { reportResumed, resumesLostRun } from '../src/response/resumed.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 
@@ -19,6 +20,8 @@ export interface ExecuteHooks {
 export function createExecuteProcessor(deps: WorkerDeps, hooks: ExecuteHooks = {}): Processor<'execute'> {
   const rd = responseDepsOf(deps, hooks.afterBridgeCall ? { afterBridgeCall: hooks.afterBridgeCall } : {});
   return async (p, job: Job) => {
+    // its worker died mid-run (the job was taken back as stalled): the thread says so, then the run resumes
+    if (resumesLostRun(job)) await reportResumed(rd, p.plan_id, job.stalledCounter);
     try {
       const run = await carryOutPlan(rd, p.plan_id);
       return run ? { ok: run.ok, stopped_by: run.stoppedBy ?? null, actions: run.actions.map((a) => a.status) } : { ok: false, ignored: true };

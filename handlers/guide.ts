@@ -8,6 +8,7 @@
  */
 import type { Job } from 'bullmq';
 import { isOpsError, OpsError } from '../src/errors.js';
+import { code, escapeText, joinMd, md } from '../src/slack/blocks/mrkdwn.js';
 import type { GuideJob, GuideToolJob } from '../src/diagnosis/guide-job.js';
 import { guideFollowUps } from '../src/diagnosis/guide-follow-ups.js';
 import { unreachableReport, type GuideReport } from '../src/diagnosis/guide-report.js';
@@ -28,6 +29,7 @@ import { errorAckText, SUBCOMMANDS } from '../src/slack/commands/index.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 import { labelOf, resolveAgentRef } from '../src/runtime/resolve-agent.js';
+import { fileTitle } from '../src/outbox/index.js';
 
 /** Largest file the outbox uploads (its `upload` payload bound), with room for the cut notice. */
 export const MAX_UPLOAD_CHARS = 990_000;
@@ -59,7 +61,7 @@ async function resolveAgents(bridge: BridgeClient, runtime: string, refs: readon
     const found = resolveAgentRef(ref, agents, runtime);
     if (found) return found.type;
     const known = agents.map(labelOf).sort();
-    throw new OpsError('AGENT_NOT_FOUND', { runtime, agent: ref, known }, { detail: `\`${ref}\` is not registered in runtime \`${runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.` });
+    throw new OpsError('AGENT_NOT_FOUND', { runtime, agent: ref, known }, { detail: md`${code(ref)} is not registered in runtime ${code(runtime)}; registered: ${known.length ? joinMd(known.map((k) => code(k)), ', ') : md`none`}.` });
   });
 }
 
@@ -110,7 +112,7 @@ async function runTool(p: GuideToolJob, bridge: BridgeClient, t: Thresholds, now
       const since = new Date(now.getTime() - p.window_s * 1000);
       const [page, info] = await Promise.all([
         bridge.logs({ since: since.toISOString(), level: p.level, limit: LOG_PAGE, ...(agent ? { agent } : {}) }).catch((err: unknown) => {
-          if (bridgeCode(err) === 'LIMIT_OUT_OF_RANGE') throw new OpsError('LOG_WINDOW_TOO_LARGE', { runtime, window_s: p.window_s }, { detail: 'The runtime refused the window.' });
+          if (bridgeCode(err) === 'LIMIT_OUT_OF_RANGE') throw new OpsError('LOG_WINDOW_TOO_LARGE', { runtime, window_s: p.window_s }, { detail: md`The runtime refused the window.` });
           throw err;
         }),
         bridge.runtime(),
@@ -121,7 +123,7 @@ async function runTool(p: GuideToolJob, bridge: BridgeClient, t: Thresholds, now
     case 'trace': {
       const [trace, info] = await Promise.all([
         bridge.trace(p.message_id).catch((err: unknown) => {
-          if (bridgeCode(err) === 'MESSAGE_NOT_FOUND') throw new OpsError('MESSAGE_NOT_FOUND', { runtime, message_id: p.message_id }, { detail: `Runtime \`${runtime}\` has no message \`${p.message_id}\`.` });
+          if (bridgeCode(err) === 'MESSAGE_NOT_FOUND') throw new OpsError('MESSAGE_NOT_FOUND', { runtime, message_id: p.message_id }, { detail: md`Runtime ${code(runtime)} has no message ${code(p.message_id)}.` });
           throw err;
         }),
         bridge.runtime(),
@@ -174,7 +176,8 @@ export function createGuideProcessor(deps: WorkerDeps): Processor<'guide'> {
       return { posted: 'glance' };
     }
     const log = deps.logger.child({ job_id: job.id, runtime: p.runtime, tool: p.tool, incident_id: p.incident_id });
-    const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) };
+    // with a slash command's response_url: answered there when the bot is not in the channel (outbox)
+    const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}), ...(p.response_url ? { response_url: p.response_url } : {}) };
     const tellUser = async (err: OpsError): Promise<{ error: string }> => {
       log.info({ code: err.code }, 'guide command answered with an error');
       await deps.outbox.ephemeral({ ...where, user: p.user, text: errorAckText(err) });
@@ -189,7 +192,7 @@ export function createGuideProcessor(deps: WorkerDeps): Processor<'guide'> {
       if (!isOpsError(err)) {
         if (!isLastAttempt(job)) throw err;
         log.error({ err }, 'guide analysis failed');
-        await tellUser(new OpsError('GUIDE_FAILED', { tool: p.tool, job_id: job.id ?? null }, { detail: `(job ${job.id ?? '?'})` }));
+        await tellUser(new OpsError('GUIDE_FAILED', { tool: p.tool, job_id: job.id ?? null }, { detail: md`(job ${escapeText(job.id ?? '?')})` }));
         throw err;
       }
       if (p.tool === 'health' && err.code === 'RUNTIME_UNREACHABLE') {
@@ -209,7 +212,7 @@ export function createGuideProcessor(deps: WorkerDeps): Processor<'guide'> {
       await deps.outbox.upload({
         channel: p.channel,
         filename: report.attachment.filename,
-        title: report.attachment.title,
+        title: fileTitle(report.attachment.title),
         content: file.content,
         ...(p.thread_ts ? { thread_ts: p.thread_ts } : { thread_ts_key: tsKey }),
       });

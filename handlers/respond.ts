@@ -10,8 +10,11 @@ import { auditText } from '../src/audit/report.js';
 import { responseDepsOf } from '../src/response/context.js';
 import { describeAutomation, switchAutomation } from '../src/response/automation.js';
 import { expirePlan, proposePlan } from '../src/response/propose.js';
+import { closePlansOfIncident } from '../src/response/plan-closing.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
+import { fileTitle } from '../src/outbox/index.js';
+import { code, escapeText, md } from '../src/slack/blocks/mrkdwn.js';
 
 export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
   const rd = responseDepsOf(deps);
@@ -19,6 +22,8 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
     switch (p.kind) {
       case 'expire':
         return { expired: await expirePlan(rd, p.plan_id) };
+      case 'close':
+        return { closed: await closePlansOfIncident(rd, p.incident_id) };
       case 'automation':
         if (p.mode === 'status') {
           await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: await describeAutomation(rd, Object.keys(deps.config.runtimes.byName)) });
@@ -28,7 +33,7 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
       case 'audit': {
         const entries = await readAudit(rd.redis, rd.prefix, { subject: p.subject, limit: p.json ? 5_000 : 200 });
         if (p.json) {
-          await rd.outbox.upload({ channel: p.channel, filename: `audit-${p.subject ?? 'all'}.json`, title: `Audit log ${p.subject ?? '(all)'}`, content: exportAuditJson(p.subject ?? null, entries, rd.now()) });
+          await rd.outbox.upload({ channel: p.channel, filename: `audit-${p.subject ?? 'all'}.json`, title: fileTitle(`Audit log ${p.subject ?? '(all)'}`), content: exportAuditJson(p.subject ?? null, entries, rd.now()) });
         } else {
           await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: auditText(p.subject ?? null, entries) });
         }
@@ -43,7 +48,7 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
           if (!isOpsError(err) || (err.transient && !last)) throw err;
           // Permanent (unknown runbook, bridge refused) or out of retries: say so where the plan was asked for.
           const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : p.thread_ts_key ? { thread_ts_key: p.thread_ts_key } : {}) };
-          const text = `⚠️ No recovery plan for runtime \`${p.runtime}\`: ${err.message} ${err.hint} _(${err.code})_`;
+          const text = md`⚠️ No recovery plan for runtime ${code(p.runtime)}: ${err.userMessage} ${escapeText(err.hint)} _(${escapeText(err.code)})_`;
           if (p.user && !p.thread_ts_key) await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) });
           else await rd.outbox.post({ ...where, text }, `noplan-${job.id}`);
           return { outcome: 'error', code: err.code };

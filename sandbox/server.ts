@@ -1,11 +1,17 @@
 /**
  * The local Slack stand-in, for tests and `make demo`: a Web API subset with Slack's response shapes
  * (auth.test, chat.postMessage, chat.update, chat.postEphemeral, files.getUploadURLExternal + upload +
- * files.completeUploadExternal, views.publish), a recorder of everything the bot sent, response_url
+ * files.completeUploadExternal, views.publish, usergroups.users.list, conversations.members), a recorder of everything the bot sent, response_url
  * endpoints, and a sender of correctly signed slash commands and button clicks. The bot reaches it through
  * Bolt's `clientOptions.slackApiUrl` (= `sandbox.apiUrl`).
  *
  * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`.
+ * Slack's own refusals, checked as Slack checks them (docs/sandbox.md, "Slack's refusals"): membership
+ * (`uninvite`: the bot is in every channel unless a test says otherwise), Block Kit limits
+ * (`invalid_blocks`, `block-limits.ts`), message text length (`msg_too_long`, `maxTextChars`) and a per-channel
+ * posting rate (`channelRate`: 429 `ratelimited` with Retry-After). Every refusal is kept in `refusals`.
+ * Workspace data for tests: `userGroups` (user group id → member user ids, see `defineUserGroup`),
+ * `channelMembers` (channel id → member user ids).
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +20,7 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { signedHeaders } from './signing.js';
+import { BLOCK_KIT, blockKitErrors } from './block-limits.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,6 +39,49 @@ export interface SandboxMessage {
   thread_ts: string | undefined;
   /** Every edit applied by chat.update, oldest first. */
   edits: { text: string; blocks: Json[] }[];
+}
+
+export interface SandboxEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: Json[];
+  ts: string;
+  thread_ts: string | undefined;
+}
+
+/** What a response_url was issued for (a slash command, or an interaction with a message or ephemeral). */
+export interface ResponseTarget {
+  channel: string;
+  user: string;
+  message_ts: string | undefined;
+  ephemeral?: boolean;
+}
+
+export interface BlockActionInput {
+  user: string;
+  userName?: string;
+  channel: string;
+  channelName?: string;
+  messageTs: string;
+  /** The message the element is in; undefined for an ephemeral. */
+  message?: Pick<SandboxMessage, 'text' | 'blocks'> & { thread_ts?: string | undefined };
+  /** The interactive element as posted (type, action_id, text, value, …). */
+  element: Json;
+  blockId: string | undefined;
+  /** For select menus and overflows: the chosen option. */
+  selectedOption?: Json;
+}
+
+/** A channel the bot is not in: how Slack answers for it (see `Sandbox.uninvite`). */
+export type UninvitedKind = 'public' | 'private' | 'im';
+
+/** A Web API call the sandbox refused as Slack would (`ok: false` or a 429). */
+export interface Refusal {
+  readonly method: string;
+  readonly channel: string | undefined;
+  readonly error: string;
+  readonly at: number;
 }
 
 export interface SandboxFile {
@@ -65,6 +115,8 @@ export interface CommandInput {
   command?: string;
   user?: string;
   channel?: string;
+  userName?: string;
+  channelName?: string;
   /** Adds `x-slack-retry-num` (and reason) as Slack does on a redelivery. */
   retryNum?: number;
   /** Re-send exactly this body (a replay); default a fresh body with a new trigger_id. */
@@ -111,17 +163,49 @@ async function readRaw(req: IncomingMessage): Promise<Buffer> {
 export class Sandbox {
   readonly calls: RecordedCall[] = [];
   readonly messages: SandboxMessage[] = [];
-  readonly ephemerals: { channel: string; user: string; text: string; blocks: Json[] }[] = [];
+  readonly ephemerals: SandboxEphemeral[] = [];
   readonly responses: { id: string; body: Json }[] = [];
+  /** Where each response_url handed out points: the channel, user and message it was issued for. */
+  readonly responseTargets = new Map<string, ResponseTarget>();
   readonly files: SandboxFile[] = [];
   /** What each command/interaction request got back from the bot (the ack). */
   readonly acks: SendResult[] = [];
   failAuthTest = false;
+  /**
+   * Channel id → member user ids, answered by conversations.members (paged: `limit`, `cursor`); a channel
+   * not listed answers `channel_not_found`, as Slack does for a private channel the bot is not in.
+   */
+  readonly channelMembers = new Map<string, string[]>();
+  /**
+   * Channels the bot is NOT in (`uninvite` / `invite`). Default permissive: the bot is in every channel no
+   * test names here, so tests and the demo need not declare channels. `private` and `im` answer
+   * `channel_not_found` (Slack does not reveal them), `public` answers `not_in_channel` (as Slack does for an
+   * app without `chat:write.public`), for chat.postMessage, chat.postEphemeral and file shares.
+   */
+  readonly uninvited = new Map<string, UninvitedKind>();
+  /**
+   * Posting rate per channel (chat.postMessage), like Slack's "about one message per second per channel,
+   * short bursts allowed": more than `messages` accepted posts within `windowMs` → HTTP 429 `ratelimited`
+   * with `Retry-After: retryAfterS`. Undefined (default): no limit.
+   */
+  channelRate: { messages: number; windowMs: number; retryAfterS: number } | undefined;
+  /** Longest message `text` accepted (Slack: 40,000); longer → `msg_too_long`. Tests may lower it. */
+  maxTextChars: number = BLOCK_KIT.messageText;
+  /** Every call refused as Slack would refuse it, oldest first. */
+  readonly refusals: Refusal[] = [];
+  private readonly posted = new Map<string, number[]>();
+  /** The workspace's user groups: id (`S…`) → member user ids, answered by usergroups.users.list. */
+  readonly userGroups = new Map<string, { users: string[]; disabled: boolean }>();
+  /** Handles requests outside /api/, /upload/ and /response/ (the web page in `web.ts`); false → 404. */
+  webHandler: ((req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer) => boolean | Promise<boolean>) | undefined;
   /** Handles HTTP upgrades (the Socket Mode stand-in in `socket-mode.ts` sets it); else refused. */
   upgradeHandler: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
   /** WebSocket URL answered by apps.connections.open (set by the Socket Mode stand-in). */
   socketUrl: string | undefined;
-  /** Emits `message` (SandboxMessage) on every chat.postMessage. */
+  /**
+   * Emits `message` (SandboxMessage) on every chat.postMessage, `update` (SandboxMessage) on chat.update,
+   * `ephemeral` (SandboxEphemeral), `file` (SandboxFile, once completed) and `response` ({ id, body }).
+   */
   readonly events = new EventEmitter();
   private readonly limits = new Map<string, { retryAfterS: number; remaining: number }>();
   private seq = 0;
@@ -166,11 +250,27 @@ export class Sandbox {
     this.limits.set(method, { retryAfterS, remaining: n });
   }
 
+  /** From now on the bot is not in `channel`; Slack's answers depend on `kind` (see `uninvited`). */
+  uninvite(channel: string, kind: UninvitedKind = 'private'): void {
+    this.uninvited.set(channel, kind);
+  }
+
+  /** The bot is invited to `channel` (`/invite @bot`): posting works again. */
+  invite(channel: string): void {
+    this.uninvited.delete(channel);
+  }
+
+  /** Creates or replaces a user group of the workspace (`disabled`: listed only with include_disabled). */
+  defineUserGroup(id: string, users: readonly string[], opts: { disabled?: boolean } = {}): void {
+    this.userGroups.set(id, { users: [...users], disabled: opts.disabled ?? false });
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
 
-  private nextTs(): string {
+  /** A new message ts (`<epoch s>.<sequence>`): every ts the sandbox hands out sorts in the order given. */
+  nextTs(): string {
     this.seq += 1;
     return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
   }
@@ -191,10 +291,13 @@ export class Sandbox {
       return;
     }
     if (url.pathname.startsWith('/response/')) {
-      this.responses.push({ id: url.pathname.slice('/response/'.length), body: parseBody(raw.toString('utf8'), req.headers['content-type']) });
+      const response = { id: url.pathname.slice('/response/'.length), body: parseBody(raw.toString('utf8'), req.headers['content-type']) };
+      this.responses.push(response);
+      this.events.emit('response', response);
       this.send(res, 200, { ok: true });
       return;
     }
+    if (!url.pathname.startsWith('/api/') && this.webHandler && await this.webHandler(req, res, url, raw)) return;
     if (!url.pathname.startsWith('/api/')) {
       this.send(res, 404, { ok: false, error: 'not_found' });
       return;
@@ -205,9 +308,12 @@ export class Sandbox {
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (typeof args.token === 'string' ? args.token : undefined);
     this.calls.push({ method, args, token, at: Date.now() });
     const limit = this.limits.get(method);
-    if (limit && limit.remaining > 0) {
-      limit.remaining -= 1;
-      this.send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit.retryAfterS) });
+    const channelArg = typeof args.channel === 'string' ? args.channel : (typeof args.channel_id === 'string' ? args.channel_id : undefined);
+    const retryAfterS = limit && limit.remaining > 0 ? limit.retryAfterS : this.channelRateWait(method, channelArg);
+    if (retryAfterS !== undefined) {
+      if (limit && limit.remaining > 0) limit.remaining -= 1;
+      this.refusals.push({ method, channel: channelArg, error: 'ratelimited', at: Date.now() });
+      this.send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfterS) });
       return;
     }
     if (method === 'apps.connections.open') {
@@ -219,7 +325,30 @@ export class Sandbox {
       this.send(res, 200, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
       return;
     }
-    this.send(res, 200, this.dispatch(method, args));
+    const answer = this.dispatch(method, args);
+    if (answer.ok === false) this.refusals.push({ method, channel: channelArg, error: String(answer.error), at: Date.now() });
+    else if (method === 'chat.postMessage' && channelArg !== undefined) this.posted.set(channelArg, [...(this.posted.get(channelArg) ?? []), Date.now()]);
+    this.send(res, 200, answer);
+  }
+
+  /** Seconds to wait when `channelRate` refuses this post now, else undefined. */
+  private channelRateWait(method: string, channel: string | undefined): number | undefined {
+    const rate = this.channelRate;
+    if (!rate || method !== 'chat.postMessage' || channel === undefined) return undefined;
+    const since = Date.now() - rate.windowMs;
+    const recent = (this.posted.get(channel) ?? []).filter((t) => t > since);
+    this.posted.set(channel, recent);
+    return recent.length >= rate.messages ? rate.retryAfterS : undefined;
+  }
+
+  /** Slack's refusal of a message before it is stored: membership, Block Kit limits, text length. */
+  private refuseMessage(channel: string, text: string | undefined, blocks: Json[]): Json | undefined {
+    const kind = this.uninvited.get(channel);
+    if (kind) return { ok: false, error: kind === 'public' ? 'not_in_channel' : 'channel_not_found' };
+    if ((text ?? '').length > this.maxTextChars) return { ok: false, error: 'msg_too_long' };
+    const errors = blockKitErrors(blocks);
+    if (errors.length) return { ok: false, error: 'invalid_blocks', errors, response_metadata: { messages: errors } };
+    return undefined;
   }
 
   private dispatch(method: string, a: Json): Json {
@@ -233,7 +362,8 @@ export class Sandbox {
         const channel = str('channel');
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (!str('text') && blocks.length === 0) return { ok: false, error: 'no_text' };
-        if (blocks.length > 50) return { ok: false, error: 'invalid_blocks', errors: ['must provide an array of no more than 50 items'] };
+        const refused = this.refuseMessage(channel, str('text'), blocks);
+        if (refused) return refused;
         const ts = this.nextTs();
         const msg: SandboxMessage = { channel, ts, text: str('text') ?? '', blocks, thread_ts: str('thread_ts'), edits: [] };
         this.messages.push(msg);
@@ -243,17 +373,24 @@ export class Sandbox {
       case 'chat.update': {
         const msg = this.messages.find((m) => m.channel === str('channel') && m.ts === str('ts'));
         if (!msg) return { ok: false, error: 'message_not_found' };
+        const refused = this.refuseMessage(msg.channel, str('text'), blocks);
+        if (refused) return refused;
         msg.text = str('text') ?? msg.text;
         msg.blocks = blocks.length ? blocks : msg.blocks;
         msg.edits.push({ text: msg.text, blocks: msg.blocks });
+        this.events.emit('update', msg);
         return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text, message: { text: msg.text, blocks: msg.blocks } };
       }
       case 'chat.postEphemeral': {
         const channel = str('channel');
         const user = str('user');
         if (!channel || !user) return { ok: false, error: channel ? 'user_not_in_channel' : 'channel_not_found' };
-        this.ephemerals.push({ channel, user, text: str('text') ?? '', blocks });
-        return { ok: true, message_ts: this.nextTs() };
+        const refused = this.refuseMessage(channel, str('text'), blocks);
+        if (refused) return refused;
+        const ephemeral: SandboxEphemeral = { channel, user, text: str('text') ?? '', blocks, ts: this.nextTs(), thread_ts: str('thread_ts') };
+        this.ephemerals.push(ephemeral);
+        this.events.emit('ephemeral', ephemeral);
+        return { ok: true, message_ts: ephemeral.ts };
       }
       case 'files.getUploadURLExternal': {
         const id = `F${randomBytes(5).toString('hex').toUpperCase()}`;
@@ -262,14 +399,37 @@ export class Sandbox {
       }
       case 'files.completeUploadExternal': {
         const list = (Array.isArray(a.files) ? a.files : []) as { id?: string; title?: string }[];
+        const shareTo = str('channel_id');
+        const kind = shareTo === undefined ? undefined : this.uninvited.get(shareTo);
+        if (kind) return { ok: false, error: kind === 'public' ? 'not_in_channel' : 'channel_not_found' };
         for (const f of list) {
           const file = this.files.find((x) => x.id === f.id);
           if (!file) return { ok: false, error: 'file_not_found' };
           file.title = f.title;
           file.channel = str('channel_id');
           file.thread_ts = str('thread_ts');
+          this.events.emit('file', file);
         }
         return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      case 'usergroups.users.list': {
+        // Slack: `usergroup` is required; an unknown id answers no_such_subteam; a disabled group only
+        // with include_disabled. Arguments arrive as form fields or JSON, so booleans may be strings.
+        const id = str('usergroup');
+        if (!id) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: usergroup'] } };
+        const group = this.userGroups.get(id);
+        const includeDisabled = a.include_disabled === true || a.include_disabled === 'true' || a.include_disabled === '1';
+        if (!group || (group.disabled && !includeDisabled)) return { ok: false, error: 'no_such_subteam' };
+        return { ok: true, users: [...group.users] };
+      }
+      case 'conversations.members': {
+        const channel = str('channel');
+        const members = channel === undefined ? undefined : this.channelMembers.get(channel);
+        if (!members) return { ok: false, error: 'channel_not_found' };
+        const limit = Math.min(Math.max(Number(a.limit ?? 100) || 100, 1), 1000);
+        const start = Number(str('cursor') ?? '0') || 0;
+        const next = start + limit < members.length ? String(start + limit) : '';
+        return { ok: true, members: members.slice(start, start + limit), response_metadata: { next_cursor: next } };
       }
       case 'views.publish':
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(typeof a.view === 'object' ? (a.view as Json) : {}) } };
@@ -291,16 +451,17 @@ export class Sandbox {
   }
 
   /** The form body Slack sends for a slash command (fresh trigger_id). */
-  commandBody(input: Pick<CommandInput, 'text' | 'command' | 'user' | 'channel'>): string {
+  commandBody(input: Pick<CommandInput, 'text' | 'command' | 'user' | 'channel' | 'userName' | 'channelName'>): string {
     const id = randomBytes(6).toString('hex');
+    this.responseTargets.set(id, { channel: input.channel ?? 'C0SANDBOX', user: input.user ?? 'U0SANDBOXUSER', message_ts: undefined });
     return new URLSearchParams({
       token: 'sandbox-verification-token',
       team_id: this.teamId,
       team_domain: 'sandbox',
       channel_id: input.channel ?? 'C0SANDBOX',
-      channel_name: 'ops',
+      channel_name: input.channelName ?? 'ops',
       user_id: input.user ?? 'U0SANDBOXUSER',
-      user_name: 'operator',
+      user_name: input.userName ?? 'operator',
       command: input.command ?? '/autogen',
       text: input.text,
       api_app_id: 'A0SANDBOX',
@@ -328,21 +489,35 @@ export class Sandbox {
       if (found) { button = found; blockId = b.block_id as string | undefined; break; }
     }
     if (!button) throw new Error(`no button ${actionId} in message ${message.ts}`);
+    return this.sendBlockAction(botEventsUrl, { user, channel: message.channel, messageTs: message.ts, message, element: button, blockId });
+  }
+
+  /**
+   * Sends the signed `block_actions` payload Slack sends when `user` uses `element` (a button, or a menu
+   * with `selectedOption`) of a message — or of an ephemeral (no `message`: Slack does not include one).
+   */
+  async sendBlockAction(botEventsUrl: string, input: BlockActionInput): Promise<SendResult> {
     const id = randomBytes(6).toString('hex');
-    const payload = {
+    const ephemeral = input.message === undefined;
+    this.responseTargets.set(id, { channel: input.channel, user: input.user, message_ts: input.messageTs, ephemeral });
+    const el = input.element;
+    const action: Json = { type: el.type ?? 'button', action_id: el.action_id, block_id: input.blockId, action_ts: `${Date.now() / 1000}` };
+    if (el.type === 'button' || el.type === undefined) Object.assign(action, { text: el.text, value: el.value, ...(el.style ? { style: el.style } : {}) });
+    else if (input.selectedOption) action.selected_option = input.selectedOption;
+    const payload: Json = {
       type: 'block_actions',
-      user: { id: user, username: 'operator', name: 'operator', team_id: this.teamId },
+      user: { id: input.user, username: input.userName ?? 'operator', name: input.userName ?? 'operator', team_id: this.teamId },
       api_app_id: 'A0SANDBOX',
       token: 'sandbox-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: ephemeral },
       trigger_id: `${Date.now()}.${this.seq}.${id}`,
       team: { id: this.teamId, domain: 'sandbox' },
       enterprise: null,
       is_enterprise_install: false,
-      channel: { id: message.channel, name: 'ops' },
-      message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks, user: this.botUserId, bot_id: this.botId },
+      channel: { id: input.channel, name: input.channelName ?? 'ops' },
+      ...(input.message ? { message: { type: 'message', ts: input.messageTs, text: input.message.text, blocks: input.message.blocks, user: this.botUserId, bot_id: this.botId, ...(input.message.thread_ts ? { thread_ts: input.message.thread_ts } : {}) } } : {}),
       response_url: `${this.base}/response/${id}`,
-      actions: [{ type: 'button', action_id: actionId, block_id: blockId, text: button.text, value: button.value, action_ts: `${Date.now() / 1000}` }],
+      actions: [action],
     };
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     return this.post(botEventsUrl, body, this.opts.signingSecret, Math.floor(Date.now() / 1000), {});

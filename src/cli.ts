@@ -15,6 +15,7 @@ import { startWorkerRole } from './roles/worker.js';
 import { runDemo } from './roles/demo.js';
 import { startIntakeRole } from './intake/role.js';
 import { scheduleMonitors } from './monitor/schedule.js';
+import { scheduleStaleCheck } from './incidents/stale.js';
 
 const ROLES: readonly Role[] = ['bot', 'worker', 'all', 'demo'];
 
@@ -49,7 +50,9 @@ async function main(argv: readonly string[]): Promise<void> {
   if (role === 'worker' || role === 'all') {
     const worker = startWorkerRole(config, logger);
     stops.push(() => worker.stop());
+    if (config.readiness.workerPort !== undefined) await worker.serveHealth();
     await scheduleMonitors(worker.deps.queues, config, logger);
+    await scheduleStaleCheck(worker.deps.queues, config, logger);
   }
   if (role === 'bot' || role === 'all') {
     const bot = await startBotRole(config, logger);

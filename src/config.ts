@@ -10,10 +10,13 @@
  */
 import { z } from 'zod';
 import { OpsError } from './errors.js';
+import { escapeText, md } from './slack/blocks/mrkdwn.js';
+import { withoutTrailingSlashes } from './text/trim.js';
 import { thresholdConfigFrom, type ThresholdConfig } from './diagnosis/thresholds.js';
 import { parseSources, type AlertSource } from './intake/auth.js';
 import { DEFAULT_GROUPING, parseDependencies, type AgentEdge } from './incidents/grouping.js';
 import { parseRoutes, type RouteRule } from './incidents/routing.js';
+import { parseConditions, type ConditionMap } from './incidents/conditions.js';
 import { SEVERITIES, type Severity } from './incidents/severity.js';
 import { ResponseEnv, buildResponseConfig, responseProblems, type ResponseConfig } from './response/settings.js';
 
@@ -37,7 +40,15 @@ const SlackEnv = z.object({
   SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command like /autogen').default('/autogen'),
   /** Port of the HTTP receiver (HTTP mode) and of the health endpoint. */
   PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Interface of that port: loopback by default; `0.0.0.0` in production behind a load balancer. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Largest Slack request body accepted at /slack/events, bytes; checked before the body is buffered (413). */
+  SLACK_MAX_BODY_BYTES: int(1_024, 16 * 1024 * 1024).default(1024 * 1024),
+  /** `/metrics` on its own port (and METRICS_HOST) instead of PORT. */
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Bearer token `/metrics` requires (Prometheus `authorization.credentials`), ≥ 16 characters. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Web API request timeout, milliseconds. */
   SLACK_REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** chat.postMessage per channel: sustained messages per second and burst. */
@@ -60,6 +71,21 @@ const QueueEnv = z.object({
   JOB_ATTEMPTS: int(1, 50).default(5),
   JOB_BACKOFF_MS: int(10, 600_000).default(1_000),
   DIAGNOSE_ATTEMPTS: int(1, 10).default(3),
+  /**
+   * After a diagnosis posted "runtime unreachable", how long it keeps asking the runtime again, seconds (a
+   * restart fits in it); when the runtime answers, the report is edited in place. 0 = no second look.
+   */
+  DIAGNOSE_RETRY_WINDOW_S: int(0, 3_600).default(60),
+  /** BullMQ lock of a running job, ms: renewed every half of it; a dead worker's job is free once it lapses. */
+  WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(10_000),
+  /** How often each worker looks for jobs whose lock lapsed (stalled: their worker died), ms. */
+  WORKER_STALLED_INTERVAL_MS: int(500, 600_000).default(5_000),
+  /** How many times one job may be taken back from a lost worker before it fails. */
+  WORKER_MAX_STALLED_COUNT: int(0, 100).default(2),
+  /** How long /readyz waits for Redis (PING) and the queues, ms. */
+  READINESS_TIMEOUT_MS: int(50, 30_000).default(1_000),
+  /** The worker's own /healthz + /readyz listener on HOST (off when unset; 0 = a free port). */
+  WORKER_HEALTH_PORT: int(0, 65535).optional(),
   /** Seconds a Slack delivery id (trigger_id / event_id) is remembered to drop retried deliveries. */
   SLACK_DEDUPE_TTL_S: int(10, 86_400).default(3_600),
 });
@@ -72,6 +98,10 @@ const RuntimeEnv = z.object({
   /** Per-request timeout to a bridge (headers and body), milliseconds. */
   BRIDGE_TIMEOUT_MS: int(50, 120_000).default(3_000),
   BRIDGE_CONNECT_TIMEOUT_MS: int(50, 60_000).default(1_000),
+  /** PEM file of the CA(s) that signed the bridges' certificates, for `https://` runtime URLs (besides the system's). */
+  BRIDGE_CA_FILE: z.string().min(1).optional(),
+  /** Largest response body read from a bridge (or Alertmanager's API), bytes. */
+  BRIDGE_MAX_RESPONSE_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** How far back diagnose reads logs, seconds. */
   DIAGNOSE_LOG_WINDOW_S: int(10, 86_400).default(900),
 });
@@ -83,7 +113,8 @@ const ProcessEnv = z.object({
   AUTOGEN_OPS_PYTHON: z.string().min(1).default('.venv/bin/python'),
   /** Seconds given to in-flight jobs on SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_S: int(1, 600).default(25),
-  DEMO_KEEP_RUNNING: bool.default(false),
+  /** demo: the scripted one-shot run (send `/autogen diagnose ChatAgent`, print the report, stop) instead of the interactive page. */
+  DEMO_ONCE: bool.default(false),
 });
 
 // --- alerts: intake, incidents, the monitor (docs/alerting.md) -----------------------------------------
@@ -91,9 +122,11 @@ const labelList = z.string().regex(/^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][
 const AlertEnv = z.object({
   /** Port and interface of the alert intake HTTP server (its own port, next to the bot's). */
   ALERT_INTAKE_PORT: int(0, 65535).default(3100),
-  ALERT_INTAKE_HOST: z.string().min(1).default('0.0.0.0'),
+  ALERT_INTAKE_HOST: z.string().min(1).default('127.0.0.1'),
   /** Largest accepted request body, bytes. */
   ALERT_MAX_BODY_BYTES: int(1_024, 50 * 1024 * 1024).default(1024 * 1024),
+  /** How far the X-Signature-Timestamp of an HMAC-signed alert may be from now, seconds (replay window). */
+  ALERT_SIGNATURE_TOLERANCE_S: int(10, 3_600).default(300),
   /** `name=bearer:<token>,name=hmac:<secret>` — who may post alerts (secrets ≥ 16 characters). */
   ALERT_SOURCES: z.string().optional(),
   /** Channel id incident threads open in when no route matches. */
@@ -105,13 +138,20 @@ const AlertEnv = z.object({
   ALERT_GROUP_BY: labelList.optional(),
   /** `ChatAgent>PlannerAgent>ToolAgent,…`: agents whose alerts form one cascade (one incident). */
   ALERT_AGENT_DEPENDENCIES: z.string().optional(),
+  /** Labels by which an alert names its agent's caller or upstream (joins that cascade); `none` turns it off. */
+  ALERT_TOPOLOGY_LABELS: labelList.optional(),
+  /** `errors=AlertName|AlertName; latency=…`: alert names meaning one condition (one voice per problem). */
+  ALERT_CONDITIONS: z.string().optional(),
   ALERT_DEFAULT_SEVERITY: z.enum(SEVERITIES).default('warning'),
   /** At most one thread update and one root edit per incident per this many ms. */
   ALERT_COALESCE_MS: int(100, 600_000).default(5_000),
   ALERT_REOPEN_WINDOW_S: int(0, 7 * 86_400).default(900),
   ALERT_RETENTION_DAYS: int(1, 365).default(7),
-  /** How long a processed alert's job (and so its content id) is remembered, seconds. */
-  ALERT_DEDUPE_WINDOW_S: int(60, 30 * 86_400).default(86_400),
+  /**
+   * How long a notification's content id is remembered, seconds: a byte-identical copy within it is a retry
+   * of the same delivery and dropped. Short on purpose — a re-fire can be byte-identical to its first firing.
+   */
+  ALERT_DEDUPE_WINDOW_S: int(5, 3_600).default(120),
   ALERT_AUTO_DIAGNOSE: bool.default(true),
   /** Ask the response planner (runbooks) for a plan when an incident opens. */
   ALERT_AUTO_PLAN: bool.default(true),
@@ -119,11 +159,24 @@ const AlertEnv = z.object({
   ALERTMANAGER_URL: z.url().optional(),
   /** Bearer token for ALERTMANAGER_URL when it sits behind an authenticating proxy. */
   ALERTMANAGER_TOKEN: z.string().min(1).optional(),
+  /** First wait before asking Alertmanager again about a truncated group it could not answer for, ms (doubles). */
+  ALERT_RECONCILE_RETRY_MS: int(100, 3_600_000).default(5_000),
+  /** Longest wait between two attempts to reconcile a truncated group, ms. */
+  ALERT_RECONCILE_RETRY_MAX_MS: int(100, 86_400_000).default(300_000),
+  /** An open incident with no update for this long is re-checked against its sources, seconds. */
+  INCIDENT_STALE_AFTER_S: int(1, 30 * 86_400).default(7_200),
+  /** How often the stale-incident check runs (one job scheduler across replicas), seconds. */
+  INCIDENT_STALE_CHECK_S: int(1, 86_400).default(300),
   /** The bot's own monitor of every configured runtime (needs ALERT_CHANNEL). */
   MONITOR_ENABLED: bool.default(true),
   MONITOR_INTERVAL_S: int(1, 3_600).default(15),
   /** Messages an agent must have handled in the stats window before its error rate is judged. */
   MONITOR_MIN_SAMPLES: int(1, 1_000_000).default(5),
+  /**
+   * Messages an agent must have handled in the judged (recent) window before the monitor raises a latency
+   * alert: a handful of slow first calls while a fleet warms up is not slowness.
+   */
+  MONITOR_LATENCY_MIN_SAMPLES: int(1, 1_000_000).default(20),
 });
 
 const Env = z.object({ ...SlackEnv.shape, ...QueueEnv.shape, ...RuntimeEnv.shape, ...ProcessEnv.shape, ...AlertEnv.shape, ...ResponseEnv.shape });
@@ -148,12 +201,19 @@ export interface Config {
     readonly command: string;
     readonly port: number;
     readonly host: string;
+    /** Largest body accepted at /slack/events, bytes. */
+    readonly maxBodyBytes: number;
     readonly requestTimeoutMs: number;
     readonly channelRatePerS: number;
     readonly channelBurst: number;
     readonly dedupeTtlS: number;
   };
   readonly redis: { readonly url: string | undefined };
+  /**
+   * Where the bot's `/metrics` is served: `port` set → its own listener on `host`; else beside /healthz on
+   * PORT, and then only when HOST is loopback or a `token` is set (docs/security.md).
+   */
+  readonly metrics: { readonly port: number | undefined; readonly host: string; readonly token: string | undefined };
   readonly queues: {
     readonly prefix: string;
     readonly concurrency: number;
@@ -162,16 +222,26 @@ export interface Config {
     readonly attempts: number;
     readonly backoffMs: number;
     readonly diagnoseAttempts: number;
+    /** BullMQ lock and stall settings of every worker (docs/operations.md). */
+    readonly lockDurationMs: number;
+    readonly stalledIntervalMs: number;
+    readonly maxStalledCount: number;
   };
+  /** `/readyz`: how long Redis and the queues get to answer; the worker's own health listener port. */
+  readonly readiness: { readonly timeoutMs: number; readonly workerPort: number | undefined };
   readonly runtimes: {
     readonly byName: Readonly<Record<string, RuntimeTarget>>;
     readonly defaultName: string | undefined;
     readonly timeoutMs: number;
     readonly connectTimeoutMs: number;
+    /** PEM CA file trusted for https:// runtime URLs (read when the clients are created). */
+    readonly caFile?: string | undefined;
+    /** Largest bridge response body read, bytes (default 8 MiB). */
+    readonly maxResponseBytes?: number | undefined;
   };
-  readonly diagnose: { readonly logWindowS: number };
+  readonly diagnose: { readonly logWindowS: number; readonly retryWindowS: number };
   readonly log: { readonly level: string };
-  readonly local: { readonly python: string; readonly keepDemoRunning: boolean };
+  readonly local: { readonly python: string; readonly demoOnce: boolean };
   readonly shutdownGraceS: number;
   readonly alerts: AlertsConfig;
   readonly monitor: MonitorConfig;
@@ -183,7 +253,7 @@ export interface Config {
 
 /** Alert intake and incidents (docs/alerting.md). */
 export interface AlertsConfig {
-  readonly intake: { readonly port: number; readonly host: string; readonly maxBodyBytes: number };
+  readonly intake: { readonly port: number; readonly host: string; readonly maxBodyBytes: number; readonly signatureToleranceS: number };
   readonly sources: readonly AlertSource[];
   /** Default channel id of incident threads; unset: the monitor stays off (ALERT_SOURCES requires it). */
   readonly channel: string | undefined;
@@ -193,7 +263,10 @@ export interface AlertsConfig {
     readonly agentLabels: readonly string[];
     readonly groupBy: readonly string[];
     readonly dependencies: readonly AgentEdge[];
+    readonly topologyLabels: readonly string[];
   };
+  /** Condition → alert names: alerts of one runtime, agent and condition are one entry (src/incidents/conditions.ts). */
+  readonly conditions: ConditionMap;
   readonly defaultSeverity: Severity;
   readonly coalesceMs: number;
   readonly reopenWindowMs: number;
@@ -202,6 +275,10 @@ export interface AlertsConfig {
   readonly autoDiagnose: boolean;
   readonly autoPlan: boolean;
   readonly alertmanager: { readonly url: string | undefined; readonly token: string | undefined };
+  /** Back-off of a truncated group's reconciliation while Alertmanager cannot be asked, ms. */
+  readonly reconcileRetry: { readonly firstMs: number; readonly maxMs: number };
+  /** Stale incidents: re-checked after `afterMs` without an update; the check runs every `checkEveryMs`. */
+  readonly stale: { readonly afterMs: number; readonly checkEveryMs: number };
 }
 
 /** The bot's own monitor (thresholds: `src/diagnosis/thresholds.ts`). */
@@ -209,6 +286,8 @@ export interface MonitorConfig {
   readonly enabled: boolean;
   readonly intervalMs: number;
   readonly minSamples: number;
+  /** Messages in the judged window before a latency alert (MONITOR_LATENCY_MIN_SAMPLES). */
+  readonly latencyMinSamples: number;
 }
 
 /** `AUTOGEN_RUNTIME_<NAME>_TOKEN`, NAME upper-cased with non-alphanumerics as `_`. */
@@ -243,7 +322,7 @@ function parseRuntimes(spec: string | undefined, env: Record<string, string | un
     const tokenVar = runtimeTokenVar(name);
     const token = env[tokenVar];
     if (token === undefined || token.trim() === '') problems.push(`${tokenVar}: required (the bearer token of runtime "${name}")`);
-    out[name] = { name, url: url.replace(/\/+$/, ''), token: token ?? '' };
+    out[name] = { name, url: withoutTrailingSlashes(url), token: token ?? '' };
   }
   return out;
 }
@@ -281,16 +360,18 @@ function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Omi
       appToken: e.SLACK_APP_TOKEN,
       botId: e.SLACK_BOT_ID,
       botUserId: e.SLACK_BOT_USER_ID,
-      apiUrl: e.SLACK_API_URL === undefined ? undefined : e.SLACK_API_URL.replace(/\/*$/, '/'),
+      apiUrl: e.SLACK_API_URL === undefined ? undefined : `${withoutTrailingSlashes(e.SLACK_API_URL)}/`,
       command: e.SLACK_COMMAND,
       port: e.PORT,
       host: e.HOST,
+      maxBodyBytes: e.SLACK_MAX_BODY_BYTES,
       requestTimeoutMs: e.SLACK_REQUEST_TIMEOUT_MS,
       channelRatePerS: e.SLACK_CHANNEL_RATE_PER_S,
       channelBurst: e.SLACK_CHANNEL_BURST,
       dedupeTtlS: e.SLACK_DEDUPE_TTL_S,
     },
     redis: { url: e.REDIS_URL },
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     queues: {
       prefix: e.QUEUE_PREFIX,
       concurrency: e.WORKER_CONCURRENCY,
@@ -298,19 +379,25 @@ function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Omi
       attempts: e.JOB_ATTEMPTS,
       backoffMs: e.JOB_BACKOFF_MS,
       diagnoseAttempts: e.DIAGNOSE_ATTEMPTS,
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
     },
+    readiness: { timeoutMs: e.READINESS_TIMEOUT_MS, workerPort: e.WORKER_HEALTH_PORT },
     runtimes: {
       byName: runtimes,
       defaultName: e.AUTOGEN_DEFAULT_RUNTIME ?? Object.keys(runtimes)[0],
       timeoutMs: e.BRIDGE_TIMEOUT_MS,
       connectTimeoutMs: e.BRIDGE_CONNECT_TIMEOUT_MS,
+      caFile: e.BRIDGE_CA_FILE,
+      maxResponseBytes: e.BRIDGE_MAX_RESPONSE_BYTES,
     },
-    diagnose: { logWindowS: e.DIAGNOSE_LOG_WINDOW_S },
+    diagnose: { logWindowS: e.DIAGNOSE_LOG_WINDOW_S, retryWindowS: e.DIAGNOSE_RETRY_WINDOW_S },
     log: { level: e.LOG_LEVEL },
-    local: { python: e.AUTOGEN_OPS_PYTHON, keepDemoRunning: e.DEMO_KEEP_RUNNING },
+    local: { python: e.AUTOGEN_OPS_PYTHON, demoOnce: e.DEMO_ONCE },
     shutdownGraceS: e.SHUTDOWN_GRACE_S,
     alerts: buildAlerts(e),
-    monitor: { enabled: e.MONITOR_ENABLED, intervalMs: e.MONITOR_INTERVAL_S * 1000, minSamples: e.MONITOR_MIN_SAMPLES },
+    monitor: { enabled: e.MONITOR_ENABLED, intervalMs: e.MONITOR_INTERVAL_S * 1000, minSamples: e.MONITOR_MIN_SAMPLES, latencyMinSamples: e.MONITOR_LATENCY_MIN_SAMPLES },
     response: buildResponseConfig(e),
   };
 }
@@ -320,7 +407,7 @@ const splitLabels = (v: string | undefined, fallback: readonly string[]): string
 
 function buildAlerts(e: ParsedEnv): AlertsConfig {
   return {
-    intake: { port: e.ALERT_INTAKE_PORT, host: e.ALERT_INTAKE_HOST, maxBodyBytes: e.ALERT_MAX_BODY_BYTES },
+    intake: { port: e.ALERT_INTAKE_PORT, host: e.ALERT_INTAKE_HOST, maxBodyBytes: e.ALERT_MAX_BODY_BYTES, signatureToleranceS: e.ALERT_SIGNATURE_TOLERANCE_S },
     sources: parseSources(e.ALERT_SOURCES ?? '').sources,
     channel: e.ALERT_CHANNEL,
     routes: parseRoutes(e.ALERT_ROUTES ?? '').rules,
@@ -329,7 +416,9 @@ function buildAlerts(e: ParsedEnv): AlertsConfig {
       agentLabels: splitLabels(e.ALERT_AGENT_LABELS, DEFAULT_GROUPING.agentLabels),
       groupBy: splitLabels(e.ALERT_GROUP_BY, []),
       dependencies: parseDependencies(e.ALERT_AGENT_DEPENDENCIES ?? '').edges,
+      topologyLabels: e.ALERT_TOPOLOGY_LABELS?.trim() === 'none' ? [] : splitLabels(e.ALERT_TOPOLOGY_LABELS, DEFAULT_GROUPING.topologyLabels),
     },
+    conditions: parseConditions(e.ALERT_CONDITIONS ?? '').map,
     defaultSeverity: e.ALERT_DEFAULT_SEVERITY,
     coalesceMs: e.ALERT_COALESCE_MS,
     reopenWindowMs: e.ALERT_REOPEN_WINDOW_S * 1000,
@@ -337,7 +426,9 @@ function buildAlerts(e: ParsedEnv): AlertsConfig {
     dedupeWindowS: e.ALERT_DEDUPE_WINDOW_S,
     autoDiagnose: e.ALERT_AUTO_DIAGNOSE,
     autoPlan: e.ALERT_AUTO_PLAN,
-    alertmanager: { url: e.ALERTMANAGER_URL?.replace(/\/+$/, ''), token: e.ALERTMANAGER_TOKEN },
+    alertmanager: { url: e.ALERTMANAGER_URL === undefined ? undefined : withoutTrailingSlashes(e.ALERTMANAGER_URL), token: e.ALERTMANAGER_TOKEN },
+    reconcileRetry: { firstMs: e.ALERT_RECONCILE_RETRY_MS, maxMs: Math.max(e.ALERT_RECONCILE_RETRY_MS, e.ALERT_RECONCILE_RETRY_MAX_MS) },
+    stale: { afterMs: e.INCIDENT_STALE_AFTER_S * 1000, checkEveryMs: e.INCIDENT_STALE_CHECK_S * 1000 },
   };
 }
 
@@ -347,6 +438,7 @@ function alertProblems(env: Record<string, string | undefined>): string[] {
   p.push(...parseSources(env.ALERT_SOURCES ?? '').problems.map((x) => `ALERT_SOURCES: ${x}`));
   p.push(...parseRoutes(env.ALERT_ROUTES ?? '').problems.map((x) => `ALERT_ROUTES: ${x}`));
   p.push(...parseDependencies(env.ALERT_AGENT_DEPENDENCIES ?? '').problems.map((x) => `ALERT_AGENT_DEPENDENCIES: ${x}`));
+  p.push(...parseConditions(env.ALERT_CONDITIONS ?? '').problems.map((x) => `ALERT_CONDITIONS: ${x}`));
   if (env.ALERT_SOURCES && !env.ALERT_CHANNEL) p.push('ALERT_CHANNEL: required when ALERT_SOURCES is set (the channel incident threads open in)');
   return p;
 }
@@ -375,7 +467,7 @@ export function loadConfig(env: Record<string, string | undefined>, role?: Role)
     if (def !== undefined && !runtimes[def]) problems.push(`AUTOGEN_DEFAULT_RUNTIME: "${def}" is not listed in AUTOGEN_RUNTIMES`);
   }
   if (problems.length > 0 || !parsed.success) {
-    throw new OpsError('CONFIG_INVALID', { problems }, { detail: `Problems:\n- ${problems.join('\n- ')}` });
+    throw new OpsError('CONFIG_INVALID', { problems }, { detail: md`Problems:\n- ${escapeText(problems.join('\n- '))}` });
   }
   return deepFreeze({ ...buildConfig(parsed.data, runtimes), thresholds });
 }

@@ -7,6 +7,8 @@
  * input or setup is wrong and a retry cannot help (the job fails once, as `UnrecoverableError`).
  */
 
+import { escapeText, md, type Mrkdwn } from './slack/blocks/mrkdwn.js';
+
 export interface ErrorSpec {
   /** What is wrong, in one sentence, for humans. */
   readonly message: string;
@@ -74,6 +76,18 @@ export const ERRORS = {
     httpStatus: 503,
     transient: true,
   },
+  NOT_READY_REDIS: {
+    message: 'Not ready: Redis did not answer in time, so nothing could be queued or processed.',
+    hint: 'Take this process out of rotation until /readyz answers 200; operators: check REDIS_URL and that Redis is up (docs/operations.md).',
+    httpStatus: 503,
+    transient: true,
+  },
+  NOT_READY_QUEUES: {
+    message: 'Not ready: Redis answers but a job queue could not be read, or this worker is not taking jobs.',
+    hint: 'Look at the process log for the queue named in the reason; a worker that is stopping is not ready on purpose (docs/operations.md).',
+    httpStatus: 503,
+    transient: true,
+  },
   // --- jobs -----------------------------------------------------------------------------------------
   JOB_PAYLOAD_INVALID: {
     message: 'A job payload does not match its queue schema.',
@@ -97,6 +111,12 @@ export const ERRORS = {
   RUNTIME_REQUEST_REJECTED: {
     message: 'The runtime bridge rejected the request.',
     hint: 'See the bridge error code in the details; the bot and bridge versions may disagree.',
+    httpStatus: 502,
+    transient: false,
+  },
+  RUNTIME_RESPONSE_TOO_LARGE: {
+    message: 'The runtime bridge answered with a body larger than the bot reads.',
+    hint: 'Ask for less (a shorter window or a lower limit); operators: raise BRIDGE_MAX_RESPONSE_BYTES only if the bridge is trusted and the answer is legitimately that large.',
     httpStatus: 502,
     transient: false,
   },
@@ -174,6 +194,19 @@ export const ERRORS = {
     hint: 'Check SLACK_BOT_TOKEN (xoxb-…), or set SLACK_BOT_ID and SLACK_BOT_USER_ID to skip the start-up check.',
     transient: false,
   },
+  // --- the bot's HTTP doors (docs/security.md) ---------------------------------------------------------
+  SLACK_BODY_TOO_LARGE: {
+    message: 'The Slack request body is larger than the bot accepts.',
+    hint: 'Slack\'s own requests are far smaller; if a legitimate request hits this, raise SLACK_MAX_BODY_BYTES.',
+    httpStatus: 413,
+    transient: false,
+  },
+  METRICS_UNAUTHORIZED: {
+    message: 'The metrics endpoint needs the bearer token.',
+    hint: 'Send `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: authorization.credentials_file in the scrape config).',
+    httpStatus: 401,
+    transient: false,
+  },
   // --- alert intake and incidents (docs/alerting.md) ---------------------------------------------------
   INTAKE_UNAUTHORIZED: {
     message: 'The alert request carries no valid credentials.',
@@ -182,8 +215,14 @@ export const ERRORS = {
     transient: false,
   },
   INTAKE_SIGNATURE_INVALID: {
-    message: 'The alert request\'s HMAC signature is wrong, malformed or too old.',
-    hint: 'Sign the exact body bytes: X-Signature-256: sha256=<hex HMAC-SHA256(secret, [timestamp + "."] + body)>, timestamp within 5 minutes.',
+    message: 'The alert request\'s HMAC signature is wrong or malformed, or its timestamp is missing.',
+    hint: 'Send X-Signature-Timestamp: <unix seconds> and X-Signature-256: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)> over the exact body bytes.',
+    httpStatus: 401,
+    transient: false,
+  },
+  INTAKE_SIGNATURE_EXPIRED: {
+    message: 'The alert request\'s signed timestamp is outside the accepted window (a replay, or a clock that is off).',
+    hint: 'Send X-Signature-Timestamp: <unix seconds now> and sign "<timestamp>.<body>"; keep the sender\'s clock in sync (window: ALERT_SIGNATURE_TOLERANCE_S, default 300 s).',
     httpStatus: 401,
     transient: false,
   },
@@ -229,10 +268,22 @@ export const ERRORS = {
     httpStatus: 409,
     transient: false,
   },
+  INCIDENT_MERGE_REFUSED: {
+    message: 'Those two incidents cannot be merged: it is the same one, one of them is resolved, or they are in different channels.',
+    hint: 'Choose another open incident of this channel, or type `/autogen incidents` to see them.',
+    httpStatus: 409,
+    transient: false,
+  },
   INCIDENT_NOT_DIAGNOSABLE: {
     message: 'This incident names no agent of a configured runtime, so there is nothing to diagnose.',
     hint: 'Use `/autogen diagnose <agent> [runtime]` for the agent you suspect.',
     httpStatus: 422,
+    transient: false,
+  },
+  ALERTMANAGER_RESPONSE_TOO_LARGE: {
+    message: 'Alertmanager\'s API answered with a body larger than the bot reads (16 MiB).',
+    hint: 'Check that ALERTMANAGER_URL points at Alertmanager itself; a group that large cannot be reconciled alert by alert.',
+    httpStatus: 502,
     transient: false,
   },
   ALERTMANAGER_UNREACHABLE: {
@@ -336,10 +387,17 @@ export class OpsError extends Error {
   readonly transient: boolean;
   readonly hint: string;
   readonly httpStatus: number | undefined;
+  /** The message for Slack: the catalogue's words escaped, then the detail (mrkdwn built by our code). */
+  readonly userMessage: Mrkdwn;
 
-  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options?: { cause?: unknown; detail?: string }) {
+  /**
+   * `detail` is shown to people as Slack mrkdwn, so it must be `Mrkdwn` (escaped untrusted text, or our
+   * markup via `md`); `message` (logs, HTTP answers, plain-text reports) carries it as plain text.
+   */
+  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options?: { cause?: unknown; detail?: Mrkdwn }) {
     const spec: ErrorSpec = ERRORS[code];
-    super(options?.detail ? `${spec.message} ${options.detail}` : spec.message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(options?.detail ? `${spec.message} ${plainOf(options.detail)}` : spec.message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.userMessage = options?.detail ? md`${escapeText(spec.message)} ${options.detail}` : escapeText(spec.message);
     this.name = 'OpsError';
     this.code = code;
     this.details = details;
@@ -348,14 +406,19 @@ export class OpsError extends Error {
     this.httpStatus = spec.httpStatus;
   }
 
-  /** Text for a person: the message, then what to do. */
-  userText(): string {
-    return `${this.message} ${this.hint}`;
+  /** Text for a person, as Slack mrkdwn: the message, then what to do. */
+  userText(): Mrkdwn {
+    return md`${this.userMessage} ${escapeText(this.hint)}`;
   }
 
   toJSON(): { code: ErrorCode; message: string; hint: string; details: Readonly<Record<string, unknown>> } {
     return { code: this.code, message: this.message, hint: this.hint, details: this.details };
   }
+}
+
+/** Mrkdwn read back as plain text: entities decoded, code spans' backticks kept (for logs and HTTP answers). */
+function plainOf(text: Mrkdwn): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 export function isOpsError(err: unknown, code?: ErrorCode): err is OpsError {

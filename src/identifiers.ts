@@ -23,3 +23,8 @@ export const RuntimeName = z.string().regex(RUNTIME_NAME_RE);
 export const ChannelId = z.string().regex(SLACK_ID_RE);
 export const UserId = z.string().regex(SLACK_ID_RE);
 export const MessageTs = z.string().regex(MESSAGE_TS_RE);
+/**
+ * A slash command's `response_url` (Slack: `https://hooks.slack.com/…`; the sandbox: its loopback address):
+ * where the worker answers the person who asked when it cannot post in the channel (not a member).
+ */
+export const ResponseUrl = z.string().max(2_000).regex(/^https?:\/\/[^\s]+$/);

@@ -12,20 +12,27 @@ import os
 import sys
 from collections.abc import Callable
 
+from .chain_app import ChainApp
 from .common import FaultApp, RunOptions, serve
 from .core_apps import LeakApp, OrdersApp, SlowApp, StormApp, TravelApp
 from .team_apps import ModelTeamApp, ToolTeamApp
+from .team_kinds import EndlessTeamApp, GraphToolApp, SelectorToolApp, SwarmModelApp
 
 APPS: dict[str, Callable[[], FaultApp]] = {
     "orders-reraise": lambda: OrdersApp("reraise"),
     "orders-wrap": lambda: OrdersApp("wrap"),
     "orders-opaque": lambda: OrdersApp("opaque"),
     "travel": TravelApp,
+    "chain": ChainApp,
     "slow": SlowApp,
     "leak": LeakApp,
     "storm": StormApp,
     "team-tool": ToolTeamApp,
     "team-model": ModelTeamApp,
+    "selector-tool": SelectorToolApp,
+    "swarm-model": SwarmModelApp,
+    "graph-tool": GraphToolApp,
+    "team-endless": EndlessTeamApp,
 }
 
 

@@ -14,7 +14,11 @@ import { planMessageKey, planViewOf } from '../response/propose.js';
 import { readAutomation } from '../response/safety.js';
 import { buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../slack/blocks/plan.js';
 import { consumeApproval, loadPlan, rejectPlan, type PlanRecord } from './consume.js';
-import { explainRecorded, isAllowedApprover, notAllowed, refusalFor, requesterRefusal, type GroupMembers } from './rules.js';
+import type { GroupDirectory } from './groups.js';
+import { explainRecorded, isAllowedApprover, notAllowed, refusalFor, requesterRefusal } from './rules.js';
+import { escapeText, md, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { errorAckText } from '../slack/commands/index.js';
+import { section } from '../slack/blocks/vocabulary.js';
 
 export interface ClickDeps {
   readonly redis: Redis;
@@ -23,7 +27,8 @@ export interface ClickDeps {
   readonly outbox: Outbox;
   readonly queues: Queues;
   readonly logger: Logger;
-  readonly groups: GroupMembers;
+  /** Members of the user groups plans name: configured (`APPROVAL_GROUPS`) and Slack's (`usergroups.users.list`, cached). */
+  readonly groups: Pick<GroupDirectory, 'membersOf'>;
   readonly dryRunOnly: boolean;
   /** Config APPROVAL_REQUIRE_OTHER_PERSON: the requester never approves any plan (always so at high risk). */
   readonly requireOtherPerson: boolean;
@@ -49,8 +54,8 @@ export type ClickResult =
   | { kind: 'approved' | 'recorded' | 'rejected' | 'replan' | 'queued'; planId: string }
   | { kind: 'refused'; code: string; planId: string | null };
 
-function refusalText(err: OpsError): string {
-  return `⚠️ ${err.message}\n${err.hint} _(${err.code})_`;
+function refusalText(err: OpsError): Mrkdwn {
+  return errorAckText(err);
 }
 
 export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promise<ClickResult> {
@@ -66,7 +71,7 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
       channel: click.channel, user: click.user, text: refusalText(err),
       ...(expired ? {
         blocks: [
-          { type: 'section', text: { type: 'mrkdwn', text: refusalText(err) } },
+          section(refusalText(err)),
           { type: 'actions', elements: [{ type: 'button', action_id: PLAN_ACTIONS.replan, text: { type: 'plain_text', text: 'New plan' }, value: encodeButtonValue(value.p, value.h) }] },
         ],
       } : {}),
@@ -97,7 +102,8 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
     return { kind: 'replan', planId: plan.id };
   }
 
-  if (!isAllowedApprover(plan.approval, click.user, deps.groups)) return refuse(notAllowed(plan.approval));
+  const members = plan.approval.users.includes(click.user) ? new Map<string, ReadonlySet<string>>() : await deps.groups.membersOf(plan.approval.groups);
+  if (!isAllowedApprover(plan.approval, click.user, members)) return refuse(notAllowed(plan.approval));
 
   if (click.actionId === PLAN_ACTIONS.keep || click.actionId === PLAN_ACTIONS.revert) {
     const kind = click.actionId === PLAN_ACTIONS.keep ? 'keep' : 'revert';
@@ -150,7 +156,7 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
     // The approval is consumed; the expire job re-queues a lost run at the deadline. Tell the user.
     log.error({ err, plan_id: plan.id }, 'approved but the run could not be queued now');
     const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {});
-    await deps.outbox.ephemeral({ channel: click.channel, user: click.user, text: `Approved, but the run could not be queued yet (${e.code}); it will be queued again automatically.` }).catch(() => undefined);
+    await deps.outbox.ephemeral({ channel: click.channel, user: click.user, text: md`Approved, but the run could not be queued yet (${escapeText(e.code)}); it will be queued again automatically.` }).catch(() => undefined);
   }
   await updateMessage();
   log.info({ plan_id: plan.id }, 'plan approved; run queued');

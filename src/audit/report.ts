@@ -1,65 +1,66 @@
 /**
  * The audit log as people read it in Slack (`/autogen audit [id]`): one line per entry, newest last,
- * bounded to Slack's limits. Pure. The JSON export is `exportAuditJson` in `stream.ts`.
+ * bounded to Slack's limits. Pure. Every value read from an entry (ids, targets, errors, states) is escaped
+ * by the one escaper; only user ids become mentions. The JSON export is `exportAuditJson` in `stream.ts`.
  */
-import { escapeText } from '../slack/blocks/mrkdwn.js';
-import { SLACK_LIMITS, truncate } from '../slack/blocks/limits.js';
+import { code, escapeText, joinMd, md, mention, truncateMd, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { SLACK_LIMITS } from '../slack/blocks/limits.js';
 import type { AuditEntry } from './stream.js';
 
-function who(actor: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(actor) ? `<@${actor}>` : actor;
-}
+const text = (v: unknown): Mrkdwn => escapeText(typeof v === 'string' ? v : JSON.stringify(v ?? ''));
+const str = (v: unknown, otherwise: string): Mrkdwn => escapeText(v === undefined || v === null ? otherwise : String(v));
 
-function target(data: Record<string, unknown>): string {
+function target(data: Record<string, unknown>): Mrkdwn {
   const t = data.target;
-  return typeof t === 'string' ? ` ${t}` : ' runtime';
+  return typeof t === 'string' ? md` ${escapeText(t)}` : md` runtime`;
 }
 
 /** One line for an entry: "03:05:01 <@U1> approved pl-… (agent-cascade-failure)". */
-export function auditLine(e: AuditEntry): string {
-  const time = e.at.slice(11, 19);
-  const plan = e.plan_id ? ` \`${e.plan_id}\`` : '';
+export function auditLine(e: AuditEntry): Mrkdwn {
+  const time = code(e.at.slice(11, 19));
+  const plan = e.plan_id ? md` ${code(e.plan_id)}` : md``;
   const d = e.data;
-  let what: string;
+  let what: Mrkdwn;
   switch (e.type) {
-    case 'plan.proposed': what = `proposed${plan} (${e.runbook_id ?? '?'}, ${String(d.risk ?? '?')} risk, ${Array.isArray(d.actions) ? d.actions.length : 0} action(s))`; break;
-    case 'plan.refreshed': what = `refreshed${plan}`; break;
-    case 'plan.unavailable': what = `no plan: ${escapeText(JSON.stringify(d.reasons ?? d.reason ?? ''))}`; break;
-    case 'plan.expired': what = `plan${plan} expired unapproved`; break;
-    case 'approval.recorded': what = `approved${plan} (first of two)`; break;
-    case 'approval.approved': what = `approved${plan}`; break;
-    case 'approval.rejected': what = `rejected${plan}`; break;
-    case 'approval.refused': what = `was refused on${plan}: ${String(d.code ?? '')}`; break;
-    case 'action.executed': what = `${String(d.status ?? 'ran')} ${String(d.action ?? '')}${target(d)} — ${escapeText(JSON.stringify(d.before ?? {}))} → ${escapeText(JSON.stringify(d.after ?? {}))}`; break;
-    case 'action.failed': what = `action ${String(d.action ?? '')}${target(d)} failed: ${escapeText(String(d.error ?? ''))}`; break;
-    case 'action.blocked': what = `action ${String(d.action ?? '')}${target(d)} blocked: ${escapeText(String(d.error ?? ''))}`; break;
-    case 'verify.passed': what = `verification of${plan} passed`; break;
-    case 'verify.failed': what = `verification of${plan} failed`; break;
-    case 'revert.executed': what = `reverted${plan} (${String(d.why ?? '')})`; break;
-    case 'revert.kept': what = `kept${plan} (no revert at TTL)`; break;
-    case 'escalated': what = `escalated${plan} to humans after ${Array.isArray(d.attempts) ? d.attempts.length : '?'} failed attempts`; break;
-    case 'automation.switched': what = `switched automation ${d.enabled ? 'on' : 'off'}`; break;
-    case 'automation.refused': what = 'was refused switching automation on (not an approver)'; break;
+    case 'plan.proposed': what = md`proposed${plan} (${str(e.runbook_id, '?')}, ${str(d.risk, '?')} risk, ${Array.isArray(d.actions) ? d.actions.length : 0} action(s))`; break;
+    case 'plan.refreshed': what = md`refreshed${plan}`; break;
+    case 'plan.unavailable': what = md`no plan: ${text(JSON.stringify(d.reasons ?? d.reason ?? ''))}`; break;
+    case 'plan.expired': what = md`plan${plan} expired unapproved`; break;
+    case 'approval.recorded': what = md`approved${plan} (first of two)`; break;
+    case 'approval.approved': what = md`approved${plan}`; break;
+    case 'approval.rejected': what = md`rejected${plan}`; break;
+    case 'approval.refused': what = md`was refused on${plan}: ${str(d.code, '')}`; break;
+    case 'action.executed': what = md`${str(d.status, 'ran')} ${str(d.action, '')}${target(d)} — ${text(JSON.stringify(d.before ?? {}))} → ${text(JSON.stringify(d.after ?? {}))}`; break;
+    case 'action.failed': what = md`action ${str(d.action, '')}${target(d)} failed: ${str(d.error, '')}`; break;
+    case 'action.blocked': what = md`action ${str(d.action, '')}${target(d)} blocked: ${str(d.error, '')}`; break;
+    case 'verify.passed': what = md`verification of${plan} passed`; break;
+    case 'verify.failed': what = md`verification of${plan} failed`; break;
+    case 'revert.executed': what = md`reverted${plan} (${str(d.why, '')})`; break;
+    case 'revert.kept': what = md`kept${plan} (no revert at TTL)`; break;
+    case 'escalated': what = md`escalated${plan} to humans after ${Array.isArray(d.attempts) ? d.attempts.length : md`?`} failed attempts`; break;
+    case 'automation.switched': what = md`switched automation ${d.enabled ? md`on` : md`off`}`; break;
+    case 'automation.refused': what = md`was refused switching automation on (not an approver)`; break;
+    default: what = md`${escapeText(String((e as { type: unknown }).type))}`;
   }
-  return `\`${time}\` ${who(e.actor)} ${what}`;
+  return md`${time} ${mention(e.actor)} ${what}`;
 }
 
 /** The ephemeral answer to `/autogen audit`: a header and the newest lines that fit. */
-export function auditText(subject: string | null, entries: readonly AuditEntry[]): string {
-  const head = subject ? `*Audit log of* \`${subject}\` (${entries.length} entries, oldest first)` : `*Audit log* — newest ${entries.length} entries`;
-  if (entries.length === 0) return `${head}\nNo entries.`;
+export function auditText(subject: string | null, entries: readonly AuditEntry[]): Mrkdwn {
+  const head = subject ? md`*Audit log of* ${code(subject)} (${entries.length} entries, oldest first)` : md`*Audit log* — newest ${entries.length} entries`;
+  if (entries.length === 0) return md`${head}\nNo entries.`;
   const lines = entries.map(auditLine);
   // Keep the newest lines within Slack's message limit.
-  const out: string[] = [];
+  const out: Mrkdwn[] = [];
   let size = head.length;
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = truncate(lines[i] ?? '', 500);
+    const line = truncateMd(lines[i] ?? md``, 500);
     if (size + line.length + 1 > SLACK_LIMITS.sectionText * 3) {
-      out.unshift(`…${i + 1} older entries (export with \`json\`)`);
+      out.unshift(md`…${i + 1} older entries (export with \`json\`)`);
       break;
     }
     out.unshift(line);
     size += line.length + 1;
   }
-  return `${head}\n${out.join('\n')}`;
+  return md`${head}\n${joinMd(out, '\n')}`;
 }

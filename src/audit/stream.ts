@@ -12,9 +12,10 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 export const AUDIT_TYPES = [
-  'plan.proposed', 'plan.refreshed', 'plan.unavailable', 'plan.expired', 'approval.recorded', 'approval.approved', 'approval.rejected',
+  'plan.proposed', 'plan.refreshed', 'plan.unavailable', 'plan.expired', 'plan.closed', 'plan.superseded', 'approval.recorded', 'approval.approved', 'approval.rejected',
   'approval.refused', 'action.executed', 'action.failed', 'action.blocked', 'verify.passed', 'verify.failed',
   'revert.executed', 'revert.kept', 'escalated', 'automation.switched', 'automation.refused',
+  'incident.merged', 'incident.merge_refused',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -16,6 +16,7 @@ import { checkPerformance } from './checks/performance.js';
 import { checkResources } from './checks/resources.js';
 import { checkControlState } from './checks/control.js';
 import { checkCascade } from './checks/cascade.js';
+import { checkAgentChat } from './checks/agentchat.js';
 import { diagFollowUps } from './follow-ups.js';
 
 export interface DiagnoseOptions {
@@ -40,7 +41,7 @@ function checkRuntime(input: DiagnosisInput): Check {
  * The seed's preference among checks. `classify` ranks by status and the guide's causal layer first;
  * between equals it keeps this order (its sort is stable), so a cascade explains the errors it causes.
  */
-const CAUSE_ORDER = ['registration', 'cascade', 'dependencies', 'errors', 'resources', 'performance', 'control', 'runtime'];
+const CAUSE_ORDER = ['registration', 'cascade', 'dependencies', 'agentchat', 'errors', 'resources', 'performance', 'control', 'runtime'];
 
 function toFinding(c: Check): Finding {
   return {
@@ -66,6 +67,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
   const t = opts.thresholds ?? DEFAULT_THRESHOLDS;
   const registration = checkRegistration(input);
   const notRegistered = registration.status === 'fail' && (input.detail === undefined || !input.detail.registered);
+  const agentChat = notRegistered ? undefined : checkAgentChat(input, t);
   const checks: Check[] = notRegistered
     ? [checkRuntime(input), registration]
     : [
@@ -77,6 +79,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
         checkPerformance(input, t),
         checkResources(input, t),
         checkControlState(input),
+        ...(agentChat ? [agentChat] : []),
       ];
   const byCause = [...checks].sort((a, b) => CAUSE_ORDER.indexOf(a.id) - CAUSE_ORDER.indexOf(b.id));
   const findings = byCause.map(toFinding);
@@ -84,7 +87,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
   const culprit = classification ? byCause[findings.indexOf(classification.primary)] : undefined;
   const steps: string[] = [];
   // A step already said, in full or inside a fuller step, is not said again.
-  for (const f of rankFindings(findings)) for (const fix of f.fix) if (!steps.some((s) => s.includes(fix))) steps.push(fix);
+  for (const f of rankFindings(findings)) for (const fix of f.fix) if (!steps.some((s) => saysAlready(s, fix))) steps.push(fix);
   const minutes = Math.round(input.windowS / 60);
   const collected = ['bridge /healthz', 'runtime info', `agent ${input.agent}`, ...(notRegistered ? [] : [`errors and logs (last ${minutes} min)`])];
   const verdict = verdictOf(checks);
@@ -94,6 +97,7 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
     : `${subject} is ${verdict}: ${culprit ? culprit.summary.replace(/\.$/, '') : 'see the checks'}.`;
   return {
     agent: input.agent,
+    ...(input.label ? { label: input.label } : {}),
     runtime: input.runtime,
     verdict,
     classification,
@@ -102,9 +106,17 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
     checks,
     ...(culprit ? { probable_cause: culprit.summary } : {}),
     next_steps: steps.slice(0, 5),
-    follow_ups: diagFollowUps(input.agent, input.runtime, verdict),
+    follow_ups: diagFollowUps(input.label ?? input.agent, input.runtime, verdict),
     generated_at: opts.now.toISOString(),
   };
+}
+
+/** Whether `step` already says `fix`: in full, or the same advice up to its first full stop or parenthesis
+ * (a fuller step keeps its extra; "Check X. Until then …" after "Check X (because …)" is not said twice). */
+function saysAlready(step: string, fix: string): boolean {
+  if (step.includes(fix)) return true;
+  const lead = (text: string) => text.split(/\. |\s\(/, 1)[0]!.trim();
+  return lead(fix).length > 20 && lead(step) === lead(fix);
 }
 
 /** The report when the runtime bridge does not answer (down, refused, slow). */

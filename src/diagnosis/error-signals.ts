@@ -145,10 +145,15 @@ export function readErrorSignal(input: ErrorSignalInput): ErrorSignal {
   if (/no space left|disk full|errno 28/.test(t)) {
     return { category: 'storage', meaning: 'the disk is full', fix: [GUIDE_FIXES.freeDisk] };
   }
+  if (/ratelimiterror|rate.?limit|too many requests|\b429\b/.test(t)) {
+    return { category: 'model_calls', meaning: 'the model endpoint rate-limits calls (HTTP 429)', fix: [GUIDE_FIXES.modelCalls, GUIDE_FIXES.backpressure] };
+  }
   if (/ratelimiterror|rate limit|openai|anthropic|model (call|endpoint|api)|chat completion|\b429\b/.test(t)) {
     return { category: 'model_calls', meaning: 'a model call fails', fix: [GUIDE_FIXES.modelCalls] };
   }
-  if (/toolexception|tool (call|execution|error)|tool_call|functioncall/.test(t)) {
+  // `ToolError`: the bridge's type for an AgentChat tool's `is_error` result, whose text may be empty
+  // (AgentChat keeps only `str(exc)`, and a bare `TimeoutError()` has none).
+  if (/toolerror|toolexception|tool (call|execution|error)|tool_call|functioncall/.test(t)) {
     return { category: 'tool_execution', meaning: 'a tool call fails', fix: [GUIDE_FIXES.toolExecution] };
   }
   if (/load_state|save_state|state (store|sync)|statesync/.test(t)) {

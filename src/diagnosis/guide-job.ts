@@ -8,7 +8,7 @@
  * worker resolves them against the runtime.
  */
 import { z } from 'zod';
-import { AgentRef as AgentType, ChannelId, MessageTs, RuntimeName, UserId } from '../identifiers.js';
+import { AgentRef as AgentType, ChannelId, MessageTs, ResponseUrl, RuntimeName, UserId } from '../identifiers.js';
 /** Bridge message ids are opaque; keep them printable and bounded. */
 export const MessageId = z.string().regex(/^[\w\-.:/]{1,200}$/);
 export const GUIDE_LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const;
@@ -22,6 +22,8 @@ const Where = {
   thread_ts: MessageTs.optional(),
   incident_id: z.string().max(200).optional(),
   source: z.enum(['slash', 'button', 'shortcut', 'alert']),
+  /** A slash command's response_url: the answer goes there when the bot cannot post in the channel. */
+  response_url: ResponseUrl.optional(),
   requested_at: z.iso.datetime(),
 };
 

@@ -41,7 +41,10 @@ export interface FollowUp {
 }
 
 export interface Report {
+  /** The agent's registered type. */
   readonly agent: string;
+  /** The name people use for it when that differs from the type (an AgentChat participant: `<team>/<name>`). */
+  readonly label?: string;
   readonly runtime: string;
   readonly verdict: Verdict;
   /** The guide's framework category of the probable cause (`classify`); null when every check passed. */

@@ -4,12 +4,16 @@
  * ephemerally, with a stable code; the thread and the root show accepted changes at once.
  */
 import { OpsError, isOpsError } from '../errors.js';
+import { escapeText, md, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
 import { errorAckText } from '../slack/commands/index.js';
 import { incidentList } from '../slack/blocks/incident.js';
 import { diagnoseAgain, type FollowUpContext } from './follow-ups.js';
 import type { IncidentAction } from './jobs.js';
 import { STATE_LABEL, type IncidentState } from './state.js';
 import { requestFlush, rootKey, type ThreadContext } from './thread.js';
+import { afterIncidentResolved } from './resolved.js';
+import { mergeIntoChosen, offerSameIncident, type MergeContext } from './merge-action.js';
+import { visibleTo, type MembershipCheck } from './visibility.js';
 
 export interface ActionRequest {
   readonly incidentId: string;
@@ -17,15 +21,17 @@ export interface ActionRequest {
   readonly user: string;
   readonly channel: string;
   readonly silenceS?: number | undefined;
+  /** `merge`: the incident this one is the same as. */
+  readonly into?: string | undefined;
   readonly requestedAt: Date;
 }
 
-async function tell(ctx: FollowUpContext, req: ActionRequest, text: string): Promise<void> {
+async function tell(ctx: FollowUpContext, req: ActionRequest, text: Mrkdwn): Promise<void> {
   await ctx.outbox.ephemeral({ channel: req.channel, user: req.user, text });
 }
 
 /** Applies a button click; returns what happened (for logs). Refusals are told to the user, not thrown. */
-export async function applyIncidentAction(ctx: FollowUpContext, req: ActionRequest): Promise<string> {
+export async function applyIncidentAction(ctx: MergeContext, req: ActionRequest): Promise<string> {
   const nowMs = ctx.now().getTime();
   try {
     const incident = await ctx.store.get(req.incidentId);
@@ -36,18 +42,19 @@ export async function applyIncidentAction(ctx: FollowUpContext, req: ActionReque
         const r = await ctx.store.transition(req.incidentId, req.action, req.user, nowMs);
         if (r.outcome === 'missing') throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
         if (r.outcome === 'invalid') {
-          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: r.state }, { detail: `It is ${STATE_LABEL[r.state].toLowerCase()}.` });
+          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: r.state }, { detail: md`It is ${escapeText(STATE_LABEL[r.state].toLowerCase())}.` });
         }
         if (r.outcome === 'same') {
-          await tell(ctx, req, `Nothing to do: the incident is already ${STATE_LABEL[r.state].toLowerCase()}.`);
+          await tell(ctx, req, md`Nothing to do: the incident is already ${escapeText(STATE_LABEL[r.state].toLowerCase())}.`);
           return 'unchanged';
         }
+        if (req.action === 'resolve') await afterIncidentResolved(ctx, req.incidentId);
         break;
       }
       case 'silence':
       case 'unsilence': {
         if (incident.state === 'resolved') {
-          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: incident.state }, { detail: 'It is resolved.' });
+          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: incident.state }, { detail: md`It is resolved.` });
         }
         const until = req.action === 'silence' ? nowMs + (req.silenceS ?? 3_600) * 1000 : 0;
         if (!(await ctx.store.silence(req.incidentId, until, req.user, nowMs))) throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
@@ -56,6 +63,10 @@ export async function applyIncidentAction(ctx: FollowUpContext, req: ActionReque
       case 'diagnose':
         await diagnoseAgain(ctx, incident, req.user, req.requestedAt);
         return 'diagnosis queued';
+      case 'same-as':
+        return await offerSameIncident(ctx, { source: incident, user: req.user, channel: req.channel });
+      case 'merge':
+        return await mergeIntoChosen(ctx, { source: incident, user: req.user, channel: req.channel, into: req.into });
     }
     await requestFlush(ctx, req.incidentId, true);
     return req.action;
@@ -67,9 +78,13 @@ export async function applyIncidentAction(ctx: FollowUpContext, req: ActionReque
   }
 }
 
-/** `/autogen incidents`: the open incidents, each with a link to its thread, to the asking user. */
-export async function listOpenIncidents(ctx: FollowUpContext, channel: string, user: string): Promise<number> {
-  const open = await ctx.store.listActive(100);
+/**
+ * `/autogen incidents`: the open incidents the asking user may see — those whose thread is in `channel`
+ * (where the command was typed) or in a channel they are a member of (`visibility.ts`) — each with a link
+ * to its thread, ephemerally. Returns how many were listed.
+ */
+export async function listOpenIncidents(ctx: FollowUpContext, channel: string, user: string, isMember: MembershipCheck): Promise<number> {
+  const open = await visibleTo(await ctx.store.listActive(100), channel, user, isMember);
   const withLinks = await Promise.all(open.map(async (inc) => ({ ...inc, rootTs: await ctx.outbox.postedTs(rootKey(inc.id)) })));
   const msg = incidentList(withLinks, ctx.now().getTime());
   await ctx.outbox.ephemeral({ channel, user, text: msg.text, blocks: msg.blocks });

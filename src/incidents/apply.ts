@@ -6,23 +6,29 @@
 import { OpsError } from '../errors.js';
 import type { NormalizedAlert } from './alert.js';
 import { scopeOf, type AgentEdge } from './grouping.js';
+import { labelledEdges } from './call-graph.js';
 import { routeChannel } from './routing.js';
 import { severityFromLabels } from './severity.js';
 import { onIncidentOpened, type FollowUpContext } from './follow-ups.js';
 import type { ApplyAlertInput } from './store.js';
 import { postRoot, requestFlush } from './thread.js';
+import { afterIncidentResolved } from './resolved.js';
+import { oneVoice } from './voices.js';
 
 export interface ApplyContext extends FollowUpContext {
-  /** Learned agent dependencies of a runtime (cached by the caller). */
+  /** Learned agent dependencies of a runtime (cached by the caller); '' for alerts naming no runtime. */
   learnedEdges(runtime: string): Promise<readonly AgentEdge[]>;
+  /** Remembers dependencies alerts named themselves (topology labels) in the runtime's learned graph. */
+  recordEdges?(runtime: string, edges: readonly AgentEdge[]): Promise<void>;
 }
 
 /** Where an alert goes: its incident scope, severity and channel (pure, given the learned dependencies). */
-async function placeAlert(ctx: ApplyContext, alert: NormalizedAlert): Promise<ApplyAlertInput> {
+async function placeAlert(ctx: ApplyContext, alert: NormalizedAlert, labelled: ReadonlyMap<string, readonly AgentEdge[]>): Promise<ApplyAlertInput> {
   const grouping = ctx.config.grouping;
-  const runtimeLabel = grouping.runtimeLabels.map((n) => alert.labels[n]).find((v) => v !== undefined && v !== '');
-  const learned = runtimeLabel ? await ctx.learnedEdges(runtimeLabel) : [];
-  const scope = scopeOf(alert.labels, grouping, learned);
+  const runtimeLabel = grouping.runtimeLabels.map((n) => alert.labels[n]).find((v) => v !== undefined && v !== '') ?? '';
+  const own = labelled.get(runtimeLabel) ?? [];
+  const learned = runtimeLabel !== '' || own.length > 0 ? await ctx.learnedEdges(runtimeLabel) : [];
+  const scope = scopeOf(alert.labels, grouping, own.length > 0 ? [...learned, ...own] : learned);
   const severity = severityFromLabels(alert.labels, ctx.config.defaultSeverity);
   const channel = routeChannel(alert.labels, severity, ctx.config.routes, ctx.config.channel ?? '');
   if (channel === '') {
@@ -47,7 +53,12 @@ export async function applyAlertEvents(
   ctx: ApplyContext, alerts: readonly NormalizedAlert[], retry = false, receivedAt?: Date,
 ): Promise<{ applied: number; changed: number; opened: string[] }> {
   const received = receivedAt === undefined || Number.isNaN(receivedAt.getTime()) ? {} : { receivedAt: receivedAt.getTime() };
-  const inputs = await Promise.all(alerts.map(async (a) => ({ ...(await placeAlert(ctx, a)), ...received })));
+  // one voice per problem: the monitor's and Alertmanager's alert about one agent and condition are one entry
+  alerts = await oneVoice({ rules: ctx.config.grouping, conditions: ctx.config.conditions, decide: (key, a) => ctx.store.voice(key, a) }, alerts);
+  // the dependencies this notification's alerts name themselves count for all of them, and are kept
+  const labelled = labelledEdges(alerts, ctx.config.grouping);
+  if (ctx.recordEdges) for (const [runtime, edges] of labelled) await ctx.recordEdges(runtime, edges);
+  const inputs = await Promise.all(alerts.map(async (a) => ({ ...(await placeAlert(ctx, a, labelled)), ...received })));
   const results = await ctx.store.applyAlerts(inputs, ctx.now().getTime());
   const touched = new Map<string, { input: ApplyAlertInput; created: boolean; flush: boolean; resolvedNow: boolean }>();
   results.forEach((r, i) => {
@@ -72,7 +83,10 @@ export async function applyAlertEvents(
       })(),
       t.flush || retry ? requestFlush(ctx, incidentId) : undefined,
     ]);
-    if (t.resolvedNow) ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
+    if (t.resolvedNow) {
+      ctx.logger.info(fields, 'incident resolved: all its alerts resolved');
+      await afterIncidentResolved(ctx, incidentId);
+    }
   }));
   const opened = [...touched].filter(([, t]) => t.created).map(([id]) => id);
   return { applied: alerts.length, changed: results.filter((r) => r.changed).length, opened };

@@ -1,14 +1,15 @@
 /**
  * The incident pipeline's context for one worker process: the store, the thread's outbox and queues, the
- * configuration, the clock, and a short cache of learned agent dependencies per runtime.
+ * configuration, the clock, and the learned call graph of each runtime (src/incidents/call-graph.ts).
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
-import { edgesFromText } from '../monitor/edges.js';
+import type { BridgeClient } from '../runtime/client.js';
 import type { ApplyContext } from './apply.js';
-import type { AgentEdge } from './grouping.js';
+import { CallGraph } from './call-graph.js';
+import type { MergeContext } from './merge-action.js';
 import { IncidentStore } from './store.js';
 import type { Redis } from 'ioredis';
 
@@ -20,19 +21,26 @@ export interface IncidentDeps {
   readonly keyPrefix: string;
   readonly queues: Queues;
   readonly outbox: Outbox;
+  /** Bridge clients of the configured runtimes (the learned call graph is read from them at start). */
+  readonly bridgeFor?: (runtime: string) => BridgeClient;
   now(): Date;
 }
 
-/** How long learned dependencies are cached in the process, ms. */
-const EDGES_CACHE_MS = 10_000;
-
-export function incidentContext(deps: IncidentDeps): ApplyContext {
+/**
+ * `readGraphNow`: read every configured runtime's call graph from its bridge at once (the alert worker, at
+ * its start), so that it is ready for the first alert; an alert arriving meanwhile waits for it.
+ */
+export function incidentContext(deps: IncidentDeps, opts: { readGraphNow?: boolean } = {}): ApplyContext & MergeContext {
   const store = new IncidentStore(deps.redis, {
     keyPrefix: deps.keyPrefix,
     reopenWindowMs: deps.config.alerts.reopenWindowMs,
     retentionMs: deps.config.alerts.retentionMs,
   });
-  const cache = new Map<string, { at: number; edges: readonly AgentEdge[] }>();
+  const graph = new CallGraph({
+    redis: deps.redis, keyPrefix: deps.keyPrefix, logger: deps.logger, runtimes: Object.keys(deps.config.runtimes.byName),
+    bridgeFor: deps.bridgeFor, now: () => deps.now(),
+  });
+  if (opts.readGraphNow) void graph.refreshAll();
   return {
     config: deps.config.alerts,
     runtimes: deps.config.runtimes,
@@ -41,13 +49,8 @@ export function incidentContext(deps: IncidentDeps): ApplyContext {
     queues: deps.queues,
     logger: deps.logger,
     now: () => deps.now(),
-    async learnedEdges(runtime: string) {
-      const hit = cache.get(runtime);
-      const nowMs = Date.now();
-      if (hit && nowMs - hit.at < EDGES_CACHE_MS) return hit.edges;
-      const edges = edgesFromText(await store.learnedEdges(runtime));
-      cache.set(runtime, { at: nowMs, edges });
-      return edges;
-    },
+    learnedEdges: (runtime) => graph.edges(runtime),
+    recordEdges: (runtime, edges) => graph.record(runtime, edges),
+    merging: { redis: deps.redis, keyPrefix: deps.keyPrefix },
   };
 }

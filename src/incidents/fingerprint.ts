@@ -6,7 +6,8 @@
  * - `alertJobId`: the content id of one alert event. Alertmanager resends a group byte for byte at every
  *   repeat and retry, with no request id, so the id is derived from what the alert says (source,
  *   fingerprint, status, start, end, labels, annotations): a resend maps to the same id. The `alert`
- *   queue's job ids are built from these (`alertsJobId` in jobs.ts), so BullMQ keeps one job per content.
+ *   queue's deduplication ids are built from these (`alertsJobId` in jobs.ts): one job per content within
+ *   the short dedupe window (a retry of the same delivery), never longer (a re-fire can be byte-identical).
  *   BullMQ forbids `:` in custom ids and treats all-digit ids as its own, hence the prefix and hex.
  */
 import * as crypto from 'node:crypto';

@@ -3,7 +3,11 @@
  * - the automatic diagnosis (the spine's `diagnose` job) in the thread, when the incident names an agent
  *   of a configured runtime — started by an `opened` job once the root's ts is known;
  * - a response plan request (the `respond` queue) so that a matching runbook posts its plan in the thread,
- *   when its alerts name a configured runtime.
+ *   when its alerts name a configured runtime. When the incident is diagnosed automatically, the plan waits
+ *   for the diagnosis and is made from its findings (`onIncidentDiagnosed`; an alert that fires on the first
+ *   error says little, the diagnosis says what is wrong); each later diagnosis ("Diagnose again") asks again,
+ *   and a plan of another runbook supersedes the incident's pending one (src/response/plan-closing.ts).
+ *   Otherwise (no automatic diagnosis, or none possible: no agent named) it is asked for at once.
  * An incident whose alerts name no runtime gets neither (never the default runtime's): the thread says so
  * and which label to add.
  * And "Diagnose again" from the root's button.
@@ -12,9 +16,9 @@ import { AGENT_REF_RE } from '../identifiers.js';
 import { DelayedError, type Job } from 'bullmq';
 import type { Config } from '../config.js';
 import { OpsError, isOpsError } from '../errors.js';
+import { code, escapeText, joinMd, md, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
 import type { PayloadInput } from '../queues/payloads.js';
 import type { NormalizedAlert } from './alert.js';
-import { mrkdwnSafe } from '../slack/blocks/incident-text.js';
 import { shorten } from '../text/shorten.js';
 import type { Incident } from './store.js';
 import { rootKey, type ThreadContext } from './thread.js';
@@ -27,8 +31,8 @@ export interface FollowUpContext extends ThreadContext {
 const AGENT_TYPE = AGENT_REF_RE;
 
 /** A name in escaped mrkdwn (alert label values are untrusted): inline code, no mention can form. */
-function quoted(name: string): string {
-  return `\`${mrkdwnSafe(name, 100).replace(/`/g, "'")}\``;
+function quoted(name: string): Mrkdwn {
+  return code(shorten(name.replace(/\s+/g, ' ').trim(), 100));
 }
 
 /**
@@ -36,13 +40,13 @@ function quoted(name: string): string {
  * default runtime: an alert of another system, or of a runtime that is not configured, would be diagnosed and
  * acted on against the wrong runtime.
  */
-function noRuntimeReason(runtimes: Config['runtimes'], runtimeLabels: readonly string[]): string {
+function noRuntimeReason(runtimes: Config['runtimes'], runtimeLabels: readonly string[]): Mrkdwn {
   const labels = runtimeLabels.length > 0 ? runtimeLabels : ['runtime'];
   const names = Object.keys(runtimes.byName);
   const which = names.length > 0
-    ? `naming one of the configured runtimes (${names.slice(0, 10).map(quoted).join(', ')}${names.length > 10 ? ', …' : ''})`
-    : 'naming the runtime, once it is configured (AUTOGEN_RUNTIMES)';
-  return `the incident could not be tied to a runtime: its alerts have no ${labels.map(quoted).join(' or ')} label. Add the label ${quoted(labels[0]!)} to the alert rule, ${which}`;
+    ? md`naming one of the configured runtimes (${joinMd(names.slice(0, 10).map(quoted), ', ')}${names.length > 10 ? md`, …` : md``})`
+    : md`naming the runtime, once it is configured (AUTOGEN_RUNTIMES)`;
+  return md`the incident could not be tied to a runtime: its alerts have no ${joinMd(labels.map(quoted), ' or ')} label. Add the label ${quoted(labels[0]!)} to the alert rule, ${which}`;
 }
 
 /**
@@ -51,16 +55,73 @@ function noRuntimeReason(runtimes: Config['runtimes'], runtimeLabels: readonly s
  */
 export function diagnosisTarget(
   incident: Incident, runtimes: Config['runtimes'], runtimeLabels: readonly string[],
-): { agent: string; runtime: string } | { reason: string } {
+): { agent: string; runtime: string } | { reason: Mrkdwn } {
   if (incident.runtime === null) return { reason: noRuntimeReason(runtimes, runtimeLabels) };
-  if (!runtimes.byName[incident.runtime]) return { reason: `runtime ${quoted(incident.runtime)} is not configured (AUTOGEN_RUNTIMES)` };
-  if (!incident.agent || !AGENT_TYPE.test(incident.agent)) return { reason: 'the incident names no agent type' };
+  if (!runtimes.byName[incident.runtime]) return { reason: md`runtime ${quoted(incident.runtime)} is not configured (AUTOGEN_RUNTIMES)` };
+  if (!incident.agent || !AGENT_TYPE.test(incident.agent)) return { reason: md`the incident names no agent type` };
   return { agent: incident.agent, runtime: incident.runtime };
 }
 
 /** The runtime a response plan for `incident` is asked of: only the configured runtime its alerts name. */
 function planRuntime(incident: Incident, runtimes: Config['runtimes']): string | undefined {
   return incident.runtime !== null && runtimes.byName[incident.runtime] ? incident.runtime : undefined;
+}
+
+/** Whether `incident`'s plan waits for its automatic diagnosis (which then asks for it with its findings). */
+export function planFollowsDiagnosis(ctx: FollowUpContext, incident: Incident): boolean {
+  return ctx.config.autoDiagnose && !('reason' in diagnosisTarget(incident, ctx.runtimes, ctx.config.grouping.runtimeLabels));
+}
+
+/**
+ * Queues the plan request of `incident` under `jobId`. `labels`: the alert's labels to match runbooks on;
+ * absent, the planner reads the labels of the incident's firing alerts (each is tried).
+ */
+async function requestIncidentPlan(
+  ctx: FollowUpContext, incident: Incident, runtime: string,
+  input: { labels?: Readonly<Record<string, string>>; findings: readonly string[]; jobId: string },
+): Promise<boolean> {
+  const labels = input.labels
+    ? Object.fromEntries(Object.entries(input.labels).slice(0, 50).map(([k, v]) => [k.slice(0, 200), shorten(v, 1000)]))
+    : undefined;
+  const request = {
+    kind: 'plan',
+    runtime,
+    channel: incident.channel,
+    thread_ts_key: rootKey(incident.id),
+    ...(incident.agent && AGENT_TYPE.test(incident.agent) ? { agent: incident.agent } : {}),
+    agents: incident.agents.filter((a) => AGENT_TYPE.test(a)).slice(0, 50),
+    incident_id: incident.id,
+    ...(labels ? { labels } : {}),
+    findings: input.findings.slice(0, 100).map((f) => f.slice(0, 100)),
+    source: 'incident',
+    requested_at: ctx.now().toISOString(),
+  };
+  try {
+    // The `respond` payload is the response feature's PlanRequest (src/response/jobs.ts).
+    await ctx.queues.add('respond', request as unknown as PayloadInput<'respond'>, { jobId: input.jobId });
+    return true;
+  } catch (err) {
+    if (!isOpsError(err) || err.transient) throw err;
+    ctx.logger.warn({ err, incident_id: incident.id }, 'response plan not requested: the respond queue refused the request');
+    return false;
+  }
+}
+
+/**
+ * A diagnosis of `incidentId` concluded (the automatic one, or "Diagnose again"): ask for the incident's
+ * plan from its findings (`findingIds`: the report's, see `findingsOfReport`). `diagnosisKey` makes one
+ * request per diagnosis. The planner keeps one plan per incident and runbook: the same conclusion leaves
+ * the pending plan as it is (refreshed in place if its targets moved), another runbook supersedes it.
+ */
+export async function onIncidentDiagnosed(ctx: FollowUpContext, incidentId: string, findingIds: readonly string[], diagnosisKey: string): Promise<string> {
+  if (!ctx.config.autoPlan) return 'automatic plans are off';
+  const incident = await ctx.store.get(incidentId);
+  if (!incident) return 'incident gone';
+  if (incident.state === 'resolved') return 'incident resolved';
+  const runtime = planRuntime(incident, ctx.runtimes);
+  if (!runtime) return 'no configured runtime';
+  const jobId = `plan-${incidentId}-${diagnosisKey}`.replace(/[^\w.-]/g, '_').slice(0, 250);
+  return (await requestIncidentPlan(ctx, incident, runtime, { findings: findingIds, jobId })) ? 'plan requested' : 'plan refused';
 }
 
 /** Called when an incident opens: queue the diagnosis starter and the plan request. */
@@ -70,31 +131,12 @@ export async function onIncidentOpened(ctx: FollowUpContext, incident: Incident,
   } else if (ctx.config.autoPlan && incident.runtime === null) {
     // no diagnosis note will say why nothing follows: say it here
     const reason = noRuntimeReason(ctx.runtimes, ctx.config.grouping.runtimeLabels);
-    await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incident.id), text: `No automatic response plan: ${reason}.`, priority: 'normal' }, `inc-nodiag-${incident.id}`);
+    await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incident.id), text: md`No automatic response plan: ${reason}.`, priority: 'normal' }, `inc-nodiag-${incident.id}`);
   }
   const runtime = planRuntime(incident, ctx.runtimes);
-  if (ctx.config.autoPlan && runtime) {
-    const labels = Object.fromEntries(Object.entries(firstAlert.labels).slice(0, 50).map(([k, v]) => [k.slice(0, 200), shorten(v, 1000)]));
-    const request = {
-      kind: 'plan',
-      runtime,
-      channel: incident.channel,
-      thread_ts_key: rootKey(incident.id),
-      ...(incident.agent && AGENT_TYPE.test(incident.agent) ? { agent: incident.agent } : {}),
-      agents: incident.agents.filter((a) => AGENT_TYPE.test(a)).slice(0, 50),
-      incident_id: incident.id,
-      labels,
-      findings: [],
-      source: 'incident',
-      requested_at: ctx.now().toISOString(),
-    };
-    try {
-      // The `respond` payload is the response feature's PlanRequest (src/response/jobs.ts).
-      await ctx.queues.add('respond', request as unknown as PayloadInput<'respond'>, { jobId: `plan-${incident.id}` });
-    } catch (err) {
-      if (!isOpsError(err) || err.transient) throw err;
-      ctx.logger.warn({ err, incident_id: incident.id }, 'response plan not requested: the respond queue refused the request');
-    }
+  // diagnosed automatically: the plan follows the diagnosis, made from its findings (onIncidentDiagnosed)
+  if (ctx.config.autoPlan && runtime && !planFollowsDiagnosis(ctx, incident)) {
+    await requestIncidentPlan(ctx, incident, runtime, { labels: firstAlert.labels, findings: [], jobId: `plan-${incident.id}` });
   }
 }
 
@@ -112,7 +154,7 @@ export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: 
   if ('reason' in target) {
     if (await ctx.store.claimDiagnosis(incidentId, ctx.now().getTime())) {
       const what = ctx.config.autoPlan && planRuntime(incident, ctx.runtimes) === undefined ? 'diagnosis or response plan' : 'diagnosis';
-      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: `No automatic ${what}: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
+      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: md`No automatic ${escapeText(what)}: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
     }
     return target.reason;
   }
@@ -134,7 +176,7 @@ export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: 
 /** "Diagnose again": a fresh diagnosis in the thread; `INCIDENT_NOT_FOUND` or a reason when impossible. */
 export async function diagnoseAgain(ctx: FollowUpContext, incident: Incident, user: string, requestedAt: Date): Promise<void> {
   const target = diagnosisTarget(incident, ctx.runtimes, ctx.config.grouping.runtimeLabels);
-  if ('reason' in target) throw new OpsError('INCIDENT_NOT_DIAGNOSABLE', { incident_id: incident.id, reason: target.reason }, { detail: `(${target.reason})` });
+  if ('reason' in target) throw new OpsError('INCIDENT_NOT_DIAGNOSABLE', { incident_id: incident.id, reason: target.reason }, { detail: md`(${target.reason})` });
   const ts = await ctx.outbox.postedTs(rootKey(incident.id));
   await ctx.queues.add('diagnose', {
     mode: 'report', agent: target.agent, runtime: target.runtime, channel: incident.channel, user,

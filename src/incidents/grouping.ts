@@ -27,6 +27,12 @@ export interface GroupingRules {
   readonly groupBy: readonly string[];
   /** Configured agent dependencies; connected agents form one cascade. Default none. */
   readonly dependencies: readonly AgentEdge[];
+  /**
+   * Label names by which an alert names the agent type(s) its agent calls or is called by (its upstream,
+   * its caller); such alerts join the cascade they name (src/incidents/call-graph.ts). Default `upstream`,
+   * `caller`, `depends_on`.
+   */
+  readonly topologyLabels: readonly string[];
 }
 
 export const DEFAULT_GROUPING: GroupingRules = Object.freeze({
@@ -34,6 +40,7 @@ export const DEFAULT_GROUPING: GroupingRules = Object.freeze({
   agentLabels: Object.freeze(['agent_type', 'agent']),
   groupBy: Object.freeze([] as string[]),
   dependencies: Object.freeze([] as AgentEdge[]),
+  topologyLabels: Object.freeze(['upstream', 'caller', 'depends_on']),
 });
 
 /** Where an alert belongs. */

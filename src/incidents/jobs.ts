@@ -2,14 +2,19 @@
  * Payloads of the `alert` queue (one processor, `handlers/alert.ts`, several kinds) and the `monitor` queue.
  *
  * - `alerts`: alert events to apply to their incidents (one intake request, one monitor poll, or a part
- *   of a reconciliation), under an id derived from their content: a byte-identical resend of an
- *   Alertmanager notification is the same job and is dropped; an alert repeated inside a changed
- *   notification is applied again but changes nothing (the store merges by fingerprint: the merge table of
- *   APPLY_ALERTS). Its `received_at` orders the events of one fingerprint.
+ *   of a reconciliation), deduplicated by an id derived from their content for a short window only
+ *   (`ALERT_DEDUPE_WINDOW_S`, default 2 min): a retry of the same delivery is dropped; the same body later
+ *   is applied again — a repeat changes nothing (the store merges by fingerprint: the merge table of
+ *   APPLY_ALERTS), while a firing that follows a resolution reopens (Alertmanager merges a re-fire back into
+ *   the episode, same `startsAt`, so its body can be byte-identical to the first firing). Its `received_at`
+ *   orders the events of one fingerprint.
  * - `flush`: post what changed in an incident to its thread and edit its root (coalesced per interval).
  * - `opened`: an incident's thread was asked for: start the automatic diagnosis once its root exists.
- * - `reconcile`: Alertmanager truncated a group; fetch the group's real state from its API.
- * - `action`: a button on an incident's root (acknowledge, resolve, silence, diagnose again).
+ * - `reconcile`: Alertmanager truncated a group; fetch the group's real state from its API, again with
+ *   back-off while it does not answer, for as long as the group's incident is open (src/incidents/truncation.ts).
+ * - `stale`: re-check incidents without an update for a while against their sources (src/incidents/stale.ts).
+ * - `action`: a button on an incident's root (acknowledge, resolve, silence, diagnose again, same incident as…),
+ *   or the choice of the incident to merge into (src/incidents/merge.ts).
  * - `list`: `/autogen incidents` — answer the user with the open incidents.
  */
 import type { JobsOptions } from 'bullmq';
@@ -38,7 +43,8 @@ const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 export const IncidentId = z.string().regex(/^inc-[a-z0-9]{4,40}$/);
 
-export const INCIDENT_ACTIONS = ['acknowledge', 'resolve', 'silence', 'unsilence', 'diagnose'] as const;
+/** `same-as`: show the person the other open incidents of the channel; `merge`: merge into the one chosen (`into`). */
+export const INCIDENT_ACTIONS = ['acknowledge', 'resolve', 'silence', 'unsilence', 'diagnose', 'same-as', 'merge'] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 export const AlertQueueJob = z.discriminatedUnion('kind', [
@@ -52,7 +58,13 @@ export const AlertQueueJob = z.discriminatedUnion('kind', [
     receiver: z.string().max(1000),
     group_labels: z.record(z.string(), z.string()),
     received_at: z.iso.datetime(),
+    /** Alerts the notification did not carry (`truncatedAlerts`). */
+    truncated: z.number().int().nonnegative().optional(),
+    /** Attempts so far that Alertmanager did not answer (the back-off grows with it; never `failed`). */
+    tries: z.number().int().nonnegative().optional(),
   }),
+  /** The stale-incident check (a job scheduler, src/incidents/stale.ts). */
+  z.object({ kind: z.literal('stale') }),
   z.object({
     kind: z.literal('action'),
     incident_id: IncidentId,
@@ -61,6 +73,8 @@ export const AlertQueueJob = z.discriminatedUnion('kind', [
     channel: ChannelId,
     /** Silence duration, seconds. */
     silence_s: z.number().int().min(60).max(7 * 86_400).optional(),
+    /** `merge`: the incident this one is the same as. */
+    into: IncidentId.optional(),
     requested_at: z.iso.datetime(),
   }),
   z.object({ kind: z.literal('list'), user: UserId, channel: ChannelId, requested_at: z.iso.datetime() }),
@@ -85,9 +99,14 @@ export function alertsJobId(alerts: readonly NormalizedAlert[]): string {
   return `ab-${shortHash(alerts.map(alertJobId).sort().join(','), 32)}`;
 }
 
+/** How long a finished `alerts` job stays readable (inspection only: deduplication does not depend on it), s. */
+export const ALERTS_JOB_KEEP_S = 3_600;
+
 /**
  * The jobs applying `alerts` (intake, monitor and reconciliation all enqueue these): one per
- * `MAX_ALERTS_PER_JOB`, each under its content id, kept for the dedupe window once done.
+ * `MAX_ALERTS_PER_JOB`, each deduplicated by its content id for `dedupeWindowS` seconds from the first
+ * copy (BullMQ deduplication with a TTL, whatever became of that job): a retry of the same delivery inside
+ * the window is dropped, the same content after it is applied again (see the module comment).
  */
 export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date, dedupeWindowS: number, priority = ALERTS_JOB_PRIORITY): JobSpec[] {
   const jobs: JobSpec[] = [];
@@ -96,7 +115,12 @@ export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date,
     jobs.push({
       name: 'alert',
       data: { kind: 'alerts', alerts: part, received_at: receivedAt.toISOString() },
-      opts: { jobId: alertsJobId(part), priority, removeOnComplete: { age: dedupeWindowS }, removeOnFail: { age: 7 * 86_400 } },
+      opts: {
+        deduplication: { id: alertsJobId(part), ttl: dedupeWindowS * 1000 },
+        priority,
+        removeOnComplete: { age: ALERTS_JOB_KEEP_S },
+        removeOnFail: { age: 7 * 86_400 },
+      },
     });
   }
   return jobs;

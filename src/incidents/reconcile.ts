@@ -9,12 +9,17 @@
  */
 import { request } from 'undici';
 import { z } from 'zod';
+import { BodyTooLarge, readBoundedText } from '../http/body.js';
+import { withoutTrailingSlashes } from '../text/trim.js';
 import type { AlertsConfig } from '../config.js';
 import { OpsError } from '../errors.js';
 import type { Queues } from '../queues/queues.js';
 import { boundPairs, parseAlertTime, type NormalizedAlert } from './alert.js';
 import { alertsJobs } from './jobs.js';
 import type { IncidentStore, StoredAlert } from './store.js';
+
+/** Largest answer read from Alertmanager's API, bytes (about 15,000 alerts); beyond it the read stops. */
+export const ALERTMANAGER_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** One alert of `GET /api/v2/alerts` (Alertmanager's `gettableAlert`; unknown fields ignored). */
 export const apiAlertSchema = z.object({
@@ -45,14 +50,23 @@ export function groupAlertsUrl(baseUrl: string, groupLabels: Readonly<Record<str
   for (const [name, value] of Object.entries(groupLabels).sort()) p.append('filter', matcher(name, value));
   if (receiver !== '') p.set('receiver', `^${regexEscape(receiver)}$`);
   for (const flag of ['active', 'silenced', 'inhibited', 'unprocessed']) p.set(flag, 'true');
-  return `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts?${p.toString()}`;
+  return `${withoutTrailingSlashes(baseUrl)}/api/v2/alerts?${p.toString()}`;
 }
 
 /** Fetches the group's current alerts; `ALERTMANAGER_UNREACHABLE` (transient) when the API fails. */
 export async function fetchGroupAlerts(
   baseUrl: string, token: string | undefined, groupLabels: Readonly<Record<string, string>>, receiver: string, timeoutMs = 5_000,
 ): Promise<ApiAlert[]> {
-  const url = groupAlertsUrl(baseUrl, groupLabels, receiver);
+  return fetchAlerts(groupAlertsUrl(baseUrl, groupLabels, receiver), token, timeoutMs);
+}
+
+/** Every alert Alertmanager holds (active, silenced, inhibited, unprocessed): the stale check's question. */
+export async function fetchAllAlerts(baseUrl: string, token: string | undefined, timeoutMs = 5_000): Promise<ApiAlert[]> {
+  return fetchAlerts(groupAlertsUrl(baseUrl, {}, ''), token, timeoutMs);
+}
+
+/** `GET url` of the alerts API; `ALERTMANAGER_UNREACHABLE` (transient) when it fails. */
+async function fetchAlerts(url: string, token: string | undefined, timeoutMs: number): Promise<ApiAlert[]> {
   let status: number;
   let text: string;
   try {
@@ -62,8 +76,9 @@ export async function fetchGroupAlerts(
       signal: AbortSignal.timeout(timeoutMs),
     });
     status = res.statusCode;
-    text = await res.body.text();
+    text = await readBoundedText(res.body, ALERTMANAGER_MAX_RESPONSE_BYTES, res.headers['content-length']);
   } catch (err) {
+    if (err instanceof BodyTooLarge) throw new OpsError('ALERTMANAGER_RESPONSE_TOO_LARGE', { limit_bytes: ALERTMANAGER_MAX_RESPONSE_BYTES, url_path: '/api/v2/alerts' });
     throw new OpsError('ALERTMANAGER_UNREACHABLE', { reason: err instanceof Error ? err.message.slice(0, 200) : 'network error' }, { cause: err });
   }
   if (status !== 200) throw new OpsError('ALERTMANAGER_UNREACHABLE', { status, body: text.slice(0, 200) });

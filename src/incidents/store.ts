@@ -12,6 +12,8 @@ import { canonicalPairs, shortHash } from './fingerprint.js';
 import type { IncidentScope } from './grouping.js';
 import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
 import { APPLY_ALERTS, APPLY_REPLY, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
+import { VOICE } from './voices.js';
+import { SET_CAVEAT, caveatIdentity, caveatsOf, type CaveatKind, type Caveats, type StaleCaveat, type TruncatedCaveat } from './caveats.js';
 import { isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
 import { shorten } from '../text/shorten.js';
 
@@ -76,6 +78,10 @@ export interface Incident {
   readonly version: number;
   /** When the automatic diagnosis was claimed, null before. */
   readonly diagnosedAt: number | null;
+  /** What the root must say when its state may not be the whole truth (src/incidents/caveats.ts). */
+  readonly caveats?: Caveats;
+  /** Merged by a person into another incident (src/incidents/merge.ts): its id and root ts, if known. */
+  readonly mergedInto?: { readonly id: string; readonly rootTs: string | null } | null;
 }
 
 /** What an applied alert did. */
@@ -205,6 +211,8 @@ function toIncident(h: Record<string, string>, agents: string[]): Incident | nul
     reopenedCount: num(h.reopened) ?? 0,
     version: num(h.version) ?? 0,
     diagnosedAt: num(h.diagnosed_at),
+    caveats: caveatsOf(h),
+    mergedInto: h.merged_into ? { id: h.merged_into, rootTs: str(h.merged_into_ts) } : null,
   };
 }
 
@@ -249,6 +257,8 @@ const SCRIPTS = {
   transition: new Script(TRANSITION),
   silence: new Script(SILENCE),
   claimFlush: new Script(CLAIM_FLUSH),
+  setCaveat: new Script(SET_CAVEAT),
+  voice: new Script(VOICE),
 };
 
 /** An alert's values 3–15 of its APPLY_ALERTS block (`groupIndex`: its group's index key or ''). */
@@ -309,10 +319,6 @@ export class IncidentStore {
     return `${this.p}inc:group:${shortHash(groupKey)}`;
   }
 
-  edgesKey(runtime: string): string {
-    return `${this.p}inc:edges:${shortHash(runtime, 16)}`;
-  }
-
   /** Applies one alert event atomically (see APPLY_ALERTS). */
   async applyAlert(input: ApplyAlertInput, nowMs: number): Promise<ApplyResult> {
     return (await this.applyAlerts([input], nowMs))[0]!;
@@ -367,6 +373,27 @@ export class IncidentStore {
       String(untilMs), by, String(nowMs), String(this.options.timelineMax),
     ]);
     return String(reply[0]) === 'changed';
+  }
+
+  /**
+   * Sets (value) or clears (null) one caveat of an incident (see SET_CAVEAT). Returns true when the root
+   * must be edited (the caller asks for a flush); `note` becomes a thread line.
+   */
+  async setCaveat(id: string, kind: CaveatKind, value: TruncatedCaveat | StaleCaveat | null, nowMs: number, note = ''): Promise<boolean> {
+    const reply = (await SCRIPTS.setCaveat.run(this.redis, [this.incidentKey(id)], [
+      `caveat_${kind}`, value === null ? '' : JSON.stringify(value), caveatIdentity(kind, value), String(nowMs), String(this.options.timelineMax), note,
+    ])) as unknown as number;
+    return Number(reply) > 0;
+  }
+
+  /** One voice per problem: whether `alert` is applied, dropped or hands over (see VOICE in voices.ts). */
+  async voice(voiceKey: string, alert: NormalizedAlert): Promise<{ kind: 'pass' | 'drop' | 'handover'; events?: readonly string[] }> {
+    const reply = await SCRIPTS.voice.run(this.redis, [`${this.p}inc:voice:${voiceKey}`], [
+      alert.fingerprint, alert.status, JSON.stringify(alert), String(this.options.retentionMs), alert.source,
+    ]);
+    const kind = String(reply[0]);
+    if (kind === 'handover') return { kind, events: reply.slice(1).map(String) };
+    return { kind: kind === 'drop' ? 'drop' : 'pass' };
   }
 
   /** True exactly once per incident: the caller runs the automatic diagnosis. */
@@ -443,17 +470,5 @@ export class IncidentStore {
     if (json === null) return null;
     const a = JSON.parse(json) as { s: number; r: number; e?: number; d: string };
     return { fingerprint, status: a.r === 1 ? 'firing' : 'resolved', startsAt: a.s, endsAt: a.e ?? null, detail: JSON.parse(a.d) as AlertDetail };
-  }
-
-  /** Remembers learned agent dependencies of `runtime` (`a>b` texts) for `ttlMs`. */
-  async recordEdges(runtime: string, edges: readonly string[], ttlMs: number): Promise<void> {
-    if (edges.length === 0) return;
-    const key = this.edgesKey(runtime);
-    await this.redis.multi().sadd(key, ...edges).pexpire(key, ttlMs).exec();
-  }
-
-  /** Learned agent dependencies of `runtime` as `a>b` texts. */
-  async learnedEdges(runtime: string): Promise<string[]> {
-    return this.redis.smembers(this.edgesKey(runtime));
   }
 }

@@ -7,11 +7,12 @@
  */
 import { z } from 'zod';
 import { OpsError } from '../errors.js';
+import { escapeText } from '../slack/blocks/mrkdwn.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
 import { shortHash } from '../incidents/fingerprint.js';
 import { alertsJobs, type JobSpec } from '../incidents/jobs.js';
 import { alertmanagerPayloadSchema, alertsFromAlertmanager, isTruncated } from './alertmanager.js';
-import { authenticate, type AlertSource } from './auth.js';
+import { authenticate, DEFAULT_TOLERANCE_S, type AlertSource } from './auth.js';
 import { alertsFromGeneric, genericPayloadSchema } from './generic.js';
 
 export type { JobSpec } from '../incidents/jobs.js';
@@ -32,6 +33,8 @@ export interface AcceptOptions {
   readonly canReconcile: boolean;
   /** How long reconciliations of one group are coalesced, ms. */
   readonly reconcileCoalesceMs: number;
+  /** How far a signed request's timestamp may be from now, seconds. Default `DEFAULT_TOLERANCE_S` (300). */
+  readonly signatureToleranceS?: number;
 }
 
 export type Acceptance =
@@ -56,8 +59,8 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
   const kind = req.path === ROUTES.alertmanager ? 'alertmanager' : req.path === ROUTES.generic ? 'generic' : null;
   if (kind === null) return { ok: false, error: new OpsError('INTAKE_ROUTE_UNKNOWN', { path: req.path.slice(0, 200) }) };
 
-  const auth = authenticate(req.headers, req.body, opts.sources, now.getTime());
-  if (!auth.ok) return { ok: false, error: new OpsError(auth.code, { reason: auth.reason }, { detail: auth.reason }) };
+  const auth = authenticate(req.headers, req.body, opts.sources, now.getTime(), opts.signatureToleranceS ?? DEFAULT_TOLERANCE_S);
+  if (!auth.ok) return { ok: false, error: new OpsError(auth.code, { reason: auth.reason }, { detail: escapeText(auth.reason) }) };
   const source = auth.source.name;
 
   if (!isJson(req.headers['content-type'])) return { ok: false, error: new OpsError('INTAKE_MEDIA_TYPE', { source }) };
@@ -73,16 +76,17 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
     const parsed = alertmanagerPayloadSchema.safeParse(json);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error);
-      return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: issues.join('; ') }) };
+      return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: escapeText(issues.join('; ')) }) };
     }
     const alerts = alertsFromAlertmanager(parsed.data, source);
     const jobs: JobSpec[] = alertsJobs(alerts, now, opts.dedupeWindowS);
-    if (isTruncated(parsed.data) && opts.canReconcile) {
+    // always: without Alertmanager's API the reconcile job records what is missing in the incident's root
+    if (isTruncated(parsed.data)) {
       jobs.push({
         name: 'alert',
         data: {
           kind: 'reconcile', source, group_key: parsed.data.groupKey.slice(0, 4000), receiver: parsed.data.receiver,
-          group_labels: parsed.data.groupLabels, received_at: receivedAt,
+          group_labels: parsed.data.groupLabels, received_at: receivedAt, truncated: parsed.data.truncatedAlerts, tries: 0,
         },
         opts: {
           // one reconciliation per group per interval; the last notification's labels are what matters
@@ -99,7 +103,7 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
   const parsed = genericPayloadSchema.safeParse(json);
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
-    return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: issues.join('; ') }) };
+    return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: escapeText(issues.join('; ')) }) };
   }
   const alerts = alertsFromGeneric(parsed.data, source);
   return { ok: true, source, alerts, jobs: alertsJobs(alerts, now, opts.dedupeWindowS), truncated: 0 };

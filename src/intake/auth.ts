@@ -2,9 +2,10 @@
  * Who sent an alert request: a bearer token or an HMAC signature, per configured source.
  *
  * - Bearer (what Alertmanager's `http_config.authorization` sends): `Authorization: Bearer <token>`.
- * - HMAC: `X-Signature-256: sha256=<hex of HMAC-SHA256(secret, payload)>` where payload is the raw body,
- *   or `<timestamp>.<raw body>` when `X-Signature-Timestamp: <unix seconds>` is sent; a timestamp more
- *   than `toleranceS` away from now is refused (replays of old bodies).
+ * - HMAC: `X-Signature-Timestamp: <unix seconds>` and
+ *   `X-Signature-256: sha256=<hex of HMAC-SHA256(secret, "<timestamp>.<raw body>")>`. The timestamp is
+ *   required and signed: one more than `toleranceS` away from now is refused (`INTAKE_SIGNATURE_EXPIRED`),
+ *   so a captured request cannot be replayed after the window (docs/alerting.md, docs/security.md).
  *
  * The source is found by its credential (no source name on the wire); comparisons are constant-time.
  */
@@ -28,7 +29,7 @@ export const MIN_SECRET_LENGTH = 16;
 
 export type AuthResult =
   | { readonly ok: true; readonly source: AlertSource }
-  | { readonly ok: false; readonly code: 'INTAKE_UNAUTHORIZED' | 'INTAKE_SIGNATURE_INVALID'; readonly reason: string };
+  | { readonly ok: false; readonly code: 'INTAKE_UNAUTHORIZED' | 'INTAKE_SIGNATURE_INVALID' | 'INTAKE_SIGNATURE_EXPIRED'; readonly reason: string };
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -46,12 +47,18 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** HMAC-SHA256 hex of `body` (or `<timestamp>.<body>`) with `secret`, as a sender computes it. */
-export function signBody(secret: string, body: Buffer | string, timestamp?: number): string {
+/** `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`, as a sender computes it (the signature base). */
+export function signBody(secret: string, body: Buffer | string, timestamp: number): string {
   const mac = createHmac('sha256', secret);
-  if (timestamp !== undefined) mac.update(`${timestamp}.`);
+  mac.update(`${timestamp}.`);
   mac.update(body);
   return `sha256=${mac.digest('hex')}`;
+}
+
+/** The two headers a signed sender adds for `body` at `nowMs` (tests, examples). */
+export function signedHeaders(secret: string, body: Buffer | string, nowMs: number): Record<string, string> {
+  const ts = Math.floor(nowMs / 1000);
+  return { [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: signBody(secret, body, ts) };
 }
 
 /** Authenticates one request against the configured sources. */
@@ -65,15 +72,15 @@ export function authenticate(
   const signature = header(headers, SIGNATURE_HEADER);
   if (signature !== undefined) {
     const tsText = header(headers, TIMESTAMP_HEADER);
-    let ts: number | undefined;
-    if (tsText !== undefined) {
-      if (!/^\d{1,12}$/.test(tsText)) {
-        return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${TIMESTAMP_HEADER} must be unix seconds` };
-      }
-      ts = Number(tsText);
-      if (Math.abs(nowMs / 1000 - ts) > toleranceS) {
-        return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${TIMESTAMP_HEADER} is more than ${toleranceS} s away from the server's clock` };
-      }
+    if (tsText === undefined) {
+      return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${TIMESTAMP_HEADER} is required: send unix seconds and sign "<timestamp>.<body>"` };
+    }
+    if (!/^\d{1,12}$/.test(tsText)) {
+      return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${TIMESTAMP_HEADER} must be unix seconds` };
+    }
+    const ts = Number(tsText);
+    if (Math.abs(nowMs / 1000 - ts) > toleranceS) {
+      return { ok: false, code: 'INTAKE_SIGNATURE_EXPIRED', reason: `${TIMESTAMP_HEADER} is more than ${toleranceS} s away from the server's clock (a replay, or a clock that is off)` };
     }
     if (!/^sha256=[0-9a-f]{64}$/i.test(signature)) {
       return { ok: false, code: 'INTAKE_SIGNATURE_INVALID', reason: `${SIGNATURE_HEADER} must be "sha256=" followed by 64 hex digits` };

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { watchRedis } from '../health/recovery.js';
 import { createRedis, producerRedisOptions } from '../queues/connection.js';
 import { queuesFor } from '../roles/queues.js';
 import { startIntake, type IntakeServer } from './server.js';
@@ -21,7 +22,7 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
   }
   if (!config.redis.url) throw new Error('startIntakeRole: config.redis.url is required');
   const redis = createRedis(config.redis.url, producerRedisOptions());
-  redis.on('error', (err) => logger.warn({ err }, 'redis (intake) error'));
+  watchRedis(redis, logger, 'intake');
   const queues = queuesFor(config, redis);
   const queue = queues.get('alert');
   queue.on('error', (err) => logger.warn({ err }, 'alert queue (intake) error'));
@@ -31,8 +32,10 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
     maxBodyBytes: alerts.intake.maxBodyBytes,
     sources: alerts.sources,
     dedupeWindowS: alerts.dedupeWindowS,
+    signatureToleranceS: alerts.intake.signatureToleranceS,
     canReconcile: alerts.alertmanager.url !== undefined,
     grouping: alerts.grouping,
+    readinessTimeoutMs: config.readiness.timeoutMs,
   }, { queue, redis, logger, now: opts.now ?? (() => new Date()) });
   return {
     intake,

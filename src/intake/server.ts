@@ -3,7 +3,8 @@
  *
  *   POST /alerts/alertmanager   Alertmanager webhook (payload version 4)
  *   POST /alerts/generic        the generic JSON shape (docs/alerting.md)
- *   GET  /healthz               200 when Redis answers, else 503
+ *   GET  /healthz               200 when Redis answers, else 503 (kept as it was: the intake has nothing to do without Redis)
+ *   GET  /readyz                200 when Redis answers a PING and the alert queue can be read, else 503 with a reason
  *
  * 202 only after every job is in Redis; 503 + Retry-After when Redis cannot take them (the sender retries
  * and, thanks to content-derived job ids, a resend is processed once); 4xx only for input that can never
@@ -16,6 +17,8 @@ import type { Redis } from 'ioredis';
 import { OpsError, isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_GROUPING, type GroupingRules } from '../incidents/grouping.js';
+import { BodyTooLarge, readBody } from '../http/body.js';
+import { checkReadiness, readinessResponse } from '../health/readiness.js';
 import { acceptRequest, type AcceptOptions, type JobSpec } from './accept.js';
 import type { AlertSource } from './auth.js';
 import { promoteNewScopes, RecentScopes } from './new-scopes.js';
@@ -27,6 +30,8 @@ export interface IntakeOptions {
   readonly maxBodyBytes: number;
   readonly sources: readonly AlertSource[];
   readonly dedupeWindowS: number;
+  /** How far a signed request's timestamp may be from now, seconds (ALERT_SIGNATURE_TOLERANCE_S). Default 300. */
+  readonly signatureToleranceS?: number;
   readonly canReconcile: boolean;
   /** Reconciliations of one truncated group are coalesced over this many ms. Default 2,000. */
   readonly reconcileCoalesceMs?: number;
@@ -36,6 +41,8 @@ export interface IntakeOptions {
   readonly retryAfterS?: number;
   /** The incidents' grouping rules: a job with an alert of a scope not seen recently goes first. Default `DEFAULT_GROUPING`. */
   readonly grouping?: GroupingRules;
+  /** How long /readyz waits for Redis and the alert queue, ms. Default 1,000. */
+  readonly readinessTimeoutMs?: number;
 }
 
 export interface IntakeDeps {
@@ -69,34 +76,6 @@ function errorBody(err: OpsError): ErrorBody {
   return { error: { code: err.code, message: err.message, hint: err.hint, details: err.details } };
 }
 
-class BodyTooLarge extends Error {}
-
-/** Reads the body up to `limit` bytes; beyond it the rest is drained and `BodyTooLarge` thrown. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-        return;
-      }
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks, size))));
-    req.on('error', reject);
-  });
-}
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -127,6 +106,7 @@ export async function startIntake(opts: IntakeOptions, deps: IntakeDeps): Promis
     dedupeWindowS: opts.dedupeWindowS,
     canReconcile: opts.canReconcile,
     reconcileCoalesceMs: opts.reconcileCoalesceMs ?? 2_000,
+    ...(opts.signatureToleranceS !== undefined ? { signatureToleranceS: opts.signatureToleranceS } : {}),
   };
   const enqueueTimeoutMs = opts.enqueueTimeoutMs ?? 5_000;
   const retryAfter = String(opts.retryAfterS ?? 5);
@@ -142,6 +122,11 @@ export async function startIntake(opts: IntakeOptions, deps: IntakeDeps): Promis
       } catch {
         send(res, 503, { status: 'unavailable', redis: 'down' }, { 'retry-after': retryAfter });
       }
+      return;
+    }
+    if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const r = readinessResponse(await checkReadiness({ redis: deps.redis, queues: () => [deps.queue], timeoutMs: opts.readinessTimeoutMs ?? 1_000 }));
+      send(res, r.status, r.body, r.headers);
       return;
     }
     if (req.method !== 'POST') {

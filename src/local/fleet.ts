@@ -15,6 +15,10 @@ export interface FleetOptions {
   instances?: number;
   rate?: number;
   name?: string;
+  /** The bridge's port (default: any free one); an application restarted on its port keeps its runtime URL. */
+  port?: number;
+  /** PEM certificate and key: the bridge serves HTTPS (`--ssl-certfile`, `--ssl-keyfile`). */
+  tls?: { readonly certFile: string; readonly keyFile: string };
   readyTimeoutMs?: number;
   /** Where the fleet's stderr goes (default: discarded, last lines kept for errors). */
   onStderr?: (line: string) => void;
@@ -30,11 +34,12 @@ export interface LocalFleet {
 
 export async function startFleet(opts: FleetOptions): Promise<LocalFleet> {
   const name = opts.name ?? 'demo';
-  const args = ['-m', 'autogen_ops_bridge.demo', '--host', '127.0.0.1', '--port', '0', '--token', opts.token, '--name', name];
+  const args = ['-m', 'autogen_ops_bridge.demo', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--token', opts.token, '--name', name];
   if (opts.enableFaults || (opts.faults?.length ?? 0) > 0) args.push('--enable-faults');
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.instances !== undefined) args.push('--instances', String(opts.instances));
   if (opts.rate !== undefined) args.push('--rate', String(opts.rate));
+  if (opts.tls) args.push('--ssl-certfile', opts.tls.certFile, '--ssl-keyfile', opts.tls.keyFile);
   const child: ChildProcess = spawn(opts.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {

@@ -6,8 +6,10 @@
  * failing agent shows within a minute and a recovered one clears within a minute; a bridge without it is
  * judged over its long statistics window. Checks (guide §2.3 and §4.2; numbers from the `thresholds`
  * configuration):
- *   - an agent's average response time above `avgResponseMs` (2 s), or its p95 above `p95ResponseMs` (2 s)
- *     once it handled `minSamples` messages in the window (p99 is shown beside them)
+ *   - an agent's average response time above `avgResponseMs` (2 s), or its p95 above `p95ResponseMs` (2 s),
+ *     once it handled `latencyMinSamples` (20) messages in the window: a handful of slow first calls while a
+ *     fleet warms up is not slowness, and over a few messages a "p95" is only the slowest call (p99 is shown
+ *     beside them, never judged)
  *   - runtime memory (RSS) above `memoryMb` (512 MB)
  *   - runtime CPU above `cpuPercent` (80 %)
  *   - an agent's error rate above `errorRate` (5 %), once it handled `minSamples` messages in the window
@@ -49,11 +51,13 @@ export const GUIDE_THRESHOLDS: MonitorThresholds = Object.freeze({
 export interface MonitorOptions {
   /** Messages an agent must have handled in the stats window before its error rate is judged. Default 5. */
   readonly minSamples: number;
+  /** Messages an agent must have handled in the judged window before its latency is judged. Default 20. */
+  readonly latencyMinSamples: number;
   /** Stats window (seconds) used when the bridge does not state `stats_window_s`. Default 300. */
   readonly defaultWindowS: number;
 }
 
-export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = Object.freeze({ minSamples: 5, defaultWindowS: 300 });
+export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = Object.freeze({ minSamples: 5, latencyMinSamples: 20, defaultWindowS: 300 });
 
 /** What the monitor reads of `GET /v1/runtime`. */
 export interface RuntimeView {
@@ -201,7 +205,7 @@ export function evaluate(
     // AgentChat participants by their stable name: an incident, a silence or a runbook about them still
     // applies after the application restarts with new team ids.
     const name = labelOf(a);
-    const slow = slowness(name, w, t, opts.minSamples);
+    const slow = slowness(name, w, t, opts.latencyMinSamples);
     if (slow) out.push(slow);
     const samples = w.count;
     const rate = w.errorRate;
@@ -229,16 +233,20 @@ export function evaluate(
 
 const secs = (ms: number): string => `${round(ms / 1000)} s`;
 
-/** Slow: the average over the threshold, or the p95 once enough messages were handled. */
+/**
+ * Slow: the average or the p95 over its threshold, once `minSamples` messages were handled in the window.
+ * Fewer prove nothing (a fleet's first calls are slow; over five messages the "p95" is the slowest one): no
+ * latency alert is raised on them, and an open one resolves when the agent's traffic falls below that.
+ */
 function slowness(agent: string, w: JudgedWindow, t: MonitorThresholds, minSamples: number): Finding | null {
   const { count, avg, p95, p99 } = { count: w.latency.count, avg: w.latency.avg ?? null, p95: w.latency.p95 ?? null, p99: w.latency.p99 ?? null };
-  if (count <= 0) return null;
+  if (count <= 0 || count < minSamples) return null;
   const tail = [p95 !== null ? `p95 ${secs(p95)}` : '', p99 !== null ? `p99 ${secs(p99)}` : ''].filter(Boolean).join(', ');
   const over = `${tail ? `${tail}; ` : ''}${count} messages, ${w.label}`;
   if (avg !== null && avg > t.avgResponseMs) {
     return finding(MONITOR_ALERTS.slow, agent, 'warning', `${agent} average response ${secs(avg)} > ${secs(t.avgResponseMs)} (${over})`, avg, t.avgResponseMs);
   }
-  if (p95 !== null && count >= minSamples && p95 > t.p95ResponseMs) {
+  if (p95 !== null && p95 > t.p95ResponseMs) {
     return finding(MONITOR_ALERTS.slow, agent, 'warning',
       `${agent} p95 response ${secs(p95)} > ${secs(t.p95ResponseMs)} (average ${secs(avg ?? 0)}${p99 !== null ? `, p99 ${secs(p99)}` : ''}; ${count} messages, ${w.label})`, p95, t.p95ResponseMs);
   }

@@ -19,7 +19,9 @@ import { ALERTS_AHEAD_PRIORITY, alertsJobs } from '../incidents/jobs.js';
 import type { IncidentStore } from '../incidents/store.js';
 import { ownScopeOf } from '../incidents/grouping.js';
 import { requestFlush } from '../incidents/thread.js';
-import { edgeText, edgesFromMessages } from './edges.js';
+import { edgesFromOrigins, recordGraphEdges } from '../incidents/call-graph.js';
+import { edgesFromMessages } from './edges.js';
+import { noteReachability } from './reachability.js';
 import { evaluate, heldAgents, unreachableFinding, type Finding } from './evaluate.js';
 import { alertIdsOf, forgetAgents, freshStarts, holdStep, monitorStep, type FiringSet, type HeldSet, type HoldStep, type MonitorStep } from './transitions.js';
 
@@ -35,7 +37,7 @@ export interface MonitorContext {
   now(): Date;
 }
 
-/** How long the firing set and learned dependencies are kept without a poll, ms. */
+/** How long the firing set is kept without a poll, ms (the learned call graph: src/incidents/call-graph.ts). */
 const STATE_TTL_MS = 86_400_000;
 /** Message records read per poll for learning dependencies. */
 const MESSAGES_PER_POLL = 200;
@@ -45,6 +47,8 @@ export const monitorKeys = (prefix: string, runtime: string) => ({
   held: `${prefix}monitor:held:${runtime}`,
   fresh: `${prefix}monitor:fresh:${runtime}`,
   lock: `${prefix}monitor:lock:${runtime}`,
+  /** Since when the runtime has been unreachable (absent while it answers): src/monitor/reachability.ts. */
+  down: `${prefix}monitor:down:${runtime}`,
 });
 
 /**
@@ -86,6 +90,7 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
     let findings: Finding[];
     let carry = new Set<string>();
     let reachable = true;
+    let unreachableReason: string | undefined;
     let hold: (HoldStep & { kinds: ReadonlyMap<string, string> }) | null = null;
     try {
       const [info, agents, messages] = await Promise.all([
@@ -94,7 +99,7 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
         bridge.messages({ limit: MESSAGES_PER_POLL }).catch(() => ({ messages: [] })),
       ]);
       findings = evaluate(info, agents.agents, thresholdsFor(ctx.config, runtime), nowMs, {
-        minSamples: ctx.config.monitor.minSamples, defaultWindowS: 300,
+        minSamples: ctx.config.monitor.minSamples, latencyMinSamples: ctx.config.monitor.latencyMinSamples, defaultWindowS: 300,
       });
       const windowS = info.recent_window_s ?? info.stats_window_s ?? 300;
       // Alerts of agents whose incident a verification resolved: forgotten once the window is past it.
@@ -106,14 +111,15 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
       const handled = new Map(agents.agents.map((a) => [a.type, a.handled_total ?? null] as const));
       hold = { ...holdStep(previousHeld, new Set(kinds.keys()), handled, nowMs, windowS * 1000), kinds };
       carry = alertIdsOf(previous, hold.carry);
-      const edges = edgesFromMessages(messages.messages).map(edgeText);
-      await ctx.store.recordEdges(runtime, edges, STATE_TTL_MS);
+      await recordGraphEdges(ctx.redis, ctx.keyPrefix, runtime, [...edgesFromMessages(messages.messages), ...edgesFromOrigins(agents.agents)], nowMs);
     } catch (err) {
       if (!isOpsError(err) || !['RUNTIME_UNREACHABLE', 'RUNTIME_AUTH_FAILED', 'RUNTIME_BAD_RESPONSE'].includes(err.code)) throw err;
       reachable = false;
-      findings = [unreachableFinding(runtime, reasonOf(err))];
+      unreachableReason = reasonOf(err);
+      findings = [unreachableFinding(runtime, unreachableReason)];
       carry = new Set(Object.keys(previous));
     }
+    await noteReachability(ctx, keys.down, runtime, { reachable, ...(unreachableReason === undefined ? {} : { reason: unreachableReason }), nowMs, ttlMs: STATE_TTL_MS });
     const step = monitorStep(runtime, findings, previous, nowMs, carry);
     await enqueueAlerts(ctx, step.events);
     await ctx.redis.set(keys.firing, JSON.stringify(step.next), 'PX', STATE_TTL_MS);

@@ -1,11 +1,19 @@
 /**
  * Delivery of one `notify` job to the Slack Web API: the per-channel rate, coalesced updates, threads by
  * key, Retry-After on 429, and the posted ts stored for the caller. Called by `handlers/notify.ts`.
+ * Slack's refusals are answered, never dropped: a message refused as too large (`invalid_blocks`,
+ * `msg_blocks_too_long`, `msg_too_long`) is posted again shrunk (`shrink`); a channel the bot is not in
+ * (`channel_not_found`, `not_in_channel`) is answered through the slash command's response_url when the
+ * job has one, else logged as a warning saying to invite the bot (docs/internals.md, "Slack's refusals").
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { WebClient } from '@slack/web-api';
+import { request } from 'undici';
 import { OpsError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { cutMrkdwn, fitBlocks, SAFE_TEXT_CHARS, textOnly } from '../slack/blocks/shrink.js';
+import { code, md } from '../slack/blocks/mrkdwn.js';
 import type { NotifyJob } from '../queues/payloads.js';
 import type { ChannelRate } from './rate.js';
 import { outboxKeys, TS_TTL_S } from './keys.js';
@@ -19,10 +27,15 @@ export interface DeliveryContext {
   now: () => number;
   job: Job;
   token: string | undefined;
+  /** Where a shrunk re-post or an answer through response_url is logged (info: an expected event). */
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  /** POSTs to a response_url (default: undici, bounded); tests may replace it. */
+  respond?: (url: string, body: Record<string, unknown>) => Promise<void>;
 }
 
 export type DeliveryResult =
-  | { status: 'sent'; channel: string; ts?: string }
+  /** `via: 'response_url'`: the bot is not in the channel; the person who asked got it ephemerally. */
+  | { status: 'sent'; channel: string; ts?: string; via?: 'response_url' }
   | { status: 'skipped'; reason: 'superseded' | 'already_sent'; ts?: string };
 
 /** Re-queues the job to run in `ms` without using an attempt (BullMQ DelayedError). */
@@ -40,7 +53,7 @@ export function classifySlackError(err: unknown): { retryAfterS: number } | OpsE
   if (e.code === 'slack_webapi_platform_error') {
     const slackError = e.data?.error ?? 'unknown';
     const transient = ['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited'].includes(slackError);
-    return new OpsError(transient ? 'SLACK_UNAVAILABLE' : 'SLACK_API_ERROR', { slack_error: slackError }, { detail: `Slack said: ${slackError}.` });
+    return new OpsError(transient ? 'SLACK_UNAVAILABLE' : 'SLACK_API_ERROR', { slack_error: slackError }, { detail: md`Slack said: ${code(slackError)}.` });
   }
   if (e.code === 'slack_webapi_http_error' && e.statusCode !== undefined && e.statusCode < 500 && e.statusCode !== 408) {
     return new OpsError('SLACK_API_ERROR', { status: e.statusCode });
@@ -97,61 +110,148 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
     if (wait > 0) return delay(ctx, wait);
   }
 
-  try {
-    switch (payload.kind) {
-      case 'post': {
-        const res = await ctx.client.chat.postMessage({
-          channel: payload.channel,
-          text: payload.text,
-          ...(payload.blocks ? { blocks: payload.blocks as never } : {}),
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          unfurl_links: payload.unfurl,
-          unfurl_media: payload.unfurl,
-        });
-        const ts = res.ts;
-        if (ts) {
-          const multi = ctx.redis.multi().set(keys.sent(jobId), ts, 'EX', TS_TTL_S);
-          if (payload.ts_key) multi.set(keys.ts(payload.ts_key), ts, 'EX', TS_TTL_S);
-          await multi.exec();
-        }
-        return { status: 'sent', channel: res.channel ?? payload.channel, ...(ts ? { ts } : {}) };
+  let content: Content = payload.kind === 'upload' ? { text: '' } : { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
+  for (let step = 0; ; step += 1) {
+    try {
+      return await send(payload, ctx, content, threadTs, updateTs);
+    } catch (err) {
+      const slackError = slackErrorOf(err);
+      const smaller = payload.kind === 'upload' ? undefined : shrink(content, slackError, step);
+      if (smaller) {
+        ctx.logger?.info({ job_id: jobId, kind: payload.kind, channel: payload.channel, slack_error: slackError, step: step + 1, blocks: content.blocks?.length ?? 0, text_chars: content.text.length }, 'Slack refused the message as too large; posting it again shrunk');
+        content = smaller;
+        continue;
       }
-      case 'update': {
-        const res = await ctx.client.chat.update({
-          channel: payload.channel,
-          ts: updateTs as string,
-          text: payload.text,
-          ...(payload.blocks ? { blocks: payload.blocks as never } : {}),
-        });
-        return { status: 'sent', channel: payload.channel, ...(res.ts ? { ts: res.ts } : {}) };
-      }
-      case 'ephemeral': {
-        await ctx.client.chat.postEphemeral({
-          channel: payload.channel,
-          user: payload.user,
-          text: payload.text,
-          ...(payload.blocks ? { blocks: payload.blocks as never } : {}),
-          ...(payload.thread_ts ? { thread_ts: payload.thread_ts } : {}),
-        });
-        return { status: 'sent', channel: payload.channel };
-      }
-      case 'upload': {
-        await ctx.client.files.uploadV2({
-          channel_id: payload.channel,
-          file: Buffer.from(payload.content, 'utf8'),
-          filename: payload.filename,
-          ...(payload.title ? { title: payload.title } : {}),
-          ...(payload.initial_comment ? { initial_comment: payload.initial_comment } : {}),
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-        } as never);
-        return { status: 'sent', channel: payload.channel };
-      }
+      if (slackError !== undefined && NOT_A_MEMBER.includes(slackError)) return notAMember(payload, ctx, content, slackError, err);
+      const c = classifySlackError(err);
+      if (c instanceof OpsError) throw c;
+      const until = ctx.now() + c.retryAfterS * 1000;
+      await ctx.rate.pause(payload.channel, until, ctx.now());
+      return delay(ctx, c.retryAfterS * 1000);
     }
-  } catch (err) {
+  }
+}
+
+/** A message's text and blocks as sent (they change when Slack refuses them as too large). */
+interface Content { text: string; blocks?: Record<string, unknown>[] }
+
+/** Slack's answers meaning "the bot cannot post in that conversation": it is not a member (or cannot see it). */
+const NOT_A_MEMBER: readonly string[] = ['channel_not_found', 'not_in_channel'];
+
+function slackErrorOf(err: unknown): string | undefined {
+  const e = (err ?? {}) as SlackishError;
+  return e.code === 'slack_webapi_platform_error' ? e.data?.error : undefined;
+}
+
+/**
+ * The next, smaller form of a message Slack refused as too large, or undefined (not a size refusal, or
+ * nothing left to shrink): blocks cut to Slack's limits, then text alone; a too long text cut to what
+ * Slack recommends (blocks, which carry the content, kept).
+ */
+export function shrink(content: Content, slackError: string | undefined, step: number): Content | undefined {
+  if (slackError === 'invalid_blocks' || slackError === 'msg_blocks_too_long') {
+    if (!content.blocks?.length) return undefined;
+    const fitted = fitBlocks(content.blocks);
+    if (step === 0 && JSON.stringify(fitted) !== JSON.stringify(content.blocks)) return { text: content.text, blocks: fitted };
+    return { text: textOnly(content.text, content.blocks) };
+  }
+  if (slackError === 'msg_too_long') {
+    const max = step === 0 ? SAFE_TEXT_CHARS : Math.floor(SAFE_TEXT_CHARS / 4);
+    if (content.text.length <= max) return undefined;
+    return { ...content, text: cutMrkdwn(content.text, max) };
+  }
+  return undefined;
+}
+
+/**
+ * The bot is not in the channel (a private channel or a DM it was not invited to). With the slash command's
+ * response_url the person who asked gets the message there, ephemeral, with how to invite the bot; without
+ * one it is a clear warning (what to do) and the job fails for good: nothing is dropped silently.
+ */
+async function notAMember(payload: NotifyJob, ctx: DeliveryContext, content: Content, slackError: string, err: unknown): Promise<DeliveryResult> {
+  const responseUrl = payload.kind === 'post' || payload.kind === 'ephemeral' ? payload.response_url : undefined;
+  const where = { job_id: ctx.job.id, kind: payload.kind, channel: payload.channel, slack_error: slackError };
+  if (!responseUrl) {
+    ctx.logger?.warn({ ...where, code: 'SLACK_API_ERROR' }, 'the bot is not a member of the channel and has no response_url to answer through; invite it (/invite @autogen-ops)');
     const c = classifySlackError(err);
-    if (c instanceof OpsError) throw c;
-    const until = ctx.now() + c.retryAfterS * 1000;
-    await ctx.rate.pause(payload.channel, until, ctx.now());
-    return delay(ctx, c.retryAfterS * 1000);
+    throw c instanceof OpsError ? c : new OpsError('SLACK_API_ERROR', { slack_error: slackError });
+  }
+  const note = notMemberNote(payload.channel);
+  const body = payload.kind === 'post'
+    ? { response_type: 'ephemeral', replace_original: false, text: `${note}\n${content.text}`, ...(content.blocks ? { blocks: fitBlocks([{ type: 'context', elements: [{ type: 'mrkdwn', text: note }] }, ...content.blocks]) } : {}) }
+    : { response_type: 'ephemeral', replace_original: false, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) };
+  await (ctx.respond ?? postToResponseUrl)(responseUrl, body);
+  ctx.logger?.info(where, 'the bot is not a member of the channel; answered the person who asked through the response_url');
+  return { status: 'sent', channel: payload.channel, via: 'response_url' };
+}
+
+/** The line on top of a message delivered through response_url instead of the channel. */
+export function notMemberNote(channel: string): string {
+  const dm = channel.startsWith('D');
+  return dm
+    ? '🔒 I cannot post in this conversation (a direct message I am not part of), so only you see this. Run the command in a channel I am in to share it.'
+    : '🔒 I am not a member of this channel, so only you see this. To share reports here, invite me: `/invite @autogen-ops`.';
+}
+
+/** POSTs a message to a response_url (Slack's, or the sandbox's), bounded in time; a refusal throws. */
+async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const res = await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  await res.body.text();
+  if (res.statusCode >= 400) {
+    throw new OpsError(res.statusCode >= 500 || res.statusCode === 429 ? 'SLACK_UNAVAILABLE' : 'SLACK_API_ERROR', { response_url_status: res.statusCode });
+  }
+}
+
+async function send(payload: NotifyJob, ctx: DeliveryContext, content: Content, threadTs: string | undefined, updateTs: string | undefined): Promise<DeliveryResult> {
+  const keys = outboxKeys(ctx.keyPrefix);
+  const jobId = ctx.job.id ?? 'unknown';
+  switch (payload.kind) {
+    case 'post': {
+      const res = await ctx.client.chat.postMessage({
+        channel: payload.channel,
+        text: content.text,
+        ...(content.blocks ? { blocks: content.blocks as never } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        unfurl_links: payload.unfurl,
+        unfurl_media: payload.unfurl,
+      });
+      const ts = res.ts;
+      if (ts) {
+        const multi = ctx.redis.multi().set(keys.sent(jobId), ts, 'EX', TS_TTL_S);
+        if (payload.ts_key) multi.set(keys.ts(payload.ts_key), ts, 'EX', TS_TTL_S);
+        await multi.exec();
+      }
+      return { status: 'sent', channel: res.channel ?? payload.channel, ...(ts ? { ts } : {}) };
+    }
+    case 'update': {
+      const res = await ctx.client.chat.update({
+        channel: payload.channel,
+        ts: updateTs as string,
+        text: content.text,
+        ...(content.blocks ? { blocks: content.blocks as never } : {}),
+      });
+      return { status: 'sent', channel: payload.channel, ...(res.ts ? { ts: res.ts } : {}) };
+    }
+    case 'ephemeral': {
+      await ctx.client.chat.postEphemeral({
+        channel: payload.channel,
+        user: payload.user,
+        text: content.text,
+        ...(content.blocks ? { blocks: content.blocks as never } : {}),
+        ...(payload.thread_ts ? { thread_ts: payload.thread_ts } : {}),
+      });
+      return { status: 'sent', channel: payload.channel };
+    }
+    case 'upload': {
+      await ctx.client.files.uploadV2({
+        channel_id: payload.channel,
+        file: Buffer.from(payload.content, 'utf8'),
+        filename: payload.filename,
+        ...(payload.title ? { title: payload.title } : {}),
+        ...(payload.initial_comment ? { initial_comment: payload.initial_comment } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      } as never);
+      return { status: 'sent', channel: payload.channel };
+    }
   }
 }

@@ -11,6 +11,9 @@ import type { Redis } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
 import type { Queues } from '../queues/queues.js';
 import type { NotifyJobInput } from '../queues/payloads.js';
+import type { Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import type { Block } from '../slack/blocks/vocabulary.js';
+import { plainSafeLine } from '../slack/blocks/incident-text.js';
 import { outboxKeys } from './keys.js';
 
 export { deliverNotification, classifySlackError, type DeliveryContext, type DeliveryResult } from './deliver.js';
@@ -18,10 +21,32 @@ export { ChannelRate, type ChannelRateOptions } from './rate.js';
 export { outboxKeys } from './keys.js';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type PostInput = Without<Extract<NotifyJobInput, { kind: 'post' }>, 'kind'>;
-export type UpdateInput = Without<Extract<NotifyJobInput, { kind: 'update' }>, 'kind' | 'coalesce_seq'>;
-export type EphemeralInput = Without<Extract<NotifyJobInput, { kind: 'ephemeral' }>, 'kind'>;
-export type UploadInput = Without<Extract<NotifyJobInput, { kind: 'upload' }>, 'kind'>;
+/**
+ * What reaches Slack as markup is `Mrkdwn` (escaped or built by our code, `src/slack/blocks/mrkdwn.ts`) and
+ * blocks are our typed `Block`s: a raw string here is a type error. The queue payload stays plain JSON.
+ */
+type Marked<T> = Without<T, 'text' | 'blocks'> & { text: Mrkdwn; blocks?: readonly Block[] | undefined };
+export type PostInput = Marked<Without<Extract<NotifyJobInput, { kind: 'post' }>, 'kind'>>;
+export type UpdateInput = Marked<Without<Extract<NotifyJobInput, { kind: 'update' }>, 'kind' | 'coalesce_seq'>>;
+export type EphemeralInput = Marked<Without<Extract<NotifyJobInput, { kind: 'ephemeral' }>, 'kind'>>;
+/** A file: its title is shown as plain text (cleaned by `fileTitle`), its comment as mrkdwn. */
+export type UploadInput = Without<Extract<NotifyJobInput, { kind: 'upload' }>, 'kind' | 'title' | 'initial_comment'>
+  & { title?: FileTitle; initial_comment?: Mrkdwn };
+
+declare const FILE_TITLE: unique symbol;
+/** A file title cleaned of invisible and mention characters (`fileTitle`). */
+export type FileTitle = string & { readonly [FILE_TITLE]: true };
+
+/** A file title from any text: one line, invisible and bidi characters removed, mentions broken, ≤ 250. */
+export function fileTitle(text: string): FileTitle {
+  return plainSafeLine(text, 250) as FileTitle;
+}
+
+/** The queue payload of a marked message (blocks are JSON objects there). */
+function payload<T extends { blocks?: readonly Block[] | undefined }>(msg: T): Omit<T, 'blocks'> & { blocks?: Record<string, unknown>[] } {
+  const { blocks, ...rest } = msg;
+  return blocks === undefined ? rest : { ...rest, blocks: blocks as unknown as Record<string, unknown>[] };
+}
 
 /** BullMQ priority: lower runs first. New incidents and reports before updates. */
 export const PRIORITY = { high: 1, normal: 5, low: 10 } as const;
@@ -40,18 +65,18 @@ export class Outbox {
 
   /** Posts a message. `jobId` (optional) makes the enqueue idempotent. Returns the notify job id. */
   async post(msg: PostInput, jobId?: string): Promise<string> {
-    return this.queues.add('notify', { kind: 'post', ...msg }, this.opts(msg.priority ?? 'normal', jobId));
+    return this.queues.add('notify', { kind: 'post', ...payload(msg) }, this.opts(msg.priority ?? 'normal', jobId));
   }
 
   /** Edits a message (by `ts` or `ts_key`). With `coalesce_key`, only the newest pending update is sent. */
   async update(msg: UpdateInput): Promise<string> {
     const seq = msg.coalesce_key === undefined ? undefined : await this.redis.incr(this.keys.coalesce(msg.coalesce_key));
     if (msg.coalesce_key !== undefined) await this.redis.expire(this.keys.coalesce(msg.coalesce_key), 86_400);
-    return this.queues.add('notify', { kind: 'update', ...msg, ...(seq === undefined ? {} : { coalesce_seq: seq }) }, this.opts(msg.priority ?? 'low'));
+    return this.queues.add('notify', { kind: 'update', ...payload(msg), ...(seq === undefined ? {} : { coalesce_seq: seq }) }, this.opts(msg.priority ?? 'low'));
   }
 
   async ephemeral(msg: EphemeralInput): Promise<string> {
-    return this.queues.add('notify', { kind: 'ephemeral', ...msg }, this.opts(msg.priority ?? 'high'));
+    return this.queues.add('notify', { kind: 'ephemeral', ...payload(msg) }, this.opts(msg.priority ?? 'high'));
   }
 
   async upload(file: UploadInput): Promise<string> {

@@ -11,7 +11,7 @@ import { AlertQueueJob, MonitorJob } from '../incidents/jobs.js';
 import { GuideJob } from '../diagnosis/guide-job.js';
 import { RespondJob, ExecuteJob, VerifyJob } from '../response/jobs.js';
 
-import { AgentRef, AgentType, ChannelId, MessageTs, RuntimeName, UserId } from '../identifiers.js';
+import { AgentRef, AgentType, ChannelId, MessageTs, ResponseUrl, RuntimeName, UserId } from '../identifiers.js';
 
 export { AgentRef, AgentType, ChannelId, MessageTs, RuntimeName, UserId };
 /** Redis key under which the outbox stores a posted message's ts. */
@@ -31,7 +31,22 @@ export const DiagnoseJob = z.object({
   incident_id: z.string().max(200).optional(),
   /** Key under which the posted report's ts is stored (callers may wait for it). */
   ts_key: TsKey.optional(),
+  /** A slash command's response_url: the answer goes there when the bot cannot post in the channel. */
+  response_url: ResponseUrl.optional(),
   requested_at: z.iso.datetime(),
+  /**
+   * A second look after an "unreachable" report (handlers/diagnose.ts): ask the runtime once more and, when
+   * it answers, edit the report stored under `report_ts_key`; until `until`, then give up.
+   */
+  recheck: z.object({
+    /** The job id of the diagnosis that posted the report (keeps the chain's job ids apart). */
+    origin: z.string().min(1).max(200),
+    report_ts_key: TsKey,
+    /** When the report said "unreachable". */
+    since: z.iso.datetime(),
+    until: z.iso.datetime(),
+    n: z.number().int().min(1).max(100_000),
+  }).optional(),
 });
 export type DiagnoseJob = z.infer<typeof DiagnoseJob>;
 
@@ -54,6 +69,11 @@ export const NotifyJob = z.discriminatedUnion('kind', [
     /** Store the posted ts here (and skip the post if a retry finds it already set). */
     ts_key: TsKey.optional(),
     unfurl: z.boolean().default(false),
+    /**
+     * Where to answer the person who asked instead (a slash command's response_url, ephemeral) when Slack
+     * refuses the channel (`channel_not_found`, `not_in_channel`: the bot is not a member).
+     */
+    response_url: ResponseUrl.optional(),
   }),
   z.object({
     kind: z.literal('update'),
@@ -65,7 +85,7 @@ export const NotifyJob = z.discriminatedUnion('kind', [
     /** Sequence number assigned by the outbox; older sequences of the same key are dropped. */
     coalesce_seq: z.number().int().nonnegative().optional(),
   }).refine((j) => j.ts !== undefined || j.ts_key !== undefined, { message: 'update needs ts or ts_key' }),
-  z.object({ kind: z.literal('ephemeral'), ...PostCommon, user: UserId, thread_ts: MessageTs.optional() }),
+  z.object({ kind: z.literal('ephemeral'), ...PostCommon, user: UserId, thread_ts: MessageTs.optional(), response_url: ResponseUrl.optional() }),
   z.object({
     kind: z.literal('upload'),
     channel: ChannelId,

@@ -4,6 +4,7 @@
  */
 import { Queue, type JobsOptions, type ConnectionOptions } from 'bullmq';
 import { OpsError } from '../errors.js';
+import { escapeText } from '../slack/blocks/mrkdwn.js';
 import { QUEUE_NAMES, type QueueName } from './names.js';
 import { PAYLOADS, type PayloadInput, type PayloadOf } from './payloads.js';
 
@@ -26,7 +27,7 @@ export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): Payl
   const res = schema.safeParse(data);
   if (!res.success) {
     const issues = res.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
-    throw new OpsError('JOB_PAYLOAD_INVALID', { queue, issues }, { detail: `${queue}: ${issues.join('; ')}` });
+    throw new OpsError('JOB_PAYLOAD_INVALID', { queue, issues }, { detail: escapeText(`${queue}: ${issues.join('; ')}`) });
   }
   return res.data as PayloadOf<Q>;
 }

@@ -34,6 +34,10 @@ export function wrapProcessor<Q extends QueueName>(queue: Q, processor: Processo
       log().error({ err }, 'job payload invalid; failing without retry');
       throw new UnrecoverableError(isOpsError(err) ? `${err.code}: ${err.message}` : String(err));
     }
+    if (job.stalledCounter > 0 && job.attemptsStarted > job.attemptsMade + 1) {
+      // started before without finishing or failing: the worker running it died (its lock lapsed)
+      log().warn({ event: 'job_resumed', stalled: job.stalledCounter, attempts_started: job.attemptsStarted }, 'the worker running this job was lost; resuming');
+    }
     try {
       return await processor(payload, job, token);
     } catch (err) {
@@ -63,9 +67,30 @@ export interface WorkerSet {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * How a job whose worker died is taken back (docs/operations.md, "Lock and stall settings"): a running job
+ * holds a lock of `lockDurationMs`, renewed every half of it; when its worker dies the lock lapses, and
+ * the next stalled-job check of any worker (every `stalledIntervalMs`) puts it back to wait — so it
+ * resumes within about lock + interval. A job taken back more than `maxStalledCount` times fails.
+ */
+export interface StallSettings {
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly maxStalledCount: number;
+}
+
+/** The BullMQ worker options of `StallSettings`. */
+export function stallOptions(s: StallSettings): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  return { lockDuration: s.lockDurationMs, stalledInterval: s.stalledIntervalMs, maxStalledCount: s.maxStalledCount };
+}
+
 export function startWorkers(
   processors: Partial<{ [Q in QueueName]: Processor<Q> }>,
-  opts: { connection: ConnectionOptions; prefix: string; concurrency: number; logger: Logger; concurrencyOf?: Partial<Record<QueueName, number>> },
+  opts: {
+    connection: ConnectionOptions; prefix: string; concurrency: number; logger: Logger; concurrencyOf?: Partial<Record<QueueName, number>>;
+    /** Lock and stall settings; BullMQ's defaults (30 s lock, 30 s check, 1) when absent. */
+    stall?: StallSettings;
+  },
 ): WorkerSet {
   const workers: Worker[] = [];
   for (const [queue, processor] of Object.entries(processors) as [QueueName, Processor][]) {
@@ -73,8 +98,11 @@ export function startWorkers(
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrencyOf?.[queue] ?? opts.concurrency,
+      ...(opts.stall ? stallOptions(opts.stall) : {}),
     });
     worker.on('error', (err) => opts.logger.error({ err, queue }, 'worker error'));
+    // this worker's stalled-job check found a job whose worker died and put it back to wait
+    worker.on('stalled', (jobId) => opts.logger.warn({ event: 'job_stalled', queue, job_id: jobId }, 'a job\'s worker was lost (its lock lapsed); the job goes back to wait'));
     workers.push(worker);
   }
   return {

@@ -96,6 +96,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     data: {
       index: o.index, action: o.action, target: o.target, params: o.body, status: o.status, idempotency_key: o.idempotencyKey,
       action_id: o.actionId ?? null, before: o.before ?? null, after: o.after ?? null, expires_at: o.expiresAt ?? null,
+      ...(o.teamEffect ? { team_effect: o.teamEffect } : {}),
       ...(o.error ? { error: o.error } : {}), approvers: rec.approvers,
     },
   });

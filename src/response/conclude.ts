@@ -24,6 +24,7 @@ import { judgeRecovery, type RecoveryJudgement, type RecoveryStage } from './rec
 import { runKey } from './run.js';
 import type { RuntimeView } from './runtime-view.js';
 import { evaluateChecks, type VerifyOutcome } from './verify-checks.js';
+import { escapeText, md, mention, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
 
 async function planOrThrow(deps: ResponseDeps, planId: string): Promise<PlanRecord> {
   const rec = await loadPlan(deps.redis, deps.prefix, planId);
@@ -38,10 +39,11 @@ const TTL_MAX_ROUNDS = 10;
 export const RECHECK_MAX_ROUNDS = 5;
 const RECHECK_MAX_DELAY_MS = 120_000;
 
-/** Agent types a plan acted on: the targets of its actions and the agents a degrade sheds. */
+/** Agent types a plan acted on: the targets of its actions, the agents a degrade sheds and those whose tools it switches off. */
 export function actedOn(plan: Plan): string[] {
   const shed = plan.actions.flatMap((a) => (a.action === 'degrade' && Array.isArray(a.body.agent_types) ? (a.body.agent_types as unknown[]).filter((t): t is string => typeof t === 'string') : []));
-  return [...new Set([...plan.actions.flatMap((a) => (a.target ? [a.target] : [])), ...shed])];
+  const tooled = plan.actions.flatMap((a) => (a.action === 'degrade' && Array.isArray(a.body.tools) ? (a.body.tools as { agent_type?: unknown }[]).map((t) => t.agent_type).filter((t): t is string => typeof t === 'string') : []));
+  return [...new Set([...plan.actions.flatMap((a) => (a.target ? [a.target] : [])), ...shed, ...tooled])];
 }
 
 /** The agents the plan was asked about (the incident's, or the `/autogen recover` argument). */
@@ -233,14 +235,14 @@ export async function confirmTtlRevert(deps: ResponseDeps, planId: string, round
  * Keep (cancel the TTL of) or revert now the plan's temporary actions, as asked by `user` (an allowed
  * approver, checked by the listener). Returns the sentence for the user when nothing was done.
  */
-export async function settleTemporaries(deps: ResponseDeps, planId: string, how: 'keep' | 'revert', user: string): Promise<string | null> {
+export async function settleTemporaries(deps: ResponseDeps, planId: string, how: 'keep' | 'revert', user: string): Promise<Mrkdwn | null> {
   const { plan } = await planOrThrow(deps, planId);
   const state = await loadRunState(deps.redis, deps.prefix, planId);
   const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-  if (state.reverted) return `Nothing to do: the temporary actions were already reverted at ${hhmm(state.reverted.at)}.`;
-  if (state.kept && how === 'keep') return `Nothing to do: <@${state.kept.by}> already kept them at ${hhmm(state.kept.at)}.`;
+  if (state.reverted) return md`Nothing to do: the temporary actions were already reverted at ${escapeText(hhmm(state.reverted.at))}.`;
+  if (state.kept && how === 'keep') return md`Nothing to do: ${mention(state.kept.by)} already kept them at ${escapeText(hhmm(state.kept.at))}.`;
   const temps = appliedTemporaries(plan, state.outcomes);
-  if (temps.length === 0) return 'Nothing to do: this plan applied no temporary action.';
+  if (temps.length === 0) return md`Nothing to do: this plan applied no temporary action.`;
   if (how === 'revert') {
     await revertTemporaries(deps, plan, state.outcomes, user, 'manual');
     await lookAfterRelease(deps, plan, state);
@@ -255,7 +257,7 @@ export async function settleTemporaries(deps: ResponseDeps, planId: string, how:
     await setOnce(deps.redis, deps.prefix, planId, 'reverted', { by: 'system', at: deps.now().getTime(), why: 'ttl' });
     await lookAfterRelease(deps, plan, state);
     await showOutcome(deps, plan, false);
-    return 'Too late: the bridge had already reverted the temporary actions at their TTL.';
+    return md`Too late: the bridge had already reverted the temporary actions at their TTL.`;
   }
   const now = deps.now();
   const { won, value } = await setOnce(deps.redis, deps.prefix, planId, 'kept', { by: user, at: now.getTime() });
@@ -266,5 +268,5 @@ export async function settleTemporaries(deps: ResponseDeps, planId: string, how:
     });
   }
   await showOutcome(deps, plan, false);
-  return won ? null : `Nothing to do: <@${value.by}> already kept them.`;
+  return won ? null : md`Nothing to do: ${mention(value.by)} already kept them.`;
 }

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { OpsError } from '../errors.js';
+import { escapeText, md } from '../slack/blocks/mrkdwn.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
@@ -15,7 +16,9 @@ import { thresholdsFor } from '../diagnosis/thresholds.js';
 import { incidentContext } from '../incidents/context.js';
 import { isActive } from '../incidents/state.js';
 import { requestFlush } from '../incidents/thread.js';
+import { GroupDirectory, slackUserGroupLookup, type WebApiCaller } from '../approvals/groups.js';
 import { formatProblem, loadRunbookDir } from './runbook-loader.js';
+import { findingThresholdsOf, type FindingThresholds } from './findings.js';
 import type { Runbook } from './runbook-schema.js';
 import type { RunPorts } from './run.js';
 import type { ResponseConfig } from './settings.js';
@@ -26,6 +29,8 @@ export interface ResponseDeps {
   readonly prefix: string;
   readonly settings: ResponseConfig;
   readonly runbooks: readonly Runbook[];
+  /** Members of the user groups runbooks name: configured and Slack's, cached (`src/approvals/groups.ts`). */
+  readonly approverGroups: Pick<GroupDirectory, 'membersOf'>;
   readonly outbox: Outbox;
   readonly queues: Queues;
   readonly logger: Logger;
@@ -44,6 +49,11 @@ export interface ResponseDeps {
   incidentsAbout(runtime: string, agents: readonly string[]): Promise<string[]>;
   /** The guide's error-rate threshold for `runtime` (configured thresholds): above it an agent is failing. */
   errorRateFor(runtime: string): number;
+  /**
+   * The thresholds runbook matching reads findings with for `runtime`: the configured ones
+   * (`AUTOGEN_THRESHOLDS`, `AUTOGEN_RUNTIME_<NAME>_THRESHOLDS`), the same the reports judge with.
+   */
+  findingThresholdsFor(runtime: string): FindingThresholds;
   /** Test hook: runs after the bridge answered an action, before its outcome is stored (see `RunPorts`). */
   readonly afterBridgeCall?: RunPorts['afterBridgeCall'];
 }
@@ -53,7 +63,7 @@ export function loadRunbooksOrThrow(dir: string): Runbook[] {
   const loaded = loadRunbookDir(dir);
   if (loaded.problems.length > 0) {
     const problems = loaded.problems.map(formatProblem);
-    throw new OpsError('RUNBOOK_INVALID', { problems }, { detail: `Problems:\n- ${problems.join('\n- ')}` });
+    throw new OpsError('RUNBOOK_INVALID', { problems }, { detail: md`Problems:\n- ${escapeText(problems.join('\n- '))}` });
   }
   return [...loaded.runbooks];
 }
@@ -67,6 +77,8 @@ export interface ResponseDepsInput {
   readonly logger: Logger;
   bridgeFor(runtime: string): BridgeClient;
   now(): Date;
+  /** The Web API client (user group look-ups); without it only configured group members count. */
+  readonly slack?: WebApiCaller;
 }
 
 export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: readonly Runbook[]; afterBridgeCall?: RunPorts['afterBridgeCall'] } = {}): ResponseDeps {
@@ -87,6 +99,13 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
     prefix: input.keyPrefix,
     settings,
     runbooks,
+    approverGroups: new GroupDirectory({
+      configured: settings.groups,
+      lookup: settings.groupsFromSlack && input.slack ? slackUserGroupLookup(input.slack) : undefined,
+      ttlMs: settings.groupsTtlMs,
+      logger: logger.child({ component: 'approver-groups' }),
+      now: () => input.now().getTime(),
+    }),
     outbox: input.outbox,
     queues: input.queues,
     logger,
@@ -117,6 +136,9 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
     },
     errorRateFor(runtime) {
       return thresholdsFor(input.config, runtime).errorRate;
+    },
+    findingThresholdsFor(runtime) {
+      return findingThresholdsOf(thresholdsFor(input.config, runtime));
     },
     afterBridgeCall: opts.afterBridgeCall,
   };

@@ -3,7 +3,8 @@
  *
  * - `respond`: `plan` (match runbooks for an incident or `/autogen recover`, dry-run, post the plan),
  *   `expire` (at the approval deadline: mark the plan message expired, offer a fresh plan),
- *   `automation` (`/autogen automation on|off|status`), `audit` (`/autogen audit [id] [json]`).
+ *   `automation` (`/autogen automation on|off|status`), `audit` (`/autogen audit [id] [json]`),
+ *   `close` (an incident resolved: its plans awaiting approval are closed, nothing ran).
  * - `execute`: run one approved plan (job id `exec-<planId>`: one run per plan).
  * - `verify`: `verify` (after the settle time), `ttl` (confirm the bridge reverted temporary actions),
  *   `recheck` (the symptom again: until a recovery is confirmed, and after the release), `keep` / `revert`
@@ -51,6 +52,8 @@ export type PlanRequest = z.infer<typeof PlanRequest>;
 export const RespondJob = z.union([
   PlanRequest,
   z.object({ kind: z.literal('expire'), plan_id: PlanId }),
+  /** An incident resolved: close its plans still awaiting approval (src/response/plan-closing.ts). */
+  z.object({ kind: z.literal('close'), incident_id: z.string().regex(/^[\w.-]{1,200}$/) }),
   z.object({
     kind: z.literal('automation'),
     mode: z.enum(['on', 'off', 'status']),

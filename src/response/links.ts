@@ -29,8 +29,12 @@ const linkedKey = (prefix: string, planId: string): string => `${prefix}plan-inc
 /** Links `incidentId` to the plan (kept as long as the plan record). */
 export async function linkIncident(redis: Redis, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
   const key = linkedKey(prefix, planId);
-  await redis.multi().sadd(key, incidentId).pexpire(key, retentionMs).exec();
+  const back = incidentPlansKey(prefix, incidentId);
+  await redis.multi().sadd(key, incidentId).pexpire(key, retentionMs).sadd(back, planId).pexpire(back, retentionMs).exec();
 }
+
+/** Incident → the plans proposed for it or linked to it (to close them when it resolves). */
+export const incidentPlansKey = (prefix: string, incidentId: string): string => `${prefix}incident-plans:${incidentId}`;
 
 /** Every incident the plan acts for: its own, then the linked ones. */
 export async function incidentsOf(redis: Redis, prefix: string, plan: Pick<Plan, 'id' | 'incidentId'>): Promise<string[]> {

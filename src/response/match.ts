@@ -59,6 +59,27 @@ export function matchRunbooks(runbooks: readonly Runbook[], subject: MatchSubjec
   return out.sort((a, b) => b.score - a.score || a.runbook.id.localeCompare(b.runbook.id));
 }
 
+/** A match and the label set it was made on (one of an incident's alerts). */
+export interface LabelledMatch extends RunbookMatch {
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every runbook that matches one of `labelSets` (the labels of an incident's alerts: an incident about one
+ * problem may hold an `AutoGenAgentErrors` and an `AutoGenAgentHighErrorRate` alert) with `findings`, each
+ * runbook once with its best match and the labels it matched on; best first, as `matchRunbooks`.
+ */
+export function matchRunbooksAcross(runbooks: readonly Runbook[], labelSets: readonly Readonly<Record<string, string>>[], findings: readonly string[]): LabelledMatch[] {
+  const best = new Map<string, LabelledMatch>();
+  for (const labels of labelSets.length > 0 ? labelSets : [{}]) {
+    for (const m of matchRunbooks(runbooks, { labels, findings })) {
+      const held = best.get(m.runbook.id);
+      if (!held || m.score > held.score) best.set(m.runbook.id, { ...m, labels });
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score || a.runbook.id.localeCompare(b.runbook.id));
+}
+
 /** Runbooks named explicitly (by id or scenario), e.g. `/autogen recover ChatAgent agent-wont-start`. */
 export function findRunbook(runbooks: readonly Runbook[], idOrScenario: string): Runbook | undefined {
   return runbooks.find((r) => r.id === idOrScenario) ?? runbooks.find((r) => r.scenario === idOrScenario);

@@ -12,6 +12,8 @@ import type { RecoveryJudgement } from './recovery.js';
 import { loadOutcomes, runKey, type ActionOutcome, type RunOutcome } from './run.js';
 import type { RuntimeView } from './runtime-view.js';
 import type { VerifyOutcome } from './verify-checks.js';
+import { type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { type Block } from '../slack/blocks/vocabulary.js';
 
 export interface Settled {
   readonly by: string;
@@ -102,7 +104,7 @@ export function temporaryState(plan: Plan, state: RunState): TemporaryState {
 }
 
 /** The outcome message for the plan's current state. */
-export function renderOutcome(plan: Plan, state: RunState): { text: string; blocks: Record<string, unknown>[] } {
+export function renderOutcome(plan: Plan, state: RunState): { text: Mrkdwn; blocks: Block[] } {
   const run: RunOutcome = state.run ?? { planId: plan.id, actions: state.outcomes, ok: false, dryRunOnly: false };
   const rechecking = state.reverted !== null && state.recovery?.verdict === 'mitigated' && state.recovery.stage === 'after_action';
   const msg = buildOutcomeMessage(plan, { run, verify: state.verify, recovery: state.recovery, rechecking, attempts: state.attempts, temporary: temporaryState(plan, state) });

@@ -25,6 +25,8 @@ export interface ActionPrediction {
   readonly before: Readonly<Record<string, unknown>>;
   readonly after: Readonly<Record<string, unknown>>;
   readonly message?: string | undefined;
+  /** What it does to the AgentChat team of its target, in the bridge's words (absent outside a team). */
+  readonly teamEffect?: string | undefined;
 }
 
 /** One bridge call of a plan. */
@@ -86,6 +88,11 @@ export interface Plan {
   readonly threadTsKey: string | null;
   /** What the plan was asked for (shown, kept for "New plan"; not part of the hash). */
   readonly subject: PlanSubject;
+  /**
+   * The runbook's `team_effect`, when the plan acts on an AgentChat participant or team (shown, not part of
+   * the hash); absent otherwise.
+   */
+  readonly teamEffect?: string | undefined;
 }
 
 /** The request a plan answers, kept so an expired plan can be asked for again. */
@@ -177,7 +184,14 @@ function bodyFor(step: Runbook['steps'][number], target: string | null, targets:
       return { agent_type: target, max_inflight: step.params.max_inflight, max_wait_s: step.params.max_wait_s, ...ttl, reason };
     case 'degrade': {
       const shed = step.params.shed_targets && targets ? targets : [];
-      return { features: [...step.params.features], agent_types: [...new Set([...step.params.agent_types, ...shed])].sort(), ...ttl, reason };
+      // Tools are switched off on each target participant (the bridge's `tools: [{agent_type, tool}]`).
+      const tools = step.params.tools.length > 0 && targets
+        ? targets.flatMap((agentType) => step.params.tools.map((tool) => ({ agent_type: agentType, tool })))
+        : [];
+      return {
+        features: [...step.params.features], agent_types: [...new Set([...step.params.agent_types, ...shed])].sort(),
+        ...(tools.length > 0 ? { tools } : {}), ...ttl, reason,
+      };
     }
     case 'restore':
       return { features: [...step.params.features], agent_types: [...step.params.agent_types], reason };
@@ -200,7 +214,7 @@ export function buildPlan(input: PlanInput): PlanResult {
   const reason = `autogen-ops plan ${input.planId} (${runbook.id})`;
   let firstTargets: readonly string[] | null = null;
   runbook.steps.forEach((step, stepIndex) => {
-    const selector = step.target ?? defaultTargetFor(step.action);
+    const selector = step.target ?? defaultTargetFor(step);
     const resolved = resolveTarget(selector, view, subject);
     if (!resolved.ok) {
       problems.push(`step ${stepIndex + 1} (${step.action}): ${resolved.reason}`);
@@ -285,8 +299,22 @@ export function buildPlan(input: PlanInput): PlanResult {
       runbook: input.askedRunbook ?? null,
       ...insteadOf(subject.agent, actions, view),
     },
+    ...(runbook.team_effect !== undefined && actsOnTeam(actions, view) ? { teamEffect: runbook.team_effect } : {}),
   };
   return { ok: true, plan: { ...base, hash: planHash(base) } };
+}
+
+/** Some action of the plan targets an AgentChat participant or team (or sheds / switches off tools of one). */
+function actsOnTeam(actions: readonly PlannedAction[], view: RuntimeView): boolean {
+  const inTeam = new Set(view.agents.filter((a) => a.team).map((a) => a.type));
+  return actions.some((a) => {
+    const named = [
+      ...(a.target ? [a.target] : []),
+      ...((a.body.agent_types as readonly string[] | undefined) ?? []),
+      ...((a.body.tools as readonly { agent_type: string }[] | undefined) ?? []).map((t) => t.agent_type),
+    ];
+    return named.some((t) => inTeam.has(t));
+  });
 }
 
 function insteadOf(asked: string | undefined, actions: readonly PlannedAction[], view: RuntimeView): { actsInstead?: string[] } {

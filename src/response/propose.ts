@@ -9,6 +9,7 @@ import { labelOf, resolveAgentRef } from '../runtime/resolve-agent.js';
 import type { RuntimeView } from './runtime-view.js';
 import { randomBytes } from 'node:crypto';
 import { isOpsError, OpsError } from '../errors.js';
+import { code, escapeText, joinMd, md } from '../slack/blocks/mrkdwn.js';
 import type { BridgeAction } from '../runtime/client.js';
 import { autoApprove, loadPlan, storePlan, PLAN_RETENTION_MS, type PlanRecord } from '../approvals/consume.js';
 import { messageLink } from '../slack/blocks/incident.js';
@@ -19,8 +20,10 @@ import type { ResponseDeps } from './context.js';
 import { findingsFromView } from './findings.js';
 import type { PlanRequest } from './jobs.js';
 import { claimSlot, linkIncident, livenessOf, notePending, planSlotKey, ranPlanKey, sameRequester, type PlanLiveness } from './links.js';
-import { findRunbook, matchRunbooks, type RunbookMatch } from './match.js';
+import { findRunbook, matchRunbooksAcross, type LabelledMatch } from './match.js';
+import { IncidentStore } from '../incidents/store.js';
 import { loadRunState, temporaryState } from './outcome-state.js';
+import { INCIDENT_RESOLVED, notePlanOfIncident, supersedeOlderPlansOfIncident } from './plan-closing.js';
 import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan, type PlannedAction } from './plan.js';
 import { readRuntime } from './read-view.js';
 import { readAutomation } from './safety.js';
@@ -54,6 +57,7 @@ export function planViewOf(rec: PlanRecord, now: number, notes: { automationOff:
     case 'rejected':
       return { status: 'rejected', by: rec.decidedBy ?? '', at: rec.decidedAt ?? now };
     case 'superseded':
+      if (rec.decidedBy === INCIDENT_RESOLVED) return { status: 'closed', at: rec.decidedAt ?? now };
       return { status: 'superseded', at: rec.decidedAt ?? now, byPlan: rec.decidedBy?.startsWith('pl-') ? rec.decidedBy : undefined };
     case 'pending': {
       if (now >= rec.expiresAt) return { status: 'expired', at: rec.expiresAt };
@@ -78,7 +82,7 @@ async function dryRun(deps: ResponseDeps, plan: Plan): Promise<{ ok: true; predi
   for (const a of plan.actions) {
     try {
       const res = await bridge.act(bridgeActionOf(a.action), { ...a.body, dry_run: true }, `dry-${plan.id}-${plan.hash.slice(0, 12)}-${a.index}`);
-      predictions.push({ before: res.before ?? {}, after: res.after ?? {}, message: res.message ?? undefined });
+      predictions.push({ before: res.before ?? {}, after: res.after ?? {}, message: res.message ?? undefined, teamEffect: res.team_effect ?? undefined });
     } catch (err) {
       if (isOpsError(err) && !err.transient) {
         const d = err.details as { bridge_code?: string; bridge_message?: string };
@@ -100,7 +104,7 @@ function requireAskedAgent(req: PlanRequest, view: RuntimeView): void {
   if (resolveAgentRef(req.agent, registered, req.runtime)) return;
   const known = registered.map(labelOf).sort();
   throw new OpsError('AGENT_NOT_FOUND', { runtime: req.runtime, agent: req.agent, known }, {
-    detail: `\`${req.agent}\` is not registered in runtime \`${req.runtime}\`; registered: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.`,
+    detail: md`${code(req.agent)} is not registered in runtime ${code(req.runtime)}; registered: ${known.length ? joinMd(known.map((k) => code(k)), ', ') : md`none`}.`,
   });
 }
 
@@ -110,22 +114,24 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   const bridge = deps.bridgeFor(req.runtime);
   const reading = await readRuntime(bridge, { messagesFor: 'failing' });
   requireAskedAgent(req, reading.view);
-  const findings = [...new Set([...req.findings, ...findingsFromView(reading.view, req.agent, undefined, reading.rssHistory)])].sort();
-  const labels = req.labels ?? {};
+  const findings = [...new Set([...req.findings, ...findingsFromView(reading.view, req.agent, deps.findingThresholdsFor(req.runtime), reading.rssHistory)])].sort();
+  // an incident's plan asked for without labels (after its diagnosis): each of its firing alerts' labels is tried
+  const labelSets = req.labels ? [req.labels] : req.incident_id ? await incidentLabelSets(deps, req.incident_id) : [];
+  const labels = labelSets[0] ?? {};
   const subject = { agent: req.agent, agents: req.agents };
   const actor = req.user ?? (req.source === 'incident' ? 'incident' : 'system');
   const post = whereToPost(req);
 
-  let candidates: RunbookMatch[];
+  let candidates: LabelledMatch[];
   if (req.runbook) {
     const rb = findRunbook(deps.runbooks, req.runbook);
     if (!rb) {
       const known = deps.runbooks.map((r) => r.id).join(', ');
-      throw new OpsError('RUNBOOK_UNKNOWN', { runbook: req.runbook, known: deps.runbooks.map((r) => r.id) }, { detail: `Known: ${known}.` });
+      throw new OpsError('RUNBOOK_UNKNOWN', { runbook: req.runbook, known: deps.runbooks.map((r) => r.id) }, { detail: md`Known: ${escapeText(known)}.` });
     }
-    candidates = [{ runbook: rb, reasons: [`asked for ${rb.id}`], score: 0 }];
+    candidates = [{ runbook: rb, reasons: [`asked for ${rb.id}`], score: 0, labels }];
   } else {
-    candidates = matchRunbooks(deps.runbooks, { labels, findings });
+    candidates = matchRunbooksAcross(deps.runbooks, labelSets, findings);
   }
 
   const reasons: string[] = [];
@@ -135,7 +141,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
       runbook: m.runbook, view: reading.view, subject, runtime: req.runtime, incidentId: req.incident_id ?? null,
       requestedBy: actor, trigger: req.source === 'incident' ? 'incident' : 'command', matchReasons: m.reasons, planId, now,
       approvalTtlS: deps.settings.approvalTtlS, channel: req.channel, threadTs: req.thread_ts ?? null,
-      threadTsKey: req.thread_ts_key ?? null, labels, findings, askedRunbook: req.runbook ?? null,
+      threadTsKey: req.thread_ts_key ?? null, labels: m.labels, findings, askedRunbook: req.runbook ?? null,
     });
     let res = build(newPlanId(now, randomBytes(6).toString('hex')));
     if (!res.ok) {
@@ -211,6 +217,11 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   const plan = built;
   const stored = await storePlan(deps.redis, deps.prefix, plan, now.getTime());
   await notePending(deps.redis, deps.prefix, plan, PLAN_RETENTION_MS);
+  if (plan.incidentId) {
+    // one plan per incident: an older plan of the incident still waiting for approval gives way to this one
+    await notePlanOfIncident(deps.redis, deps.prefix, plan.id, plan.incidentId, PLAN_RETENTION_MS);
+    if (stored === 'stored') await supersedeOlderPlansOfIncident(deps, plan);
+  }
   // Active incidents about the same agents follow this plan too (a plan asked for by command joins them).
   for (const id of await deps.incidentsAbout(plan.runtime, planAgents(plan, req))) {
     if (id !== plan.incidentId) await linkIncident(deps.redis, deps.prefix, plan.id, id, PLAN_RETENTION_MS);
@@ -232,7 +243,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
     await deps.outbox.update({ channel: plan.channel, ts_key: planMessageKey(plan.id), text: msg.text, blocks, coalesce_key: planMessageKey(plan.id) });
   } else if (stored === 'unchanged' && req.user && req.source !== 'incident') {
     // Asked again while the same plan waits for approval: point at it instead of posting it twice.
-    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: `The same recovery plan (\`${plan.id}\`, ${plan.runbookId}) is already waiting for approval in this channel; approve or reject it there.` });
+    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: md`The same recovery plan (${code(plan.id)}, ${escapeText(plan.runbookId)}) is already waiting for approval in this channel; approve or reject it there.` });
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
   } else {
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
@@ -255,6 +266,13 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   }
   log.info({ plan_id: plan.id, runbook: plan.runbookId, stored }, 'plan proposed');
   return { kind: stored === 'stored' ? 'proposed' : stored === 'replaced' ? 'refreshed' : 'unchanged', plan };
+}
+
+/** The label sets of an incident's alerts for matching: its firing ones (all of them when none fires). */
+async function incidentLabelSets(deps: ResponseDeps, incidentId: string): Promise<Readonly<Record<string, string>>[]> {
+  const alerts = await new IncidentStore(deps.redis, { keyPrefix: deps.prefix }).alerts(incidentId);
+  const firing = alerts.filter((a) => a.status === 'firing');
+  return (firing.length > 0 ? firing : alerts).slice(0, 50).map((a) => a.detail.labels);
 }
 
 /** The requester's own plan of a runbook: per incident, or per channel, runtime and agent for `/autogen recover`. */

@@ -60,6 +60,10 @@ function toAgentView(a: AgentSummary, detail?: AgentDetail | null): AgentView {
   const calls = detail?.dependency_calls;
   return {
     type: a.type,
+    // The names people use (AgentChat participant, team, role): what incidents and /autogen recover name.
+    ...(a.name ? { name: a.name } : {}),
+    ...(a.team ? { team: { name: a.team.name, kind: a.team.kind ?? null, id: a.team.id ?? null } } : {}),
+    ...(a.role ? { role: a.role } : {}),
     registered: a.registered,
     instances: a.instances ?? [],
     inflight: numOrNull(a.inflight),
@@ -83,7 +87,7 @@ function toAgentView(a: AgentSummary, detail?: AgentDetail | null): AgentView {
 function deliveriesTo(agentType: string, records: readonly MessageRecord[]): MessageView[] {
   return records
     .filter((m) => (m.recipient ?? '').split('/')[0] === agentType)
-    .map((m) => ({ message_id: m.message_id, sender: m.sender ?? null, recipient: m.recipient ?? null, started_at: m.started_at ?? null, outcome: m.outcome, parent_id: m.parent_id ?? null }));
+    .map((m) => ({ message_id: m.message_id, sender: m.sender ?? null, recipient: m.recipient ?? null, started_at: m.started_at ?? null, outcome: m.outcome, message_type: m.message_type ?? null, parent_id: m.parent_id ?? null }));
 }
 
 export interface ReadOptions {

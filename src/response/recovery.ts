@@ -12,6 +12,7 @@
  * A held agent handles nothing, so it shows no errors: its silence is not health, and it is never judged
  * by its figures. "Failing" is the guide's error rate exceeded over the window read. Pure.
  */
+import { typeOfRef } from '../runtime/resolve-agent.js';
 import { findAgent, type AgentView, type RuntimeView } from './runtime-view.js';
 
 export type Verdict = 'resolved' | 'mitigated' | 'not_effective' | 'unresolved';
@@ -152,7 +153,7 @@ export function symptomAgents(actedOn: readonly string[], incidentAgents: readon
     out.set(agent, roles);
   };
   for (const a of actedOn) add(a, 'acted on');
-  for (const a of incidentAgents) add(a, 'incident');
+  for (const a of incidentAgents) add(typeOfRef(a, current.agents, current.runtime.name), 'incident');
   for (const target of actedOn) {
     // Callers from the bridge's message graph; else the senders of the deliveries read for the target.
     const fromGraph = findAgent(current, target)?.callers?.map((c) => c.agent_type) ?? [];

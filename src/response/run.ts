@@ -25,6 +25,8 @@ export interface ActionOutcome {
   readonly after?: Readonly<Record<string, unknown>> | null;
   readonly expiresAt?: string | null;
   readonly message?: string | null;
+  /** What it did to the AgentChat team of its target, in the bridge's words (null outside a team). */
+  readonly teamEffect?: string | null;
   /** Why it failed or was blocked. */
   readonly error?: string;
   /** Which safety limit blocked it. */
@@ -54,6 +56,7 @@ export interface BridgeActResult {
   after?: Record<string, unknown> | null;
   expires_at?: string | null;
   message?: string | null;
+  team_effect?: string | null;
 }
 
 export interface RunPorts {
@@ -173,7 +176,7 @@ export async function runPlan(redis: Redis, prefix: string, plan: Plan, ports: R
     const status: ActionStatus = res.dry_run ? 'dry_run' : res.replayed ? 'replayed' : 'applied';
     await record({
       ...base, status, actionId: res.action_id ?? null, before: res.before ?? null, after: res.after ?? null,
-      expiresAt: res.expires_at ?? null, message: res.message ?? null, at: ports.now().toISOString(),
+      expiresAt: res.expires_at ?? null, message: res.message ?? null, teamEffect: res.team_effect ?? null, at: ports.now().toISOString(),
     });
   }
   return finish();

@@ -103,7 +103,13 @@ export function parseRunbook(text: string, file: string): { runbook?: Runbook; p
       }),
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 50 });
+  let data: unknown;
+  try {
+    // throws on an alias whose anchor is not set before it, and on alias expansion beyond the bound (a bomb)
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    return { problems: [{ file, path: '', message: `YAML aliases: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 200) ?? ''}` }] };
+  }
   const result = runbookSchema.safeParse(data);
   if (!result.success) {
     return {

@@ -18,6 +18,8 @@ export const SLACK_GROUP_ID = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Sla
 
 /** A feature name the runtime registered (see `features` in `/v1/runtime`). */
 const FEATURE = z.string().regex(/^[\w.-]{1,100}$/, 'must be a feature name (letters, digits, _ - .)');
+/** The name of an AgentChat participant's tool (a Python identifier, as AutoGen's FunctionTool names them). */
+const TOOL = z.string().regex(/^[\w.-]{1,100}$/, 'must be a tool name (letters, digits, _ - .)');
 
 export const RISKS = ['low', 'medium', 'high'] as const;
 export type Risk = (typeof RISKS)[number];
@@ -106,6 +108,11 @@ const stepVariants = [
       agent_types: z.array(AGENT_TYPE).max(50).default([]),
       /** Also shed the step's resolved target agent types (e.g. `unreachable_dependents`). */
       shed_targets: z.boolean().default(false),
+      /**
+       * Tools switched off on each resolved target (AgentChat participants): each answers "switched off by
+       * AutoGen Ops" instead of running, the participant keeps calling its model. Needs an agent target.
+       */
+      tools: z.array(TOOL).max(20).default([]),
     }),
   }),
   z.strictObject({
@@ -169,6 +176,11 @@ export const runbookSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes (2..63)'),
   title: z.string().min(1).max(150),
   description: z.string().max(2000).optional(),
+  /**
+   * What the runbook does to an AgentChat team when it acts on a participant or on a team (its manager):
+   * one or two sentences, shown in the plan message when a target is in a team.
+   */
+  team_effect: z.string().trim().min(10).max(500).optional(),
   /** The seed's incident type this runbook answers (e.g. `agent_cascade_failure`). */
   scenario: z.string().regex(/^[a-z0-9_]{1,64}$/),
   risk: z.enum(RISKS),
@@ -217,13 +229,16 @@ export const runbookSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['approval', 'auto_run'], message: `only a low-risk runbook may run without approval (this one is ${rb.risk})` });
   }
   rb.steps.forEach((step, i) => {
-    if ((step.action === 'degrade') && step.params.features.length === 0 && step.params.agent_types.length === 0 && !step.params.shed_targets) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'params'], message: 'degrade needs features, agent_types or shed_targets: true' });
+    if ((step.action === 'degrade') && step.params.features.length === 0 && step.params.agent_types.length === 0 && !step.params.shed_targets && step.params.tools.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'params'], message: 'degrade needs features, agent_types, tools or shed_targets: true' });
     }
     const sel = step.target?.select;
-    if ((step.action === 'degrade' || step.action === 'restore' || step.action === 'clear_caches') && sel !== undefined && sel !== 'runtime'
-      && !(step.action === 'degrade' && step.params.shed_targets)) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: `${step.action} acts on the runtime: use target "runtime" (or shed_targets: true for degrade)` });
+    const onAgents = step.action === 'degrade' && (step.params.shed_targets || step.params.tools.length > 0);
+    if ((step.action === 'degrade' || step.action === 'restore' || step.action === 'clear_caches') && sel !== undefined && sel !== 'runtime' && !onAgents) {
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: `${step.action} acts on the runtime: use target "runtime" (or shed_targets: true or tools for degrade)` });
+    }
+    if (step.action === 'degrade' && step.params.tools.length > 0 && sel === 'runtime') {
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: 'degrade with tools switches off tools of participants: give an agent target (e.g. incident_agent), not the runtime' });
     }
     if ((step.action === 'isolate' || step.action === 'restart' || step.action === 'release') && sel === 'runtime') {
       ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: `${step.action} needs agent types, not the whole runtime` });

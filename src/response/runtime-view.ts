@@ -9,6 +9,8 @@ export interface AgentView {
   /** The stable name of an AgentChat participant, and its team: what incidents and commands call it. */
   name?: string | null;
   team?: { name: string; kind?: string | null; id?: string | null } | null;
+  /** `participant`, `manager` (an AgentChat team's group chat manager: acting on it acts on the team) or `agent`. */
+  role?: string | null;
   registered: boolean;
   instances?: readonly string[] | null;
   inflight?: number | null;
@@ -68,6 +70,8 @@ export interface MessageView {
   recipient?: string | null;
   started_at?: string | null;
   outcome: string;
+  /** The message's class (`GroupChatRequestPublish` is an AgentChat manager asking a participant for its turn). */
+  message_type?: string | null;
   /** The message being handled when this one was sent (the bridge's causal link). */
   parent_id?: string | null;
 }

@@ -16,6 +16,10 @@ export const ResponseEnv = z.object({
   RESPONSE_APPROVAL_TTL_S: int(30, 86_400).default(900),
   /** Members of the Slack user groups runbooks name as approvers / on-call: `S0SRE=U01,U02;S0ONCALL=U03`. */
   APPROVAL_GROUPS: z.string().optional(),
+  /** Also ask Slack for the members of those groups (`usergroups.users.list`, scope `usergroups:read`). */
+  APPROVAL_GROUPS_FROM_SLACK: bool.default(true),
+  /** Seconds Slack's member list of a group is used before it is asked again. */
+  APPROVAL_GROUPS_TTL_S: int(10, 86_400).default(300),
   /** Circuit breaker: at most this many bridge actions per runtime within RESPONSE_ACTION_WINDOW_S. */
   RESPONSE_MAX_ACTIONS: int(1, 10_000).default(10),
   RESPONSE_ACTION_WINDOW_S: int(1, 86_400).default(600),
@@ -38,6 +42,9 @@ export interface ResponseConfig {
   readonly approvalTtlS: number;
   /** Slack user group id → member user ids. */
   readonly groups: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Members of user groups are also looked up in Slack, cached for `groupsTtlMs` (`src/approvals/groups.ts`). */
+  readonly groupsFromSlack: boolean;
+  readonly groupsTtlMs: number;
   readonly breaker: { readonly limit: number; readonly windowMs: number };
   readonly dryRunOnly: boolean;
   readonly allowAutoRun: boolean;
@@ -51,6 +58,8 @@ export function buildResponseConfig(e: ResponseEnvParsed): ResponseConfig {
     runbooksDir: e.RUNBOOKS_DIR,
     approvalTtlS: e.RESPONSE_APPROVAL_TTL_S,
     groups: parseGroupMembers(e.APPROVAL_GROUPS ?? '').groups,
+    groupsFromSlack: e.APPROVAL_GROUPS_FROM_SLACK,
+    groupsTtlMs: e.APPROVAL_GROUPS_TTL_S * 1000,
     breaker: { limit: e.RESPONSE_MAX_ACTIONS, windowMs: e.RESPONSE_ACTION_WINDOW_S * 1000 },
     dryRunOnly: e.RESPONSE_DRY_RUN_ONLY,
     allowAutoRun: e.RESPONSE_ALLOW_AUTO_RUN,

@@ -2,7 +2,7 @@
  * Resolving a runbook target selector to concrete agent types against one reading of the runtime.
  * Pure: the same view and subject always give the same targets, so a plan can be rebuilt and compared.
  */
-import { resolveAgentRef } from '../runtime/resolve-agent.js';
+import { typeOfRef } from '../runtime/resolve-agent.js';
 import type { AgentMetric, Target } from './runbook-schema.js';
 import type { AgentView, RuntimeView } from './runtime-view.js';
 
@@ -32,11 +32,7 @@ function registered(view: RuntimeView): AgentView[] {
 
 /** An incident or a request names an agent as people do (`<team>/<name>` for an AgentChat participant): its registered type now. */
 function typeOf(ref: string, view: RuntimeView): string {
-  try {
-    return resolveAgentRef(ref, view.agents, view.runtime.name)?.type ?? ref;
-  } catch {
-    return ref; // ambiguous: left as named, so it matches no registered type and the plan says so
-  }
+  return typeOfRef(ref, view.agents, view.runtime.name); // ambiguous: left as named, so the plan says it matches nothing
 }
 
 export function resolveTarget(target: Target, view: RuntimeView, subject: TargetSubject): Resolved {
@@ -122,8 +118,14 @@ export function failuresExplainedByDependencies(view: RuntimeView): Set<string> 
   return out;
 }
 
-/** The selector a step uses when its runbook gives none. */
-export function defaultTargetFor(action: string): Target {
+/**
+ * The selector a step uses when its runbook gives none: the runtime for runtime-wide actions, the
+ * incident's agent otherwise (also for a degrade that switches off tools: they belong to a participant).
+ */
+export function defaultTargetFor(step: string | { readonly action: string; readonly params?: unknown }): Target {
+  const action = typeof step === 'string' ? step : step.action;
+  const params = typeof step === 'string' ? undefined : step.params as { tools?: readonly string[] } | undefined;
+  if (action === 'degrade' && (params?.tools?.length ?? 0) > 0) return { select: 'incident_agent' };
   return action === 'degrade' || action === 'restore' || action === 'clear_caches'
     ? { select: 'runtime' }
     : { select: 'incident_agent' };

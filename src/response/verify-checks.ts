@@ -4,7 +4,7 @@
  * carries the evidence shown in the outcome message.
  */
 import type { ResolvedCheck } from './plan.js';
-import { findAgent, type AgentView, type RuntimeView } from './runtime-view.js';
+import { findAgent, type AgentView, type MessageView, type RuntimeView } from './runtime-view.js';
 
 export interface CheckResult {
   readonly check: string;
@@ -54,6 +54,32 @@ function refusedSince(current: RuntimeView, a: AgentView, before: AgentView | un
   return Math.max(counted, logged);
 }
 
+/** The manager's request for a participant's turn (autogen-agentchat 0.7). */
+const TURN_REQUEST = 'GroupChatRequestPublish';
+
+/**
+ * `no_deliveries` for an AgentChat participant: an isolated or shed participant still receives its team's
+ * conversation (the bridge answers its turns with a refusal, so `team.run()` keeps going), so what must stop
+ * is the turns it takes itself — turn requests handled since the action, from the bridge's message log.
+ */
+function participantTurns(current: RuntimeView, a: AgentView, b: AgentView | undefined, since: Date): { passed: boolean; evidence: string } {
+  const after = (m: MessageView): boolean => typeof m.started_at === 'string' && Date.parse(m.started_at) >= since.getTime();
+  // One turn request may be logged twice (its publish and its delivery): taken when none of its records was refused.
+  const outcomes = new Map<string, string[]>();
+  for (const m of current.messages?.[a.type] ?? []) {
+    if (m.message_type === TURN_REQUEST && after(m)) outcomes.set(m.message_id, [...(outcomes.get(m.message_id) ?? []), m.outcome]);
+  }
+  const taken = [...outcomes.values()].filter((o) => o.includes('ok') && !o.includes('refused')).length;
+  const refused = refusedSince(current, a, b, since);
+  const allowance = n(b?.inflight);
+  const conversation = Math.max(0, n(a.handled_total) - n(b?.handled_total) - taken);
+  return {
+    passed: taken <= allowance,
+    evidence: `${taken} turn(s) taken since the action${allowance > 0 ? ` (${allowance} were in flight)` : ''}, ${refused} answered with a refusal; `
+      + `${conversation} message(s) of the team's conversation received (a team member still hears it)`,
+  };
+}
+
 function one(check: ResolvedCheck, baseline: RuntimeView, current: RuntimeView, since: Date): CheckResult[] {
   const rt = current.runtime;
   switch (check.check) {
@@ -64,6 +90,7 @@ function one(check: ResolvedCheck, baseline: RuntimeView, current: RuntimeView, 
       }));
     case 'no_deliveries':
       return perAgent(check, baseline, current, (a, b) => {
+        if (a.team && a.role !== 'manager') return participantTurns(current, a, b, since);
         const handled = n(a.handled_total) - n(b?.handled_total);
         // Messages already in flight when the baseline was read may still finish.
         const allowance = n(b?.inflight);

@@ -1,6 +1,7 @@
 /** The `bot` process: Bolt (HTTP or Socket Mode) acking and enqueueing. Stateless; many may run. */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { watchRedis } from '../health/recovery.js';
 import { createRedis, keyPrefix, producerRedisOptions } from '../queues/connection.js';
 import { queuesFor } from './queues.js';
 import { Outbox } from '../outbox/index.js';
@@ -15,7 +16,7 @@ export interface BotRole {
 export async function startBotRole(config: Config, logger: Logger, opts: { identity?: BotIdentity; subcommands?: readonly Subcommand[]; now?: () => Date } = {}): Promise<BotRole> {
   if (!config.redis.url) throw new Error('startBotRole: config.redis.url is required');
   const redis = createRedis(config.redis.url, producerRedisOptions());
-  redis.on('error', (err) => logger.warn({ err }, 'redis (bot) error'));
+  watchRedis(redis, logger, 'bot');
   const queues = queuesFor(config, redis, logger);
   const outbox = new Outbox(queues, redis, keyPrefix(config.queues.prefix));
   const slack = await startSlackBot({

@@ -8,17 +8,25 @@ import { createBridges } from '../runtime/index.js';
 import { createWebClient } from '../slack/client.js';
 import { createProcessors, type ProcessorMap, type WorkerDeps } from '../../handlers/index.js';
 import { queuesFor } from './queues.js';
+import { checkReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
+import { watchRedis } from '../health/recovery.js';
+import type { QueueName } from '../queues/names.js';
+import { healthHandler, startRouteServer, type SmallServer } from '../slack/http-doors.js';
 
 export interface WorkerRole {
   readonly deps: WorkerDeps;
   readonly workers: WorkerSet;
+  /** Redis answers, the queues can be read and every worker takes jobs (`/readyz`). */
+  readiness(): Promise<Readiness>;
+  /** Serves /healthz and /readyz on HOST:`port` (WORKER_HEALTH_PORT); returns the port. */
+  serveHealth(port?: number): Promise<number>;
   stop(graceMs?: number): Promise<void>;
 }
 
 export function startWorkerRole(config: Config, logger: Logger, opts: { now?: () => Date; processors?: (deps: WorkerDeps) => ProcessorMap } = {}): WorkerRole {
   if (!config.redis.url) throw new Error('startWorkerRole: config.redis.url is required');
   const redis = createRedis(config.redis.url, workerRedisOptions());
-  redis.on('error', (err) => logger.warn({ err }, 'redis (worker) error'));
+  watchRedis(redis, logger, 'worker');
   const prefix = keyPrefix(config.queues.prefix);
   const queues = queuesFor(config, redis, logger);
   const bridges = createBridges(config);
@@ -37,13 +45,35 @@ export function startWorkerRole(config: Config, logger: Logger, opts: { now?: ()
   const workers = startWorkers((opts.processors ?? createProcessors)(deps), {
     connection: redis, prefix: config.queues.prefix, concurrency: config.queues.concurrency, logger,
     concurrencyOf: { alert: config.queues.alertConcurrency },
+    stall: config.queues,
   });
-  logger.info({ queues: workers.workers.map((w) => w.name), concurrency: config.queues.concurrency, alert_concurrency: config.queues.alertConcurrency }, 'worker started');
+  logger.info({
+    queues: workers.workers.map((w) => w.name), concurrency: config.queues.concurrency, alert_concurrency: config.queues.alertConcurrency,
+    lock_duration_ms: config.queues.lockDurationMs, stalled_interval_ms: config.queues.stalledIntervalMs, max_stalled_count: config.queues.maxStalledCount,
+  }, 'worker started');
+  let health: SmallServer | undefined;
+  const readiness = (): Promise<Readiness> => checkReadiness({
+    redis,
+    queues: () => workers.workers.map((w) => queues.get(w.name as QueueName)),
+    workersProblem: () => {
+      // stopping (SIGTERM: close() called), paused, or its loop ended: not taking jobs
+      const idle = workers.workers.filter((w) => w.closing !== undefined || !w.isRunning() || w.isPaused()).map((w) => w.name);
+      return idle.length > 0 ? `not taking jobs from: ${idle.join(', ')}` : undefined;
+    },
+    timeoutMs: config.readiness.timeoutMs,
+  });
   return {
     deps,
     workers,
+    readiness,
+    async serveHealth(port = config.readiness.workerPort ?? 0) {
+      health = await startRouteServer(config.slack.host, port, { '/healthz': healthHandler, '/readyz': readinessHandler(readiness) });
+      logger.info({ host: config.slack.host, port: health.port }, 'worker health listener (/healthz, /readyz)');
+      return health.port;
+    },
     async stop(graceMs = config.shutdownGraceS * 1000) {
       await workers.close(graceMs);
+      await health?.close();
       await queues.close();
       await bridges.close();
       redis.disconnect();

@@ -5,6 +5,7 @@
  * 404 AGENT_NOT_FOUND → `AGENT_NOT_FOUND`; other 4xx → `RUNTIME_REQUEST_REJECTED`; a body that does not
  * follow the API → `RUNTIME_BAD_RESPONSE`.
  */
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { isOpsError, OpsError } from '../errors.js';
@@ -13,9 +14,15 @@ import {
   ActionResult, ActiveActionList, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
 } from './schemas.js';
 import { MessageList, Snapshot, Trace } from '../diagnosis/bridge-shapes.js';
-import { code as inlineCode, escapeText } from '../slack/blocks/mrkdwn.js';
+import { code as inlineCode, escapeText, md } from '../slack/blocks/mrkdwn.js';
 import { redactStrings, redactText } from '../text/redact-secrets.js';
 import { shorten } from '../text/shorten.js';
+import { BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, readBoundedText } from '../http/body.js';
+
+/** A configured CA replaces Node's default list in TLS options: keep the system's roots beside it. */
+function withSystemCas(ca: string | Buffer): string[] {
+  return [...rootCertificates, ca.toString()];
+}
 
 /** Longest part of a bridge's error text shown to people (the full text stays in `details`). */
 const BRIDGE_MESSAGE_SHOWN = 300;
@@ -25,6 +32,10 @@ export interface BridgeTimeouts {
   connectMs: number;
   /** Headers and body timeout per request, ms; also the overall deadline. */
   requestMs: number;
+  /** Largest response body read, bytes (BRIDGE_MAX_RESPONSE_BYTES); default 8 MiB. */
+  maxResponseBytes?: number;
+  /** PEM CA certificate(s) trusted for `https://` runtime URLs (BRIDGE_CA_FILE), besides the system's. */
+  ca?: string | Buffer;
 }
 
 export interface LogQuery {
@@ -51,7 +62,7 @@ export class BridgeClient {
     this.token = target.token;
     this.timeouts = timeouts;
     this.dispatcher = dispatcher ?? new Agent({
-      connect: { timeout: timeouts.connectMs },
+      connect: { timeout: timeouts.connectMs, ...(timeouts.ca !== undefined ? { ca: withSystemCas(timeouts.ca) } : {}) },
       headersTimeout: timeouts.requestMs,
       bodyTimeout: timeouts.requestMs,
       keepAliveTimeout: 10_000,
@@ -59,7 +70,7 @@ export class BridgeClient {
   }
 
   private unreachable(path: string, reason: string, cause?: unknown): OpsError {
-    return new OpsError('RUNTIME_UNREACHABLE', { runtime: this.name, path, reason }, { cause, detail: `Runtime "${this.name}": ${reason}.` });
+    return new OpsError('RUNTIME_UNREACHABLE', { runtime: this.name, path, reason }, { cause, detail: md`Runtime ${inlineCode(this.name)}: ${escapeText(reason)}.` });
   }
 
   private async call<T extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: T, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<z.infer<T>> {
@@ -67,6 +78,7 @@ export class BridgeClient {
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let status: number;
     let text: string;
+    const limit = this.timeouts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     try {
       const res = await request(`${this.url}${path}`, {
         method,
@@ -76,8 +88,11 @@ export class BridgeClient {
         ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
       });
       status = res.statusCode;
-      text = await res.body.text();
+      text = await readBoundedText(res.body, limit, res.headers['content-length']);
     } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        throw new OpsError('RUNTIME_RESPONSE_TOO_LARGE', { runtime: this.name, path, limit_bytes: limit });
+      }
       const e = err as { code?: string; name?: string; message?: string };
       const reason = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/i.test(e.code ?? '')
         ? `no answer within ${this.timeouts.requestMs} ms`
@@ -101,8 +116,9 @@ export class BridgeClient {
       if (status === 401 || status === 403) throw new OpsError('RUNTIME_AUTH_FAILED', { runtime: this.name, path, bridge_code: code });
       if (code === 'AGENT_NOT_FOUND') throw new OpsError('AGENT_NOT_FOUND', { runtime: this.name, path, bridge_message: message });
       throw new OpsError('RUNTIME_REQUEST_REJECTED', { runtime: this.name, path, status, bridge_code: code, bridge_message: message }, {
-        // The bridge's text is untrusted (agent exceptions, echoed input) and the message reaches Slack mrkdwn.
-        detail: `${inlineCode(shorten(code, 60))}: ${escapeText(shorten(message, BRIDGE_MESSAGE_SHOWN))}`,
+        // The bridge's text is untrusted (agent exceptions, echoed input): it reaches Slack only as the
+        // error's mrkdwn detail, built by the one escaper; `err.message` keeps it as plain text.
+        detail: md`${inlineCode(shorten(code, 60))}: ${escapeText(shorten(message, BRIDGE_MESSAGE_SHOWN))}`,
       });
     }
     const parsed = schema.safeParse(json);

@@ -138,6 +138,18 @@ export const AgentDetail = AgentSummary.extend({
   errors_by_type: z.record(z.string(), num).nullish(),
   /** AgentChat participants: tool calls by tool, with errors from `is_error` results. */
   tool_calls: z.array(z.looseObject({ tool: z.string(), count: num, errors: num, avg_ms: optNum, p95_ms: optNum, last_error: z.string().nullish() })).nullish(),
+  /** Model calls (autogen-core LLM events; failures whose traceback runs through a model client). */
+  model_calls: z.looseObject({
+    calls: num, errors: num, errors_by_type: z.record(z.string(), num).nullish(), error_rate: optNum,
+    last_error: z.string().nullish(), prompt_tokens: optNum, completion_tokens: optNum, avg_ms: optNum, p95_ms: optNum,
+  }).nullish(),
+  /** Runs of the agent's AgentChat team, as its manager counted them. */
+  team_runs: z.looseObject({
+    team: z.string(), kind: z.string().nullish(), manager: z.string().nullish(), started: num, finished: optNum,
+    stopped: optNum, max_turns_reached: optNum, failed: optNum,
+    last_ended_by: z.string().nullish(), last_ended_at: z.string().nullish(), last_stop_reason: z.string().nullish(), last_error: z.string().nullish(),
+  }).nullish(),
+  handoffs: z.array(z.looseObject({ target: z.string(), count: num })).nullish(),
   failed_calls: z.array(FailedCall).nullish(),
   callers: z.array(Peer).nullish(),
   callees: z.array(Peer).nullish(),
@@ -175,6 +187,8 @@ export const ActionResult = z.looseObject({
   after: z.record(z.string(), z.unknown()).nullish(),
   expires_at: z.string().nullish(),
   message: z.string().nullish(),
+  /** What the action does to the AgentChat team of its target, one sentence (null outside a team). */
+  team_effect: z.string().nullish(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

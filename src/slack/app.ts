@@ -13,6 +13,9 @@ import { keyPrefix } from '../queues/connection.js';
 import { boltLogger } from './bolt-logger.js';
 import { createWebClient } from './client.js';
 import { dedupeDeliveries } from './dedupe.js';
+import { checkReadiness, readinessHandler } from '../health/readiness.js';
+import { Queues } from '../queues/queues.js';
+import { boundSlackBodies, healthHandler, metricsHandler, metricsPlacement, SLACK_EVENTS_PATH, startRouteServer, type SmallServer } from './http-doors.js';
 import type { BotDeps } from './deps.js';
 import { register as registerActions } from './listeners/actions.js';
 import { register as registerCommands } from './listeners/commands.js';
@@ -41,29 +44,23 @@ export interface SlackBot {
   readonly app: App;
   /** Port the HTTP receiver (or Socket Mode's health route) listens on. */
   readonly port: number;
+  /** Port `/metrics` is served on; undefined when it is not served (docs/security.md). */
+  readonly metricsPort: number | undefined;
   stop(): Promise<void>;
-}
-
-interface RouteResponse { writeHead: (s: number, h: Record<string, string>) => void; end: (b: string) => void }
-const HEALTH = { path: '/healthz', method: ['GET'], handler: (_req: unknown, res: RouteResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } };
-
-function metricsRoute(registry: ReturnType<typeof createBotMetrics>['registry']) {
-  return {
-    path: '/metrics',
-    method: ['GET'],
-    handler: (_req: unknown, res: RouteResponse) => {
-      registry.metrics().then(
-        (body) => { res.writeHead(200, { 'content-type': registry.contentType }); res.end(body); },
-        (err: unknown) => { res.writeHead(503, { 'content-type': 'text/plain' }); res.end(`metrics unavailable: ${(err as Error).message}\n`); },
-      );
-    },
-  };
 }
 
 export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): Promise<SlackBot> {
   const deps: BotDeps = { ...botDeps, metrics: botDeps.metrics ?? createBotMetrics(botDeps.queues) };
   const { config, logger } = deps;
-  const routes = [HEALTH as never, metricsRoute(deps.metrics!.registry) as never];
+  const placement = metricsPlacement(config);
+  const serveMetrics = metricsHandler(deps.metrics!.registry, config.metrics.token, logger);
+  // /healthz: liveness (the process runs); /readyz: Redis answers and the queues can be read (src/health/readiness.ts)
+  const ready = readinessHandler(() => checkReadiness({
+    redis: deps.redis, queues: () => Queues.names.map((n) => deps.queues.get(n)), timeoutMs: config.readiness.timeoutMs,
+  }));
+  const mainRoutes: Record<string, typeof serveMetrics> = { '/healthz': healthHandler, '/readyz': ready };
+  if (placement === 'main-port') mainRoutes['/metrics'] = serveMetrics;
+  if (placement === 'off') logger.warn({ host: config.slack.host }, '/metrics not served: HOST is not loopback; set METRICS_PORT (own listener) or METRICS_TOKEN (bearer) to expose it');
   const id = identity ?? (await resolveIdentity(deps));
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -75,20 +72,24 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (config.slack.mode === 'http') {
     if (!config.slack.signingSecret) throw new OpsError('CONFIG_INVALID', { problems: ['SLACK_SIGNING_SECRET: required in HTTP mode'] });
-    receiver = new HTTPReceiver({
+    const http = new HTTPReceiver({
       signingSecret: config.slack.signingSecret,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_PATH,
       processBeforeResponse: false,
-      customRoutes: routes,
+      bodyLimit: config.slack.maxBodyBytes,
+      customRoutes: Object.entries(mainRoutes).map(([path, handler]) => ({ path, method: ['GET'], handler: handler as never })),
       logger: blog,
       processEventErrorHandler: interactionErrorHandler(logger.child({ component: 'slack-receiver' })),
     });
+    // bodies are bounded before Bolt buffers them (Bolt's own bodyLimit above is the second line)
+    http.requestListener = boundSlackBodies(http.requestListener, config.slack.maxBodyBytes, logger.child({ component: 'slack-receiver' }));
+    receiver = http;
   } else {
     if (!config.slack.appToken) throw new OpsError('CONFIG_INVALID', { problems: ['SLACK_APP_TOKEN: required in Socket Mode'] });
+    // no customRoutes: Bolt's Socket Mode HTTP server listens on every interface; ours honours HOST
     receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
-      customRoutes: routes,
-      installerOptions: { port: config.slack.port, ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}) },
+      ...(config.slack.apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } } } : {}),
       logger: blog,
       processEventErrorHandler: socketInteractionErrorHandler(logger.child({ component: 'slack-receiver' })),
     });
@@ -114,19 +115,38 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
   // last: acks whatever id the listeners above do not claim
   registerUnknown(app, deps);
 
-  let port = config.slack.port;
-  if (receiver instanceof HTTPReceiver) {
-    const server = (await receiver.start({ port: config.slack.port, host: config.slack.host })) as Server;
-    port = (server.address() as AddressInfo).port;
-  } else {
-    await app.start();
+  const extra: SmallServer[] = [];
+  const stopExtra = async (): Promise<void> => { for (const s of extra.splice(0)) await s.close(); };
+  let port: number;
+  let metricsPort: number | undefined;
+  try {
+    if (placement === 'own-port') {
+      const m = await startRouteServer(config.metrics.host, config.metrics.port ?? 0, { '/metrics': serveMetrics });
+      extra.push(m);
+      metricsPort = m.port;
+    }
+    if (receiver instanceof HTTPReceiver) {
+      const server = (await receiver.start({ port: config.slack.port, host: config.slack.host })) as Server;
+      port = (server.address() as AddressInfo).port;
+    } else {
+      const ops = await startRouteServer(config.slack.host, config.slack.port, mainRoutes);
+      extra.push(ops);
+      port = ops.port;
+      await app.start();
+    }
+  } catch (err) {
+    await stopExtra();
+    throw err;
   }
-  logger.info({ mode: config.slack.mode, port, bot_id: id.botId }, 'slack bot started');
+  if (placement === 'main-port') metricsPort = port;
+  logger.info({ mode: config.slack.mode, host: config.slack.host, port, metrics: placement, metrics_port: metricsPort, bot_id: id.botId }, 'slack bot started');
   return {
     app,
     port,
+    metricsPort,
     async stop() {
       await app.stop();
+      await stopExtra();
     },
   };
 }

@@ -20,12 +20,20 @@ export function shorten(text: string, maxUnits: number): string {
   if (text.length <= maxUnits) return text;
   const budget = maxUnits - ELLIPSIS.length;
   if (budget < 0) return '';
+  // Segmented in windows of the prefix that can fit: Intl.Segmenter slows down on long strings (40 kB took
+  // seconds). A window's last cluster may be cut by the window, so it starts the next window instead.
+  const limit = Math.min(text.length, budget + 1);
   let used = 0;
   let out = '';
-  for (const { segment } of segmenter.segment(text)) {
-    if (used + segment.length > budget) break;
-    out += segment;
-    used += segment.length;
+  while (used < limit) {
+    const window = text.slice(used, Math.min(limit, used + 1024));
+    const segments = [...segmenter.segment(window)].map((s) => s.segment);
+    const whole = used + window.length >= limit || segments.length === 1 ? segments : segments.slice(0, -1);
+    for (const segment of whole) {
+      if (used + segment.length > budget) return out + ELLIPSIS;
+      out += segment;
+      used += segment.length;
+    }
   }
   return out + ELLIPSIS;
 }

@@ -81,6 +81,8 @@ describe('reading one error (guide §2.1 dependency patterns, §2.2, §6.1)', ()
     [{ exception_type: 'OSError', message: '[Errno 28] No space left on device' }, 'storage', GUIDE_FIXES.freeDisk],
     [{ exception_type: 'RateLimitError', message: 'rate limit reached for gpt-4o' }, 'model_calls', GUIDE_FIXES.modelCalls],
     [{ exception_type: 'ToolException', message: 'search failed' }, 'tool_execution', GUIDE_FIXES.toolExecution],
+    [{ exception_type: 'ToolError', message: 'tool fetch_rates failed: ' }, 'tool_execution', GUIDE_FIXES.toolExecution],
+    [{ exception_type: 'ToolError', message: "tool lookup: ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 6999)", dependencies: deps }, 'database', GUIDE_FIXES.databaseService],
     [{ exception_type: 'RuntimeError', message: 'load_state failed: corrupt' }, 'state_sync', GUIDE_FIXES.stateSync],
     [{ exception_type: 'RuntimeError', message: 'injected failure in ChatAgent' }, 'business_logic', GUIDE_FIXES.businessLogic],
     [{ exception_type: 'ValueError', message: 'bad input', phase: 'construction' }, 'agent_creation', GUIDE_FIXES.registerFactory],

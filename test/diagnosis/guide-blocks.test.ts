@@ -39,7 +39,7 @@ describe('guide report messages', () => {
     expect(all).toContain('*Probable root cause*');
     expect(all).toContain('*Next steps (from the guide)*');
     expect(all).toContain('verify: Re-run `/autogen health demo`');
-    const actions = msg.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string }[] };
+    const actions = msg.blocks.find((b) => b.type === 'actions') as unknown as { elements: { action_id: string }[] };
     expect(actions.elements.map((e) => e.action_id)).toEqual(['guide:logs', 'guide:perf', 'guide:snapshot']);
     expectWithinSlackLimits(msg);
   });

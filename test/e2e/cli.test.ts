@@ -26,8 +26,8 @@ function gone(pid: number): boolean {
 }
 
 describe('cli', () => {
-  it('demo: starts Redis, the faulty fleet, the sandbox and the bot, prints the posted report, stops everything', async () => {
-    const p = run(['demo'], { AUTOGEN_OPS_PYTHON: fleetPython(), LOG_LEVEL: 'warn' });
+  it('demo (DEMO_ONCE=1): starts Redis, the faulty fleet, the sandbox and the bot, prints the posted report, stops everything', async () => {
+    const p = run(['demo'], { AUTOGEN_OPS_PYTHON: fleetPython(), LOG_LEVEL: 'warn', DEMO_ONCE: '1' });
     const code = await p.exit;
     const text = p.out.join('\n');
     expect(code, `${text}\n${p.err.join('\n')}`).toBe(0);

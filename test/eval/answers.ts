@@ -28,6 +28,8 @@ export interface Answer {
   readonly cause: string;
   /** The fix of the primary finding (the guide flow's fix step). */
   readonly fix: string;
+  /** What the answer states: headline, probable cause and each check's summary (finding's title), passed or not. */
+  readonly text: string;
 }
 
 /** Agent details read for a runtime-wide perf, as `handlers/guide.ts`. */
@@ -40,6 +42,7 @@ function fromReport(r: Report): Answer {
     category: r.classification?.category ?? null,
     cause: [r.headline, r.probable_cause ?? ''].join(' '),
     fix: r.flow.fix.join(' '),
+    text: [r.headline, r.probable_cause ?? '', ...r.checks.map((c) => c.summary)].join('\n'),
   };
 }
 
@@ -51,6 +54,7 @@ function fromGuide(tool: Tool, r: GuideReport): Answer {
     category: r.classification?.category ?? null,
     cause: [r.verdict.headline, r.flow.rootCause ?? ''].join(' '),
     fix: r.flow.fix.join(' '),
+    text: [r.verdict.headline, r.flow.rootCause ?? '', ...r.findings.map((f) => f.title)].join('\n'),
   };
 }
 

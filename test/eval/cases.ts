@@ -83,6 +83,19 @@ const rateLimited = (origin: readonly string[]): Expectation => ({
   verdict: ['failing'], category: ['model_calls'], origin, fix: /rate.?limit|quota|429|back-?off/i, noLeak: true,
 });
 
+/** A tool whose database refuses: the dependency's declared kind (database) names the category. */
+const toolDatabaseRefuses = (origin: readonly string[]): Expectation => ({
+  verdict: ['failing'], category: ['database'], origin, fix: /database|orders-db|lookup_order/i, noLeak: true,
+});
+
+/** A tool whose API stops answering: AgentChat keeps only `str(exc)` of its TimeoutError, which is empty. */
+const toolTimesOut = (origin: readonly string[]): Expectation => ({
+  verdict: ['failing'], category: ['timeouts', 'tool_execution'], origin, fix: /time ?out|timed out|tool|fetch_rates|rates-api/i, noLeak: true,
+});
+
+/** Runs that end only because `max_turns` is exhausted: no failure, but the answer has to say so. */
+const stoppedByMaxTurns: Expectation = { verdict: ['healthy'], mentions: /max(imum)?[ _]turns/i, noLeak: true };
+
 const slowAgent: Expectation = {
   verdict: ['failing'], category: ['performance'], origin: ['Summarizer'], fix: /async|blocking|slow|instances|latency/i, noLeak: true,
 };
@@ -190,6 +203,57 @@ export const CASES: readonly MatrixCase[] = [
       { tool: 'diagnose', agent: 'OrderDesk', expect: healthy },
       { tool: 'perf', expect: healthy },
       { tool: 'health', expect: healthy },
+    ],
+  },
+  {
+    id: 'k',
+    title: 'AgentChat SelectorGroupChat (replayed selector): ledger\'s tool reads a database that refuses connections',
+    app: 'selector-tool',
+    agents: ['ledger', 'clerk'],
+    fault: { name: 'tool_backend_refuses', agent: 'ledger' },
+    until: errorsSinceFault('ledger', 20),
+    questions: [
+      { tool: 'diagnose', agent: 'ledger', expect: toolDatabaseRefuses(['ledger']) },
+      { tool: 'perf', expect: toolDatabaseRefuses(['ledger', 'lookup_order', 'orders-db']) },
+      { tool: 'health', expect: toolDatabaseRefuses(['ledger', 'lookup_order', 'orders-db']) },
+    ],
+  },
+  {
+    id: 'l',
+    title: 'AgentChat Swarm: triage hands off to booker, whose model endpoint answers 429 (RateLimitError)',
+    app: 'swarm-model',
+    agents: ['triage', 'booker'],
+    fault: { name: 'rate_limit', agent: 'booker' },
+    until: errorsSinceFault('booker', 20),
+    questions: [
+      { tool: 'diagnose', agent: 'booker', expect: rateLimited(['booker']) },
+      { tool: 'perf', expect: rateLimited(['booker']) },
+      { tool: 'health', expect: rateLimited(['booker']) },
+    ],
+  },
+  {
+    id: 'm',
+    title: 'AgentChat GraphFlow (DiGraphBuilder): fetcher\'s tool times out on an API that stops answering',
+    app: 'graph-tool',
+    agents: ['fetcher', 'writer'],
+    fault: { name: 'tool_backend_stalls', agent: 'fetcher' },
+    until: errorsSinceFault('fetcher', 20),
+    questions: [
+      { tool: 'diagnose', agent: 'fetcher', expect: toolTimesOut(['fetcher']) },
+      { tool: 'perf', expect: toolTimesOut(['fetcher', 'fetch_rates', 'rates-api']) },
+      { tool: 'health', expect: toolTimesOut(['fetcher', 'fetch_rates', 'rates-api']) },
+    ],
+  },
+  {
+    id: 'n',
+    title: 'AgentChat RoundRobinGroupChat that never terminates: the reviewer stops approving, max turns ends every run',
+    app: 'team-endless',
+    agents: ['drafter', 'reviewer'],
+    fault: { name: 'never_approves', agent: 'reviewer' },
+    until: handledSinceFault('reviewer', 40),
+    questions: [
+      { tool: 'diagnose', agent: 'reviewer', expect: stoppedByMaxTurns },
+      { tool: 'perf', expect: healthy },
     ],
   },
 ];

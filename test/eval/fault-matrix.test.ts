@@ -1,7 +1,8 @@
 /**
  * The fault matrix inside `make test`: AutoGen applications written for it (bare autogen-core agents that
- * re-raise, wrap or reword a downstream failure; a three-hop chain; AgentChat teams whose tool or model
- * fails; a slow agent; a leak; an error storm; a healthy app) run on real runtimes with the bridge, a
+ * re-raise, wrap or reword a downstream failure; a three-hop chain; AgentChat teams of every kind —
+ * RoundRobin, Selector, Swarm, GraphFlow — whose tool or model fails or whose runs never terminate; a slow
+ * agent; a leak; an error storm; a healthy app) run on real runtimes with the bridge, a
  * fault is turned on, and the bot's real pipeline must answer `diagnose`, `perf` and `health` as a senior
  * SRE would. Five cases run at a time (ten applications at once on two cores starve each other's probes),
  * each wait bounded; a wrong case fails its own test, by name. `make test` runs this file after the rest of

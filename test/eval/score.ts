@@ -15,6 +15,11 @@ export interface Expectation {
   readonly origin?: readonly string[];
   /** What the fix must mention. */
   readonly fix?: RegExp;
+  /**
+   * What the answer must state (headline, probable cause or a check's summary, not its evidence), e.g. that
+   * a team's runs are stopped by max turns while every check passes.
+   */
+  readonly mentions?: RegExp;
   /** The answer must not call it a memory leak (every case but the leak). */
   readonly noLeak?: boolean;
 }
@@ -27,7 +32,7 @@ export interface Question {
 }
 
 export interface Check {
-  readonly name: 'verdict' | 'category' | 'origin' | 'fix' | 'no leak';
+  readonly name: 'verdict' | 'category' | 'origin' | 'fix' | 'mentions' | 'no leak';
   readonly ok: boolean;
 }
 
@@ -48,6 +53,7 @@ export function scoreAnswer(question: Question, answer: Answer): Scored {
   checks.push({ name: 'category', ok: e.category ? answer.category !== null && e.category.includes(answer.category) : answer.category === null });
   if (e.origin) checks.push({ name: 'origin', ok: e.origin.some((o) => answer.cause.includes(o)) });
   if (e.fix) checks.push({ name: 'fix', ok: e.fix.test(answer.fix) });
+  if (e.mentions) checks.push({ name: 'mentions', ok: e.mentions.test(answer.text) });
   if (e.noLeak) checks.push({ name: 'no leak', ok: !LEAK.test(answer.cause) });
   return { question, answer, checks, ok: checks.every((c) => c.ok) };
 }
@@ -62,6 +68,7 @@ export function describeExpectation(q: Question): string {
   if (e.category) parts.push(e.category.join('|'));
   if (e.origin) parts.push(`names ${e.origin.join('|')}`);
   if (e.fix) parts.push(`fix ~ ${e.fix.source}`);
+  if (e.mentions) parts.push(`says ~ ${e.mentions.source}`);
   if (e.noLeak) parts.push('no leak');
   return parts.join(', ');
 }

@@ -17,7 +17,7 @@ describe('alerts configuration', () => {
     const def = loadConfig({});
     expect(def.alerts).toMatchObject({ sources: [], channel: undefined, coalesceMs: 5000, reopenWindowMs: 900_000, autoDiagnose: true, autoPlan: true, defaultSeverity: 'warning' });
     expect(def.alerts.grouping).toMatchObject({ runtimeLabels: ['runtime', 'autogen_runtime'], agentLabels: ['agent_type', 'agent'], groupBy: [], dependencies: [] });
-    expect(def.monitor).toEqual({ enabled: true, intervalMs: 15_000, minSamples: 5 });
+    expect(def.monitor).toEqual({ enabled: true, intervalMs: 15_000, minSamples: 5, latencyMinSamples: 20 });
     const c = loadConfig({
       ALERT_SOURCES: 'am=bearer:0123456789abcdef0123,ci=hmac:abcdefabcdefabcdef',
       ALERT_CHANNEL: 'C0ALERTS',

@@ -12,7 +12,7 @@ import { Queues } from '../../src/queues/queues.js';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { applyAlertEvents } from '../../src/incidents/apply.js';
 import { incidentContext } from '../../src/incidents/context.js';
-import { diagnoseAgain, startAutomaticDiagnosis } from '../../src/incidents/follow-ups.js';
+import { diagnoseAgain, onIncidentDiagnosed, startAutomaticDiagnosis } from '../../src/incidents/follow-ups.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -67,12 +67,33 @@ describe('incidents whose alerts name no runtime', () => {
   });
 
   it('an alert that names its configured runtime still gets its plan request (for contrast)', async () => {
-    const { ctx, queues } = setup();
+    const { ctx, queues } = setup({ ALERT_AUTO_DIAGNOSE: 'false' });
     try {
       const { opened: [id] } = await applyAlertEvents(ctx, [alert({ runtime: 'prod', agent_type: 'ChatAgent' })]);
       const plans = await jobsOf(queues, 'respond');
       expect(plans.map((j) => j.id)).toEqual([`plan-${id!}`]);
-      expect(plans[0]!.data).toMatchObject({ runtime: 'prod', agent: 'ChatAgent' });
+      expect(plans[0]!.data).toMatchObject({ runtime: 'prod', agent: 'ChatAgent', labels: { alertname: 'AutoGenAgentHighErrorRate' }, findings: [] });
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it('diagnosed automatically, the plan waits for the diagnosis and is asked for from its findings, once per diagnosis', async () => {
+    const { ctx, queues } = setup();
+    try {
+      const { opened: [id] } = await applyAlertEvents(ctx, [alert({ runtime: 'prod', agent_type: 'ChatAgent', alertname: 'AutoGenAgentErrors' })]);
+      expect(await jobsOf(queues, 'respond')).toHaveLength(0);
+      expect(await onIncidentDiagnosed(ctx, id!, ['agent.errors', 'cascade', 'diagnose.cascade'], 'diag-1')).toBe('plan requested');
+      // the same diagnosis job retried asks once; "Diagnose again" asks again
+      await onIncidentDiagnosed(ctx, id!, ['agent.errors', 'cascade', 'diagnose.cascade'], 'diag-1');
+      await onIncidentDiagnosed(ctx, id!, ['timeout'], 'diag-2');
+      const plans = (await jobsOf(queues, 'respond')).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+      expect(plans.map((j) => j.id)).toEqual([`plan-${id!}-diag-1`, `plan-${id!}-diag-2`]);
+      expect(plans[0]!.data).toMatchObject({ runtime: 'prod', agent: 'ChatAgent', incident_id: id, source: 'incident', findings: ['agent.errors', 'cascade', 'diagnose.cascade'] });
+      // no labels: the planner tries the labels of each of the incident's firing alerts
+      expect(plans[0]!.data).not.toHaveProperty('labels');
+      await ctx.store.transition(id!, 'resolve', 'U0ONCALL', Date.now());
+      expect(await onIncidentDiagnosed(ctx, id!, ['cascade'], 'diag-3')).toBe('incident resolved');
     } finally {
       await queues.close();
     }
@@ -86,7 +107,7 @@ describe('incidents whose alerts name no runtime', () => {
       const text = ((await jobsOf(queues, 'notify')).find((j) => j.id === `inc-nodiag-${id!}`)?.data as { text: string }).text;
       expect(text).toContain('is not configured');
       expect(text).not.toMatch(/<!channel>|@here|<@/);
-      expect(text).toContain('&lt;!\u2060channel&gt;');
+      expect(text).toContain('&lt;!channel&gt;');
       expect(await jobsOf(queues, 'respond')).toHaveLength(0);
 
       const { opened: [bare] } = await applyAlertEvents(ctx, [alert({ agent_type: 'PlannerAgent' })]);

@@ -4,9 +4,10 @@
  * and the alert intake on a free port. Everything real except Slack.
  */
 import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
 import { IncidentStore } from '../../src/incidents/store.js';
 import { startIntakeRole, type IntakeRole } from '../../src/intake/role.js';
-import { signBody } from '../../src/intake/auth.js';
+import { signedHeaders } from '../../src/intake/auth.js';
 import { keyPrefix } from '../../src/queues/connection.js';
 import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
@@ -38,6 +39,8 @@ export interface AlertHarnessOptions {
   /** Worker roles in all (default 2). */
   workers?: number;
   sandbox?: Sandbox;
+  /** Where the log lines go (e.g. a collector; set LOG_LEVEL in `env` too). */
+  logDestination?: DestinationStream;
 }
 
 async function postJson(url: string, body: unknown, headers: Record<string, string>) {
@@ -51,6 +54,7 @@ export async function startAlertHarness(opts: AlertHarnessOptions = {}): Promise
   const bot = await startTestBot({
     sandbox,
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
+    ...(opts.logDestination ? { logDestination: opts.logDestination } : {}),
     env: {
       ALERT_SOURCES: `alertmanager=bearer:${AM_TOKEN},ci=hmac:${HMAC_SECRET}`,
       ALERT_CHANNEL,
@@ -75,7 +79,7 @@ export async function startAlertHarness(opts: AlertHarnessOptions = {}): Promise
     postAlertmanager: (body, headers) => postJson(`${intake.intake.url}/alerts/alertmanager`, body, headers ?? { authorization: `Bearer ${AM_TOKEN}` }),
     postGeneric: (body) => {
       const text = JSON.stringify(body);
-      return postJson(`${intake.intake.url}/alerts/generic`, text, { 'x-signature-256': signBody(HMAC_SECRET, text) });
+      return postJson(`${intake.intake.url}/alerts/generic`, text, signedHeaders(HMAC_SECRET, text, Date.now()));
     },
     roots: (channel) => sandbox.messages.filter((m) => m.channel === channel && m.thread_ts === undefined),
     replies: (root) => sandbox.messages.filter((m) => m.thread_ts === root.ts),

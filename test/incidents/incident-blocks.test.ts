@@ -47,11 +47,11 @@ describe('incident root', () => {
     expect(all).toContain('3 firing · 5 in all');
     expect(all).toContain('12m ago');
     expect(all).toContain('*Open*');
-    const actions = msg.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string }[] };
+    const actions = msg.blocks.find((b) => b.type === 'actions') as unknown as { elements: { action_id: string; value: string }[] };
     expect(actions.elements.map((e) => e.action_id)).toEqual([
-      INCIDENT_ACTION_IDS.acknowledge, INCIDENT_ACTION_IDS.diagnose, INCIDENT_ACTION_IDS.resolve, INCIDENT_ACTION_IDS.silence1h, INCIDENT_ACTION_IDS.silence4h,
+      INCIDENT_ACTION_IDS.acknowledge, INCIDENT_ACTION_IDS.diagnose, INCIDENT_ACTION_IDS.resolve, INCIDENT_ACTION_IDS.sameAs, INCIDENT_ACTION_IDS.silence1h, INCIDENT_ACTION_IDS.silence4h,
     ]);
-    expect(JSON.parse(actions.elements[3]!.value)).toEqual({ i: 'inc-abc123', s: 3600 });
+    expect(JSON.parse(actions.elements[4]!.value)).toEqual({ i: 'inc-abc123', s: 3600 });
     assertSafe(msg);
   });
 
@@ -67,8 +67,8 @@ describe('incident root', () => {
 
   it('acknowledged and silenced: no Acknowledge button, Unsilence instead of Silence', () => {
     const msg = incidentRoot({ ...base, state: 'acknowledged', ackedBy: 'U0BOB', silencedUntil: NOW + 3_600_000 }, NOW);
-    const ids = (msg.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);
-    expect(ids).toEqual([INCIDENT_ACTION_IDS.diagnose, INCIDENT_ACTION_IDS.resolve, INCIDENT_ACTION_IDS.unsilence]);
+    const ids = (msg.blocks.find((b) => b.type === 'actions') as unknown as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);
+    expect(ids).toEqual([INCIDENT_ACTION_IDS.diagnose, INCIDENT_ACTION_IDS.resolve, INCIDENT_ACTION_IDS.sameAs, INCIDENT_ACTION_IDS.unsilence]);
     expect(strings(msg.blocks).join('\n')).toContain('silenced until');
   });
 

@@ -84,7 +84,7 @@ describe('promoteNewScopes', () => {
       opts: { delay: 2_000 },
     };
     const out = promoteNewScopes([...alerts, reconcile], recent, DEFAULT_GROUPING, T0);
-    expect(out.jobs[0]!.opts.jobId).toBe(alerts[0]!.opts.jobId);
+    expect(out.jobs[0]!.opts.deduplication).toEqual(alerts[0]!.opts.deduplication);
     expect(out.jobs[1]).toBe(reconcile);
     // the input is not modified (a retried request decides afresh)
     expect(alerts[0]!.opts.priority).toBe(ALERTS_JOB_PRIORITY);

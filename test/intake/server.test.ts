@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { alertsJobId } from '../../src/incidents/jobs.js';
 import { alertsFromAlertmanager, alertmanagerPayloadSchema } from '../../src/intake/alertmanager.js';
-import { signBody } from '../../src/intake/auth.js';
+import { signBody, signedHeaders } from '../../src/intake/auth.js';
 import { startIntake, type IntakeServer } from '../../src/intake/server.js';
 import { startLocalRedis } from '../../src/local/redis.js';
 
@@ -81,10 +81,11 @@ describe('intake server (real HTTP, real Redis)', () => {
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ status: 'accepted', alerts: 2, truncated: 0 });
     const alerts = alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(fixture)), 'alertmanager');
-    const job = await h.queue.getJob(alertsJobId(alerts));
-    expect(job?.id).toMatch(/^ab-[0-9a-f]{32}$/);
+    const jobId = await h.queue.getDeduplicationJobId(alertsJobId(alerts));
+    expect(alertsJobId(alerts)).toMatch(/^ab-[0-9a-f]{32}$/);
+    const job = await h.queue.getJob(jobId ?? '');
     expect(job?.data).toMatchObject({ kind: 'alerts', alerts: [{ source: 'alertmanager', status: 'firing' }, { status: 'resolved' }] });
-    // a byte-identical resend (Alertmanager's repeat or retry) adds nothing
+    // a byte-identical copy inside the dedupe window (a retry of the same delivery) adds nothing
     const again = await post(h, '/alerts/alertmanager', fixture);
     expect(again.status).toBe(202);
     const counts = await h.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
@@ -108,12 +109,16 @@ describe('intake server (real HTTP, real Redis)', () => {
       await clean.close();
     });
 
-    const signed = (body: string) => ({ 'content-type': 'application/json', 'x-signature-256': signBody(HMAC, body) });
+    const signed = (body: string) => ({ 'content-type': 'application/json', ...signedHeaders(HMAC, body, Date.now()) });
+    const nowS = () => Math.floor(Date.now() / 1000);
     const cases: { name: string; path: string; body: () => string; headers?: (body: string) => Record<string, string>; status: number; code: string }[] = [
       { name: 'no credentials', path: '/alerts/alertmanager', body: () => fixture, headers: () => ({ 'content-type': 'application/json' }), status: 401, code: 'INTAKE_UNAUTHORIZED' },
       { name: 'wrong token', path: '/alerts/alertmanager', body: () => fixture, headers: () => ({ authorization: 'Bearer nope', 'content-type': 'application/json' }), status: 401, code: 'INTAKE_UNAUTHORIZED' },
-      { name: 'wrong signature', path: '/alerts/generic', body: () => '{"title":"x"}', headers: () => ({ 'content-type': 'application/json', 'x-signature-256': signBody('another-secret-0123456789', '{"title":"x"}') }), status: 401, code: 'INTAKE_SIGNATURE_INVALID' },
-      { name: 'signature of another body', path: '/alerts/generic', body: () => '{"title":"y"}', headers: () => ({ 'content-type': 'application/json', 'x-signature-256': signBody(HMAC, '{"title":"x"}') }), status: 401, code: 'INTAKE_SIGNATURE_INVALID' },
+      { name: 'wrong signature', path: '/alerts/generic', body: () => '{"title":"x"}', headers: () => ({ 'content-type': 'application/json', ...signedHeaders('another-secret-0123456789', '{"title":"x"}', Date.now()) }), status: 401, code: 'INTAKE_SIGNATURE_INVALID' },
+      { name: 'signature of another body', path: '/alerts/generic', body: () => '{"title":"y"}', headers: () => ({ 'content-type': 'application/json', ...signedHeaders(HMAC, '{"title":"x"}', Date.now()) }), status: 401, code: 'INTAKE_SIGNATURE_INVALID' },
+      { name: 'signature without a timestamp', path: '/alerts/generic', body: () => '{"title":"x"}', headers: (b) => ({ 'content-type': 'application/json', 'x-signature-256': signBody(HMAC, b, nowS()) }), status: 401, code: 'INTAKE_SIGNATURE_INVALID' },
+      { name: 'replay of a correctly signed request after the window', path: '/alerts/generic', body: () => '{"title":"x"}', headers: (b) => ({ 'content-type': 'application/json', ...signedHeaders(HMAC, b, Date.now() - 301_000) }), status: 401, code: 'INTAKE_SIGNATURE_EXPIRED' },
+      { name: 'timestamp changed to a fresh one (replay with a forged time)', path: '/alerts/generic', body: () => '{"title":"x"}', headers: (b) => ({ 'content-type': 'application/json', 'x-signature-256': signBody(HMAC, b, nowS() - 3600), 'x-signature-timestamp': String(nowS()) }), status: 401, code: 'INTAKE_SIGNATURE_INVALID' },
       { name: 'malformed JSON', path: '/alerts/alertmanager', body: () => '{"version": "4", ', status: 400, code: 'INTAKE_BODY_INVALID' },
       { name: 'not JSON content type', path: '/alerts/alertmanager', body: () => fixture, headers: () => ({ authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }), status: 415, code: 'INTAKE_MEDIA_TYPE' },
       { name: 'wrong payload version', path: '/alerts/alertmanager', body: () => fixture.replace('"version": "4"', '"version": "3"'), status: 422, code: 'INTAKE_PAYLOAD_INVALID' },

@@ -105,12 +105,14 @@ describe('/autogen diagnose against the real demo fleet', () => {
     expect(text).toContain('Flow classify: No problem found');
   });
 
-  it('an agent type that is not registered gets a clear report with the registered types', async () => {
-    const msg = await diagnose('diagnose chatagent healthy', 'C0TYPO');
-    const text = plain(msg);
-    expect(text).toContain('No agent type "chatagent" is registered');
-    expect(text).toContain('Did you mean `ChatAgent`?');
-    expect(text).toContain('category: Runtime › Agent creation');
+  it('an agent type the runtime does not know: an ephemeral AGENT_NOT_FOUND with the registered types, no public report', async () => {
+    const ack = await sandbox.sendCommand(bot.eventsUrl, { text: 'diagnose chatagent healthy', channel: 'C0TYPO' });
+    expect(ack.status).toBe(200);
+    const eph = await waitFor(() => sandbox.ephemerals.find((e) => e.channel === 'C0TYPO'), { timeoutMs: 20_000, what: 'ephemeral in C0TYPO' });
+    expect(eph.text).toContain('`chatagent` is not registered in runtime `healthy`. Did you mean `ChatAgent`?');
+    expect(eph.text).toContain('Registered: `ChatAgent`');
+    expect(eph.text).toContain('(AGENT_NOT_FOUND)');
+    expect(sandbox.messages.filter((m) => m.channel === 'C0TYPO')).toEqual([]);
   });
 
   it('the bridge down gives a "runtime unreachable" report, not silence', async () => {

@@ -60,8 +60,8 @@ async function guideJobCount(): Promise<number> {
 
 describe('bad input caught when parsing: a specific ack, nothing queued', () => {
   it.each([
-    ['perf', 'COMMAND_USAGE', '/autogen perf <agent|runtime> [runtime]'],
-    ['inspect', 'COMMAND_USAGE', '/autogen inspect <agent> [runtime]'],
+    ['perf', 'COMMAND_USAGE', '/autogen perf &lt;agent|runtime&gt; [runtime]'],
+    ['inspect', 'COMMAND_USAGE', '/autogen inspect &lt;agent&gt; [runtime]'],
     ['message ChatAgent', 'COMMAND_USAGE', 'Name the sending and the receiving agent types'],
     ['trace', 'COMMAND_USAGE', 'Give the message id'],
     ['trace bad<id>', 'MESSAGE_ID_INVALID', 'Copy the id from a report'],

@@ -1,8 +1,9 @@
 /**
  * A job killed after the bridge acted is retried and does not act twice: a worker process takes the
  * `execute` job, the bridge applies the action, and the process is SIGKILLed before it can record the
- * outcome. BullMQ finds the stalled job and a second worker runs it again with the same idempotency key:
- * the bridge replays its first answer instead of acting again, and the thread and the audit say so.
+ * outcome. BullMQ finds the stalled job (with the product's lock and stall settings) and a second worker
+ * runs it again with the same idempotency key: the thread first says "the worker running this was lost;
+ * resuming", the bridge replays its first answer instead of acting again, and the thread and the audit say so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -12,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessors } from '../../handlers/index.js';
 import { createExecuteProcessor } from '../../handlers/execute.js';
 import { readAudit } from '../../src/audit/stream.js';
-import { wrapProcessor } from '../../src/queues/worker.js';
+import { stallOptions, wrapProcessor } from '../../src/queues/worker.js';
+import { waitFor } from '../support/poll.js';
 import type { Sandbox } from '../support/sandbox.js';
 import type { LocalFleet } from '../support/fleet.js';
 import {
@@ -28,7 +30,11 @@ let child: ChildProcess | undefined;
 let retryWorker: Worker | undefined;
 
 beforeAll(async () => {
-  rt = await startResponseTest({ fleet: { rate: 5 }, runbooks: { ttlS: 60, settleS: 1 }, worker: false });
+  // the product's lock and stall settings, shortened: a lost worker's job is back within about 3 s
+  rt = await startResponseTest({
+    fleet: { rate: 5 }, runbooks: { ttlS: 60, settleS: 1 }, worker: false,
+    env: { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_MAX_STALLED_COUNT: '2' },
+  });
   ({ sandbox, fleet, bot, redis } = rt);
   // Every queue but `execute` in this process; `execute` first runs in the child that gets killed.
   bot.startWorker((deps) => {
@@ -78,10 +84,14 @@ describe('execution as BullMQ jobs with idempotency keys', () => {
 
     // A second worker that checks for stalled jobs often picks the job up again.
     retryWorker = new Worker('execute', wrapProcessor('execute', createExecuteProcessor(bot.worker!.deps), bot.logger), {
-      connection: bot.worker!.deps.redis, prefix: bot.config.queues.prefix, stalledInterval: 500, lockDuration: 5_000,
+      connection: bot.worker!.deps.redis, prefix: bot.config.queues.prefix, ...stallOptions(bot.config.queues),
     });
+    // the thread says why the outcome is late, before it arrives
+    const lost = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0RETRY' && m.thread_ts === plan.ts && m.text.includes('The worker running this was lost; resuming')), { timeoutMs: 30_000, what: 'the "worker lost" note in the thread' });
     const outcome = await waitForOutcome(sandbox, 'C0RETRY', plan.ts, 'Fixed and verified', 30_000);
     expect(blocksText(outcome)).toContain('nothing ran twice');
+    expect(sandbox.messages.indexOf(lost)).toBeLessThan(sandbox.messages.indexOf(outcome));
+    expect(sandbox.messages.filter((m) => m.text.includes('The worker running this was lost'))).toHaveLength(1);
 
     // The bridge acted once: one action (the first one's id), replayed to the retry.
     const { actions } = await bridgeGet<{ actions: { action_id: string; target: string }[] }>(fleet, '/v1/actions');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { edgesFromMessages, edgesFromText, edgeText } from '../../src/monitor/edges.js';
-import { GUIDE_THRESHOLDS, MONITOR_ALERTS, evaluate, heldAgents, unreachableFinding, type AgentView, type RecentWindowView, type RuntimeView } from '../../src/monitor/evaluate.js';
+import { DEFAULT_MONITOR_OPTIONS, GUIDE_THRESHOLDS, MONITOR_ALERTS, evaluate, heldAgents, unreachableFinding, type AgentView, type RecentWindowView, type RuntimeView } from '../../src/monitor/evaluate.js';
 import { alertIdsOf, forgetAgents, freshStarts, holdStep, monitorStep } from '../../src/monitor/transitions.js';
 
 const NOW = Date.parse('2025-01-01T10:00:00Z');
@@ -60,17 +60,36 @@ describe('monitor evaluate over the recent window', () => {
     const [slow] = evaluate(healthyRuntime, [slowNow], GUIDE_THRESHOLDS, NOW);
     expect(slow).toMatchObject({ alertname: MONITOR_ALERTS.slow, agent: 'ChatAgent', value: 3100, threshold: 2000 });
     expect(slow!.summary).toBe('ChatAgent p95 response 3.1 s > 2 s (average 1.5 s, p99 3.3 s; 20 messages, last 60 s)');
-    const avgSlow: AgentView = { ...healthyAgent, recent: recent({ count: 3, latency_ms: { count: 3, avg: 3000, p95: 3000, p99: 3000 } }) };
-    expect(evaluate(healthyRuntime, [avgSlow], GUIDE_THRESHOLDS, NOW)[0]!.summary).toBe('ChatAgent average response 3 s > 2 s (p95 3 s, p99 3 s; 3 messages, last 60 s)');
+    const avgSlow: AgentView = { ...healthyAgent, recent: recent({ count: 20, latency_ms: { count: 20, avg: 3000, p95: 3000, p99: 3000 } }) };
+    expect(evaluate(healthyRuntime, [avgSlow], GUIDE_THRESHOLDS, NOW)[0]!.summary).toBe('ChatAgent average response 3 s > 2 s (p95 3 s, p99 3 s; 20 messages, last 60 s)');
     const failingNow: AgentView = { ...healthyAgent, recent: recent({ count: 20, errors: 20, error_rate: 1 }) };
     expect(names(evaluate(healthyRuntime, [failingNow], GUIDE_THRESHOLDS, NOW))).toEqual([`${MONITOR_ALERTS.agentErrors}/ChatAgent`, `${MONITOR_ALERTS.errorRate}/ChatAgent`]);
     expect(evaluate(healthyRuntime, [failingNow], GUIDE_THRESHOLDS, NOW).find((f) => f.alertname === MONITOR_ALERTS.errorRate)!.summary)
       .toBe('ChatAgent error rate 100 % > 5 % (20 messages, last 60 s)');
   });
 
-  it('a p95 over the threshold needs enough messages; the average does not', () => {
+  it('a p95 over the threshold needs enough messages', () => {
     const one: AgentView = { ...healthyAgent, recent: recent({ count: 2, latency_ms: { count: 2, avg: 1200, p95: 2400, p99: 2400 } }) };
     expect(evaluate(healthyRuntime, [one], GUIDE_THRESHOLDS, NOW)).toEqual([]);
+  });
+
+  it('a fleet warming up (a handful of slow first calls) raises no latency alert until the window holds enough messages', () => {
+    // what a busy machine shows in the first minute: 6 calls, 4 of them slow — average and "p95" (the slowest) far over 2 s
+    const warming: AgentView = { ...healthyAgent, recent: recent({ count: 6, latency_ms: { count: 6, avg: 4200, p95: 9000, p99: 9000 } }) };
+    expect(evaluate(healthyRuntime, [warming], GUIDE_THRESHOLDS, NOW)).toEqual([]);
+    // 19 messages: still too few by default; a configured minimum of 5 judges them
+    const nineteen: AgentView = { ...healthyAgent, recent: recent({ count: 19, latency_ms: { count: 19, avg: 2500, p95: 4000, p99: 4000 } }) };
+    expect(evaluate(healthyRuntime, [nineteen], GUIDE_THRESHOLDS, NOW)).toEqual([]);
+    expect(names(evaluate(healthyRuntime, [nineteen], GUIDE_THRESHOLDS, NOW, { ...DEFAULT_MONITOR_OPTIONS, latencyMinSamples: 5 }))).toEqual([`${MONITOR_ALERTS.slow}/ChatAgent`]);
+    // once warm and busy: 40 messages, the slow first calls are a tail beyond the p95 — judged by the p95, no alert
+    const warm: AgentView = { ...healthyAgent, recent: recent({ count: 40, latency_ms: { count: 40, avg: 900, p95: 1500, p99: 9000 } }) };
+    expect(evaluate(healthyRuntime, [warm], GUIDE_THRESHOLDS, NOW)).toEqual([]);
+    // really slow with enough messages: raised, on the p95
+    const slow: AgentView = { ...healthyAgent, recent: recent({ count: 20, latency_ms: { count: 20, avg: 1500, p95: 2600, p99: 9000 } }) };
+    expect(evaluate(healthyRuntime, [slow], GUIDE_THRESHOLDS, NOW)).toMatchObject([{ alertname: MONITOR_ALERTS.slow, value: 2600, threshold: 2000 }]);
+    // the error checks keep their own minimum (MONITOR_MIN_SAMPLES): a failing agent with 6 messages still shows
+    const failing: AgentView = { ...healthyAgent, recent: recent({ count: 6, errors: 6, error_rate: 1, latency_ms: { count: 6, avg: 4200, p95: 9000 } }) };
+    expect(names(evaluate(healthyRuntime, [failing], GUIDE_THRESHOLDS, NOW))).toEqual([`${MONITOR_ALERTS.agentErrors}/ChatAgent`, `${MONITOR_ALERTS.errorRate}/ChatAgent`]);
   });
 
   it('isolated or degraded agents are held (by their flags or the runtime\'s lists)', () => {

@@ -8,7 +8,8 @@ import { QueueEvents } from 'bullmq';
 import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { waitFor } from '../support/poll.js';
-import { ChannelRate } from '../../src/outbox/index.js';
+import { ChannelRate, fileTitle } from '../../src/outbox/index.js';
+import { md } from '../../src/slack/blocks/mrkdwn.js';
 
 let sandbox: Sandbox;
 let bot: TestBot;
@@ -33,7 +34,7 @@ describe('outbox', () => {
   it('posts, stores the ts under the caller\'s key and returns it as the job result', async () => {
     const events = new QueueEvents('notify', { connection: { url: inject('redisUrl') } as never, prefix: bot.config.queues.prefix });
     await events.waitUntilReady();
-    const jobId = await outbox().post({ channel: 'C0POST', text: 'hello', ts_key: 'report-1' });
+    const jobId = await outbox().post({ channel: 'C0POST', text: md`hello`, ts_key: 'report-1' });
     const job = await bot.worker?.deps.queues.get('notify').getJob(jobId);
     const result = (await job?.waitUntilFinished(events, 10_000)) as { status: string; ts: string };
     await events.close();
@@ -46,17 +47,17 @@ describe('outbox', () => {
   });
 
   it('a thread reply by key waits for its parent, then lands in its thread', async () => {
-    await outbox().post({ channel: 'C0THREAD', text: 'reply', thread_ts_key: 'parent-1' });
-    await outbox().post({ channel: 'C0THREAD', text: 'parent', ts_key: 'parent-1' });
+    await outbox().post({ channel: 'C0THREAD', text: md`reply`, thread_ts_key: 'parent-1' });
+    await outbox().post({ channel: 'C0THREAD', text: md`parent`, ts_key: 'parent-1' });
     const reply = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0THREAD' && m.text === 'reply'), { what: 'reply' });
     const parent = sandbox.messages.find((m) => m.channel === 'C0THREAD' && m.text === 'parent');
     expect(reply.thread_ts).toBe(parent?.ts);
   });
 
   it('coalesces updates: of a burst for one key, the newest is applied last and older pending ones are dropped', async () => {
-    await outbox().post({ channel: 'C0UPD', text: 'v0', ts_key: 'upd-1' });
+    await outbox().post({ channel: 'C0UPD', text: md`v0`, ts_key: 'upd-1' });
     await waitFor(() => outbox().postedTs('upd-1'), { what: 'parent ts' });
-    for (let i = 1; i <= 5; i += 1) await outbox().update({ channel: 'C0UPD', ts_key: 'upd-1', text: `v${i}`, coalesce_key: 'upd-1' });
+    for (let i = 1; i <= 5; i += 1) await outbox().update({ channel: 'C0UPD', ts_key: 'upd-1', text: md`v${i}`, coalesce_key: 'upd-1' });
     const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0UPD' && m.text === 'v5'), { what: 'last update' });
     expect(msg.edits.at(-1)?.text).toBe('v5');
     expect(msg.edits.length).toBeLessThanOrEqual(5);
@@ -64,7 +65,7 @@ describe('outbox', () => {
 
   it('on 429 waits for Retry-After and then delivers (no error, no duplicate)', async () => {
     sandbox.rateLimit('chat.postMessage', 1, 1);
-    await outbox().post({ channel: 'C0RL', text: 'after the limit' });
+    await outbox().post({ channel: 'C0RL', text: md`after the limit` });
     await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0RL'), { what: 'post after 429' });
     const calls = sandbox.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0RL');
     expect(calls).toHaveLength(2);
@@ -72,8 +73,8 @@ describe('outbox', () => {
   });
 
   it('ephemeral messages and file uploads go through the same queue', async () => {
-    await outbox().ephemeral({ channel: 'C0EPH', user: 'U0BOB', text: 'only you' });
-    await outbox().upload({ channel: 'C0EPH', filename: 'logs.txt', content: 'line 1\nline 2', title: 'Logs' });
+    await outbox().ephemeral({ channel: 'C0EPH', user: 'U0BOB', text: md`only you` });
+    await outbox().upload({ channel: 'C0EPH', filename: 'logs.txt', content: 'line 1\nline 2', title: fileTitle('Logs') });
     await waitFor(() => sandbox.ephemerals.find((e) => e.user === 'U0BOB'), { what: 'ephemeral' });
     const file = await waitFor(() => sandbox.files.find((f) => f.channel === 'C0EPH'), { what: 'file' });
     expect(file.content).toBe('line 1\nline 2');
@@ -110,8 +111,8 @@ describe('outbox: a parent that never appears', () => {
   });
 
   it('a reply whose parent is merely late still waits for it (within the limit)', async () => {
-    await outbox().post({ channel: 'C0LATE', text: 'late reply', thread_ts_key: 'late-parent' });
-    await outbox().post({ channel: 'C0LATE', text: 'late parent', ts_key: 'late-parent' });
+    await outbox().post({ channel: 'C0LATE', text: md`late reply`, thread_ts_key: 'late-parent' });
+    await outbox().post({ channel: 'C0LATE', text: md`late parent`, ts_key: 'late-parent' });
     const reply = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0LATE' && m.text === 'late reply'), { what: 'reply' });
     expect(reply.thread_ts).toBe(await outbox().postedTs('late-parent'));
   });

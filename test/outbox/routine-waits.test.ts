@@ -14,6 +14,7 @@ import { Queues, startWorkers } from '../../src/queues/index.js';
 import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
 import { testEnv, uniquePrefix } from '../support/bot.js';
 import { waitFor } from '../support/poll.js';
+import { md } from '../../src/slack/blocks/mrkdwn.js';
 import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
 
 interface LogLine { level: number; msg: string; err?: { stack?: string }; code?: string; reason?: string; queue?: string }
@@ -45,7 +46,7 @@ describe('notify jobs waiting for their turn', () => {
 
   it('rate-limit deferrals and a 429 with Retry-After are debug lines without a stack, not warnings', async () => {
     sandbox.rateLimit('chat.postMessage', 1, 1);
-    for (let i = 1; i <= 4; i += 1) await worker.deps.outbox.post({ channel: 'C0WAITS', text: `message ${i}` });
+    for (let i = 1; i <= 4; i += 1) await worker.deps.outbox.post({ channel: 'C0WAITS', text: md`message ${i}` });
     await waitFor(() => sandbox.messages.filter((m) => m.channel === 'C0WAITS').length === 4, { what: 'all four posts delivered', timeoutMs: 20_000 });
 
     const deferred = log.lines.filter((l) => l.msg === 'job deferred');

@@ -58,13 +58,13 @@ describe('/autogen audit', () => {
   it('refuses what is not an incident or plan id', () => {
     const r = parseCommand('audit <!channel>', ctx);
     expect(!r.ok && r.error.code).toBe('AUDIT_SUBJECT_INVALID');
-    expect(!r.ok && r.error.message).not.toContain('<!channel>');
+    expect(!r.ok && r.error.userMessage).not.toContain('<!channel>');
   });
 });
 
 it('help lists the response subcommands', () => {
   const text = helpText('/autogen', SUBCOMMANDS);
-  expect(text).toContain('recover <agent> [runtime] [runbook]');
+  expect(text).toContain('recover &lt;agent&gt; [runtime] [runbook]');
   expect(text).toContain('automation on|off|status');
   expect(text).toContain('audit [incident|plan] [json]');
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadRunbookDir } from '../../src/response/runbook-loader.js';
-import { matchRunbooks, findRunbook } from '../../src/response/match.js';
+import { matchRunbooks, matchRunbooksAcross, findRunbook } from '../../src/response/match.js';
 import { buildPlan, canonicalJson, idempotencyKey, newPlanId, planHash, revertIdempotencyKey, withPredictions, type PlanInput } from '../../src/response/plan.js';
 import { resolveTarget } from '../../src/response/targets.js';
 import { agent, view } from './view-fixture.js';
@@ -39,6 +39,17 @@ describe('runbook matching', () => {
 
   it('nothing matches an unrelated incident', () => {
     expect(matchRunbooks(runbooks, { labels: { alertname: 'DiskFull' }, findings: ['storage'] })).toEqual([]);
+  });
+
+  it('across an incident\'s alerts: each runbook once, on the labels it matched best, with the diagnosis\' findings', () => {
+    const sets = [{ alertname: 'AutoGenAgentErrors', severity: 'error' }, { alertname: 'AutoGenAgentHighErrorRate', severity: 'critical' }];
+    const m = matchRunbooksAcross(runbooks, sets, ['agent.errors', 'diagnose.errors']);
+    expect(m.map((x) => x.runbook.id)).toEqual(['agent-cascade-failure', 'critical-degradation']);
+    expect(m[0]).toMatchObject({ labels: sets[1], reasons: ['alertname=AutoGenAgentHighErrorRate', 'finding agent.errors'] });
+    // the first alert alone, without findings, matches nothing; with the diagnosis' findings it does
+    expect(matchRunbooksAcross(runbooks, [sets[0]!], [])).toEqual([]);
+    expect(matchRunbooksAcross(runbooks, [sets[0]!], ['cascade']).map((x) => x.runbook.id)).toEqual(['agent-cascade-failure']);
+    expect(matchRunbooksAcross(runbooks, [], ['dependency_unreachable']).map((x) => x.runbook.id)).toEqual(['network-partition']);
   });
 
   it('finds a runbook by id or by scenario', () => {
@@ -177,5 +188,15 @@ describe('findings read off the runtime', () => {
       { ts: '2026-01-01T00:00:00Z', rss_bytes: 100 * 1024 * 1024 }, { ts: '2026-01-01T00:00:30Z', rss_bytes: 300 * 1024 * 1024 },
     ])).toEqual(['memory_growth', 'memory_high']);
     expect(findingsFromView(view([agent('A')]), 'A')).toEqual([]);
+  });
+
+  it('names what a diagnosis report established', async () => {
+    const { findingsOfReport } = await import('../../src/response/findings.js');
+    const check = (id: string, status: 'ok' | 'warn' | 'fail', category: string) => ({ id, title: id, status, category, summary: '', evidence: [] }) as never;
+    expect(findingsOfReport({ verdict: 'failing', checks: [check('cascade', 'fail', 'network'), check('errors', 'fail', 'business_logic'), check('runtime', 'ok', 'network')] }))
+      .toEqual(['agent.errors', 'business_logic', 'cascade', 'diagnose.cascade', 'diagnose.errors', 'network']);
+    // a few errors under the rate: the errors check warns, but the error rate is not established
+    expect(findingsOfReport({ verdict: 'degraded', checks: [check('errors', 'warn', 'business_logic')] })).toEqual(['business_logic', 'diagnose.errors']);
+    expect(findingsOfReport({ verdict: 'unreachable', checks: [check('runtime', 'fail', 'network')] })).toEqual([]);
   });
 });

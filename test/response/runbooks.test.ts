@@ -29,6 +29,11 @@ describe('shipped runbooks', () => {
     expect(rb?.escalation.max_attempts).toBe(3);
   });
 
+  it('every shipped runbook says what it does to an AgentChat team', () => {
+    const without = loaded.runbooks.filter((r) => !r.team_effect || !/team/i.test(r.team_effect)).map((r) => r.id);
+    expect(without).toEqual([]);
+  });
+
   it('no shipped runbook runs without approval', () => {
     expect(loaded.runbooks.filter((r) => r.approval.auto_run).map((r) => r.id)).toEqual([]);
   });

@@ -35,6 +35,22 @@ describe('resolveAgentRef: the names people use for agents', () => {
     }
   });
 
+  it('a team\'s name alone names the whole team: its group chat manager (the type actions on a team take)', () => {
+    const withRoles = agents.map((a) => ({ ...a, role: a.team ? (a.name.endsWith('Manager') ? 'manager' : 'participant') : 'agent' }));
+    expect(resolveAgentRef('support', withRoles, 'prod')).toEqual({ type: `RoundRobinGroupChatManager_${id2}`, label: 'support/RoundRobinGroupChatManager' });
+    // forecast has no manager in this list: its name alone names nothing.
+    expect(resolveAgentRef('forecast', withRoles, 'prod')).toBeUndefined();
+    // A participant called like a team makes the name ambiguous, with both choices.
+    const clash = [...withRoles, { type: `support_${id1}`, name: 'support', team: team('forecast', id1), role: 'participant' }];
+    try {
+      resolveAgentRef('support', clash, 'prod');
+      expect.unreachable('a name that is a participant and a team must throw');
+    } catch (err) {
+      expect(isOpsError(err, 'AGENT_AMBIGUOUS')).toBe(true);
+      if (isOpsError(err)) expect(err.details['choices']).toEqual(['support/RoundRobinGroupChatManager', 'forecast/support']);
+    }
+  });
+
   it('nothing matching is undefined (the caller reports an unregistered agent)', () => {
     expect(resolveAgentRef('Nobody', agents, 'prod')).toBeUndefined();
     expect(resolveAgentRef('forecast/nobody', agents, 'prod')).toBeUndefined();

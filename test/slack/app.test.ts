@@ -85,7 +85,7 @@ describe('slash command /autogen through the app', () => {
     ['diagnose', 'COMMAND_USAGE', 'diagnose ChatAgent'],
     ['diagnose Chat<!channel>Agent', 'AGENT_NAME_INVALID', 'letters, digits'],
     ['diagnose ChatAgent nowhere', 'RUNTIME_UNKNOWN', '`prod`, `staging`'],
-    ['diagnose ChatAgent prod extra', 'COMMAND_USAGE', 'diagnose <agent> [runtime]'],
+    ['diagnose ChatAgent prod extra', 'COMMAND_USAGE', 'diagnose &lt;agent&gt; [runtime]'],
   ])('"%s" → ephemeral %s saying what to type; nothing enqueued', async (text, code, hint) => {
     const before = (await diagnoseJobs()).length;
     const res = await sandbox.sendCommand(bot.eventsUrl, { text });
@@ -99,7 +99,7 @@ describe('slash command /autogen through the app', () => {
 
   it('/autogen help lists every subcommand from the registry', async () => {
     const res = await sandbox.sendCommand(bot.eventsUrl, { text: 'help' });
-    expect(String(res.json?.text)).toContain('/autogen diagnose <agent> [runtime]');
+    expect(String(res.json?.text)).toContain('/autogen diagnose &lt;agent&gt; [runtime]');
     expect(String(res.json?.text)).toContain('/autogen help');
   });
 

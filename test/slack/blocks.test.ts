@@ -71,7 +71,7 @@ describe('reportMessage', () => {
 
   it('a button whose value Slack would reject (≥ 2,000 chars) is left out and said so', () => {
     const msg = reportMessage(report([], { follow_ups: [{ action_id: 'diag:logs', label: 'Show logs', value: 'v'.repeat(2_000) }, { action_id: 'diag:rerun', label: 'Run again', value: '{}' }] }));
-    const actions = msg.blocks.find((b) => b.type === 'actions') as { elements: { value: string }[] };
+    const actions = msg.blocks.find((b) => b.type === 'actions') as unknown as { elements: { value: string }[] };
     expect(actions.elements).toHaveLength(1);
     expectWithinSlackLimits(msg);
     expect(allTexts(msg.blocks).join('\n')).toContain('1 follow-up button(s) left out');

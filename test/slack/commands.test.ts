@@ -13,6 +13,7 @@ import { register } from '../../src/slack/listeners/commands.js';
 import { diagActionJob } from '../../src/slack/listeners/actions.js';
 import { parseCommand, SUBCOMMANDS, tokenize } from '../../src/slack/commands/index.js';
 import { OpsError } from '../../src/errors.js';
+import { escapeText } from '../../src/slack/blocks/mrkdwn.js';
 import { uniquePrefix } from '../support/bot.js';
 
 type Handler = (args: Record<string, unknown>) => Promise<void>;
@@ -77,7 +78,7 @@ describe('parseCommand (pure)', () => {
 
   it('empty text shows help; words are split on any whitespace', () => {
     const r = parseCommand('   ', ctx);
-    expect(r.ok && r.ack).toContain('diagnose <agent> [runtime]');
+    expect(r.ok && r.ack).toContain('diagnose &lt;agent&gt; [runtime]');
     expect(tokenize(' diagnose\u00a0 ChatAgent\tprod ')).toEqual(['diagnose', 'ChatAgent', 'prod']);
   });
 
@@ -88,7 +89,7 @@ describe('parseCommand (pure)', () => {
 
   it('help is generated from the registry', () => {
     const r = parseCommand('help', ctx);
-    for (const s of SUBCOMMANDS) expect(r.ok && r.ack).toContain(s.usage);
+    for (const s of SUBCOMMANDS) expect(r.ok && r.ack).toContain(escapeText(s.usage));
   });
 });
 

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startBotRole, type BotRole } from '../../src/roles/bot.js';
 import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
@@ -30,6 +31,8 @@ export interface TestBotOptions {
   /** Skip passing the bot identity (so start-up runs auth.test). */
   resolveIdentity?: boolean;
   env?: Record<string, string>;
+  /** Where the log lines go (default: stdout at LOG_LEVEL, silent in tests). */
+  logDestination?: DestinationStream;
 }
 
 export function uniquePrefix(): string {
@@ -61,7 +64,7 @@ export function testEnv(opts: TestBotOptions): Record<string, string> {
 
 export async function startTestBot(opts: TestBotOptions): Promise<TestBot> {
   const config = loadConfig(testEnv(opts));
-  const logger = createLogger(config);
+  const logger = createLogger(config, opts.logDestination);
   const identity = opts.resolveIdentity ? undefined : { botId: opts.sandbox.botId, botUserId: opts.sandbox.botUserId };
   const bot = await startBotRole(config, logger, identity ? { identity } : {});
   const worker = opts.worker === false ? undefined : startWorkerRole(config, logger);

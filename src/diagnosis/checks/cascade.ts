@@ -19,20 +19,45 @@ export interface CascadeChain {
   readonly originError: string;
 }
 
-// Linear: one agent name per hop, no nested quantifiers (this runs over untrusted exception text).
-const HOP = /([\w.-]{1,200}): dependency ([\w.-]{1,200}) failed: /g;
+// Anchored and bounded: at most 200 × 200 steps whatever the text (this runs over untrusted exception text).
 const LEADING_AGENT = /^([\w.]{1,200}: )?([\w.-]{1,200}): /;
+const HOP_MARK = ': dependency ';
+const HOP_END = ' failed: ';
+const MAX_NAME = 200;
+const NAME_CHAR = /^[\w.-]$/;
+
+/**
+ * The hops `<from>: dependency <to> failed: ` of `message`, left to right, as `to` names and the end of the
+ * last hop. A scan with indexOf — linear in the text: the regex form of this tried up to 200 name
+ * characters at every position of a long word.
+ */
+function hopsOf(message: string): { readonly to: string[]; readonly end: number } {
+  const to: string[] = [];
+  let end = 0;
+  let from = 0;
+  for (let i = message.indexOf(HOP_MARK); i !== -1; i = message.indexOf(HOP_MARK, from)) {
+    from = i + 1;
+    // a name (one character is enough) right before the mark, after the previous hop
+    if (i - 1 < end || !NAME_CHAR.test(message[i - 1]!)) continue;
+    const start = i + HOP_MARK.length;
+    let k = start;
+    while (k < message.length && k - start < MAX_NAME && NAME_CHAR.test(message[k]!)) k += 1;
+    if (k === start || !message.startsWith(HOP_END, k)) continue;
+    to.push(message.slice(start, k));
+    end = k + HOP_END.length;
+    from = end;
+  }
+  return { to, end };
+}
 
 /** Reads the dependency chain out of one error message; undefined when it names no failed dependency. */
 export function parseCascade(agent: string, message: string): CascadeChain | undefined {
   const path: string[] = [agent];
-  let lastIndex = 0;
-  for (const m of message.matchAll(HOP)) {
-    const to = m[2];
-    if (!to) continue;
+  const hops = hopsOf(message);
+  for (const to of hops.to) {
     if (path[path.length - 1] !== to) path.push(to);
-    lastIndex = (m.index ?? 0) + m[0].length;
   }
+  const lastIndex = hops.end;
   if (path.length < 2) return undefined;
   const rest = message.slice(lastIndex);
   const origin = path[path.length - 1] ?? '';

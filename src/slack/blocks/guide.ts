@@ -7,9 +7,9 @@
  */
 import type { FollowUp, Verdict } from '../../diagnosis/report.js';
 import type { GuideReport, GuideTool, ReportSection, VerdictStatus } from '../../diagnosis/guide-report.js';
-import { escapeText } from './mrkdwn.js';
+import { code, escapeText, joinMd, md, slackDate, truncateMd, type Mrkdwn } from './mrkdwn.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
-import { buttons, checkSection, context, divider, fitBlocks, flowContext, header, listSection, section, VERDICT_EMOJI, VERDICT_WORD, type Block } from './vocabulary.js';
+import { buttons, checkSection, context, divider, fitBlocks, flowContext, header, listSection, section, VERDICT_EMOJI, VERDICT_EMOJI_MD, VERDICT_WORD, type Block } from './vocabulary.js';
 import type { SlackMessage } from './report.js';
 
 export const TOOL_TITLE: Readonly<Record<GuideTool, string>> = {
@@ -28,26 +28,26 @@ export function toVerdict(status: VerdictStatus): Verdict {
 
 /** A titled block of plain lines, escaped, cut by whole lines to one section (with "+N more lines"). */
 export function sectionBlock(s: ReportSection, moreWhere: string): Block {
-  const head = `*${escapeText(s.title)}*`;
+  const head = md`*${escapeText(s.title)}*`;
   const budget = SLACK_LIMITS.sectionText - head.length - 80;
-  const out: string[] = [];
+  const out: Mrkdwn[] = [];
   let used = 0;
   for (const [i, raw] of s.lines.entries()) {
     const line = escapeText(truncate(raw, 600));
     if (used + line.length + 1 > budget) {
-      out.push(`_+${s.lines.length - i} more line${s.lines.length - i === 1 ? '' : 's'} ${moreWhere}_`);
+      out.push(md`_+${s.lines.length - i} more line${escapeText(s.lines.length - i === 1 ? '' : 's')} ${escapeText(moreWhere)}_`);
       break;
     }
     out.push(line);
     used += line.length + 1;
   }
-  return section(`${head}\n${out.join('\n')}`);
+  return section(md`${head}\n${joinMd(out, '\n')}`);
 }
 
 function flowBlocks(report: GuideReport): Block[] {
   const f = report.flow;
   const out: Block[] = [];
-  if (f.rootCause) out.push(section(`*Probable root cause*\n${escapeText(truncate(f.rootCause, 2_800))}`));
+  if (f.rootCause) out.push(section(md`*Probable root cause*\n${escapeText(truncate(f.rootCause, 2_800))}`));
   if (f.fix.length > 0) out.push(listSection('Next steps (from the guide)', f.fix.slice(0, 8).map((x) => truncate(x, 300))));
   out.push(flowContext(f));
   return out;
@@ -67,9 +67,9 @@ export function guideReportMessage(report: GuideReport, opts: GuideMessageOption
     header(`${VERDICT_EMOJI[verdict]} ${TOOL_TITLE[report.tool]}: ${report.subject} — ${VERDICT_WORD[verdict]}`),
     section(escapeText(truncate(report.verdict.headline, 2_900))),
     context([
-      `category: *${escapeText(category)}*`,
-      `runtime \`${escapeText(report.runtime)}\``,
-      `checked <!date^${checkedAt}^{date_short_pretty} {time_secs}|${report.generatedAt}>`,
+      md`category: *${escapeText(category)}*`,
+      md`runtime ${code(report.runtime)}`,
+      md`checked ${slackDate(checkedAt, '{date_short_pretty} {time_secs}', report.generatedAt)}`,
     ]),
     divider(),
   ];
@@ -84,17 +84,17 @@ export function guideReportMessage(report: GuideReport, opts: GuideMessageOption
   if (opts.followUps && opts.followUps.length > 0) {
     const btn = buttons(opts.followUps, `guide|${report.tool}|${report.runtime}`);
     if (btn.block) tail.push(btn.block);
-    if (btn.omitted > 0) tail.push(context([`${btn.omitted} follow-up button(s) left out: too large for Slack.`]));
+    if (btn.omitted > 0) tail.push(context([md`${btn.omitted} follow-up button(s) left out: too large for Slack.`]));
   }
   if (report.attachment && opts.attachmentNote !== false) {
-    tail.push(context([`📎 Full content attached: \`${escapeText(report.attachment.filename)}\` (${Math.ceil(report.attachment.content.length / 1024)} KB)`]));
+    tail.push(context([md`📎 Full content attached: ${code(report.attachment.filename)} (${Math.ceil(report.attachment.content.length / 1024)} KB)`]));
   }
   const blocks = fitBlocks(head, middle, tail, (n) => {
     const hidden = middle.length - n;
     const notOk = ordered.slice(hidden).filter((f) => f.status !== 'ok').length;
-    return section(`_…and ${n} more block${n === 1 ? '' : 's'}${notOk ? ` (${notOk} not ok)` : ''} ${moreWhere}._`);
+    return section(md`_…and ${n} more block${escapeText(n === 1 ? '' : 's')}${notOk ? md` (${notOk} not ok)` : md``} ${escapeText(moreWhere)}._`);
   });
   // The headline carries text from the runtime: escaped in the fallback too, not only in blocks.
-  const text = truncate(`${VERDICT_EMOJI[verdict]} ${TOOL_TITLE[report.tool]} — ${escapeText(report.verdict.headline)} [${escapeText(category)}]`, SLACK_LIMITS.messageText);
+  const text = truncateMd(md`${VERDICT_EMOJI_MD[verdict]} ${escapeText(TOOL_TITLE[report.tool])} — ${escapeText(report.verdict.headline)} [${escapeText(category)}]`, SLACK_LIMITS.messageText);
   return { text, blocks };
 }

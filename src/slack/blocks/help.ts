@@ -1,13 +1,13 @@
 /** `/autogen help`, generated from the subcommand registry. */
-import { escapeText } from './mrkdwn.js';
-import { SLACK_LIMITS, truncate } from './limits.js';
+import { code, escapeText, joinMd, md, truncateMd, type Mrkdwn } from './mrkdwn.js';
+import { SLACK_LIMITS } from './limits.js';
 
 export interface HelpEntry {
   usage: string;
   summary: string;
 }
 
-export function helpText(command: string, entries: readonly HelpEntry[]): string {
-  const lines = entries.map((e) => `• \`${command} ${e.usage}\` — ${escapeText(e.summary)}`);
-  return truncate(`*AutoGen Ops* — what you can type:\n${lines.join('\n')}`, SLACK_LIMITS.sectionText);
+export function helpText(command: string, entries: readonly HelpEntry[]): Mrkdwn {
+  const lines = entries.map((e) => md`• ${code(`${command} ${e.usage}`)} — ${escapeText(e.summary)}`);
+  return truncateMd(md`*AutoGen Ops* — what you can type:\n${joinMd(lines, '\n')}`, SLACK_LIMITS.sectionText);
 }

@@ -11,11 +11,16 @@
  * dates. The notification `text` goes through `mrkdwnSafe`.
  */
 import type { Incident, StoredAlert, TimelineEntry } from '../../incidents/store.js';
+import { isDotOrSpace, trimTrailing } from '../../text/trim.js';
 import { STATE_LABEL, formatDuration, type IncidentState } from '../../incidents/state.js';
 import type { Severity } from '../../incidents/severity.js';
 import { SLACK_LIMITS } from './limits.js';
 import { mrkdwnSafe, plainSafe, plainSafeLine } from './incident-text.js';
-import type { Block } from './vocabulary.js';
+import { caveatLines } from './incident-caveats.js';
+import { mergedLine } from './incident-merge.js';
+import { code, escapeText, joinMd, link, md, mention, slackDate as slackDateMd, truncateMd, visibleText, withoutBold, type Mrkdwn } from './mrkdwn.js';
+import { shorten } from '../../text/shorten.js';
+import type { Block, ButtonElement, MrkdwnObject, PlainTextObject } from './vocabulary.js';
 
 export const INCIDENT_ACTION_IDS = {
   acknowledge: 'incident:acknowledge',
@@ -24,6 +29,10 @@ export const INCIDENT_ACTION_IDS = {
   silence1h: 'incident:silence-1h',
   silence4h: 'incident:silence-4h',
   unsilence: 'incident:unsilence',
+  /** "Same incident as…": the other open incidents of the channel to choose from (src/incidents/merge.ts). */
+  sameAs: 'incident:same-as',
+  /** The choice made in that list (a static_select; its option value carries both ids). */
+  merge: 'incident:merge',
 } as const;
 
 /** What a button carries: the incident id and, for silences, the duration in seconds. */
@@ -33,7 +42,7 @@ export interface IncidentButtonValue {
 }
 
 export interface SlackMessage {
-  readonly text: string;
+  readonly text: Mrkdwn;
   readonly blocks: Block[];
 }
 
@@ -45,20 +54,19 @@ export const UPDATE_LINES_MAX = 12;
 /** Most alerts shown with their details (description, labels) in one thread update. */
 export const UPDATE_DETAILS_MAX = 3;
 
-const plain = (text: string, max: number = SLACK_LIMITS.sectionText): Record<string, unknown> => ({ type: 'plain_text', text: plainSafe(text, max), emoji: false });
-const mrkdwn = (text: string): Record<string, unknown> => ({ type: 'mrkdwn', text, verbatim: true });
+const plain = (text: string, max: number = SLACK_LIMITS.sectionText): PlainTextObject => ({ type: 'plain_text', text: plainSafe(text, max), emoji: false });
+const mrkdwn = (text: Mrkdwn): MrkdwnObject => ({ type: 'mrkdwn', text: truncateMd(text, SLACK_LIMITS.sectionText), verbatim: true });
 
 /** Slack's localized date (our own control sequence; the fallback is UTC). */
-function slackDate(ms: number): string {
-  const s = Math.floor(ms / 1000);
+function slackDate(ms: number): Mrkdwn {
   const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-  return `<!date^${s}^{date_short_pretty} {time}|${fallback}>`;
+  return slackDateMd(ms / 1000, '{date_short_pretty} {time}', fallback);
 }
 
 /** A user mention only for a Slack user id (the bot's own names, e.g. `monitor`, are shown as words). */
-function who(by: string | null | undefined): string {
-  if (!by) return 'all alerts resolved';
-  return /^[UW][A-Z0-9]{2,40}$/.test(by) ? `<@${by}>` : mrkdwnSafe(by, 60);
+function who(by: string | null | undefined): Mrkdwn {
+  if (!by) return md`all alerts resolved`;
+  return /^[UW][A-Z0-9]{2,40}$/.test(by) ? mention(by) : mrkdwnSafe(by, 60);
 }
 
 function where(incident: Incident): string {
@@ -69,7 +77,7 @@ function where(incident: Incident): string {
   return parts.length > 0 ? parts.join(' · ') : `source ${incident.source}`;
 }
 
-function button(actionId: string, label: string, value: IncidentButtonValue, style?: 'primary' | 'danger'): Record<string, unknown> {
+function button(actionId: string, label: string, value: IncidentButtonValue, style?: 'primary' | 'danger'): ButtonElement {
   return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: label, emoji: true }, value: JSON.stringify(value), ...(style ? { style } : {}) };
 }
 
@@ -81,6 +89,7 @@ function rootButtons(incident: Incident, nowMs: number): Block | undefined {
     ...(incident.state === 'open' ? [button(INCIDENT_ACTION_IDS.acknowledge, 'Acknowledge', v, 'primary')] : []),
     button(INCIDENT_ACTION_IDS.diagnose, 'Diagnose again', v),
     button(INCIDENT_ACTION_IDS.resolve, 'Resolve', v, 'danger'),
+    button(INCIDENT_ACTION_IDS.sameAs, 'Same incident as…', v),
     ...(silenced
       ? [button(INCIDENT_ACTION_IDS.unsilence, 'Unsilence', v)]
       : [button(INCIDENT_ACTION_IDS.silence1h, 'Silence 1 h', { i: incident.id, s: 3_600 }), button(INCIDENT_ACTION_IDS.silence4h, 'Silence 4 h', { i: incident.id, s: 14_400 })]),
@@ -89,8 +98,8 @@ function rootButtons(incident: Incident, nowMs: number): Block | undefined {
 }
 
 /** Mitigating is not fixed: a recovery action holds the symptom back while the cause may remain. */
-function mitigatingLine(incident: Incident): string {
-  return `${incident.mitigatedBy ? ` by ${who(incident.mitigatedBy)}` : ''} — a recovery action is in force; not resolved until the symptom is gone without it`;
+function mitigatingLine(incident: Incident): Mrkdwn {
+  return md`${incident.mitigatedBy ? md` by ${who(incident.mitigatedBy)}` : md``} — a recovery action is in force; not resolved until the symptom is gone without it`;
 }
 
 /** The root message of an incident's thread. */
@@ -98,33 +107,37 @@ export function incidentRoot(incident: Incident, nowMs: number): SlackMessage {
   const resolved = incident.state === 'resolved';
   const sev = SEVERITY_EMOJI[incident.severity];
   const title = incident.title || 'Alert';
-  const headline = resolved ? `✅ Resolved: ${title}` : `${sev} ${title}`;
+  const headline = incident.mergedInto ? `🔗 Same incident as another: ${title}` : resolved ? `✅ Resolved: ${title}` : `${sev} ${title}`;
   const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.startedAt);
-  const stateLine = resolved
-    ? `${STATE_EMOJI.resolved} *Resolved* after *${duration}* (${who(incident.resolvedBy)})`
-    : `${STATE_EMOJI[incident.state]} *${STATE_LABEL[incident.state]}*${incident.ackedBy ? ` · acknowledged by ${who(incident.ackedBy)}` : ''}${incident.state === 'mitigating' ? mitigatingLine(incident) : ''}`;
+  const stateLine = incident.mergedInto
+    ? mergedLine(incident.channel, incident.mergedInto, incident.resolvedBy)
+    : resolved
+    ? md`${escapeText(STATE_EMOJI.resolved)} *Resolved* after *${escapeText(duration)}* (${who(incident.resolvedBy)})`
+    : md`${escapeText(STATE_EMOJI[incident.state])} *${escapeText(STATE_LABEL[incident.state])}*${incident.ackedBy ? md` · acknowledged by ${who(incident.ackedBy)}` : md``}${incident.state === 'mitigating' ? mitigatingLine(incident) : md``}`;
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: plainSafeLine(headline, SLACK_LIMITS.headerText), emoji: true } },
     { type: 'section', text: mrkdwn(stateLine) },
     {
       type: 'section',
       fields: [
-        mrkdwn(`*Severity*\n${sev} ${incident.severity}`),
-        mrkdwn(`*Since*\n${slackDate(incident.startedAt)} (${resolved ? duration : `${duration} ago`})`),
-        mrkdwn(`*Alerts*\n${incident.alertsFiring} firing · ${incident.alertsTotal} in all`),
+        mrkdwn(md`*Severity*\n${escapeText(`${sev} ${incident.severity}`)}`),
+        mrkdwn(md`*Since*\n${slackDate(incident.startedAt)} (${escapeText(resolved ? duration : `${duration} ago`)})`),
+        mrkdwn(md`*Alerts*\n${incident.alertsFiring} firing · ${incident.alertsTotal} in all`),
         plain(`Where\n${where(incident)}`, 1_900),
       ],
     },
   ];
-  const notes: string[] = [`Incident \`${incident.id}\``];
-  if (incident.silencedUntil !== null && incident.silencedUntil > nowMs && !resolved) notes.push(`🔕 thread updates silenced until ${slackDate(incident.silencedUntil)}`);
-  if (incident.reopenedCount > 0) notes.push(`reopened ${incident.reopenedCount}×`);
-  blocks.push({ type: 'context', elements: [mrkdwn(notes.join(' · '))] });
+  const caveats = caveatLines(incident, nowMs);
+  if (caveats.length > 0) blocks.push({ type: 'section', text: mrkdwn(joinMd(caveats, '\n')) });
+  const notes: Mrkdwn[] = [md`Incident ${code(incident.id)}`];
+  if (incident.silencedUntil !== null && incident.silencedUntil > nowMs && !resolved) notes.push(md`🔕 thread updates silenced until ${slackDate(incident.silencedUntil)}`);
+  if (incident.reopenedCount > 0) notes.push(md`reopened ${incident.reopenedCount}×`);
+  blocks.push({ type: 'context', elements: [mrkdwn(joinMd(notes, ' · '))] });
   const actions = rootButtons(incident, nowMs);
   if (actions) blocks.push(actions);
   const text = resolved
-    ? `✅ Resolved after ${duration}: ${mrkdwnSafe(incident.title, 200)}`
-    : `${sev} ${incident.severity.toUpperCase()} ${STATE_LABEL[incident.state]}: ${mrkdwnSafe(incident.title, 200)} (${incident.alertsFiring} firing)`;
+    ? md`✅ Resolved after ${escapeText(duration)}: ${mrkdwnSafe(incident.title, 200)}`
+    : md`${escapeText(`${sev} ${incident.severity.toUpperCase()} ${STATE_LABEL[incident.state]}`)}: ${mrkdwnSafe(incident.title, 200)} (${incident.alertsFiring} firing)`;
   return { text, blocks };
 }
 
@@ -140,23 +153,25 @@ function entryLine(e: TimelineEntry): string | undefined {
 }
 
 /** A state change's note (e.g. which plan, what the verification saw), escaped. */
-function noteOf(e: TimelineEntry): string {
-  const note = e.note?.replace(/[.\s]+$/, '') ?? '';
-  return note ? ` — ${mrkdwnSafe(note, 600)}` : '';
+function noteOf(e: TimelineEntry): Mrkdwn {
+  const note = e.note === undefined ? '' : trimTrailing(e.note, isDotOrSpace);
+  return note ? md` — ${mrkdwnSafe(note, 600)}` : md``;
 }
 
-function stateEntry(e: TimelineEntry, incident: Incident, nowMs: number): string | undefined {
+function stateEntry(e: TimelineEntry, incident: Incident, nowMs: number): Mrkdwn | undefined {
   switch (e.k) {
     case 'reopened':
-      return '🔁 *Reopened*: an alert fired again.';
+      return md`🔁 *Reopened*: an alert fired again.`;
     case 'state':
       if (e.to === 'resolved') {
         const duration = formatDuration((incident.resolvedAt ?? nowMs) - incident.startedAt);
-        return `✅ *Resolved* after ${duration} (${who(e.by)})${noteOf(e)}.`;
+        return md`✅ *Resolved* after ${escapeText(duration)} (${who(e.by)})${noteOf(e)}.`;
       }
-      return `${STATE_EMOJI[(e.to ?? 'open') as IncidentState] ?? '•'} *${STATE_LABEL[(e.to ?? 'open') as IncidentState] ?? e.to}* by ${who(e.by)}${noteOf(e)}.`;
+      return md`${escapeText(STATE_EMOJI[(e.to ?? 'open') as IncidentState] ?? '•')} *${escapeText(STATE_LABEL[(e.to ?? 'open') as IncidentState] ?? e.to ?? '')}* by ${who(e.by)}${noteOf(e)}.`;
+    case 'caveat':
+      return e.note ? md`⚠️ ${mrkdwnSafe(e.note, 600)}.` : undefined;
     case 'silence':
-      return e.until && e.until > 0 ? `🔕 Thread updates silenced until ${slackDate(e.until)} by ${who(e.by)}.` : `🔔 Unsilenced by ${who(e.by)}.`;
+      return e.until && e.until > 0 ? md`🔕 Thread updates silenced until ${slackDate(e.until)} by ${who(e.by)}.` : md`🔔 Unsilenced by ${who(e.by)}.`;
     default:
       return undefined;
   }
@@ -176,7 +191,7 @@ export function incidentUpdate(
   claimed?: { from: number; to: number },
 ): SlackMessage | undefined {
   const blocks: Block[] = [];
-  const states = entries.map((e) => stateEntry(e, incident, nowMs)).filter((s): s is string => s !== undefined);
+  const states = entries.map((e) => stateEntry(e, incident, nowMs)).filter((s): s is Mrkdwn => s !== undefined);
   const alertEntries = entries.filter((e) => e.k === 'firing' || e.k === 'resolved');
   const fired = alertEntries.filter((e) => e.k === 'firing').length;
   const cleared = alertEntries.length - fired;
@@ -187,7 +202,7 @@ export function incidentUpdate(
   if (alertEntries.length > 0 || missing > 0) {
     const counts = [fired > 0 ? `🔥 ${fired} firing` : '', cleared > 0 ? `✅ ${cleared} resolved` : '', missing > 0 ? `${missing} earlier change(s) not listed` : '']
       .filter((s) => s !== '').join(' · ');
-    blocks.push({ type: 'section', text: mrkdwn(`*Alerts* — ${counts} · now ${incident.alertsFiring} firing of ${incident.alertsTotal}`) });
+    blocks.push({ type: 'section', text: mrkdwn(md`*Alerts* — ${escapeText(counts)} · now ${incident.alertsFiring} firing of ${incident.alertsTotal}`) });
     const lines = alertEntries.slice(-UPDATE_LINES_MAX).map(entryLine).filter((l): l is string => l !== undefined);
     if (alertEntries.length > UPDATE_LINES_MAX) lines.unshift(`… ${alertEntries.length - UPDATE_LINES_MAX} more before these`);
     if (lines.length > 0) blocks.push({ type: 'section', text: plain(lines.join('\n')) });
@@ -201,8 +216,10 @@ export function incidentUpdate(
   }
   for (const s of states) blocks.push({ type: 'section', text: mrkdwn(s) });
   if (blocks.length === 0) return undefined;
-  const textParts = [...states.map((s) => s.replace(/[*]/g, '')), fired || cleared ? `${fired} firing, ${cleared} resolved` : ''].filter((s) => s !== '');
-  return { text: textParts.join(' · ').slice(0, 3_000) || 'Incident update', blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+  // The fallback: the state lines without bold (dropping `*` from mrkdwn cannot form markup), then the counts.
+  const textParts: Mrkdwn[] = [...states.map((s) => withoutBold(s)), ...(fired || cleared ? [md`${fired} firing, ${cleared} resolved`] : [])];
+  const text = textParts.length > 0 ? truncateMd(joinMd(textParts, ' · '), 3_000) : md`Incident update`;
+  return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
 /** A link to a message in a channel (Slack redirects it to the workspace). */
@@ -212,18 +229,19 @@ export function messageLink(channel: string, ts: string): string {
 
 /** The `/autogen incidents` answer: open incidents, most severe first, each with a link to its thread. */
 export function incidentList(incidents: readonly (Incident & { rootTs?: string | undefined })[], nowMs: number): SlackMessage {
-  if (incidents.length === 0) return { text: '✅ No open incidents.', blocks: [{ type: 'section', text: mrkdwn('✅ *No open incidents.*') }] };
+  if (incidents.length === 0) return { text: md`✅ No open incidents.`, blocks: [{ type: 'section', text: mrkdwn(md`✅ *No open incidents.*`) }] };
   const rank: Record<Severity, number> = { critical: 0, error: 1, warning: 2, info: 3 };
   const sorted = [...incidents].sort((a, b) => rank[a.severity] - rank[b.severity] || a.startedAt - b.startedAt);
   const shown = sorted.slice(0, 20);
-  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`*${incidents.length} open incident${incidents.length > 1 ? 's' : ''}*`) }];
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(md`*${incidents.length} open incident${escapeText(incidents.length > 1 ? 's' : '')}*`) }];
   for (const inc of shown) {
-    const link = inc.rootTs ? `<${messageLink(inc.channel, inc.rootTs)}|${mrkdwnSafe(inc.title || inc.id, 120)}>` : mrkdwnSafe(inc.title || inc.id, 120);
+    const title = shorten(visibleText(inc.title || inc.id).replace(/\s+/g, ' ').trim(), 120);
+    const shownTitle = inc.rootTs ? link(messageLink(inc.channel, inc.rootTs), title) : escapeText(title);
     blocks.push({
       type: 'section',
-      text: mrkdwn(`${SEVERITY_EMOJI[inc.severity]} ${link}\n${STATE_EMOJI[inc.state]} ${STATE_LABEL[inc.state]} · ${inc.alertsFiring} firing · since ${formatDuration(nowMs - inc.startedAt)} · \`${inc.id}\``),
+      text: mrkdwn(md`${escapeText(SEVERITY_EMOJI[inc.severity])} ${shownTitle}\n${escapeText(`${STATE_EMOJI[inc.state]} ${STATE_LABEL[inc.state]}`)} · ${inc.alertsFiring} firing · since ${escapeText(formatDuration(nowMs - inc.startedAt))} · ${code(inc.id)}`),
     });
   }
-  if (sorted.length > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(`… and ${sorted.length - shown.length} more`)] });
-  return { text: `${incidents.length} open incident(s)`, blocks };
+  if (sorted.length > shown.length) blocks.push({ type: 'context', elements: [mrkdwn(md`… and ${sorted.length - shown.length} more`)] });
+  return { text: md`${incidents.length} open incident(s)`, blocks };
 }

@@ -8,10 +8,10 @@ import type { Approver } from '../../approvals/rules.js';
 import { describeApprovers, excludedRequester } from '../../approvals/rules.js';
 import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
-import { code, escapeText } from './mrkdwn.js';
-import { context, header, section, type Block } from './vocabulary.js';
+import { code, escapeShort, escapeText, joinMd, link, md, mention, truncateMd, withoutBold, type Mrkdwn } from './mrkdwn.js';
+import { context, header, plainText, section, type Block, type ConfirmDialog } from './vocabulary.js';
 
-type ConfirmationDialog = Record<string, unknown>;
+type ConfirmationDialog = ConfirmDialog;
 
 /** `action_id`s of the plan surface (prefix `plan:`, routed by `src/slack/listeners/actions.ts`). */
 export const PLAN_ACTIONS = {
@@ -53,9 +53,11 @@ export type PlanView =
   | { status: 'approved'; approvers: readonly Approver[]; auto?: boolean }
   | { status: 'rejected'; by: string; at: number }
   | { status: 'expired'; at: number }
-  | { status: 'superseded'; at: number; /** The plan of the same failure that ran instead. */ byPlan?: string | undefined };
+  | { status: 'superseded'; at: number; /** The plan of the same failure that ran instead. */ byPlan?: string | undefined }
+  /** Its incident resolved while it waited for approval (src/response/plan-closing.ts). */
+  | { status: 'closed'; at: number };
 
-const RISK_BADGE = { low: ':large_green_circle: low', medium: ':large_orange_circle: medium', high: ':red_circle: high' } as const;
+const RISK_BADGE = { low: md`:large_green_circle: low`, medium: md`:large_orange_circle: medium`, high: md`:red_circle: high` } as const;
 
 export function hhmm(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
@@ -74,8 +76,17 @@ export function describeChange(before: Readonly<Record<string, unknown>>, after:
   return changed.map((k) => `${k}: ${fmt(before[k])} → ${fmt(after[k])}`).join(', ');
 }
 
-/** "isolate `ToolAgent` (mode refuse)" — one line per action, used in plans, outcomes and escalations. */
-export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'body'>): string {
+/** A name in backticks, as plain text (a backtick in it cannot close the span once escaped as mrkdwn). */
+const quoted = (name: string): string => `\`${name.replace(/`/g, "'")}\``;
+
+/** "isolate `ToolAgent` (mode refuse)" as mrkdwn — one line per action, used in plans, outcomes and escalations. */
+export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'body'>): Mrkdwn {
+  return escapeText(describeActionText(a));
+}
+
+/** The same line as plain text (names in backticks), for notes, audit and attempts that are escaped when shown. */
+export function describeActionText(a: Pick<PlannedAction, 'action' | 'target' | 'body'>): string {
+  const code = quoted;
   const b = a.body;
   const what = a.target ? code(a.target) : 'the runtime';
   switch (a.action) {
@@ -86,7 +97,10 @@ export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'bod
     case 'degrade': {
       const f = (b.features as string[] | undefined) ?? [];
       const t = (b.agent_types as string[] | undefined) ?? [];
-      return `degrade the runtime: features off ${f.length ? f.map(code).join(', ') : 'none'}; agents shed ${t.length ? t.map(code).join(', ') : 'none'}`;
+      const tools = (b.tools as { agent_type: string; tool: string }[] | undefined) ?? [];
+      const off = tools.map((x) => `${code(x.tool)} of ${code(x.agent_type)}`);
+      if (off.length > 0 && f.length === 0 && t.length === 0) return `switch off the tool(s) ${off.join(', ')}`;
+      return `degrade the runtime: features off ${f.length ? f.map(code).join(', ') : 'none'}; agents shed ${t.length ? t.map(code).join(', ') : 'none'}${off.length ? `; tools off ${off.join(', ')}` : ''}`;
     }
     case 'restore': return 'restore the runtime from degraded mode';
     case 'clear_caches': {
@@ -96,7 +110,12 @@ export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'bod
   }
 }
 
-export function describeCheck(c: ResolvedCheck): string {
+export function describeCheck(c: ResolvedCheck): Mrkdwn {
+  return escapeText(describeCheckText(c));
+}
+
+function describeCheckText(c: ResolvedCheck): string {
+  const code = quoted;
   const on = c.targets === null ? '' : ` (${c.targets.map(code).join(', ')})`;
   switch (c.check) {
     case 'isolated': return `isolated${on}`;
@@ -116,18 +135,19 @@ export function describeCheck(c: ResolvedCheck): string {
   }
 }
 
-function actionLine(plan: Plan, a: PlannedAction): string {
-  const lines = [`*${a.index + 1}.* ${describeAction(a)}${a.temporary ? ` — temporary, reverts after ${minutes(plan.ttlS)} unless kept` : ''}`];
-  if (a.why) lines.push(`_${escapeText(a.why)}_`);
+function actionLine(plan: Plan, a: PlannedAction): Mrkdwn {
+  const lines = [md`*${a.index + 1}.* ${describeAction(a)}${a.temporary ? md` — temporary, reverts after ${escapeText(minutes(plan.ttlS))} unless kept` : md``}`];
+  if (a.why) lines.push(md`_${escapeText(a.why)}_`);
   if (a.predicted) {
-    lines.push(`Predicted: ${escapeText(describeChange(a.predicted.before, a.predicted.after))}`);
+    lines.push(md`Predicted: ${escapeText(describeChange(a.predicted.before, a.predicted.after))}`);
+    if (a.predicted.teamEffect) lines.push(md`:busts_in_silhouette: *Team:* ${escapeText(a.predicted.teamEffect)}`);
   }
-  return lines.join('\n');
+  return joinMd(lines, '\n');
 }
 
 /** The confirmation dialog of the Approve button (Slack: title ≤ 100, text ≤ 300). */
 function approveConfirm(plan: Plan, approvals: number): ConfirmationDialog {
-  const steps = plan.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ');
+  const steps = plan.actions.map((a) => describeActionText(a).replace(/`/g, '')).join('; ');
   const instead = plan.subject.actsInstead;
   const warn = instead && instead.length > 0 && plan.subject.agent ? `Not ${plan.subject.agent}: acts on ${instead.join(', ')}. ` : '';
   const lead = plan.approval.required > 1
@@ -135,7 +155,7 @@ function approveConfirm(plan: Plan, approvals: number): ConfirmationDialog {
     : `${warn}This runs ${plan.actions.length} action(s) on runtime ${plan.runtime} now: `;
   return {
     title: { type: 'plain_text', text: truncate('Approve this recovery plan?', SLACK_LIMITS.confirmTitle) },
-    text: { type: 'plain_text', text: truncate(`${lead}${steps}`, SLACK_LIMITS.confirmText) },
+    text: plainText(`${lead}${steps}`, SLACK_LIMITS.confirmText),
     confirm: { type: 'plain_text', text: plan.approval.required > 1 && approvals === 0 ? 'Approve' : 'Approve and run' },
     deny: { type: 'plain_text', text: 'Cancel' },
     style: plan.risk === 'high' ? 'danger' : 'primary',
@@ -152,39 +172,40 @@ function rejectConfirm(): ConfirmationDialog {
   };
 }
 
-function approverList(approvers: readonly Approver[]): string {
-  return approvers.map((a) => `<@${a.user}> at ${hhmm(a.at)}`).join(' and ');
+function approverList(approvers: readonly Approver[]): Mrkdwn {
+  return joinMd(approvers.map((a) => md`${mention(a.user)} at ${escapeText(hhmm(a.at))}`), ' and ');
 }
 
 /** The plan message for `state`; `text` is the notification fallback. */
-export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; blocks: Block[] } {
+export function buildPlanMessage(plan: Plan, state: PlanView): { text: Mrkdwn; blocks: Block[] } {
   const blocks: Block[] = [];
   blocks.push(header(`Recovery plan: ${plan.runbookTitle}`));
   const instead = plan.subject.actsInstead;
   if (instead && instead.length > 0 && plan.subject.agent) {
     // Said first and plainly: approving acts on other agents than the one asked about.
-    blocks.push(section(`:warning: *This plan does not act on ${code(plan.subject.agent)}*: it acts on ${instead.map((t) => code(t)).join(', ')}${plan.matchReasons.length ? `, because it matched on ${plan.matchReasons.map((r) => escapeText(r)).join(', ')}` : ''}.`));
+    blocks.push(section(md`:warning: *This plan does not act on ${code(plan.subject.agent)}*: it acts on ${joinMd(instead.map((t) => code(t)), ', ')}${plan.matchReasons.length ? md`, because it matched on ${escapeText(plan.matchReasons.join(', '))}` : md``}.`));
   }
-  const who = plan.trigger === 'incident' ? 'proposed for the incident' : `requested by <@${plan.requestedBy}>`;
-  blocks.push(section([
-    `*Runtime* ${code(plan.runtime)}  ·  *Risk* ${RISK_BADGE[plan.risk]}  ·  ${who}${plan.incidentId ? `  ·  *Incident* ${code(plan.incidentId)}` : ''}`,
-    plan.matchReasons.length ? `Matched on ${plan.matchReasons.map((r) => escapeText(r)).join(', ')}` : '',
-  ].filter(Boolean).join('\n')));
+  const who = plan.trigger === 'incident' ? md`proposed for the incident` : md`requested by ${mention(plan.requestedBy)}`;
+  blocks.push(section(joinMd([
+    md`*Runtime* ${code(plan.runtime)}  ·  *Risk* ${RISK_BADGE[plan.risk]}  ·  ${who}${plan.incidentId ? md`  ·  *Incident* ${code(plan.incidentId)}` : md``}`,
+    ...(plan.matchReasons.length ? [md`Matched on ${escapeText(plan.matchReasons.join(', '))}`] : []),
+  ], '\n')));
   // One section per action, bounded so the whole message stays under Slack's 50 blocks.
   const shown = plan.actions.slice(0, 40);
   for (const a of shown) blocks.push(section(actionLine(plan, a)));
-  if (plan.actions.length > shown.length) blocks.push(context([`…and ${plan.actions.length - shown.length} more action(s)`]));
-  blocks.push(context([`*Verify* after ${plan.settleS} s: ${plan.checks.map(describeCheck).join('; ')}`]));
+  if (plan.actions.length > shown.length) blocks.push(context([md`…and ${plan.actions.length - shown.length} more action(s)`]));
+  if (plan.teamEffect) blocks.push(context([md`:busts_in_silhouette: *What this runbook does to a team:* ${escapeText(plan.teamEffect)}`]));
+  blocks.push(context([md`*Verify* after ${plan.settleS} s: ${joinMd(plan.checks.map(describeCheck), '; ')}`]));
 
-  const notRequester = excludedRequester(plan, false) ? ', not the requester' : '';
-  const approvalRule = `${describeApprovers(plan.approval)}${notRequester}${plan.approval.required > 1 ? ' — two different people must approve' : ''}`;
-  const ref = `plan ${code(plan.id)} · #${plan.hash.slice(0, 8)}`;
+  const notRequester = excludedRequester(plan, false) ? md`, not the requester` : md``;
+  const approvalRule = md`${describeApprovers(plan.approval)}${notRequester}${plan.approval.required > 1 ? md` — two different people must approve` : md``}`;
+  const ref = md`plan ${code(plan.id)} · #${escapeText(plan.hash.slice(0, 8))}`;
   const value = encodeButtonValue(plan.id, plan.hash);
   switch (state.status) {
     case 'pending': {
-      const got = state.approvers.length ? `  ·  approved so far by ${approverList(state.approvers)} (${state.approvers.length} of ${plan.approval.required})` : '';
-      blocks.push(context([`*Who can approve:* ${approvalRule}  ·  expires ${hhmm(Date.parse(plan.expiresAt))}${got}  ·  ${ref}`]));
-      if (state.note) blocks.push(section(`:warning: ${state.note}`));
+      const got = state.approvers.length ? md`  ·  approved so far by ${approverList(state.approvers)} (${state.approvers.length} of ${plan.approval.required})` : md``;
+      blocks.push(context([md`*Who can approve:* ${approvalRule}  ·  expires ${escapeText(hhmm(Date.parse(plan.expiresAt)))}${got}  ·  ${ref}`]));
+      if (state.note) blocks.push(section(md`:warning: ${escapeText(state.note)}`));
       blocks.push({
         type: 'actions',
         block_id: `plan_${plan.id}`.slice(0, 255),
@@ -197,14 +218,14 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; b
     }
     case 'approved':
       blocks.push(context([state.auto
-        ? `:white_check_mark: Ran without approval (low-risk runbook with auto-run enabled)  ·  ${ref}`
-        : `:white_check_mark: *Approved* by ${approverList(state.approvers)} — running now; the outcome follows in this thread  ·  ${ref}`]));
+        ? md`:white_check_mark: Ran without approval (low-risk runbook with auto-run enabled)  ·  ${ref}`
+        : md`:white_check_mark: *Approved* by ${approverList(state.approvers)} — running now; the outcome follows in this thread  ·  ${ref}`]));
       break;
     case 'rejected':
-      blocks.push(context([`:x: *Rejected* by <@${state.by}> at ${hhmm(state.at)} — nothing ran  ·  ${ref}`]));
+      blocks.push(context([md`:x: *Rejected* by ${mention(state.by)} at ${escapeText(hhmm(state.at))} — nothing ran  ·  ${ref}`]));
       break;
     case 'expired':
-      blocks.push(context([`:hourglass: *Expired* at ${hhmm(state.at)} without approval — nothing ran  ·  ${ref}`]));
+      blocks.push(context([md`:hourglass: *Expired* at ${escapeText(hhmm(state.at))} without approval — nothing ran  ·  ${ref}`]));
       blocks.push({
         type: 'actions',
         block_id: `plan_${plan.id}`.slice(0, 255),
@@ -213,22 +234,25 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: string; b
       break;
     case 'superseded':
       blocks.push(context([state.byPlan
-        ? `:arrows_counterclockwise: Not needed: plan ${code(state.byPlan)} for the same agents ran at ${hhmm(state.at)} — this thread follows it  ·  ${ref}`
-        : `:arrows_counterclockwise: Replaced by a newer plan at ${hhmm(state.at)} — see below  ·  ${ref}`]));
+        ? md`:arrows_counterclockwise: Not needed: plan ${code(state.byPlan)} for the same agents ran at ${escapeText(hhmm(state.at))} — this thread follows it  ·  ${ref}`
+        : md`:arrows_counterclockwise: Replaced by a newer plan at ${escapeText(hhmm(state.at))} — see below  ·  ${ref}`]));
+      break;
+    case 'closed':
+      blocks.push(context([md`:white_check_mark: *Closed* at ${escapeText(hhmm(state.at))}: incident resolved, nothing ran  ·  ${ref}`]));
       break;
   }
   const statusWord = state.status === 'pending' ? 'awaiting approval' : state.status;
   const other = instead && instead.length > 0 && plan.subject.agent ? ` — acts on ${instead.join(', ')}, not on ${plan.subject.agent} as asked` : '';
-  const text = `Recovery plan for runtime ${plan.runtime}: ${plan.runbookTitle} (${plan.risk} risk)${other} — ${statusWord}`;
-  return { text: truncate(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+  const text = escapeText(`Recovery plan for runtime ${plan.runtime}: ${plan.runbookTitle} (${plan.risk} risk)${other} — ${statusWord}`);
+  return { text: truncateMd(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
 /** The message when no runbook can act right now (nothing matched, or its targets do not exist). */
-export function buildNoPlanMessage(runtime: string, reasons: readonly string[]): { text: string; blocks: Block[] } {
-  const lines = reasons.length ? reasons.map((r) => `• ${escapeText(r)}`).join('\n') : '• no runbook matches this incident';
+export function buildNoPlanMessage(runtime: string, reasons: readonly string[]): { text: Mrkdwn; blocks: Block[] } {
+  const lines = reasons.length ? joinMd(reasons.map((r) => md`• ${escapeText(r)}`), '\n') : md`• no runbook matches this incident`;
   return {
-    text: `No recovery plan for runtime ${runtime}`,
-    blocks: [section(`:information_source: *No recovery plan* for runtime ${code(runtime)}:\n${lines}\nSee \`runbooks/\` and docs/runbooks.md to add one.`)],
+    text: md`No recovery plan for runtime ${escapeShort(runtime, 200)}`,
+    blocks: [section(md`:information_source: *No recovery plan* for runtime ${code(runtime)}:\n${lines}\nSee \`runbooks/\` and docs/runbooks.md to add one.`)],
   };
 }
 
@@ -255,18 +279,18 @@ const VERDICT_WORDS = {
 } as const;
 
 /** "The same recovery plan already …": one plan per runtime, agents acted on and runbook. */
-export function buildLinkedPlanMessage(plan: Plan, v: LinkedPlanView): { text: string; blocks: Block[] } {
-  const ref = v.link ? `<${v.link}|plan ${plan.id}>` : code(plan.id);
-  const steps = plan.actions.map(describeAction).join('; ');
-  const who = v.approvers.map((u) => `<@${u}>`).join(' and ');
+export function buildLinkedPlanMessage(plan: Plan, v: LinkedPlanView): { text: Mrkdwn; blocks: Block[] } {
+  const ref = v.link ? link(v.link, `plan ${plan.id}`) : code(plan.id);
+  const steps = joinMd(plan.actions.map(describeAction), '; ');
+  const who = joinMd(v.approvers.map(mention), ' and ');
   const where = v.liveness === 'pending'
-    ? `is waiting for approval (until ${hhmm(Date.parse(plan.expiresAt))}) — approve or reject it there`
+    ? md`is waiting for approval (until ${escapeText(hhmm(Date.parse(plan.expiresAt)))}) — approve or reject it there`
     : v.liveness === 'running'
-      ? `was approved${who ? ` by ${who}` : ''} and is running`
-      : `ran${who ? ` (approved by ${who})` : ''} and is in force${v.revertAt ? ` until ${hhmm(Date.parse(v.revertAt))}` : ''}${v.verdict ? ` — ${VERDICT_WORDS[v.verdict]}` : ''}`;
+      ? md`was approved${who ? md` by ${who}` : md``} and is running`
+      : md`ran${who ? md` (approved by ${who})` : md``} and is in force${v.revertAt ? md` until ${escapeText(hhmm(Date.parse(v.revertAt)))}` : md``}${v.verdict ? md` — ${escapeText(VERDICT_WORDS[v.verdict])}` : md``}`;
   const follow = v.incidentLinked
-    ? v.liveness === 'pending' ? ' This incident follows it: it moves to mitigating when the plan runs, then as its verification says.' : ' This incident follows it and is now mitigating.'
-    : '';
-  const text = `:link: The same recovery plan for these agents on ${code(plan.runtime)} (${code(plan.runbookId)}: ${steps}) ${where}: ${ref}.${follow}`;
-  return { text: truncate(text.replace(/[*`]/g, ''), SLACK_LIMITS.messageText), blocks: [section(truncate(text, SLACK_LIMITS.sectionText))] };
+    ? v.liveness === 'pending' ? md` This incident follows it: it moves to mitigating when the plan runs, then as its verification says.` : md` This incident follows it and is now mitigating.`
+    : md``;
+  const text = md`:link: The same recovery plan for these agents on ${code(plan.runtime)} (${code(plan.runbookId)}: ${steps}) ${where}: ${ref}.${follow}`;
+  return { text: truncateMd(withoutBold(text, { code: true }), SLACK_LIMITS.messageText), blocks: [section(text)] };
 }

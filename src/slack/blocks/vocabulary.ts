@@ -4,30 +4,77 @@
  */
 import type { CheckStatus, FollowUp, Verdict } from '../../diagnosis/report.js';
 import type { GuideFlow } from '../../diagnosis/classify.js';
-import { escapeText } from './mrkdwn.js';
+import { escapeText, joinMd, md, truncateMd, type Mrkdwn } from './mrkdwn.js';
+import { plainSafeLine } from './incident-text.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 
-/** A Block Kit block as JSON (the subset we build). */
-export type Block = Record<string, unknown>;
+/** A Block Kit `mrkdwn` text object: its text is `Mrkdwn` (escaped or ours), never a raw string. */
+export type MrkdwnObject = { readonly type: 'mrkdwn'; readonly text: Mrkdwn; readonly verbatim?: boolean };
+/** A Block Kit `plain_text` object: Slack parses no markup in it (builders still clean untrusted text). */
+export type PlainTextObject = { readonly type: 'plain_text'; readonly text: string; readonly emoji?: boolean };
+export type TextObject = MrkdwnObject | PlainTextObject;
+export type ConfirmDialog = {
+  readonly title: PlainTextObject;
+  readonly text: TextObject;
+  readonly confirm: PlainTextObject;
+  readonly deny: PlainTextObject;
+  readonly style?: 'primary' | 'danger';
+};
+export type ButtonElement = {
+  readonly type: 'button';
+  readonly action_id: string;
+  readonly text: PlainTextObject;
+  readonly value?: string;
+  readonly url?: string;
+  readonly style?: 'primary' | 'danger';
+  readonly confirm?: ConfirmDialog;
+};
+export type OptionObject = { readonly text: PlainTextObject; readonly value: string };
+export type StaticSelectElement = {
+  readonly type: 'static_select';
+  readonly action_id: string;
+  readonly placeholder: PlainTextObject;
+  readonly options: readonly OptionObject[];
+};
+/** A Block Kit block (the subset we build); every mrkdwn text in it is `Mrkdwn`. */
+export type Block =
+  | { readonly type: 'header'; readonly text: PlainTextObject; readonly block_id?: string }
+  | { readonly type: 'section'; readonly text?: TextObject; readonly fields?: readonly TextObject[]; readonly block_id?: string; readonly accessory?: ButtonElement | StaticSelectElement }
+  | { readonly type: 'context'; readonly elements: readonly TextObject[]; readonly block_id?: string }
+  | { readonly type: 'divider'; readonly block_id?: string }
+  | { readonly type: 'actions'; readonly elements: readonly ButtonElement[]; readonly block_id?: string };
 
 export const STATUS_EMOJI: Record<CheckStatus, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
 export const VERDICT_EMOJI: Record<Verdict, string> = { healthy: '✅', degraded: '⚠️', failing: '❌', unreachable: '🔌' };
 export const VERDICT_WORD: Record<Verdict, string> = { healthy: 'Healthy', degraded: 'Degraded', failing: 'Failing', unreachable: 'Runtime unreachable' };
+const STATUS_EMOJI_MD: Record<CheckStatus, Mrkdwn> = { ok: md`✅`, warn: md`⚠️`, fail: md`❌` };
+/** The verdict emoji as mrkdwn (for message texts). */
+export const VERDICT_EMOJI_MD: Record<Verdict, Mrkdwn> = { healthy: md`✅`, degraded: md`⚠️`, failing: md`❌`, unreachable: md`🔌` };
+/** The verdict word as mrkdwn. */
+export const VERDICT_WORD_MD: Record<Verdict, Mrkdwn> = { healthy: md`Healthy`, degraded: md`Degraded`, failing: md`Failing`, unreachable: md`Runtime unreachable` };
 
+/** A mrkdwn text object, cut to a section's 3,000 characters. */
+export function mrkdwnText(text: Mrkdwn, verbatim = false): MrkdwnObject {
+  return { type: 'mrkdwn', text: truncateMd(text, SLACK_LIMITS.sectionText), ...(verbatim ? { verbatim: true } : {}) };
+}
+
+/** A plain_text object of untrusted text: invisible characters removed, mention characters broken, cut. */
+export function plainText(text: string, max: number = SLACK_LIMITS.sectionText, emoji = true): PlainTextObject {
+  return { type: 'plain_text', text: plainSafeLine(text, max), emoji };
+}
+
+/** A header (plain text, one line, cleaned like any untrusted text, cut to 150 characters). */
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, SLACK_LIMITS.headerText), emoji: true } };
+  return { type: 'header', text: plainText(text, SLACK_LIMITS.headerText) };
 }
 
-/** A mrkdwn section; `text` must already be escaped. Cut to 3,000 characters. */
-export function section(mrkdwn: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) } };
+/** A mrkdwn section. Cut to 3,000 characters (never inside an entity). */
+export function section(text: Mrkdwn): Block {
+  return { type: 'section', text: mrkdwnText(text) };
 }
 
-export function context(parts: readonly string[]): Block {
-  return {
-    type: 'context',
-    elements: parts.slice(0, SLACK_LIMITS.contextElements).map((p) => ({ type: 'mrkdwn', text: truncate(p, SLACK_LIMITS.sectionText) })),
-  };
+export function context(parts: readonly Mrkdwn[]): Block {
+  return { type: 'context', elements: parts.slice(0, SLACK_LIMITS.contextElements).map((p) => mrkdwnText(p)) };
 }
 
 export const divider = (): Block => ({ type: 'divider' });
@@ -37,35 +84,35 @@ export const divider = (): Block => ({ type: 'divider' });
  * Evidence is dropped from the end (with "+N more") to stay within a section's 3,000 characters.
  */
 export function checkSection(status: CheckStatus, title: string, summary: string, evidence: readonly string[] = [], fix?: string): Block {
-  const head = `${STATUS_EMOJI[status]} *${escapeText(title)}* — ${escapeText(summary)}`;
-  const tail = fix && status !== 'ok' ? `\n      _Fix:_ ${escapeText(fix)}` : '';
+  const head = md`${STATUS_EMOJI_MD[status]} *${escapeText(title)}* — ${escapeText(summary)}`;
+  const tail = fix && status !== 'ok' ? md`\n      _Fix:_ ${escapeText(fix)}` : md``;
   const budget = SLACK_LIMITS.sectionText - head.length - tail.length - 20;
-  const lines: string[] = [];
+  const lines: Mrkdwn[] = [];
   let used = 0;
   for (const [i, e] of evidence.entries()) {
-    const line = `\n      • ${escapeText(truncate(e, 500))}`;
+    const line = md`\n      • ${escapeText(truncate(e, 500))}`;
     if (used + line.length > budget) {
-      lines.push(`\n      • +${evidence.length - i} more`);
+      lines.push(md`\n      • +${evidence.length - i} more`);
       break;
     }
     lines.push(line);
     used += line.length;
   }
-  return section(`${head}${lines.join('')}${tail}`);
+  return section(md`${head}${joinMd(lines, '')}${tail}`);
 }
 
 /** The guide's flow in one context line: classify → collect → analyse, then verify or escalate. */
 export function flowContext(f: GuideFlow): Block {
-  const steps = [`*Flow* classify: ${escapeText(f.classify)} → collect: ${escapeText(f.collect.join(', '))} → analyse: ${escapeText(f.analyse)}`];
-  if (f.verify) steps.push(`verify: ${escapeText(f.verify)}`);
-  if (f.escalate) steps.push(`escalate: ${escapeText(f.escalate)}`);
+  const steps = [md`*Flow* classify: ${escapeText(f.classify)} → collect: ${escapeText(f.collect.join(', '))} → analyse: ${escapeText(f.analyse)}`];
+  if (f.verify) steps.push(md`verify: ${escapeText(f.verify)}`);
+  if (f.escalate) steps.push(md`escalate: ${escapeText(f.escalate)}`);
   return context(steps);
 }
 
 /** Numbered list under a bold label (escaped here). */
 export function listSection(label: string, items: readonly string[]): Block {
-  const body = items.map((s, i) => `${i + 1}. ${escapeText(s)}`).join('\n');
-  return section(`*${escapeText(label)}*\n${body}`);
+  const body = joinMd(items.map((s, i) => md`${i + 1}. ${escapeText(s)}`), '\n');
+  return section(md`*${escapeText(label)}*\n${body}`);
 }
 
 export interface ButtonsResult {
@@ -86,7 +133,7 @@ export function buttons(followUps: readonly FollowUp[], blockId?: string): Butto
       elements: kept.map((f) => ({
         type: 'button',
         action_id: f.action_id,
-        text: { type: 'plain_text', text: truncate(f.label, SLACK_LIMITS.buttonText), emoji: true },
+        text: plainText(f.label, SLACK_LIMITS.buttonText),
         value: f.value,
         ...(f.style ? { style: f.style } : {}),
       })),

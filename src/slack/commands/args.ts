@@ -1,15 +1,15 @@
 /** Shared argument readers for subcommands: agent type and runtime name, with errors that say what to type. */
 import { OpsError } from '../../errors.js';
 import { AgentRef } from '../../identifiers.js';
-import { code } from '../blocks/mrkdwn.js';
+import { code, joinMd, md } from '../blocks/mrkdwn.js';
 import type { CommandContext } from './types.js';
 
 export function readAgent(raw: string | undefined, usage: string, ctx: CommandContext): string | OpsError {
   if (raw === undefined) {
-    return new OpsError('COMMAND_USAGE', { usage }, { detail: `Name the agent: \`${ctx.config.slack.command} ${usage}\`.` });
+    return new OpsError('COMMAND_USAGE', { usage }, { detail: md`Name the agent: ${code(`${ctx.config.slack.command} ${usage}`)}.` });
   }
   if (!AgentRef.safeParse(raw).success) {
-    return new OpsError('AGENT_NAME_INVALID', { agent: raw.slice(0, 100) }, { detail: `Got ${code(raw.slice(0, 60))}.` });
+    return new OpsError('AGENT_NAME_INVALID', { agent: raw.slice(0, 100) }, { detail: md`Got ${code(raw.slice(0, 60))}.` });
   }
   return raw;
 }
@@ -19,9 +19,9 @@ export function readRuntime(raw: string | undefined, ctx: CommandContext): strin
   const known = Object.keys(ctx.config.runtimes.byName);
   const name = raw ?? ctx.config.runtimes.defaultName;
   if (name === undefined || !known.includes(name)) {
-    const list = known.length ? known.map((k) => `\`${k}\``).join(', ') : 'none (set AUTOGEN_RUNTIMES)';
+    const list = known.length ? joinMd(known.map((k) => code(k)), ', ') : md`none (set AUTOGEN_RUNTIMES)`;
     return new OpsError('RUNTIME_UNKNOWN', { runtime: raw ?? null, known }, {
-      detail: raw === undefined ? 'No default runtime is configured.' : `Got ${code(raw.slice(0, 40))}; configured runtimes: ${list}.`,
+      detail: raw === undefined ? md`No default runtime is configured.` : md`Got ${code(raw.slice(0, 40))}; configured runtimes: ${list}.`,
     });
   }
   return name;

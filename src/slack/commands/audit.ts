@@ -4,7 +4,7 @@
  * exported as a JSON file in the channel with `json`.
  */
 import { OpsError } from '../../errors.js';
-import { code } from '../blocks/mrkdwn.js';
+import { code, escapeText, md } from '../blocks/mrkdwn.js';
 import type { Subcommand } from './types.js';
 
 const SUBJECT = /^(inc|pl)-[a-z0-9-]{1,60}$/;
@@ -18,15 +18,15 @@ export const audit: Subcommand = {
     const json = words[words.length - 1]?.toLowerCase() === 'json';
     if (json) words.pop();
     if (words.length > 1) {
-      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: `Type \`${ctx.config.slack.command} ${this.usage}\`.` }) };
+      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: md`Type ${code(`${ctx.config.slack.command} ${this.usage}`)}.` }) };
     }
     const subject = words[0];
     if (subject !== undefined && !SUBJECT.test(subject)) {
-      return { ok: false, error: new OpsError('AUDIT_SUBJECT_INVALID', { subject: subject.slice(0, 60) }, { detail: `Got ${code(subject.slice(0, 60))}.` }) };
+      return { ok: false, error: new OpsError('AUDIT_SUBJECT_INVALID', { subject: subject.slice(0, 60) }, { detail: md`Got ${code(subject.slice(0, 60))}.` }) };
     }
     return {
       ok: true,
-      ack: json ? `📦 Exporting the audit log${subject ? ` of \`${subject}\`` : ''} as JSON to this channel…` : `📜 Reading the audit log${subject ? ` of \`${subject}\`` : ''}…`,
+      ack: escapeText(json ? `📦 Exporting the audit log${subject ? ` of \`${subject}\`` : ''} as JSON to this channel…` : `📜 Reading the audit log${subject ? ` of \`${subject}\`` : ''}…`),
       job: {
         queue: 'respond',
         jobId: `audit-${ctx.requestId}`,

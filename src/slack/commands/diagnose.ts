@@ -1,5 +1,6 @@
 /** `/autogen diagnose <agent> [runtime]` — queue the seed's Agent Diagnostic for one agent type. */
 import { OpsError } from '../../errors.js';
+import { code, md } from '../blocks/mrkdwn.js';
 import { readAgent, readRuntime } from './args.js';
 import type { Subcommand } from './types.js';
 
@@ -10,7 +11,7 @@ export const diagnose: Subcommand = {
   summary: 'check one agent type (registration, dependencies, errors, latency, resources) and post a report here',
   parse(args, ctx) {
     if (args.length > 2) {
-      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: `Too many words; type \`${ctx.config.slack.command} ${this.usage}\`.` }) };
+      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: md`Too many words; type ${code(`${ctx.config.slack.command} ${this.usage}`)}.` }) };
     }
     const agent = readAgent(args[0], this.usage, ctx);
     if (agent instanceof OpsError) return { ok: false, error: agent };
@@ -18,7 +19,7 @@ export const diagnose: Subcommand = {
     if (runtime instanceof OpsError) return { ok: false, error: runtime };
     return {
       ok: true,
-      ack: `🔎 Diagnosing \`${agent}\` on runtime \`${runtime}\` — the report will be posted in this channel in a few seconds.`,
+      ack: md`🔎 Diagnosing ${code(agent)} on runtime ${code(runtime)} — the report will be posted in this channel in a few seconds.`,
       job: {
         queue: 'diagnose',
         jobId: `diag-${ctx.requestId}`,

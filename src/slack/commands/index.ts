@@ -3,7 +3,7 @@
  * `SUBCOMMANDS` (help is generated from this list).
  */
 import { OpsError } from '../../errors.js';
-import { code } from '../blocks/mrkdwn.js';
+import { code, escapeText, joinMd, md, type Mrkdwn } from '../blocks/mrkdwn.js';
 import { diagnose } from './diagnose.js';
 import { health } from './health.js';
 import { perf } from './perf.js';
@@ -49,16 +49,16 @@ export function parseCommand(text: string, ctx: Omit<CommandContext, 'subcommand
   const word = (first ?? 'help').toLowerCase();
   const sub = subcommands.find((s) => s.name === word || (s.aliases ?? []).includes(word));
   if (!sub) {
-    const names = subcommands.map((s) => `\`${s.name}\``).join(', ');
+    const names = joinMd(subcommands.map((s) => code(s.name)), ', ');
     return {
       ok: false,
-      error: new OpsError('COMMAND_UNKNOWN', { word: word.slice(0, 40) }, { detail: `${code(word.slice(0, 40))} is not one of ${names}.` }),
+      error: new OpsError('COMMAND_UNKNOWN', { word: word.slice(0, 40) }, { detail: md`${code(word.slice(0, 40))} is not one of ${names}.` }),
     };
   }
   return sub.parse(args, full);
 }
 
 /** The ephemeral text for a coded error: what is wrong, what to type instead, and the code. */
-export function errorAckText(err: OpsError): string {
-  return `⚠️ ${err.message}\n${err.hint} _(${err.code})_`;
+export function errorAckText(err: OpsError): Mrkdwn {
+  return md`⚠️ ${err.userMessage}\n${escapeText(err.hint)} _(${escapeText(err.code)})_`;
 }

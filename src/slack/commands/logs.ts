@@ -7,7 +7,7 @@
 import { OpsError } from '../../errors.js';
 import { parseSince } from '../../diagnosis/logs.js';
 import { thresholdsFor } from '../../diagnosis/thresholds.js';
-import { code } from '../blocks/mrkdwn.js';
+import { code, escapeText, md } from '../blocks/mrkdwn.js';
 import { readAgent, readRuntime } from './args.js';
 import { guideRequest, isRuntimeName, POSTED_HERE, usageError } from './guide-request.js';
 import type { Subcommand } from './types.js';
@@ -40,7 +40,7 @@ export const logs: Subcommand = {
         level = LEVELS[lower];
       } else if (since === undefined && WINDOW_LIKE.test(word)) {
         const parsed = parseSince(word, ctx.now);
-        if (!parsed) return { ok: false, error: new OpsError('LOG_WINDOW_INVALID', { since: word.slice(0, 60) }, { detail: `Got ${code(word.slice(0, 60))}.` }) };
+        if (!parsed) return { ok: false, error: new OpsError('LOG_WINDOW_INVALID', { since: word.slice(0, 60) }, { detail: md`Got ${code(word.slice(0, 60))}.` }) };
         since = parsed;
       } else if (runtimeWord === undefined && isRuntimeName(word, ctx)) {
         runtimeWord = word;
@@ -60,11 +60,11 @@ export const logs: Subcommand = {
     if (runtime instanceof OpsError) return { ok: false, error: runtime };
     const windowS = since ? Math.ceil((ctx.now.getTime() - since.getTime()) / 1000) : DEFAULT_LOG_WINDOW_S;
     if (windowS <= 0) {
-      return { ok: false, error: new OpsError('LOG_WINDOW_INVALID', { window_s: windowS }, { detail: 'The window starts in the future.' }) };
+      return { ok: false, error: new OpsError('LOG_WINDOW_INVALID', { window_s: windowS }, { detail: md`The window starts in the future.` }) };
     }
     const maxH = thresholdsFor(ctx.config, runtime).maxLogWindowH;
     if (windowS > maxH * 3600) {
-      return { ok: false, error: new OpsError('LOG_WINDOW_TOO_LARGE', { window_s: windowS, max_h: maxH }, { detail: `You asked for ${formatWindow(windowS)}; the limit is ${maxH} h.` }) };
+      return { ok: false, error: new OpsError('LOG_WINDOW_TOO_LARGE', { window_s: windowS, max_h: maxH }, { detail: md`You asked for ${escapeText(formatWindow(windowS))}; the limit is ${maxH} h.` }) };
     }
     const lvl = level ?? 'WARNING';
     const who = agent ? `\`${agent}\`` : 'every agent';

@@ -4,7 +4,7 @@
  * with Approve / Reject. Nothing runs before an allowed approver approves.
  */
 import { OpsError } from '../../errors.js';
-import { code } from '../blocks/mrkdwn.js';
+import { code, escapeText, joinMd, md } from '../blocks/mrkdwn.js';
 import { readAgent, readRuntime } from './args.js';
 import type { Subcommand } from './types.js';
 
@@ -17,7 +17,7 @@ export const recover: Subcommand = {
   summary: 'propose a recovery plan for an agent (isolate, backpressure, degrade, restart…); runs only after approval',
   parse(args, ctx) {
     if (args.length > 3) {
-      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: `Too many words; type \`${ctx.config.slack.command} ${this.usage}\`.` }) };
+      return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: md`Too many words; type ${code(`${ctx.config.slack.command} ${this.usage}`)}.` }) };
     }
     const agent = readAgent(args[0], this.usage, ctx);
     if (agent instanceof OpsError) return { ok: false, error: agent };
@@ -28,14 +28,16 @@ export const recover: Subcommand = {
       if (runtimeWord === undefined && runbook === undefined && known.includes(word)) runtimeWord = word;
       else if (runbook === undefined && RUNBOOK_ID.test(word) && !known.includes(word)) runbook = word;
       else {
-        return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: `${code(word.slice(0, 60))} is neither a configured runtime (${known.map((k) => `\`${k}\``).join(', ') || 'none'}) nor a runbook id; type \`${ctx.config.slack.command} ${this.usage}\`.` }) };
+        return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: md`${code(word.slice(0, 60))} is neither a configured runtime (${known.length ? joinMd(known.map((k) => code(k)), ', ') : md`none`}) nor a runbook id; type ${code(`${ctx.config.slack.command} ${this.usage}`)}.` }) };
       }
     }
     const runtime = readRuntime(runtimeWord, ctx);
     if (runtime instanceof OpsError) return { ok: false, error: runtime };
     return {
       ok: true,
-      ack: `🛠️ Planning a recovery for \`${agent}\` on runtime \`${runtime}\`${runbook ? ` with runbook \`${runbook}\`` : ''} — the plan will be posted here with Approve / Reject; nothing runs before an approver approves.`,
+      // Only the worker knows the runbooks and the runtime's agents: the ack promises no plan, it says what
+      // happens either way (a refusal comes back as a message only the requester sees).
+      ack: escapeText(`🛠️ Planning a recovery for \`${agent}\` on runtime \`${runtime}\`${runbook ? ` with runbook \`${runbook}\`` : ''} — a plan with Approve / Reject will be posted here, or you will be told why there is none; nothing runs before an approver approves.`),
       job: {
         queue: 'respond',
         jobId: `recover-${ctx.requestId}`,

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config.js';
 import type { OpsError } from '../../errors.js';
+import type { Mrkdwn } from '../blocks/mrkdwn.js';
 import type { QueueName } from '../../queues/names.js';
 import type { PayloadInput } from '../../queues/payloads.js';
 
@@ -26,7 +27,7 @@ export type EnqueueRequest = {
 }[QueueName];
 
 export type ParseResult =
-  | { readonly ok: true; readonly ack: string; readonly job?: EnqueueRequest }
+  | { readonly ok: true; readonly ack: Mrkdwn; readonly job?: EnqueueRequest }
   | { readonly ok: false; readonly error: OpsError };
 
 export interface Subcommand {

@@ -4,9 +4,22 @@
  */
 import type { App } from '@slack/bolt';
 import { isOpsError, OpsError } from '../../errors.js';
-import { errorAckText, parseCommand, SUBCOMMANDS } from '../commands/index.js';
+import { errorAckText, parseCommand, SUBCOMMANDS, type EnqueueRequest } from '../commands/index.js';
+import { ResponseUrl } from '../../identifiers.js';
 import type { BotDeps } from '../deps.js';
 import { enqueueWithin } from './enqueue.js';
+
+/** Queues whose answers may go through the command's response_url when the bot is not in the channel. */
+const ANSWERS_VIA_RESPONSE_URL: readonly EnqueueRequest['queue'][] = ['diagnose', 'guide'];
+
+/**
+ * The job with the command's response_url, for the queues that use it (the worker answers there when
+ * `chat.postMessage` says the bot is not in the channel: a private channel or DM it was not invited to).
+ */
+export function withResponseUrl(job: EnqueueRequest, responseUrl: string | undefined): EnqueueRequest {
+  if (!responseUrl || !ResponseUrl.safeParse(responseUrl).success || !ANSWERS_VIA_RESPONSE_URL.includes(job.queue)) return job;
+  return { ...job, payload: { ...job.payload, response_url: responseUrl } } as EnqueueRequest;
+}
 
 export function register(app: App, deps: BotDeps): void {
   app.command(deps.config.slack.command, async ({ command, ack }) => {
@@ -29,7 +42,7 @@ export function register(app: App, deps: BotDeps): void {
     }
     if (result.job) {
       try {
-        const jobId = await enqueueWithin(deps.queues, result.job);
+        const jobId = await enqueueWithin(deps.queues, withResponseUrl(result.job, command.response_url));
         log.info({ ...where, queue: result.job.queue, job_id: jobId }, 'command queued');
       } catch (err) {
         const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });

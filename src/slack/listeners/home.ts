@@ -6,6 +6,7 @@
  */
 import type { App, MessageShortcut } from '@slack/bolt';
 import { OpsError } from '../../errors.js';
+import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { enqueueWithin } from './enqueue.js';
@@ -51,7 +52,7 @@ export function register(app: App, deps: BotDeps): void {
     } catch (err) {
       const e = err instanceof OpsError ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
       log.warn({ err, code: e.code }, 'glance not queued');
-      await deps.outbox.ephemeral({ channel: shortcut.channel.id, user: shortcut.user.id, text: `⚠️ ${e.message}\n${e.hint} _(${e.code})_` }).catch(() => undefined);
+      await deps.outbox.ephemeral({ channel: shortcut.channel.id, user: shortcut.user.id, text: errorAckText(e) }).catch(() => undefined);
     }
   });
 }

@@ -1,8 +1,9 @@
 /**
- * Clicks on an incident root's buttons (`incident:` action ids, src/slack/blocks/incident.ts): ack at
- * once, then enqueue an `alert` job of kind `action`; the worker applies it and explains refusals.
+ * Clicks on an incident root's buttons (`incident:` action ids, src/slack/blocks/incident.ts) and the choice
+ * in the "Same incident as…" menu (a static_select): ack at once, then enqueue an `alert` job of kind
+ * `action`; the worker applies it and explains refusals.
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { z } from 'zod';
 import { isOpsError, OpsError } from '../../errors.js';
 import { IncidentId, type IncidentAction } from '../../incidents/jobs.js';
@@ -12,7 +13,7 @@ import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { enqueueWithin } from './enqueue.js';
 
-const ButtonValue = z.object({ i: IncidentId, s: z.number().int().min(60).max(7 * 86_400).optional() });
+const ButtonValue = z.object({ i: IncidentId, s: z.number().int().min(60).max(7 * 86_400).optional(), t: IncidentId.optional() });
 
 const ACTIONS: Readonly<Record<string, IncidentAction>> = {
   [INCIDENT_ACTION_IDS.acknowledge]: 'acknowledge',
@@ -21,6 +22,8 @@ const ACTIONS: Readonly<Record<string, IncidentAction>> = {
   [INCIDENT_ACTION_IDS.silence1h]: 'silence',
   [INCIDENT_ACTION_IDS.silence4h]: 'silence',
   [INCIDENT_ACTION_IDS.unsilence]: 'unsilence',
+  [INCIDENT_ACTION_IDS.sameAs]: 'same-as',
+  [INCIDENT_ACTION_IDS.merge]: 'merge',
 };
 
 /** Pure: the job an `incident:` button asks for, or a coded error. */
@@ -33,19 +36,21 @@ export function incidentActionJob(actionId: string, rawValue: string | undefined
   } catch {
     return new OpsError('ACTION_PAYLOAD_INVALID', { action_id: actionId });
   }
+  if (action === 'merge' && value.t === undefined) return new OpsError('ACTION_PAYLOAD_INVALID', { action_id: actionId });
   return {
     queue: 'alert',
     jobId: `act-${where.requestId}`,
     payload: {
       kind: 'action', incident_id: value.i, action, user: where.user, channel: where.channel,
       ...(action === 'silence' ? { silence_s: value.s ?? 3_600 } : {}),
+      ...(action === 'merge' ? { into: value.t } : {}),
       requested_at: where.now.toISOString(),
     },
   };
 }
 
 export function registerIncidentActions(app: App, deps: BotDeps): void {
-  app.action<BlockAction<ButtonAction>>({ action_id: /^incident:/ }, async ({ ack, body, action }) => {
+  app.action<BlockAction<ButtonAction | StaticSelectAction>>({ action_id: /^incident:/ }, async ({ ack, body, action }) => {
     await ack();
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
     const channel = body.channel?.id;
@@ -53,7 +58,9 @@ export function registerIncidentActions(app: App, deps: BotDeps): void {
       log.warn('incident action without a channel; ignored');
       return;
     }
-    const job = incidentActionJob(action.action_id, action.value, {
+    // a button carries its value; the "Same incident as…" menu, the chosen option's
+    const raw = action.type === 'static_select' ? action.selected_option?.value : action.value;
+    const job = incidentActionJob(action.action_id, raw, {
       channel, user: body.user.id, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`, now: deps.now(),
     });
     try {

@@ -7,11 +7,25 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isOpsError, OpsError } from '../../errors.js';
 import { appendAudit } from '../../audit/stream.js';
 import { handlePlanClick, type ClickDeps } from '../../approvals/click.js';
+import { GroupDirectory, slackUserGroupLookup } from '../../approvals/groups.js';
 import { keyPrefix } from '../../queues/connection.js';
+import { createWebClient } from '../client.js';
 import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { enqueueWithin } from './enqueue.js';
+
+/** The process's directory of approver groups: configured members plus Slack's, cached (`src/approvals/groups.ts`). */
+export function approverGroupsOf(deps: Pick<BotDeps, 'config' | 'logger' | 'now'>): GroupDirectory {
+  const { response } = deps.config;
+  return new GroupDirectory({
+    configured: response.groups,
+    lookup: response.groupsFromSlack ? slackUserGroupLookup(createWebClient(deps.config)) : undefined,
+    ttlMs: response.groupsTtlMs,
+    logger: deps.logger.child({ component: 'approver-groups' }),
+    now: () => deps.now().getTime(),
+  });
+}
 
 export function clickDepsOf(deps: BotDeps): ClickDeps {
   const prefix = keyPrefix(deps.config.queues.prefix);
@@ -21,7 +35,7 @@ export function clickDepsOf(deps: BotDeps): ClickDeps {
     outbox: deps.outbox,
     queues: deps.queues,
     logger: deps.logger,
-    groups: deps.config.response.groups,
+    groups: approverGroupsOf(deps),
     dryRunOnly: deps.config.response.dryRunOnly,
     requireOtherPerson: deps.config.response.requireOtherPerson,
     now: deps.now,

@@ -11,7 +11,7 @@ import type { App, BlockAction, SlackShortcut, ViewClosedAction, ViewSubmitActio
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { code } from '../blocks/mrkdwn.js';
+import { code, escapeText, md, type Mrkdwn } from '../blocks/mrkdwn.js';
 import type { BotDeps } from '../deps.js';
 import { OWN_ACTION_PREFIXES } from './actions.js';
 import { GLANCE_SHORTCUT } from './home.js';
@@ -32,10 +32,10 @@ export function notOneOf(ids: readonly string[]): RegExp {
 const SHOWN_ID_MAX = 255;
 
 /** Pure: the ephemeral for an unknown action; the id is escaped and cannot close its code span. */
-export function unknownActionText(actionId: string): string {
+export function unknownActionText(actionId: string): Mrkdwn {
   const spec = ERRORS.INTERACTION_UNKNOWN;
   const shown = actionId.length > SHOWN_ID_MAX ? `${actionId.slice(0, SHOWN_ID_MAX)}…` : actionId;
-  return `⚠️ ${spec.message} (action ${code(shown)})\n${spec.hint} _(INTERACTION_UNKNOWN)_`;
+  return md`⚠️ ${escapeText(spec.message)} (action ${code(shown)})\n${escapeText(spec.hint)} _(INTERACTION_UNKNOWN)_`;
 }
 
 interface InteractionBody {

@@ -1,0 +1,77 @@
+/**
+ * One plan per incident, and none left waiting for a problem that is gone:
+ * - a new plan proposed for an incident (another runbook: what the incident is about changed) supersedes
+ *   the incident's own older plans still waiting for approval ("Replaced by a newer plan — see below");
+ * - when an incident resolves, its plans still waiting for approval are closed ("Closed: incident resolved,
+ *   nothing ran") — unless another incident the plan acts for is still active. A plan that runs or ran is
+ *   left alone: its own verification speaks for it.
+ * Closing reuses the plan record's atomic `superseded` state (decided by `incident-resolved`), so a click
+ * on its Approve button afterwards is refused like any decided plan's.
+ *
+ * Redis: `incident-plans:<incidentId>` → set of the plan ids proposed for or linked to it (links.ts).
+ */
+import type { Redis } from 'ioredis';
+import { loadPlan, supersedePlan } from '../approvals/consume.js';
+import { IncidentStore } from '../incidents/store.js';
+import { buildPlanMessage } from '../slack/blocks/plan.js';
+import type { ResponseDeps } from './context.js';
+import { incidentPlansKey, incidentsOf } from './links.js';
+import type { Plan } from './plan.js';
+import { planMessageKey } from './propose.js';
+
+/** `decided_by` of a plan closed because its incident resolved. */
+export const INCIDENT_RESOLVED = 'incident-resolved';
+
+/** Remembers `planId` among the plans of `incidentId`. */
+export async function notePlanOfIncident(redis: Redis, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
+  const key = incidentPlansKey(prefix, incidentId);
+  await redis.multi().sadd(key, planId).pexpire(key, retentionMs).exec();
+}
+
+async function planIdsOf(deps: Pick<ResponseDeps, 'redis' | 'prefix'>, incidentId: string): Promise<string[]> {
+  return (await deps.redis.smembers(incidentPlansKey(deps.prefix, incidentId))).sort();
+}
+
+/** `plan` was just proposed for its incident: the incident's own older pending plans give way to it. */
+export async function supersedeOlderPlansOfIncident(deps: ResponseDeps, plan: Plan): Promise<string[]> {
+  if (!plan.incidentId) return [];
+  const now = deps.now().getTime();
+  const superseded: string[] = [];
+  for (const id of await planIdsOf(deps, plan.incidentId)) {
+    if (id === plan.id) continue;
+    const rec = await loadPlan(deps.redis, deps.prefix, id);
+    if (!rec || rec.status !== 'pending' || rec.plan.incidentId !== plan.incidentId || now >= rec.expiresAt) continue;
+    // not `pl-…`: the message says "replaced by a newer plan", not "another plan of the same failure ran"
+    if (!(await supersedePlan(deps.redis, deps.prefix, id, `newer:${plan.id}`, now))) continue;
+    const msg = buildPlanMessage(rec.plan, { status: 'superseded', at: now });
+    await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
+    await deps.audit({ type: 'plan.superseded', at: new Date(now).toISOString(), actor: 'system', incident_id: plan.incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { by_plan: plan.id, runbook: plan.runbookId } });
+    deps.logger.info({ plan_id: id, by_plan: plan.id, incident_id: plan.incidentId }, 'pending plan superseded by a newer plan for its incident');
+    superseded.push(id);
+  }
+  return superseded;
+}
+
+/** The `close` job: `incidentId` resolved; close its plans still waiting for approval. Returns the closed ids. */
+export async function closePlansOfIncident(deps: ResponseDeps, incidentId: string): Promise<string[]> {
+  const store = new IncidentStore(deps.redis, { keyPrefix: deps.prefix });
+  const now = deps.now().getTime();
+  const closed: string[] = [];
+  for (const id of await planIdsOf(deps, incidentId)) {
+    const rec = await loadPlan(deps.redis, deps.prefix, id);
+    if (!rec || rec.status !== 'pending' || now >= rec.expiresAt) continue;
+    let needed = false;
+    for (const other of await incidentsOf(deps.redis, deps.prefix, rec.plan)) {
+      const inc = await store.get(other);
+      if (inc && inc.state !== 'resolved') needed = true;
+    }
+    if (needed) continue;
+    if (!(await supersedePlan(deps.redis, deps.prefix, id, INCIDENT_RESOLVED, now))) continue;
+    const msg = buildPlanMessage(rec.plan, { status: 'closed', at: now });
+    await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
+    await deps.audit({ type: 'plan.closed', at: new Date(now).toISOString(), actor: 'system', incident_id: incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { reason: 'incident resolved while the plan awaited approval' } });
+    deps.logger.info({ plan_id: id, incident_id: incidentId }, 'pending plan closed: its incident resolved, nothing ran');
+    closed.push(id);
+  }
+  return closed;
+}

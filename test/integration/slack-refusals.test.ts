@@ -1,0 +1,193 @@
+/**
+ * Slack as it really refuses, and how the bot reacts — nothing lost, a clear log line. The sandbox answers
+ * as Slack does (membership, Block Kit limits, text length, a per-channel rate with Retry-After); the bot is
+ * the real bot + worker on real Redis, commands are signed requests, diagnoses read the real demo fleet.
+ *
+ * - `ratelimited` (429, Retry-After): the outbox waits it out and delivers every message once;
+ * - `invalid_blocks`: posted again with the blocks cut to Slack's limits, or as text alone;
+ * - `msg_too_long`: posted again with the text cut;
+ * - `channel_not_found` / `not_in_channel` for a slash command from a private channel or DM the bot is not
+ *   in: the answer reaches the person through the command's response_url, with how to invite the bot;
+ *   without a response_url: a warning saying so;
+ * - an agent the runtime does not know: the ephemeral AGENT_NOT_FOUND, no public report;
+ * - "Show logs" posts no message payloads.
+ */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderBlocks } from '../../sandbox/render.js';
+import { startTestSandbox, type Sandbox, type SandboxMessage } from '../support/sandbox.js';
+import { startTestBot, type TestBot } from '../support/bot.js';
+import { startTestFleet, type LocalFleet } from '../support/fleet.js';
+import { waitFor } from '../support/poll.js';
+import { escapeText, md } from '../../src/slack/blocks/mrkdwn.js';
+
+interface LogLine { level: number; msg: string; slack_error?: string; channel?: string; code?: string }
+
+let sandbox: Sandbox;
+let fleet: LocalFleet;
+let bot: TestBot;
+const lines: LogLine[] = [];
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  fleet = await startTestFleet({ name: 'healthy', rate: 5 });
+  const logDestination = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as LogLine); cb(); } });
+  bot = await startTestBot({ sandbox, runtimes: { healthy: { url: fleet.url, token: fleet.token } }, env: { LOG_LEVEL: 'info' }, logDestination });
+}, 90_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await Promise.all([fleet?.stop(), sandbox?.stop()]);
+});
+
+const outbox = () => {
+  const w = bot.worker;
+  if (!w) throw new Error('worker not started');
+  return w.deps.outbox;
+};
+
+const INFO = 30;
+const WARN = 40;
+
+describe('ratelimited: Retry-After is waited out', () => {
+  it('a channel over Slack\'s rate gets 429s; every message still arrives, once', async () => {
+    // the bot's own rate in tests is 20/s: the sandbox's 2 per second per channel must push back
+    sandbox.channelRate = { messages: 2, windowMs: 1_000, retryAfterS: 1 };
+    try {
+      for (let i = 1; i <= 5; i += 1) await outbox().post({ channel: 'C0RATE', text: md`burst ${i}` });
+      await waitFor(() => sandbox.messages.filter((m) => m.channel === 'C0RATE').length >= 5, { timeoutMs: 20_000, what: 'five posts' });
+    } finally {
+      sandbox.channelRate = undefined;
+    }
+    const texts = sandbox.messages.filter((m) => m.channel === 'C0RATE').map((m) => m.text).sort();
+    expect(texts).toEqual(['burst 1', 'burst 2', 'burst 3', 'burst 4', 'burst 5']);
+    expect(sandbox.refusals.filter((r) => r.channel === 'C0RATE' && r.error === 'ratelimited').length).toBeGreaterThan(0);
+    // an expected wait, not a warning
+    expect(lines.filter((l) => l.level >= WARN && l.channel === 'C0RATE')).toEqual([]);
+  });
+});
+
+describe('invalid_blocks and msg_too_long: shrink and post again', () => {
+  it('blocks over Slack\'s limits are cut to them and posted', async () => {
+    const long = `${'x'.repeat(3_400)} <https://example.com|a link at the end>`;
+    const fields = Array.from({ length: 12 }, (_, i) => ({ type: 'mrkdwn', text: `field ${i}` }));
+    const blocks = [
+      { type: 'section', text: { type: 'mrkdwn', text: long }, fields },
+      { type: 'actions', elements: [{ type: 'button', action_id: 'x:1', text: { type: 'plain_text', text: 'B'.repeat(90) }, value: 'v' }] },
+    ];
+    await outbox().post({ channel: 'C0BIG', text: md`too big`, blocks: blocks as never });
+    const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0BIG'), { timeoutMs: 10_000, what: 'shrunk post' });
+    expect(sandbox.refusals.find((r) => r.channel === 'C0BIG')?.error).toBe('invalid_blocks');
+    const section = msg.blocks[0] as { text: { text: string }; fields: unknown[] };
+    expect(section.text.text.length).toBeLessThanOrEqual(3_000);
+    expect(section.text.text.endsWith('…')).toBe(true);
+    expect(section.text.text).not.toContain('<https'); // no half link
+    expect(section.fields).toHaveLength(10);
+    const button = (msg.blocks[1] as { elements: { text: { text: string } }[] }).elements[0];
+    expect(button?.text.text.length).toBeLessThanOrEqual(75);
+    expect(lines.some((l) => l.level === INFO && l.slack_error === 'invalid_blocks' && l.channel === 'C0BIG' && l.msg.includes('shrunk'))).toBe(true);
+  });
+
+  it('blocks Slack still refuses once within the limits are posted as text alone, words kept', async () => {
+    const blocks = [
+      { type: 'section', text: { type: 'mrkdwn', text: '*Findings*: the queue is full' } },
+      { type: 'mystery_block' },
+    ];
+    await outbox().post({ channel: 'C0ODD', text: md`fallback`, blocks: blocks as never });
+    const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0ODD'), { timeoutMs: 10_000, what: 'text-only post' });
+    expect(msg.blocks).toEqual([]);
+    expect(msg.text).toContain('*Findings*: the queue is full');
+  });
+
+  it('a text Slack finds too long is cut and posted', async () => {
+    sandbox.maxTextChars = 5_000;
+    try {
+      await outbox().post({ channel: 'C0LONG', text: md`${escapeText('y'.repeat(9_000))}` });
+      const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0LONG'), { timeoutMs: 10_000, what: 'cut post' });
+      expect(msg.text.length).toBeLessThanOrEqual(4_000);
+      expect(msg.text.endsWith('…')).toBe(true);
+      expect(sandbox.refusals.find((r) => r.channel === 'C0LONG')?.error).toBe('msg_too_long');
+    } finally {
+      sandbox.maxTextChars = 40_000;
+    }
+  });
+});
+
+describe('a channel the bot is not in', () => {
+  it('/autogen diagnose from a private channel: the report reaches the user through response_url, with how to invite the bot', async () => {
+    sandbox.uninvite('G0PRIVATE', 'private');
+    const ack = await sandbox.sendCommand(bot.eventsUrl, { text: 'diagnose ChatAgent healthy', channel: 'G0PRIVATE' });
+    expect(ack.status).toBe(200);
+    const responseId = new URLSearchParams(ack.body).get('response_url')?.split('/').pop();
+    const response = await waitFor(() => sandbox.responses.find((r) => r.id === responseId), { timeoutMs: 20_000, what: 'answer through response_url' });
+    expect(response.body.response_type).toBe('ephemeral');
+    expect(String(response.body.text)).toContain('/invite @autogen-ops');
+    const shown = renderBlocks(response.body.blocks as Record<string, unknown>[]);
+    expect(shown).toContain('ChatAgent on healthy');
+    expect(shown).toContain('not a member of this channel');
+    expect(sandbox.messages.filter((m) => m.channel === 'G0PRIVATE')).toEqual([]);
+    expect(sandbox.refusals.find((r) => r.channel === 'G0PRIVATE')?.error).toBe('channel_not_found');
+    expect(lines.some((l) => l.level === INFO && l.channel === 'G0PRIVATE' && l.msg.includes('response_url'))).toBe(true);
+  });
+
+  it('/autogen health from a DM the bot is not part of: answered through response_url too', async () => {
+    sandbox.uninvite('D0SOMEDM', 'im');
+    const ack = await sandbox.sendCommand(bot.eventsUrl, { text: 'health healthy', channel: 'D0SOMEDM' });
+    expect(ack.status).toBe(200);
+    const responseId = new URLSearchParams(ack.body).get('response_url')?.split('/').pop();
+    const response = await waitFor(() => sandbox.responses.find((r) => r.id === responseId), { timeoutMs: 20_000, what: 'answer through response_url' });
+    expect(String(response.body.text)).toContain('direct message');
+    expect(sandbox.messages.filter((m) => m.channel === 'D0SOMEDM')).toEqual([]);
+  });
+
+  it('after /invite the same command posts in the channel again', async () => {
+    sandbox.invite('G0PRIVATE');
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'diagnose ChatAgent healthy', channel: 'G0PRIVATE' });
+    const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'G0PRIVATE'), { timeoutMs: 20_000, what: 'report in the channel' });
+    expect(renderBlocks(msg.blocks)).toContain('ChatAgent on healthy');
+  });
+
+  it('a post with no one to answer (no response_url): a warning that says to invite the bot, the job failed, not silent', async () => {
+    sandbox.uninvite('C0PUBLIC', 'public');
+    await outbox().post({ channel: 'C0PUBLIC', text: md`alert thread` });
+    const line = await waitFor(() => lines.find((l) => l.level === WARN && l.channel === 'C0PUBLIC' && l.msg.includes('invite')), { timeoutMs: 10_000, what: 'warning' });
+    expect(line.slack_error).toBe('not_in_channel');
+    expect(sandbox.messages.filter((m) => m.channel === 'C0PUBLIC')).toEqual([]);
+  });
+});
+
+describe('an agent the runtime does not know', () => {
+  it('gets the ephemeral AGENT_NOT_FOUND with "did you mean", not a public report', async () => {
+    const ack = await sandbox.sendCommand(bot.eventsUrl, { text: 'diagnose chatagent healthy', channel: 'C0TYPO', user: 'U0TYPO' });
+    expect(ack.status).toBe(200);
+    const eph = await waitFor(() => sandbox.ephemerals.find((e) => e.channel === 'C0TYPO'), { timeoutMs: 20_000, what: 'ephemeral' });
+    expect(eph.user).toBe('U0TYPO');
+    expect(eph.text).toContain('AGENT_NOT_FOUND');
+    expect(eph.text).toContain('Did you mean `ChatAgent`?');
+    expect(eph.text).toContain('Registered:');
+    expect(sandbox.messages.filter((m) => m.channel === 'C0TYPO')).toEqual([]);
+  });
+});
+
+describe('"Show logs" posts no message payloads', () => {
+  it('the logs reply shows the events without their payload', async () => {
+    const bridge = bot.worker?.deps.bridgeFor('healthy');
+    // the fleet's INFO records do carry payloads (the user's data): what must not reach Slack
+    const raw = await waitFor(async () => {
+      const page = await bridge?.logs({ agent: 'ChatAgent', since: 300, level: 'INFO', limit: 500 });
+      return page?.records.some((r) => (r.message ?? '').includes('"payload"')) ? page : undefined;
+    }, { timeoutMs: 15_000, what: 'records with payloads' });
+    expect(raw.records.length).toBeGreaterThan(0);
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'diagnose ChatAgent healthy', channel: 'C0LOGS' });
+    const report = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0LOGS' && m.thread_ts === undefined), { timeoutMs: 20_000, what: 'report' });
+    const click = await sandbox.clickButton(bot.eventsUrl, report as SandboxMessage, 'diag:logs');
+    expect(click.status).toBe(200);
+    const reply = await waitFor(() => sandbox.messages.find((m) => m.thread_ts === report.ts), { timeoutMs: 15_000, what: 'logs reply' });
+    const shown = `${reply.text}\n${renderBlocks(reply.blocks)}`;
+    expect(shown).toContain('Logs of ChatAgent on healthy');
+    expect(shown).not.toContain('"payload"');
+    expect(shown).toContain('(payload omitted)');
+    const files = sandbox.files.filter((f) => f.thread_ts === report.ts);
+    for (const f of files) expect(f.content).not.toContain('"payload"');
+  });
+});
