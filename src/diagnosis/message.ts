@@ -175,19 +175,21 @@ function deliveryMs(m: MessageRecord): number | null {
   return m.duration_ms ?? null;
 }
 
+/** Judged on the median delivery: one slow delivery (a warm-up, a GC pause) moves the average, not the typical. */
 function latencyFinding(between: readonly MessageRecord[], t: Thresholds): Finding | null {
-  const durations = between.map(deliveryMs).filter((d): d is number => d != null);
+  const durations = between.map(deliveryMs).filter((d): d is number => d != null).sort((a, b) => a - b);
   if (durations.length === 0) return null;
   const avg = durations.reduce((a, b) => a + b, 0) / durations.length;
-  const high = avg > t.messageLatencyMs;
+  const median = durations[Math.floor((durations.length - 1) / 2)]!;
+  const high = median > t.messageLatencyMs;
   return {
     check: 'message.latency',
     status: high ? 'warn' : 'ok',
     category: 'performance',
     title: high ? 'Delivery latency high' : 'Delivery latency normal',
-    evidence: `average ${formatMs(avg)} from send to handling over ${plural(durations.length, 'delivery', 'deliveries')} (threshold ${formatMs(t.messageLatencyMs)})`,
+    evidence: `median ${formatMs(median)} from send to handling over ${plural(durations.length, 'delivery', 'deliveries')} (average ${formatMs(avg)}, slowest ${formatMs(durations[durations.length - 1]!)}; threshold ${formatMs(t.messageLatencyMs)})`,
     fix: high ? [GUIDE_FIXES.asyncOps, GUIDE_FIXES.scaleAgents, 'Check the recipient\'s speed with `/autogen perf`'] : [],
-    severity: avg / t.messageLatencyMs,
+    severity: median / t.messageLatencyMs,
   };
 }
 

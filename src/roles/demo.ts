@@ -52,7 +52,7 @@ export function demoScript(command: string): string[] {
     `In #${DEMO_CHANNELS.ops.name}, as alice, send \`${command} health\`: the health check of the demo runtime comes back.`,
     'In the demo control panel, inject the fault `cascade` on ChatAgent (its dependency RetrieverAgent starts timing out).',
     `Open #${DEMO_CHANNELS.alerts.name}: within about 30 s the monitor opens an incident thread; the diagnosis and a recovery plan arrive in it.`,
-    'If the thread says "No recovery plan" (its first alert was one no runbook matches), click Propose recovery on the diagnosis as carol.',
+    'The plan follows the incident\'s diagnosis; if the thread says "No recovery plan" (it was diagnosed before the cascade showed), click Diagnose again on its root.',
     'Click Approve on the plan (as bob you are refused; as alice it runs): RetrieverAgent is isolated and the verification says "Mitigated, cause still present" — ChatAgent still fails without it.',
     'Clear the faults in the panel, then click "Revert now" on the outcome: the next look says "Fixed and verified — resolved" and the thread\'s root turns resolved.',
   ];

@@ -89,13 +89,19 @@ describe('message diagnosis (guide §2.2, §4.2)', () => {
   it('latency is the time from send to handling (queued_ms) when the bridge reports it', () => {
     const msgs = [message('ChatAgent', 'PlannerAgent', { duration_ms: 900, queued_ms: 2 } as Partial<MessageRecord>)];
     const r = diagnoseMessage(input({ messages: msgs }));
-    expect(check(r, 'message.latency')).toMatchObject({ status: 'ok', evidence: 'average 2 ms from send to handling over 1 delivery (threshold 100 ms)' });
+    expect(check(r, 'message.latency')).toMatchObject({ status: 'ok', evidence: 'median 2 ms from send to handling over 1 delivery (average 2 ms, slowest 2 ms; threshold 100 ms)' });
   });
 
   it('latency above 100 ms warns', () => {
     const msgs = [message('ChatAgent', 'PlannerAgent', { duration_ms: 250 }), message('ChatAgent', 'PlannerAgent', { duration_ms: 150 })];
     const r = diagnoseMessage(input({ messages: msgs }));
-    expect(check(r, 'message.latency')).toMatchObject({ status: 'warn', evidence: 'average 200 ms from send to handling over 2 deliveries (threshold 100 ms)' });
+    expect(check(r, 'message.latency')).toMatchObject({ status: 'warn', evidence: 'median 150 ms from send to handling over 2 deliveries (average 200 ms, slowest 250 ms; threshold 100 ms)' });
+  });
+
+  it('one slow delivery among fast ones does not make the link slow (judged on the median)', () => {
+    const msgs = [5, 3, 4, 6, 5000].map((ms) => message('ChatAgent', 'PlannerAgent', { duration_ms: ms }));
+    const r = diagnoseMessage(input({ messages: msgs }));
+    expect(check(r, 'message.latency')).toMatchObject({ status: 'ok', evidence: 'median 5 ms from send to handling over 5 deliveries (average 1.0 s, slowest 5.0 s; threshold 100 ms)' });
   });
 
   it('a backlog above 10 for the recipient fails with backpressure as the fix', () => {

@@ -128,11 +128,15 @@ export async function runCase(c: MatrixCase, opts: MatrixOptions): Promise<CaseR
   return { id: c.id, title: c.title, answers, ok: answers.every((a) => a.ok) };
 }
 
-/** Every case, `concurrency` at a time; results in the cases' order. */
+/** Apps started at once by default: each runs its own runtime and traffic, and a small machine (2 cores)
+ * starts more than this too slowly for their start-up limit. */
+export const DEFAULT_LANES = 5;
+
+/** Every case, `concurrency` at a time (default `DEFAULT_LANES`); results in the cases' order. */
 export async function runMatrix(cases: readonly MatrixCase[], opts: MatrixOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = new Array<CaseResult>(cases.length);
   let next = 0;
-  const lanes = Math.max(1, Math.min(opts.concurrency ?? cases.length, cases.length));
+  const lanes = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_LANES, cases.length));
   await Promise.all(Array.from({ length: lanes }, async () => {
     for (let i = next++; i < cases.length; i = next++) {
       const result = await runCase(cases[i]!, opts);
