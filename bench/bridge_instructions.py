@@ -89,6 +89,7 @@ async def agentchat_child(bridged: bool, warm: int, requests: int, concurrency: 
     from autogen_core.logging import LLMCallEvent
     from autogen_core.models import CreateResult, ModelFamily, ModelInfo, RequestUsage
     from autogen_ext.models.replay import ReplayChatCompletionClient
+
     from autogen_ops_bridge import attach
 
     info = ModelInfo(vision=False, function_calling=True, json_output=False, family=ModelFamily.UNKNOWN,

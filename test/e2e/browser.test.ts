@@ -124,6 +124,17 @@ describe('the sandbox page in a browser', () => {
       const diagnosis = thread.locator('.msg', { hasText: 'Cascading failure from RetrieverAgent' }).last();
       expect(await diagnosis.innerText()).toContain('is failing');
 
+      // The same failure asked about by a person: /autogen diagnose ChatAgent in #ops gives the report.
+      await page.locator('#channels button[data-channel="C0DEMOOPS"]').click();
+      await page.getByLabel('Slash command').fill('/autogen diagnose ChatAgent');
+      await page.getByRole('button', { name: 'Send' }).click();
+      const report = page.locator('.msg:not(.ephemeral):not(.command)', { hasText: 'ChatAgent on demo' }).last();
+      await report.waitFor({ timeout: 30_000 });
+      expect(await report.innerText()).toMatch(/Cascading failure/);
+      await report.getByRole('button', { name: 'Show logs' }).waitFor();
+      await shot('2-diagnose');
+      await page.locator('#channels button', { hasText: 'autogen-alerts' }).click();
+
       // The incident's plan comes by itself when its first alert matches a runbook; else the diagnosis
       // offers "Propose recovery" (asked by carol, so alice's approval counts on this high-risk plan).
       const planMsg = thread.locator('.msg:not(.ephemeral)', { hasText: 'Recovery plan: Agent cascade failure' }).first();
@@ -136,13 +147,13 @@ describe('the sandbox page in a browser', () => {
       }
       expect(await planMsg.innerText()).toContain('isolate');
       expect(await planMsg.innerText()).toContain('RetrieverAgent');
-      await shot('2-incident-thread-with-plan');
+      await shot('3-incident-thread-with-plan');
 
       // 4. bob is not an approver: refused, with an ephemeral only bob sees; nothing runs.
       await as(page, BOB);
       await clickConfirmed(page, planMsg.getByRole('button', { name: 'Approve', exact: true }), /^Approve/);
       await page.locator('.msg.ephemeral', { hasText: 'not allowed' }).first().waitFor();
-      await shot('3-refused-for-bob');
+      await shot('4-refused-for-bob');
 
       // 5. alice approves: RetrieverAgent is isolated; ChatAgent still fails without it → mitigated.
       await as(page, ALICE);
@@ -151,7 +162,7 @@ describe('the sandbox page in a browser', () => {
       const mitigated = thread.locator('.msg', { hasText: 'Mitigated, cause still present' }).first();
       await mitigated.waitFor({ timeout: 60_000 });
       expect(await mitigated.innerText()).toContain('RetrieverAgent');
-      await shot('4-mitigated');
+      await shot('5-mitigated');
 
       // 6. Clear the fault, revert the isolation: the next look says resolved, and so does the root.
       await page.getByRole('button', { name: 'Clear faults' }).click();
@@ -159,7 +170,7 @@ describe('the sandbox page in a browser', () => {
       await clickConfirmed(page, mitigated.getByRole('button', { name: 'Revert now' }), 'Revert');
       await thread.locator('.msg', { hasText: 'Fixed and verified — resolved' }).first().waitFor({ timeout: 60_000 });
       await incident.locator(':scope > .msg', { hasText: 'Resolved' }).first().waitFor({ timeout: 30_000 });
-      await shot('5-resolved');
+      await shot('6-resolved');
       expect(pageErrors).toEqual([]);
     } catch (err) {
       await page.screenshot({ path: join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => undefined);

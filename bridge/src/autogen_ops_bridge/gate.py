@@ -125,20 +125,22 @@ class AgentGate:
     def wrap(self, agent: Agent) -> None:
         # A partial, not a wrapper coroutine: one coroutine frame fewer per delivered message.
         # The hop's recipient string is formatted once per agent instance, not once per message.
-        recipient = f"{self.agent_type}/{agent.id.key}"
+        # So are its key (AgentId.key is a property: a call per read).
+        key = agent.id.key
+        recipient = f"{self.agent_type}/{key}"
         internals.set_on_message(
-            agent, functools.partial(self._handle, agent.id, recipient, internals.original_on_message(agent))
+            agent, functools.partial(self._handle, agent.id, key, recipient, internals.original_on_message(agent))
         )
 
     async def _handle(
         self,
         agent_id: AgentId,
+        key: str,
         recipient: str,
         original: Callable[[Any, MessageContext], Awaitable[Any]],
         message: Any,
         ctx: MessageContext,
     ) -> Any:
-        key = agent_id.key
         hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, ctx.is_rpc)
         CURRENT.set(hop)
         if self.stand_in is not None:
@@ -219,7 +221,10 @@ class AgentGate:
                 self._limits.limiter.release()
             ended = now + WALL_OFFSET
             if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
-                error_type = self._settle_soft_error(hop, error_type, key, message, ended)
+                if error_type is None:
+                    error_type = self._settle_soft_error(hop, error_type, key, message, ended)
+                elif self._soft_errors:  # it raised: its exception is the outcome, a report is dropped
+                    self._soft_errors.pop(id(hop), None)
             stats.observe(ended, now - started, error_type)
             if error_type is None and hop.outcome != "refused":  # (refused: the echo above, already finished)
                 hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery

@@ -70,7 +70,8 @@ class _Entry:
 
 
 def agent_str(agent_id: Any) -> str | None:
-    return None if agent_id is None else f"{agent_id.type}/{agent_id.key}"
+    # str(AgentId) is "type/key": one call, where reading .type and .key are two (both are properties)
+    return None if agent_id is None else str(agent_id)
 
 
 class MessageLog:
@@ -106,7 +107,7 @@ class MessageLog:
         entry = self._entry(message_id, parent_id)
         # positional arguments: a dataclass __init__ takes them faster, and this runs for every message
         record = MessageRecord(
-            message_id, None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
+            message_id, None if sender is None else str(sender),  # agent_str, inlined
             recipient, type(message).__name__, kind, time.time(), parent_id, entry.trace_id,
         )
         entry.hops.append(record)
@@ -121,13 +122,15 @@ class MessageLog:
         self, message_id: str, sender: Any, recipient: str, message: Any, is_rpc: bool
     ) -> MessageRecord:
         """The hop for one delivery to one agent (created for publishes and unseen sends)."""
-        entry = self._entry(message_id)
+        entry = self._entries.get(message_id)  # the sender's wrapper has made it, as a rule
+        if entry is None:
+            entry = self._entry(message_id)
         if is_rpc:
             for hop in entry.hops:
                 if hop.recipient == recipient and hop.kind == "send":
                     return hop
         record = MessageRecord(
-            message_id, None if sender is None else f"{sender.type}/{sender.key}",  # agent_str, inlined
+            message_id, None if sender is None else str(sender),  # agent_str, inlined
             recipient, type(message).__name__, "send" if is_rpc else "publish", time.time(), entry.parent_id,
             entry.trace_id,
         )
