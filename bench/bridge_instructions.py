@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 TOKEN = "bench-token-0123456789"
@@ -73,9 +74,10 @@ async def child(bridged: bool, storm: bool, warm: int, requests: int, concurrenc
     await load("warm-up", warm)
     print("ready", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
+    started = time.monotonic()
     failed = await load("measured", requests)
-    print(f"done {failed}", flush=True)
-    await loop.run_in_executor(None, sys.stdin.readline)
+    print(f"done {failed} {time.monotonic() - started:.3f}", flush=True)
+    await idle_phase(loop)
     await fleet.stop()
 
 
@@ -147,14 +149,37 @@ async def agentchat_child(bridged: bool, warm: int, requests: int, concurrency: 
     gc.freeze()  # as the demo CLI does once started
     print("ready", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
+    started = time.monotonic()
     failed = await load(requests)
-    print(f"done {failed}", flush=True)
-    await loop.run_in_executor(None, sys.stdin.readline)
+    print(f"done {failed} {time.monotonic() - started:.3f}", flush=True)
+    await idle_phase(loop)
     if bridge is not None:
         await bridge.prepare_stop()
     await runtime.stop_when_idle()
     if bridge is not None:
         await bridge.close()
+
+
+async def idle_phase(loop: asyncio.AbstractEventLoop) -> None:
+    """``idle <seconds>``: the process idles that long (its clock-driven work runs, no request does), then
+    says ``idled``; any other line ends it."""
+    line = (await loop.run_in_executor(None, sys.stdin.readline)).split()
+    if line and line[0] == "idle":
+        await asyncio.sleep(float(line[1]))
+        print("idled", flush=True)
+        await loop.run_in_executor(None, sys.stdin.readline)
+
+
+def read_totals(dump: Path) -> dict[str, int]:
+    totals = dict.fromkeys(EVENTS, 0)
+    text = dump.read_text(errors="replace")
+    names = re.search(r"^events: (.+)$", text, re.MULTILINE)
+    values = re.search(r"^totals: (.+)$", text, re.MULTILINE)
+    if names and values:
+        for name, value in zip(names.group(1).split(), values.group(1).split(), strict=False):
+            if name in totals:
+                totals[name] += int(value)
+    return totals
 
 
 def measure(mode: str, load: str, warm: int, requests: int, concurrency: int, instances: int) -> dict[str, int]:
@@ -171,38 +196,52 @@ def measure(mode: str, load: str, warm: int, requests: int, concurrency: int, in
         try:
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"{mode} fleet did not start under valgrind")
-            def instrument(switch: str) -> None:
-                subprocess.run(["callgrind_control", f"--instr={switch}", str(proc.pid)], check=True,
+            def control(*args: str) -> None:
+                subprocess.run(["callgrind_control", *args, str(proc.pid)], check=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-            instrument("on")
+            control("--instr=on")
             proc.stdin.write("go\n")
             proc.stdin.flush()
             done = proc.stdout.readline().split()
             if not done or done[0] != "done":
                 raise RuntimeError(f"{mode} fleet stopped before the measured requests were done")
-            instrument("off")
+            control("--dump=measured")  # dump 1: the requests (counters start again from zero)
+            # The same wall time again with no request: what the process does by the clock (the bridge's
+            # server loop, its RSS/CPU sampler), which valgrind's ~50x slowdown charges to the few requests.
+            proc.stdin.write(f"idle {done[2]}\n")
+            proc.stdin.flush()
+            if proc.stdout.readline().strip() != "idled":
+                raise RuntimeError(f"{mode} fleet stopped during the idle phase")
+            control("--dump=idle")  # dump 2
+            control("--instr=off")
             proc.stdin.write("stop\n")
             proc.stdin.flush()
             proc.wait(300)
         finally:
             if proc.poll() is None:
                 proc.kill()
-        totals = dict.fromkeys(EVENTS, 0)
-        for dump in Path(out).glob("callgrind.*"):
-            text = dump.read_text(errors="replace")
-            names = re.search(r"^events: (.+)$", text, re.MULTILINE)
-            values = re.search(r"^totals: (.+)$", text, re.MULTILINE)
-            if names and values:
-                for name, value in zip(names.group(1).split(), values.group(1).split(), strict=False):
-                    if name in totals:
-                        totals[name] += int(value)
+        dumps = {int(p.name.rsplit(".", 1)[1]): p for p in Path(out).glob("callgrind.*.*")}
+        if 1 not in dumps or 2 not in dumps:
+            raise RuntimeError(f"{mode}: callgrind wrote no dumps of the measured and idle phases")
+        totals = read_totals(dumps[1])
+        idle = read_totals(dumps[2])
+        totals.update({f"idle_{k}": v for k, v in idle.items()})
         totals["failed"] = int(done[1])
+        totals["wall_ms"] = int(float(done[2]) * 1000)
         return totals
 
 
-def cycles(t: dict[str, int]) -> int:
-    return t["Ir"] + 10 * (t["I1mr"] + t["D1mr"] + t["D1mw"]) + 100 * (t["ILmr"] + t["DLmr"] + t["DLmw"])
+def cycles(t: dict[str, int], prefix: str = "") -> int:
+    def e(name: str) -> int:
+        return t[prefix + name]
+    return e("Ir") + 10 * (e("I1mr") + e("D1mr") + e("D1mw")) + 100 * (e("ILmr") + e("DLmr") + e("DLmw"))
+
+
+def net(t: dict[str, int]) -> tuple[int, int]:
+    """Instructions and estimated cycles of the requests alone: the measured phase less an idle phase of
+    the same wall time (clock-driven work, which a real request rate amortises to nothing)."""
+    return t["Ir"] - t["idle_Ir"], cycles(t) - cycles(t, "idle_")
 
 
 def main() -> None:
@@ -239,9 +278,18 @@ def main() -> None:
               f"~{cycles(t) / requests:,.0f} cycles/request, {t['failed']} of {requests} requests failed")
     if load == "storm" and min(t["failed"] for t in totals.values()) < 0.9 * requests:
         raise SystemExit("the error storm did not happen: fewer than 90 % of the requests failed")
-    ir = totals["bridged"]["Ir"] / totals["plain"]["Ir"]
-    cyc = cycles(totals["bridged"]) / cycles(totals["plain"])
-    print(f"RESULT {label} instructions per request ratio (with/without) = {ir:.3f}")
+    for mode, t in totals.items():
+        ir_net, cyc_net = net(t)
+        print(f"{mode:8s}: measured phase {t['wall_ms'] / 1000:.1f} s under valgrind; an idle phase as long cost "
+              f"{t['idle_Ir'] / requests:,.0f} instructions/request-equivalent; requests alone: "
+              f"{ir_net / requests:,.0f} instructions, ~{cyc_net / requests:,.0f} cycles/request")
+    raw_ir = totals["bridged"]["Ir"] / totals["plain"]["Ir"]
+    raw_cyc = cycles(totals["bridged"]) / cycles(totals["plain"])
+    (b_ir, b_cyc), (p_ir, p_cyc) = net(totals["bridged"]), net(totals["plain"])
+    ir, cyc = b_ir / p_ir, b_cyc / p_cyc
+    unit = "run" if load == "agentchat" else "request"
+    print(f"raw ratios (idle phase not subtracted): instructions {raw_ir:.3f}, estimated cycles {raw_cyc:.3f}")
+    print(f"RESULT {label} instructions per {unit} ratio (with/without) = {ir:.3f}")
     if load == "agentchat":
         if max(t["failed"] for t in totals.values()) > 0:
             raise SystemExit("some team runs failed: the healthy team did not run as scripted")
