@@ -12,4 +12,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The presentation seam (docs/internals.md): the domain produces view models and rich text; only
+    // presenters (src/slack/presenters) and the roles know Slack.
+    files: ['src/incidents/**', 'src/response/**', 'src/approvals/**', 'src/audit/**', 'src/diagnosis/**', 'src/view/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)slack/',
+          message: 'The domain does not import src/slack: return a view model or RichText (src/view) and let a presenter render it (docs/internals.md, "The presentation seam").',
+        }],
+      }],
+    },
+  },
 );

@@ -10,6 +10,7 @@ import type { Processor } from '../src/queues/worker.js';
 import type { QueueName } from '../src/queues/names.js';
 import type { Outbox, ChannelRate } from '../src/outbox/index.js';
 import type { BridgeClient } from '../src/runtime/client.js';
+import type { Presenters } from '../src/slack/presenters/index.js';
 import { createAlertProcessor } from './alert.js';
 import { createDiagnoseProcessor } from './diagnose.js';
 import { createMonitorProcessor } from './monitor.js';
@@ -28,6 +29,8 @@ export interface WorkerDeps {
   readonly keyPrefix: string;
   readonly queues: Queues;
   readonly outbox: Outbox;
+  /** How the domain's messages are shown (the roles wire the Slack presenters, src/slack/presenters). */
+  readonly presenters: Presenters;
   /** Bridge client of a configured runtime; throws `RUNTIME_UNKNOWN` otherwise. */
   bridgeFor(runtime: string): BridgeClient;
   /** Slack Web API client (used only by the notify processor: everything else posts via `outbox`). */

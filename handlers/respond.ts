@@ -6,7 +6,7 @@
 import type { Job } from 'bullmq';
 import { isOpsError } from '../src/errors.js';
 import { exportAuditJson, readAudit } from '../src/audit/stream.js';
-import { auditText } from '../src/audit/report.js';
+import { auditText } from '../src/slack/blocks/audit.js';
 import { responseDepsOf } from '../src/response/context.js';
 import { describeAutomation, switchAutomation } from '../src/response/automation.js';
 import { expirePlan, proposePlan } from '../src/response/propose.js';

@@ -8,6 +8,8 @@
  */
 
 import { escapeText, md, type Mrkdwn } from './slack/blocks/mrkdwn.js';
+import { renderRich } from './slack/blocks/rich-text.js';
+import type { RichText } from './view/rich-text.js';
 
 export interface ErrorSpec {
   /** What is wrong, in one sentence, for humans. */
@@ -392,12 +394,13 @@ export class OpsError extends Error {
 
   /**
    * `detail` is shown to people as Slack mrkdwn, so it must be `Mrkdwn` (escaped untrusted text, or our
-   * markup via `md`); `message` (logs, HTTP answers, plain-text reports) carries it as plain text.
+   * markup via `md`) or the domain's `RichText` (src/view/rich-text.ts, rendered here); `message` (logs, HTTP answers, plain-text reports) carries it as plain text.
    */
-  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options?: { cause?: unknown; detail?: Mrkdwn }) {
+  constructor(code: ErrorCode, details: Record<string, unknown> = {}, options?: { cause?: unknown; detail?: Mrkdwn | RichText }) {
     const spec: ErrorSpec = ERRORS[code];
-    super(options?.detail ? `${spec.message} ${plainOf(options.detail)}` : spec.message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.userMessage = options?.detail ? md`${escapeText(spec.message)} ${options.detail}` : escapeText(spec.message);
+    const detail = options?.detail === undefined ? undefined : renderRich(options.detail);
+    super(detail ? `${spec.message} ${plainOf(detail)}` : spec.message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.userMessage = detail ? md`${escapeText(spec.message)} ${detail}` : escapeText(spec.message);
     this.name = 'OpsError';
     this.code = code;
     this.details = details;

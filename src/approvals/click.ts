@@ -12,19 +12,20 @@ import type { Queues } from '../queues/queues.js';
 import type { AuditInput } from '../audit/stream.js';
 import { planMessageKey, planViewOf } from '../response/propose.js';
 import { readAutomation } from '../response/safety.js';
-import { buildPlanMessage, decodeButtonValue, encodeButtonValue, PLAN_ACTIONS } from '../slack/blocks/plan.js';
+import { decodeButtonValue, PLAN_ACTIONS } from './buttons.js';
+import type { ApprovalPresenter } from './presenter.js';
 import { consumeApproval, loadPlan, rejectPlan, type PlanRecord } from './consume.js';
 import type { GroupDirectory } from './groups.js';
 import { explainRecorded, isAllowedApprover, notAllowed, refusalFor, requesterRefusal } from './rules.js';
-import { escapeText, md, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
-import { errorAckText } from '../slack/commands/index.js';
-import { section } from '../slack/blocks/vocabulary.js';
+import { rich } from '../view/rich-text.js';
 
 export interface ClickDeps {
   readonly redis: Redis;
   /** Our Redis key prefix (trailing ':'). */
   readonly prefix: string;
   readonly outbox: Outbox;
+  /** How refusals and the rebuilt plan message are shown (wired by the plan listener: src/slack/presenters). */
+  readonly presenter: ApprovalPresenter;
   readonly queues: Queues;
   readonly logger: Logger;
   /** Members of the user groups plans name: configured (`APPROVAL_GROUPS`) and Slack's (`usergroups.users.list`, cached). */
@@ -54,10 +55,6 @@ export type ClickResult =
   | { kind: 'approved' | 'recorded' | 'rejected' | 'replan' | 'queued'; planId: string }
   | { kind: 'refused'; code: string; planId: string | null };
 
-function refusalText(err: OpsError): Mrkdwn {
-  return errorAckText(err);
-}
-
 export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promise<ClickResult> {
   const now = deps.now();
   const log = deps.logger.child({ surface: 'plan', action_id: click.actionId, user: click.user });
@@ -67,15 +64,8 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
   const refuse = async (err: OpsError, extra: Record<string, unknown> = {}): Promise<ClickResult> => {
     log.info({ code: err.code, plan_id: value?.p }, 'plan click refused');
     const expired = err.code === 'APPROVAL_EXPIRED' && value;
-    await deps.outbox.ephemeral({
-      channel: click.channel, user: click.user, text: refusalText(err),
-      ...(expired ? {
-        blocks: [
-          section(refusalText(err)),
-          { type: 'actions', elements: [{ type: 'button', action_id: PLAN_ACTIONS.replan, text: { type: 'plain_text', text: 'New plan' }, value: encodeButtonValue(value.p, value.h) }] },
-        ],
-      } : {}),
-    });
+    // an expired plan's refusal offers "New plan"
+    await deps.outbox.ephemeral({ channel: click.channel, user: click.user, ...deps.presenter.refusal(err, expired ? value : undefined) });
     if (value) {
       await deps.audit({
         type: 'approval.refused', at: now.toISOString(), actor: click.user, plan_id: value.p, incident_id: rec?.plan.incidentId ?? null,
@@ -115,7 +105,7 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
     const fresh = await loadPlan(deps.redis, deps.prefix, plan.id);
     if (!fresh) return;
     const automation = await readAutomation(deps.redis, deps.prefix);
-    const msg = buildPlanMessage(fresh.plan, planViewOf(fresh, deps.now().getTime(), { automationOff: !automation.enabled, dryRunOnly: deps.dryRunOnly }));
+    const msg = deps.presenter.plan(fresh.plan, planViewOf(fresh, deps.now().getTime(), { automationOff: !automation.enabled, dryRunOnly: deps.dryRunOnly }));
     await deps.outbox.update({ channel: plan.channel, ts_key: planMessageKey(plan.id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(plan.id), priority: 'high' });
   };
   const auditBase = { at: now.toISOString(), actor: click.user, incident_id: plan.incidentId, plan_id: plan.id, runtime: plan.runtime, runbook_id: plan.runbookId };
@@ -156,7 +146,7 @@ export async function handlePlanClick(deps: ClickDeps, click: PlanClick): Promis
     // The approval is consumed; the expire job re-queues a lost run at the deadline. Tell the user.
     log.error({ err, plan_id: plan.id }, 'approved but the run could not be queued now');
     const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {});
-    await deps.outbox.ephemeral({ channel: click.channel, user: click.user, text: md`Approved, but the run could not be queued yet (${escapeText(e.code)}); it will be queued again automatically.` }).catch(() => undefined);
+    await deps.outbox.ephemeral({ channel: click.channel, user: click.user, text: rich`Approved, but the run could not be queued yet (${e.code}); it will be queued again automatically.` }).catch(() => undefined);
   }
   await updateMessage();
   log.info({ plan_id: plan.id }, 'plan approved; run queued');

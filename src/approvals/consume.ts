@@ -1,7 +1,8 @@
 /**
  * The approval record of a plan, in Redis: one hash per plan holding the plan, the hash its buttons are
  * bound to, its status and its approvers. Every decision is one Lua script, so a double click or two bot
- * replicas clicking at once see exactly one "approved" — the only answer that runs the plan.
+ * replicas clicking at once see exactly one "approved" — the only answer that runs the plan
+ * (src/redis/scripts/plan-*.lua).
  *
  * Key: `<prefix>plan:<planId>`; fields `plan` (JSON), `hash`, `status`
  * (`pending|approved|rejected|superseded`), `approvers` (JSON `[{user, at}]`), `required` (1|2),
@@ -9,6 +10,7 @@
  * expiry so a late click is told "expired" or "already approved", never "unknown".
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis/scripts.js';
 import type { Plan } from '../response/plan.js';
 import type { Approver, ConsumeAnswer } from './rules.js';
 
@@ -30,69 +32,16 @@ export interface PlanRecord {
   readonly decidedAt: number | null;
 }
 
-const STORE = `
-local k = KEYS[1]
-local status = redis.call('HGET', k, 'status')
-if status and status ~= 'pending' then return {'decided', status} end
-local oldHash = redis.call('HGET', k, 'hash')
-redis.call('HSET', k, 'plan', ARGV[1], 'hash', ARGV[2], 'status', 'pending', 'required', ARGV[3],
-  'expires_at', ARGV[4], 'created_at', ARGV[5])
-if oldHash ~= ARGV[2] then redis.call('HSET', k, 'approvers', '[]') end
-redis.call('PEXPIRE', k, math.max(tonumber(ARGV[4]) - tonumber(ARGV[5]), 0) + tonumber(ARGV[6]))
-if oldHash and oldHash ~= ARGV[2] then return {'replaced'} end
-if oldHash then return {'unchanged'} end
-return {'stored'}
-`;
-
 /**
  * Stores a new plan, or refreshes a pending one in place (same id, new content: its old buttons then
  * fail as stale, and partial approvals of the old content are dropped). A decided plan is not touched.
  */
 export async function storePlan(redis: Redis, prefix: string, plan: Plan, now: number, retentionMs = PLAN_RETENTION_MS): Promise<'stored' | 'replaced' | 'unchanged' | 'decided'> {
-  const res = (await redis.eval(STORE, 1, planKey(prefix, plan.id), JSON.stringify(plan), plan.hash,
-    String(plan.approval.required), String(Date.parse(plan.expiresAt)), String(now), String(retentionMs))) as string[];
+  const res = await runScript(redis, 'planStore', [planKey(prefix, plan.id)], {
+    plan: JSON.stringify(plan), hash: plan.hash, required: plan.approval.required, expiresAt: Date.parse(plan.expiresAt), now, retention: retentionMs,
+  });
   return res[0] as 'stored' | 'replaced' | 'unchanged' | 'decided';
 }
-
-const APPROVE = `
-local k = KEYS[1]
-if redis.call('EXISTS', k) == 0 then return {'missing'} end
-local f = redis.call('HMGET', k, 'status', 'hash', 'expires_at', 'approvers', 'required', 'decided_by', 'decided_at')
-if f[1] ~= 'pending' then return {'decided', f[1], f[6] or '', f[7] or '0'} end
-if f[2] ~= ARGV[1] then return {'stale'} end
-if tonumber(ARGV[3]) >= tonumber(f[3]) then return {'expired', f[3]} end
-local approvers = cjson.decode(f[4])
-for _, a in ipairs(approvers) do
-  if a.user == ARGV[2] then return {'same_approver', f[5]} end
-end
-table.insert(approvers, {user = ARGV[2], at = tonumber(ARGV[3])})
-local enc = cjson.encode(approvers)
-local required = tonumber(ARGV[4] or f[5])
-if #approvers >= required then
-  redis.call('HSET', k, 'approvers', enc, 'status', 'approved', 'decided_by', ARGV[2], 'decided_at', ARGV[3])
-  return {'approved', enc}
-end
-redis.call('HSET', k, 'approvers', enc)
-return {'recorded', enc, tostring(required)}
-`;
-
-const REJECT = `
-local k = KEYS[1]
-if redis.call('EXISTS', k) == 0 then return {'missing'} end
-local f = redis.call('HMGET', k, 'status', 'hash', 'expires_at', 'decided_by', 'decided_at')
-if f[1] ~= 'pending' then return {'decided', f[1], f[4] or '', f[5] or '0'} end
-if f[2] ~= ARGV[1] then return {'stale'} end
-if tonumber(ARGV[3]) >= tonumber(f[3]) then return {'expired', f[3]} end
-redis.call('HSET', k, 'status', 'rejected', 'decided_by', ARGV[2], 'decided_at', ARGV[3])
-return {'rejected'}
-`;
-
-const SUPERSEDE = `
-local k = KEYS[1]
-if redis.call('HGET', k, 'status') ~= 'pending' then return 0 end
-redis.call('HSET', k, 'status', 'superseded', 'decided_by', ARGV[1], 'decided_at', ARGV[2])
-return 1
-`;
 
 function toAnswer(res: string[]): ConsumeAnswer {
   switch (res[0]) {
@@ -112,17 +61,17 @@ function toAnswer(res: string[]): ConsumeAnswer {
  * twice, recorded (two-person rule, first of two) or approved — the last exactly once per plan.
  */
 export async function consumeApproval(redis: Redis, prefix: string, planId: string, hash: string, userId: string, now: number): Promise<ConsumeAnswer> {
-  return toAnswer((await redis.eval(APPROVE, 1, planKey(prefix, planId), hash, userId, String(now))) as string[]);
+  return toAnswer(await runScript(redis, 'planApprove', [planKey(prefix, planId)], { hash, user: userId, now }));
 }
 
 /** One reject click, atomically (same checks as approval; a rejected plan never runs). */
 export async function rejectPlan(redis: Redis, prefix: string, planId: string, hash: string, userId: string, now: number): Promise<ConsumeAnswer> {
-  return toAnswer((await redis.eval(REJECT, 1, planKey(prefix, planId), hash, userId, String(now))) as string[]);
+  return toAnswer(await runScript(redis, 'planReject', [planKey(prefix, planId)], { hash, user: userId, now }));
 }
 
 /** Marks a pending plan superseded (a newer plan replaced it); returns whether it was pending. */
 export async function supersedePlan(redis: Redis, prefix: string, planId: string, by: string, now: number): Promise<boolean> {
-  return (await redis.eval(SUPERSEDE, 1, planKey(prefix, planId), by, String(now))) === 1;
+  return (await runScript(redis, 'planSupersede', [planKey(prefix, planId)], { by, now })) === 1;
 }
 
 /** The record of a plan, or null when unknown. */
@@ -144,6 +93,6 @@ export async function loadPlan(redis: Redis, prefix: string, planId: string): Pr
 
 /** Marks a plan approved without a click (runbook `auto_run`, low risk, allowed by config). Atomic; false if not pending. */
 export async function autoApprove(redis: Redis, prefix: string, planId: string, hash: string, now: number): Promise<boolean> {
-  const res = (await redis.eval(APPROVE, 1, planKey(prefix, planId), hash, 'automation', String(now), '1')) as string[];
+  const res = await runScript(redis, 'planApprove', [planKey(prefix, planId)], { hash, user: 'automation', now, required: 1 });
   return res[0] === 'approved';
 }

@@ -4,18 +4,18 @@
  * `consume.ts`; this module turns their answers into coded refusals (`src/errors.ts`).
  */
 import { OpsError } from '../errors.js';
-import { escapeText, groupMention, joinMd, md, mention, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { groupMention, joinRich, mention, rich, type RichText } from '../view/rich-text.js';
 import type { PlanApproval } from '../response/plan.js';
 
 /** Members of Slack user groups, as configured (`APPROVAL_GROUPS`) or looked up. */
 export type GroupMembers = ReadonlyMap<string, ReadonlySet<string>>;
 
-/** `<@U1>, <@U2> or a member of <!subteam^S1>` — Slack mention syntax for the plan and refusals. */
-export function describeApprovers(approval: Pick<PlanApproval, 'users' | 'groups'>): Mrkdwn {
-  const parts = [...approval.users.map(mention), ...approval.groups.map((g) => md`a member of ${groupMention(g)}`)];
-  if (parts.length === 0) return md`nobody (the runbook names no approver)`;
-  if (parts.length === 1) return parts[0] ?? md``;
-  return md`${joinMd(parts.slice(0, -1), ', ')} or ${parts[parts.length - 1] ?? md``}`;
+/** `@alice, @bob or a member of @sre` (user and group mentions) for the plan and refusals. */
+export function describeApprovers(approval: Pick<PlanApproval, 'users' | 'groups'>): RichText {
+  const parts = [...approval.users.map(mention), ...approval.groups.map((g) => rich`a member of ${groupMention(g)}`)];
+  if (parts.length === 0) return rich`nobody (the runbook names no approver)`;
+  if (parts.length === 1) return parts[0] ?? rich``;
+  return rich`${joinRich(parts.slice(0, -1), ', ')} or ${parts[parts.length - 1] ?? rich``}`;
 }
 
 export function isAllowedApprover(approval: Pick<PlanApproval, 'users' | 'groups'>, userId: string, groups: GroupMembers): boolean {
@@ -47,7 +47,7 @@ export function requesterRefusal(
   if (excludedRequester(plan, requireOtherPerson) !== userId) return null;
   const why = REQUESTER_EXCLUDED_RISKS.has(plan.risk) ? `A ${plan.risk}-risk plan` : 'Every plan (APPROVAL_REQUIRE_OTHER_PERSON)';
   return new OpsError('APPROVAL_BY_REQUESTER', { risk: plan.risk, require_other_person: requireOtherPerson },
-    { detail: md`${escapeText(why)} needs an approval from ${describeApprovers(plan.approval)}, other than its requester.` });
+    { detail: rich`${why} needs an approval from ${describeApprovers(plan.approval)}, other than its requester.` });
 }
 
 /** What the atomic consume answered (see `consume.ts`). */
@@ -83,31 +83,31 @@ export function refusalFor(answer: ConsumeAnswer, approval: Pick<PlanApproval, '
     case 'recorded':
       return null;
     case 'same_approver':
-      return new OpsError('APPROVAL_SAME_PERSON', { required: answer.required }, { detail: md`Still needed: an approval from ${describeApprovers(approval)}.` });
+      return new OpsError('APPROVAL_SAME_PERSON', { required: answer.required }, { detail: rich`Still needed: an approval from ${describeApprovers(approval)}.` });
     case 'missing':
       return new OpsError('PLAN_NOT_FOUND', {});
     case 'decided': {
       const what = answer.status === 'rejected' ? 'rejected' : answer.status === 'superseded' ? 'replaced by a newer plan' : 'approved';
-      const who = answer.by && answer.status !== 'superseded' ? md` by ${mention(answer.by)}` : md``;
-      const when = answer.at ? md` at ${escapeText(hhmm(answer.at))}` : md``;
-      const ran = answer.status === 'approved' ? md` and has run` : md``;
-      return new OpsError('PLAN_ALREADY_DECIDED', { status: answer.status, by: answer.by, at: answer.at }, { detail: md`It was ${escapeText(what)}${who}${when}${ran}.` });
+      const who = answer.by && answer.status !== 'superseded' ? rich` by ${mention(answer.by)}` : rich``;
+      const when = answer.at ? rich` at ${hhmm(answer.at)}` : rich``;
+      const ran = answer.status === 'approved' ? rich` and has run` : rich``;
+      return new OpsError('PLAN_ALREADY_DECIDED', { status: answer.status, by: answer.by, at: answer.at }, { detail: rich`It was ${what}${who}${when}${ran}.` });
     }
     case 'stale':
       return new OpsError('PLAN_STALE', {});
     case 'expired':
-      return new OpsError('APPROVAL_EXPIRED', { expired_at: answer.expiredAt }, { detail: md`It expired at ${escapeText(hhmm(answer.expiredAt))}.` });
+      return new OpsError('APPROVAL_EXPIRED', { expired_at: answer.expiredAt }, { detail: rich`It expired at ${hhmm(answer.expiredAt)}.` });
   }
 }
 
 /** The sentence for the first of two approvals under the two-person rule. */
-export function explainRecorded(approvers: readonly Approver[], required: number, approval: Pick<PlanApproval, 'users' | 'groups'>): Mrkdwn {
-  return md`✅ Your approval is recorded (${approvers.length} of ${required}). The two-person rule needs a second, different approver: ${describeApprovers(approval)}.`;
+export function explainRecorded(approvers: readonly Approver[], required: number, approval: Pick<PlanApproval, 'users' | 'groups'>): RichText {
+  return rich`✅ Your approval is recorded (${approvers.length} of ${required}). The two-person rule needs a second, different approver: ${describeApprovers(approval)}.`;
 }
 
 /** The refusal for someone who may not decide on the plan. */
 export function notAllowed(approval: Pick<PlanApproval, 'users' | 'groups'>): OpsError {
-  return new OpsError('APPROVER_NOT_ALLOWED', {}, { detail: md`Who can: ${describeApprovers(approval)}.` });
+  return new OpsError('APPROVER_NOT_ALLOWED', {}, { detail: rich`Who can: ${describeApprovers(approval)}.` });
 }
 
 /** Parses `APPROVAL_GROUPS` (`S0SRE=U1,U2;S0ONCALL=U3`) into a membership map; bad entries are reported. */

@@ -6,9 +6,10 @@
  * Redis streams (XADD only; nothing here edits or deletes an entry): one global stream
  * `<prefix>audit` (bounded by an approximate MAXLEN for retention) and one per incident
  * (`<prefix>audit:incident:<id>`) and per plan (`<prefix>audit:plan:<id>`) so that `/autogen audit <id>`
- * is one XRANGE. All three are written by one Lua script, so an index never misses an entry.
+ * is one XRANGE. All three are written by one Lua script (audit-append.lua), so an index never misses an entry.
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis/scripts.js';
 import { z } from 'zod';
 
 export const AUDIT_TYPES = [
@@ -69,18 +70,6 @@ function fields(event: AuditEvent): string[] {
   return out;
 }
 
-const APPEND = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(cjson.decode(ARGV[2])))
-local idx = cjson.decode(ARGV[3])
-table.insert(idx, 'ref')
-table.insert(idx, id)
-for i = 2, #KEYS do
-  redis.call('XADD', KEYS[i], '*', unpack(idx))
-  redis.call('PEXPIRE', KEYS[i], ARGV[4])
-end
-return id
-`;
-
 /** Appends one event atomically to the global stream and its indexes; returns its global id. */
 export async function appendAudit(redis: Redis, prefix: string, input: AuditInput, opts: AuditOptions = DEFAULT_AUDIT_OPTIONS): Promise<string> {
   const event = auditEventSchema.parse(input);
@@ -88,9 +77,7 @@ export async function appendAudit(redis: Redis, prefix: string, input: AuditInpu
   const indexKeys: string[] = [];
   if (event.incident_id && ID_SAFE.test(event.incident_id)) indexKeys.push(keys.incident(event.incident_id));
   if (event.plan_id && ID_SAFE.test(event.plan_id)) indexKeys.push(keys.plan(event.plan_id));
-  const flat = JSON.stringify(fields(event));
-  return (await redis.eval(APPEND, 1 + indexKeys.length, keys.all, ...indexKeys,
-    String(opts.maxEntries), flat, flat, String(opts.retentionMs))) as string;
+  return runScript(redis, 'auditAppend', [keys.all, ...indexKeys], { maxlen: opts.maxEntries, fields: fields(event), ttl: opts.retentionMs });
 }
 
 function parseEntry(id: string, flat: string[]): AuditEntry {

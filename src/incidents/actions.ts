@@ -4,9 +4,7 @@
  * ephemerally, with a stable code; the thread and the root show accepted changes at once.
  */
 import { OpsError, isOpsError } from '../errors.js';
-import { escapeText, md, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
-import { errorAckText } from '../slack/commands/index.js';
-import { incidentList } from '../slack/blocks/incident.js';
+import { refusal, rich, type RichText } from '../view/rich-text.js';
 import { diagnoseAgain, type FollowUpContext } from './follow-ups.js';
 import type { IncidentAction } from './jobs.js';
 import { STATE_LABEL, type IncidentState } from './state.js';
@@ -26,7 +24,7 @@ export interface ActionRequest {
   readonly requestedAt: Date;
 }
 
-async function tell(ctx: FollowUpContext, req: ActionRequest, text: Mrkdwn): Promise<void> {
+async function tell(ctx: FollowUpContext, req: ActionRequest, text: RichText): Promise<void> {
   await ctx.outbox.ephemeral({ channel: req.channel, user: req.user, text });
 }
 
@@ -42,10 +40,10 @@ export async function applyIncidentAction(ctx: MergeContext, req: ActionRequest)
         const r = await ctx.store.transition(req.incidentId, req.action, req.user, nowMs);
         if (r.outcome === 'missing') throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
         if (r.outcome === 'invalid') {
-          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: r.state }, { detail: md`It is ${escapeText(STATE_LABEL[r.state].toLowerCase())}.` });
+          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: r.state }, { detail: rich`It is ${STATE_LABEL[r.state].toLowerCase()}.` });
         }
         if (r.outcome === 'same') {
-          await tell(ctx, req, md`Nothing to do: the incident is already ${escapeText(STATE_LABEL[r.state].toLowerCase())}.`);
+          await tell(ctx, req, rich`Nothing to do: the incident is already ${STATE_LABEL[r.state].toLowerCase()}.`);
           return 'unchanged';
         }
         if (req.action === 'resolve') await afterIncidentResolved(ctx, req.incidentId);
@@ -54,7 +52,7 @@ export async function applyIncidentAction(ctx: MergeContext, req: ActionRequest)
       case 'silence':
       case 'unsilence': {
         if (incident.state === 'resolved') {
-          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: incident.state }, { detail: md`It is resolved.` });
+          throw new OpsError('INCIDENT_TRANSITION_INVALID', { incident_id: req.incidentId, action: req.action, state: incident.state }, { detail: rich`It is resolved.` });
         }
         const until = req.action === 'silence' ? nowMs + (req.silenceS ?? 3_600) * 1000 : 0;
         if (!(await ctx.store.silence(req.incidentId, until, req.user, nowMs))) throw new OpsError('INCIDENT_NOT_FOUND', { incident_id: req.incidentId });
@@ -73,7 +71,7 @@ export async function applyIncidentAction(ctx: MergeContext, req: ActionRequest)
   } catch (err) {
     if (!isOpsError(err) || err.transient) throw err;
     ctx.logger.info({ incident_id: req.incidentId, action: req.action, code: err.code }, 'incident action refused');
-    await tell(ctx, req, errorAckText(err));
+    await tell(ctx, req, refusal(err));
     return `refused: ${err.code}`;
   }
 }
@@ -86,7 +84,7 @@ export async function applyIncidentAction(ctx: MergeContext, req: ActionRequest)
 export async function listOpenIncidents(ctx: FollowUpContext, channel: string, user: string, isMember: MembershipCheck): Promise<number> {
   const open = await visibleTo(await ctx.store.listActive(100), channel, user, isMember);
   const withLinks = await Promise.all(open.map(async (inc) => ({ ...inc, rootTs: await ctx.outbox.postedTs(rootKey(inc.id)) })));
-  const msg = incidentList(withLinks, ctx.now().getTime());
+  const msg = ctx.presenter.list(withLinks, ctx.now().getTime());
   await ctx.outbox.ephemeral({ channel, user, text: msg.text, blocks: msg.blocks });
   return open.length;
 }

@@ -47,7 +47,7 @@ async function placeAlert(ctx: ApplyContext, alert: NormalizedAlert, labelled: R
  * post and plan by job id, flushes coalesce).
  *
  * `receivedAt`: when the notification carrying the alerts was received (the job's `received_at`); it orders
- * the events of one fingerprint (the merge table of APPLY_ALERTS). Without it, each event counts as the latest.
+ * the events of one fingerprint (the merge table of src/redis/scripts/incident-apply.lua). Without it, each event counts as the latest.
  */
 export async function applyAlertEvents(
   ctx: ApplyContext, alerts: readonly NormalizedAlert[], retry = false, receivedAt?: Date,

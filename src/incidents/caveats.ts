@@ -8,7 +8,7 @@
  *   they could and could not confirm.
  *
  * Each is one field of the incident hash (`caveat_truncated`, `caveat_stale`: JSON), so it expires with the
- * incident. Setting or clearing one is atomic (SET_CAVEAT): the incident's version is bumped and a `caveat`
+ * incident. Setting or clearing one is atomic (src/redis/scripts/incident-set-caveat.lua): the incident's version is bumped and a `caveat`
  * timeline entry pushed only when the caveat really changes, so the coalesced flush edits the root (and says
  * it once in the thread) — a retry that finds the same state changes nothing. `updated_at` is left alone:
  * a caveat is not news about the problem.
@@ -73,34 +73,3 @@ export function caveatIdentity(kind: CaveatKind, value: TruncatedCaveat | StaleC
   const s = value as StaleCaveat;
   return JSON.stringify([s.lastUpdate, s.notes]);
 }
-
-/**
- * Sets (or clears, with value '') one caveat of an incident.
- * KEYS[1]: the incident hash. ARGV: 1 field, 2 value JSON or '', 3 identity of the value, 4 now ms,
- * 5 timeline max, 6 timeline note ('' = no entry).
- * Returns the new version (the caller asks for a flush), or 0 when nothing changed (or the incident is gone).
- */
-export const SET_CAVEAT = `
-local h = KEYS[1]
-if redis.call('EXISTS', h) == 0 then return 0 end
-local field = ARGV[1]
-local idf = field .. '_id'
-local cur = redis.call('HGET', h, idf) or ''
-if ARGV[2] == '' then
-  if not redis.call('HGET', h, field) then return 0 end
-  redis.call('HDEL', h, field, idf)
-  if cur == '' then return 0 end
-else
-  redis.call('HSET', h, field, ARGV[2], idf, ARGV[3])
-  if cur == ARGV[3] then return 0 end
-end
-local version = redis.call('HINCRBY', h, 'version', 1)
-if ARGV[6] ~= '' then
-  redis.call('RPUSH', h .. ':timeline', cjson.encode({v = version, at = tonumber(ARGV[4]), k = 'caveat', note = ARGV[6]}))
-  redis.call('LTRIM', h .. ':timeline', -tonumber(ARGV[5]), -1)
-else
-  redis.call('RPUSH', h .. ':timeline', cjson.encode({v = version, at = tonumber(ARGV[4]), k = 'caveat'}))
-  redis.call('LTRIM', h .. ':timeline', -tonumber(ARGV[5]), -1)
-end
-return version
-`;

@@ -9,6 +9,7 @@ import type { Queues } from '../queues/queues.js';
 import type { BridgeClient } from '../runtime/client.js';
 import type { ApplyContext } from './apply.js';
 import { CallGraph } from './call-graph.js';
+import type { IncidentPresenter } from './presenter.js';
 import type { MergeContext } from './merge-action.js';
 import { IncidentStore } from './store.js';
 import type { Redis } from 'ioredis';
@@ -21,6 +22,8 @@ export interface IncidentDeps {
   readonly keyPrefix: string;
   readonly queues: Queues;
   readonly outbox: Outbox;
+  /** How incidents are shown (wired by the role: the Slack presenters, src/slack/presenters). */
+  readonly presenters: { readonly incidents: IncidentPresenter };
   /** Bridge clients of the configured runtimes (the learned call graph is read from them at start). */
   readonly bridgeFor?: (runtime: string) => BridgeClient;
   now(): Date;
@@ -46,6 +49,7 @@ export function incidentContext(deps: IncidentDeps, opts: { readGraphNow?: boole
     runtimes: deps.config.runtimes,
     store,
     outbox: deps.outbox,
+    presenter: deps.presenters.incidents,
     queues: deps.queues,
     logger: deps.logger,
     now: () => deps.now(),

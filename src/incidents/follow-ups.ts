@@ -16,7 +16,7 @@ import { AGENT_REF_RE } from '../identifiers.js';
 import { DelayedError, type Job } from 'bullmq';
 import type { Config } from '../config.js';
 import { OpsError, isOpsError } from '../errors.js';
-import { code, escapeText, joinMd, md, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { code, joinRich, plainText, rich, type RichText } from '../view/rich-text.js';
 import type { PayloadInput } from '../queues/payloads.js';
 import type { NormalizedAlert } from './alert.js';
 import { shorten } from '../text/shorten.js';
@@ -30,8 +30,8 @@ export interface FollowUpContext extends ThreadContext {
 /** An agent as the alert names it: a type, or an AgentChat participant's stable `<team>/<name>`. */
 const AGENT_TYPE = AGENT_REF_RE;
 
-/** A name in escaped mrkdwn (alert label values are untrusted): inline code, no mention can form. */
-function quoted(name: string): Mrkdwn {
+/** A name (alert label values are untrusted) as inline code: the presenter escapes it, no mention can form. */
+function quoted(name: string): RichText {
   return code(shorten(name.replace(/\s+/g, ' ').trim(), 100));
 }
 
@@ -40,25 +40,25 @@ function quoted(name: string): Mrkdwn {
  * default runtime: an alert of another system, or of a runtime that is not configured, would be diagnosed and
  * acted on against the wrong runtime.
  */
-function noRuntimeReason(runtimes: Config['runtimes'], runtimeLabels: readonly string[]): Mrkdwn {
+function noRuntimeReason(runtimes: Config['runtimes'], runtimeLabels: readonly string[]): RichText {
   const labels = runtimeLabels.length > 0 ? runtimeLabels : ['runtime'];
   const names = Object.keys(runtimes.byName);
   const which = names.length > 0
-    ? md`naming one of the configured runtimes (${joinMd(names.slice(0, 10).map(quoted), ', ')}${names.length > 10 ? md`, …` : md``})`
-    : md`naming the runtime, once it is configured (AUTOGEN_RUNTIMES)`;
-  return md`the incident could not be tied to a runtime: its alerts have no ${joinMd(labels.map(quoted), ' or ')} label. Add the label ${quoted(labels[0]!)} to the alert rule, ${which}`;
+    ? rich`naming one of the configured runtimes (${joinRich(names.slice(0, 10).map(quoted), ', ')}${names.length > 10 ? rich`, …` : rich``})`
+    : rich`naming the runtime, once it is configured (AUTOGEN_RUNTIMES)`;
+  return rich`the incident could not be tied to a runtime: its alerts have no ${joinRich(labels.map(quoted), ' or ')} label. Add the label ${quoted(labels[0]!)} to the alert rule, ${which}`;
 }
 
 /**
- * The agent and runtime a diagnosis of `incident` would look at, or why there is none (escaped mrkdwn, to
+ * The agent and runtime a diagnosis of `incident` would look at, or why there is none (rich text, to
  * follow "No automatic diagnosis: "). `runtimeLabels`: the label names that name a runtime (ALERT_RUNTIME_LABELS).
  */
 export function diagnosisTarget(
   incident: Incident, runtimes: Config['runtimes'], runtimeLabels: readonly string[],
-): { agent: string; runtime: string } | { reason: Mrkdwn } {
+): { agent: string; runtime: string } | { reason: RichText } {
   if (incident.runtime === null) return { reason: noRuntimeReason(runtimes, runtimeLabels) };
-  if (!runtimes.byName[incident.runtime]) return { reason: md`runtime ${quoted(incident.runtime)} is not configured (AUTOGEN_RUNTIMES)` };
-  if (!incident.agent || !AGENT_TYPE.test(incident.agent)) return { reason: md`the incident names no agent type` };
+  if (!runtimes.byName[incident.runtime]) return { reason: rich`runtime ${quoted(incident.runtime)} is not configured (AUTOGEN_RUNTIMES)` };
+  if (!incident.agent || !AGENT_TYPE.test(incident.agent)) return { reason: rich`the incident names no agent type` };
   return { agent: incident.agent, runtime: incident.runtime };
 }
 
@@ -131,7 +131,7 @@ export async function onIncidentOpened(ctx: FollowUpContext, incident: Incident,
   } else if (ctx.config.autoPlan && incident.runtime === null) {
     // no diagnosis note will say why nothing follows: say it here
     const reason = noRuntimeReason(ctx.runtimes, ctx.config.grouping.runtimeLabels);
-    await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incident.id), text: md`No automatic response plan: ${reason}.`, priority: 'normal' }, `inc-nodiag-${incident.id}`);
+    await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incident.id), text: rich`No automatic response plan: ${reason}.`, priority: 'normal' }, `inc-nodiag-${incident.id}`);
   }
   const runtime = planRuntime(incident, ctx.runtimes);
   // diagnosed automatically: the plan follows the diagnosis, made from its findings (onIncidentDiagnosed)
@@ -154,9 +154,9 @@ export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: 
   if ('reason' in target) {
     if (await ctx.store.claimDiagnosis(incidentId, ctx.now().getTime())) {
       const what = ctx.config.autoPlan && planRuntime(incident, ctx.runtimes) === undefined ? 'diagnosis or response plan' : 'diagnosis';
-      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: md`No automatic ${escapeText(what)}: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
+      await ctx.outbox.post({ channel: incident.channel, thread_ts_key: rootKey(incidentId), text: rich`No automatic ${what}: ${target.reason}.`, priority: 'normal' }, `inc-nodiag-${incidentId}`);
     }
-    return target.reason;
+    return plainText(target.reason);
   }
   const ts = await ctx.outbox.postedTs(rootKey(incidentId));
   if (ts === undefined) {
@@ -176,7 +176,7 @@ export async function startAutomaticDiagnosis(ctx: FollowUpContext, incidentId: 
 /** "Diagnose again": a fresh diagnosis in the thread; `INCIDENT_NOT_FOUND` or a reason when impossible. */
 export async function diagnoseAgain(ctx: FollowUpContext, incident: Incident, user: string, requestedAt: Date): Promise<void> {
   const target = diagnosisTarget(incident, ctx.runtimes, ctx.config.grouping.runtimeLabels);
-  if ('reason' in target) throw new OpsError('INCIDENT_NOT_DIAGNOSABLE', { incident_id: incident.id, reason: target.reason }, { detail: md`(${target.reason})` });
+  if ('reason' in target) throw new OpsError('INCIDENT_NOT_DIAGNOSABLE', { incident_id: incident.id, reason: plainText(target.reason) }, { detail: rich`(${target.reason})` });
   const ts = await ctx.outbox.postedTs(rootKey(incident.id));
   await ctx.queues.add('diagnose', {
     mode: 'report', agent: target.agent, runtime: target.runtime, channel: incident.channel, user,

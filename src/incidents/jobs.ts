@@ -5,7 +5,7 @@
  *   of a reconciliation), deduplicated by an id derived from their content for a short window only
  *   (`ALERT_DEDUPE_WINDOW_S`, default 2 min): a retry of the same delivery is dropped; the same body later
  *   is applied again — a repeat changes nothing (the store merges by fingerprint: the merge table of
- *   APPLY_ALERTS), while a firing that follows a resolution reopens (Alertmanager merges a re-fire back into
+ *   incident-apply.lua), while a firing that follows a resolution reopens (Alertmanager merges a re-fire back into
  *   the episode, same `startsAt`, so its body can be byte-identical to the first firing). Its `received_at`
  *   orders the events of one fingerprint.
  * - `flush`: post what changed in an incident to its thread and edit its root (coalesced per interval).

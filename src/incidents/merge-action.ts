@@ -10,8 +10,7 @@
 import type { Redis } from 'ioredis';
 import { appendAudit } from '../audit/stream.js';
 import { OpsError } from '../errors.js';
-import { mergeChoices, mergeNotes } from '../slack/blocks/incident-merge.js';
-import { escapeText, md } from '../slack/blocks/mrkdwn.js';
+import { rich } from '../view/rich-text.js';
 import type { FollowUpContext } from './follow-ups.js';
 import { mergeIncidents } from './merge.js';
 import { afterIncidentResolved } from './resolved.js';
@@ -41,10 +40,10 @@ const REASONS = {
 /** Shows the person the other open incidents of the channel (an ephemeral with a select menu). */
 export async function offerSameIncident(ctx: MergeContext, req: SameIncidentRequest): Promise<string> {
   if (req.source.state === 'resolved') {
-    throw new OpsError('INCIDENT_MERGE_REFUSED', { incident_id: req.source.id, reason: 'resolved' }, { detail: md`This incident is resolved.` });
+    throw new OpsError('INCIDENT_MERGE_REFUSED', { incident_id: req.source.id, reason: 'resolved' }, { detail: rich`This incident is resolved.` });
   }
   const others = (await ctx.store.listActive(200)).filter((o) => o.channel === req.source.channel && o.id !== req.source.id);
-  const msg = mergeChoices(req.source, others, ctx.now().getTime());
+  const msg = ctx.presenter.mergeChoices(req.source, others, ctx.now().getTime());
   await ctx.outbox.ephemeral({ channel: req.channel, user: req.user, text: msg.text, blocks: msg.blocks });
   return `offered ${others.length} incident(s)`;
 }
@@ -63,7 +62,7 @@ export async function mergeIntoChosen(ctx: MergeContext, req: SameIncidentReques
   });
   if (r.outcome === 'refused') {
     await appendAudit(redis, keyPrefix, { type: 'incident.merge_refused', at, actor: req.user, incident_id: req.source.id, runtime: req.source.runtime, data: { into, reason: r.reason } });
-    throw new OpsError('INCIDENT_MERGE_REFUSED', { incident_id: req.source.id, into, reason: r.reason }, { detail: md`Not merged: ${escapeText(REASONS[r.reason])}.` });
+    throw new OpsError('INCIDENT_MERGE_REFUSED', { incident_id: req.source.id, into, reason: r.reason }, { detail: rich`Not merged: ${REASONS[r.reason]}.` });
   }
   const target = await ctx.store.get(into);
   await appendAudit(redis, keyPrefix, {
@@ -71,7 +70,7 @@ export async function mergeIntoChosen(ctx: MergeContext, req: SameIncidentReques
     data: { into, moved: r.moved, from_title: req.source.title, into_title: target?.title ?? '', agents: req.source.agents },
   });
   if (target) {
-    const notes = mergeNotes(req.source, target, r.moved, req.user, { source: sourceTs ?? null, target: targetTs ?? null });
+    const notes = ctx.presenter.mergeNotes(req.source, target, r.moved, req.user, { source: sourceTs ?? null, target: targetTs ?? null });
     await Promise.all([
       ctx.outbox.post({ channel: req.source.channel, thread_ts_key: rootKey(req.source.id), text: notes.source, priority: 'normal' }, `inc-merged-${req.source.id}`),
       ctx.outbox.post({ channel: target.channel, thread_ts_key: rootKey(into), text: notes.target, priority: 'normal' }, `inc-merged-${req.source.id}-into-${into}`),

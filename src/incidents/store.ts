@@ -1,20 +1,42 @@
 /**
- * Incidents in Redis: the thin adapter around the Lua scripts in `scripts.ts`.
+ * Incidents in Redis: the thin adapter around the incident Lua scripts (src/redis/scripts/incident-*.lua,
+ * run through src/redis/scripts.ts).
  *
  * Every mutation is one atomic script, so any number of workers can apply alerts of the same incident
  * at once: exactly one of them sees `created`, and only that one opens the Slack thread.
+ *
+ * Keys (P = key prefix, hash-tagged so that every key shares one Redis Cluster slot):
+ *   P inc:open:<scope key>   → incident id (no TTL while active; the reopen window once resolved)
+ *   P inc:<id>               hash: the incident's fields (started_at: earliest start of its firing alerts; title_fp: the
+ *                            fingerprint of the alert its title comes from)
+ *   P inc:<id>:alerts        hash: fingerprint → {s: start ms, r: 1 firing / 2 resolved, e: end ms, d: detail,
+ *                            c: content hash, p: 1 when resolved by a person or plan}
+ *   P inc:<id>:seen          hash: fingerprint → when the newest event applied to it was received (ms); apart
+ *                            from the alert so that a resend updates a number, not the whole alert
+ *   P inc:<id>:firing        set of firing fingerprints
+ *   P inc:<id>:keys          set of the open-index keys leading here
+ *   P inc:<id>:agents        set of agent types involved
+ *   P inc:<id>:timeline      list of JSON entries {v, at, k, ...}, capped
+ *   P inc:active             sorted set: active incident id → opened at (ms)
+ *   P inc:group:<hash>       set of "<id>|<fingerprint>" firing from one Alertmanager group
+ *
+ * A script is given every key it touches. Which incidents a batch of alerts reaches is known only in Redis
+ * (the open-index keys), so the store passes the keys of the incidents it expects (remembered from earlier
+ * calls) and the script, before writing anything, answers what was missing; the store adds it and calls
+ * again (APPLY_ATTEMPTS). The transition table (src/incidents/state.ts) is handed to the scripts with each
+ * call: one source of truth for TS and Lua.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NormalizedAlert } from './alert.js';
 import { alertLine, incidentTitle } from './describe.js';
 import { canonicalPairs, shortHash } from './fingerprint.js';
 import type { IncidentScope } from './grouping.js';
 import { SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
-import { APPLY_ALERTS, APPLY_REPLY, CLAIM_FLUSH, SILENCE, TRANSITION } from './scripts.js';
-import { VOICE } from './voices.js';
-import { SET_CAVEAT, caveatIdentity, caveatsOf, type CaveatKind, type Caveats, type StaleCaveat, type TruncatedCaveat } from './caveats.js';
-import { isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
+import { runScript, type ApplyAlertArg, type IncidentBlockArg } from '../redis/scripts.js';
+import { LruMap } from '../lru.js';
+import { caveatIdentity, caveatsOf, type CaveatKind, type Caveats, type StaleCaveat, type TruncatedCaveat } from './caveats.js';
+import { TRANSITIONS, isIncidentState, type IncidentEvent, type IncidentState } from './state.js';
 import { shorten } from '../text/shorten.js';
 
 /** Store options (the `alerts.incidents` section of the configuration). */
@@ -40,6 +62,18 @@ export const DEFAULT_STORE_OPTIONS: Omit<IncidentStoreOptions, 'keyPrefix'> = Ob
  * holds Redis (and every other client of it) for long.
  */
 const APPLY_BATCH_MAX = 100;
+
+/** Values per alert in the reply of incident-apply.lua. */
+const APPLY_REPLY = 10;
+
+/**
+ * Most calls of one batch (or one transition, one merge) while the script still reports keys it was not
+ * given (each call adds them; more than two means the incidents kept changing under it).
+ */
+export const APPLY_ATTEMPTS = 6;
+
+/** Open-index keys and incidents remembered per store, to pass the right keys on the first call. */
+const KNOWN_MAX = 10_000;
 
 /** Longest annotation value kept in an incident's alert detail. */
 const DETAIL_VALUE_MAX = 500;
@@ -90,7 +124,7 @@ export interface ApplyResult {
   readonly incidentId: string;
   /** This call opened the incident: the caller opens its thread. */
   readonly created: boolean;
-  /** Something changed (false: a resend, or an older event arriving late; see the merge table of APPLY_ALERTS). */
+  /** Something changed (false: a resend, or an older event arriving late; see the merge table of incident-apply.lua). */
   readonly changed: boolean;
   readonly reopened: boolean;
   /** This call resolved the incident (its last firing alert resolved). */
@@ -159,7 +193,7 @@ export interface ApplyAlertInput {
   readonly channel: string;
   /**
    * When the bot received the notification carrying this alert (ms; the job's `received_at`). Orders
-   * events of one fingerprint (see the merge table of APPLY_ALERTS). Without it the event counts as the
+   * events of one fingerprint (see the merge table of incident-apply.lua). Without it the event counts as the
    * latest, and only start times tell a new episode from a late copy.
    */
   readonly receivedAt?: number;
@@ -218,7 +252,7 @@ function toIncident(h: Record<string, string>, agents: string[]): Incident | nul
 
 type Reply = (string | number)[];
 
-/** The ApplyResult at `at` of an APPLY_ALERTS reply. */
+/** The ApplyResult at `at` of an incident-apply.lua reply. */
 function applyResult(reply: Reply, at: number): ApplyResult {
   const state = String(reply[at + 5]);
   return {
@@ -235,34 +269,8 @@ function applyResult(reply: Reply, at: number): ApplyResult {
   };
 }
 
-/** A Lua script run by its SHA1 (EVALSHA), loaded on first use or after a Redis restart (NOSCRIPT). */
-class Script {
-  private readonly sha: string;
-  constructor(private readonly lua: string) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
-  }
-
-  async run(redis: Redis, keys: readonly string[], args: readonly string[]): Promise<Reply> {
-    try {
-      return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as Reply;
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      return (await redis.eval(this.lua, keys.length, ...keys, ...args)) as Reply;
-    }
-  }
-}
-
-const SCRIPTS = {
-  apply: new Script(APPLY_ALERTS),
-  transition: new Script(TRANSITION),
-  silence: new Script(SILENCE),
-  claimFlush: new Script(CLAIM_FLUSH),
-  setCaveat: new Script(SET_CAVEAT),
-  voice: new Script(VOICE),
-};
-
-/** An alert's values 3–15 of its APPLY_ALERTS block (`groupIndex`: its group's index key or ''). */
-function alertArgs({ alert, scope, severity, channel, receivedAt }: ApplyAlertInput, groupIndex: string): string[] {
+/** An alert's part of the incident-apply.lua argument, but its KEYS positions. */
+function alertArg({ alert, scope, severity, channel, receivedAt }: ApplyAlertInput): Omit<ApplyAlertArg, 'k' | 'g'> {
   const detail: AlertDetail = {
     labels: alert.labels,
     annotations: Object.fromEntries(Object.entries(alert.annotations).map(([k, v]) => [k, shorten(v, DETAIL_VALUE_MAX)])),
@@ -278,26 +286,50 @@ function alertArgs({ alert, scope, severity, channel, receivedAt }: ApplyAlertIn
     channel,
     source: alert.source,
   };
-  return [
-    alert.fingerprint,
-    alert.status,
-    alert.startsAt === null ? '' : String(Date.parse(alert.startsAt)),
-    alert.endsAt === null ? '' : String(Date.parse(alert.endsAt)),
-    severity,
-    String(SEVERITY_RANK[severity]),
-    JSON.stringify(detail),
-    JSON.stringify(creation),
-    scope.agent ?? '',
-    groupIndex,
-    alertLine(alert, scope.agent),
+  return {
+    fp: alert.fingerprint,
+    status: alert.status,
+    s: msOrUndefined(alert.startsAt),
+    e: msOrUndefined(alert.endsAt),
+    sev: severity,
+    rank: SEVERITY_RANK[severity],
+    d: JSON.stringify(detail),
+    c: creation,
+    agent: scope.agent ?? '',
+    t: alertLine(alert, scope.agent),
     // what the alert says, as kept: a change of it (same fingerprint, still firing) is an update
-    shortHash(JSON.stringify([canonicalPairs(detail.labels), canonicalPairs(detail.annotations)]), 16),
-    receivedAt === undefined ? '' : String(receivedAt),
-  ];
+    h: shortHash(JSON.stringify([canonicalPairs(detail.labels), canonicalPairs(detail.annotations)]), 16),
+    r: receivedAt !== undefined && Number.isFinite(receivedAt) ? receivedAt : undefined,
+  };
+}
+
+/** An ISO time as ms; undefined when absent or unreadable (as the script's `tonumber('')` was). */
+function msOrUndefined(iso: string | null): number | undefined {
+  if (iso === null) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** A list from a script's JSON reply (Lua's cjson writes an empty list as `{}`). */
+const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+/** Adds the keys of `more` not yet in `keys`. */
+function union(keys: readonly string[] | undefined, more: readonly string[]): string[] {
+  return [...new Set([...(keys ?? []), ...more])];
+}
+
+/** An incident's keys in the order of the scripts' incident blocks (src/redis/scripts/include/incident-keys.lua). */
+export function incidentKeys(prefix: string, id: string): string[] {
+  const h = `${prefix}inc:${id}`;
+  return [h, `${h}:alerts`, `${h}:seen`, `${h}:firing`, `${h}:keys`, `${h}:agents`, `${h}:timeline`];
 }
 
 export class IncidentStore {
   readonly options: IncidentStoreOptions;
+  /** Open-index key → the incident it led to when last seen (a hint for the keys to pass; the script checks). */
+  private readonly knownIds = new LruMap<string, string>(KNOWN_MAX);
+  /** Incident id → the open-index keys it was last seen holding (a hint, likewise). */
+  private readonly knownKeys = new LruMap<string, readonly string[]>(KNOWN_MAX);
 
   constructor(private readonly redis: Redis, options: Partial<IncidentStoreOptions> & { keyPrefix: string }) {
     this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -311,6 +343,14 @@ export class IncidentStore {
     return `${this.p}inc:${id}`;
   }
 
+  incidentKeys(id: string): string[] {
+    return incidentKeys(this.p, id);
+  }
+
+  private get activeKey(): string {
+    return `${this.p}inc:active`;
+  }
+
   openIndexKey(scopeKey: string): string {
     return `${this.p}inc:open:${scopeKey}`;
   }
@@ -319,48 +359,126 @@ export class IncidentStore {
     return `${this.p}inc:group:${shortHash(groupKey)}`;
   }
 
-  /** Applies one alert event atomically (see APPLY_ALERTS). */
+  /** Applies one alert event atomically (see applyAlerts). */
   async applyAlert(input: ApplyAlertInput, nowMs: number): Promise<ApplyResult> {
     return (await this.applyAlerts([input], nowMs))[0]!;
   }
 
   /**
-   * Applies alert events in order, up to APPLY_BATCH_MAX per atomic script call (see APPLY_ALERTS): one
-   * round trip for a whole notification instead of one per alert. Results are in the inputs' order.
+   * Applies alert events in order, up to APPLY_BATCH_MAX per atomic script call (incident-apply.lua, whose
+   * header holds the merge table): one round trip for a whole notification instead of one per alert (two
+   * when the incidents it reaches were not seen by this store yet). Results are in the inputs' order.
    */
   async applyAlerts(inputs: readonly ApplyAlertInput[], nowMs: number): Promise<ApplyResult[]> {
     const results: ApplyResult[] = [];
     for (let from = 0; from < inputs.length; from += APPLY_BATCH_MAX) {
-      const batch = inputs.slice(from, from + APPLY_BATCH_MAX);
-      const keys: string[] = [];
-      const groupKeys = new Map<string, string>(); // a notification's alerts share one group
-      const args: string[] = [
-        this.p, String(nowMs), String(this.options.reopenWindowMs), String(this.options.timelineMax),
-        String(this.options.retentionMs), String(batch.length),
-      ];
-      for (const input of batch) {
-        for (const k of input.scope.candidateKeys) keys.push(this.openIndexKey(k));
-        const group = input.alert.groupKey;
-        let groupIndex = '';
-        if (group !== null) {
-          groupIndex = groupKeys.get(group) ?? this.groupIndexKey(group);
-          groupKeys.set(group, groupIndex);
-        }
-        args.push(String(input.scope.candidateKeys.length), newIncidentId(nowMs), ...alertArgs(input, groupIndex));
-      }
-      const reply = await SCRIPTS.apply.run(this.redis, keys, args);
-      for (let i = 0; i < batch.length; i += 1) results.push(applyResult(reply, i * APPLY_REPLY));
+      results.push(...(await this.applyBatch(inputs.slice(from, from + APPLY_BATCH_MAX), nowMs)));
     }
     return results;
   }
 
+  private async applyBatch(batch: readonly ApplyAlertInput[], nowMs: number): Promise<ApplyResult[]> {
+    // the keys every call of this batch passes: the active set, then each alert's index keys
+    const keys: string[] = [this.activeKey];
+    const position = new Map<string, number>();
+    const at = (key: string): number => {
+      let p = position.get(key);
+      if (p === undefined) {
+        keys.push(key);
+        p = keys.length;
+        position.set(key, p);
+      }
+      return p;
+    };
+    const groupKeys = new Map<string, string>(); // a notification's alerts share one group
+    const ids = new Set<string>();
+    const ownUnknown = new Set<string>();
+    const alerts: ApplyAlertArg[] = batch.map((input) => {
+      const candidates = input.scope.candidateKeys.map((k) => this.openIndexKey(k));
+      let known = false;
+      for (const k of candidates) {
+        const id = this.knownIds.get(k);
+        if (id !== undefined) {
+          ids.add(id);
+          known = true;
+        }
+      }
+      if (!known && input.alert.status === 'firing') ownUnknown.add(candidates[0] ?? '');
+      const group = input.alert.groupKey;
+      let g = 0;
+      if (group !== null) {
+        const key = groupKeys.get(group) ?? this.groupIndexKey(group);
+        groupKeys.set(group, key);
+        g = at(key);
+      }
+      return { k: candidates.map(at), g, ...alertArg(input) };
+    });
+    const fresh = Array.from({ length: ownUnknown.size }, () => newIncidentId(nowMs));
+    const base = keys.length;
+    for (let attempt = 1; ; attempt += 1) {
+      // then a block of keys per expected incident and per new id, then the index keys those incidents hold
+      keys.length = base;
+      const block = (id: string): IncidentBlockArg => {
+        const first = keys.length + 1;
+        keys.push(...this.incidentKeys(id));
+        return { id, at: first };
+      };
+      const incidents = [...ids].map(block);
+      const freshBlocks = fresh.map(block);
+      const held = new Set<string>();
+      for (const id of ids) for (const k of this.knownKeys.get(id) ?? []) if (!position.has(k)) held.add(k);
+      keys.push(...held);
+      const reply = await runScript(this.redis, 'incidentApply', keys, {
+        now: nowMs, reopenMs: this.options.reopenWindowMs, timelineMax: this.options.timelineMax,
+        retentionMs: this.options.retentionMs, transitions: TRANSITIONS, incidents, fresh: freshBlocks, alerts,
+      });
+      if (reply[0] !== 'need') {
+        const results = batch.map((_, i) => applyResult(reply, i * APPLY_REPLY));
+        results.forEach((r, i) => {
+          const own = keys[(alerts[i]?.k[0] ?? 0) - 1];
+          if (r.incidentId === '' || own === undefined) return;
+          this.knownIds.set(own, r.incidentId);
+          const held = this.knownKeys.get(r.incidentId);
+          if (!held?.includes(own)) this.knownKeys.set(r.incidentId, union(held, [own]));
+        });
+        return results;
+      }
+      if (attempt >= APPLY_ATTEMPTS) throw new Error(`incident store: alerts not applied after ${attempt} calls, the incidents they reach kept changing`);
+      const need = JSON.parse(String(reply[1])) as { ids?: unknown; keys?: unknown; fresh?: unknown };
+      for (let n = Number(need.fresh) || 0; n > 0; n -= 1) fresh.push(newIncidentId(nowMs));
+      const heldBy = need.keys !== null && typeof need.keys === 'object' && !Array.isArray(need.keys) ? need.keys as Record<string, unknown> : {};
+      for (const [id, more] of Object.entries(heldBy)) this.knownKeys.set(id, union(this.knownKeys.get(id), listOf(more)));
+      const reached = listOf(need.ids);
+      if (reached.length > 0) {
+        // the index keys of the incidents reached, read now, so that the next call passes them all
+        const pipe = this.redis.pipeline();
+        for (const id of reached) pipe.smembers(`${this.incidentKey(id)}:keys`);
+        const read = (await pipe.exec()) ?? [];
+        reached.forEach((id, i) => {
+          ids.add(id);
+          const [err, members] = read[i] ?? [null, []];
+          if (!err) this.knownKeys.set(id, union(this.knownKeys.get(id), listOf(members)));
+        });
+      }
+    }
+  }
+
   /** A state change by a person (`by`: Slack user id) or by the bot (`by`: a name like `runbook`). */
   async transition(id: string, event: IncidentEvent, by: string, nowMs: number, note = ''): Promise<TransitionResult> {
-    const reply = await SCRIPTS.transition.run(this.redis, [this.incidentKey(id)], [
-      this.p, id, event, by, String(nowMs),
-      String(this.options.reopenWindowMs), String(this.options.retentionMs), String(this.options.timelineMax), note,
-    ]);
+    let held = this.knownKeys.get(id) ?? [];
+    let reply: (string | number)[] = [];
+    for (let attempt = 1; attempt <= APPLY_ATTEMPTS; attempt += 1) {
+      reply = await runScript(this.redis, 'incidentTransition', [...this.incidentKeys(id), this.activeKey, ...held], {
+        id, event, by, now: nowMs, reopenMs: this.options.reopenWindowMs, retentionMs: this.options.retentionMs,
+        timelineMax: this.options.timelineMax, note, transitions: TRANSITIONS,
+      });
+      if (reply[0] !== 'keys') break;
+      // it would resolve, and the incident holds index keys not passed: pass them too
+      held = union(held, reply.slice(1).map(String));
+      this.knownKeys.set(id, held);
+    }
     const outcome = String(reply[0]);
+    if (outcome === 'keys') throw new Error(`incident store: ${id} not changed after ${APPLY_ATTEMPTS} calls, its index keys kept changing`);
     if (outcome === 'missing') return { outcome: 'missing' };
     const state = String(reply[1]);
     if (!isIncidentState(state)) return { outcome: 'missing' };
@@ -369,28 +487,31 @@ export class IncidentStore {
 
   /** Holds thread updates back until `untilMs` (0 lifts the silence). False when the incident is unknown. */
   async silence(id: string, untilMs: number, by: string, nowMs: number): Promise<boolean> {
-    const reply = await SCRIPTS.silence.run(this.redis, [this.incidentKey(id)], [
-      String(untilMs), by, String(nowMs), String(this.options.timelineMax),
-    ]);
+    const key = this.incidentKey(id);
+    const reply = await runScript(this.redis, 'incidentSilence', [key, `${key}:timeline`], {
+      until: untilMs, by, now: nowMs, timelineMax: this.options.timelineMax,
+    });
     return String(reply[0]) === 'changed';
   }
 
   /**
-   * Sets (value) or clears (null) one caveat of an incident (see SET_CAVEAT). Returns true when the root
+   * Sets (value) or clears (null) one caveat of an incident (incident-set-caveat.lua). Returns true when the root
    * must be edited (the caller asks for a flush); `note` becomes a thread line.
    */
   async setCaveat(id: string, kind: CaveatKind, value: TruncatedCaveat | StaleCaveat | null, nowMs: number, note = ''): Promise<boolean> {
-    const reply = (await SCRIPTS.setCaveat.run(this.redis, [this.incidentKey(id)], [
-      `caveat_${kind}`, value === null ? '' : JSON.stringify(value), caveatIdentity(kind, value), String(nowMs), String(this.options.timelineMax), note,
-    ])) as unknown as number;
+    const key = this.incidentKey(id);
+    const reply = await runScript(this.redis, 'incidentSetCaveat', [key, `${key}:timeline`], {
+      field: `caveat_${kind}`, value: value === null ? '' : JSON.stringify(value), identity: caveatIdentity(kind, value),
+      now: nowMs, timelineMax: this.options.timelineMax, note,
+    });
     return Number(reply) > 0;
   }
 
-  /** One voice per problem: whether `alert` is applied, dropped or hands over (see VOICE in voices.ts). */
+  /** One voice per problem: whether `alert` is applied, dropped or hands over (incident-voice.lua; voices.ts). */
   async voice(voiceKey: string, alert: NormalizedAlert): Promise<{ kind: 'pass' | 'drop' | 'handover'; events?: readonly string[] }> {
-    const reply = await SCRIPTS.voice.run(this.redis, [`${this.p}inc:voice:${voiceKey}`], [
-      alert.fingerprint, alert.status, JSON.stringify(alert), String(this.options.retentionMs), alert.source,
-    ]);
+    const reply = await runScript(this.redis, 'incidentVoice', [`${this.p}inc:voice:${voiceKey}`], {
+      fp: alert.fingerprint, status: alert.status, event: JSON.stringify(alert), ttl: this.options.retentionMs, source: alert.source,
+    });
     const kind = String(reply[0]);
     if (kind === 'handover') return { kind, events: reply.slice(1).map(String) };
     return { kind: kind === 'drop' ? 'drop' : 'pass' };
@@ -403,9 +524,10 @@ export class IncidentStore {
     return (await this.redis.hsetnx(key, 'diagnosed_at', String(nowMs))) === 1;
   }
 
-  /** Claims the timeline entries not yet posted (see CLAIM_FLUSH); null for an unknown incident. */
+  /** Claims the timeline entries not yet posted (incident-claim-flush.lua); null for an unknown incident. */
   async claimFlush(id: string, claimer: string): Promise<FlushClaim | null> {
-    const reply = await SCRIPTS.claimFlush.run(this.redis, [this.incidentKey(id)], [claimer]);
+    const key = this.incidentKey(id);
+    const reply = await runScript(this.redis, 'incidentClaimFlush', [key, `${key}:timeline`], { claimer });
     if (reply.length === 0) return null;
     const entries = reply.slice(2).map((raw) => JSON.parse(String(raw)) as TimelineEntry);
     return { from: Number(reply[0]), to: Number(reply[1]), entries };

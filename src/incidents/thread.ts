@@ -11,7 +11,7 @@ import type { AlertsConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
-import { incidentRoot, incidentUpdate } from '../slack/blocks/incident.js';
+import type { IncidentPresenter } from './presenter.js';
 import type { Incident, IncidentStore, StoredAlert, TimelineEntry } from './store.js';
 
 /** Outbox key of an incident's root message. */
@@ -24,6 +24,7 @@ export interface ThreadContext {
   readonly config: AlertsConfig;
   readonly store: IncidentStore;
   readonly outbox: Outbox;
+  readonly presenter: IncidentPresenter;
   readonly queues: Queues;
   readonly logger: Logger;
   now(): Date;
@@ -36,7 +37,7 @@ export interface ThreadContext {
 export async function postRoot(ctx: ThreadContext, incidentId: string): Promise<Incident | undefined> {
   const incident = await ctx.store.get(incidentId);
   if (!incident) return undefined;
-  const msg = incidentRoot(incident, ctx.now().getTime());
+  const msg = ctx.presenter.root(incident, ctx.now().getTime());
   await ctx.outbox.post({ channel: incident.channel, text: msg.text, blocks: msg.blocks, priority: 'high', ts_key: rootKey(incidentId) }, rootKey(incidentId));
   return incident;
 }
@@ -93,7 +94,7 @@ export async function flushIncident(ctx: ThreadContext, incidentId: string, job:
   const entries = presentable(silenced ? claim.entries.filter((e) => !ALERT_KINDS.has(e.k)) : claim.entries);
   const fired = [...new Set(entries.filter((e) => e.k === 'firing' && e.fp).map((e) => e.fp!))];
   const details = silenced ? [] : await detailsOf(ctx.store, incidentId, fired, DETAILS_PER_FLUSH);
-  const update = incidentUpdate(incident, entries, nowMs, details, silenced ? undefined : claim);
+  const update = ctx.presenter.update(incident, entries, nowMs, details, silenced ? undefined : claim);
   let posted = false;
   if (update) {
     await ctx.outbox.post(
@@ -102,7 +103,7 @@ export async function flushIncident(ctx: ThreadContext, incidentId: string, job:
     );
     posted = true;
   }
-  const root = incidentRoot(incident, nowMs);
+  const root = ctx.presenter.root(incident, nowMs);
   await ctx.outbox.update({
     channel: incident.channel, ts_key: rootKey(incidentId), text: root.text, blocks: root.blocks,
     coalesce_key: rootKey(incidentId), priority: incident.state === 'resolved' ? 'normal' : 'low',

@@ -19,7 +19,8 @@ import type { Redis } from 'ioredis';
 import type { AlertsConfig } from '../config.js';
 import { isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { truncationText } from '../slack/blocks/incident-caveats.js';
+import { runScript } from '../redis/scripts.js';
+import { truncationText } from './caveat-words.js';
 import type { TruncatedCaveat } from './caveats.js';
 import { shortHash } from './fingerprint.js';
 import { reconcileGroup, type ReconcileContext } from './reconcile.js';
@@ -57,23 +58,6 @@ function groupKeys(prefix: string, source: string, groupKey: string): { lease: s
   return { lease: `${prefix}inc:trunc:${h}:lease`, state: `${prefix}inc:trunc:${h}` };
 }
 
-/** Takes or refreshes the group's lease for `owner`; false when another job holds it. */
-const LEASE = `
-local cur = redis.call('GET', KEYS[1])
-if cur and cur ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`;
-/** Releases the lease if `owner` holds it. */
-const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-/** Records the newest notification's truncated count (by receipt time). */
-const RECORD = `
-local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
-if tonumber(ARGV[2]) >= at then redis.call('HSET', KEYS[1], 'count', ARGV[1], 'at', ARGV[2]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return tonumber(redis.call('HGET', KEYS[1], 'count'))
-`;
-
 /** The incidents that hold firing alerts of the group (reconciliation's subjects). */
 async function groupIncidents(ctx: TruncationContext, groupKey: string): Promise<string[]> {
   return [...new Set((await ctx.store.firingInGroup(groupKey)).map((m) => m.incidentId))];
@@ -96,12 +80,13 @@ export async function reconcileTruncated(ctx: TruncationContext, p: ReconcileJob
   const retry = ctx.config.reconcileRetry;
   const leaseMs = retry.maxMs + 60_000;
   const owner = job.id ?? `rec-${p.received_at}`;
-  const count = Number(await ctx.redis.eval(RECORD, 1, keys.state, String(p.truncated ?? 0), String(Date.parse(p.received_at) || 0), String(leaseMs)));
-  if (Number(await ctx.redis.eval(LEASE, 1, keys.lease, owner, String(leaseMs))) !== 1) {
+  // the newest notification's truncated count of the group (by receipt time): truncation-record.lua
+  const count = Number(await runScript(ctx.redis, 'truncationRecord', [keys.state], { count: p.truncated ?? 0, at: Date.parse(p.received_at) || 0, ttl: leaseMs }));
+  if (Number(await runScript(ctx.redis, 'leaseTake', [keys.lease], { owner, ttl: leaseMs })) !== 1) {
     return { outcome: 'another reconciliation of this group is under way' };
   }
   const release = async (): Promise<void> => {
-    await ctx.redis.eval(RELEASE, 1, keys.lease, owner);
+    await runScript(ctx.redis, 'lockRelease', [keys.lease], { owner });
   };
   const tries = p.tries ?? 0;
   const nowMs = ctx.now().getTime();
@@ -132,7 +117,7 @@ export async function reconcileTruncated(ctx: TruncationContext, p: ReconcileJob
     const waitMs = reconcileBackoffMs(tries, retry);
     const log = tries === 0 ? ctx.logger.info.bind(ctx.logger) : ctx.logger.debug.bind(ctx.logger);
     log({ source: p.source, tries: tries + 1, wait_ms: waitMs, incidents: incidents.length, reason: typeof err.details.reason === 'string' ? err.details.reason : err.code }, 'Alertmanager did not answer; the truncated group will be reconciled later');
-    await ctx.redis.eval(LEASE, 1, keys.lease, owner, String(leaseMs + waitMs));
+    await runScript(ctx.redis, 'leaseTake', [keys.lease], { owner, ttl: leaseMs + waitMs });
     await job.updateData({ kind: 'reconcile', ...p, truncated: count, tries: tries + 1 });
     await job.moveToDelayed(Date.now() + waitMs, token);
     throw new DelayedError();

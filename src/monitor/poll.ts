@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { runScript } from '../redis/scripts.js';
 import type { Queues } from '../queues/queues.js';
 import type { BridgeClient } from '../runtime/client.js';
 import { thresholdsFor } from '../diagnosis/thresholds.js';
@@ -135,7 +136,7 @@ export async function pollRuntime(ctx: MonitorContext, runtime: string, token: s
     return { status: 'polled', reachable, findings: findings.length, raised, resolved: step.events.length - raised, mitigated };
   } finally {
     // release only our own lock
-    await ctx.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, keys.lock, token);
+    await runScript(ctx.redis, 'lockRelease', [keys.lock], { owner: token });
   }
 }
 

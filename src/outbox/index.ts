@@ -14,6 +14,8 @@ import type { NotifyJobInput } from '../queues/payloads.js';
 import type { Mrkdwn } from '../slack/blocks/mrkdwn.js';
 import type { Block } from '../slack/blocks/vocabulary.js';
 import { plainSafeLine } from '../slack/blocks/incident-text.js';
+import { renderRich } from '../slack/blocks/rich-text.js';
+import type { RichText } from '../view/rich-text.js';
 import { outboxKeys } from './keys.js';
 
 export { deliverNotification, classifySlackError, type DeliveryContext, type DeliveryResult } from './deliver.js';
@@ -23,9 +25,10 @@ export { outboxKeys } from './keys.js';
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /**
  * What reaches Slack as markup is `Mrkdwn` (escaped or built by our code, `src/slack/blocks/mrkdwn.ts`) and
- * blocks are our typed `Block`s: a raw string here is a type error. The queue payload stays plain JSON.
+ * blocks are our typed `Block`s: a raw string here is a type error. The domain's `RichText` (src/view) is
+ * rendered to mrkdwn here. The queue payload stays plain JSON.
  */
-type Marked<T> = Without<T, 'text' | 'blocks'> & { text: Mrkdwn; blocks?: readonly Block[] | undefined };
+type Marked<T> = Without<T, 'text' | 'blocks'> & { text: Mrkdwn | RichText; blocks?: readonly Block[] | undefined };
 export type PostInput = Marked<Without<Extract<NotifyJobInput, { kind: 'post' }>, 'kind'>>;
 export type UpdateInput = Marked<Without<Extract<NotifyJobInput, { kind: 'update' }>, 'kind' | 'coalesce_seq'>>;
 export type EphemeralInput = Marked<Without<Extract<NotifyJobInput, { kind: 'ephemeral' }>, 'kind'>>;
@@ -42,10 +45,11 @@ export function fileTitle(text: string): FileTitle {
   return plainSafeLine(text, 250) as FileTitle;
 }
 
-/** The queue payload of a marked message (blocks are JSON objects there). */
-function payload<T extends { blocks?: readonly Block[] | undefined }>(msg: T): Omit<T, 'blocks'> & { blocks?: Record<string, unknown>[] } {
-  const { blocks, ...rest } = msg;
-  return blocks === undefined ? rest : { ...rest, blocks: blocks as unknown as Record<string, unknown>[] };
+/** The queue payload of a marked message (text as mrkdwn, blocks as JSON objects). */
+function payload<T extends { text: Mrkdwn | RichText; blocks?: readonly Block[] | undefined }>(msg: T): Omit<T, 'blocks' | 'text'> & { text: Mrkdwn; blocks?: Record<string, unknown>[] } {
+  const { blocks, text, ...rest } = msg;
+  const marked = { ...rest, text: renderRich(text) };
+  return blocks === undefined ? marked : { ...marked, blocks: blocks as unknown as Record<string, unknown>[] };
 }
 
 /** BullMQ priority: lower runs first. New incidents and reports before updates. */

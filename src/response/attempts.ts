@@ -8,6 +8,7 @@
  * retried job records the same plan once).
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis/scripts.js';
 
 export interface Attempt {
   readonly planId: string;
@@ -24,21 +25,11 @@ export function attemptsKey(prefix: string, failureKey: string): string {
   return `${prefix}attempts:${failureKey}`;
 }
 
-const RECORD = `
-local k = KEYS[1]
-redis.call('ZREMRANGEBYSCORE', k, '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-local members = redis.call('ZRANGE', k, 0, -1)
-for _, m in ipairs(members) do
-  if cjson.decode(m).planId == ARGV[4] then return redis.call('ZCARD', k) end
-end
-redis.call('ZADD', k, ARGV[1], ARGV[3])
-redis.call('PEXPIRE', k, ARGV[2])
-return redis.call('ZCARD', k)
-`;
-
-/** Records a failed attempt (once per plan) and returns how many recent failed attempts there now are. */
+/** Records a failed attempt (once per plan; attempts-record.lua) and returns how many recent failed attempts there now are. */
 export async function recordFailedAttempt(redis: Redis, prefix: string, failureKey: string, attempt: Attempt, now: number, windowMs: number): Promise<number> {
-  return Number(await redis.eval(RECORD, 1, attemptsKey(prefix, failureKey), String(now), String(windowMs), JSON.stringify(attempt), attempt.planId));
+  return Number(await runScript(redis, 'attemptsRecord', [attemptsKey(prefix, failureKey)], {
+    now, window: windowMs, attempt: JSON.stringify(attempt), plan: attempt.planId,
+  }));
 }
 
 /** The failed attempts within the window, oldest first. */

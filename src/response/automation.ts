@@ -4,11 +4,10 @@
  */
 import { isAllowedApprover, type GroupMembers } from '../approvals/rules.js';
 import { OpsError } from '../errors.js';
-import { errorAckText } from '../slack/commands/index.js';
 import type { ResponseDeps } from './context.js';
 import type { Runbook } from './runbook-schema.js';
 import { actionsInWindow, readAutomation, setAutomation } from './safety.js';
-import { code, escapeText, joinMd, md, mention, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { code, joinRich, mention, refusal, rich, type RichText } from '../view/rich-text.js';
 
 /**
  * Switching automation OFF is an emergency stop anyone may pull. Switching it back ON re-arms every
@@ -23,7 +22,7 @@ export async function switchAutomation(deps: ResponseDeps, enabled: boolean, use
   if (enabled && !mayEnableAutomation(deps.runbooks, user, await deps.approverGroups.membersOf(deps.runbooks.flatMap((rb) => rb.approval.groups)))) {
     await deps.audit({ type: 'automation.refused', at: now.toISOString(), actor: user, data: { enabled } });
     const err = new OpsError('AUTOMATION_ON_NOT_ALLOWED', {});
-    await deps.outbox.ephemeral({ channel, user, text: errorAckText(err) });
+    await deps.outbox.ephemeral({ channel, user, text: refusal(err) });
     deps.logger.warn({ by: user }, 'automation on refused: not an approver');
     return false;
   }
@@ -31,23 +30,23 @@ export async function switchAutomation(deps: ResponseDeps, enabled: boolean, use
   await setAutomation(deps.redis, deps.prefix, enabled, user, now);
   await deps.audit({ type: 'automation.switched', at: now.toISOString(), actor: user, data: { enabled, was: before.enabled } });
   const text = enabled
-    ? md`▶️ ${mention(user)} switched response automation *on*: approved recovery plans run again.`
-    : md`⏹️ ${mention(user)} switched response automation *off*: no recovery action runs (approved or not) until someone types \`/autogen automation on\`.`;
+    ? rich`▶️ ${mention(user)} switched response automation *on*: approved recovery plans run again.`
+    : rich`⏹️ ${mention(user)} switched response automation *off*: no recovery action runs (approved or not) until someone types \`/autogen automation on\`.`;
   await deps.outbox.post({ channel, text, priority: 'high' });
   deps.logger.warn({ enabled, by: user }, 'automation switched');
   return before.enabled !== enabled;
 }
 
-export async function describeAutomation(deps: ResponseDeps, runtimes: readonly string[]): Promise<Mrkdwn> {
+export async function describeAutomation(deps: ResponseDeps, runtimes: readonly string[]): Promise<RichText> {
   const now = deps.now().getTime();
   const state = await readAutomation(deps.redis, deps.prefix);
   const { limit, windowMs } = deps.settings.breaker;
-  const counts = await Promise.all(runtimes.map(async (r) => md`${code(r)}: ${await actionsInWindow(deps.redis, deps.prefix, r, now, windowMs)} of ${limit}`));
-  return joinMd([
-    md`*Response automation* is ${state.enabled ? md`*on*` : md`*off*`}${state.by ? md` (switched by ${mention(state.by)} at ${escapeText(state.at?.slice(0, 16).replace('T', ' ') ?? '?')} UTC)` : md``}.`,
-    md`• Dry-run-only mode: ${deps.settings.dryRunOnly ? md`*on* — approved plans change nothing` : md`off`}`,
-    md`• Runs without approval (low-risk auto_run runbooks): ${deps.settings.allowAutoRun ? md`allowed` : md`not allowed`}`,
-    md`• Circuit breaker, actions in the last ${Math.round(windowMs / 60_000)} min: ${counts.length ? joinMd(counts, ', ') : md`no runtime configured`}`,
-    md`• Approvals expire after ${Math.round(deps.settings.approvalTtlS / 60)} min unless a runbook says otherwise; ${deps.runbooks.length} runbooks loaded.`,
+  const counts = await Promise.all(runtimes.map(async (r) => rich`${code(r)}: ${await actionsInWindow(deps.redis, deps.prefix, r, now, windowMs)} of ${limit}`));
+  return joinRich([
+    rich`*Response automation* is ${state.enabled ? rich`*on*` : rich`*off*`}${state.by ? rich` (switched by ${mention(state.by)} at ${state.at?.slice(0, 16).replace('T', ' ') ?? '?'} UTC)` : rich``}.`,
+    rich`• Dry-run-only mode: ${deps.settings.dryRunOnly ? rich`*on* — approved plans change nothing` : rich`off`}`,
+    rich`• Runs without approval (low-risk auto_run runbooks): ${deps.settings.allowAutoRun ? rich`allowed` : rich`not allowed`}`,
+    rich`• Circuit breaker, actions in the last ${Math.round(windowMs / 60_000)} min: ${counts.length ? joinRich(counts, ', ') : rich`no runtime configured`}`,
+    rich`• Approvals expire after ${Math.round(deps.settings.approvalTtlS / 60)} min unless a runbook says otherwise; ${deps.runbooks.length} runbooks loaded.`,
   ], '\n');
 }

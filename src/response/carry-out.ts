@@ -6,8 +6,6 @@
  */
 import { OpsError } from '../errors.js';
 import { loadPlan, supersedePlan, PLAN_RETENTION_MS } from '../approvals/consume.js';
-import { buildEscalationMessage } from '../slack/blocks/plan-outcome.js';
-import { buildPlanMessage, describeAction } from '../slack/blocks/plan.js';
 import { mustEscalate, recentAttempts, recordFailedAttempt } from './attempts.js';
 import type { ResponseDeps } from './context.js';
 import { incidentsOf, linkIncident, noteRan } from './links.js';
@@ -25,7 +23,7 @@ function auditTypeOf(o: ActionOutcome): 'action.executed' | 'action.failed' | 'a
 /** Posts (first time) or edits the outcome message of `plan`. */
 export async function showOutcome(deps: ResponseDeps, plan: Plan, first: boolean): Promise<void> {
   const state = await loadRunState(deps.redis, deps.prefix, plan.id);
-  const msg = renderOutcome(plan, state);
+  const msg = renderOutcome(deps.presenter, plan, state);
   if (first) {
     await deps.outbox.post({ channel: plan.channel, ...threadOf(plan), text: msg.text, blocks: msg.blocks, ts_key: outcomeMessageKey(plan.id), priority: 'high' }, `outcome-post-${plan.id}`);
   } else {
@@ -55,12 +53,12 @@ export async function revertTemporaries(deps: ResponseDeps, plan: Plan, outcomes
 export async function countFailure(deps: ResponseDeps, plan: Plan, outcomes: readonly ActionOutcome[], why: string): Promise<void> {
   const now = deps.now();
   const windowMs = plan.escalation.windowS * 1000;
-  const tried = outcomes.filter((o) => o.status !== 'blocked').map((o) => describeAction(o).replace(/`/g, ''));
+  const tried = outcomes.filter((o) => o.status !== 'blocked').map((o) => deps.presenter.actionSummary(o));
   const count = await recordFailedAttempt(deps.redis, deps.prefix, plan.failureKey, { planId: plan.id, runbookId: plan.runbookId, tried, outcome: why, at: now.toISOString() }, now.getTime(), windowMs);
   await setOnce(deps.redis, deps.prefix, plan.id, 'attempts', { count, max: plan.escalation.maxAttempts });
   if (mustEscalate(count, plan.escalation.maxAttempts)) {
     const attempts = await recentAttempts(deps.redis, deps.prefix, plan.failureKey, now.getTime(), windowMs);
-    const msg = buildEscalationMessage(plan, attempts, plan.escalation.maxAttempts);
+    const msg = deps.presenter.escalation(plan, attempts, plan.escalation.maxAttempts);
     await deps.outbox.post({ channel: plan.channel, ...threadOf(plan), text: msg.text, blocks: msg.blocks, priority: 'high' }, `escalate-${plan.id}`);
     await auditOnce(deps.redis, deps.prefix, plan.id, 'escalated', deps.audit, {
       type: 'escalated', at: now.toISOString(), actor: 'system', incident_id: plan.incidentId, plan_id: plan.id, runtime: plan.runtime, runbook_id: plan.runbookId,
@@ -75,7 +73,7 @@ async function supersedeBy(deps: ResponseDeps, otherId: string, plan: Plan): Pro
   const now = deps.now().getTime();
   if (!other || !(await supersedePlan(deps.redis, deps.prefix, otherId, plan.id, now))) return;
   for (const id of await incidentsOf(deps.redis, deps.prefix, other.plan)) await linkIncident(deps.redis, deps.prefix, plan.id, id, PLAN_RETENTION_MS);
-  const msg = buildPlanMessage(other.plan, { status: 'superseded', at: now, byPlan: plan.id });
+  const msg = deps.presenter.plan(other.plan, { status: 'superseded', at: now, byPlan: plan.id });
   await deps.outbox.update({ channel: other.plan.channel, ts_key: planMessageKey(otherId), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(otherId) });
   deps.logger.info({ plan_id: otherId, by_plan: plan.id }, 'pending plan superseded by the plan of the same failure that ran');
 }
@@ -121,7 +119,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     await setOnce(deps.redis, deps.prefix, plan.id, 'acted_at', last?.at ?? deps.now().toISOString());
     // It is the failure's plan now: other channels' pending plans for the same agents are not needed.
     for (const id of await noteRan(deps.redis, deps.prefix, plan, PLAN_RETENTION_MS)) await supersedeBy(deps, id, plan);
-    const note = `plan ${plan.id}: ${run.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ')}`;
+    const note = `plan ${plan.id}: ${run.actions.map((a) => deps.presenter.actionSummary(a)).join('; ')}`;
     for (const id of await incidentsOf(deps.redis, deps.prefix, plan)) await deps.moveIncident(id, 'mitigate', rec.decidedBy ?? 'automation', note);
     log.info({ targets }, 'plan ran; verification scheduled');
     await showOutcome(deps, plan, true);

@@ -24,7 +24,7 @@ import { judgeRecovery, type RecoveryJudgement, type RecoveryStage } from './rec
 import { runKey } from './run.js';
 import type { RuntimeView } from './runtime-view.js';
 import { evaluateChecks, type VerifyOutcome } from './verify-checks.js';
-import { escapeText, md, mention, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
+import { mention, rich, type RichText } from '../view/rich-text.js';
 
 async function planOrThrow(deps: ResponseDeps, planId: string): Promise<PlanRecord> {
   const rec = await loadPlan(deps.redis, deps.prefix, planId);
@@ -235,14 +235,14 @@ export async function confirmTtlRevert(deps: ResponseDeps, planId: string, round
  * Keep (cancel the TTL of) or revert now the plan's temporary actions, as asked by `user` (an allowed
  * approver, checked by the listener). Returns the sentence for the user when nothing was done.
  */
-export async function settleTemporaries(deps: ResponseDeps, planId: string, how: 'keep' | 'revert', user: string): Promise<Mrkdwn | null> {
+export async function settleTemporaries(deps: ResponseDeps, planId: string, how: 'keep' | 'revert', user: string): Promise<RichText | null> {
   const { plan } = await planOrThrow(deps, planId);
   const state = await loadRunState(deps.redis, deps.prefix, planId);
   const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-  if (state.reverted) return md`Nothing to do: the temporary actions were already reverted at ${escapeText(hhmm(state.reverted.at))}.`;
-  if (state.kept && how === 'keep') return md`Nothing to do: ${mention(state.kept.by)} already kept them at ${escapeText(hhmm(state.kept.at))}.`;
+  if (state.reverted) return rich`Nothing to do: the temporary actions were already reverted at ${hhmm(state.reverted.at)}.`;
+  if (state.kept && how === 'keep') return rich`Nothing to do: ${mention(state.kept.by)} already kept them at ${hhmm(state.kept.at)}.`;
   const temps = appliedTemporaries(plan, state.outcomes);
-  if (temps.length === 0) return md`Nothing to do: this plan applied no temporary action.`;
+  if (temps.length === 0) return rich`Nothing to do: this plan applied no temporary action.`;
   if (how === 'revert') {
     await revertTemporaries(deps, plan, state.outcomes, user, 'manual');
     await lookAfterRelease(deps, plan, state);
@@ -257,7 +257,7 @@ export async function settleTemporaries(deps: ResponseDeps, planId: string, how:
     await setOnce(deps.redis, deps.prefix, planId, 'reverted', { by: 'system', at: deps.now().getTime(), why: 'ttl' });
     await lookAfterRelease(deps, plan, state);
     await showOutcome(deps, plan, false);
-    return md`Too late: the bridge had already reverted the temporary actions at their TTL.`;
+    return rich`Too late: the bridge had already reverted the temporary actions at their TTL.`;
   }
   const now = deps.now();
   const { won, value } = await setOnce(deps.redis, deps.prefix, planId, 'kept', { by: user, at: now.getTime() });
@@ -268,5 +268,5 @@ export async function settleTemporaries(deps: ResponseDeps, planId: string, how:
     });
   }
   await showOutcome(deps, plan, false);
-  return won ? null : md`Nothing to do: ${mention(value.by)} already kept them.`;
+  return won ? null : rich`Nothing to do: ${mention(value.by)} already kept them.`;
 }

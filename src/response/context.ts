@@ -6,7 +6,9 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { OpsError } from '../errors.js';
-import { escapeText, md } from '../slack/blocks/mrkdwn.js';
+import { rich } from '../view/rich-text.js';
+import type { IncidentPresenter } from '../incidents/presenter.js';
+import type { PlanPresenter } from './presenter.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
 import type { Queues } from '../queues/queues.js';
@@ -32,6 +34,8 @@ export interface ResponseDeps {
   /** Members of the user groups runbooks name: configured and Slack's, cached (`src/approvals/groups.ts`). */
   readonly approverGroups: Pick<GroupDirectory, 'membersOf'>;
   readonly outbox: Outbox;
+  /** How plans and outcomes are shown (wired by the role: src/slack/presenters). */
+  readonly presenter: PlanPresenter;
   readonly queues: Queues;
   readonly logger: Logger;
   bridgeFor(runtime: string): BridgeClient;
@@ -63,7 +67,7 @@ export function loadRunbooksOrThrow(dir: string): Runbook[] {
   const loaded = loadRunbookDir(dir);
   if (loaded.problems.length > 0) {
     const problems = loaded.problems.map(formatProblem);
-    throw new OpsError('RUNBOOK_INVALID', { problems }, { detail: md`Problems:\n- ${escapeText(problems.join('\n- '))}` });
+    throw new OpsError('RUNBOOK_INVALID', { problems }, { detail: rich`Problems:\n- ${problems.join('\n- ')}` });
   }
   return [...loaded.runbooks];
 }
@@ -73,6 +77,8 @@ export interface ResponseDepsInput {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly outbox: Outbox;
+  /** How incidents, plans and outcomes are shown (the role wires the Slack presenters, src/slack/presenters). */
+  readonly presenters: { readonly incidents: IncidentPresenter; readonly plans: PlanPresenter };
   readonly queues: Queues;
   readonly logger: Logger;
   bridgeFor(runtime: string): BridgeClient;
@@ -107,6 +113,7 @@ export function createResponseDeps(input: ResponseDepsInput, opts: { runbooks?: 
       now: () => input.now().getTime(),
     }),
     outbox: input.outbox,
+    presenter: input.presenters.plans,
     queues: input.queues,
     logger,
     bridgeFor: input.bridgeFor,

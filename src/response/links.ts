@@ -16,6 +16,7 @@
  * `plan-incidents:<planId>` → set of the incident ids the plan acts for.
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis/scripts.js';
 import type { PlanRecord } from '../approvals/consume.js';
 import type { RunState } from './outcome-state.js';
 import { appliedTemporaries } from './outcome-state.js';
@@ -73,19 +74,12 @@ export function sameRequester(plan: Plan, req: { incident_id?: string | undefine
   return plan.incidentId === null && plan.channel === req.channel && plan.subject.agent === (req.agent ?? null);
 }
 
-const CLAIM = `
-local cur = redis.call('GET', KEYS[1]) or ''
-if cur ~= ARGV[1] then return cur end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return ARGV[2]
-`;
-
 /**
- * Takes a slot for `planId` if it still holds `expected` ('' = none): two requests for the same failure
+ * Takes a slot for `planId` if it still holds `expected` ('' = none; plan-slot-claim.lua): two requests for the same failure
  * at once make one plan. Returns the plan id the slot holds afterwards.
  */
 export async function claimSlot(redis: Redis, slot: string, expected: string, planId: string, retentionMs: number): Promise<string> {
-  return String(await redis.eval(CLAIM, 1, slot, expected, planId, String(retentionMs)));
+  return String(await runScript(redis, 'planSlotClaim', [slot], { expected, plan: planId, ttl: retentionMs }));
 }
 
 /** Remembers a proposed plan among its failure's pending ones. */

@@ -6,14 +6,14 @@
  */
 import type { Redis } from 'ioredis';
 import type { AuditInput } from '../audit/stream.js';
-import { buildOutcomeMessage, type TemporaryState } from '../slack/blocks/plan-outcome.js';
+import type { TemporaryState } from './plan-view.js';
+import type { PlanPresenter } from './presenter.js';
+import type { MessageView } from '../view/message.js';
 import type { Plan } from './plan.js';
 import type { RecoveryJudgement } from './recovery.js';
 import { loadOutcomes, runKey, type ActionOutcome, type RunOutcome } from './run.js';
 import type { RuntimeView } from './runtime-view.js';
 import type { VerifyOutcome } from './verify-checks.js';
-import { type Mrkdwn } from '../slack/blocks/mrkdwn.js';
-import { type Block } from '../slack/blocks/vocabulary.js';
 
 export interface Settled {
   readonly by: string;
@@ -104,9 +104,9 @@ export function temporaryState(plan: Plan, state: RunState): TemporaryState {
 }
 
 /** The outcome message for the plan's current state. */
-export function renderOutcome(plan: Plan, state: RunState): { text: Mrkdwn; blocks: Block[] } {
+export function renderOutcome(presenter: Pick<PlanPresenter, 'outcome'>, plan: Plan, state: RunState): MessageView {
   const run: RunOutcome = state.run ?? { planId: plan.id, actions: state.outcomes, ok: false, dryRunOnly: false };
   const rechecking = state.reverted !== null && state.recovery?.verdict === 'mitigated' && state.recovery.stage === 'after_action';
-  const msg = buildOutcomeMessage(plan, { run, verify: state.verify, recovery: state.recovery, rechecking, attempts: state.attempts, temporary: temporaryState(plan, state) });
+  const msg = presenter.outcome(plan, { run, verify: state.verify, recovery: state.recovery, rechecking, attempts: state.attempts, temporary: temporaryState(plan, state) });
   return { text: msg.text, blocks: msg.blocks };
 }

@@ -13,11 +13,10 @@
 import type { Redis } from 'ioredis';
 import { loadPlan, supersedePlan } from '../approvals/consume.js';
 import { IncidentStore } from '../incidents/store.js';
-import { buildPlanMessage } from '../slack/blocks/plan.js';
 import type { ResponseDeps } from './context.js';
 import { incidentPlansKey, incidentsOf } from './links.js';
 import type { Plan } from './plan.js';
-import { planMessageKey } from './propose.js';
+import { planMessageKey } from './message-keys.js';
 
 /** `decided_by` of a plan closed because its incident resolved. */
 export const INCIDENT_RESOLVED = 'incident-resolved';
@@ -43,7 +42,7 @@ export async function supersedeOlderPlansOfIncident(deps: ResponseDeps, plan: Pl
     if (!rec || rec.status !== 'pending' || rec.plan.incidentId !== plan.incidentId || now >= rec.expiresAt) continue;
     // not `pl-…`: the message says "replaced by a newer plan", not "another plan of the same failure ran"
     if (!(await supersedePlan(deps.redis, deps.prefix, id, `newer:${plan.id}`, now))) continue;
-    const msg = buildPlanMessage(rec.plan, { status: 'superseded', at: now });
+    const msg = deps.presenter.plan(rec.plan, { status: 'superseded', at: now });
     await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
     await deps.audit({ type: 'plan.superseded', at: new Date(now).toISOString(), actor: 'system', incident_id: plan.incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { by_plan: plan.id, runbook: plan.runbookId } });
     deps.logger.info({ plan_id: id, by_plan: plan.id, incident_id: plan.incidentId }, 'pending plan superseded by a newer plan for its incident');
@@ -67,7 +66,7 @@ export async function closePlansOfIncident(deps: ResponseDeps, incidentId: strin
     }
     if (needed) continue;
     if (!(await supersedePlan(deps.redis, deps.prefix, id, INCIDENT_RESOLVED, now))) continue;
-    const msg = buildPlanMessage(rec.plan, { status: 'closed', at: now });
+    const msg = deps.presenter.plan(rec.plan, { status: 'closed', at: now });
     await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
     await deps.audit({ type: 'plan.closed', at: new Date(now).toISOString(), actor: 'system', incident_id: incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { reason: 'incident resolved while the plan awaited approval' } });
     deps.logger.info({ plan_id: id, incident_id: incidentId }, 'pending plan closed: its incident resolved, nothing ran');

@@ -3,7 +3,7 @@
  * body), the checks that verify them, who may approve and until when — and the plan hash that approval
  * buttons are bound to. Pure: the bridge's dry-run predictions are attached by the caller.
  */
-import { resolveAgentRef } from '../runtime/resolve-agent.js';
+import { labelOf, resolveAgentRef } from '../runtime/resolve-agent.js';
 import { createHash } from 'node:crypto';
 import type { ActionName, Risk, Runbook, VerifyCheck } from './runbook-schema.js';
 import type { RuntimeView } from './runtime-view.js';
@@ -93,6 +93,11 @@ export interface Plan {
    * the hash); absent otherwise.
    */
   readonly teamEffect?: string | undefined;
+  /**
+   * The names people use for the agent types the plan acts on, where they differ from the type (an
+   * AgentChat participant `support/triage` for `triage_<team id>`); shown, not part of the hash.
+   */
+  readonly names?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The request a plan answers, kept so an expired plan can be asked for again. */
@@ -300,21 +305,34 @@ export function buildPlan(input: PlanInput): PlanResult {
       ...insteadOf(subject.agent, actions, view),
     },
     ...(runbook.team_effect !== undefined && actsOnTeam(actions, view) ? { teamEffect: runbook.team_effect } : {}),
+    ...namesOf(actions, view),
   };
   return { ok: true, plan: { ...base, hash: planHash(base) } };
+}
+
+/** The agent types the actions name (targets, shed types, tools' owners), by the name people use. */
+function actedOn(a: PlannedAction): string[] {
+  return [
+    ...(a.target ? [a.target] : []),
+    ...((a.body.agent_types as readonly string[] | undefined) ?? []),
+    ...((a.body.tools as readonly { agent_type: string }[] | undefined) ?? []).map((t) => t.agent_type),
+  ];
+}
+
+function namesOf(actions: readonly PlannedAction[], view: RuntimeView): { names?: Record<string, string> } {
+  const names: Record<string, string> = {};
+  for (const type of new Set(actions.flatMap(actedOn))) {
+    const agent = view.agents.find((x) => x.type === type);
+    const label = agent ? labelOf(agent) : type;
+    if (label !== type) names[type] = label;
+  }
+  return Object.keys(names).length > 0 ? { names } : {};
 }
 
 /** Some action of the plan targets an AgentChat participant or team (or sheds / switches off tools of one). */
 function actsOnTeam(actions: readonly PlannedAction[], view: RuntimeView): boolean {
   const inTeam = new Set(view.agents.filter((a) => a.team).map((a) => a.type));
-  return actions.some((a) => {
-    const named = [
-      ...(a.target ? [a.target] : []),
-      ...((a.body.agent_types as readonly string[] | undefined) ?? []),
-      ...((a.body.tools as readonly { agent_type: string }[] | undefined) ?? []).map((t) => t.agent_type),
-    ];
-    return named.some((t) => inTeam.has(t));
-  });
+  return actions.some((a) => actedOn(a).some((t) => inTeam.has(t)));
 }
 
 function insteadOf(asked: string | undefined, actions: readonly PlannedAction[], view: RuntimeView): { actsInstead?: string[] } {

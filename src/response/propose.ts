@@ -9,12 +9,10 @@ import { labelOf, resolveAgentRef } from '../runtime/resolve-agent.js';
 import type { RuntimeView } from './runtime-view.js';
 import { randomBytes } from 'node:crypto';
 import { isOpsError, OpsError } from '../errors.js';
-import { code, escapeText, joinMd, md } from '../slack/blocks/mrkdwn.js';
+import { code, joinRich, rich } from '../view/rich-text.js';
 import type { BridgeAction } from '../runtime/client.js';
 import { autoApprove, loadPlan, storePlan, PLAN_RETENTION_MS, type PlanRecord } from '../approvals/consume.js';
-import { messageLink } from '../slack/blocks/incident.js';
-import { buildLinkedPlanMessage, buildNoPlanMessage, buildPlanMessage, describeAction, type PlanView } from '../slack/blocks/plan.js';
-import { buildEscalationMessage } from '../slack/blocks/plan-outcome.js';
+import type { PlanView } from './plan-view.js';
 import { mustEscalate, recentAttempts } from './attempts.js';
 import type { ResponseDeps } from './context.js';
 import { findingsFromView } from './findings.js';
@@ -34,8 +32,8 @@ export function bridgeActionOf(action: PlannedAction['action']): BridgeAction {
 }
 
 /** Outbox keys of a plan's messages. */
-export const planMessageKey = (planId: string): string => `plan-${planId}`;
-export const outcomeMessageKey = (planId: string): string => `outcome-${planId}`;
+export { outcomeMessageKey, planMessageKey } from './message-keys.js';
+import { planMessageKey } from './message-keys.js';
 
 /** Where a plan's replies go: the incident thread, or the thread of the plan message itself. */
 export function threadOf(plan: Plan): { thread_ts: string } | { thread_ts_key: string } {
@@ -104,7 +102,7 @@ function requireAskedAgent(req: PlanRequest, view: RuntimeView): void {
   if (resolveAgentRef(req.agent, registered, req.runtime)) return;
   const known = registered.map(labelOf).sort();
   throw new OpsError('AGENT_NOT_FOUND', { runtime: req.runtime, agent: req.agent, known }, {
-    detail: md`${code(req.agent)} is not registered in runtime ${code(req.runtime)}; registered: ${known.length ? joinMd(known.map((k) => code(k)), ', ') : md`none`}.`,
+    detail: rich`${code(req.agent)} is not registered in runtime ${code(req.runtime)}; registered: ${known.length ? joinRich(known.map((k) => code(k)), ', ') : rich`none`}.`,
   });
 }
 
@@ -127,7 +125,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
     const rb = findRunbook(deps.runbooks, req.runbook);
     if (!rb) {
       const known = deps.runbooks.map((r) => r.id).join(', ');
-      throw new OpsError('RUNBOOK_UNKNOWN', { runbook: req.runbook, known: deps.runbooks.map((r) => r.id) }, { detail: md`Known: ${escapeText(known)}.` });
+      throw new OpsError('RUNBOOK_UNKNOWN', { runbook: req.runbook, known: deps.runbooks.map((r) => r.id) }, { detail: rich`Known: ${known}.` });
     }
     candidates = [{ runbook: rb, reasons: [`asked for ${rb.id}`], score: 0, labels }];
   } else {
@@ -188,7 +186,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
     }
     const attempts = await recentAttempts(deps.redis, deps.prefix, res.plan.failureKey, now.getTime(), res.plan.escalation.windowS * 1000);
     if (mustEscalate(attempts.length, res.plan.escalation.maxAttempts)) {
-      const msg = buildEscalationMessage(res.plan, attempts, res.plan.escalation.maxAttempts);
+      const msg = deps.presenter.escalation(res.plan, attempts, res.plan.escalation.maxAttempts);
       await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks, priority: 'high' });
       await deps.audit({ type: 'plan.unavailable', at: now.toISOString(), actor, incident_id: req.incident_id ?? null, runtime: req.runtime, runbook_id: m.runbook.id,
         data: { reason: 'automation stopped for this failure: too many failed attempts', failure: res.plan.failureKey, attempts: attempts.length } });
@@ -208,7 +206,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
 
   if (!built) {
     const why = candidates.length === 0 ? [`no runbook matches (labels: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}; findings: ${findings.join(', ') || 'none'})`] : reasons;
-    const msg = buildNoPlanMessage(req.runtime, why);
+    const msg = deps.presenter.noPlan(req.runtime, why);
     await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks });
     await deps.audit({ type: 'plan.unavailable', at: now.toISOString(), actor, incident_id: req.incident_id ?? null, runtime: req.runtime, data: { reasons: why, findings, labels } });
     return { kind: 'no_plan', reasons: why };
@@ -237,13 +235,13 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   const view: PlanView = record
     ? planViewOf(record, now.getTime(), { automationOff: !automation.enabled, dryRunOnly: deps.settings.dryRunOnly })
     : { status: 'pending', approvers: [] };
-  const msg = buildPlanMessage(plan, view);
+  const msg = deps.presenter.plan(plan, view);
   const blocks = msg.blocks;
   if (stored === 'replaced') {
     await deps.outbox.update({ channel: plan.channel, ts_key: planMessageKey(plan.id), text: msg.text, blocks, coalesce_key: planMessageKey(plan.id) });
   } else if (stored === 'unchanged' && req.user && req.source !== 'incident') {
     // Asked again while the same plan waits for approval: point at it instead of posting it twice.
-    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: md`The same recovery plan (${code(plan.id)}, ${escapeText(plan.runbookId)}) is already waiting for approval in this channel; approve or reject it there.` });
+    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: rich`The same recovery plan (${code(plan.id)}, ${plan.runbookId}) is already waiting for approval in this channel; approve or reject it there.` });
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
   } else {
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
@@ -320,13 +318,13 @@ async function linkToExisting(deps: ResponseDeps, req: PlanRequest, existing: Pl
     await linkIncident(deps.redis, deps.prefix, plan.id, id, PLAN_RETENTION_MS);
     if (liveness !== 'pending') {
       const state = await loadRunState(deps.redis, deps.prefix, plan.id);
-      if (state.run) await deps.moveIncident(id, 'mitigate', existing.decidedBy ?? 'automation', `plan ${plan.id} already acts: ${plan.actions.map((a) => describeAction(a).replace(/`/g, '')).join('; ')}`);
+      if (state.run) await deps.moveIncident(id, 'mitigate', existing.decidedBy ?? 'automation', `plan ${plan.id} already acts: ${plan.actions.map((a) => deps.presenter.actionSummary(a)).join('; ')}`);
     }
   }
   const ts = await deps.outbox.postedTs(planMessageKey(plan.id));
   const state = await loadRunState(deps.redis, deps.prefix, plan.id);
-  const msg = buildLinkedPlanMessage(plan, {
-    liveness, link: ts ? messageLink(plan.channel, ts) : null, approvers: existing.approvers.map((a) => a.user),
+  const msg = deps.presenter.linkedPlan(plan, {
+    liveness, link: ts ? deps.presenter.messageLink(plan.channel, ts) : null, approvers: existing.approvers.map((a) => a.user),
     verdict: state.recovery?.verdict ?? null, revertAt: temporaryState(plan, state).revertAt ?? null, incidentLinked: req.incident_id !== undefined,
   });
   const key = `linked-${plan.id}-${req.incident_id ?? `${req.channel}-${req.requested_at ?? now.getTime()}`}`.replace(/[^\w.-]/g, '_');
@@ -354,7 +352,7 @@ export async function expirePlan(deps: ResponseDeps, planId: string): Promise<'e
   }
   if (rec.status !== 'pending') return 'nothing';
   if (now < rec.expiresAt) return 'not_yet';
-  const msg = buildPlanMessage(rec.plan, { status: 'expired', at: rec.expiresAt });
+  const msg = deps.presenter.plan(rec.plan, { status: 'expired', at: rec.expiresAt });
   await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(planId), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(planId) });
   await deps.audit({ type: 'plan.expired', at: new Date(now).toISOString(), actor: 'system', incident_id: rec.plan.incidentId, plan_id: planId, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { expired_at: new Date(rec.expiresAt).toISOString() } });
   return 'expired';

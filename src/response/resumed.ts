@@ -6,7 +6,7 @@
  */
 import type { Job } from 'bullmq';
 import { loadPlan } from '../approvals/consume.js';
-import { code, md } from '../slack/blocks/mrkdwn.js';
+import { code, rich } from '../view/rich-text.js';
 import type { ResponseDeps } from './context.js';
 import { threadOf } from './propose.js';
 
@@ -20,7 +20,7 @@ export async function reportResumed(deps: Pick<ResponseDeps, 'redis' | 'prefix' 
   const rec = await loadPlan(deps.redis, deps.prefix, planId);
   if (!rec) return;
   const plan = rec.plan;
-  const text = md`:warning: The worker running this was lost; resuming plan ${code(plan.id)} — actions that already ran are not run again.`;
+  const text = rich`:warning: The worker running this was lost; resuming plan ${code(plan.id)} — actions that already ran are not run again.`;
   await deps.outbox.post({ channel: plan.channel, ...threadOf(plan), text, priority: 'high' }, `resumed-${plan.id}-${stalled}`);
   deps.logger.warn({ event: 'job_resumed', plan_id: plan.id, runtime: plan.runtime, incident_id: plan.incidentId, stalled }, 'the worker running this plan was lost; resuming');
 }

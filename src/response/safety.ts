@@ -7,6 +7,7 @@
  * - the dry-run-only mode is configuration (`RESPONSE_DRY_RUN_ONLY`), read by the execute handler.
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis/scripts.js';
 
 export interface AutomationState {
   readonly enabled: boolean;
@@ -50,27 +51,14 @@ export type BreakerAnswer =
   | { open: false; count: number; repeated: boolean }
   | { open: true; count: number; limit: number; retryAt: number };
 
-const RESERVE = `
-local k = KEYS[1]
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', k, '-inf', now - window)
-if redis.call('ZSCORE', k, ARGV[4]) then return {0, redis.call('ZCARD', k), 1, 0} end
-local count = redis.call('ZCARD', k)
-if count >= limit then
-  local oldest = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
-  return {1, count, 0, tonumber(oldest[2]) + window}
-end
-redis.call('ZADD', k, now, ARGV[4])
-redis.call('PEXPIRE', k, window)
-return {0, count + 1, 0, 0}
-`;
-
 /**
  * Reserves one action slot for `actionKey` (the action's idempotency key) on `runtime`, atomically across
- * replicas. A key already reserved within the window passes again without counting (a retried job).
+ * replicas (breaker-reserve.lua). A key already reserved within the window passes again without counting (a retried job).
  */
 export async function reserveAction(redis: Redis, prefix: string, runtime: string, actionKey: string, now: number, opts: BreakerOptions): Promise<BreakerAnswer> {
-  const [open, count, repeated, retryAt] = (await redis.eval(RESERVE, 1, breakerKey(prefix, runtime), String(now), String(opts.windowMs), String(opts.limit), actionKey)) as number[];
+  const [open, count, repeated, retryAt] = await runScript(redis, 'breakerReserve', [breakerKey(prefix, runtime)], {
+    now, window: opts.windowMs, limit: opts.limit, member: actionKey,
+  });
   if (open === 1) return { open: true, count: count ?? 0, limit: opts.limit, retryAt: retryAt ?? now };
   return { open: false, count: count ?? 0, repeated: repeated === 1 };
 }

@@ -6,6 +6,7 @@ import { startWorkers, type WorkerSet } from '../queues/worker.js';
 import { ChannelRate, Outbox } from '../outbox/index.js';
 import { createBridges } from '../runtime/index.js';
 import { createWebClient } from '../slack/client.js';
+import { slackPresenters } from '../slack/presenters/index.js';
 import { createProcessors, type ProcessorMap, type WorkerDeps } from '../../handlers/index.js';
 import { queuesFor } from './queues.js';
 import { checkReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
@@ -37,6 +38,7 @@ export function startWorkerRole(config: Config, logger: Logger, opts: { now?: ()
     keyPrefix: prefix,
     queues,
     outbox: new Outbox(queues, redis, prefix),
+    presenters: slackPresenters,
     bridgeFor: (name) => bridges.bridgeFor(name),
     slack: createWebClient(config),
     rate: new ChannelRate(redis, prefix, { ratePerS: config.slack.channelRatePerS, burst: config.slack.channelBurst }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderRich } from '../../src/slack/blocks/rich-text.js';
 import { describeApprovers, excludedRequester, explainRecorded, isAllowedApprover, notAllowed, parseGroupMembers, refusalFor, requesterRefusal } from '../../src/approvals/rules.js';
 
 const approval = { users: ['U0ALICE'], groups: ['S0SRE'] };
@@ -20,7 +21,7 @@ describe('approval rules', () => {
   });
 
   it('a refusal names who can approve', () => {
-    expect(describeApprovers(approval)).toBe('<@U0ALICE> or a member of <!subteam^S0SRE>');
+    expect(renderRich(describeApprovers(approval))).toBe('<@U0ALICE> or a member of <!subteam^S0SRE>');
     const err = notAllowed(approval);
     expect(err.code).toBe('APPROVER_NOT_ALLOWED');
     expect(err.message).toBe('You are not allowed to decide on this plan. Who can: <@U0ALICE> or a member of <!subteam^S0SRE>.');
@@ -36,7 +37,7 @@ describe('approval rules', () => {
     expect(refusalFor({ kind: 'stale' }, approval)?.code).toBe('PLAN_STALE');
     expect(refusalFor({ kind: 'same_approver', required: 2 }, approval)?.message).toMatch(/two-person rule needs someone else\. Still needed: an approval from <@U0ALICE>/);
     expect(refusalFor({ kind: 'missing' }, approval)?.code).toBe('PLAN_NOT_FOUND');
-    expect(explainRecorded([{ user: 'U0ALICE', at }], 2, approval)).toMatch(/recorded \(1 of 2\)/);
+    expect(renderRich(explainRecorded([{ user: 'U0ALICE', at }], 2, approval))).toMatch(/recorded \(1 of 2\)/);
   });
 });
 

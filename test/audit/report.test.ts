@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditLine, auditText } from '../../src/audit/report.js';
+import { auditLine, auditText } from '../../src/slack/blocks/audit.js';
 import type { AuditEntry } from '../../src/audit/stream.js';
 
 const entry = (over: Partial<AuditEntry>): AuditEntry => ({

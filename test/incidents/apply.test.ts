@@ -12,6 +12,7 @@ import { Queues } from '../../src/queues/queues.js';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { applyAlertEvents } from '../../src/incidents/apply.js';
 import { incidentContext } from '../../src/incidents/context.js';
+import { slackPresenters } from '../../src/slack/presenters/index.js';
 import { scopeOf } from '../../src/incidents/grouping.js';
 import { flushIncident, rootKey } from '../../src/incidents/thread.js';
 import { markIncidentMitigating } from '../../src/incidents/actions.js';
@@ -26,7 +27,7 @@ function setup() {
   const prefix = `{t${randomUUID().slice(0, 8)}}`;
   const config = loadConfig({ ALERT_CHANNEL: 'C0ALERTS', ALERT_AUTO_PLAN: 'false', LOG_LEVEL: 'silent' });
   const queues = new Queues(redis, prefix, { attempts: 3, backoffMs: 10 });
-  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), now: () => new Date() });
+  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), presenters: slackPresenters, now: () => new Date() });
   return { ctx, queues, config };
 }
 

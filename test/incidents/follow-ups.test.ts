@@ -12,6 +12,7 @@ import { Queues } from '../../src/queues/queues.js';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { applyAlertEvents } from '../../src/incidents/apply.js';
 import { incidentContext } from '../../src/incidents/context.js';
+import { slackPresenters } from '../../src/slack/presenters/index.js';
 import { diagnoseAgain, onIncidentDiagnosed, startAutomaticDiagnosis } from '../../src/incidents/follow-ups.js';
 
 let redis: Redis;
@@ -27,7 +28,7 @@ function setup(env: Record<string, string> = {}) {
     AUTOGEN_RUNTIMES: 'prod=http://127.0.0.1:9', AUTOGEN_RUNTIME_PROD_TOKEN: 'prod-bridge-token-0123456789', ...env,
   });
   const queues = new Queues(redis, prefix, { attempts: 3, backoffMs: 10 });
-  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), now: () => new Date() });
+  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), presenters: slackPresenters, now: () => new Date() });
   return { ctx, queues, config };
 }
 

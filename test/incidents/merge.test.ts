@@ -1,5 +1,5 @@
 /**
- * The alert merge (APPLY_ALERTS, src/incidents/scripts.ts), one test per row of its merge table, on real
+ * The alert merge (src/redis/scripts/incident-apply.lua), one test per row of its merge table, on real
  * Redis, fed with Alertmanager v4 notification bodies parsed the way the intake parses them. "received" is
  * when the bot took the notification in (the job's `received_at`), passed to the store as `receivedAt`.
  */

@@ -13,6 +13,7 @@ import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { applyAlertEvents } from '../../src/incidents/apply.js';
 import { CallGraph, GRAPH_MAX_EDGES, graphKey, labelledEdges, topologyEdges } from '../../src/incidents/call-graph.js';
 import { incidentContext } from '../../src/incidents/context.js';
+import { slackPresenters } from '../../src/slack/presenters/index.js';
 import { DEFAULT_GROUPING } from '../../src/incidents/grouping.js';
 
 let redis: Redis;
@@ -23,7 +24,7 @@ function setup(env: Record<string, string> = {}) {
   const prefix = `{t${randomUUID().slice(0, 8)}}`;
   const config = loadConfig({ ALERT_CHANNEL: 'C0ALERTS', ALERT_AUTO_PLAN: 'false', ALERT_AUTO_DIAGNOSE: 'false', LOG_LEVEL: 'silent', ...env });
   const queues = new Queues(redis, prefix, { attempts: 3, backoffMs: 10 });
-  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), now: () => new Date() });
+  const ctx = incidentContext({ config, logger: createLogger(config), redis, keyPrefix: `${prefix}:`, queues, outbox: new Outbox(queues, redis, `${prefix}:`), presenters: slackPresenters, now: () => new Date() });
   return { ctx, queues, prefix: `${prefix}:` };
 }
 

@@ -63,7 +63,8 @@ describe('an AgentChat team whose tool backend is down', () => {
     const shown = blocksText(plan);
     // The dependency is down, so the network-partition runbook sheds the participant that calls it.
     expect(shown).toContain('Network partition');
-    expect(shown).toContain(`agents shed \`${triage.type}\``);
+    expect(shown).toContain('agents shed `support/triage`'); // the name people use, not the registered type
+    expect(shown).not.toContain(triage.type);
     // The bridge's dry run says what the step does to the team; the runbook says it too.
     expect(shown).toContain(':busts_in_silhouette: *Team:* support/triage is switched off: it answers every turn with a refusal instead of calling its model; the team keeps running; 1 other participant (responder) unaffected');
     expect(shown).toContain('*What this runbook does to a team:* A shed AgentChat participant answers every turn with a refusal');
@@ -77,7 +78,7 @@ describe('an AgentChat team whose tool backend is down', () => {
     // The outcome says what the action did to the team, in the thread of the plan.
     const outcome = await waitForOutcome(sandbox, channel, plan.ts, 'busts_in_silhouette');
     const said = blocksText(outcome);
-    expect(said).toContain(`agents shed \`${triage.type}\``);
+    expect(said).toContain('agents shed `support/triage`');
     expect(said).toContain('*Team:* support/triage is switched off: it answers every turn with a refusal');
     expect(said).toContain(planIdOf(plan));
     const before = await teamRuns();

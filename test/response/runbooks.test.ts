@@ -34,6 +34,11 @@ describe('shipped runbooks', () => {
     expect(without).toEqual([]);
   });
 
+  it('no shipped runbook speaks of "the seed" (users have the guide and docs/commands.md, not our sources)', () => {
+    const words = loaded.runbooks.filter((r) => /\bseed\b/i.test(JSON.stringify(r))).map((r) => r.id);
+    expect(words).toEqual([]);
+  });
+
   it('no shipped runbook runs without approval', () => {
     expect(loaded.runbooks.filter((r) => r.approval.auto_run).map((r) => r.id)).toEqual([]);
   });

@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditText } from '../../src/audit/report.js';
+import { auditText } from '../../src/slack/blocks/audit.js';
 import type { AuditEntry } from '../../src/audit/stream.js';
 import type { Config } from '../../src/config.js';
 import { buildFlow, classify, type Finding } from '../../src/diagnosis/classify.js';
@@ -27,6 +27,7 @@ import { glanceMessage } from '../../src/slack/blocks/guide-home.js';
 import { guideReportMessage } from '../../src/slack/blocks/guide.js';
 import { incidentList, incidentRoot, incidentUpdate } from '../../src/slack/blocks/incident.js';
 import { SLACK_LIMITS } from '../../src/slack/blocks/limits.js';
+import { renderRich } from '../../src/slack/blocks/rich-text.js';
 import { logsMessage } from '../../src/slack/blocks/logs.js';
 import { escapeText, md, type Mrkdwn } from '../../src/slack/blocks/mrkdwn.js';
 import { buildOutcomeMessage, buildEscalationMessage } from '../../src/slack/blocks/plan-outcome.js';
@@ -176,7 +177,7 @@ describe.each(CASES)('hostile strings (%s) through every posting path', (_name, 
     const runtimes = { byName: { prod: {} }, defaultName: 'prod' } as unknown as Config['runtimes'];
     const target = diagnosisTarget({ ...incident(h), runtime: h }, runtimes, ['runtime']);
     expect('reason' in target).toBe(true);
-    const reason = 'reason' in target ? target.reason : md``;
+    const reason = renderRich('reason' in target ? target.reason : md``);
     expectInertMrkdwn(md`No automatic diagnosis: ${reason}.`, 'no-diagnosis note');
     const err = new OpsError('INCIDENT_NOT_DIAGNOSABLE', {}, { detail: md`(${reason})` });
     expectInertMrkdwn(errorAckText(err), 'not-diagnosable ephemeral');

@@ -4,22 +4,13 @@
  *   ⚠️ 250 alerts not shown: Alertmanager truncated the group and could not be asked (asking again until it answers)
  *   ⏳ No update for 3h 05m; Alertmanager could not confirm
  */
-import type { Caveats, StaleCaveat, TruncatedCaveat } from '../../incidents/caveats.js';
+import type { Caveats, StaleCaveat } from '../../incidents/caveats.js';
+import { truncationText } from '../../incidents/caveat-words.js';
 import { formatDuration, type IncidentState } from '../../incidents/state.js';
 import { mrkdwnSafe } from './incident-text.js';
 import { escapeText, joinMd, md, type Mrkdwn } from './mrkdwn.js';
 
-/** Why the rest of a truncated group is not known, in words. */
-export function truncationReason(t: Pick<TruncatedCaveat, 'reason'>): string {
-  return t.reason === 'not-configured'
-    ? 'Alertmanager truncated the group and could not be asked (ALERTMANAGER_URL is not set)'
-    : 'Alertmanager truncated the group and could not be asked (asking again until it answers)';
-}
-
-/** `250 alerts not shown: Alertmanager truncated the group and could not be asked …` (plain words). */
-export function truncationText(t: TruncatedCaveat): string {
-  return `${t.count} alert${t.count === 1 ? '' : 's'} not shown: ${truncationReason(t)}`;
-}
+export { truncationReason, truncationText } from '../../incidents/caveat-words.js';
 
 /** `No update for 3h 05m; Alertmanager could not confirm` (our words, notes escaped). */
 export function staleText(s: StaleCaveat, nowMs: number): Mrkdwn {

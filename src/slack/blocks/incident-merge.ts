@@ -9,7 +9,8 @@
 import type { Incident } from '../../incidents/store.js';
 import { formatDuration } from '../../incidents/state.js';
 import { plainSafeLine } from './incident-text.js';
-import { INCIDENT_ACTION_IDS, messageLink } from './incident.js';
+import { INCIDENT_ACTION_IDS } from '../../incidents/buttons.js';
+import { messageLink } from './message-link.js';
 import { code, escapeShort, link, md, mention, type Mrkdwn } from './mrkdwn.js';
 import type { Block, OptionObject } from './vocabulary.js';
 

@@ -18,28 +18,14 @@ import { SLACK_LIMITS } from './limits.js';
 import { mrkdwnSafe, plainSafe, plainSafeLine } from './incident-text.js';
 import { caveatLines } from './incident-caveats.js';
 import { mergedLine } from './incident-merge.js';
+import { messageLink } from './message-link.js';
+import { INCIDENT_ACTION_IDS, type IncidentButtonValue } from '../../incidents/buttons.js';
 import { code, escapeText, joinMd, link, md, mention, slackDate as slackDateMd, truncateMd, visibleText, withoutBold, type Mrkdwn } from './mrkdwn.js';
 import { shorten } from '../../text/shorten.js';
 import type { Block, ButtonElement, MrkdwnObject, PlainTextObject } from './vocabulary.js';
 
-export const INCIDENT_ACTION_IDS = {
-  acknowledge: 'incident:acknowledge',
-  diagnose: 'incident:diagnose',
-  resolve: 'incident:resolve',
-  silence1h: 'incident:silence-1h',
-  silence4h: 'incident:silence-4h',
-  unsilence: 'incident:unsilence',
-  /** "Same incident as…": the other open incidents of the channel to choose from (src/incidents/merge.ts). */
-  sameAs: 'incident:same-as',
-  /** The choice made in that list (a static_select; its option value carries both ids). */
-  merge: 'incident:merge',
-} as const;
-
-/** What a button carries: the incident id and, for silences, the duration in seconds. */
-export interface IncidentButtonValue {
-  readonly i: string;
-  readonly s?: number;
-}
+export { INCIDENT_ACTION_IDS, type IncidentButtonValue } from '../../incidents/buttons.js';
+export { messageLink } from './message-link.js';
 
 export interface SlackMessage {
   readonly text: Mrkdwn;
@@ -222,10 +208,6 @@ export function incidentUpdate(
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
-/** A link to a message in a channel (Slack redirects it to the workspace). */
-export function messageLink(channel: string, ts: string): string {
-  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
-}
 
 /** The `/autogen incidents` answer: open incidents, most severe first, each with a link to its thread. */
 export function incidentList(incidents: readonly (Incident & { rootTs?: string | undefined })[], nowMs: number): SlackMessage {

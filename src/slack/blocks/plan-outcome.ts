@@ -6,9 +6,9 @@
  */
 import type { Attempt } from '../../response/attempts.js';
 import type { Plan } from '../../response/plan.js';
-import type { RecoveryJudgement, SymptomReading } from '../../response/recovery.js';
-import type { ActionOutcome, RunOutcome } from '../../response/run.js';
-import type { VerifyOutcome } from '../../response/verify-checks.js';
+import type { OutcomeView } from '../../response/plan-view.js';
+import type { SymptomReading } from '../../response/recovery.js';
+import type { ActionOutcome } from '../../response/run.js';
 import { SLACK_LIMITS } from './limits.js';
 import { code, escapeText, groupMention, joinMd, md, mention, truncateMd, type Mrkdwn } from './mrkdwn.js';
 import { PLAN_ACTIONS, describeAction, describeChange, encodeButtonValue, hhmm } from './plan.js';
@@ -16,27 +16,7 @@ import { context as contextBlock, section, type Block } from './vocabulary.js';
 
 const context = (text: Mrkdwn): Block => contextBlock([text]);
 
-export interface TemporaryState {
-  /** Some temporary action is in force (applied, not reverted, not kept). */
-  readonly active: boolean;
-  /** When the bridge reverts it by itself (ISO). */
-  readonly revertAt?: string | null;
-  readonly kept?: { readonly by: string; readonly at: number } | null;
-  readonly reverted?: { readonly by: string; readonly at: number; readonly why: 'ttl' | 'verify_failed' | 'manual' } | null;
-}
-
-export interface OutcomeView {
-  readonly run: RunOutcome;
-  /** null while the verify job has not run yet. */
-  readonly verify: VerifyOutcome | null;
-  /** The latest verdict on the incident's symptom; null while not judged (or from an earlier version). */
-  readonly recovery?: RecoveryJudgement | null;
-  /** The temporary actions ended while the verdict was "mitigated": looking again. */
-  readonly rechecking?: boolean;
-  /** Set when the run or its verification failed: this failure's recent failed attempts. */
-  readonly attempts?: { readonly count: number; readonly max: number } | null;
-  readonly temporary: TemporaryState;
-}
+export type { OutcomeView, TemporaryState } from '../../response/plan-view.js';
 
 const STATUS_ICON: Record<ActionOutcome['status'], Mrkdwn> = {
   applied: md`:white_check_mark:`,
@@ -46,13 +26,13 @@ const STATUS_ICON: Record<ActionOutcome['status'], Mrkdwn> = {
   blocked: md`:no_entry:`,
 };
 
-export function describeOutcome(o: ActionOutcome): Mrkdwn {
-  const head = md`${STATUS_ICON[o.status]} ${describeAction(o)}`;
+export function describeOutcome(o: ActionOutcome, names?: Plan['names']): Mrkdwn {
+  const head = md`${STATUS_ICON[o.status]} ${describeAction(o, names)}`;
   switch (o.status) {
     case 'applied':
     case 'replayed':
     case 'dry_run': {
-      const change = o.before && o.after ? md` — ${escapeText(describeChange(o.before, o.after))}` : md``;
+      const change = o.before && o.after ? md` — ${escapeText(describeChange(o.before, o.after, names))}` : md``;
       const tag = o.status === 'replayed' ? md` _(already applied by an earlier attempt: the bridge replayed it, nothing ran twice)_`
         : o.status === 'dry_run' ? md` _(dry run: nothing changed)_` : md``;
       const team = o.teamEffect ? md`\n      :busts_in_silhouette: *Team:* ${escapeText(o.teamEffect)}` : md``;
@@ -110,7 +90,7 @@ function stateWord(view: OutcomeView): string {
 /** The outcome message of a plan in its current state. */
 export function buildOutcomeMessage(plan: Plan, view: OutcomeView): { text: Mrkdwn; blocks: Block[] } {
   const blocks: Block[] = [section(md`${headline(plan, view)}\nPlan ${code(plan.id)} on runtime ${code(plan.runtime)}`)];
-  const lines = view.run.actions.map(describeOutcome);
+  const lines = view.run.actions.map((o) => describeOutcome(o, plan.names));
   const notRun = plan.actions.length - view.run.actions.length;
   if (notRun > 0) lines.push(md`:white_small_square: ${notRun} further action(s) not run`);
   blocks.push(section(lines.length > 0 ? joinMd(lines, '\n') : md`No action ran.`));

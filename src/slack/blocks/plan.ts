@@ -6,6 +6,9 @@
  */
 import type { Approver } from '../../approvals/rules.js';
 import { describeApprovers, excludedRequester } from '../../approvals/rules.js';
+import { PLAN_ACTIONS, encodeButtonValue } from '../../approvals/buttons.js';
+import type { LinkedPlanView, PlanView } from '../../response/plan-view.js';
+import { renderRich } from './rich-text.js';
 import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 import { code, escapeShort, escapeText, joinMd, link, md, mention, truncateMd, withoutBold, type Mrkdwn } from './mrkdwn.js';
@@ -13,49 +16,8 @@ import { context, header, plainText, section, type Block, type ConfirmDialog } f
 
 type ConfirmationDialog = ConfirmDialog;
 
-/** `action_id`s of the plan surface (prefix `plan:`, routed by `src/slack/listeners/actions.ts`). */
-export const PLAN_ACTIONS = {
-  approve: 'plan:approve',
-  reject: 'plan:reject',
-  replan: 'plan:replan',
-  keep: 'plan:keep',
-  revert: 'plan:revert',
-} as const;
-
-/** What a plan button carries: the plan id and the hash of the plan as shown. */
-export interface PlanButtonValue {
-  readonly p: string;
-  readonly h: string;
-}
-
-export function encodeButtonValue(planId: string, hash: string): string {
-  return JSON.stringify({ p: planId, h: hash } satisfies PlanButtonValue);
-}
-
-/** Parses a plan button value; null when it is not one of ours. */
-export function decodeButtonValue(value: string | undefined): PlanButtonValue | null {
-  if (!value || value.length > SLACK_LIMITS.buttonValue) return null;
-  try {
-    const v = JSON.parse(value) as unknown;
-    if (v && typeof v === 'object' && typeof (v as PlanButtonValue).p === 'string' && typeof (v as PlanButtonValue).h === 'string'
-      && /^pl-[a-z0-9-]{1,60}$/.test((v as PlanButtonValue).p) && /^[a-f0-9]{64}$/.test((v as PlanButtonValue).h)) {
-      return { p: (v as PlanButtonValue).p, h: (v as PlanButtonValue).h };
-    }
-  } catch {
-    /* not JSON */
-  }
-  return null;
-}
-
-/** The state the message shows. */
-export type PlanView =
-  | { status: 'pending'; approvers: readonly Approver[]; note?: string | undefined }
-  | { status: 'approved'; approvers: readonly Approver[]; auto?: boolean }
-  | { status: 'rejected'; by: string; at: number }
-  | { status: 'expired'; at: number }
-  | { status: 'superseded'; at: number; /** The plan of the same failure that ran instead. */ byPlan?: string | undefined }
-  /** Its incident resolved while it waited for approval (src/response/plan-closing.ts). */
-  | { status: 'closed'; at: number };
+export { PLAN_ACTIONS, decodeButtonValue, encodeButtonValue, type PlanButtonValue } from '../../approvals/buttons.js';
+export type { LinkedPlanView, PlanView } from '../../response/plan-view.js';
 
 const RISK_BADGE = { low: md`:large_green_circle: low`, medium: md`:large_orange_circle: medium`, high: md`:red_circle: high` } as const;
 
@@ -67,10 +29,14 @@ function minutes(s: number): string {
   return s % 60 === 0 && s >= 60 ? `${s / 60} min` : `${s} s`;
 }
 
-/** `isolated: false → true` for the keys that change; the whole state when nothing changes. */
-export function describeChange(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): string {
+/**
+ * `isolated: false → true` for the keys that change; the whole state when nothing changes. `names`: agent
+ * types in the values are shown by the plan's names for them (`support/triage`).
+ */
+export function describeChange(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>, names?: Plan['names']): string {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  const fmt = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
+  const named = (v: unknown): unknown => (typeof v === 'string' ? names?.[v] ?? v : Array.isArray(v) ? v.map(named) : v);
+  const fmt = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(named(v)));
   const changed = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   if (changed.length === 0) return `no change (${keys.map((k) => `${k}: ${fmt(before[k])}`).join(', ') || 'no state'})`;
   return changed.map((k) => `${k}: ${fmt(before[k])} → ${fmt(after[k])}`).join(', ');
@@ -80,13 +46,17 @@ export function describeChange(before: Readonly<Record<string, unknown>>, after:
 const quoted = (name: string): string => `\`${name.replace(/`/g, "'")}\``;
 
 /** "isolate `ToolAgent` (mode refuse)" as mrkdwn — one line per action, used in plans, outcomes and escalations. */
-export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'body'>): Mrkdwn {
-  return escapeText(describeActionText(a));
+export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'body'>, names?: Plan['names']): Mrkdwn {
+  return escapeText(describeActionText(a, names));
 }
 
-/** The same line as plain text (names in backticks), for notes, audit and attempts that are escaped when shown. */
-export function describeActionText(a: Pick<PlannedAction, 'action' | 'target' | 'body'>): string {
-  const code = quoted;
+/**
+ * The same line as plain text (names in backticks), for notes, audit and attempts that are escaped when shown.
+ * `names`: the plan's names for agent types (an AgentChat participant is shown as `support/triage`, not by
+ * the registered type its team id makes unique).
+ */
+export function describeActionText(a: Pick<PlannedAction, 'action' | 'target' | 'body'>, names?: Plan['names']): string {
+  const code = (name: string): string => quoted(names?.[name] ?? name);
   const b = a.body;
   const what = a.target ? code(a.target) : 'the runtime';
   switch (a.action) {
@@ -110,12 +80,12 @@ export function describeActionText(a: Pick<PlannedAction, 'action' | 'target' | 
   }
 }
 
-export function describeCheck(c: ResolvedCheck): Mrkdwn {
-  return escapeText(describeCheckText(c));
+export function describeCheck(c: ResolvedCheck, names?: Plan['names']): Mrkdwn {
+  return escapeText(describeCheckText(c, names));
 }
 
-function describeCheckText(c: ResolvedCheck): string {
-  const code = quoted;
+function describeCheckText(c: ResolvedCheck, names?: Plan['names']): string {
+  const code = (name: string): string => quoted(names?.[name] ?? name);
   const on = c.targets === null ? '' : ` (${c.targets.map(code).join(', ')})`;
   switch (c.check) {
     case 'isolated': return `isolated${on}`;
@@ -136,10 +106,10 @@ function describeCheckText(c: ResolvedCheck): string {
 }
 
 function actionLine(plan: Plan, a: PlannedAction): Mrkdwn {
-  const lines = [md`*${a.index + 1}.* ${describeAction(a)}${a.temporary ? md` — temporary, reverts after ${escapeText(minutes(plan.ttlS))} unless kept` : md``}`];
+  const lines = [md`*${a.index + 1}.* ${describeAction(a, plan.names)}${a.temporary ? md` — temporary, reverts after ${escapeText(minutes(plan.ttlS))} unless kept` : md``}`];
   if (a.why) lines.push(md`_${escapeText(a.why)}_`);
   if (a.predicted) {
-    lines.push(md`Predicted: ${escapeText(describeChange(a.predicted.before, a.predicted.after))}`);
+    lines.push(md`Predicted: ${escapeText(describeChange(a.predicted.before, a.predicted.after, plan.names))}`);
     if (a.predicted.teamEffect) lines.push(md`:busts_in_silhouette: *Team:* ${escapeText(a.predicted.teamEffect)}`);
   }
   return joinMd(lines, '\n');
@@ -147,7 +117,7 @@ function actionLine(plan: Plan, a: PlannedAction): Mrkdwn {
 
 /** The confirmation dialog of the Approve button (Slack: title ≤ 100, text ≤ 300). */
 function approveConfirm(plan: Plan, approvals: number): ConfirmationDialog {
-  const steps = plan.actions.map((a) => describeActionText(a).replace(/`/g, '')).join('; ');
+  const steps = plan.actions.map((a) => describeActionText(a, plan.names).replace(/`/g, '')).join('; ');
   const instead = plan.subject.actsInstead;
   const warn = instead && instead.length > 0 && plan.subject.agent ? `Not ${plan.subject.agent}: acts on ${instead.join(', ')}. ` : '';
   const lead = plan.approval.required > 1
@@ -195,10 +165,10 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: Mrkdwn; b
   for (const a of shown) blocks.push(section(actionLine(plan, a)));
   if (plan.actions.length > shown.length) blocks.push(context([md`…and ${plan.actions.length - shown.length} more action(s)`]));
   if (plan.teamEffect) blocks.push(context([md`:busts_in_silhouette: *What this runbook does to a team:* ${escapeText(plan.teamEffect)}`]));
-  blocks.push(context([md`*Verify* after ${plan.settleS} s: ${joinMd(plan.checks.map(describeCheck), '; ')}`]));
+  blocks.push(context([md`*Verify* after ${plan.settleS} s: ${joinMd(plan.checks.map((c) => describeCheck(c, plan.names)), '; ')}`]));
 
   const notRequester = excludedRequester(plan, false) ? md`, not the requester` : md``;
-  const approvalRule = md`${describeApprovers(plan.approval)}${notRequester}${plan.approval.required > 1 ? md` — two different people must approve` : md``}`;
+  const approvalRule = md`${renderRich(describeApprovers(plan.approval))}${notRequester}${plan.approval.required > 1 ? md` — two different people must approve` : md``}`;
   const ref = md`plan ${code(plan.id)} · #${escapeText(plan.hash.slice(0, 8))}`;
   const value = encodeButtonValue(plan.id, plan.hash);
   switch (state.status) {
@@ -256,21 +226,6 @@ export function buildNoPlanMessage(runtime: string, reasons: readonly string[]):
   };
 }
 
-/** What a request for an already live plan of the same failure is told. */
-export interface LinkedPlanView {
-  readonly liveness: 'pending' | 'running' | 'in_force';
-  /** A link to the plan message, when its ts is known. */
-  readonly link: string | null;
-  /** Who approved (when it ran). */
-  readonly approvers: readonly string[];
-  /** The latest verdict on the symptom, once verified. */
-  readonly verdict: 'resolved' | 'mitigated' | 'not_effective' | 'unresolved' | null;
-  /** When its temporary actions revert by themselves (ISO). */
-  readonly revertAt: string | null;
-  /** The request came from an incident, which now follows the plan. */
-  readonly incidentLinked: boolean;
-}
-
 const VERDICT_WORDS = {
   resolved: 'resolved',
   mitigated: 'mitigated, cause still present',
@@ -281,7 +236,7 @@ const VERDICT_WORDS = {
 /** "The same recovery plan already …": one plan per runtime, agents acted on and runbook. */
 export function buildLinkedPlanMessage(plan: Plan, v: LinkedPlanView): { text: Mrkdwn; blocks: Block[] } {
   const ref = v.link ? link(v.link, `plan ${plan.id}`) : code(plan.id);
-  const steps = joinMd(plan.actions.map(describeAction), '; ');
+  const steps = joinMd(plan.actions.map((a) => describeAction(a, plan.names)), '; ');
   const who = joinMd(v.approvers.map(mention), ' and ');
   const where = v.liveness === 'pending'
     ? md`is waiting for approval (until ${escapeText(hhmm(Date.parse(plan.expiresAt)))}) — approve or reject it there`

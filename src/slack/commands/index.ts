@@ -3,7 +3,7 @@
  * `SUBCOMMANDS` (help is generated from this list).
  */
 import { OpsError } from '../../errors.js';
-import { code, escapeText, joinMd, md, type Mrkdwn } from '../blocks/mrkdwn.js';
+import { code, joinMd, md } from '../blocks/mrkdwn.js';
 import { diagnose } from './diagnose.js';
 import { health } from './health.js';
 import { perf } from './perf.js';
@@ -58,7 +58,5 @@ export function parseCommand(text: string, ctx: Omit<CommandContext, 'subcommand
   return sub.parse(args, full);
 }
 
-/** The ephemeral text for a coded error: what is wrong, what to type instead, and the code. */
-export function errorAckText(err: OpsError): Mrkdwn {
-  return md`⚠️ ${err.userMessage}\n${escapeText(err.hint)} _(${escapeText(err.code)})_`;
-}
+/** The ephemeral text for a coded error (src/slack/blocks/error-ack.ts). */
+export { errorAckText } from '../blocks/error-ack.js';

@@ -9,6 +9,7 @@ import { appendAudit } from '../../audit/stream.js';
 import { handlePlanClick, type ClickDeps } from '../../approvals/click.js';
 import { GroupDirectory, slackUserGroupLookup } from '../../approvals/groups.js';
 import { keyPrefix } from '../../queues/connection.js';
+import { slackApprovalPresenter } from '../presenters/approvals.js';
 import { createWebClient } from '../client.js';
 import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
@@ -33,6 +34,7 @@ export function clickDepsOf(deps: BotDeps): ClickDeps {
     redis: deps.redis,
     prefix,
     outbox: deps.outbox,
+    presenter: slackApprovalPresenter,
     queues: deps.queues,
     logger: deps.logger,
     groups: approverGroupsOf(deps),

@@ -1,11 +1,11 @@
 /**
  * The audit log as people read it in Slack (`/autogen audit [id]`): one line per entry, newest last,
  * bounded to Slack's limits. Pure. Every value read from an entry (ids, targets, errors, states) is escaped
- * by the one escaper; only user ids become mentions. The JSON export is `exportAuditJson` in `stream.ts`.
+ * by the one escaper; only user ids become mentions. The JSON export is `exportAuditJson` in `src/audit/stream.ts`.
  */
-import { code, escapeText, joinMd, md, mention, truncateMd, type Mrkdwn } from '../slack/blocks/mrkdwn.js';
-import { SLACK_LIMITS } from '../slack/blocks/limits.js';
-import type { AuditEntry } from './stream.js';
+import { code, escapeText, joinMd, md, mention, truncateMd, type Mrkdwn } from './mrkdwn.js';
+import { SLACK_LIMITS } from './limits.js';
+import type { AuditEntry } from '../../audit/stream.js';
 
 const text = (v: unknown): Mrkdwn => escapeText(typeof v === 'string' ? v : JSON.stringify(v ?? ''));
 const str = (v: unknown, otherwise: string): Mrkdwn => escapeText(v === undefined || v === null ? otherwise : String(v));
