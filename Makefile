@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .run/stamps
 
-.PHONY: help deps demo test test-ts test-eval test-py typecheck lint lint-py bench eval audit replay clean
+.PHONY: help deps demo test test-ts test-eval test-py typecheck lint lint-py bench eval audit replay chaos clean
 
 help:
 	@echo "make demo   - start local Redis, the demo AutoGen fleet, the bot and the Slack sandbox with its web page (Ctrl-C stops all); DEMO_ONCE=1: one scripted diagnose"
 	@echo "make test   - install what is missing, then typecheck, lint, Python bridge tests, unit/integration/e2e tests"
 	@echo "make bench  - run every benchmark under bench/"
 	@echo "make eval   - run the fault matrix: AutoGen apps written for it, faults injected, the bot's diagnose/perf/health answers scored"
+	@echo "make chaos  - the chaos suite at full scale (Redis restart, bridge restart, SIGKILLed bots/workers, Slack 429/5xx, 2 bots + 3 workers under a 10k-alert storm), counts printed"
 	@echo "make replay - replay Alertmanager notification sequences (storms, truncation, restamps, flapping, resends) through real Alertmanagers and check every incident's final state"
 	@echo "make audit  - npm audit (production deps) and pip-audit (bridge venv); needs network to the advisory services, not part of make test"
 
@@ -60,6 +61,7 @@ typecheck: $(STAMP)/npm
 
 lint: $(STAMP)/npm
 	npx eslint .
+	npx madge --circular --no-spinner src handlers
 
 lint-py: $(STAMP)/venv
 	cd bridge && ../$(VENV)/bin/ruff check . ../bench && ../$(VENV)/bin/mypy
@@ -76,6 +78,14 @@ test-eval: deps
 	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx vitest run test/eval
 
 test: deps typecheck lint lint-py test-py test-ts test-eval
+
+# The chaos suite (docs/operations.md, "Chaos suite"): test/chaos/ at full scale, plus the scenarios other tests
+# already cover (they print their counts too); `make test` runs test/chaos/ bounded. Prints every count at the end.
+CHAOS_COVERED := test/integration/diagnose-retry-window.test.ts test/integration/response-retry.test.ts
+chaos: deps
+	@mkdir -p .run/chaos && rm -f .run/chaos/counts.jsonl
+	CHAOS_SCALE=full AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx vitest run test/chaos $(CHAOS_COVERED); status=$$?; \
+	  npx tsx test/chaos/summary.ts .run/chaos/counts.jsonl; exit $$status
 
 # The alert replay harness (test/integration/alerts-replay.test.ts; also part of test-ts).
 replay: deps

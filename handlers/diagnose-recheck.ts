@@ -17,14 +17,13 @@ import { thresholdsFor } from '../src/diagnosis/thresholds.js';
 import type { DiagnoseJob } from '../src/queues/payloads.js';
 import { readAgentData } from '../src/runtime/agent-data.js';
 import { reportMessage } from '../src/slack/blocks/report.js';
+import { hhmmss } from '../src/text/time.js';
 import type { WorkerDeps } from './index.js';
 
 /** How long between two looks at a runtime that did not answer, ms. */
 export const RECHECK_EVERY_MS = 2_000;
 
 const BRIDGE_FAILURES = ['RUNTIME_UNREACHABLE', 'RUNTIME_AUTH_FAILED', 'RUNTIME_BAD_RESPONSE', 'RUNTIME_REQUEST_REJECTED'];
-
-const hhmmss = (d: Date): string => `${d.toISOString().slice(11, 19)} UTC`;
 
 /** The "unreachable" report as first posted: it says the bot keeps trying, and until when. */
 export function withRetryNote(report: Report, until: Date): Report {

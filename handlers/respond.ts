@@ -14,7 +14,8 @@ import { closePlansOfIncident } from '../src/response/plan-closing.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 import { fileTitle } from '../src/outbox/index.js';
-import { code, escapeText, md } from '../src/slack/blocks/mrkdwn.js';
+import { code, md } from '../src/slack/blocks/mrkdwn.js';
+import { errorAckText } from '../src/slack/blocks/error-ack.js';
 
 export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
   const rd = responseDepsOf(deps);
@@ -48,7 +49,7 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
           if (!isOpsError(err) || (err.transient && !last)) throw err;
           // Permanent (unknown runbook, bridge refused) or out of retries: say so where the plan was asked for.
           const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : p.thread_ts_key ? { thread_ts_key: p.thread_ts_key } : {}) };
-          const text = md`⚠️ No recovery plan for runtime ${code(p.runtime)}: ${err.userMessage} ${escapeText(err.hint)} _(${escapeText(err.code)})_`;
+          const text = errorAckText(err, { lead: md`No recovery plan for runtime ${code(p.runtime)}: `, oneLine: true });
           if (p.user && !p.thread_ts_key) await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) });
           else await rd.outbox.post({ ...where, text }, `noplan-${job.id}`);
           return { outcome: 'error', code: err.code };

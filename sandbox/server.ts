@@ -5,7 +5,8 @@
  * endpoints, and a sender of correctly signed slash commands and button clicks. The bot reaches it through
  * Bolt's `clientOptions.slackApiUrl` (= `sandbox.apiUrl`).
  *
- * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`.
+ * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`,
+ * `serverError` (every Web API call answers HTTP 5xx while set: Slack having an outage).
  * Slack's own refusals, checked as Slack checks them (docs/sandbox.md, "Slack's refusals"): membership
  * (`uninvite`: the bot is in every channel unless a test says otherwise), Block Kit limits
  * (`invalid_blocks`, `block-limits.ts`), message text length (`msg_too_long`, `maxTextChars`) and a per-channel
@@ -189,6 +190,11 @@ export class Sandbox {
    * with `Retry-After: retryAfterS`. Undefined (default): no limit.
    */
   channelRate: { messages: number; windowMs: number; retryAfterS: number } | undefined;
+  /**
+   * While set, every Web API call answers this HTTP status (a 5xx, e.g. 503) with `service_unavailable`
+   * and nothing is stored, as during a Slack outage; undefined (default): Slack is up. Kept in `refusals`.
+   */
+  serverError: number | undefined;
   /** Longest message `text` accepted (Slack: 40,000); longer → `msg_too_long`. Tests may lower it. */
   maxTextChars: number = BLOCK_KIT.messageText;
   /** Every call refused as Slack would refuse it, oldest first. */
@@ -309,6 +315,11 @@ export class Sandbox {
     this.calls.push({ method, args, token, at: Date.now() });
     const limit = this.limits.get(method);
     const channelArg = typeof args.channel === 'string' ? args.channel : (typeof args.channel_id === 'string' ? args.channel_id : undefined);
+    if (this.serverError !== undefined) {
+      this.refusals.push({ method, channel: channelArg, error: `http_${this.serverError}`, at: Date.now() });
+      this.send(res, this.serverError, { ok: false, error: 'service_unavailable' });
+      return;
+    }
     const retryAfterS = limit && limit.remaining > 0 ? limit.retryAfterS : this.channelRateWait(method, channelArg);
     if (retryAfterS !== undefined) {
       if (limit && limit.remaining > 0) limit.remaining -= 1;

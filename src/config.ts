@@ -10,11 +10,12 @@
  */
 import { z } from 'zod';
 import { OpsError } from './errors.js';
+import { RUNTIME_NAME_RE, SLACK_ID_RE } from './identifiers.js';
 import { escapeText, md } from './slack/blocks/mrkdwn.js';
 import { withoutTrailingSlashes } from './text/trim.js';
 import { thresholdConfigFrom, type ThresholdConfig } from './diagnosis/thresholds.js';
 import { parseSources, type AlertSource } from './intake/auth.js';
-import { DEFAULT_GROUPING, parseDependencies, type AgentEdge } from './incidents/grouping.js';
+import { DEFAULT_GROUPING, parseDependencies, type GroupingRules } from './incidents/grouping.js';
 import { parseRoutes, type RouteRule } from './incidents/routing.js';
 import { parseConditions, type ConditionMap } from './incidents/conditions.js';
 import { SEVERITIES, type Severity } from './incidents/severity.js';
@@ -130,7 +131,7 @@ const AlertEnv = z.object({
   /** `name=bearer:<token>,name=hmac:<secret>` — who may post alerts (secrets ≥ 16 characters). */
   ALERT_SOURCES: z.string().optional(),
   /** Channel id incident threads open in when no route matches. */
-  ALERT_CHANNEL: z.string().regex(/^[A-Z0-9]{2,40}$/, 'must be a Slack channel id like C0123ABCD').optional(),
+  ALERT_CHANNEL: z.string().regex(SLACK_ID_RE, 'must be a Slack channel id like C0123ABCD').optional(),
   /** Routing rules, see src/incidents/routing.ts. */
   ALERT_ROUTES: z.string().optional(),
   ALERT_RUNTIME_LABELS: labelList.optional(),
@@ -258,13 +259,7 @@ export interface AlertsConfig {
   /** Default channel id of incident threads; unset: the monitor stays off (ALERT_SOURCES requires it). */
   readonly channel: string | undefined;
   readonly routes: readonly RouteRule[];
-  readonly grouping: {
-    readonly runtimeLabels: readonly string[];
-    readonly agentLabels: readonly string[];
-    readonly groupBy: readonly string[];
-    readonly dependencies: readonly AgentEdge[];
-    readonly topologyLabels: readonly string[];
-  };
+  readonly grouping: GroupingRules;
   /** Condition → alert names: alerts of one runtime, agent and condition are one entry (src/incidents/conditions.ts). */
   readonly conditions: ConditionMap;
   readonly defaultSeverity: Severity;
@@ -295,8 +290,6 @@ export function runtimeTokenVar(name: string): string {
   return `AUTOGEN_RUNTIME_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TOKEN`;
 }
 
-const RUNTIME_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
-
 function parseRuntimes(spec: string | undefined, env: Record<string, string | undefined>, problems: string[]): Record<string, RuntimeTarget> {
   const out: Record<string, RuntimeTarget> = {};
   if (spec === undefined || spec.trim() === '') return out;
@@ -310,7 +303,7 @@ function parseRuntimes(spec: string | undefined, env: Record<string, string | un
     }
     const name = entry.slice(0, eq).trim();
     const url = entry.slice(eq + 1).trim();
-    if (!RUNTIME_NAME.test(name)) problems.push(`AUTOGEN_RUNTIMES: runtime name "${name}" must be lower-case letters, digits, - or _ (max 40)`);
+    if (!RUNTIME_NAME_RE.test(name)) problems.push(`AUTOGEN_RUNTIMES: runtime name "${name}" must be lower-case letters, digits, - or _ (max 40)`);
     if (out[name]) problems.push(`AUTOGEN_RUNTIMES: runtime "${name}" is listed twice`);
     let parsed: URL | undefined;
     try {

@@ -14,6 +14,12 @@ export const AGENT_REF_RE = /^(?:[\w\-.[\]+]{1,150}\/)?[\w\-.]{1,100}$/;
 export const RUNTIME_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 /** Slack ids: channels C/G/D…, users U/W…. */
 export const SLACK_ID_RE = /^[A-Z0-9]{2,40}$/;
+/** Slack user ids only (`U…`, or `W…` on Enterprise Grid): what may be shown as a mention. */
+export const SLACK_USER_ID_RE = /^[UW][A-Z0-9]{2,40}$/;
+/** Slack user group ids (`S…`). */
+export const SLACK_GROUP_ID_RE = /^S[A-Z0-9]{2,40}$/;
+/** A runbook id as a request names it (`/autogen recover <runtime> <runbook>`, the `respond` job). */
+export const RUNBOOK_ID_RE = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 /** Slack message timestamps, "1712345678.000100". */
 export const MESSAGE_TS_RE = /^\d{1,12}\.\d{1,8}$/;
 

@@ -4,6 +4,8 @@
  * `consume.ts`; this module turns their answers into coded refusals (`src/errors.ts`).
  */
 import { OpsError } from '../errors.js';
+import { SLACK_GROUP_ID_RE, SLACK_USER_ID_RE } from '../identifiers.js';
+import { hhmm } from '../text/time.js';
 import { groupMention, joinRich, mention, rich, type RichText } from '../view/rich-text.js';
 import type { PlanApproval } from '../response/plan.js';
 
@@ -67,10 +69,6 @@ export interface Approver {
   readonly at: number;
 }
 
-function hhmm(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-}
-
 /**
  * The coded refusal for a click that did not run the plan (the ephemeral the user sees), or null when
  * the click ran it or was rejected as asked. `recorded` (first of two approvals) is not an error but
@@ -119,12 +117,12 @@ export function parseGroupMembers(text: string): { groups: Map<string, Set<strin
     if (!entry) continue;
     const eq = entry.indexOf('=');
     const group = eq === -1 ? '' : entry.slice(0, eq).trim();
-    if (!/^S[A-Z0-9]{2,}$/.test(group)) {
+    if (!SLACK_GROUP_ID_RE.test(group)) {
       problems.push(`"${entry}": expected S<GROUPID>=U<USER>,U<USER>`);
       continue;
     }
     const users = entry.slice(eq + 1).split(',').map((u) => u.trim()).filter(Boolean);
-    const bad = users.filter((u) => !/^[UW][A-Z0-9]{2,}$/.test(u));
+    const bad = users.filter((u) => !SLACK_USER_ID_RE.test(u));
     if (bad.length > 0) problems.push(`"${entry}": not Slack user ids: ${bad.join(', ')}`);
     const set = groups.get(group) ?? new Set<string>();
     for (const u of users) if (!bad.includes(u)) set.add(u);

@@ -11,6 +11,7 @@
  * cascade; the store then joins the first open incident among them, or opens one under the own key,
  * atomically.
  */
+import { AGENT_TYPE_RE } from '../identifiers.js';
 import { labelValue } from './alert.js';
 import { shortHash } from './fingerprint.js';
 
@@ -140,7 +141,7 @@ export function parseDependencies(text: string): { edges: AgentEdge[]; problems:
     const item = raw.trim();
     if (item === '') continue;
     const parts = item.split('>').map((p) => p.trim());
-    if (parts.length < 2 || parts.some((p) => !/^[\w\-.]{1,100}$/.test(p))) {
+    if (parts.length < 2 || parts.some((p) => !AGENT_TYPE_RE.test(p))) {
       problems.push(`"${item}" is not "AgentA>AgentB" (agent type names: letters, digits, _ - .)`);
       continue;
     }

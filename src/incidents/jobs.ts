@@ -19,6 +19,7 @@
  */
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { ChannelId, RuntimeName, UserId } from '../identifiers.js';
 import { normalizedAlertSchema, type NormalizedAlert } from './alert.js';
 import { alertJobId, shortHash } from './fingerprint.js';
 
@@ -39,8 +40,6 @@ export const ALERTS_JOB_PRIORITY = 10;
  */
 export const ALERTS_AHEAD_PRIORITY = 1;
 
-const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
 export const IncidentId = z.string().regex(/^inc-[a-z0-9]{4,40}$/);
 
 /** `same-as`: show the person the other open incidents of the channel; `merge`: merge into the one chosen (`into`). */
@@ -83,7 +82,7 @@ export type AlertQueueJob = z.infer<typeof AlertQueueJob>;
 
 export const MonitorJob = z.object({
   /** Configured runtime name to poll. */
-  runtime: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/),
+  runtime: RuntimeName,
 });
 export type MonitorJob = z.infer<typeof MonitorJob>;
 

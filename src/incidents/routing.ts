@@ -6,6 +6,7 @@
  * `,`: `label=value`, `label!=value`, `severity>=level`, or `*` (always).
  *   `severity>=critical -> C0ONCALL; runtime=prod, team=search -> C0SEARCH; * -> C0ALERTS`
  */
+import { SLACK_ID_RE } from '../identifiers.js';
 import { SEVERITIES, SEVERITY_RANK, isSeverity, type Severity } from './severity.js';
 
 export type RouteCondition =
@@ -45,8 +46,6 @@ export function routeChannel(
 }
 
 const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Slack channel ids, as the outbox accepts them (C…, G…). */
-const CHANNEL = /^[A-Z0-9]{2,40}$/;
 
 function parseCondition(text: string): RouteCondition | string {
   const sev = /^severity\s*>=\s*(\S+)$/.exec(text);
@@ -78,7 +77,7 @@ export function parseRoutes(text: string): { rules: RouteRule[]; problems: strin
       continue;
     }
     const channel = item.slice(arrow + 2).trim();
-    if (!CHANNEL.test(channel)) problems.push(`route "${item}": "${channel}" is not a Slack channel id (like C0123ABCD)`);
+    if (!SLACK_ID_RE.test(channel)) problems.push(`route "${item}": "${channel}" is not a Slack channel id (like C0123ABCD)`);
     const conditions: RouteCondition[] = [];
     for (const c of item.slice(0, arrow).split(',')) {
       const cond = c.trim();

@@ -5,19 +5,17 @@
  *
  * A refusal is only for input that can never become valid (4xx with a stable code and a reason).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { OpsError } from '../errors.js';
 import { escapeText } from '../slack/blocks/mrkdwn.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
-import { shortHash } from '../incidents/fingerprint.js';
-import { alertsJobs, type JobSpec } from '../incidents/jobs.js';
-import { alertmanagerPayloadSchema, alertsFromAlertmanager, isTruncated } from './alertmanager.js';
+import type { JobSpec } from '../incidents/jobs.js';
 import { authenticate, DEFAULT_TOLERANCE_S, type AlertSource } from './auth.js';
-import { alertsFromGeneric, genericPayloadSchema } from './generic.js';
+import { alertRouteFor } from './sources.js';
 
 export type { JobSpec } from '../incidents/jobs.js';
-
-export const ROUTES = { alertmanager: '/alerts/alertmanager', generic: '/alerts/generic' } as const;
+/** The routes of the alert formats (the table is `sources.ts`). */
+export { ROUTES } from './sources.js';
 
 export interface IntakeRequest {
   readonly path: string;
@@ -56,8 +54,8 @@ function isJson(contentType: string | string[] | undefined): boolean {
 
 /** Decides what to do with one POST to the intake. */
 export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date): Acceptance {
-  const kind = req.path === ROUTES.alertmanager ? 'alertmanager' : req.path === ROUTES.generic ? 'generic' : null;
-  if (kind === null) return { ok: false, error: new OpsError('INTAKE_ROUTE_UNKNOWN', { path: req.path.slice(0, 200) }) };
+  const format = alertRouteFor(req.path);
+  if (format === undefined) return { ok: false, error: new OpsError('INTAKE_ROUTE_UNKNOWN', { path: req.path.slice(0, 200) }) };
 
   const auth = authenticate(req.headers, req.body, opts.sources, now.getTime(), opts.signatureToleranceS ?? DEFAULT_TOLERANCE_S);
   if (!auth.ok) return { ok: false, error: new OpsError(auth.code, { reason: auth.reason }, { detail: escapeText(auth.reason) }) };
@@ -71,40 +69,10 @@ export function acceptRequest(req: IntakeRequest, opts: AcceptOptions, now: Date
     return { ok: false, error: new OpsError('INTAKE_BODY_INVALID', { source, reason: err instanceof Error ? err.message.slice(0, 200) : 'not JSON' }) };
   }
 
-  const receivedAt = now.toISOString();
-  if (kind === 'alertmanager') {
-    const parsed = alertmanagerPayloadSchema.safeParse(json);
-    if (!parsed.success) {
-      const issues = issuesOf(parsed.error);
-      return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: escapeText(issues.join('; ')) }) };
-    }
-    const alerts = alertsFromAlertmanager(parsed.data, source);
-    const jobs: JobSpec[] = alertsJobs(alerts, now, opts.dedupeWindowS);
-    // always: without Alertmanager's API the reconcile job records what is missing in the incident's root
-    if (isTruncated(parsed.data)) {
-      jobs.push({
-        name: 'alert',
-        data: {
-          kind: 'reconcile', source, group_key: parsed.data.groupKey.slice(0, 4000), receiver: parsed.data.receiver,
-          group_labels: parsed.data.groupLabels, received_at: receivedAt, truncated: parsed.data.truncatedAlerts, tries: 0,
-        },
-        opts: {
-          // one reconciliation per group per interval; the last notification's labels are what matters
-          deduplication: { id: `rec-${shortHash(`${source}\u0000${parsed.data.groupKey}`)}`, ttl: opts.reconcileCoalesceMs },
-          delay: opts.reconcileCoalesceMs,
-          removeOnComplete: { age: 3_600 },
-          removeOnFail: { age: 7 * 86_400 },
-        },
-      });
-    }
-    return { ok: true, source, alerts, jobs, truncated: parsed.data.truncatedAlerts };
-  }
-
-  const parsed = genericPayloadSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = issuesOf(parsed.error);
+  const decoded = format.decode(json, { source, now, dedupeWindowS: opts.dedupeWindowS, reconcileCoalesceMs: opts.reconcileCoalesceMs });
+  if (!decoded.ok) {
+    const issues = issuesOf(decoded.error);
     return { ok: false, error: new OpsError('INTAKE_PAYLOAD_INVALID', { source, issues }, { detail: escapeText(issues.join('; ')) }) };
   }
-  const alerts = alertsFromGeneric(parsed.data, source);
-  return { ok: true, source, alerts, jobs: alertsJobs(alerts, now, opts.dedupeWindowS), truncated: 0 };
+  return { ok: true, source, ...decoded.value };
 }

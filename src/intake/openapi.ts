@@ -1,6 +1,6 @@
 /**
- * The alert intake's OpenAPI 3.1 document, generated from the request schemas the intake validates with
- * (`alertmanager.ts`, `generic.ts`) and the answers `server.ts` gives, so the document cannot drift from
+ * The alert intake's OpenAPI 3.1 document, generated from the table of alert formats the intake validates
+ * with (`sources.ts`: each route, its summary and its request schema) and the answers `server.ts` gives, so the document cannot drift from
  * the code. The committed `docs/intake-openapi.json` is this output (checked by test/intake/openapi.test.ts,
  * which also runs schemathesis against a live intake):
  *
@@ -9,9 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ERRORS } from '../errors.js';
-import { ROUTES } from './accept.js';
-import { alertmanagerPayloadSchema } from './alertmanager.js';
-import { genericPayloadSchema } from './generic.js';
+import { ALERT_ROUTES } from './sources.js';
 
 type Json = Record<string, unknown>;
 
@@ -70,8 +68,7 @@ export function intakeOpenApiDocument(): Json {
       description: 'Alert webhooks of the bot (docs/alerting.md). Sources authenticate with a bearer token or an HMAC signature (X-Signature-256 over `<timestamp>.<body>` with X-Signature-Timestamp).',
     },
     paths: {
-      [ROUTES.alertmanager]: { post: alertOperation('Alertmanager webhook (payload version 4)', 'AlertmanagerPayload') },
-      [ROUTES.generic]: { post: alertOperation('Any JSON source: the generic alert shape (one alert or {"alerts": [...]})', 'GenericPayload') },
+      ...Object.fromEntries(ALERT_ROUTES.map((r) => [r.route, { post: alertOperation(r.summary, r.schemaName) }])),
       '/healthz': {
         get: {
           summary: 'Liveness of the intake and its Redis',
@@ -100,8 +97,7 @@ export function intakeOpenApiDocument(): Json {
         hmac: { type: 'apiKey', in: 'header', name: 'X-Signature-256' },
       },
       schemas: {
-        AlertmanagerPayload: requestSchema(alertmanagerPayloadSchema),
-        GenericPayload: requestSchema(genericPayloadSchema),
+        ...Object.fromEntries(ALERT_ROUTES.map((r) => [r.schemaName, requestSchema(r.schema)])),
         Accepted: {
           type: 'object',
           required: ['status', 'alerts', 'truncated', 'reconcile'],

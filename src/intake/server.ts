@@ -3,6 +3,7 @@
  *
  *   POST /alerts/alertmanager   Alertmanager webhook (payload version 4)
  *   POST /alerts/generic        the generic JSON shape (docs/alerting.md)
+ *                               (one POST route per entry of the alert-format table, `sources.ts`)
  *   GET  /healthz               200 when Redis answers, else 503 (kept as it was: the intake has nothing to do without Redis)
  *   GET  /readyz                200 when Redis answers a PING and the alert queue can be read, else 503 with a reason
  *
@@ -21,6 +22,7 @@ import { BodyTooLarge, readBody } from '../http/body.js';
 import { checkReadiness, readinessResponse } from '../health/readiness.js';
 import { acceptRequest, type AcceptOptions, type JobSpec } from './accept.js';
 import type { AlertSource } from './auth.js';
+import { ALERT_ROUTES } from './sources.js';
 import { promoteNewScopes, RecentScopes } from './new-scopes.js';
 
 export interface IntakeOptions {
@@ -194,7 +196,7 @@ export async function startIntake(opts: IntakeOptions, deps: IntakeDeps): Promis
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
-  log.info({ port, sources: opts.sources.map((s) => `${s.name}:${s.scheme}`) }, 'alert intake listening');
+  log.info({ port, routes: ALERT_ROUTES.map((r) => r.route), sources: opts.sources.map((s) => `${s.name}:${s.scheme}`) }, 'alert intake listening');
   return {
     url: `http://${hostForUrl}:${port}`,
     port,

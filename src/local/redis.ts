@@ -55,13 +55,18 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Starts `redis-server` on a free loopback port (or `port`), `noeviction` as BullMQ requires. */
-export async function startLocalRedis(opts: { port?: number; binary?: string; readyTimeoutMs?: number } = {}): Promise<LocalRedis> {
+/**
+ * Starts `redis-server` on a free loopback port (or `port`), `noeviction` as BullMQ requires. With
+ * `persistDir` it keeps an AOF there (`appendfsync always`, kept after `stop()`), so a server started
+ * again on the same port and folder has every acknowledged write (the chaos suite's Redis restart).
+ */
+export async function startLocalRedis(opts: { port?: number; binary?: string; readyTimeoutMs?: number; persistDir?: string } = {}): Promise<LocalRedis> {
   const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'autogen-ops-redis-'));
+  const dir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'autogen-ops-redis-'));
+  const persistence = opts.persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn(
     opts.binary ?? 'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir,
       '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -69,7 +74,7 @@ export async function startLocalRedis(opts: { port?: number; binary?: string; re
     await waitForReady(child, opts.readyTimeoutMs ?? 10_000);
   } catch (err) {
     child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (!opts.persistDir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   child.stdout?.resume();
@@ -87,7 +92,7 @@ export async function startLocalRedis(opts: { port?: number; binary?: string; re
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.persistDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

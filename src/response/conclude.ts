@@ -25,6 +25,7 @@ import { runKey } from './run.js';
 import type { RuntimeView } from './runtime-view.js';
 import { evaluateChecks, type VerifyOutcome } from './verify-checks.js';
 import { mention, rich, type RichText } from '../view/rich-text.js';
+import { hhmm } from '../text/time.js';
 
 async function planOrThrow(deps: ResponseDeps, planId: string): Promise<PlanRecord> {
   const rec = await loadPlan(deps.redis, deps.prefix, planId);
@@ -238,7 +239,6 @@ export async function confirmTtlRevert(deps: ResponseDeps, planId: string, round
 export async function settleTemporaries(deps: ResponseDeps, planId: string, how: 'keep' | 'revert', user: string): Promise<RichText | null> {
   const { plan } = await planOrThrow(deps, planId);
   const state = await loadRunState(deps.redis, deps.prefix, planId);
-  const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
   if (state.reverted) return rich`Nothing to do: the temporary actions were already reverted at ${hhmm(state.reverted.at)}.`;
   if (state.kept && how === 'keep') return rich`Nothing to do: ${mention(state.kept.by)} already kept them at ${hhmm(state.kept.at)}.`;
   const temps = appliedTemporaries(plan, state.outcomes);

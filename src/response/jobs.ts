@@ -11,14 +11,10 @@
  *   (the buttons on the outcome message).
  */
 import { z } from 'zod';
-import { AgentRef } from '../identifiers.js';
+import { AgentRef, ChannelId, MessageTs, RUNBOOK_ID_RE, RuntimeName, UserId } from '../identifiers.js';
 
-const ChannelId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-const UserId = z.string().regex(/^[A-Z0-9]{2,40}$/);
-const MessageTs = z.string().regex(/^\d{1,12}\.\d{1,8}$/);
 /** Agents as people name them (a type, or `<team>/<participant>`): resolved against the runtime when planning. */
 const AgentType = AgentRef;
-const RuntimeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/);
 export const PlanId = z.string().regex(/^pl-[a-z0-9-]{1,60}$/);
 const TsKey = z.string().min(1).max(200).regex(/^[\w:.{}@-]+$/);
 
@@ -42,7 +38,7 @@ export const PlanRequest = z.object({
   /** Diagnosis finding ids / categories for runbook matching. */
   findings: z.array(z.string().max(100)).max(100).default([]),
   /** A runbook id or scenario to use instead of matching. */
-  runbook: z.string().regex(/^[a-z0-9][a-z0-9_-]{1,62}$/).optional(),
+  runbook: z.string().regex(RUNBOOK_ID_RE).optional(),
   /** slash | diag:recover | incident | replan | … */
   source: z.string().max(40),
   requested_at: z.iso.datetime().optional(),

@@ -4,17 +4,17 @@
  * file, the line and the path). `docs/runbooks.md` is the human reference for everything declared here.
  */
 import { z } from 'zod';
-import { AGENT_REF_RE } from '../identifiers.js';
+import { AGENT_REF_RE, AGENT_TYPE_RE, SLACK_GROUP_ID_RE, SLACK_USER_ID_RE } from '../identifiers.js';
 
 /** Agent type names as autogen-core accepts them (`^[\w\-\.]+\Z`). */
-export const AGENT_TYPE = z.string().regex(/^[\w.-]{1,100}$/, 'must be an AutoGen agent type name (letters, digits, _ - .)');
+export const AGENT_TYPE = z.string().regex(AGENT_TYPE_RE, 'must be an AutoGen agent type name (letters, digits, _ - .)');
 /** An agent as people name it: a type, an AgentChat participant's name, or `<team>/<participant>` (stable across restarts). */
 const AGENT_NAME = z.string().regex(AGENT_REF_RE, 'must be an agent type, a participant name or <team>/<participant>');
 
 /** Slack user ids (`U…` or `W…` on Enterprise Grid). */
-export const SLACK_USER_ID = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U012ABCDEF');
+export const SLACK_USER_ID = z.string().regex(SLACK_USER_ID_RE, 'must be a Slack user id such as U012ABCDEF');
 /** Slack user group ids (`S…`). */
-export const SLACK_GROUP_ID = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id such as S012ABCDEF');
+export const SLACK_GROUP_ID = z.string().regex(SLACK_GROUP_ID_RE, 'must be a Slack user group id such as S012ABCDEF');
 
 /** A feature name the runtime registered (see `features` in `/v1/runtime`). */
 const FEATURE = z.string().regex(/^[\w.-]{1,100}$/, 'must be a feature name (letters, digits, _ - .)');

@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { runScript } from '../redis/scripts.js';
+import { hhmmss } from '../text/time.js';
 
 export interface AutomationState {
   readonly enabled: boolean;
@@ -72,5 +73,5 @@ export async function actionsInWindow(redis: Redis, prefix: string, runtime: str
 export function describeOpenBreaker(runtime: string, answer: Extract<BreakerAnswer, { open: true }>, windowMs: number): string {
   const mins = Math.round(windowMs / 60_000);
   return `Circuit breaker open for runtime ${runtime}: ${answer.count} actions in the last ${mins} min (limit ${answer.limit}). `
-    + `No further automated action runs until ${new Date(answer.retryAt).toISOString().slice(11, 19)} UTC; act by hand or ask again then.`;
+    + `No further automated action runs until ${hhmmss(new Date(answer.retryAt))}; act by hand or ask again then.`;
 }

@@ -3,9 +3,9 @@
  * worker's log (one warning), the next post that goes through ends it ("slack reachable again").
  */
 import { Writable } from 'node:stream';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { createNotifyProcessor } from '../../handlers/notify.js';
+import { createNotifyProcessor, SLACK_OUTAGE_MAX_MS, SLACK_OUTAGE_RETRY_MS } from '../../handlers/notify.js';
 import type { WorkerDeps } from '../../handlers/index.js';
 import { createLogger } from '../../src/log.js';
 import { ChannelRate } from '../../src/outbox/index.js';
@@ -32,7 +32,7 @@ describe('notify: Slack coming back is logged', () => {
       rate: new ChannelRate(redis, prefix, { ratePerS: 50, burst: 20 }),
     } as unknown as WorkerDeps;
     const notify = createNotifyProcessor(deps);
-    const job = (id: string) => ({ id, timestamp: Date.now(), opts: {}, attemptsMade: 0 }) as unknown as Job;
+    const job = (id: string) => ({ id, timestamp: Date.now(), opts: { attempts: 5 }, attemptsMade: 0 }) as unknown as Job;
     const post = { kind: 'post' as const, channel: 'C0SLACK', text: 'hello', priority: 'normal' as const, unfurl: false };
     await expect(notify(post, job('n1'))).rejects.toMatchObject({ code: 'SLACK_UNAVAILABLE' });
     await expect(notify(post, job('n1'))).rejects.toMatchObject({ code: 'SLACK_UNAVAILABLE' });
@@ -44,5 +44,27 @@ describe('notify: Slack coming back is logged', () => {
       [30, 'dependency_up', 'slack reachable again'],
     ]);
     expect(lines.find((l) => l.event === 'dependency_up')).toMatchObject({ failures: 2 });
+  });
+
+  it('a post whose attempts an outage spent asks again later without failing; past SLACK_OUTAGE_MAX_MS it fails for good', async () => {
+    const logger = createLogger({ log: { level: 'silent' } });
+    const slack = { chat: { postMessage: async () => { throw Object.assign(new Error('An API error occurred: service_unavailable'), { code: 'slack_webapi_platform_error', data: { ok: false, error: 'service_unavailable' } }); } } };
+    const now = new Date();
+    const deps = { logger, redis, keyPrefix: prefix, slack, now: () => now, rate: new ChannelRate(redis, prefix, { ratePerS: 50, burst: 20 }) } as unknown as WorkerDeps;
+    const notify = createNotifyProcessor(deps);
+    const delayedTo: number[] = [];
+    const job = (id: string, ageMs: number, attemptsMade: number) => ({
+      id, timestamp: now.getTime() - ageMs, opts: { attempts: 3 }, attemptsMade,
+      moveToDelayed: async (at: number) => { delayedTo.push(at); },
+    }) as unknown as Job;
+    const post = { kind: 'post' as const, channel: 'C0OUTAGE', text: 'hello', priority: 'normal' as const, unfurl: false };
+    // not the last attempt: an ordinary failure (BullMQ retries it with back-off)
+    await expect(notify(post, job('o1', 1_000, 0))).rejects.toMatchObject({ code: 'SLACK_UNAVAILABLE' });
+    // the last attempt: re-delayed, no attempt used, not failed
+    await expect(notify(post, job('o1', 5_000, 2))).rejects.toBeInstanceOf(DelayedError);
+    expect(delayedTo).toEqual([now.getTime() + SLACK_OUTAGE_RETRY_MS]);
+    // a post queued longer ago than SLACK_OUTAGE_MAX_MS: fails for good
+    await expect(notify(post, job('o2', SLACK_OUTAGE_MAX_MS + 1, 2))).rejects.toMatchObject({ code: 'SLACK_UNAVAILABLE' });
+    expect(delayedTo).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
+import { reportCounts } from '../chaos/counts.js';
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
@@ -49,6 +50,8 @@ describe('a diagnosis keeps trying while its runtime restarts', () => {
     expect(text).not.toContain('Runtime unreachable');
     expect(text).toContain('ChatAgent on demo');
     // one report in the channel: the edit replaced it, nothing was posted twice
-    expect(sandbox.messages.filter((m) => m.channel === 'C0RESTART' && m.thread_ts === undefined)).toHaveLength(1);
+    const posts = sandbox.messages.filter((m) => m.channel === 'C0RESTART' && m.thread_ts === undefined);
+    reportCounts('bridge restart mid-diagnosis (chaos b)', { posts: { expected: 1, made: posts.length, duplicated: Math.max(0, posts.length - 1) }, notes: { 'report edits': report.edits.length } });
+    expect(posts).toHaveLength(1);
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import { createExecuteProcessor } from '../../handlers/execute.js';
 import { readAudit } from '../../src/audit/stream.js';
 import { stallOptions, wrapProcessor } from '../../src/queues/worker.js';
 import { waitFor } from '../support/poll.js';
+import { reportCounts } from '../chaos/counts.js';
 import type { Sandbox } from '../support/sandbox.js';
 import type { LocalFleet } from '../support/fleet.js';
 import {
@@ -98,6 +99,13 @@ describe('execution as BullMQ jobs with idempotency keys', () => {
     expect(actions.filter((a) => a.target === 'ToolAgent').map((a) => a.action_id)).toEqual([firstActionId]);
     const audit = await readAudit(redis, bot.prefix, { subject: planIdOf(plan) });
     const executed = audit.filter((e) => e.type === 'action.executed');
+    const onBridge = actions.filter((a) => a.target === 'ToolAgent').length;
+    const outcomes = sandbox.messages.filter((m) => m.channel === 'C0RETRY' && m.thread_ts === plan.ts && !m.text.includes('was lost; resuming')).length;
+    reportCounts('worker SIGKILLed during an action (chaos c)', {
+      posts: { expected: 1, made: outcomes, duplicated: Math.max(0, outcomes - 1) },
+      actions: { approved: 1, executed: Math.min(1, onBridge), executedTwice: Math.max(0, onBridge - 1) },
+      notes: { 'audit action.executed': executed.length, 'worker lost notes': 1 },
+    });
     expect(executed).toHaveLength(1);
     expect(executed[0]!.data).toMatchObject({ status: 'replayed', action_id: firstActionId });
   });

@@ -11,6 +11,7 @@ import { formatDuration } from '../../incidents/state.js';
 import { plainSafeLine } from './incident-text.js';
 import { INCIDENT_ACTION_IDS } from '../../incidents/buttons.js';
 import { messageLink } from './message-link.js';
+import { SLACK_USER_ID_RE } from '../../identifiers.js';
 import { code, escapeShort, link, md, mention, type Mrkdwn } from './mrkdwn.js';
 import type { Block, OptionObject } from './vocabulary.js';
 
@@ -30,7 +31,7 @@ export interface MergeMessage {
 }
 
 function whoMd(by: string | null): Mrkdwn {
-  return by && /^[UW][A-Z0-9]{2,40}$/.test(by) ? mention(by) : md`someone`;
+  return by && SLACK_USER_ID_RE.test(by) ? mention(by) : md`someone`;
 }
 
 /** A link to an incident's thread when its root is known, else its id. */

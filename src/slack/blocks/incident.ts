@@ -22,6 +22,7 @@ import { messageLink } from './message-link.js';
 import { INCIDENT_ACTION_IDS, type IncidentButtonValue } from '../../incidents/buttons.js';
 import { code, escapeText, joinMd, link, md, mention, slackDate as slackDateMd, truncateMd, visibleText, withoutBold, type Mrkdwn } from './mrkdwn.js';
 import { shorten } from '../../text/shorten.js';
+import { SLACK_USER_ID_RE } from '../../identifiers.js';
 import type { Block, ButtonElement, MrkdwnObject, PlainTextObject } from './vocabulary.js';
 
 export { INCIDENT_ACTION_IDS, type IncidentButtonValue } from '../../incidents/buttons.js';
@@ -52,7 +53,7 @@ function slackDate(ms: number): Mrkdwn {
 /** A user mention only for a Slack user id (the bot's own names, e.g. `monitor`, are shown as words). */
 function who(by: string | null | undefined): Mrkdwn {
   if (!by) return md`all alerts resolved`;
-  return /^[UW][A-Z0-9]{2,40}$/.test(by) ? mention(by) : mrkdwnSafe(by, 60);
+  return SLACK_USER_ID_RE.test(by) ? mention(by) : mrkdwnSafe(by, 60);
 }
 
 function where(incident: Incident): string {

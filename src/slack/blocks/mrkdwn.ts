@@ -10,6 +10,7 @@
  * outbox, error details, slash-command acks) takes `Mrkdwn`, so a raw string reaching Slack as markup is a
  * type error. `md` interpolates only `Mrkdwn` and numbers: a raw string must pass `escapeText` first.
  */
+import { SLACK_GROUP_ID_RE, SLACK_USER_ID_RE } from '../../identifiers.js';
 import { ELLIPSIS, shorten, toWellFormed } from '../../text/shorten.js';
 
 declare const MRKDWN: unique symbol;
@@ -83,12 +84,12 @@ export function codeBlock(text: string): Mrkdwn {
 
 /** A user mention for a Slack user id; anything else is shown as escaped text (never a ping). */
 export function mention(user: string): Mrkdwn {
-  return /^[UW][A-Z0-9]{2,40}$/.test(user) ? ours(`<@${user}>`) : escapeText(user);
+  return SLACK_USER_ID_RE.test(user) ? ours(`<@${user}>`) : escapeText(user);
 }
 
 /** A user-group mention for a Slack user-group id; anything else is shown as escaped text. */
 export function groupMention(group: string): Mrkdwn {
-  return /^S[A-Z0-9]{2,40}$/.test(group) ? ours(`<!subteam^${group}>`) : escapeText(group);
+  return SLACK_GROUP_ID_RE.test(group) ? ours(`<!subteam^${group}>`) : escapeText(group);
 }
 
 /** Slack's localized date of `epochS` (whole seconds) with `format` tokens; `fallback` is escaped. */

@@ -11,7 +11,8 @@ import type { SymptomReading } from '../../response/recovery.js';
 import type { ActionOutcome } from '../../response/run.js';
 import { SLACK_LIMITS } from './limits.js';
 import { code, escapeText, groupMention, joinMd, md, mention, truncateMd, type Mrkdwn } from './mrkdwn.js';
-import { PLAN_ACTIONS, describeAction, describeChange, encodeButtonValue, hhmm } from './plan.js';
+import { PLAN_ACTIONS, describeAction, describeChange, encodeButtonValue } from './plan.js';
+import { hhmm } from '../../text/time.js';
 import { context as contextBlock, section, type Block } from './vocabulary.js';
 
 const context = (text: Mrkdwn): Block => contextBlock([text]);

@@ -9,6 +9,7 @@ import { describeApprovers, excludedRequester } from '../../approvals/rules.js';
 import { PLAN_ACTIONS, encodeButtonValue } from '../../approvals/buttons.js';
 import type { LinkedPlanView, PlanView } from '../../response/plan-view.js';
 import { renderRich } from './rich-text.js';
+import { hhmm } from '../../text/time.js';
 import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 import { code, escapeShort, escapeText, joinMd, link, md, mention, truncateMd, withoutBold, type Mrkdwn } from './mrkdwn.js';
@@ -20,10 +21,6 @@ export { PLAN_ACTIONS, decodeButtonValue, encodeButtonValue, type PlanButtonValu
 export type { LinkedPlanView, PlanView } from '../../response/plan-view.js';
 
 const RISK_BADGE = { low: md`:large_green_circle: low`, medium: md`:large_orange_circle: medium`, high: md`:red_circle: high` } as const;
-
-export function hhmm(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-}
 
 function minutes(s: number): string {
   return s % 60 === 0 && s >= 60 ? `${s / 60} min` : `${s} s`;

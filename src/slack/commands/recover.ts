@@ -4,11 +4,11 @@
  * with Approve / Reject. Nothing runs before an allowed approver approves.
  */
 import { OpsError } from '../../errors.js';
+import { RUNBOOK_ID_RE } from '../../identifiers.js';
 import { code, escapeText, joinMd, md } from '../blocks/mrkdwn.js';
 import { readAgent, readRuntime } from './args.js';
 import type { Subcommand } from './types.js';
 
-const RUNBOOK_ID = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 
 export const recover: Subcommand = {
   name: 'recover',
@@ -26,7 +26,7 @@ export const recover: Subcommand = {
     let runbook: string | undefined;
     for (const word of args.slice(1)) {
       if (runtimeWord === undefined && runbook === undefined && known.includes(word)) runtimeWord = word;
-      else if (runbook === undefined && RUNBOOK_ID.test(word) && !known.includes(word)) runbook = word;
+      else if (runbook === undefined && RUNBOOK_ID_RE.test(word) && !known.includes(word)) runbook = word;
       else {
         return { ok: false, error: new OpsError('COMMAND_USAGE', { usage: this.usage }, { detail: md`${code(word.slice(0, 60))} is neither a configured runtime (${known.length ? joinMd(known.map((k) => code(k)), ', ') : md`none`}) nor a runbook id; type ${code(`${ctx.config.slack.command} ${this.usage}`)}.` }) };
       }

@@ -4,14 +4,14 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import { isOpsError, OpsError } from '../../errors.js';
+import { OpsError } from '../../errors.js';
 import { DIAG_ACTIONS } from '../../diagnosis/follow-ups.js';
 import { GUIDE_ACTION_PREFIX } from '../../diagnosis/guide-follow-ups.js';
 import { AgentType, RuntimeName } from '../../queues/payloads.js';
-import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
-import { enqueueWithin } from './enqueue.js';
+import { ackThenEnqueue } from './enqueue.js';
+import { parseButtonValue } from './button-value.js';
 import { registerPlanActions } from './plan-actions.js';
 import { registerGuideActions } from './guide-actions.js';
 import { registerIncidentActions } from './incident-actions.js';
@@ -23,12 +23,8 @@ export const OWN_ACTION_PREFIXES: readonly string[] = ['diag:', GUIDE_ACTION_PRE
 
 /** Pure: the job a `diag:` button asks for, or a coded error. */
 export function diagActionJob(actionId: string, rawValue: string | undefined, where: { channel: string; user: string; thread_ts: string | undefined; requestId: string; now: Date }, knownRuntimes: readonly string[]): EnqueueRequest | OpsError {
-  let parsed: z.infer<typeof DiagValue>;
-  try {
-    parsed = DiagValue.parse(JSON.parse(rawValue ?? ''));
-  } catch {
-    return new OpsError('ACTION_PAYLOAD_INVALID', { action_id: actionId });
-  }
+  const parsed = parseButtonValue(DiagValue, rawValue, actionId);
+  if (parsed instanceof OpsError) return parsed;
   if (!knownRuntimes.includes(parsed.r)) return new OpsError('RUNTIME_UNKNOWN', { runtime: parsed.r, known: knownRuntimes });
   const common = { agent: parsed.a, runtime: parsed.r, channel: where.channel, user: where.user, ...(where.thread_ts ? { thread_ts: where.thread_ts } : {}) };
   switch (actionId) {
@@ -45,26 +41,12 @@ export function diagActionJob(actionId: string, rawValue: string | undefined, wh
 
 function registerDiagActions(app: App, deps: BotDeps): void {
   app.action<BlockAction<ButtonAction>>({ action_id: /^diag:/ }, async ({ ack, body, action }) => {
-    await ack();
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
-    const channel = body.channel?.id;
-    if (!channel) {
-      log.warn('diag action without a channel; ignored');
-      return;
-    }
+    const asker = body.channel?.id ? { channel: body.channel.id, user: body.user.id } : undefined;
     // A click on an ephemeral message has no `message`: reply in the channel instead of a thread.
-    const job = diagActionJob(action.action_id, action.value, {
-      channel, user: body.user.id, thread_ts: body.message?.ts, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`, now: deps.now(),
-    }, Object.keys(deps.config.runtimes.byName));
-    try {
-      if (job instanceof OpsError) throw job;
-      const jobId = await enqueueWithin(deps.queues, job);
-      log.info({ queue: job.queue, job_id: jobId }, 'action queued');
-    } catch (err) {
-      const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
-      log.warn({ err, code: e.code }, 'action rejected');
-      await deps.outbox.ephemeral({ channel, user: body.user.id, text: errorAckText(e) }).catch((e2: unknown) => log.error({ err: e2 }, 'could not tell the user'));
-    }
+    await ackThenEnqueue(ack, deps, log, 'diag action', asker, ({ channel, user }) => diagActionJob(action.action_id, action.value, {
+      channel, user, thread_ts: body.message?.ts, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`, now: deps.now(),
+    }, Object.keys(deps.config.runtimes.byName)));
   });
 }
 

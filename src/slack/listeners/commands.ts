@@ -3,11 +3,10 @@
  * queued — or with a coded error that says what to type instead (nothing enqueued).
  */
 import type { App } from '@slack/bolt';
-import { isOpsError, OpsError } from '../../errors.js';
 import { errorAckText, parseCommand, SUBCOMMANDS, type EnqueueRequest } from '../commands/index.js';
 import { ResponseUrl } from '../../identifiers.js';
 import type { BotDeps } from '../deps.js';
-import { enqueueWithin } from './enqueue.js';
+import { asQueueError, enqueueWithin } from './enqueue.js';
 
 /** Queues whose answers may go through the command's response_url when the bot is not in the channel. */
 const ANSWERS_VIA_RESPONSE_URL: readonly EnqueueRequest['queue'][] = ['diagnose', 'guide'];
@@ -45,7 +44,7 @@ export function register(app: App, deps: BotDeps): void {
         const jobId = await enqueueWithin(deps.queues, withResponseUrl(result.job, command.response_url));
         log.info({ ...where, queue: result.job.queue, job_id: jobId }, 'command queued');
       } catch (err) {
-        const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
+        const e = asQueueError(err);
         log.error({ ...where, err, code: e.code }, 'command could not be queued');
         deps.metrics?.commands.inc({ outcome: 'queue_unavailable' });
         await ack({ response_type: 'ephemeral', text: errorAckText(e) });

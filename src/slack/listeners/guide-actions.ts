@@ -5,14 +5,14 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import { isOpsError, OpsError } from '../../errors.js';
+import { OpsError } from '../../errors.js';
 import { GUIDE_ACTION_PREFIX } from '../../diagnosis/guide-follow-ups.js';
 import { MessageId } from '../../diagnosis/guide-job.js';
 import { AgentType, RuntimeName } from '../../queues/payloads.js';
-import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
-import { enqueueWithin } from './enqueue.js';
+import { ackThenEnqueue } from './enqueue.js';
+import { parseButtonValue } from './button-value.js';
 
 const ButtonValue = z.discriminatedUnion('t', [
   z.object({ t: z.literal('health'), r: RuntimeName }),
@@ -35,12 +35,8 @@ export interface ActionWhere {
 /** Pure: the guide job a `guide:` button asks for, or a coded error. */
 export function guideActionJob(actionId: string, rawValue: string | undefined, where: ActionWhere, knownRuntimes: readonly string[]): EnqueueRequest | OpsError {
   if (!actionId.startsWith(GUIDE_ACTION_PREFIX)) return new OpsError('ACTION_UNKNOWN', { action_id: actionId });
-  let v: z.infer<typeof ButtonValue>;
-  try {
-    v = ButtonValue.parse(JSON.parse(rawValue ?? ''));
-  } catch {
-    return new OpsError('ACTION_PAYLOAD_INVALID', { action_id: actionId });
-  }
+  const v = parseButtonValue(ButtonValue, rawValue, actionId);
+  if (v instanceof OpsError) return v;
   if (!knownRuntimes.includes(v.r)) return new OpsError('RUNTIME_UNKNOWN', { runtime: v.r, known: knownRuntimes });
   const common = {
     runtime: v.r,
@@ -70,30 +66,16 @@ export function guideActionJob(actionId: string, rawValue: string | undefined, w
 
 export function registerGuideActions(app: App, deps: BotDeps): void {
   app.action<BlockAction<ButtonAction>>({ action_id: new RegExp(`^${GUIDE_ACTION_PREFIX}`) }, async ({ ack, body, action }) => {
-    await ack();
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
-    const channel = body.channel?.id;
-    if (!channel) {
-      log.warn('guide action without a channel; ignored');
-      return;
-    }
+    const asker = body.channel?.id ? { channel: body.channel.id, user: body.user.id } : undefined;
     // Answer in the report's thread: the thread it is in, or start one under it.
     const msg = body.message as { ts?: string; thread_ts?: string } | undefined;
-    const job = guideActionJob(action.action_id, action.value, {
+    await ackThenEnqueue(ack, deps, log, 'guide action', asker, ({ channel, user }) => guideActionJob(action.action_id, action.value, {
       channel,
-      user: body.user.id,
+      user,
       thread_ts: msg?.thread_ts ?? msg?.ts,
       requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`,
       now: deps.now(),
-    }, Object.keys(deps.config.runtimes.byName));
-    try {
-      if (job instanceof OpsError) throw job;
-      const jobId = await enqueueWithin(deps.queues, job);
-      log.info({ queue: job.queue, job_id: jobId }, 'guide action queued');
-    } catch (err) {
-      const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
-      log.warn({ err, code: e.code }, 'guide action rejected');
-      await deps.outbox.ephemeral({ channel, user: body.user.id, text: errorAckText(e) }).catch((e2: unknown) => log.error({ err: e2 }, 'could not tell the user'));
-    }
+    }, Object.keys(deps.config.runtimes.byName)));
   });
 }

@@ -5,11 +5,9 @@
  * the runtimes happens in the worker.
  */
 import type { App, MessageShortcut } from '@slack/bolt';
-import { OpsError } from '../../errors.js';
-import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
-import { enqueueWithin } from './enqueue.js';
+import { ackThenEnqueue, enqueueWithin } from './enqueue.js';
 
 /** The message shortcut's callback id (manifest.json `features.shortcuts`). */
 export const GLANCE_SHORTCUT = 'autogen_glance';
@@ -45,14 +43,7 @@ export function register(app: App, deps: BotDeps): void {
   });
 
   app.shortcut<MessageShortcut>(GLANCE_SHORTCUT, async ({ shortcut, ack }) => {
-    await ack();
     const log = deps.logger.child({ surface: 'shortcut', user: shortcut.user.id, channel: shortcut.channel.id });
-    try {
-      await enqueueWithin(deps.queues, glanceJob(shortcut, deps.now()));
-    } catch (err) {
-      const e = err instanceof OpsError ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
-      log.warn({ err, code: e.code }, 'glance not queued');
-      await deps.outbox.ephemeral({ channel: shortcut.channel.id, user: shortcut.user.id, text: errorAckText(e) }).catch(() => undefined);
-    }
+    await ackThenEnqueue(ack, deps, log, 'glance', { channel: shortcut.channel.id, user: shortcut.user.id }, () => glanceJob(shortcut, deps.now()));
   });
 }

@@ -5,13 +5,13 @@
  */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import { z } from 'zod';
-import { isOpsError, OpsError } from '../../errors.js';
+import { OpsError } from '../../errors.js';
 import { IncidentId, type IncidentAction } from '../../incidents/jobs.js';
 import { INCIDENT_ACTION_IDS } from '../blocks/incident.js';
-import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
-import { enqueueWithin } from './enqueue.js';
+import { ackThenEnqueue } from './enqueue.js';
+import { parseButtonValue } from './button-value.js';
 
 const ButtonValue = z.object({ i: IncidentId, s: z.number().int().min(60).max(7 * 86_400).optional(), t: IncidentId.optional() });
 
@@ -30,12 +30,8 @@ const ACTIONS: Readonly<Record<string, IncidentAction>> = {
 export function incidentActionJob(actionId: string, rawValue: string | undefined, where: { channel: string; user: string; requestId: string; now: Date }): EnqueueRequest | OpsError {
   const action = ACTIONS[actionId];
   if (!action) return new OpsError('ACTION_UNKNOWN', { action_id: actionId.slice(0, 100) });
-  let value: z.infer<typeof ButtonValue>;
-  try {
-    value = ButtonValue.parse(JSON.parse(rawValue ?? ''));
-  } catch {
-    return new OpsError('ACTION_PAYLOAD_INVALID', { action_id: actionId });
-  }
+  const value = parseButtonValue(ButtonValue, rawValue, actionId);
+  if (value instanceof OpsError) return value;
   if (action === 'merge' && value.t === undefined) return new OpsError('ACTION_PAYLOAD_INVALID', { action_id: actionId });
   return {
     queue: 'alert',
@@ -51,26 +47,12 @@ export function incidentActionJob(actionId: string, rawValue: string | undefined
 
 export function registerIncidentActions(app: App, deps: BotDeps): void {
   app.action<BlockAction<ButtonAction | StaticSelectAction>>({ action_id: /^incident:/ }, async ({ ack, body, action }) => {
-    await ack();
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
-    const channel = body.channel?.id;
-    if (!channel) {
-      log.warn('incident action without a channel; ignored');
-      return;
-    }
+    const asker = body.channel?.id ? { channel: body.channel.id, user: body.user.id } : undefined;
     // a button carries its value; the "Same incident as…" menu, the chosen option's
     const raw = action.type === 'static_select' ? action.selected_option?.value : action.value;
-    const job = incidentActionJob(action.action_id, raw, {
-      channel, user: body.user.id, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`, now: deps.now(),
-    });
-    try {
-      if (job instanceof OpsError) throw job;
-      const jobId = await enqueueWithin(deps.queues, job);
-      log.info({ job_id: jobId }, 'incident action queued');
-    } catch (err) {
-      const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
-      log.warn({ err, code: e.code }, 'incident action rejected');
-      await deps.outbox.ephemeral({ channel, user: body.user.id, text: errorAckText(e) }).catch((e2: unknown) => log.error({ err: e2 }, 'could not tell the user'));
-    }
+    await ackThenEnqueue(ack, deps, log, 'incident action', asker, ({ channel, user }) => incidentActionJob(action.action_id, raw, {
+      channel, user, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`, now: deps.now(),
+    }));
   });
 }

@@ -4,17 +4,15 @@
  * hash — and queue the run. Refusals reach the user as ephemerals that say why.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { isOpsError, OpsError } from '../../errors.js';
 import { appendAudit } from '../../audit/stream.js';
 import { handlePlanClick, type ClickDeps } from '../../approvals/click.js';
 import { GroupDirectory, slackUserGroupLookup } from '../../approvals/groups.js';
 import { keyPrefix } from '../../queues/connection.js';
 import { slackApprovalPresenter } from '../presenters/approvals.js';
 import { createWebClient } from '../client.js';
-import { errorAckText } from '../commands/index.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
-import { enqueueWithin } from './enqueue.js';
+import { ackThenEnqueue, enqueueWithin } from './enqueue.js';
 
 /** The process's directory of approver groups: configured members plus Slack's, cached (`src/approvals/groups.ts`). */
 export function approverGroupsOf(deps: Pick<BotDeps, 'config' | 'logger' | 'now'>): GroupDirectory {
@@ -49,23 +47,15 @@ export function clickDepsOf(deps: BotDeps): ClickDeps {
 export function registerPlanActions(app: App, deps: BotDeps): void {
   const click = clickDepsOf(deps);
   app.action<BlockAction<ButtonAction>>({ action_id: /^plan:/ }, async ({ ack, body, action }) => {
-    await ack();
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
     const channel = body.channel?.id ?? body.container?.channel_id;
-    if (!channel) {
-      log.warn('plan action without a channel; ignored');
-      return;
-    }
-    try {
-      const result = await handlePlanClick(click, {
-        actionId: action.action_id, value: action.value, user: body.user.id, channel,
+    const asker = channel ? { channel, user: body.user.id } : undefined;
+    await ackThenEnqueue(ack, deps, log, 'plan action', asker, (at) => ({
+      // decided in src/approvals/click.ts, which queues the run itself
+      run: () => handlePlanClick(click, {
+        actionId: action.action_id, value: action.value, user: at.user, channel: at.channel,
         messageTs: body.message?.ts, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`,
-      });
-      log.info({ result }, 'plan action handled');
-    } catch (err) {
-      const e = isOpsError(err) ? err : new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
-      log.warn({ err, code: e.code }, 'plan action failed');
-      await deps.outbox.ephemeral({ channel, user: body.user.id, text: errorAckText(e) }).catch((e2: unknown) => log.error({ err: e2 }, 'could not tell the user'));
-    }
+      }),
+    }));
   });
 }

@@ -9,9 +9,10 @@
  */
 import type { App, BlockAction, SlackShortcut, ViewClosedAction, ViewSubmitAction } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ERRORS } from '../../errors.js';
+import { OpsError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { code, escapeText, md, type Mrkdwn } from '../blocks/mrkdwn.js';
+import { code, md, type Mrkdwn } from '../blocks/mrkdwn.js';
+import { errorAckText } from '../blocks/error-ack.js';
 import type { BotDeps } from '../deps.js';
 import { OWN_ACTION_PREFIXES } from './actions.js';
 import { GLANCE_SHORTCUT } from './home.js';
@@ -33,9 +34,8 @@ const SHOWN_ID_MAX = 255;
 
 /** Pure: the ephemeral for an unknown action; the id is escaped and cannot close its code span. */
 export function unknownActionText(actionId: string): Mrkdwn {
-  const spec = ERRORS.INTERACTION_UNKNOWN;
   const shown = actionId.length > SHOWN_ID_MAX ? `${actionId.slice(0, SHOWN_ID_MAX)}…` : actionId;
-  return md`⚠️ ${escapeText(spec.message)} (action ${code(shown)})\n${escapeText(spec.hint)} _(INTERACTION_UNKNOWN)_`;
+  return errorAckText(new OpsError('INTERACTION_UNKNOWN', { action_id: shown }, { detail: md`(action ${code(shown)})` }));
 }
 
 interface InteractionBody {
