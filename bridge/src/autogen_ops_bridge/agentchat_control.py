@@ -47,7 +47,7 @@ from .message_log import CURRENT, MessageRecord
 
 if TYPE_CHECKING:
     from .attach import Bridge
-    from .gate import AgentGate
+    from .gate import AgentGate, Isolation
 
 MAX_REFUSALS_IN_A_ROW = 3
 """Turns an isolated participant answers with nobody else speaking in between before the run is ended."""
@@ -57,6 +57,18 @@ REFUSAL_PREFIX = "[AutoGen Ops]"
 def refusal_text(name: str, why: str) -> str:
     return (f"{REFUSAL_PREFIX} {name} is {why} and does not answer right now; "
             "continue without it.")
+
+
+async def wait_while_held(isolation: Isolation, hop: MessageRecord) -> None:
+    """A ``hold`` isolation: the turn waits for the release, at most ``hold_timeout_s`` (the hop reads "held"
+    meanwhile); the caller then looks at the isolation again."""
+    hop.outcome = "held"
+    try:
+        await asyncio.wait_for(isolation.released.wait(), isolation.hold_timeout_s)
+    except asyncio.TimeoutError:
+        pass
+    if hop.outcome == "held":
+        hop.outcome = "pending"
 
 
 def tool_off_text(tool: str) -> str:
@@ -128,13 +140,7 @@ class StandIn:
                 return None
             isolation = gate.isolation
             if isolation is not None and isolation.mode == "hold" and not gate.degraded:
-                hop.outcome = "held"
-                try:
-                    await asyncio.wait_for(isolation.released.wait(), isolation.hold_timeout_s)
-                except asyncio.TimeoutError:
-                    pass
-                if hop.outcome == "held":
-                    hop.outcome = "pending"
+                await wait_while_held(isolation, hop)
                 why = self._why(gate)
                 if why is None:
                     return None
@@ -280,13 +286,7 @@ class AgentChatControl:
         assert team is not None
         isolation = gate.isolation
         if isolation is not None and isolation.mode == "hold":
-            hop.outcome = "held"
-            try:
-                await asyncio.wait_for(isolation.released.wait(), isolation.hold_timeout_s)
-            except asyncio.TimeoutError:
-                pass
-            if hop.outcome == "held":
-                hop.outcome = "pending"
+            await wait_while_held(isolation, hop)
             isolation = gate.isolation
         if isolation is not None:
             gate.refuse(hop, "isolated", AgentIsolatedError(
