@@ -58,7 +58,8 @@ export function boundPairs(input: Readonly<Record<string, string>>): Record<stri
     if (kept >= MAX_PAIRS) break;
     const safeName = shorten(toWellFormed(name), MAX_NAME_UNITS);
     if (safeName === '') continue;
-    out[safeName] = shorten(toWellFormed(value), MAX_VALUE_UNITS);
+    // defined, not assigned: a label named `__proto__` is a label like any other, not the object's prototype
+    Object.defineProperty(out, safeName, { value: shorten(toWellFormed(value), MAX_VALUE_UNITS), enumerable: true, writable: true, configurable: true });
     kept += 1;
   }
   return out;

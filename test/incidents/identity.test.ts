@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
+import { boundPairs } from '../../src/incidents/alert.js';
 import { alertJobId, labelsFingerprint } from '../../src/incidents/fingerprint.js';
 import { MAX_ALERTS_PER_JOB, alertsJobId, alertsJobs } from '../../src/incidents/jobs.js';
 import { ELLIPSIS, isWellFormed, shorten, toWellFormed } from '../../src/text/shorten.js';
@@ -84,5 +85,15 @@ describe('severity', () => {
     expect(severityFromLabels({ severity: 'whatever' }, 'info')).toBe('info');
     expect(severityFromLabels({})).toBe('warning');
     expect(maxSeverity('warning', 'critical')).toBe('critical');
+  });
+});
+
+describe('label pairs', () => {
+  it('a label named __proto__ is kept as a label (it neither vanishes nor becomes a prototype)', () => {
+    const input = JSON.parse('{"__proto__":"evil","alertname":"X","constructor":"c"}') as Record<string, string>;
+    const out = boundPairs(input);
+    expect(Object.keys(out)).toEqual(['__proto__', 'alertname', 'constructor']);
+    expect(JSON.parse(JSON.stringify(out))).toEqual(input);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   });
 });
