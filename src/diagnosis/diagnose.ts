@@ -111,11 +111,12 @@ export function diagnoseAgent(input: DiagnosisInput, opts: DiagnoseOptions): Rep
   };
 }
 
-/** Whether `step` already says `fix`: in full, or the same advice up to its first full stop or parenthesis
- * (a fuller step keeps its extra; "Check X. Until then …" after "Check X (because …)" is not said twice). */
+/** Whether `step` already says `fix`: in full, or the same first sentence, parentheses aside ("Check X.
+ * Until then …" after "Check X (because …)." is not said twice; the step said first keeps its extra). */
 function saysAlready(step: string, fix: string): boolean {
   if (step.includes(fix)) return true;
-  const lead = (text: string) => text.split(/\. |\s\(/, 1)[0]!.trim();
+  // the first sentence, without its parentheses (an example, or why the fix reads as it does)
+  const lead = (text: string) => text.replace(/ ?\([^()]*\)/g, '').split(/\.\s/, 1)[0]!.trim().replace(/\.$/, '');
   return lead(fix).length > 20 && lead(step) === lead(fix);
 }
 

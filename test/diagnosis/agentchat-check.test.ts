@@ -47,6 +47,8 @@ describe('AgentChat check', () => {
     expect(check.suggestion).toContain('pg_isready');
     expect(r.classification?.label).toBe('Integration › Database');
     expect(r.checks.find((c) => c.id === 'errors')?.summary).toMatch(/Error rate 100/);
+    // The tool's fix and the errors check's fix open with the same advice: the next steps say it once.
+    expect(r.next_steps.filter((step) => step.startsWith('Check the database')), JSON.stringify(r.next_steps)).toHaveLength(1);
   });
 
   it('a tool error with no declared dependency still goes through the guide\'s patterns (refused connection: an external service)', () => {

@@ -2,11 +2,10 @@
  * A real Prometheus Alertmanager (Debian's `prometheus-alertmanager`) for integration tests: started on a
  * free loopback port with a webhook receiver pointing at our intake, clustering off, stopped by its PID.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../support/poll.js';
+import { startLoopbackDaemon } from '../support/daemon.js';
 
 export const ALERTMANAGER_BINARY = ['/usr/bin/prometheus-alertmanager', '/usr/bin/alertmanager'].find((p) => existsSync(p));
 
@@ -50,34 +49,13 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Loca
     '',
   ].join('\n');
   writeFileSync(join(dir, 'alertmanager.yml'), config);
-  const child: ChildProcess = spawn(ALERTMANAGER_BINARY, [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${opts.port}`,
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-2000); });
-  const url = `http://127.0.0.1:${opts.port}`;
-  try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`);
-      try {
-        return (await fetch(`${url}/-/ready`)).status === 200;
-      } catch {
-        return false;
-      }
-    }, { what: 'alertmanager ready', timeoutMs: 20_000 });
-  } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  const pid = child.pid ?? -1;
+  const daemon = await startLoopbackDaemon({
+    name: 'alertmanager', binary: ALERTMANAGER_BINARY, port: opts.port, dir, readyTimeoutMs: 20_000,
+    args: [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, '--cluster.listen-address='],
+  });
+  const { url } = daemon;
   return {
-    url,
-    pid,
+    ...daemon,
     async pushAlerts(alerts) {
       const res = await fetch(`${url}/api/v2/alerts`, {
         method: 'POST',
@@ -85,16 +63,6 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Loca
         body: JSON.stringify(alerts.map((a) => ({ ...a, annotations: a.annotations ?? {}, generatorURL: 'http://prometheus.local/graph' }))),
       });
       if (res.status !== 200) throw new Error(`alertmanager refused alerts: ${res.status} ${await res.text()}`);
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        process.kill(pid, 'SIGTERM');
-        const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -4,26 +4,19 @@
  * removing the fault → the alert resolves → the root is edited to resolved.
  */
 import { Queue } from 'bullmq';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MONITOR_ALERTS } from '../../src/monitor/evaluate.js';
 import { scheduleMonitors } from '../../src/monitor/schedule.js';
 import { ALERT_CHANNEL, allText, startAlertHarness, type AlertHarness } from '../incidents/harness.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
+import { fleetFaults } from '../../src/local/faults.js';
 
 let fleet: LocalFleet;
 let h: AlertHarness;
 
-async function faults(method: 'POST' | 'DELETE', body?: unknown): Promise<number> {
-  const res = await request(`${fleet.url}/v1/faults`, {
-    method,
-    headers: { authorization: `Bearer ${fleet.token}`, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  await res.body.text();
-  return res.statusCode;
-}
+/** The fleet's fault injection (the same client the sandbox page's control panel uses). */
+const faults = () => fleetFaults(fleet.url, fleet.token);
 
 beforeAll(async () => {
   fleet = await startTestFleet({ enableFaults: true, name: 'demo' });
@@ -44,7 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await faults('DELETE').catch(() => undefined);
+  await faults().clear().catch(() => undefined);
   await h?.stop();
   await fleet?.stop();
 });
@@ -66,7 +59,7 @@ describe('the monitor', () => {
     await waitFor(async () => (await h.redis.exists(`${h.bot.config.queues.prefix}:monitor:firing:demo`)) === 1, { what: 'a first poll' });
     expect(h.roots(ALERT_CHANNEL).filter((m) => allText(m).includes('queue backlog'))).toHaveLength(0);
 
-    expect(await faults('POST', { fault: 'flood', agent_type: 'ToolAgent', params: {} })).toBe(200);
+    expect((await faults().inject('flood', 'ToolAgent')).fault).toBe('flood');
     const root = await waitFor(() => h.roots(ALERT_CHANNEL).find((m) => allText(m).includes('queue backlog')), { what: 'backlog incident thread', timeoutMs: 60_000 })
       .catch(async (err: Error) => {
         // say what the monitor saw instead, so a failure here is diagnosable from the CI log alone
@@ -78,20 +71,20 @@ describe('the monitor', () => {
     const alerts = await h.store.alerts(open.id);
     expect(alerts.map((a) => a.detail.labels.alertname)).toContain(MONITOR_ALERTS.backlog);
 
-    expect(await faults('DELETE')).toBe(200);
+    await faults().clear();
     await waitFor(() => root.edits.some((e) => JSON.stringify(e.blocks).includes('Resolved: ')), { what: 'root edited to resolved', timeoutMs: 60_000 });
     expect((await h.store.get(open.id))).toMatchObject({ state: 'resolved', resolvedBy: '' });
     expect(h.roots(ALERT_CHANNEL).filter((m) => allText(m).includes('queue backlog'))).toHaveLength(1);
   }, 150_000);
 
   it('an agent raising errors opens an incident about that agent, diagnosed automatically in its thread', async () => {
-    expect(await faults('POST', { fault: 'exception', agent_type: 'ToolAgent', params: {} })).toBe(200);
+    expect((await faults().inject('exception', 'ToolAgent')).fault).toBe('exception');
     const incident = await waitFor(async () => (await h.store.listActive()).find((i) => i.agents.includes('ToolAgent')), { what: 'ToolAgent incident', timeoutMs: 60_000 });
     const root = await waitFor(() => h.roots(incident.channel).find((m) => allText(m).includes(incident.id)), { what: 'its root' });
     // the spine's diagnosis report, posted once into the incident's thread
     const report = await waitFor(() => h.replies(root).find((m) => m.blocks.some((b) => b.type === 'header') && allText(m).includes('ToolAgent')), { what: 'diagnosis in the thread', timeoutMs: 60_000 });
     expect(report.thread_ts).toBe(root.ts);
     expect((await h.store.get(incident.id))?.diagnosedAt).not.toBeNull();
-    await faults('DELETE');
+    await faults().clear();
   }, 150_000);
 });

@@ -4,7 +4,6 @@
  * source. Then the fault is cleared, Alertmanager resolves its alert, and the monitor — judging the bridge's
  * short recent window — resolves its own: the root says resolved (bounded wait, no timing assertion).
  */
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONDITIONS, conditionOf, voiceKeyOf } from '../../src/incidents/conditions.js';
 import { scheduleMonitors } from '../../src/monitor/schedule.js';
@@ -12,19 +11,13 @@ import { keyPrefix } from '../../src/queues/connection.js';
 import { ALERT_CHANNEL, allText, amNotification, startAlertHarness, type AlertHarness } from '../incidents/harness.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
+import { fleetFaults } from '../../src/local/faults.js';
 
 let fleet: LocalFleet;
 let h: AlertHarness;
 
-async function faults(method: 'POST' | 'DELETE', body?: unknown): Promise<number> {
-  const res = await request(`${fleet.url}/v1/faults`, {
-    method,
-    headers: { authorization: `Bearer ${fleet.token}`, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  await res.body.text();
-  return res.statusCode;
-}
+/** The fleet's fault injection (the same client the sandbox page's control panel uses). */
+const faults = () => fleetFaults(fleet.url, fleet.token);
 
 beforeAll(async () => {
   fleet = await startTestFleet({ enableFaults: true, name: 'demo' });
@@ -37,7 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await faults('DELETE').catch(() => undefined);
+  await faults().clear().catch(() => undefined);
   await h?.stop();
   await fleet?.stop();
 });
@@ -47,7 +40,7 @@ const amAlert = (status: 'firing' | 'resolved') => ({ status, labels, annotation
 
 describe('the monitor and Alertmanager about one problem', () => {
   it('are one entry in the incident, and the root is resolved once the agent recovers', async () => {
-    expect(await faults('POST', { fault: 'exception', agent_type: 'ToolAgent', params: {} })).toBe(200);
+    expect((await faults().inject('exception', 'ToolAgent')).fault).toBe('exception');
     const incident = await waitFor(async () => {
       const inc = (await h.store.listActive()).find((i) => i.agents.includes('ToolAgent'));
       if (!inc) return undefined;
@@ -65,7 +58,7 @@ describe('the monitor and Alertmanager about one problem', () => {
     expect(new Set(errorsOfTool.map((a) => a.detail.source))).toEqual(new Set(['monitor']));
 
     // recovery: the fault goes, Alertmanager resolves its alert, the monitor's recent window clears
-    expect(await faults('DELETE')).toBe(200);
+    await faults().clear();
     expect((await h.postAlertmanager(amNotification([amAlert('resolved')]))).status).toBe(202);
     const root = await waitFor(() => h.roots(ALERT_CHANNEL).find((m) => allText(m).includes(incident.id)), { what: 'the incident root' });
     await waitFor(async () => (await h.store.get(incident.id))?.state === 'resolved', { what: 'incident resolved after recovery', timeoutMs: 90_000 });

@@ -11,6 +11,7 @@ import { scheduleMonitors } from '../../src/monitor/schedule.js';
 import { ALERT_CHANNEL, allText, startAlertHarness, type AlertHarness } from '../incidents/harness.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
+import { fleetFaults } from '../../src/local/faults.js';
 
 let fleet: LocalFleet;
 let h: AlertHarness;
@@ -32,12 +33,7 @@ afterAll(async () => {
 
 describe('a slow agent', () => {
   it('is flagged by the monitor and by perf within 60 s of becoming slow', async () => {
-    const res = await fetch(`${fleet.url}/v1/faults`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fleet.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ fault: 'slow', agent_type: 'ChatAgent', params: {} }),
-    });
-    expect(res.status).toBe(200);
+    expect((await fleetFaults(fleet.url, fleet.token).inject('slow', 'ChatAgent')).fault).toBe('slow');
     const injectedAt = Date.now();
     const root = await waitFor(() => h.roots(ALERT_CHANNEL).find((m) => /ChatAgent/.test(allText(m)) && /respon|slow|latenc/i.test(allText(m))),
       { timeoutMs: 60_000, what: 'an incident thread about ChatAgent answering slowly' })
