@@ -12,7 +12,7 @@ help:
 	@echo "make test   - install what is missing, then typecheck, lint, Python bridge tests, unit/integration/e2e tests"
 	@echo "make bench  - run every benchmark under bench/"
 	@echo "make eval   - run the fault matrix: AutoGen apps written for it, faults injected, the bot's diagnose/perf/health answers scored"
-	@echo "make chaos  - the chaos suite at full scale (Redis restart, bridge restart, SIGKILLed bots/workers, Slack 429/5xx, 2 bots + 3 workers under a 10k-alert storm), counts printed"
+	@echo "make chaos  - the chaos suite at full scale (Redis restart, bridge restart, SIGKILLed bots/workers, Slack 429/5xx, 2 bots + 3 workers under a 10k-alert storm, Redis Cluster failover and master SIGKILL), counts printed"
 	@echo "make replay - replay Alertmanager notification sequences (storms, truncation, restamps, flapping, resends) through real Alertmanagers and check every incident's final state"
 	@echo "make audit  - npm audit (production deps) and pip-audit (bridge venv); needs network to the advisory services, not part of make test"
 

@@ -15,6 +15,10 @@ echo "== alert storm: 10,000 alerts / 20 incidents through the intake, 2 worker 
 npx tsx bench/alert_storm.ts 10000 20 10 4 4 2
 echo "== alert storm, the intake alone (no workers draining on the same cores) (alerts, issue 5)"
 npx tsx bench/alert_storm.ts 10000 20 10 4 4 0
+echo "== storm across 2 bots + 3 workers, on one Redis and on a Redis Cluster, as ratios to 1 bot + 1 worker (issue 18)"
+npx tsx bench/storm_scale.ts 6000 20 10 8 4 single,scaled,cluster
+echo "== Redis memory per 10,000 incidents: the incident store, and the whole path scaled from 1,000 (issue 18)"
+npx tsx bench/redis_memory.ts 10000 5 1000
 echo "== bridge overhead: demo fleet throughput and p99 with vs without the bridge, 100 ChatAgent instances (bridge, issue 3)"
 "$PY" bench/bridge_overhead.py 600 12 16 100
 echo "== bridge overhead, counted: instructions and simulated cache misses per request under callgrind (bridge, issue 3)"

@@ -1,7 +1,7 @@
 /**
  * Queue → processor. Each processor is `createXProcessor(deps)`; add a feature's processor here.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/redis/connect.js';
 import type { WebClient } from '@slack/web-api';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
@@ -10,7 +10,7 @@ import type { Processor } from '../src/queues/worker.js';
 import type { QueueName } from '../src/queues/names.js';
 import type { Outbox, ChannelRate } from '../src/outbox/index.js';
 import type { BridgeClient } from '../src/runtime/client.js';
-import type { Presenters } from '../src/slack/presenters/index.js';
+import type { Presenters } from '../src/view/presenters.js';
 import { createAlertProcessor } from './alert.js';
 import { createDiagnoseProcessor } from './diagnose.js';
 import { createMonitorProcessor } from './monitor.js';
@@ -24,12 +24,12 @@ export interface WorkerDeps {
   readonly config: Config;
   readonly logger: Logger;
   /** Worker connection (maxRetriesPerRequest: null). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix for our own Redis keys (hash-tagged, trailing ':'). */
   readonly keyPrefix: string;
   readonly queues: Queues;
   readonly outbox: Outbox;
-  /** How the domain's messages are shown (the roles wire the Slack presenters, src/slack/presenters). */
+  /** How the domain's messages are shown (the roles wire the Slack presenters, src/slack/presenters; the interface is src/view/presenters.ts). */
   readonly presenters: Presenters;
   /** Bridge client of a configured runtime; throws `RUNTIME_UNKNOWN` otherwise. */
   bridgeFor(runtime: string): BridgeClient;

@@ -20,10 +20,17 @@ import { parseRoutes, type RouteRule } from './incidents/routing.js';
 import { parseConditions, type ConditionMap } from './incidents/conditions.js';
 import { SEVERITIES, type Severity } from './incidents/severity.js';
 import { ResponseEnv, buildResponseConfig, responseProblems, type ResponseConfig } from './response/settings.js';
+import { REDIS_URL_RE, parseRedisSettings, redisConfigured, type RedisSettings } from './redis/connect.js';
 
 export type Role = 'bot' | 'worker' | 'all' | 'demo';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Redis Cluster hashes a key by its first `{…}` when that is not empty: then every key under the prefix shares one slot. */
+const hasHashTag = (p: string): boolean => {
+  const open = p.indexOf('{');
+  const close = open < 0 ? -1 : p.indexOf('}', open + 1);
+  return close > open + 1;
+};
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 // --- Slack -----------------------------------------------------------------------------------------------
@@ -59,9 +66,30 @@ const SlackEnv = z.object({
 
 // --- Redis / queues --------------------------------------------------------------------------------------
 const QueueEnv = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be redis://host:port or rediss://…').optional(),
+  /**
+   * One server `redis://[user:password@]host:port[/db]` (`rediss://`: TLS), or a Cluster
+   * `redis+cluster://host:port,host:port` or Sentinel `redis+sentinel://host:port,…/<master name>` (`rediss+…`: TLS).
+   */
+  REDIS_URL: z.string().regex(REDIS_URL_RE, 'must be redis://host:port, rediss://…, redis+cluster://host:port,… or redis+sentinel://host:port,…/name').optional(),
+  /** Redis Cluster seed nodes `host:port,host:port` (instead of REDIS_URL). */
+  REDIS_CLUSTER_NODES: z.string().min(1).optional(),
+  /** Redis Sentinel: the sentinels `host:port,host:port` and the master group name they watch (instead of REDIS_URL). */
+  REDIS_SENTINELS: z.string().min(1).optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be the master group name of the sentinels (letters, digits, . _ -)').optional(),
+  /** Password of the sentinels themselves (when they require one). */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** ACL user and password of the Redis nodes (for REDIS_CLUSTER_NODES / REDIS_SENTINELS; a URL may carry its own). */
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** TLS to REDIS_CLUSTER_NODES / REDIS_SENTINELS (a URL says it by its scheme: rediss://). */
+  REDIS_TLS: bool.optional(),
+  /** PEM CA file that signed the Redis servers' certificates (besides the system's); TLS only. */
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Client certificate and key (PEM) for servers that require them (`tls-auth-clients yes`). */
+  REDIS_TLS_CERT_FILE: z.string().min(1).optional(),
+  REDIS_TLS_KEY_FILE: z.string().min(1).optional(),
   /** BullMQ prefix; must contain a {hash tag} so each queue's keys share a Redis Cluster slot. */
-  QUEUE_PREFIX: z.string().regex(/\{[^{}]+\}/, 'must contain a hash tag such as {autogen-ops}').default('{autogen-ops}'),
+  QUEUE_PREFIX: z.string().refine(hasHashTag, 'must contain a hash tag such as {autogen-ops} (Redis Cluster hashes the first non-empty {…})').default('{autogen-ops}'),
   WORKER_CONCURRENCY: int(1, 256).default(8),
   /**
    * Jobs of the `alert` queue processed in parallel per worker process. They are short and CPU/Redis bound:
@@ -209,7 +237,8 @@ export interface Config {
     readonly channelBurst: number;
     readonly dedupeTtlS: number;
   };
-  readonly redis: { readonly url: string | undefined };
+  /** One server (`url`), a Cluster or Sentinel, TLS, credentials (src/redis/connect.ts, docs/operations.md). */
+  readonly redis: RedisSettings;
   /**
    * Where the bot's `/metrics` is served: `port` set → its own listener on `host`; else beside /healthz on
    * PORT, and then only when HOST is loopback or a `token` is set (docs/security.md).
@@ -331,7 +360,9 @@ function roleProblems(e: ParsedEnv, role: Role | undefined, runtimes: Record<str
     if (!e.SLACK_BOT_TOKEN) p.push('SLACK_BOT_TOKEN: required by the worker to post (xoxb-…)');
     if (Object.keys(runtimes).length === 0) p.push('AUTOGEN_RUNTIMES: at least one runtime is required by the worker');
   }
-  if (role !== undefined && role !== 'demo' && !e.REDIS_URL) p.push('REDIS_URL: required (redis://host:port)');
+  if (role !== undefined && role !== 'demo' && !redisConfigured(parseRedisSettings(e).settings)) {
+    p.push('REDIS_URL: required (redis://host:port), or REDIS_CLUSTER_NODES / REDIS_SENTINELS');
+  }
   if ((e.SLACK_BOT_ID === undefined) !== (e.SLACK_BOT_USER_ID === undefined)) p.push('SLACK_BOT_ID / SLACK_BOT_USER_ID: set both or neither');
   return p;
 }
@@ -363,7 +394,7 @@ function buildConfig(e: ParsedEnv, runtimes: Record<string, RuntimeTarget>): Omi
       channelBurst: e.SLACK_CHANNEL_BURST,
       dedupeTtlS: e.SLACK_DEDUPE_TTL_S,
     },
-    redis: { url: e.REDIS_URL },
+    redis: parseRedisSettings(e).settings,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     queues: {
       prefix: e.QUEUE_PREFIX,
@@ -453,6 +484,7 @@ export function loadConfig(env: Record<string, string | undefined>, role?: Role)
   const runtimes = parseRuntimes(cleaned.AUTOGEN_RUNTIMES, cleaned, problems);
   problems.push(...alertProblems(cleaned));
   problems.push(...responseProblems(cleaned));
+  if (parsed.success) problems.push(...parseRedisSettings(parsed.data).problems);
   const thresholds = thresholdConfigFrom(cleaned, Object.keys(runtimes), problems);
   if (parsed.success) {
     problems.push(...roleProblems(parsed.data, role, runtimes));

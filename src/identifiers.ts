@@ -23,6 +23,13 @@ export const RUNBOOK_ID_RE = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 /** Slack message timestamps, "1712345678.000100". */
 export const MESSAGE_TS_RE = /^\d{1,12}\.\d{1,8}$/;
 
+/** The agent type of a `type/key` agent id (the bridge's `sender` / `recipient`); null stays null. */
+export function agentTypeOf(agentId: string | null | undefined): string | null {
+  if (!agentId) return null;
+  const slash = agentId.indexOf('/');
+  return slash === -1 ? agentId : agentId.slice(0, slash);
+}
+
 export const AgentType = z.string().regex(AGENT_TYPE_RE);
 export const AgentRef = z.string().regex(AGENT_REF_RE);
 export const RuntimeName = z.string().regex(RUNTIME_NAME_RE);

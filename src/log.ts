@@ -14,11 +14,12 @@ const SECRET_KEYS = [
   'token', 'botToken', 'appToken', 'signingSecret', 'secret', 'password', 'authorization', 'Authorization',
   'cookie', 'x-slack-signature', 'apiKey', 'api_key', 'client_secret',
   // the environment's names for the same secrets (an env object logged by mistake)
-  'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'ALERT_SOURCES', 'ALERTMANAGER_TOKEN',
+  'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'ALERT_SOURCES', 'ALERTMANAGER_TOKEN', 'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
 ];
 
 /** Secrets of the `Config` deeper than two levels, as the config, its spread or its sections are logged. */
-const CONFIG_SECRET_PATHS = ['runtimes.byName.*.token', 'alerts.sources[*].secret', 'alerts.alertmanager.token'];
+const CONFIG_SECRET_PATHS = ['runtimes.byName.*.token', 'alerts.sources[*].secret', 'alerts.alertmanager.token', 'redis.sentinel.password'];
 
 const redactPaths = (keys: readonly string[]): string[] => keys.flatMap((k) => {
   const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`;

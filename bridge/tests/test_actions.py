@@ -4,6 +4,7 @@ really bounds in-flight, TTLs revert, idempotency and dry-run hold; the runtime 
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 from autogen_core import AgentId, TopicId
@@ -256,4 +257,25 @@ async def test_clear_caches_calls_the_registered_hooks(fleet: FleetHandle) -> No
     assert set(everything["after"]["cleared"]) == {"retrieval_cache", "plan_cache"}
     r2 = await fleet.http.post("/v1/actions/clear-caches", json={"names": ["nope"]})
     assert r2.status_code == 404 and r2.json()["error"]["code"] == "CACHE_NOT_FOUND"
+    await fleet.stop_cleanly()
+
+
+async def test_collect_garbage_collects_cycles_and_cannot_be_temporary(fleet: FleetHandle) -> None:
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    gc.disable()  # the cycles below stay uncollected until the action runs
+    try:
+        for _ in range(500):
+            Node()
+        predicted = await fleet.post("/v1/actions/collect-garbage", {"dry_run": True})
+        assert predicted["applied"] is False and predicted["after"]["collected"] is None
+        done = await fleet.post("/v1/actions/collect-garbage", {"reason": "test"})
+    finally:
+        gc.enable()
+    assert done["applied"] is True and done["target"] == "runtime"
+    assert done["after"]["collected"] >= 500 and done["before"]["rss_bytes"] > 0
+    temporary = await fleet.http.post("/v1/actions/collect-garbage", json={"ttl_s": 60})
+    assert temporary.status_code == 422 and temporary.json()["error"]["code"] == "VALIDATION_FAILED"
     await fleet.stop_cleanly()

@@ -106,7 +106,7 @@ async def test_agent_instances_registered_directly_are_gated_and_can_be_isolated
     await Upper().register_instance(runtime, AgentId("Solo", "b"))  # autogen-core checks the factory: untouched
     runtime.start()
     assert await runtime.send_message(Ask("q"), AgentId("Solo", "a")) == Ask("Q")
-    from autogen_ops_bridge.models import IsolateRequest
+    from autogen_ops_bridge.actions import IsolateRequest
 
     await bridge.actions.isolate(IsolateRequest(agent_type="Solo"))
     try:

@@ -4,7 +4,7 @@
  * them, the click handler (click.ts) reads them.
  */
 
-/** `action_id`s of the plan surface (prefix `plan:`, routed by `src/slack/listeners/actions.ts`). */
+/** `action_id`s of the plan surface (prefix `plan:`, routed by `src/slack/listeners/plan-actions.ts`). */
 export const PLAN_ACTIONS = {
   approve: 'plan:approve',
   reject: 'plan:reject',

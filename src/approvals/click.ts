@@ -4,7 +4,7 @@
  * the `verify` worker). Every refusal is an ephemeral with a coded error that says why and who can act;
  * every decision and refusal lands in the audit log.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { isOpsError, OpsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/index.js';
@@ -20,7 +20,7 @@ import { explainRecorded, isAllowedApprover, notAllowed, refusalFor, requesterRe
 import { rich } from '../view/rich-text.js';
 
 export interface ClickDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Our Redis key prefix (trailing ':'). */
   readonly prefix: string;
   readonly outbox: Outbox;

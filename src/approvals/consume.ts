@@ -9,7 +9,7 @@
  * `expires_at` and `created_at` (epoch ms), `decided_by`, `decided_at`. The key lives `retentionMs` after
  * expiry so a late click is told "expired" or "already approved", never "unknown".
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/scripts.js';
 import type { Plan } from '../response/plan.js';
 import type { Approver, ConsumeAnswer } from './rules.js';
@@ -36,7 +36,7 @@ export interface PlanRecord {
  * Stores a new plan, or refreshes a pending one in place (same id, new content: its old buttons then
  * fail as stale, and partial approvals of the old content are dropped). A decided plan is not touched.
  */
-export async function storePlan(redis: Redis, prefix: string, plan: Plan, now: number, retentionMs = PLAN_RETENTION_MS): Promise<'stored' | 'replaced' | 'unchanged' | 'decided'> {
+export async function storePlan(redis: RedisClient, prefix: string, plan: Plan, now: number, retentionMs = PLAN_RETENTION_MS): Promise<'stored' | 'replaced' | 'unchanged' | 'decided'> {
   const res = await runScript(redis, 'planStore', [planKey(prefix, plan.id)], {
     plan: JSON.stringify(plan), hash: plan.hash, required: plan.approval.required, expiresAt: Date.parse(plan.expiresAt), now, retention: retentionMs,
   });
@@ -60,22 +60,22 @@ function toAnswer(res: string[]): ConsumeAnswer {
  * One approval click, atomically: unknown plan, already decided, stale hash, expired, same approver
  * twice, recorded (two-person rule, first of two) or approved — the last exactly once per plan.
  */
-export async function consumeApproval(redis: Redis, prefix: string, planId: string, hash: string, userId: string, now: number): Promise<ConsumeAnswer> {
+export async function consumeApproval(redis: RedisClient, prefix: string, planId: string, hash: string, userId: string, now: number): Promise<ConsumeAnswer> {
   return toAnswer(await runScript(redis, 'planApprove', [planKey(prefix, planId)], { hash, user: userId, now }));
 }
 
 /** One reject click, atomically (same checks as approval; a rejected plan never runs). */
-export async function rejectPlan(redis: Redis, prefix: string, planId: string, hash: string, userId: string, now: number): Promise<ConsumeAnswer> {
+export async function rejectPlan(redis: RedisClient, prefix: string, planId: string, hash: string, userId: string, now: number): Promise<ConsumeAnswer> {
   return toAnswer(await runScript(redis, 'planReject', [planKey(prefix, planId)], { hash, user: userId, now }));
 }
 
 /** Marks a pending plan superseded (a newer plan replaced it); returns whether it was pending. */
-export async function supersedePlan(redis: Redis, prefix: string, planId: string, by: string, now: number): Promise<boolean> {
+export async function supersedePlan(redis: RedisClient, prefix: string, planId: string, by: string, now: number): Promise<boolean> {
   return (await runScript(redis, 'planSupersede', [planKey(prefix, planId)], { by, now })) === 1;
 }
 
 /** The record of a plan, or null when unknown. */
-export async function loadPlan(redis: Redis, prefix: string, planId: string): Promise<PlanRecord | null> {
+export async function loadPlan(redis: RedisClient, prefix: string, planId: string): Promise<PlanRecord | null> {
   const f = await redis.hgetall(planKey(prefix, planId));
   if (!f.plan || !f.hash) return null;
   return {
@@ -92,7 +92,7 @@ export async function loadPlan(redis: Redis, prefix: string, planId: string): Pr
 }
 
 /** Marks a plan approved without a click (runbook `auto_run`, low risk, allowed by config). Atomic; false if not pending. */
-export async function autoApprove(redis: Redis, prefix: string, planId: string, hash: string, now: number): Promise<boolean> {
+export async function autoApprove(redis: RedisClient, prefix: string, planId: string, hash: string, now: number): Promise<boolean> {
   const res = await runScript(redis, 'planApprove', [planKey(prefix, planId)], { hash, user: 'automation', now, required: 1 });
   return res[0] === 'approved';
 }

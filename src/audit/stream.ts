@@ -8,7 +8,7 @@
  * (`<prefix>audit:incident:<id>`) and per plan (`<prefix>audit:plan:<id>`) so that `/autogen audit <id>`
  * is one XRANGE. All three are written by one Lua script (audit-append.lua), so an index never misses an entry.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/scripts.js';
 import { z } from 'zod';
 
@@ -71,7 +71,7 @@ function fields(event: AuditEvent): string[] {
 }
 
 /** Appends one event atomically to the global stream and its indexes; returns its global id. */
-export async function appendAudit(redis: Redis, prefix: string, input: AuditInput, opts: AuditOptions = DEFAULT_AUDIT_OPTIONS): Promise<string> {
+export async function appendAudit(redis: RedisClient, prefix: string, input: AuditInput, opts: AuditOptions = DEFAULT_AUDIT_OPTIONS): Promise<string> {
   const event = auditEventSchema.parse(input);
   const keys = auditKeys(prefix);
   const indexKeys: string[] = [];
@@ -110,7 +110,7 @@ export interface AuditQuery {
 }
 
 /** Reads the log for an incident or a plan (oldest first), or the newest entries of the whole log. */
-export async function readAudit(redis: Redis, prefix: string, query: AuditQuery = {}): Promise<AuditEntry[]> {
+export async function readAudit(redis: RedisClient, prefix: string, query: AuditQuery = {}): Promise<AuditEntry[]> {
   const keys = auditKeys(prefix);
   const limit = query.limit ?? 200;
   let rows: [string, string[]][];

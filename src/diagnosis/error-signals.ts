@@ -5,16 +5,16 @@
  * "permission denied", "timeout"), the message checks (§2.2: serialisation, authorisation, unknown
  * recipient) and the emergency scenarios (§6.1). Pure: the same error always gets the same answer.
  */
+import type { Dependency, ErrorRecord, Fields, MaybeFields } from '../runtime/schemas.js';
 import type { Category } from './classify.js';
 
-export interface ErrorSignalInput {
-  readonly exception_type?: string | null;
-  readonly message?: string | null;
-  /** `handler` or `construction` (bridge ErrorRecord.phase). */
-  readonly phase?: string | null;
-  /** Names and kinds of the runtime's declared dependencies, to tell a dead database from a dead API. */
-  readonly dependencies?: readonly { name: string; kind?: string | null; url?: string | null }[] | null;
-}
+/**
+ * One error of the bridge (`phase`: `handler` or `construction`), with the names and kinds of the runtime's
+ * declared dependencies, to tell a dead database from a dead API.
+ */
+export type ErrorSignalInput = Readonly<MaybeFields<ErrorRecord, 'exception_type' | 'message' | 'phase'> & {
+  dependencies?: readonly Readonly<Fields<Dependency, 'name'> & MaybeFields<Dependency, 'kind' | 'url'>>[] | null;
+}>;
 
 export interface ErrorSignal {
   readonly category: Category;

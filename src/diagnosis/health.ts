@@ -3,7 +3,7 @@
  * runtime and agents up, queue depth, memory and disk below 80 %, errors in the last hour, configured
  * dependencies reachable. Pure: pass the data and `now` in.
  */
-import type { AgentSummary, RuntimeInfo } from './bridge-shapes.js';
+import type { AgentSummary, RuntimeInfo } from '../runtime/schemas.js';
 import { judgedWindow } from './windows.js';
 import { labelOf } from '../runtime/resolve-agent.js';
 import type { Finding } from './classify.js';

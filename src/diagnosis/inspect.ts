@@ -3,8 +3,7 @@
  * `inspect_agent_state`): basic info, internal state, queue, connections, performance. A large saved
  * state is summarised and attached as a JSON file. Pure.
  */
-import type { AgentDetail, RuntimeInfo } from './bridge-shapes.js';
-import type { Peer } from '../runtime/schemas.js';
+import type { AgentDetail, Peer, RuntimeInfo } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { dependencyCategory, fixForDependency, GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportAttachment, type ReportSection } from './guide-report.js';

@@ -4,7 +4,7 @@
  * correlations between agents (a cascade and where it starts), impact, and suggested fixes. A compact
  * summary for Slack and the full analysis as a Markdown file. Pure: pass the records and `now` in.
  */
-import type { LogRecord, RuntimeInfo } from './bridge-shapes.js';
+import type { LogRecord, RuntimeInfo } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { GUIDE_FIXES, readErrorSignal, type ErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';

@@ -7,7 +7,7 @@
  * the growth must go on through the later parts of the window too. The bytes the bridge's own buffers
  * hold are not the application's and are taken off the growth before it is judged.
  */
-import type { RssSample } from './bridge-shapes.js';
+import type { RssSample } from '../runtime/schemas.js';
 import { formatMb, formatMs, plural, toMs } from './quantities.js';
 import type { Thresholds } from './thresholds.js';
 

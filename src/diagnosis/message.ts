@@ -4,7 +4,8 @@
  * handler for the type, no serialisation or authorisation failures, recent drops and timeouts between the
  * two, latency above 100 ms, backlog above 10. Pure: pass the data and `now` in.
  */
-import { agentTypeOf, subscriptionLabel, type AgentDetail, type AgentSummary, type ErrorRecord, type MessageRecord, type RuntimeInfo } from './bridge-shapes.js';
+import { agentTypeOf } from '../identifiers.js';
+import type { AgentDetail, AgentSummary, ErrorRecord, MessageRecord, RuntimeInfo, SubscriptionInfo } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';
@@ -49,6 +50,12 @@ function existsFinding(role: 'Sender' | 'Recipient', type: string, agents: reado
     fix: ok ? [] : [GUIDE_FIXES.registerFactory],
     subject: type,
   };
+}
+
+/** "type:ChatRequest" / "default" — a subscription as one word. */
+function subscriptionLabel(s: SubscriptionInfo): string {
+  const kind = s.kind ?? 'subscription';
+  return s.topic_type ? `${kind}:${s.topic_type}` : kind;
 }
 
 function reachableFinding(to: string, recipient: AgentDetail, info: RuntimeInfo): Finding {

@@ -3,7 +3,7 @@
  * identification (§4.3): average response, memory, CPU, error rate, concurrency, slow external and
  * database calls, a memory-leak trend, and the bottlenecks ranked. Pure: pass the data and `now` in.
  */
-import type { AgentDetail, AgentSummary, DependencyCall, RuntimeInfo } from './bridge-shapes.js';
+import type { AgentDetail, AgentSummary, DependencyCall, RuntimeInfo } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';

@@ -3,7 +3,7 @@
  * per scope — the incident id when the snapshot was taken for one, else the channel (and thread). A thin
  * adapter: the document itself is built by `packageSnapshot`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 
 export const SNAPSHOT_TTL_S = 30 * 86_400;
 /** Snapshots listed per scope (newest first); older ones stay readable by key until they expire. */
@@ -22,7 +22,7 @@ export function snapshotScope(where: { incident_id?: string | undefined; channel
 }
 
 export class SnapshotStore {
-  constructor(private readonly redis: Redis, private readonly keyPrefix: string, private readonly ttlS = SNAPSHOT_TTL_S) {}
+  constructor(private readonly redis: RedisClient, private readonly keyPrefix: string, private readonly ttlS = SNAPSHOT_TTL_S) {}
 
   private listKey(scope: string): string {
     return `${this.keyPrefix}guide:snapshots:${scope}`;

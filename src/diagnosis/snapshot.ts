@@ -7,7 +7,7 @@
  * adds the rule by name (the whole value under a key that names a secret) for the file kept with the incident,
  * and reports what it changed, so that a bridge with a gap never leaks a credential into a Slack channel.
  */
-import type { Snapshot } from './bridge-shapes.js';
+import type { Snapshot } from '../runtime/schemas.js';
 import { assembleReport, type GuideReport, type ReportAttachment, type ReportSection } from './guide-report.js';
 import { evaluateHealth } from './health.js';
 import { formatMb, plural } from './quantities.js';

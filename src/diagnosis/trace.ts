@@ -2,7 +2,8 @@
  * `/autogen trace <message_id>` — the guide's message-flow trace (§7.2): the path of one message across
  * agents with timings and outcome, where the time went, and where it failed. Pure.
  */
-import { agentTypeOf, type MessageRecord, type RuntimeInfo, type Trace } from './bridge-shapes.js';
+import { agentTypeOf } from '../identifiers.js';
+import type { MessageRecord, RuntimeInfo, Trace } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportAttachment, type ReportSection } from './guide-report.js';

@@ -8,7 +8,7 @@
  * cannot bring Redis back).
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { OpsError, type ErrorCode } from '../errors.js';
 
 export type CheckState = 'ok' | 'down' | 'unknown';
@@ -22,7 +22,7 @@ export interface Readiness {
 }
 
 export interface ReadinessSources {
-  readonly redis: Pick<Redis, 'ping' | 'status'>;
+  readonly redis: Pick<RedisClient, 'ping' | 'status'>;
   /** The queues this process writes to or reads from. */
   queues(): readonly Pick<Queue, 'name' | 'getJobCounts'>[];
   /** A worker's own state: undefined when all its workers take jobs, else why not. */

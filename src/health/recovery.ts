@@ -7,7 +7,7 @@
  * `dependency_up`), so a log query finds both ends of an outage. The state is per process (each replica
  * says what it saw).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from '../log.js';
 
 export class DependencyState {
@@ -52,7 +52,7 @@ export class DependencyState {
  * (one info with how long it lasted). Replaces a plain `on('error')` logger (which logged every reconnect
  * attempt) and keeps an `error` listener, so ioredis never reports unhandled errors.
  */
-export function watchRedis(redis: Pick<Redis, 'on'>, logger: Logger, connection: string, now: () => number = Date.now): DependencyState {
+export function watchRedis(redis: Pick<RedisClient, 'on'>, logger: Logger, connection: string, now: () => number = Date.now): DependencyState {
   const state = new DependencyState(logger, { dependency: 'redis', connection }, now);
   let everReady = false;
   redis.on('error', (err: Error) => state.failed(err.message, err));
@@ -61,6 +61,26 @@ export function watchRedis(redis: Pick<Redis, 'on'>, logger: Logger, connection:
   redis.on('ready', () => {
     everReady = true;
     state.succeeded();
+  });
+  // A Cluster keeps its own state ('ready' while the slots are served) and reports each node apart: a lost
+  // node (a master failed over, a replica gone) is one warn; its return one info, when a connection to that
+  // address is ready again (ioredis re-adds a dead node's address at every slot refresh until the Cluster
+  // forgets it, so being added is not being back).
+  const nodes = new Map<string, DependencyState>();
+  const nodeState = (address: string): DependencyState => {
+    let s = nodes.get(address);
+    if (!s) {
+      s = new DependencyState(logger, { dependency: 'redis', connection, node: address }, now);
+      nodes.set(address, s);
+    }
+    return s;
+  };
+  redis.on('node error', (err: Error, address?: string) => { if (address) nodeState(address).failed(err.message, err); });
+  redis.on('+node', (node: { options?: { host?: string; port?: number }; once?: (event: 'ready', fn: () => void) => unknown } | undefined) => {
+    const o = node?.options;
+    if (o?.host === undefined || o.port === undefined) return;
+    const address = `${o.host}:${o.port}`;
+    node?.once?.('ready', () => nodes.get(address)?.succeeded());
   });
   return state;
 }

@@ -14,7 +14,7 @@
  * recently seen go first), and the key itself expires `GRAPH_TTL_MS` after its last write. Under the
  * hash-tagged prefix, like every key of the bot (Redis Cluster: one slot).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from '../log.js';
 import type { BridgeClient } from '../runtime/client.js';
 import { isOpsError } from '../errors.js';
@@ -95,7 +95,7 @@ export function edgesFromOrigins(agents: readonly { type: string; failure_origin
 }
 
 /** Remembers `edges` of `runtime` as seen at `nowMs`: one atomic MULTI, bounded in age and number. */
-export async function recordGraphEdges(redis: Redis, keyPrefix: string, runtime: string, edges: readonly AgentEdge[], nowMs: number): Promise<void> {
+export async function recordGraphEdges(redis: RedisClient, keyPrefix: string, runtime: string, edges: readonly AgentEdge[], nowMs: number): Promise<void> {
   if (edges.length === 0) return;
   const key = graphKey(keyPrefix, runtime);
   const members = [...new Set(edges.map(edgeText))].flatMap((m) => [String(nowMs), m]);
@@ -108,7 +108,7 @@ export async function recordGraphEdges(redis: Redis, keyPrefix: string, runtime:
 }
 
 export interface CallGraphDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix with trailing ':' (hash-tagged). */
   readonly keyPrefix: string;
   readonly logger: Logger;

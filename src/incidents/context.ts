@@ -12,12 +12,12 @@ import { CallGraph } from './call-graph.js';
 import type { IncidentPresenter } from './presenter.js';
 import type { MergeContext } from './merge-action.js';
 import { IncidentStore } from './store.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 
 export interface IncidentDeps {
   readonly config: Pick<Config, 'alerts' | 'runtimes'>;
   readonly logger: Logger;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix with trailing ':' (hash-tagged). */
   readonly keyPrefix: string;
   readonly queues: Queues;

@@ -7,7 +7,7 @@
  * Who may: anyone who can use the root's buttons — the channel's members — as for Resolve. A refusal (same
  * incident, resolved, another channel) is audited (`incident.merge_refused`) and explained to the person.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { appendAudit } from '../audit/stream.js';
 import { OpsError } from '../errors.js';
 import { rich } from '../view/rich-text.js';
@@ -19,7 +19,7 @@ import { requestFlush, rootKey } from './thread.js';
 
 export interface MergeContext extends FollowUpContext {
   /** Where merges run and are audited (set by `incidentContext`). */
-  readonly merging?: { readonly redis: Redis; readonly keyPrefix: string };
+  readonly merging?: { readonly redis: RedisClient; readonly keyPrefix: string };
 }
 
 export interface SameIncidentRequest {

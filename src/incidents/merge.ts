@@ -12,7 +12,7 @@
  * Who may merge: anyone who can use the root's buttons (the channel's members), like Resolve; every merge
  * and every refusal is in the audit log (`incident.merged`, `incident.merge_refused`).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/scripts.js';
 import { shortHash } from './fingerprint.js';
 import { incidentKeys } from './store.js';
@@ -45,7 +45,7 @@ const MERGE_ATTEMPTS = 6;
  * Runs incident-merge.lua. Read first: the source's group-index keys (from its alerts' group keys) and its
  * open-index keys, all passed in KEYS.
  */
-export async function mergeIncidents(redis: Redis, opts: MergeStoreOptions, req: MergeRequest): Promise<MergeOutcome> {
+export async function mergeIncidents(redis: RedisClient, opts: MergeStoreOptions, req: MergeRequest): Promise<MergeOutcome> {
   const p = opts.keyPrefix;
   const source = `${p}inc:${req.sourceId}`;
   const groups = new Set<string>();

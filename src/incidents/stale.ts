@@ -16,7 +16,7 @@
  * confirm", the `stale` caveat); the incident is checked again once another INCIDENT_STALE_AFTER_S has
  * passed without an update.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { AlertsConfig, Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../queues/queues.js';
@@ -40,7 +40,7 @@ export interface StaleContext {
   readonly monitor: Config['monitor'];
   readonly store: IncidentStore;
   readonly queues: Queues;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix with trailing ':'. */
   readonly keyPrefix: string;
   readonly logger: Logger;

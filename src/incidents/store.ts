@@ -27,7 +27,7 @@
  * call: one source of truth for TS and Lua.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { NormalizedAlert } from './alert.js';
 import { alertLine, incidentTitle } from './describe.js';
 import { canonicalPairs, shortHash } from './fingerprint.js';
@@ -331,7 +331,7 @@ export class IncidentStore {
   /** Incident id → the open-index keys it was last seen holding (a hint, likewise). */
   private readonly knownKeys = new LruMap<string, readonly string[]>(KNOWN_MAX);
 
-  constructor(private readonly redis: Redis, options: Partial<IncidentStoreOptions> & { keyPrefix: string }) {
+  constructor(private readonly redis: RedisClient, options: Partial<IncidentStoreOptions> & { keyPrefix: string }) {
     this.options = { ...DEFAULT_STORE_OPTIONS, ...options };
   }
 

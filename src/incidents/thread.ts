@@ -4,7 +4,9 @@
  *   `rootKey(id)` so that replies and edits can refer to it before its ts is known;
  * - changes are flushed by one `flush` job per incident per coalescing interval (BullMQ deduplication
  *   with `keepLastIfActive`: while a flush waits, further changes join it; while one runs, exactly one
- *   more follows), which posts one thread reply and edits the root in place.
+ *   more follows), which posts one thread reply and edits the root in place;
+ * - root edits are coalesced per root and ahead of the replies (the outbox's `update` with a
+ *   `coalesce_key`): during a storm the root shows the incident's current state, not one from minutes ago.
  */
 import type { Job } from 'bullmq';
 import type { AlertsConfig } from '../config.js';
@@ -104,9 +106,11 @@ export async function flushIncident(ctx: ThreadContext, incidentId: string, job:
     posted = true;
   }
   const root = ctx.presenter.root(incident, nowMs);
+  // coalesced per root (one pending edit, the newest content) and on the channel's edit lane: it keeps up
+  // with a storm instead of waiting behind the thread replies (src/outbox/index.ts, `update`)
   await ctx.outbox.update({
     channel: incident.channel, ts_key: rootKey(incidentId), text: root.text, blocks: root.blocks,
-    coalesce_key: rootKey(incidentId), priority: incident.state === 'resolved' ? 'normal' : 'low',
+    coalesce_key: rootKey(incidentId),
   });
   ctx.logger.debug({ incident_id: incidentId, from: claim.from, to: claim.to, posted }, 'incident flushed');
   return { posted, edited: true };

@@ -15,7 +15,7 @@
  * attempt) keeps trying; a later notification's job only leaves its truncated count for the owner and ends.
  */
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { AlertsConfig } from '../config.js';
 import { isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -28,7 +28,7 @@ import { requestFlush } from './thread.js';
 
 export interface TruncationContext extends ReconcileContext {
   readonly config: AlertsConfig;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix with trailing ':' (hash-tagged). */
   readonly keyPrefix: string;
   readonly logger: Logger;

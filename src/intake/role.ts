@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { watchRedis } from '../health/recovery.js';
-import { createRedis, producerRedisOptions } from '../queues/connection.js';
+import { connectRedis, redisConfigured } from '../redis/connect.js';
 import { queuesFor } from '../roles/queues.js';
 import { startIntake, type IntakeServer } from './server.js';
 
@@ -20,8 +20,8 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
     logger.info('alert intake off: no ALERT_SOURCES configured');
     return undefined;
   }
-  if (!config.redis.url) throw new Error('startIntakeRole: config.redis.url is required');
-  const redis = createRedis(config.redis.url, producerRedisOptions());
+  if (!redisConfigured(config.redis)) throw new Error('startIntakeRole: no Redis configured (config.redis)');
+  const redis = connectRedis(config.redis, 'producer');
   watchRedis(redis, logger, 'intake');
   const queues = queuesFor(config, redis);
   const queue = queues.get('alert');

@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { OpsError, isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_GROUPING, type GroupingRules } from '../incidents/grouping.js';
@@ -51,7 +51,7 @@ export interface IntakeDeps {
   /** The `alert` queue (a producer connection that fails fast when Redis is down). */
   readonly queue: Queue;
   /** For /healthz. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly logger: Logger;
   now(): Date;
 }

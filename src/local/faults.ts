@@ -3,13 +3,12 @@
  * sandbox page's demo control panel. The bridge token stays here: the page only talks to the sandbox.
  */
 import { request } from 'undici';
+import type { AgentSummary, FaultInfo as FaultAnswer, FaultList, Fields, MaybeFields } from '../runtime/schemas.js';
 
-export interface FaultInfo {
-  fault: string;
-  agent_type: string;
-  params: Record<string, unknown>;
-  since: string;
-}
+/** A fault in force, as the bridge lists it. */
+export type FaultInfo = Fields<FaultAnswer, 'fault' | 'agent_type' | 'params' | 'since'>;
+type FaultListing = { faults: FaultInfo[] } & Fields<FaultList, 'known_faults'>;
+type AgentListing = { agents: (Fields<AgentSummary, 'type' | 'name' | 'role'> & MaybeFields<AgentSummary, 'team'>)[] };
 
 export interface FaultState {
   active: FaultInfo[];
@@ -57,8 +56,8 @@ export function fleetFaults(baseUrl: string, token: string, timeoutMs = 5_000): 
   return {
     async state() {
       const [faults, agents] = await Promise.all([
-        call<{ faults: FaultInfo[]; known_faults: string[] }>('GET', '/v1/faults'),
-        call<{ agents: { name: string; type: string; role: string; team: { name?: string } | null }[] }>('GET', '/v1/agents'),
+        call<FaultListing>('GET', '/v1/faults'),
+        call<AgentListing>('GET', '/v1/agents'),
       ]);
       const targets = new Set<string>();
       for (const a of agents.agents) {
@@ -68,13 +67,13 @@ export function fleetFaults(baseUrl: string, token: string, timeoutMs = 5_000): 
           targets.add(`${a.team.name}/${a.name}`);
         }
       }
-      return { active: faults.faults, known: faults.known_faults, targets: [...targets] };
+      return { active: faults.faults, known: [...faults.known_faults], targets: [...targets] };
     },
     async inject(fault, target, params = {}) {
       return call<FaultInfo>('POST', '/v1/faults', { fault, agent_type: target, params });
     },
     async clear(fault) {
-      const res = await call<{ faults: FaultInfo[] }>('DELETE', fault ? `/v1/faults/${encodeURIComponent(fault)}` : '/v1/faults');
+      const res = await call<Pick<FaultListing, 'faults'>>('DELETE', fault ? `/v1/faults/${encodeURIComponent(fault)}` : '/v1/faults');
       return res.faults;
     },
   };

@@ -3,12 +3,10 @@
  * The grouping of alerts into incidents treats connected agents as one cascade.
  */
 import type { AgentEdge } from '../incidents/grouping.js';
+import type { MaybeFields, MessageRecord } from '../runtime/schemas.js';
 
 /** What the monitor reads of one `MessageRecord`. */
-export interface MessageView {
-  readonly sender?: string | null;
-  readonly recipient?: string | null;
-}
+export type MessageView = Readonly<MaybeFields<MessageRecord, 'sender' | 'recipient'>>;
 
 /** Agent type of a `type/key` agent id; null for null or an empty type. */
 function typeOf(agentId: string | null | undefined): string | null {

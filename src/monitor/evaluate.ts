@@ -23,6 +23,9 @@
  */
 import type { Severity } from '../incidents/severity.js';
 import { labelOf } from '../runtime/resolve-agent.js';
+import type {
+  AgentSummary, DegradedState, ErrorRecord, Fields, LatencyStats, MaybeFields, RecentWindow, RuntimeInfo, TeamInfo,
+} from '../runtime/schemas.js';
 
 /** The thresholds the monitor reads (a subset of the configuration's `thresholds` section). */
 export interface MonitorThresholds {
@@ -59,54 +62,30 @@ export interface MonitorOptions {
 
 export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = Object.freeze({ minSamples: 5, latencyMinSamples: 20, defaultWindowS: 300 });
 
-/** What the monitor reads of `GET /v1/runtime`. */
-export interface RuntimeView {
-  readonly queue_depth?: number | null;
-  readonly inflight?: number | null;
-  readonly max_inflight?: number | null;
-  readonly rss_bytes?: number | null;
-  readonly cpu_percent?: number | null;
-  readonly stats_window_s?: number | null;
-  readonly recent_window_s?: number | null;
-  readonly isolated?: readonly string[] | null;
-  readonly degraded?: { readonly active?: boolean | null; readonly agent_types?: readonly string[] | null } | null;
-}
+/** What the monitor reads of `GET /v1/runtime` (the model of the bridge's answers: `src/runtime/schemas.ts`). */
+export type RuntimeView = Readonly<MaybeFields<RuntimeInfo,
+  'queue_depth' | 'inflight' | 'max_inflight' | 'rss_bytes' | 'cpu_percent' | 'stats_window_s' | 'recent_window_s' | 'isolated'>
+  & { degraded?: Readonly<MaybeFields<DegradedState, 'active' | 'agent_types'>> | null }>;
 
 /** Latency figures, ms. */
-export interface LatencyView {
-  readonly count: number;
-  readonly avg?: number | null;
-  readonly p95?: number | null;
-  readonly p99?: number | null;
-}
+export type LatencyView = Readonly<Fields<LatencyStats, 'count'> & MaybeFields<LatencyStats, 'avg' | 'p95' | 'p99'>>;
 
 /** An agent's figures over the bridge's short recent window. */
-export interface RecentWindowView {
-  readonly window_s: number;
-  readonly count: number;
-  readonly errors: number;
-  readonly error_rate?: number | null;
-  readonly latency_ms?: LatencyView | null;
-}
+export type RecentWindowView = Readonly<Fields<RecentWindow, 'window_s' | 'count' | 'errors'> & MaybeFields<RecentWindow, 'error_rate'>
+  & { latency_ms?: LatencyView | null }>;
 
-/** What the monitor reads of one entry of `GET /v1/agents`. */
-export interface AgentView {
-  readonly type: string;
-  /** The stable name of an AgentChat participant, and its team (see `labelOf`). */
-  readonly name?: string | null;
-  readonly team?: { readonly name: string } | null;
-  readonly inflight?: number | null;
-  readonly max_inflight?: number | null;
-  readonly error_rate?: number | null;
-  readonly latency_ms?: LatencyView | null;
-  readonly last_error?: { readonly ts: string; readonly exception_type?: string | null; readonly message?: string | null } | null;
-  readonly construction_errors?: number | null;
-  readonly handled_total?: number | null;
-  readonly isolated?: boolean | null;
-  readonly degraded?: boolean | null;
-  /** The short recent window; absent from bridges that do not report one. */
-  readonly recent?: RecentWindowView | null;
-}
+/**
+ * What the monitor reads of one entry of `GET /v1/agents`: the stable name of an AgentChat participant and
+ * its team (see `labelOf`); `recent`, absent from bridges that do not report it.
+ */
+export type AgentView = Readonly<Fields<AgentSummary, 'type'> & MaybeFields<AgentSummary,
+  'name' | 'inflight' | 'max_inflight' | 'error_rate' | 'construction_errors' | 'handled_total' | 'isolated' | 'degraded'>
+  & {
+    team?: Readonly<Fields<TeamInfo, 'name'>> | null;
+    latency_ms?: LatencyView | null;
+    last_error?: Readonly<Fields<ErrorRecord, 'ts'> & MaybeFields<ErrorRecord, 'exception_type' | 'message'>> | null;
+    recent?: RecentWindowView | null;
+  }>;
 
 /** The window an agent is judged over: `recent` when the bridge reports it, else the long stats window. */
 interface JudgedWindow {

@@ -7,7 +7,7 @@
  * One poll per runtime at a time (a short Redis lock); the firing set is kept in Redis so that any worker
  * replica can take the next poll.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Config } from '../config.js';
 import { isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -28,7 +28,7 @@ import { alertIdsOf, forgetAgents, freshStarts, holdStep, monitorStep, type Firi
 
 export interface MonitorContext {
   readonly config: Pick<Config, 'alerts' | 'monitor' | 'thresholds'>;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix with trailing ':'. */
   readonly keyPrefix: string;
   readonly queues: Queues;
@@ -58,7 +58,7 @@ export const monitorKeys = (prefix: string, runtime: string) => ({
  * those alerts, so a failure that persists or came back raises a new alert — and reopens the incident —
  * instead of staying silent under an alert the incident no longer counts.
  */
-export async function monitorStartsFresh(redis: Redis, keyPrefix: string, runtime: string, agents: readonly string[], atMs: number): Promise<void> {
+export async function monitorStartsFresh(redis: RedisClient, keyPrefix: string, runtime: string, agents: readonly string[], atMs: number): Promise<void> {
   if (agents.length === 0) return;
   const key = monitorKeys(keyPrefix, runtime).fresh;
   await redis.multi().hset(key, Object.fromEntries(agents.map((a) => [a, String(atMs)]))).pexpire(key, STATE_TTL_MS).exec();

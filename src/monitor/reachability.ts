@@ -4,11 +4,11 @@
  * reachable again" (info, with `down_ms`). The outage's start is one Redis key per runtime (set NX, read
  * and deleted with GETDEL), so whichever worker replica polls next says it — once.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from '../log.js';
 
 export async function noteReachability(
-  ctx: { readonly redis: Redis; readonly logger: Logger },
+  ctx: { readonly redis: RedisClient; readonly logger: Logger },
   key: string,
   runtime: string,
   poll: { readonly reachable: boolean; readonly reason?: string; readonly nowMs: number; readonly ttlMs: number },

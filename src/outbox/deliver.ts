@@ -7,20 +7,21 @@
  * job has one, else logged as a warning saying to invite the bot (docs/internals.md, "Slack's refusals").
  */
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { WebClient } from '@slack/web-api';
 import { request } from 'undici';
 import { OpsError } from '../errors.js';
+import { runScript } from '../redis/scripts.js';
 import type { Logger } from '../log.js';
 import { cutMrkdwn, fitBlocks, SAFE_TEXT_CHARS, textOnly } from '../slack/blocks/shrink.js';
 import { code, md } from '../slack/blocks/mrkdwn.js';
 import type { NotifyJob } from '../queues/payloads.js';
-import type { ChannelRate } from './rate.js';
-import { outboxKeys, TS_TTL_S } from './keys.js';
+import type { ChannelRate, RateLane } from './rate.js';
+import { COALESCE_TTL_S, outboxKeys, TS_TTL_S } from './keys.js';
 
 export interface DeliveryContext {
   client: WebClient;
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix (with trailing ':'). */
   keyPrefix: string;
   rate: ChannelRate;
@@ -68,6 +69,24 @@ async function resolveTs(ctx: DeliveryContext, direct: string | undefined, key: 
   return ts ?? 'missing';
 }
 
+/** The content a coalesced edit sends: the newest written for its key, with that content's sequence number. */
+interface Newest { seq: number; content: Content }
+
+/**
+ * What a coalesced edit job sends when it runs: the newest content of its key (`Outbox.update` writes it with
+ * its sequence number), or 'superseded' when that content was sent already (by an earlier run). A job queued
+ * before contents were kept (or whose content expired) sends its own payload unless a newer one exists.
+ */
+async function newestEdit(ctx: DeliveryContext, key: string, ownSeq: number): Promise<Newest | 'superseded' | undefined> {
+  const keys = outboxKeys(ctx.keyPrefix);
+  const [seqRaw, latestRaw, editedRaw] = await ctx.redis.mget(keys.coalesce(key), keys.latest(key), keys.edited(key));
+  const seq = Number(seqRaw ?? 0);
+  const edited = Number(editedRaw ?? 0);
+  if (latestRaw === null || latestRaw === undefined) return ownSeq < seq || ownSeq <= edited ? 'superseded' : undefined;
+  if (seq <= edited) return 'superseded';
+  return { seq, content: JSON.parse(latestRaw) as Content };
+}
+
 /** How long to wait for a parent message's ts (posted by another job) before asking again, ms. */
 const PARENT_WAIT_MS = 500;
 /**
@@ -89,9 +108,11 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
   const keys = outboxKeys(ctx.keyPrefix);
   const jobId = ctx.job.id ?? 'unknown';
 
+  let newest: Newest | undefined;
   if (payload.kind === 'update' && payload.coalesce_key !== undefined && payload.coalesce_seq !== undefined) {
-    const latest = Number(await ctx.redis.get(keys.coalesce(payload.coalesce_key)) ?? 0);
-    if (payload.coalesce_seq < latest) return { status: 'skipped', reason: 'superseded' };
+    const found = await newestEdit(ctx, payload.coalesce_key, payload.coalesce_seq);
+    if (found === 'superseded') return { status: 'skipped', reason: 'superseded' };
+    newest = found;
   }
   if (payload.kind === 'post') {
     const sent = await ctx.redis.get(keys.sent(jobId));
@@ -105,15 +126,21 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
   const updateTs = payload.kind === 'update' ? await resolveTs(ctx, payload.ts, payload.ts_key) : undefined;
   if (updateTs === 'missing') return waitForParent(ctx, payload.kind === 'update' ? payload.ts_key : undefined);
 
+  const lane: RateLane = payload.kind === 'update' ? 'edit' : 'post';
   if (payload.kind !== 'ephemeral') {
-    const wait = await ctx.rate.reserve(payload.channel, ctx.now());
+    const wait = await ctx.rate.reserve(payload.channel, ctx.now(), lane);
     if (wait > 0) return delay(ctx, wait);
   }
 
-  let content: Content = payload.kind === 'upload' ? { text: '' } : { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
+  let content: Content = payload.kind === 'upload' ? { text: '' } : newest?.content ?? { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
   for (let step = 0; ; step += 1) {
     try {
-      return await send(payload, ctx, content, threadTs, updateTs);
+      const result = await send(payload, ctx, content, threadTs, updateTs);
+      if (newest && payload.kind === 'update' && payload.coalesce_key !== undefined) {
+        // sent: the content is dropped unless a newer one came meanwhile (memory: one content per message being edited)
+        await runScript(ctx.redis, 'outboxEdited', [keys.coalesce(payload.coalesce_key), keys.latest(payload.coalesce_key), keys.edited(payload.coalesce_key)], { seq: newest.seq, ttl: COALESCE_TTL_S });
+      }
+      return result;
     } catch (err) {
       const slackError = slackErrorOf(err);
       const smaller = payload.kind === 'upload' ? undefined : shrink(content, slackError, step);
@@ -126,7 +153,7 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
       const c = classifySlackError(err);
       if (c instanceof OpsError) throw c;
       const until = ctx.now() + c.retryAfterS * 1000;
-      await ctx.rate.pause(payload.channel, until, ctx.now());
+      await ctx.rate.pause(payload.channel, until, ctx.now(), lane);
       return delay(ctx, c.retryAfterS * 1000);
     }
   }

@@ -7,7 +7,7 @@
  * with `waitForTs`), later `update`s and thread replies may refer to the key instead of the ts, and the
  * notify job's return value carries `{ ts }`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { JobsOptions } from 'bullmq';
 import type { Queues } from '../queues/queues.js';
 import type { NotifyJobInput } from '../queues/payloads.js';
@@ -16,7 +16,7 @@ import type { Block } from '../slack/blocks/vocabulary.js';
 import { plainSafeLine } from '../slack/blocks/incident-text.js';
 import { renderRich } from '../slack/blocks/rich-text.js';
 import type { RichText } from '../view/rich-text.js';
-import { outboxKeys } from './keys.js';
+import { COALESCE_TTL_S, outboxKeys } from './keys.js';
 
 export { deliverNotification, classifySlackError, type DeliveryContext, type DeliveryResult } from './deliver.js';
 export { ChannelRate, type ChannelRateOptions } from './rate.js';
@@ -59,7 +59,7 @@ export class Outbox {
   private readonly keys: ReturnType<typeof outboxKeys>;
 
   /** `keyPrefix` with trailing ':' (see `keyPrefix()` in src/queues). */
-  constructor(private readonly queues: Queues, private readonly redis: Redis, keyPrefix: string) {
+  constructor(private readonly queues: Queues, private readonly redis: RedisClient, keyPrefix: string) {
     this.keys = outboxKeys(keyPrefix);
   }
 
@@ -72,11 +72,31 @@ export class Outbox {
     return this.queues.add('notify', { kind: 'post', ...payload(msg) }, this.opts(msg.priority ?? 'normal', jobId));
   }
 
-  /** Edits a message (by `ts` or `ts_key`). With `coalesce_key`, only the newest pending update is sent. */
+  /**
+   * Edits a message (by `ts` or `ts_key`). With `coalesce_key`, edits coalesce: the newest content is kept
+   * in Redis with its sequence number, and at most one edit job per key waits (BullMQ deduplication with
+   * `keepLastIfActive`: while one waits or is delayed, a newer edit joins it; while one runs, exactly one
+   * more follows). The job sends whatever is newest when it runs, so a superseded edit is never queued
+   * behind another, and never sent after a newer one. Being one per key, a coalesced edit goes first
+   * (`high`, whatever `priority` says); its Slack calls use the channel's edit lane (src/outbox/rate.ts).
+   */
   async update(msg: UpdateInput): Promise<string> {
-    const seq = msg.coalesce_key === undefined ? undefined : await this.redis.incr(this.keys.coalesce(msg.coalesce_key));
-    if (msg.coalesce_key !== undefined) await this.redis.expire(this.keys.coalesce(msg.coalesce_key), 86_400);
-    return this.queues.add('notify', { kind: 'update', ...payload(msg), ...(seq === undefined ? {} : { coalesce_seq: seq }) }, this.opts(msg.priority ?? 'low'));
+    const body = payload(msg);
+    const key = msg.coalesce_key;
+    if (key === undefined) return this.queues.add('notify', { kind: 'update', ...body }, this.opts(msg.priority ?? 'low'));
+    const content = JSON.stringify({ text: body.text, ...(body.blocks ? { blocks: body.blocks } : {}) });
+    // one transaction: the sequence number and the content it names are written together
+    const res = await this.redis.multi()
+      .incr(this.keys.coalesce(key))
+      .expire(this.keys.coalesce(key), COALESCE_TTL_S)
+      .set(this.keys.latest(key), content, 'EX', COALESCE_TTL_S)
+      .exec();
+    const [err, seq] = res?.[0] ?? [new Error('MULTI answered nothing'), undefined];
+    if (err) throw err;
+    return this.queues.add('notify', { kind: 'update', ...body, coalesce_seq: Number(seq) }, {
+      ...this.opts('high'),
+      deduplication: { id: `edit-${key}`, keepLastIfActive: true },
+    });
   }
 
   async ephemeral(msg: EphemeralInput): Promise<string> {

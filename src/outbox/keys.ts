@@ -6,7 +6,14 @@ export const outboxKeys = (prefix: string) => ({
   sent: (jobId: string) => `${prefix}outbox:sent:${jobId}`,
   /** latest sequence number of a coalescing key. */
   coalesce: (key: string) => `${prefix}outbox:coalesce:${key}`,
+  /** the newest content (text, blocks) of a coalescing key, written with its sequence number. */
+  latest: (key: string) => `${prefix}outbox:latest:${key}`,
+  /** sequence number of a coalescing key's content last sent to Slack. */
+  edited: (key: string) => `${prefix}outbox:edited:${key}`,
 });
+
+/** How long a coalescing key's sequence, newest content and sent mark are kept, seconds. */
+export const COALESCE_TTL_S = 86_400;
 
 /** How long posted ts values and sent markers are kept, seconds. */
 export const TS_TTL_S = 7 * 86_400;

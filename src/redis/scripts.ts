@@ -16,7 +16,7 @@
  * Cluster-style keys, watching with MONITOR that each touches only the keys it was given.
  */
 import { readFileSync } from 'node:fs';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './connect.js';
 
 /** Where the `.lua` files are. */
 export const SCRIPTS_DIR = new URL('./scripts/', import.meta.url);
@@ -43,6 +43,7 @@ export const SCRIPT_FILES = {
   planSupersede: { file: 'plan-supersede.lua', keys: 1 },
   rateReserve: { file: 'rate-reserve.lua', keys: 1 },
   ratePause: { file: 'rate-pause.lua', keys: 1 },
+  outboxEdited: { file: 'outbox-edited.lua', keys: 3 },
 } as const satisfies Record<string, { readonly file: string; readonly keys: number | 'variable' }>;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
@@ -104,6 +105,7 @@ export interface ScriptArgs {
   planSupersede: { by: string; now: number };
   rateReserve: { now: number; interval: number; burst: number };
   ratePause: { until: number; ttl: number };
+  outboxEdited: { seq: number; ttl: number };
 }
 
 type Flat = (string | number)[];
@@ -130,6 +132,7 @@ export interface ScriptReplies {
   planSupersede: number;
   rateReserve: number;
   ratePause: number;
+  outboxEdited: number;
 }
 
 const INCLUDE = /^--- @include "([^"]+)"\s*$/gm;
@@ -157,7 +160,7 @@ export function wellFormed(json: string): string {
   return json.includes('\\u') ? json.replace(LONE_SURROGATE, '$1\\ufffd') : json;
 }
 
-type Client = Redis | Cluster;
+type Client = RedisClient;
 type Command = (...args: (string | number)[]) => Promise<unknown>;
 
 /** ioredis command names: prefixed, so that none shadows a Redis command or another library's script. */

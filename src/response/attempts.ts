@@ -7,7 +7,7 @@
  * Redis: a sorted set `<prefix>attempts:<failureKey>` scored by time (ms), one member per failed plan (a
  * retried job records the same plan once).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/scripts.js';
 
 export interface Attempt {
@@ -26,14 +26,14 @@ export function attemptsKey(prefix: string, failureKey: string): string {
 }
 
 /** Records a failed attempt (once per plan; attempts-record.lua) and returns how many recent failed attempts there now are. */
-export async function recordFailedAttempt(redis: Redis, prefix: string, failureKey: string, attempt: Attempt, now: number, windowMs: number): Promise<number> {
+export async function recordFailedAttempt(redis: RedisClient, prefix: string, failureKey: string, attempt: Attempt, now: number, windowMs: number): Promise<number> {
   return Number(await runScript(redis, 'attemptsRecord', [attemptsKey(prefix, failureKey)], {
     now, window: windowMs, attempt: JSON.stringify(attempt), plan: attempt.planId,
   }));
 }
 
 /** The failed attempts within the window, oldest first. */
-export async function recentAttempts(redis: Redis, prefix: string, failureKey: string, now: number, windowMs: number): Promise<Attempt[]> {
+export async function recentAttempts(redis: RedisClient, prefix: string, failureKey: string, now: number, windowMs: number): Promise<Attempt[]> {
   const raw = await redis.zrangebyscore(attemptsKey(prefix, failureKey), now - windowMs, '+inf');
   return raw.map((m) => JSON.parse(m) as Attempt);
 }
@@ -44,6 +44,6 @@ export function mustEscalate(count: number, max: number): boolean {
 }
 
 /** Clears the count after a human resolved the failure (e.g. a later plan verified fine). */
-export async function clearAttempts(redis: Redis, prefix: string, failureKey: string): Promise<void> {
+export async function clearAttempts(redis: RedisClient, prefix: string, failureKey: string): Promise<void> {
   await redis.del(attemptsKey(prefix, failureKey));
 }

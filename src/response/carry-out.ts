@@ -11,7 +11,7 @@ import type { ResponseDeps } from './context.js';
 import { incidentsOf, linkIncident, noteRan } from './links.js';
 import { appliedTemporaries, auditOnce, loadRunState, renderOutcome, setOnce } from './outcome-state.js';
 import type { Plan } from './plan.js';
-import { bridgeActionOf, outcomeMessageKey, planMessageKey, threadOf } from './propose.js';
+import { outcomeMessageKey, planMessageKey, threadOf } from './propose.js';
 import { readRuntime } from './read-view.js';
 import { runKey, runPlan, type ActionOutcome, type RunOutcome } from './run.js';
 import { describeOpenBreaker, readAutomation, reserveAction } from './safety.js';
@@ -99,7 +99,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
     },
   });
   const run = await runPlan(deps.redis, deps.prefix, plan, {
-    act: (a, body, key) => bridge.act(bridgeActionOf(a.action), body, key),
+    act: (a, body, key) => bridge.act(a.path, body, key),
     automationEnabled: async () => (await readAutomation(deps.redis, deps.prefix)).enabled,
     reserve: (key) => reserveAction(deps.redis, deps.prefix, plan.runtime, key, deps.now().getTime(), deps.settings.breaker),
     describeBreaker: (ans) => describeOpenBreaker(plan.runtime, ans, deps.settings.breaker.windowMs),

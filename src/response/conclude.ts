@@ -19,6 +19,7 @@ import { monitorStartsFresh } from '../monitor/poll.js';
 import { incidentsOf } from './links.js';
 import { appliedTemporaries, auditOnce, loadRunState, setOnce, type RunState } from './outcome-state.js';
 import type { Plan } from './plan.js';
+import { agentsActedOn } from './bridge-actions.js';
 import { readRuntime, type RuntimeReading } from './read-view.js';
 import { judgeRecovery, type RecoveryJudgement, type RecoveryStage } from './recovery.js';
 import { runKey } from './run.js';
@@ -40,11 +41,9 @@ const TTL_MAX_ROUNDS = 10;
 export const RECHECK_MAX_ROUNDS = 5;
 const RECHECK_MAX_DELAY_MS = 120_000;
 
-/** Agent types a plan acted on: the targets of its actions, the agents a degrade sheds and those whose tools it switches off. */
+/** Agent types a plan acted on: the targets of its actions and those their bodies name (shed, tools' owners, restored). */
 export function actedOn(plan: Plan): string[] {
-  const shed = plan.actions.flatMap((a) => (a.action === 'degrade' && Array.isArray(a.body.agent_types) ? (a.body.agent_types as unknown[]).filter((t): t is string => typeof t === 'string') : []));
-  const tooled = plan.actions.flatMap((a) => (a.action === 'degrade' && Array.isArray(a.body.tools) ? (a.body.tools as { agent_type?: unknown }[]).map((t) => t.agent_type).filter((t): t is string => typeof t === 'string') : []));
-  return [...new Set([...plan.actions.flatMap((a) => (a.target ? [a.target] : [])), ...shed, ...tooled])];
+  return [...new Set(plan.actions.flatMap(agentsActedOn))];
 }
 
 /** The agents the plan was asked about (the incident's, or the `/autogen recover` argument). */

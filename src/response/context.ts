@@ -3,7 +3,7 @@
  * Runbooks are loaded and validated here, at start-up: a bad runbook stops the worker with
  * `RUNBOOK_INVALID` listing every problem.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Config } from '../config.js';
 import { OpsError } from '../errors.js';
 import { rich } from '../view/rich-text.js';
@@ -26,7 +26,7 @@ import type { RunPorts } from './run.js';
 import type { ResponseConfig } from './settings.js';
 
 export interface ResponseDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Our Redis key prefix (hash-tagged, trailing ':'). */
   readonly prefix: string;
   readonly settings: ResponseConfig;
@@ -74,7 +74,7 @@ export function loadRunbooksOrThrow(dir: string): Runbook[] {
 
 export interface ResponseDepsInput {
   readonly config: Config;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keyPrefix: string;
   readonly outbox: Outbox;
   /** How incidents, plans and outcomes are shown (the role wires the Slack presenters, src/slack/presenters). */

@@ -10,6 +10,7 @@
 import type { Report } from '../diagnosis/report.js';
 import type { Thresholds } from '../diagnosis/thresholds.js';
 import { typeOfRef } from '../runtime/resolve-agent.js';
+import type { Fields, RssSample } from '../runtime/schemas.js';
 import type { RuntimeView } from './runtime-view.js';
 
 export interface FindingThresholds {
@@ -32,10 +33,7 @@ export function findingThresholdsOf(t: Thresholds): FindingThresholds {
   return { errorRate: t.errorRate, responseMs: t.p95ResponseMs, memoryMb: t.memoryMb, backlog: t.queueDepth, growthMbPerMin: SEED_THRESHOLDS.growthMbPerMin };
 }
 
-export interface RssSampleView {
-  readonly ts: string;
-  readonly rss_bytes: number;
-}
+export type RssSampleView = Readonly<Fields<RssSample, 'ts' | 'rss_bytes'>>;
 
 /**
  * The finding ids a diagnosis report gives runbook matching (an incident's plan is made from its diagnosis):

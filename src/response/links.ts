@@ -15,7 +15,7 @@
  * run or are superseded); `plan-ran:<failureKey>` → the plan of the failure that ran last;
  * `plan-incidents:<planId>` → set of the incident ids the plan acts for.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/scripts.js';
 import type { PlanRecord } from '../approvals/consume.js';
 import type { RunState } from './outcome-state.js';
@@ -28,7 +28,7 @@ export const ranPlanKey = (prefix: string, failureKey: string): string => `${pre
 const linkedKey = (prefix: string, planId: string): string => `${prefix}plan-incidents:${planId}`;
 
 /** Links `incidentId` to the plan (kept as long as the plan record). */
-export async function linkIncident(redis: Redis, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
+export async function linkIncident(redis: RedisClient, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
   const key = linkedKey(prefix, planId);
   const back = incidentPlansKey(prefix, incidentId);
   await redis.multi().sadd(key, incidentId).pexpire(key, retentionMs).sadd(back, planId).pexpire(back, retentionMs).exec();
@@ -38,7 +38,7 @@ export async function linkIncident(redis: Redis, prefix: string, planId: string,
 export const incidentPlansKey = (prefix: string, incidentId: string): string => `${prefix}incident-plans:${incidentId}`;
 
 /** Every incident the plan acts for: its own, then the linked ones. */
-export async function incidentsOf(redis: Redis, prefix: string, plan: Pick<Plan, 'id' | 'incidentId'>): Promise<string[]> {
+export async function incidentsOf(redis: RedisClient, prefix: string, plan: Pick<Plan, 'id' | 'incidentId'>): Promise<string[]> {
   const linked = await redis.smembers(linkedKey(prefix, plan.id));
   return [...new Set([...(plan.incidentId ? [plan.incidentId] : []), ...linked.sort()])];
 }
@@ -78,12 +78,12 @@ export function sameRequester(plan: Plan, req: { incident_id?: string | undefine
  * Takes a slot for `planId` if it still holds `expected` ('' = none; plan-slot-claim.lua): two requests for the same failure
  * at once make one plan. Returns the plan id the slot holds afterwards.
  */
-export async function claimSlot(redis: Redis, slot: string, expected: string, planId: string, retentionMs: number): Promise<string> {
+export async function claimSlot(redis: RedisClient, slot: string, expected: string, planId: string, retentionMs: number): Promise<string> {
   return String(await runScript(redis, 'planSlotClaim', [slot], { expected, plan: planId, ttl: retentionMs }));
 }
 
 /** Remembers a proposed plan among its failure's pending ones. */
-export async function notePending(redis: Redis, prefix: string, plan: Pick<Plan, 'id' | 'failureKey'>, retentionMs: number): Promise<void> {
+export async function notePending(redis: RedisClient, prefix: string, plan: Pick<Plan, 'id' | 'failureKey'>, retentionMs: number): Promise<void> {
   const key = pendingPlansKey(prefix, plan.failureKey);
   await redis.multi().sadd(key, plan.id).pexpire(key, retentionMs).exec();
 }
@@ -92,7 +92,7 @@ export async function notePending(redis: Redis, prefix: string, plan: Pick<Plan,
  * `plan` ran: it is the failure's plan from now on. Returns the other plans proposed for the failure
  * (the caller supersedes those still pending).
  */
-export async function noteRan(redis: Redis, prefix: string, plan: Pick<Plan, 'id' | 'failureKey'>, retentionMs: number): Promise<string[]> {
+export async function noteRan(redis: RedisClient, prefix: string, plan: Pick<Plan, 'id' | 'failureKey'>, retentionMs: number): Promise<string[]> {
   const key = pendingPlansKey(prefix, plan.failureKey);
   const [, [, others]] = (await redis.multi().set(ranPlanKey(prefix, plan.failureKey), plan.id, 'PX', retentionMs).smembers(key).del(key).exec()) as [unknown, [unknown, string[]], unknown];
   return others.filter((id) => id !== plan.id).sort();

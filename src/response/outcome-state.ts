@@ -4,7 +4,7 @@
  * audit entry and post of the flows written once even when a job is retried. Plus rendering the outcome
  * message from it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { AuditInput } from '../audit/stream.js';
 import type { TemporaryState } from './plan-view.js';
 import type { PlanPresenter } from './presenter.js';
@@ -53,7 +53,7 @@ function isoField(raw: string | undefined): string | null {
   return value !== null && Number.isFinite(Date.parse(value)) ? value : null;
 }
 
-export async function loadRunState(redis: Redis, prefix: string, planId: string): Promise<RunState> {
+export async function loadRunState(redis: RedisClient, prefix: string, planId: string): Promise<RunState> {
   const [outcomes, f] = await Promise.all([loadOutcomes(redis, prefix, planId), redis.hgetall(runKey(prefix, planId))]);
   return {
     outcomes: [...outcomes.values()].sort((a, b) => a.index - b.index),
@@ -72,7 +72,7 @@ export async function loadRunState(redis: Redis, prefix: string, planId: string)
 }
 
 /** Sets `field` only if unset; returns the value now stored and whether this call set it. */
-export async function setOnce<T>(redis: Redis, prefix: string, planId: string, field: string, value: T): Promise<{ value: T; won: boolean }> {
+export async function setOnce<T>(redis: RedisClient, prefix: string, planId: string, field: string, value: T): Promise<{ value: T; won: boolean }> {
   const key = runKey(prefix, planId);
   const won = (await redis.hsetnx(key, field, JSON.stringify(value))) === 1;
   if (won) return { value, won };
@@ -80,7 +80,7 @@ export async function setOnce<T>(redis: Redis, prefix: string, planId: string, f
 }
 
 /** Writes an audit event once per `marker` (at least once: a crash between the two may repeat it). */
-export async function auditOnce(redis: Redis, prefix: string, planId: string, marker: string, write: (e: AuditInput) => Promise<void>, event: AuditInput): Promise<void> {
+export async function auditOnce(redis: RedisClient, prefix: string, planId: string, marker: string, write: (e: AuditInput) => Promise<void>, event: AuditInput): Promise<void> {
   const key = runKey(prefix, planId);
   if (await redis.hexists(key, `audited:${marker}`)) return;
   await write(event);

@@ -10,7 +10,7 @@
  *
  * Redis: `incident-plans:<incidentId>` → set of the plan ids proposed for or linked to it (links.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { loadPlan, supersedePlan } from '../approvals/consume.js';
 import { IncidentStore } from '../incidents/store.js';
 import type { ResponseDeps } from './context.js';
@@ -22,7 +22,7 @@ import { planMessageKey } from './message-keys.js';
 export const INCIDENT_RESOLVED = 'incident-resolved';
 
 /** Remembers `planId` among the plans of `incidentId`. */
-export async function notePlanOfIncident(redis: Redis, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
+export async function notePlanOfIncident(redis: RedisClient, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
   const key = incidentPlansKey(prefix, incidentId);
   await redis.multi().sadd(key, planId).pexpire(key, retentionMs).exec();
 }

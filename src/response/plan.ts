@@ -8,17 +8,8 @@ import { createHash } from 'node:crypto';
 import type { ActionName, Risk, Runbook, VerifyCheck } from './runbook-schema.js';
 import type { RuntimeView } from './runtime-view.js';
 import { defaultTargetFor, resolveTarget, type TargetSubject } from './targets.js';
-
-/** Bridge endpoint per runbook action (docs/bridge-api.md, "Action endpoints"). */
-export const ACTION_PATHS: Readonly<Record<ActionName, string>> = {
-  isolate: '/v1/actions/isolate',
-  release: '/v1/actions/release',
-  restart: '/v1/actions/restart',
-  backpressure: '/v1/actions/backpressure',
-  degrade: '/v1/actions/degrade',
-  restore: '/v1/actions/restore',
-  clear_caches: '/v1/actions/clear-caches',
-};
+import { actionSpec, agentsActedOn, callsPerAgent, type ActionCall } from './bridge-actions.js';
+import type { ActionPath } from '../runtime/client.js';
 
 /** What the bridge predicted in `dry_run` (or did, when executed). */
 export interface ActionPrediction {
@@ -36,7 +27,8 @@ export interface PlannedAction {
   /** The runbook step it comes from (0-based). */
   readonly step: number;
   readonly action: ActionName;
-  readonly path: string;
+  /** The bridge endpoint (the action's table entry's). */
+  readonly path: ActionPath;
   /** Agent type acted on, or null for the runtime as a whole. */
   readonly target: string | null;
   /** The exact JSON body sent to the bridge (without `dry_run`). */
@@ -176,33 +168,9 @@ export function revertIdempotencyKey(planId: string, hash: string, actionIndex: 
   return `agr-${sha256(`revert\n${planId}\n${hash}\n${actionIndex}`).slice(0, 40)}`;
 }
 
-function bodyFor(step: Runbook['steps'][number], target: string | null, targets: readonly string[] | null, ttlS: number | null, reason: string): Record<string, unknown> {
+function bodyFor(step: Runbook['steps'][number], call: ActionCall, ttlS: number | null, reason: string): Record<string, unknown> {
   const ttl = step.temporary && ttlS !== null ? { ttl_s: ttlS } : {};
-  switch (step.action) {
-    case 'isolate':
-      return { agent_type: target, mode: step.params.mode, ...(step.params.hold_timeout_s !== undefined ? { hold_timeout_s: step.params.hold_timeout_s } : {}), ...ttl, reason };
-    case 'release':
-      return { agent_type: target, reason };
-    case 'restart':
-      return { agent_type: target, agent_key: step.params.agent_key, reason };
-    case 'backpressure':
-      return { agent_type: target, max_inflight: step.params.max_inflight, max_wait_s: step.params.max_wait_s, ...ttl, reason };
-    case 'degrade': {
-      const shed = step.params.shed_targets && targets ? targets : [];
-      // Tools are switched off on each target participant (the bridge's `tools: [{agent_type, tool}]`).
-      const tools = step.params.tools.length > 0 && targets
-        ? targets.flatMap((agentType) => step.params.tools.map((tool) => ({ agent_type: agentType, tool })))
-        : [];
-      return {
-        features: [...step.params.features], agent_types: [...new Set([...step.params.agent_types, ...shed])].sort(),
-        ...(tools.length > 0 ? { tools } : {}), ...ttl, reason,
-      };
-    }
-    case 'restore':
-      return { features: [...step.params.features], agent_types: [...step.params.agent_types], reason };
-    case 'clear_caches':
-      return { names: [...step.params.names], reason };
-  }
+  return { ...actionSpec(step.action).body(step.params, call), ...ttl, reason };
 }
 
 /** Which agent types a failure is about, for attempt counting. */
@@ -227,18 +195,17 @@ export function buildPlan(input: PlanInput): PlanResult {
     }
     if (firstTargets === null && resolved.agentTypes) firstTargets = resolved.agentTypes;
     const ttl = step.temporary ? runbook.ttl_s : null;
-    // Runtime-wide actions (and degrade, which sheds its targets in one call) are one bridge call;
-    // agent actions are one call per agent type.
-    const perAgent = resolved.agentTypes !== null && !(step.action === 'degrade' || step.action === 'restore' || step.action === 'clear_caches');
-    const calls: (string | null)[] = perAgent && resolved.agentTypes ? resolved.agentTypes : [null];
+    // Agent actions are one call per agent type; runtime actions (a degrade that sheds its targets too)
+    // are one bridge call.
+    const calls: (string | null)[] = callsPerAgent(step.action, resolved.agentTypes) && resolved.agentTypes ? resolved.agentTypes : [null];
     for (const target of calls) {
       actions.push({
         index: actions.length,
         step: stepIndex,
         action: step.action,
-        path: ACTION_PATHS[step.action],
+        path: actionSpec(step.action).path,
         target,
-        body: bodyFor(step, target, resolved.agentTypes, ttl, reason),
+        body: bodyFor(step, { target, targets: resolved.agentTypes }, ttl, reason),
         temporary: step.temporary,
         why: step.why,
       });
@@ -310,18 +277,9 @@ export function buildPlan(input: PlanInput): PlanResult {
   return { ok: true, plan: { ...base, hash: planHash(base) } };
 }
 
-/** The agent types the actions name (targets, shed types, tools' owners), by the name people use. */
-function actedOn(a: PlannedAction): string[] {
-  return [
-    ...(a.target ? [a.target] : []),
-    ...((a.body.agent_types as readonly string[] | undefined) ?? []),
-    ...((a.body.tools as readonly { agent_type: string }[] | undefined) ?? []).map((t) => t.agent_type),
-  ];
-}
-
 function namesOf(actions: readonly PlannedAction[], view: RuntimeView): { names?: Record<string, string> } {
   const names: Record<string, string> = {};
-  for (const type of new Set(actions.flatMap(actedOn))) {
+  for (const type of new Set(actions.flatMap(agentsActedOn))) {
     const agent = view.agents.find((x) => x.type === type);
     const label = agent ? labelOf(agent) : type;
     if (label !== type) names[type] = label;
@@ -332,7 +290,7 @@ function namesOf(actions: readonly PlannedAction[], view: RuntimeView): { names?
 /** Some action of the plan targets an AgentChat participant or team (or sheds / switches off tools of one). */
 function actsOnTeam(actions: readonly PlannedAction[], view: RuntimeView): boolean {
   const inTeam = new Set(view.agents.filter((a) => a.team).map((a) => a.type));
-  return actions.some((a) => actedOn(a).some((t) => inTeam.has(t)));
+  return actions.some((a) => agentsActedOn(a).some((t) => inTeam.has(t)));
 }
 
 function insteadOf(asked: string | undefined, actions: readonly PlannedAction[], view: RuntimeView): { actsInstead?: string[] } {

@@ -10,7 +10,6 @@ import type { RuntimeView } from './runtime-view.js';
 import { randomBytes } from 'node:crypto';
 import { isOpsError, OpsError } from '../errors.js';
 import { code, joinRich, rich } from '../view/rich-text.js';
-import type { BridgeAction } from '../runtime/client.js';
 import { autoApprove, loadPlan, storePlan, PLAN_RETENTION_MS, type PlanRecord } from '../approvals/consume.js';
 import type { PlanView } from './plan-view.js';
 import { mustEscalate, recentAttempts } from './attempts.js';
@@ -22,14 +21,9 @@ import { findRunbook, matchRunbooksAcross, type LabelledMatch } from './match.js
 import { IncidentStore } from '../incidents/store.js';
 import { loadRunState, temporaryState } from './outcome-state.js';
 import { INCIDENT_RESOLVED, notePlanOfIncident, supersedeOlderPlansOfIncident } from './plan-closing.js';
-import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan, type PlannedAction } from './plan.js';
+import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan } from './plan.js';
 import { readRuntime } from './read-view.js';
 import { readAutomation } from './safety.js';
-
-/** The bridge endpoint name of a runbook action. */
-export function bridgeActionOf(action: PlannedAction['action']): BridgeAction {
-  return action === 'clear_caches' ? 'clear-caches' : action;
-}
 
 /** Outbox keys of a plan's messages. */
 export { outcomeMessageKey, planMessageKey } from './message-keys.js';
@@ -79,7 +73,7 @@ async function dryRun(deps: ResponseDeps, plan: Plan): Promise<{ ok: true; predi
   const predictions: ActionPrediction[] = [];
   for (const a of plan.actions) {
     try {
-      const res = await bridge.act(bridgeActionOf(a.action), { ...a.body, dry_run: true }, `dry-${plan.id}-${plan.hash.slice(0, 12)}-${a.index}`);
+      const res = await bridge.act(a.path, { ...a.body, dry_run: true }, `dry-${plan.id}-${plan.hash.slice(0, 12)}-${a.index}`);
       predictions.push({ before: res.before ?? {}, after: res.after ?? {}, message: res.message ?? undefined, teamEffect: res.team_effect ?? undefined });
     } catch (err) {
       if (isOpsError(err) && !err.transient) {

@@ -4,24 +4,16 @@
  * for. The bridge client's lenient shapes are normalised into `RuntimeView`.
  */
 import type { BridgeClient } from '../runtime/client.js';
+import type { AgentDetail, AgentSummary, LatencyStats, MessageRecord, RuntimeInfo } from '../runtime/schemas.js';
 import type { RssSampleView } from './findings.js';
-import type { AgentView, MessageView, PeerView, RecentView, RuntimeInfoView, RuntimeView } from './runtime-view.js';
-
-type RuntimeInfo = Awaited<ReturnType<BridgeClient['runtime']>>;
-type AgentSummary = Awaited<ReturnType<BridgeClient['agents']>>['agents'][number];
-type AgentDetail = Awaited<ReturnType<BridgeClient['agent']>>;
-type MessageRecord = Awaited<ReturnType<BridgeClient['messages']>>['messages'][number];
+import type { AgentView, LatencyView, MessageView, PeerView, RecentView, RuntimeInfoView, RuntimeView } from './runtime-view.js';
 
 function numOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function toRuntimeInfoView(info: RuntimeInfo): RuntimeInfoView {
-  const featuresRaw = (info as Record<string, unknown>).features;
-  const features: Record<string, boolean> = {};
-  if (featuresRaw && typeof featuresRaw === 'object') {
-    for (const [k, v] of Object.entries(featuresRaw as Record<string, unknown>)) if (typeof v === 'boolean') features[k] = v;
-  }
+  const features = { ...info.features };
   return {
     name: info.name,
     queue_depth: numOrNull(info.queue_depth) ?? 0,
@@ -36,9 +28,7 @@ function toRuntimeInfoView(info: RuntimeInfo): RuntimeInfoView {
   };
 }
 
-type Latency = { count?: unknown; avg?: unknown; p95?: unknown; p99?: unknown } | null | undefined;
-
-function toLatency(l: Latency): { count: number | null; avg: number | null; p95: number | null; p99: number | null } {
+function toLatency(l: LatencyStats | null | undefined): LatencyView {
   return { count: numOrNull(l?.count), avg: numOrNull(l?.avg), p95: numOrNull(l?.p95), p99: numOrNull(l?.p99) };
 }
 

@@ -6,7 +6,8 @@
  *
  * The I/O is passed in (`RunPorts`); the handler wires the bridge client, Redis and the audit stream.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
+import type { ActionResult, Fields, MaybeFields } from '../runtime/schemas.js';
 import { idempotencyKey, type Plan, type PlannedAction } from './plan.js';
 import type { BreakerAnswer } from './safety.js';
 
@@ -46,18 +47,9 @@ export interface RunOutcome {
   readonly stopReason?: string;
 }
 
-/** What the bridge answers to an action (the spine's `ActionResult`, structurally). */
-export interface BridgeActResult {
-  action_id?: string | null;
-  applied: boolean;
-  dry_run: boolean;
-  replayed?: boolean | null;
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
-  expires_at?: string | null;
-  message?: string | null;
-  team_effect?: string | null;
-}
+/** What a run reads of the bridge's answer to an action (`ActionResult`). */
+export type BridgeActResult = Fields<ActionResult, 'applied' | 'dry_run'>
+  & MaybeFields<ActionResult, 'action_id' | 'replayed' | 'before' | 'after' | 'expires_at' | 'message' | 'team_effect'>;
 
 export interface RunPorts {
   /** POSTs the action to the bridge with the `Idempotency-Key` header. Throws `OpsError` on failure. */
@@ -83,7 +75,7 @@ export function runKey(prefix: string, planId: string): string {
 }
 
 /** Per-action outcomes stored so far (field = action index). */
-export async function loadOutcomes(redis: Redis, prefix: string, planId: string): Promise<Map<number, ActionOutcome>> {
+export async function loadOutcomes(redis: RedisClient, prefix: string, planId: string): Promise<Map<number, ActionOutcome>> {
   const raw = await redis.hgetall(runKey(prefix, planId));
   const out = new Map<number, ActionOutcome>();
   for (const [k, v] of Object.entries(raw)) {
@@ -92,7 +84,7 @@ export async function loadOutcomes(redis: Redis, prefix: string, planId: string)
   return out;
 }
 
-async function storeOutcome(redis: Redis, prefix: string, planId: string, outcome: ActionOutcome, retentionMs: number): Promise<void> {
+async function storeOutcome(redis: RedisClient, prefix: string, planId: string, outcome: ActionOutcome, retentionMs: number): Promise<void> {
   const key = runKey(prefix, planId);
   await redis.multi().hset(key, String(outcome.index), JSON.stringify(outcome)).pexpire(key, retentionMs).exec();
 }
@@ -116,7 +108,7 @@ function isTransient(err: unknown): boolean {
  * rethrown (the job retries; the idempotency key makes the retry safe); a permanent one is recorded as a
  * failed action and stops the run. The kill switch and the breaker are checked before every action.
  */
-export async function runPlan(redis: Redis, prefix: string, plan: Plan, ports: RunPorts, opts: { dryRunOnly: boolean; retentionMs: number }): Promise<RunOutcome> {
+export async function runPlan(redis: RedisClient, prefix: string, plan: Plan, ports: RunPorts, opts: { dryRunOnly: boolean; retentionMs: number }): Promise<RunOutcome> {
   const done = await loadOutcomes(redis, prefix, plan.id);
   const outcomes: ActionOutcome[] = [];
   const finish = (extra: Partial<RunOutcome> = {}): RunOutcome => ({

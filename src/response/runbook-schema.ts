@@ -4,10 +4,11 @@
  * file, the line and the path). `docs/runbooks.md` is the human reference for everything declared here.
  */
 import { z } from 'zod';
-import { AGENT_REF_RE, AGENT_TYPE_RE, SLACK_GROUP_ID_RE, SLACK_USER_ID_RE } from '../identifiers.js';
+import { AGENT_REF_RE, SLACK_GROUP_ID_RE, SLACK_USER_ID_RE } from '../identifiers.js';
+import { ACTION_NAMES, AGENT_TYPE, BRIDGE_ACTIONS, FEATURE, stepProblems, type ActionName, type BridgeActions } from './bridge-actions.js';
 
-/** Agent type names as autogen-core accepts them (`^[\w\-\.]+\Z`). */
-export const AGENT_TYPE = z.string().regex(AGENT_TYPE_RE, 'must be an AutoGen agent type name (letters, digits, _ - .)');
+/** Agent type names as autogen-core accepts them (defined with the actions' parameters). */
+export { AGENT_TYPE };
 /** An agent as people name it: a type, an AgentChat participant's name, or `<team>/<participant>` (stable across restarts). */
 const AGENT_NAME = z.string().regex(AGENT_REF_RE, 'must be an agent type, a participant name or <team>/<participant>');
 
@@ -16,10 +17,6 @@ export const SLACK_USER_ID = z.string().regex(SLACK_USER_ID_RE, 'must be a Slack
 /** Slack user group ids (`S…`). */
 export const SLACK_GROUP_ID = z.string().regex(SLACK_GROUP_ID_RE, 'must be a Slack user group id such as S012ABCDEF');
 
-/** A feature name the runtime registered (see `features` in `/v1/runtime`). */
-const FEATURE = z.string().regex(/^[\w.-]{1,100}$/, 'must be a feature name (letters, digits, _ - .)');
-/** The name of an AgentChat participant's tool (a Python identifier, as AutoGen's FunctionTool names them). */
-const TOOL = z.string().regex(/^[\w.-]{1,100}$/, 'must be a tool name (letters, digits, _ - .)');
 
 export const RISKS = ['low', 'medium', 'high'] as const;
 export type Risk = (typeof RISKS)[number];
@@ -80,58 +77,17 @@ const stepCommon = {
   why: z.string().max(300).optional(),
 };
 
-/** Each action and its parameters, exactly as the bridge's action endpoints accept them. */
-const stepVariants = [
-  z.strictObject({
-    action: z.literal('isolate'), ...stepCommon,
-    params: z.strictObject({
-      mode: z.enum(['refuse', 'hold']).default('refuse'),
-      hold_timeout_s: z.number().positive().max(3600).optional(),
-    }).default({ mode: 'refuse' }),
-  }),
-  z.strictObject({ action: z.literal('release'), ...stepCommon, params: z.strictObject({}).default({}) }),
-  z.strictObject({
-    action: z.literal('restart'), ...stepCommon,
-    params: z.strictObject({ agent_key: z.string().regex(/^[\w.-]{1,200}$/).default('default') }).default({ agent_key: 'default' }),
-  }),
-  z.strictObject({
-    action: z.literal('backpressure'), ...stepCommon,
-    params: z.strictObject({
-      max_inflight: z.int().min(1).max(10_000).nullable(),
-      max_wait_s: z.number().positive().max(3600).default(30),
-    }),
-  }),
-  z.strictObject({
-    action: z.literal('degrade'), ...stepCommon,
-    params: z.strictObject({
-      features: z.array(FEATURE).max(50).default([]),
-      agent_types: z.array(AGENT_TYPE).max(50).default([]),
-      /** Also shed the step's resolved target agent types (e.g. `unreachable_dependents`). */
-      shed_targets: z.boolean().default(false),
-      /**
-       * Tools switched off on each resolved target (AgentChat participants): each answers "switched off by
-       * AutoGen Ops" instead of running, the participant keeps calling its model. Needs an agent target.
-       */
-      tools: z.array(TOOL).max(20).default([]),
-    }),
-  }),
-  z.strictObject({
-    action: z.literal('restore'), ...stepCommon,
-    params: z.strictObject({
-      features: z.array(FEATURE).max(50).default([]),
-      agent_types: z.array(AGENT_TYPE).max(50).default([]),
-    }).default({ features: [], agent_types: [] }),
-  }),
-  z.strictObject({
-    action: z.literal('clear_caches'), ...stepCommon,
-    params: z.strictObject({ names: z.array(z.string().min(1).max(100)).max(50).default([]) }).default({ names: [] }),
-  }),
-] as const;
+/** One step of action `K`: the common fields and the action's `params` from the table of bridge actions. */
+function stepVariant<K extends ActionName>(name: K) {
+  return z.strictObject({ action: z.literal(name), ...stepCommon, params: BRIDGE_ACTIONS[name].params as BridgeActions[K]['params'] });
+}
+type StepVariant = { [K in ActionName]: ReturnType<typeof stepVariant<K>> }[ActionName];
 
-export const stepSchema = z.discriminatedUnion('action', [...stepVariants]);
+/** Each action and its parameters (src/response/bridge-actions.ts). */
+export const stepSchema = z.discriminatedUnion('action', ACTION_NAMES.map(stepVariant) as [StepVariant, ...StepVariant[]]);
 export type RunbookStep = z.output<typeof stepSchema>;
-export type ActionName = RunbookStep['action'];
-export const ACTIONS: readonly ActionName[] = ['isolate', 'release', 'restart', 'backpressure', 'degrade', 'restore', 'clear_caches'];
+export type { ActionName };
+export const ACTIONS: readonly ActionName[] = ACTION_NAMES;
 
 /** Success conditions, checked by the `verify` job after `settle_s`. */
 const checkVariants = [
@@ -229,23 +185,7 @@ export const runbookSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['approval', 'auto_run'], message: `only a low-risk runbook may run without approval (this one is ${rb.risk})` });
   }
   rb.steps.forEach((step, i) => {
-    if ((step.action === 'degrade') && step.params.features.length === 0 && step.params.agent_types.length === 0 && !step.params.shed_targets && step.params.tools.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'params'], message: 'degrade needs features, agent_types, tools or shed_targets: true' });
-    }
-    const sel = step.target?.select;
-    const onAgents = step.action === 'degrade' && (step.params.shed_targets || step.params.tools.length > 0);
-    if ((step.action === 'degrade' || step.action === 'restore' || step.action === 'clear_caches') && sel !== undefined && sel !== 'runtime' && !onAgents) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: `${step.action} acts on the runtime: use target "runtime" (or shed_targets: true or tools for degrade)` });
-    }
-    if (step.action === 'degrade' && step.params.tools.length > 0 && sel === 'runtime') {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: 'degrade with tools switches off tools of participants: give an agent target (e.g. incident_agent), not the runtime' });
-    }
-    if ((step.action === 'isolate' || step.action === 'restart' || step.action === 'release') && sel === 'runtime') {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'target'], message: `${step.action} needs agent types, not the whole runtime` });
-    }
-    if (step.temporary && !(step.action === 'isolate' || step.action === 'backpressure' || step.action === 'degrade')) {
-      ctx.addIssue({ code: 'custom', path: ['steps', i, 'temporary'], message: `${step.action} cannot be temporary (the bridge reverts only isolate, backpressure and degrade by themselves)` });
-    }
+    for (const problem of stepProblems(step)) ctx.addIssue({ code: 'custom', path: ['steps', i, problem.path], message: problem.message });
   });
 });
 

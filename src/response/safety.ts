@@ -6,7 +6,7 @@
  *   says until when;
  * - the dry-run-only mode is configuration (`RESPONSE_DRY_RUN_ONLY`), read by the execute handler.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { runScript } from '../redis/scripts.js';
 import { hhmmss } from '../text/time.js';
 
@@ -22,7 +22,7 @@ export function automationKey(prefix: string): string {
 }
 
 /** Automation is on unless someone switched it off. */
-export async function readAutomation(redis: Redis, prefix: string): Promise<AutomationState> {
+export async function readAutomation(redis: RedisClient, prefix: string): Promise<AutomationState> {
   const f = await redis.hgetall(automationKey(prefix));
   return {
     enabled: f.enabled !== '0',
@@ -31,7 +31,7 @@ export async function readAutomation(redis: Redis, prefix: string): Promise<Auto
   };
 }
 
-export async function setAutomation(redis: Redis, prefix: string, enabled: boolean, by: string, now: Date): Promise<AutomationState> {
+export async function setAutomation(redis: RedisClient, prefix: string, enabled: boolean, by: string, now: Date): Promise<AutomationState> {
   await redis.hset(automationKey(prefix), 'enabled', enabled ? '1' : '0', 'by', by, 'at', now.toISOString());
   return { enabled, by, at: now.toISOString() };
 }
@@ -56,7 +56,7 @@ export type BreakerAnswer =
  * Reserves one action slot for `actionKey` (the action's idempotency key) on `runtime`, atomically across
  * replicas (breaker-reserve.lua). A key already reserved within the window passes again without counting (a retried job).
  */
-export async function reserveAction(redis: Redis, prefix: string, runtime: string, actionKey: string, now: number, opts: BreakerOptions): Promise<BreakerAnswer> {
+export async function reserveAction(redis: RedisClient, prefix: string, runtime: string, actionKey: string, now: number, opts: BreakerOptions): Promise<BreakerAnswer> {
   const [open, count, repeated, retryAt] = await runScript(redis, 'breakerReserve', [breakerKey(prefix, runtime)], {
     now, window: opts.windowMs, limit: opts.limit, member: actionKey,
   });
@@ -65,7 +65,7 @@ export async function reserveAction(redis: Redis, prefix: string, runtime: strin
 }
 
 /** How many actions ran on `runtime` within the window (for `/autogen automation status`). */
-export async function actionsInWindow(redis: Redis, prefix: string, runtime: string, now: number, windowMs: number): Promise<number> {
+export async function actionsInWindow(redis: RedisClient, prefix: string, runtime: string, now: number, windowMs: number): Promise<number> {
   return redis.zcount(breakerKey(prefix, runtime), now - windowMs, '+inf');
 }
 

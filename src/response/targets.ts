@@ -4,6 +4,7 @@
  */
 import { typeOfRef } from '../runtime/resolve-agent.js';
 import type { AgentMetric, Target } from './runbook-schema.js';
+import { defaultSelectOf, type ActionName } from './bridge-actions.js';
 import type { AgentView, RuntimeView } from './runtime-view.js';
 
 /** The incident side of resolution. */
@@ -120,13 +121,9 @@ export function failuresExplainedByDependencies(view: RuntimeView): Set<string> 
 
 /**
  * The selector a step uses when its runbook gives none: the runtime for runtime-wide actions, the
- * incident's agent otherwise (also for a degrade that switches off tools: they belong to a participant).
+ * incident's agent otherwise (the table of bridge actions says which, e.g. a degrade that switches off
+ * tools acts on a participant).
  */
-export function defaultTargetFor(step: string | { readonly action: string; readonly params?: unknown }): Target {
-  const action = typeof step === 'string' ? step : step.action;
-  const params = typeof step === 'string' ? undefined : step.params as { tools?: readonly string[] } | undefined;
-  if (action === 'degrade' && (params?.tools?.length ?? 0) > 0) return { select: 'incident_agent' };
-  return action === 'degrade' || action === 'restore' || action === 'clear_caches'
-    ? { select: 'runtime' }
-    : { select: 'incident_agent' };
+export function defaultTargetFor(step: { readonly action: ActionName; readonly params: unknown }): Target {
+  return { select: defaultSelectOf(step.action, step.params) };
 }

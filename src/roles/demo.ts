@@ -16,6 +16,7 @@ import { withOverrides, type Config, type RuntimeTarget } from '../config.js';
 import type { Logger } from '../log.js';
 import { parseGroupMembers } from '../approvals/rules.js';
 import { startLocalRedis, type LocalRedis } from '../local/redis.js';
+import { redisConfigured, redisTopology } from '../redis/connect.js';
 import { startFleet, type LocalFleet } from '../local/fleet.js';
 import { fleetFaults } from '../local/faults.js';
 import { scheduleMonitors } from '../monitor/schedule.js';
@@ -74,13 +75,13 @@ export async function runDemo(config: Config, logger: Logger, onSignals: (l: Log
       say('SLACK_BOT_TOKEN is set: the demo drives the local Slack sandbox only. Unset it, or run `tsx src/cli.ts all` against your workspace.');
       return 2;
     }
-    let redisUrl = config.redis.url;
-    if (!redisUrl) {
+    let redisSettings = config.redis;
+    if (!redisConfigured(redisSettings)) {
       const redis: LocalRedis = await startLocalRedis();
       stops.push(() => redis.stop());
-      redisUrl = redis.url;
+      redisSettings = { url: redis.url };
       say(`• local Redis on ${redis.url} (pid ${redis.pid})`);
-    } else say(`• Redis from REDIS_URL`);
+    } else say(`• Redis from the configuration (${redisTopology(redisSettings) ?? 'single'})`);
 
     let runtimes: Record<string, RuntimeTarget> = { ...config.runtimes.byName };
     let runtimeName = config.runtimes.defaultName;
@@ -104,7 +105,7 @@ export async function runDemo(config: Config, logger: Logger, onSignals: (l: Log
     const interactive = once ? {} : interactiveOverrides(config);
     const demoConfig = withOverrides(config, {
       slack: { botToken, signingSecret: secret, apiUrl: sandbox.apiUrl, mode: 'http', port: 0, host: '127.0.0.1', botId: sandbox.botId, botUserId: sandbox.botUserId },
-      redis: { url: redisUrl },
+      redis: redisSettings,
       runtimes: { byName: runtimes, defaultName: runtimeName },
       ...interactive,
     });

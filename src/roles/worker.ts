@@ -1,12 +1,14 @@
 /** The `worker` process: BullMQ processors for every queue in `handlers/index.ts`. Stateless; many may run. */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { createRedis, keyPrefix, workerRedisOptions } from '../queues/connection.js';
+import { keyPrefix } from '../queues/connection.js';
+import { connectRedis, redisConfigured } from '../redis/connect.js';
 import { startWorkers, type WorkerSet } from '../queues/worker.js';
 import { ChannelRate, Outbox } from '../outbox/index.js';
 import { createBridges } from '../runtime/index.js';
 import { createWebClient } from '../slack/client.js';
 import { slackPresenters } from '../slack/presenters/index.js';
+import type { Presenters } from '../view/presenters.js';
 import { createProcessors, type ProcessorMap, type WorkerDeps } from '../../handlers/index.js';
 import { queuesFor } from './queues.js';
 import { checkReadiness, readinessHandler, type Readiness } from '../health/readiness.js';
@@ -24,9 +26,9 @@ export interface WorkerRole {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function startWorkerRole(config: Config, logger: Logger, opts: { now?: () => Date; processors?: (deps: WorkerDeps) => ProcessorMap } = {}): WorkerRole {
-  if (!config.redis.url) throw new Error('startWorkerRole: config.redis.url is required');
-  const redis = createRedis(config.redis.url, workerRedisOptions());
+export function startWorkerRole(config: Config, logger: Logger, opts: { now?: () => Date; processors?: (deps: WorkerDeps) => ProcessorMap; presenters?: Presenters } = {}): WorkerRole {
+  if (!redisConfigured(config.redis)) throw new Error('startWorkerRole: no Redis configured (config.redis)');
+  const redis = connectRedis(config.redis, 'worker');
   watchRedis(redis, logger, 'worker');
   const prefix = keyPrefix(config.queues.prefix);
   const queues = queuesFor(config, redis, logger);
@@ -38,7 +40,8 @@ export function startWorkerRole(config: Config, logger: Logger, opts: { now?: ()
     keyPrefix: prefix,
     queues,
     outbox: new Outbox(queues, redis, prefix),
-    presenters: slackPresenters,
+    // how the domain's messages look: Slack's unless another platform's are given (src/view/presenters.ts)
+    presenters: opts.presenters ?? slackPresenters,
     bridgeFor: (name) => bridges.bridgeFor(name),
     slack: createWebClient(config),
     rate: new ChannelRate(redis, prefix, { ratePerS: config.slack.channelRatePerS, burst: config.slack.channelBurst }),

@@ -11,9 +11,8 @@ import type { z } from 'zod';
 import { isOpsError, OpsError } from '../errors.js';
 import type { RuntimeTarget } from '../config.js';
 import {
-  ActionResult, ActiveActionList, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, RuntimeInfo,
+  ActionResult, ActiveActionList, AgentDetail, AgentList, BridgeErrorBody, Health, LogPage, MessageList, RuntimeInfo, Snapshot, Trace,
 } from './schemas.js';
-import { MessageList, Snapshot, Trace } from '../diagnosis/bridge-shapes.js';
 import { code as inlineCode, escapeText, md } from '../slack/blocks/mrkdwn.js';
 import { redactStrings, redactText } from '../text/redact-secrets.js';
 import { shorten } from '../text/shorten.js';
@@ -47,7 +46,9 @@ export interface LogQuery {
   limit?: number;
 }
 
-export type BridgeAction = 'isolate' | 'release' | 'restart' | 'backpressure' | 'degrade' | 'restore' | 'clear-caches';
+/** A control action's endpoint (`POST`): the `path` of an entry of src/response/bridge-actions.ts. */
+export type ActionPath = `/v1/actions/${string}`;
+const ACTION_PATH_RE = /^\/v1\/actions\/[a-z][a-z0-9-]{0,62}$/;
 
 export class BridgeClient {
   readonly name: string;
@@ -161,9 +162,10 @@ export class BridgeClient {
   /** The debug snapshot (runtime, agents, 50 recent messages, redacted config, environment). */
   snapshot() { return this.call('GET', '/v1/snapshot', Snapshot); }
 
-  /** Runs a control action. `idempotencyKey` makes a retry act once (≤ 200 chars). */
-  act(action: BridgeAction, body: Record<string, unknown>, idempotencyKey: string) {
-    return this.call('POST', `/v1/actions/${action}`, ActionResult, { body, headers: { 'idempotency-key': idempotencyKey.slice(0, 200) } });
+  /** Runs the control action at `path` (its table entry's). `idempotencyKey` makes a retry act once (≤ 200 chars). */
+  act(path: ActionPath, body: Record<string, unknown>, idempotencyKey: string) {
+    if (!ACTION_PATH_RE.test(path)) throw new Error(`not a bridge action endpoint: ${path}`);
+    return this.call('POST', path, ActionResult, { body, headers: { 'idempotency-key': idempotencyKey.slice(0, 200) } });
   }
 
   /** The temporary actions in force, each with its `expires_at`. */

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { OpsError } from '../errors.js';
 import { BridgeClient } from './client.js';
 
-export { BridgeClient, type BridgeTimeouts, type LogQuery, type BridgeAction } from './client.js';
+export { BridgeClient, type BridgeTimeouts, type LogQuery, type ActionPath } from './client.js';
 export * as bridgeSchemas from './schemas.js';
 export type { AgentDetail, RuntimeInfo, LogRecord, ErrorRecord, Health, ActionResult } from './schemas.js';
 

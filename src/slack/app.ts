@@ -2,7 +2,8 @@
  * The Bolt app in HTTP mode (signed requests at /slack/events; /healthz) or Socket Mode, chosen by
  * `SLACK_MODE`. The bot's identity is resolved ONCE (configured ids, or one auth.test at start-up) and
  * passed to Bolt, so Bolt never calls auth.test per request: a failing Web API cannot silently swallow
- * commands. Listeners are registered per surface from `listeners/`.
+ * commands. The `/autogen` router is registered first, then each feature's listeners (`features/`, one
+ * unit each), then the catch-all for what no feature claims.
  */
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Server } from 'node:http';
@@ -17,9 +18,8 @@ import { checkReadiness, readinessHandler } from '../health/readiness.js';
 import { Queues } from '../queues/queues.js';
 import { boundSlackBodies, healthHandler, metricsHandler, metricsPlacement, SLACK_EVENTS_PATH, startRouteServer, type SmallServer } from './http-doors.js';
 import type { BotDeps } from './deps.js';
-import { register as registerActions } from './listeners/actions.js';
+import { claimsOf, FEATURES, registerFeatures, subcommandsOf } from './features/index.js';
 import { register as registerCommands } from './listeners/commands.js';
-import { register as registerHome } from './listeners/home.js';
 import { interactionErrorHandler, register as registerUnknown, socketInteractionErrorHandler } from './listeners/unknown.js';
 
 export interface BotIdentity {
@@ -109,11 +109,11 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
     logger.error({ err, code: (err as { code?: string }).code }, 'bolt error');
   });
   app.use(dedupeDeliveries(deps.redis, keyPrefix(config.queues.prefix), config.slack.dedupeTtlS, logger));
-  registerCommands(app, deps);
-  registerActions(app, deps);
-  registerHome(app, deps);
-  // last: acks whatever id the listeners above do not claim
-  registerUnknown(app, deps);
+  const features = deps.features ?? FEATURES;
+  registerCommands(app, deps, subcommandsOf(features));
+  registerFeatures(app, deps, features);
+  // last: acks whatever id the features do not claim
+  registerUnknown(app, deps, claimsOf(features));
 
   const extra: SmallServer[] = [];
   const stopExtra = async (): Promise<void> => { for (const s of extra.splice(0)) await s.close(); };
@@ -139,7 +139,7 @@ export async function startSlackBot(botDeps: BotDeps, identity?: BotIdentity): P
     throw err;
   }
   if (placement === 'main-port') metricsPort = port;
-  logger.info({ mode: config.slack.mode, host: config.slack.host, port, metrics: placement, metrics_port: metricsPort, bot_id: id.botId }, 'slack bot started');
+  logger.info({ mode: config.slack.mode, host: config.slack.host, port, metrics: placement, metrics_port: metricsPort, bot_id: id.botId, features: features.map((f) => f.name) }, 'slack bot started');
   return {
     app,
     port,

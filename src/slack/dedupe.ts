@@ -5,7 +5,7 @@
  * job per id), so they cost no extra Redis round-trip in the ack path.
  */
 import type { Middleware, AnyMiddlewareArgs } from '@slack/bolt';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from '../log.js';
 
 export function deliveryKey(body: unknown): string | undefined {
@@ -13,7 +13,7 @@ export function deliveryKey(body: unknown): string | undefined {
   return typeof b?.event_id === 'string' ? `event:${b.event_id}` : undefined;
 }
 
-export function dedupeDeliveries(redis: Redis, keyPrefix: string, ttlS: number, logger: Logger): Middleware<AnyMiddlewareArgs> {
+export function dedupeDeliveries(redis: RedisClient, keyPrefix: string, ttlS: number, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const key = deliveryKey(args.body);
     if (key !== undefined) {

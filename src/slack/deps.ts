@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Queues } from '../queues/queues.js';
 import type { Outbox } from '../outbox/index.js';
-import type { Redis } from 'ioredis';
-import type { Subcommand } from './commands/types.js';
+import type { RedisClient } from '../redis/connect.js';
+import type { Feature } from './features/feature.js';
 import type { BotMetrics } from '../metrics.js';
 
 export interface BotDeps {
@@ -13,8 +13,9 @@ export interface BotDeps {
   readonly queues: Queues;
   readonly outbox: Outbox;
   /** Producer connection (dedupe of event deliveries). */
-  readonly redis: Redis;
-  readonly subcommands?: readonly Subcommand[];
+  readonly redis: RedisClient;
+  /** The features the app registers (default `FEATURES`, src/slack/features/index.ts). */
+  readonly features?: readonly Feature[];
   readonly now: () => Date;
   /** This process's Prometheus metrics; `startSlackBot` creates them when absent. */
   readonly metrics?: BotMetrics;

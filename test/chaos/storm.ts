@@ -12,8 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.js';
 import { IncidentStore } from '../../src/incidents/store.js';
+import { connectRedis, type RedisClient } from '../../src/redis/connect.js';
 import { freePort } from '../../src/local/redis.js';
 import type { Sandbox } from '../../sandbox/server.js';
 import { waitFor } from '../support/poll.js';
@@ -33,8 +34,8 @@ export interface StormSystem {
   readonly eventsUrls: string[];
   /** The environment every process got (for one started later). */
   readonly env: Record<string, string>;
-  /** A connection of the test's own (reconnects after a Redis restart). */
-  readonly redis: Redis;
+  /** A connection of the test's own (reconnects after a Redis restart), made as the processes make theirs. */
+  readonly redis: RedisClient;
   readonly store: IncidentStore;
   addWorker(name: string): RoleProcess;
   stop(): Promise<void>;
@@ -42,7 +43,10 @@ export interface StormSystem {
 
 /** Starts `bots` bot processes and `workers` worker processes, and waits until every intake answers and every worker listens. */
 export async function startStormSystem(opts: {
+  /** REDIS_URL of the processes (any form: redis://, rediss://, redis+cluster://…), unless `redisEnv` is given. */
   redisUrl: string;
+  /** The Redis settings as environment instead (e.g. `{ REDIS_CLUSTER_NODES }`, TLS files). */
+  redisEnv?: Record<string, string>;
   sandbox: Sandbox;
   bots: number;
   workers: number;
@@ -54,7 +58,7 @@ export async function startStormSystem(opts: {
     SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN, SLACK_SIGNING_SECRET: SANDBOX_SIGNING_SECRET, SLACK_API_URL: opts.sandbox.apiUrl,
     SLACK_BOT_ID: opts.sandbox.botId, SLACK_BOT_USER_ID: opts.sandbox.botUserId,
     SLACK_CHANNEL_RATE_PER_S: '20', SLACK_CHANNEL_BURST: '20',
-    REDIS_URL: opts.redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    ...(opts.redisEnv ?? { REDIS_URL: opts.redisUrl }), QUEUE_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn',
     AUTOGEN_RUNTIMES: `${STORM_RUNTIME}=http://127.0.0.1:9`, AUTOGEN_RUNTIME_CHAOS_TOKEN: 'unused',
     ALERT_SOURCES: `alertmanager=bearer:${STORM_TOKEN}`, ALERT_CHANNEL: 'C0CHAOSOTHER', ALERT_INTAKE_HOST: '127.0.0.1',
     ALERT_ROUTES: Array.from({ length: opts.incidents }, (_, i) => `shard=${i} -> C0CHAOS${i}`).join('; '),
@@ -67,7 +71,7 @@ export async function startStormSystem(opts: {
   const workers: RoleProcess[] = [];
   const intakeUrls: string[] = [];
   const eventsUrls: string[] = [];
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const redis = connectRedis(loadConfig(opts.redisEnv ?? { REDIS_URL: opts.redisUrl }).redis, 'worker');
   redis.on('error', () => undefined); // the scenarios stop Redis on purpose
   const system: StormSystem = {
     prefix, redisUrl: opts.redisUrl, sandbox: opts.sandbox, bots, workers, intakeUrls, eventsUrls, env, redis,

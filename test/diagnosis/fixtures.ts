@@ -2,7 +2,7 @@
  * Plain bridge data shaped like docs/bridge-api.md, for the guide analyses' unit tests: a healthy demo
  * runtime with four agents, and small builders to break one thing at a time.
  */
-import type { AgentDetail, AgentSummary, LogRecord, MessageRecord, RuntimeInfo } from '../../src/diagnosis/bridge-shapes.js';
+import type { AgentDetail, AgentSummary, LogRecord, MessageRecord, RuntimeInfo } from '../../src/runtime/schemas.js';
 
 export const NOW = new Date('2026-01-10T12:00:00.000Z');
 

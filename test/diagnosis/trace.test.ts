@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageRecord } from '../../src/diagnosis/bridge-shapes.js';
+import type { MessageRecord } from '../../src/runtime/schemas.js';
 import { GUIDE_FIXES } from '../../src/diagnosis/error-signals.js';
 import { DEFAULT_THRESHOLDS } from '../../src/diagnosis/thresholds.js';
 import { layoutTrace, MAX_HOP_LINES, traceReport } from '../../src/diagnosis/trace.js';

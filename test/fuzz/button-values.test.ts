@@ -14,7 +14,7 @@ import { PAYLOADS } from '../../src/queues/payloads.js';
 import { INCIDENT_ACTION_IDS, type IncidentButtonValue } from '../../src/slack/blocks/incident.js';
 import { decodeButtonValue, encodeButtonValue } from '../../src/slack/blocks/plan.js';
 import type { EnqueueRequest } from '../../src/slack/commands/index.js';
-import { diagActionJob } from '../../src/slack/listeners/actions.js';
+import { diagActionJob } from '../../src/slack/listeners/diag-actions.js';
 import { guideActionJob } from '../../src/slack/listeners/guide-actions.js';
 import { incidentActionJob } from '../../src/slack/listeners/incident-actions.js';
 import { interactionPayload, malformedReason, unknownActionText } from '../../src/slack/listeners/unknown.js';
@@ -58,7 +58,7 @@ describe('fuzz: plan button values (src/slack/blocks/plan.ts)', () => {
   });
 });
 
-describe('fuzz: diag: buttons (src/diagnosis/follow-ups.ts ↔ src/slack/listeners/actions.ts)', () => {
+describe('fuzz: diag: buttons (src/diagnosis/follow-ups.ts ↔ src/slack/listeners/diag-actions.ts)', () => {
   it('every button diagFollowUps makes becomes a valid job for the same agent and runtime', () => {
     fc.assert(fc.property(fc.stringMatching(AGENT_TYPE_RE), fc.constantFrom(...RUNTIMES), fc.constantFrom('healthy', 'degraded', 'failing', 'unreachable') as fc.Arbitrary<'healthy'>, (agent, runtime, verdict) => {
       for (const b of diagFollowUps(agent, runtime, verdict)) {

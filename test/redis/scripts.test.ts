@@ -320,6 +320,15 @@ describe('the Lua scripts on Redis, with Cluster-style keys', () => {
     await watched.watch(() => rate.pause('C1', now + 5_000, now + 100));
     expect(await watched.watch(() => rate.reserve('C1', now + 200))).toBe(4_800);
 
+    // a coalesced edit sent: its content is dropped only while nothing newer was written
+    const [seqKey, latestKey, editedKey] = [`${p}outbox:coalesce:r1`, `${p}outbox:latest:r1`, `${p}outbox:edited:r1`];
+    await redis.set(seqKey, '2');
+    await redis.set(latestKey, '{"text":"v2"}');
+    expect(await watched.watch(() => runScript(redis, 'outboxEdited', [seqKey, latestKey, editedKey], { seq: 1, ttl: 60 }))).toBe(0);
+    expect(await redis.get(latestKey)).toBe('{"text":"v2"}');
+    expect(await watched.watch(() => runScript(redis, 'outboxEdited', [seqKey, latestKey, editedKey], { seq: 2, ttl: 60 }))).toBe(1);
+    expect([await redis.get(latestKey), await redis.get(editedKey)]).toEqual([null, '2']);
+
     const lease = `${p}inc:trunc:x:lease`;
     expect(await watched.watch(() => runScript(redis, 'leaseTake', [lease], { owner: 'j1', ttl: 60_000 }))).toBe(1);
     expect(await watched.watch(() => runScript(redis, 'leaseTake', [lease], { owner: 'j2', ttl: 60_000 }))).toBe(0);

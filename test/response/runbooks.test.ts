@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadRunbookDir, parseRunbook } from '../../src/response/runbook-loader.js';
+import { ACTION_NAMES } from '../../src/response/bridge-actions.js';
 
 const SHIPPED_SCENARIOS = [
   'agent_cascade_failure', 'message_queue_overflow', 'memory_exhaustion', 'network_partition',
@@ -46,7 +47,8 @@ describe('shipped runbooks', () => {
 
 /** Each bad fixture, named by its defect, with the exact problem it must produce. */
 const EXPECTED: Record<string, RegExp> = {
-  'bad-unknown-action.yaml': /bad-unknown-action\.yaml:9:5 steps\[0\]\.action: unknown action "nuke" \(known: isolate, release, restart, backpressure, degrade, restore, clear_caches\)/,
+  // the known actions are the table's (src/response/bridge-actions.ts), in its order
+  'bad-unknown-action.yaml': new RegExp(`bad-unknown-action\\.yaml:9:5 steps\\[0\\]\\.action: unknown action "nuke" \\(known: ${ACTION_NAMES.join(', ')}\\)`),
   'bad-unknown-key.yaml': /bad-unknown-key\.yaml:12:3 approval\.approvers: unknown key "approvers"/,
   'bad-unknown-check.yaml': /bad-unknown-check\.yaml:14:7 verify\.checks\[0\]\.check: unknown check "looks_fine" \(known: isolated,/,
   'bad-unknown-target.yaml': /bad-unknown-target\.yaml:10:5 steps\[0\]\.target: unknown target "everyone" \(known: incident_agent,/,

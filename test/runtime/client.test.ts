@@ -67,7 +67,7 @@ describe('BridgeClient', () => {
 
   it('temporary actions: listed with their expiry, reverted once (then gone), unknown ids gone for keep too', async () => {
     const c = new BridgeClient({ name: 'demo', url: fleet.url, token: fleet.token }, timeouts);
-    const applied = await c.act('isolate', { agent_type: 'ToolAgent', ttl_s: 600, reason: 'client test' }, `client-test-${Date.now()}`);
+    const applied = await c.act('/v1/actions/isolate', { agent_type: 'ToolAgent', ttl_s: 600, reason: 'client test' }, `client-test-${Date.now()}`);
     expect(applied.applied).toBe(true);
     const id = applied.action_id as string;
     const active = await c.activeActions();

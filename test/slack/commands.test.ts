@@ -10,8 +10,9 @@ import { createLogger } from '../../src/log.js';
 import { Queues } from '../../src/queues/queues.js';
 import { Outbox } from '../../src/outbox/index.js';
 import { register } from '../../src/slack/listeners/commands.js';
-import { diagActionJob } from '../../src/slack/listeners/actions.js';
+import { diagActionJob } from '../../src/slack/listeners/diag-actions.js';
 import { parseCommand, SUBCOMMANDS, tokenize } from '../../src/slack/commands/index.js';
+import { FEATURES } from '../../src/slack/features/index.js';
 import { OpsError } from '../../src/errors.js';
 import { escapeText } from '../../src/slack/blocks/mrkdwn.js';
 import { uniquePrefix } from '../support/bot.js';
@@ -90,6 +91,22 @@ describe('parseCommand (pure)', () => {
   it('help is generated from the registry', () => {
     const r = parseCommand('help', ctx);
     for (const s of SUBCOMMANDS) expect(r.ok && r.ack).toContain(escapeText(s.usage));
+  });
+
+  it('every feature\'s subcommands are in help and reach their own parser by name and alias (src/slack/features)', () => {
+    const help = parseCommand('help', ctx);
+    const outcome = (r: ReturnType<typeof parseCommand>) => (r.ok ? { ack: r.ack, job: r.job } : { code: r.error.code });
+    for (const f of FEATURES) {
+      for (const s of f.subcommands) {
+        expect(SUBCOMMANDS, `${f.name}: ${s.name}`).toContain(s);
+        expect(help.ok && help.ack, `${f.name}: ${s.name}`).toContain(escapeText(s.usage));
+        for (const word of [s.name, ...(s.aliases ?? [])]) {
+          const routed = outcome(parseCommand(`${word.toUpperCase()} ChatAgent`, ctx));
+          expect(routed, `${f.name}: ${word}`).not.toEqual({ code: 'COMMAND_UNKNOWN' });
+          expect(routed, `${f.name}: ${word}`).toEqual(outcome(s.parse(['ChatAgent'], { ...ctx, subcommands: SUBCOMMANDS })));
+        }
+      }
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { waitFor } from '../support/poll.js';
 import { pino } from 'pino';
 import { interactionErrorHandler, interactionPayload, malformedReason, notOneOf, notPrefixedBy, unknownActionText } from '../../src/slack/listeners/unknown.js';
-import { OWN_ACTION_PREFIXES } from '../../src/slack/listeners/actions.js';
+import { claimsOf, FEATURES } from '../../src/slack/features/index.js';
 import { GLANCE_SHORTCUT } from '../../src/slack/listeners/home.js';
 
 let sandbox: Sandbox;
@@ -70,9 +70,11 @@ function ephemeralsIn(channel: string) {
 }
 
 describe('catch-all patterns (pure)', () => {
-  it('actions: every id outside the bot prefixes, none inside', () => {
-    const re = notPrefixedBy(OWN_ACTION_PREFIXES);
-    for (const p of OWN_ACTION_PREFIXES) expect(re.test(`${p}anything`), p).toBe(false);
+  it('actions: every id outside the prefixes the features claim, none inside', () => {
+    const { actionPrefixes } = claimsOf(FEATURES);
+    expect(actionPrefixes).toEqual(expect.arrayContaining(['diag:', 'guide:', 'incident:', 'plan:']));
+    const re = notPrefixedBy(actionPrefixes);
+    for (const p of actionPrefixes) expect(re.test(`${p}anything`), p).toBe(false);
     for (const id of ['legacy_button', 'overflow-1', 'diag', 'plan_approve', 'Diag:logs', '']) expect(re.test(id), id).toBe(true);
   });
 
@@ -81,6 +83,13 @@ describe('catch-all patterns (pure)', () => {
     expect(re.test(GLANCE_SHORTCUT)).toBe(false);
     expect(re.test(`${GLANCE_SHORTCUT}_old`)).toBe(true);
     expect(re.test('create_incident')).toBe(true);
+  });
+
+  it('with nothing claimed, every id is unknown (an empty alternation must not match nothing)', () => {
+    for (const id of ['diag:logs', 'x', '']) {
+      expect(notPrefixedBy([]).test(id), id).toBe(true);
+      expect(notOneOf([]).test(id), id).toBe(true);
+    }
   });
 
   it('the ephemeral escapes the id, keeps its code span closed and names the code', () => {

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../src/log.js';
 import { startBotRole, type BotRole } from '../../src/roles/bot.js';
 import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
 import type { Sandbox } from '../../sandbox/server.js';
+import type { Feature } from '../../src/slack/features/feature.js';
 import { SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET } from './sandbox.js';
 
 export interface TestBot {
@@ -33,6 +34,8 @@ export interface TestBotOptions {
   env?: Record<string, string>;
   /** Where the log lines go (default: stdout at LOG_LEVEL, silent in tests). */
   logDestination?: DestinationStream;
+  /** The features the bot registers (default: the product's, `FEATURES`). */
+  features?: readonly Feature[];
 }
 
 export function uniquePrefix(): string {
@@ -66,7 +69,7 @@ export async function startTestBot(opts: TestBotOptions): Promise<TestBot> {
   const config = loadConfig(testEnv(opts));
   const logger = createLogger(config, opts.logDestination);
   const identity = opts.resolveIdentity ? undefined : { botId: opts.sandbox.botId, botUserId: opts.sandbox.botUserId };
-  const bot = await startBotRole(config, logger, identity ? { identity } : {});
+  const bot = await startBotRole(config, logger, { ...(identity ? { identity } : {}), ...(opts.features ? { features: opts.features } : {}) });
   const worker = opts.worker === false ? undefined : startWorkerRole(config, logger);
   return {
     config,

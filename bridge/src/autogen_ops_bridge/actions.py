@@ -1,12 +1,15 @@
 """Control actions: isolate/release, restart, backpressure, degrade/restore, clear caches.
 
-Each action goes through :meth:`ActionService.run`, which handles the ``Idempotency-Key`` (a repeat
-returns the first result and acts once), ``dry_run`` and ``ttl_s`` (an asyncio timer that reverts the
-action unless it is kept or reverted first)."""
+Each action is a request body (below), a method of :class:`ActionService` and an entry of
+:data:`ENDPOINTS`, from which the HTTP API serves ``POST /v1/actions/<name>``. Each goes through
+:meth:`ActionService.run`, which handles the ``Idempotency-Key`` (a repeat returns the first result and
+acts once), ``dry_run`` and ``ttl_s`` (an asyncio timer that reverts the action unless it is kept or
+reverted first)."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import json
 import logging
@@ -15,25 +18,16 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from autogen_core import AgentId, BaseAgent
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import runtime_internals as internals
 from .agent_names import AgentName
 from .errors import BridgeError
 from .gate import Isolation
-from .models import (
-    ActionBase,
-    ActionResult,
-    ActiveAction,
-    BackpressureRequest,
-    ClearCachesRequest,
-    DegradeRequest,
-    IsolateRequest,
-    ReleaseRequest,
-    RestartRequest,
-)
+from .models import ActionBase, ActionResult, ActiveAction
 from .timefmt import iso
 
 if TYPE_CHECKING:
@@ -45,6 +39,56 @@ MAX_IDEMPOTENCY_KEYS = 1000
 """Idempotency keys remembered (oldest forgotten first)."""
 
 Revert = Callable[[], Awaitable[None]]
+
+
+# --- request bodies (every one also takes ActionBase's dry_run, ttl_s and reason) ---------------
+AgentTypeName = Field(min_length=1, max_length=200)
+
+
+class IsolateRequest(ActionBase):
+    agent_type: str = AgentTypeName
+    mode: Literal["refuse", "hold"] = "refuse"
+    hold_timeout_s: float = Field(30.0, ge=0.1, le=3600)
+
+
+class ReleaseRequest(ActionBase):
+    agent_type: str = AgentTypeName
+
+
+class RestartRequest(ActionBase):
+    agent_type: str = AgentTypeName
+    agent_key: str = Field("default", min_length=1, max_length=200)
+
+
+class BackpressureRequest(ActionBase):
+    agent_type: str | None = Field(None, min_length=1, max_length=200)
+    max_inflight: int | None = Field(..., ge=1, le=10000)
+    max_wait_s: float = Field(30.0, ge=0, le=3600)
+
+
+class ToolRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_type: str = Field(min_length=1, max_length=200, description="An AgentChat participant's agent type")
+    tool: str = Field(min_length=1, max_length=200, description="The name of one of its tools")
+
+
+class DegradeRequest(ActionBase):
+    features: list[str] = Field(default_factory=list, max_length=100)
+    agent_types: list[str] = Field(default_factory=list, max_length=100)
+    tools: list[ToolRef] = Field(
+        default_factory=list, max_length=100,
+        description="AgentChat participants' tools to switch off: each answers 'switched off by AutoGen Ops' "
+                    "instead of running, the participant keeps calling its model",
+    )
+
+
+class ClearCachesRequest(ActionBase):
+    names: list[str] = Field(default_factory=list, max_length=100)
+
+
+class CollectGarbageRequest(ActionBase):
+    generation: int = Field(2, ge=0, le=2, description="Collect generations 0..generation (2: a full collection)")
 
 
 @dataclass
@@ -95,10 +139,10 @@ class ActionService:
         reversible: bool = True,
     ) -> ActionResult:
         if body.ttl_s is not None and not reversible:
+            temporary = ", ".join(e.name for e in ENDPOINTS if e.reversible)
             raise BridgeError(
                 "VALIDATION_FAILED", 422,
-                f"'{action}' cannot be temporary: ttl_s must be null (only isolate, backpressure and "
-                "degrade revert by themselves)",
+                f"'{action}' cannot be temporary: ttl_s must be null (only {temporary} revert by themselves)",
                 {"field": "ttl_s"},
             )
         if idempotency_key is None:
@@ -582,6 +626,50 @@ class ActionService:
                 cleared[name] = {"error": f"{type(exc).__name__}: {exc}"}
         return Outcome("caches", before, {**before, "cleared": cleared}, True,
                        f"cleared {len(names)} cache(s)")
+
+
+
+    # --- garbage -----------------------------------------------------------------------------
+    async def collect_garbage(self, req: CollectGarbageRequest) -> Outcome:
+        """The guide's first answer to memory exhaustion: a forced collection (the event loop pauses while
+        it runs; objects frozen by ``freeze_startup_objects`` are not walked)."""
+        process = self._bridge.process
+        before = {"rss_bytes": process.rss_bytes(), "gc_counts": list(gc.get_count())}
+        if req.dry_run:
+            return Outcome("runtime", before, {**before, "collected": None}, True,
+                           f"would run a generation-{req.generation} collection; nothing changed")
+        started = time.perf_counter()
+        collected = gc.collect(req.generation)
+        pause_ms = round((time.perf_counter() - started) * 1000, 1)
+        after = {"rss_bytes": process.rss_bytes(), "gc_counts": list(gc.get_count()), "collected": collected,
+                 "pause_ms": pause_ms}
+        return Outcome("runtime", before, after, True,
+                       f"collected {collected} unreachable object(s) in {pause_ms} ms")
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One control action as the HTTP API serves it: ``POST /v1/actions/<name>`` with a ``request`` body."""
+
+    name: str
+    """The path's last part and the answer's ``action`` (the bot's table of actions names this path)."""
+    request: type[ActionBase]
+    run: Callable[[ActionService, Any], Awaitable[Outcome]]
+    """The implementation, called with the parsed ``request``."""
+    reversible: bool = True
+    """It accepts ``ttl_s``: a temporary action, reverted by itself (its :class:`Outcome` gives the revert)."""
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("isolate", IsolateRequest, ActionService.isolate),
+    Endpoint("release", ReleaseRequest, ActionService.release, reversible=False),
+    Endpoint("restart", RestartRequest, ActionService.restart, reversible=False),
+    Endpoint("backpressure", BackpressureRequest, ActionService.backpressure),
+    Endpoint("degrade", DegradeRequest, ActionService.degrade),
+    Endpoint("restore", DegradeRequest, ActionService.restore, reversible=False),
+    Endpoint("clear-caches", ClearCachesRequest, ActionService.clear_caches, reversible=False),
+    Endpoint("collect-garbage", CollectGarbageRequest, ActionService.collect_garbage, reversible=False),
+)
+"""Every control action the API serves (test_openapi_contract keeps ``openapi.json`` in step)."""
 
 
 def _jsonable(value: Any) -> Any:

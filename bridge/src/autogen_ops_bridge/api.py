@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import inspect
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
@@ -18,26 +20,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import inspection
+from .actions import ENDPOINTS, ActionService, Endpoint
 from .errors import BridgeError
 from .metrics import make_registry, render
 from .models import (
+    ActionBase,
     ActionResult,
     ActiveActionList,
     AgentDetail,
     AgentList,
-    BackpressureRequest,
-    ClearCachesRequest,
-    DegradeRequest,
     ErrorResponse,
     FaultInfo,
     FaultList,
     FaultRequest,
     Health,
-    IsolateRequest,
     LogList,
     MessageList,
-    ReleaseRequest,
-    RestartRequest,
     RuntimeInfo,
     Snapshot,
     Trace,
@@ -63,6 +61,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 Served = TypeVar("Served", bound=BaseModel)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def _action_route(acts: ActionService, endpoint: Endpoint,
+                  served: Callable[[ActionResult], ActionResult]) -> Callable[..., Awaitable[ActionResult]]:
+    """The route of one control action: its request model as the body (declared in the signature, so
+    FastAPI validates it and documents it in ``openapi.json``) and the ``Idempotency-Key`` header."""
+    async def route(body: ActionBase, idempotency_key: IdempotencyKey = None) -> ActionResult:
+        return served(await acts.run(endpoint.name, body, idempotency_key, lambda: endpoint.run(acts, body),
+                                     reversible=endpoint.reversible))
+
+    keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("body", keyword, annotation=endpoint.request),
+         inspect.Parameter("idempotency_key", keyword, default=None, annotation=IdempotencyKey)],
+        return_annotation=ActionResult,
+    )
+    return route
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
@@ -256,37 +271,10 @@ def create_app(bridge: Bridge) -> FastAPI:
     # --- actions -----------------------------------------------------------------------------
     acts = b.actions
 
-    @authed.post("/v1/actions/isolate", response_model=ActionResult, tags=["actions"])
-    async def isolate(body: IsolateRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("isolate", body, idempotency_key, lambda: acts.isolate(body)))
-
-    @authed.post("/v1/actions/release", response_model=ActionResult, tags=["actions"])
-    async def release(body: ReleaseRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("release", body, idempotency_key, lambda: acts.release(body),
-                                     reversible=False))
-
-    @authed.post("/v1/actions/restart", response_model=ActionResult, tags=["actions"])
-    async def restart(body: RestartRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("restart", body, idempotency_key, lambda: acts.restart(body),
-                                     reversible=False))
-
-    @authed.post("/v1/actions/backpressure", response_model=ActionResult, tags=["actions"])
-    async def backpressure(body: BackpressureRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("backpressure", body, idempotency_key, lambda: acts.backpressure(body)))
-
-    @authed.post("/v1/actions/degrade", response_model=ActionResult, tags=["actions"])
-    async def degrade(body: DegradeRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("degrade", body, idempotency_key, lambda: acts.degrade(body)))
-
-    @authed.post("/v1/actions/restore", response_model=ActionResult, tags=["actions"])
-    async def restore(body: DegradeRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("restore", body, idempotency_key, lambda: acts.restore(body),
-                                     reversible=False))
-
-    @authed.post("/v1/actions/clear-caches", response_model=ActionResult, tags=["actions"])
-    async def clear_caches(body: ClearCachesRequest, idempotency_key: IdempotencyKey = None) -> ActionResult:
-        return served(await acts.run("clear-caches", body, idempotency_key, lambda: acts.clear_caches(body),
-                                     reversible=False))
+    for endpoint in ENDPOINTS:
+        authed.add_api_route(f"/v1/actions/{endpoint.name}", _action_route(acts, endpoint, served), methods=["POST"],
+                             response_model=ActionResult, tags=["actions"], name=endpoint.name.replace("-", "_"),
+                             openapi_extra={"x-temporary": endpoint.reversible})
 
     @authed.get("/v1/actions", response_model=ActiveActionList, tags=["actions"])
     async def active_actions() -> ActiveActionList:

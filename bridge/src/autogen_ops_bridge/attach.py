@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import time
@@ -33,7 +34,7 @@ from .errors import agent_not_found
 from .faults import FaultController
 from .gate import AgentGate, RuntimeLimits
 from .gc_tuning import freeze_startup_objects
-from .message_log import MessageLog
+from .message_log import MessageLog, MessageRecord
 from .process_stats import ProcessStats
 
 logger = logging.getLogger("autogen_ops_bridge")
@@ -45,6 +46,7 @@ Probe = Callable[[], Awaitable[None]]
 """Checks a dependency; raises when it is unreachable."""
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+_NO_DICT: dict[str, Any] = {}
 
 
 @dataclass
@@ -226,9 +228,17 @@ class Bridge:
         sync = self.sync
         bridge = self
         watchers = self.agentchat.watchers  # filled in place once AgentChat is imported
+        observer = self._observer
+        gate_handle = AgentGate._handle
+        delivers_unwatched = internals.delivers_unwatched
 
-        async def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
-                               cancellation_token: Any = None, message_id: str | None = None) -> Any:
+        def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
+                         cancellation_token: Any = None, message_id: str | None = None) -> Awaitable[Any]:
+            """Records the hop, then hands the runtime's own coroutine back when the recipient's gate is
+            certain to finish the hop (a live, gated instance; a running runtime; nothing that may drop the
+            message; no caller's token that may cancel it first): no coroutine of the bridge's own then
+            waits in between, and a failure's traceback has no frame of it. Otherwise the hop is finished
+            here once the send ends (``_send_watched``)."""
             if message_id is None:
                 message_id = str(uuid.uuid4())
             if (len(bridge._factories), len(bridge._instances)) != bridge._seen:  # sync()'s test, inlined
@@ -237,6 +247,15 @@ class Bridge:
             watch = watchers.get(type(message))
             if watch is not None:
                 watch(message)
+            if cancellation_token is None and delivers_unwatched(rt, observer):
+                agent = bridge._instances.get(recipient)
+                handler = getattr(agent, "__dict__", _NO_DICT).get("on_message")
+                if type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_handle:
+                    return original_send(message, recipient, sender=sender, message_id=message_id)
+            return _send_watched(hop, message, recipient, sender, cancellation_token, message_id)
+
+        async def _send_watched(hop: MessageRecord, message: Any, recipient: AgentId, sender: AgentId | None,
+                                cancellation_token: Any, message_id: str) -> Any:
             try:
                 result = await original_send(message, recipient, sender=sender,
                                              cancellation_token=cancellation_token, message_id=message_id)

@@ -1,4 +1,5 @@
-"""Request and response models of the HTTP API; FastAPI derives ``openapi.json`` from them."""
+"""Request and response models of the HTTP API; FastAPI derives ``openapi.json`` from them. The body of each
+control action is declared beside the action, in ``actions.py`` (its table of endpoints)."""
 
 from __future__ import annotations
 
@@ -364,49 +365,6 @@ class ActionBase(_Model):
         None, ge=1, le=86400, description="Seconds after which the action reverts by itself"
     )
     reason: str | None = Field(None, max_length=2000)
-
-
-AgentTypeName = Field(min_length=1, max_length=200)
-
-
-class IsolateRequest(ActionBase):
-    agent_type: str = AgentTypeName
-    mode: Literal["refuse", "hold"] = "refuse"
-    hold_timeout_s: float = Field(30.0, ge=0.1, le=3600)
-
-
-class ReleaseRequest(ActionBase):
-    agent_type: str = AgentTypeName
-
-
-class RestartRequest(ActionBase):
-    agent_type: str = AgentTypeName
-    agent_key: str = Field("default", min_length=1, max_length=200)
-
-
-class BackpressureRequest(ActionBase):
-    agent_type: str | None = Field(None, min_length=1, max_length=200)
-    max_inflight: int | None = Field(..., ge=1, le=10000)
-    max_wait_s: float = Field(30.0, ge=0, le=3600)
-
-
-class ToolRef(_Model):
-    agent_type: str = Field(min_length=1, max_length=200, description="An AgentChat participant's agent type")
-    tool: str = Field(min_length=1, max_length=200, description="The name of one of its tools")
-
-
-class DegradeRequest(ActionBase):
-    features: list[str] = Field(default_factory=list, max_length=100)
-    agent_types: list[str] = Field(default_factory=list, max_length=100)
-    tools: list[ToolRef] = Field(
-        default_factory=list, max_length=100,
-        description="AgentChat participants' tools to switch off: each answers 'switched off by AutoGen Ops' "
-                    "instead of running, the participant keeps calling its model",
-    )
-
-
-class ClearCachesRequest(ActionBase):
-    names: list[str] = Field(default_factory=list, max_length=100)
 
 
 class ActionResult(BaseModel):

@@ -94,6 +94,16 @@ async def get_or_create_agent(runtime: SingleThreadedAgentRuntime, agent_id: Age
     return await getter(agent_id)
 
 
+def delivers_unwatched(runtime: SingleThreadedAgentRuntime, observer: object) -> bool:
+    """Whether a message sent now is certain to reach its recipient's handler (if the instance exists):
+    the runtime is running and no intervention handler other than ``observer`` (which never drops) sits
+    between the queue and the handler."""
+    if runtime._run_context is None:
+        return False
+    handlers = runtime._intervention_handlers
+    return not handlers or (len(handlers) == 1 and handlers[0] is observer)
+
+
 def forget_instance(runtime: SingleThreadedAgentRuntime, agent_id: AgentId) -> Agent | None:
     """Remove an instance so the next message constructs it anew. Returns the removed instance."""
     return instantiated_agents(runtime).pop(agent_id, None)

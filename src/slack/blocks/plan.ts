@@ -11,6 +11,7 @@ import type { LinkedPlanView, PlanView } from '../../response/plan-view.js';
 import { renderRich } from './rich-text.js';
 import { hhmm } from '../../text/time.js';
 import type { Plan, PlannedAction, ResolvedCheck } from '../../response/plan.js';
+import { describeCall } from '../../response/bridge-actions.js';
 import { SLACK_LIMITS, truncate } from './limits.js';
 import { code, escapeShort, escapeText, joinMd, link, md, mention, truncateMd, withoutBold, type Mrkdwn } from './mrkdwn.js';
 import { context, header, plainText, section, type Block, type ConfirmDialog } from './vocabulary.js';
@@ -53,28 +54,7 @@ export function describeAction(a: Pick<PlannedAction, 'action' | 'target' | 'bod
  * the registered type its team id makes unique).
  */
 export function describeActionText(a: Pick<PlannedAction, 'action' | 'target' | 'body'>, names?: Plan['names']): string {
-  const code = (name: string): string => quoted(names?.[name] ?? name);
-  const b = a.body;
-  const what = a.target ? code(a.target) : 'the runtime';
-  switch (a.action) {
-    case 'isolate': return `isolate ${what} (mode ${String(b.mode)})`;
-    case 'release': return `release ${what}`;
-    case 'restart': return `restart ${what} (instance ${code(String(b.agent_key))})`;
-    case 'backpressure': return `backpressure ${what}: max in-flight ${b.max_inflight === null ? 'unlimited' : String(b.max_inflight)}, senders wait up to ${String(b.max_wait_s)} s`;
-    case 'degrade': {
-      const f = (b.features as string[] | undefined) ?? [];
-      const t = (b.agent_types as string[] | undefined) ?? [];
-      const tools = (b.tools as { agent_type: string; tool: string }[] | undefined) ?? [];
-      const off = tools.map((x) => `${code(x.tool)} of ${code(x.agent_type)}`);
-      if (off.length > 0 && f.length === 0 && t.length === 0) return `switch off the tool(s) ${off.join(', ')}`;
-      return `degrade the runtime: features off ${f.length ? f.map(code).join(', ') : 'none'}; agents shed ${t.length ? t.map(code).join(', ') : 'none'}${off.length ? `; tools off ${off.join(', ')}` : ''}`;
-    }
-    case 'restore': return 'restore the runtime from degraded mode';
-    case 'clear_caches': {
-      const n = (b.names as string[] | undefined) ?? [];
-      return `clear caches (${n.length ? n.map(code).join(', ') : 'every registered cache'})`;
-    }
-  }
+  return describeCall(a, names);
 }
 
 export function describeCheck(c: ResolvedCheck, names?: Plan['names']): Mrkdwn {

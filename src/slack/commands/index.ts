@@ -1,41 +1,15 @@
 /**
- * The `/autogen` subcommands. Add a feature's subcommand by importing its file and adding it to
- * `SUBCOMMANDS` (help is generated from this list).
+ * The `/autogen` router: the words after the command → one subcommand's parse. The subcommands come from
+ * the bot's features (src/slack/features/index.ts: each feature lists its own; `help` is added last and
+ * is generated from the same list).
  */
 import { OpsError } from '../../errors.js';
 import { code, joinMd, md } from '../blocks/mrkdwn.js';
-import { diagnose } from './diagnose.js';
-import { health } from './health.js';
-import { perf } from './perf.js';
-import { message } from './message.js';
-import { logs } from './logs.js';
-import { trace } from './trace.js';
-import { inspect } from './inspect.js';
-import { snapshot } from './snapshot.js';
-import { help } from './help.js';
-import { recover } from './recover.js';
-import { automation } from './automation.js';
-import { audit } from './audit.js';
-import { incidents } from './incidents.js';
+import { SUBCOMMANDS } from '../features/index.js';
 import type { CommandContext, ParseResult, Subcommand } from './types.js';
 
 export type { CommandContext, EnqueueRequest, ParseResult, Subcommand } from './types.js';
-
-export const SUBCOMMANDS: readonly Subcommand[] = [
-  diagnose,
-  health,
-  perf,
-  message,
-  logs,
-  trace,
-  inspect,
-  snapshot,
-  incidents,
-  recover,
-  automation,
-  audit,
-  help,
-];
+export { SUBCOMMANDS };
 
 /** Splits the command text into words (collapsing whitespace, Slack's non-breaking spaces included). */
 export function tokenize(text: string): string[] {

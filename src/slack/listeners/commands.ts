@@ -3,7 +3,7 @@
  * queued — or with a coded error that says what to type instead (nothing enqueued).
  */
 import type { App } from '@slack/bolt';
-import { errorAckText, parseCommand, SUBCOMMANDS, type EnqueueRequest } from '../commands/index.js';
+import { errorAckText, parseCommand, SUBCOMMANDS, type EnqueueRequest, type Subcommand } from '../commands/index.js';
 import { ResponseUrl } from '../../identifiers.js';
 import type { BotDeps } from '../deps.js';
 import { asQueueError, enqueueWithin } from './enqueue.js';
@@ -20,7 +20,8 @@ export function withResponseUrl(job: EnqueueRequest, responseUrl: string | undef
   return { ...job, payload: { ...job.payload, response_url: responseUrl } } as EnqueueRequest;
 }
 
-export function register(app: App, deps: BotDeps): void {
+/** The one `/autogen` listener, routing to `subcommands` (the features', `src/slack/features`). */
+export function register(app: App, deps: BotDeps, subcommands: readonly Subcommand[] = SUBCOMMANDS): void {
   app.command(deps.config.slack.command, async ({ command, ack }) => {
     // fields per call, not a child logger per request: pino serialises (and redacts) child bindings eagerly
     const where = { surface: 'command', user: command.user_id, channel: command.channel_id };
@@ -32,7 +33,7 @@ export function register(app: App, deps: BotDeps): void {
       team: command.team_id,
       now: deps.now(),
       requestId: command.trigger_id,
-    }, deps.subcommands ?? SUBCOMMANDS);
+    }, subcommands);
     if (!result.ok) {
       log.info({ ...where, code: result.error.code, text: command.text.slice(0, 200) }, 'command rejected');
       deps.metrics?.commands.inc({ outcome: 'rejected' });

@@ -1,7 +1,7 @@
 /**
  * `guide:` buttons on guide reports (Inspect, Analyse logs, Take snapshot, Trace, Run again…): ack at
- * once, then enqueue the guide job the button's value names, answering in the report's thread. Registered
- * from `actions.ts` with the other features' prefixes.
+ * once, then enqueue the guide job the button's value names, answering in the report's thread. Part of
+ * the guide feature (src/slack/features/guide.ts).
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';

@@ -11,6 +11,8 @@ import { ackThenEnqueue, enqueueWithin } from './enqueue.js';
 
 /** The message shortcut's callback id (manifest.json `features.shortcuts`). */
 export const GLANCE_SHORTCUT = 'autogen_glance';
+/** The event of a user opening the App Home (manifest.json `event_subscriptions.bot_events`). */
+export const HOME_EVENT = 'app_home_opened';
 /** One Home refresh per user per this many seconds: opening the tab repeatedly does not flood the workers. */
 export const HOME_REFRESH_S = 10;
 
@@ -32,7 +34,7 @@ export function glanceJob(shortcut: Pick<MessageShortcut, 'channel' | 'user' | '
 }
 
 export function register(app: App, deps: BotDeps): void {
-  app.event('app_home_opened', async ({ event }) => {
+  app.event(HOME_EVENT, async ({ event }) => {
     if (event.tab !== 'home') return;
     const log = deps.logger.child({ surface: 'home', user: event.user });
     try {

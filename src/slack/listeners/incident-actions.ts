@@ -13,6 +13,9 @@ import type { BotDeps } from '../deps.js';
 import { ackThenEnqueue } from './enqueue.js';
 import { parseButtonValue } from './button-value.js';
 
+/** The action_id prefix of an incident root's buttons and menu (`INCIDENT_ACTION_IDS`). */
+export const INCIDENT_ACTION_PREFIX = 'incident:';
+
 const ButtonValue = z.object({ i: IncidentId, s: z.number().int().min(60).max(7 * 86_400).optional(), t: IncidentId.optional() });
 
 const ACTIONS: Readonly<Record<string, IncidentAction>> = {
@@ -46,7 +49,7 @@ export function incidentActionJob(actionId: string, rawValue: string | undefined
 }
 
 export function registerIncidentActions(app: App, deps: BotDeps): void {
-  app.action<BlockAction<ButtonAction | StaticSelectAction>>({ action_id: /^incident:/ }, async ({ ack, body, action }) => {
+  app.action<BlockAction<ButtonAction | StaticSelectAction>>({ action_id: new RegExp(`^${INCIDENT_ACTION_PREFIX}`) }, async ({ ack, body, action }) => {
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
     const asker = body.channel?.id ? { channel: body.channel.id, user: body.user.id } : undefined;
     // a button carries its value; the "Same incident as…" menu, the chosen option's

@@ -14,6 +14,9 @@ import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { ackThenEnqueue, enqueueWithin } from './enqueue.js';
 
+/** The action_id prefix of a plan's buttons (`PLAN_ACTIONS`, src/approvals/buttons.ts). */
+export const PLAN_ACTION_PREFIX = 'plan:';
+
 /** The process's directory of approver groups: configured members plus Slack's, cached (`src/approvals/groups.ts`). */
 export function approverGroupsOf(deps: Pick<BotDeps, 'config' | 'logger' | 'now'>): GroupDirectory {
   const { response } = deps.config;
@@ -46,7 +49,7 @@ export function clickDepsOf(deps: BotDeps): ClickDeps {
 
 export function registerPlanActions(app: App, deps: BotDeps): void {
   const click = clickDepsOf(deps);
-  app.action<BlockAction<ButtonAction>>({ action_id: /^plan:/ }, async ({ ack, body, action }) => {
+  app.action<BlockAction<ButtonAction>>({ action_id: new RegExp(`^${PLAN_ACTION_PREFIX}`) }, async ({ ack, body, action }) => {
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
     const channel = body.channel?.id ?? body.container?.channel_id;
     const asker = channel ? { channel, user: body.user.id } : undefined;

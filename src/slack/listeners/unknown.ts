@@ -2,7 +2,8 @@
  * Catch-alls for interactions no feature listener claims: an old button, a menu, a shortcut or a modal this
  * version does not know. Bolt acks nothing by itself, so without these Slack shows the user an error after
  * 3 s. Bolt runs EVERY matching listener (not the first), so each catch-all matches only ids outside the
- * bot's own (`OWN_ACTION_PREFIXES`, `GLANCE_SHORTCUT`); registered last in `app.ts`.
+ * bot's own (the prefixes and shortcuts its features claim, `claimsOf` in src/slack/features); registered
+ * last in `app.ts`.
  *
  * Payloads Bolt cannot even route (no `user`, so its source building throws before any listener) reach
  * `interactionErrorHandler`, which acks and logs the reason instead of Bolt's bare 500.
@@ -14,18 +15,19 @@ import type { Logger } from '../../log.js';
 import { code, md, type Mrkdwn } from '../blocks/mrkdwn.js';
 import { errorAckText } from '../blocks/error-ack.js';
 import type { BotDeps } from '../deps.js';
-import { OWN_ACTION_PREFIXES } from './actions.js';
-import { GLANCE_SHORTCUT } from './home.js';
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Pure: a pattern matching every id that does not start with one of `prefixes`. */
 export function notPrefixedBy(prefixes: readonly string[]): RegExp {
+  // `(?!(?:))` would match nothing: no prefixes claimed → every id is unknown
+  if (prefixes.length === 0) return /^/s;
   return new RegExp(`^(?!(?:${prefixes.map(escapeRegExp).join('|')}))`, 's');
 }
 
 /** Pure: a pattern matching every id except exactly `ids`. */
 export function notOneOf(ids: readonly string[]): RegExp {
+  if (ids.length === 0) return /^/s;
   return new RegExp(`^(?!(?:${ids.map(escapeRegExp).join('|')})$)`, 's');
 }
 
@@ -141,10 +143,16 @@ export function socketInteractionErrorHandler(logger: Logger) {
   };
 }
 
-export function register(app: App, deps: BotDeps): void {
+/** What the features claim: every other action id and shortcut callback id is acked here. */
+export interface Claimed {
+  readonly actionPrefixes: readonly string[];
+  readonly shortcuts: readonly string[];
+}
+
+export function register(app: App, deps: BotDeps, claimed: Claimed): void {
   const log = deps.logger.child({ surface: 'unknown-interaction' });
 
-  app.action<BlockAction>({ action_id: notPrefixedBy(OWN_ACTION_PREFIXES) }, async ({ ack, body, action }) => {
+  app.action<BlockAction>({ action_id: notPrefixedBy(claimed.actionPrefixes) }, async ({ ack, body, action }) => {
     await ack();
     const user = body.user?.id;
     const channel = body.channel?.id;
@@ -159,7 +167,7 @@ export function register(app: App, deps: BotDeps): void {
       .catch((err: unknown) => log.error({ err, ...where }, 'could not tell the user about an unknown action'));
   });
 
-  app.shortcut<SlackShortcut>({ callback_id: notOneOf([GLANCE_SHORTCUT]) }, async ({ ack, shortcut }) => {
+  app.shortcut<SlackShortcut>({ callback_id: notOneOf(claimed.shortcuts) }, async ({ ack, shortcut }) => {
     await ack();
     log.info({ callback_id: shortcut.callback_id, shortcut_type: shortcut.type, user: shortcut.user?.id }, 'unknown shortcut acked');
   });

@@ -1,25 +1,22 @@
 /**
- * Button clicks. Action ids carry a feature prefix: `diag:` (diagnosis follow-ups, here), `incident:`,
- * `plan:` (registered by their features below). A listener acks at once, then enqueues.
+ * `diag:` buttons under a diagnose report (Show logs, Run again, Propose recovery): ack at once, then
+ * enqueue the job the button asks for, answering in the report's thread. Part of the diagnose feature
+ * (src/slack/features/diagnose.ts).
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { OpsError } from '../../errors.js';
 import { DIAG_ACTIONS } from '../../diagnosis/follow-ups.js';
-import { GUIDE_ACTION_PREFIX } from '../../diagnosis/guide-follow-ups.js';
 import { AgentType, RuntimeName } from '../../queues/payloads.js';
 import type { EnqueueRequest } from '../commands/types.js';
 import type { BotDeps } from '../deps.js';
 import { ackThenEnqueue } from './enqueue.js';
 import { parseButtonValue } from './button-value.js';
-import { registerPlanActions } from './plan-actions.js';
-import { registerGuideActions } from './guide-actions.js';
-import { registerIncidentActions } from './incident-actions.js';
 
 const DiagValue = z.object({ a: AgentType, r: RuntimeName });
 
-/** Every feature's action_id prefix registered below; any other id goes to the catch-all (`unknown.ts`). */
-export const OWN_ACTION_PREFIXES: readonly string[] = ['diag:', GUIDE_ACTION_PREFIX, 'incident:', 'plan:'];
+/** The action_id prefix of the diagnose report's buttons (`DIAG_ACTIONS`). */
+export const DIAG_ACTION_PREFIX = 'diag:';
 
 /** Pure: the job a `diag:` button asks for, or a coded error. */
 export function diagActionJob(actionId: string, rawValue: string | undefined, where: { channel: string; user: string; thread_ts: string | undefined; requestId: string; now: Date }, knownRuntimes: readonly string[]): EnqueueRequest | OpsError {
@@ -39,8 +36,8 @@ export function diagActionJob(actionId: string, rawValue: string | undefined, wh
   }
 }
 
-function registerDiagActions(app: App, deps: BotDeps): void {
-  app.action<BlockAction<ButtonAction>>({ action_id: /^diag:/ }, async ({ ack, body, action }) => {
+export function registerDiagActions(app: App, deps: BotDeps): void {
+  app.action<BlockAction<ButtonAction>>({ action_id: new RegExp(`^${DIAG_ACTION_PREFIX}`) }, async ({ ack, body, action }) => {
     const log = deps.logger.child({ surface: 'action', action_id: action.action_id, user: body.user.id });
     const asker = body.channel?.id ? { channel: body.channel.id, user: body.user.id } : undefined;
     // A click on an ephemeral message has no `message`: reply in the channel instead of a thread.
@@ -48,11 +45,4 @@ function registerDiagActions(app: App, deps: BotDeps): void {
       channel, user, thread_ts: body.message?.ts, requestId: body.trigger_id ?? `${body.user.id}-${action.action_ts}`, now: deps.now(),
     }, Object.keys(deps.config.runtimes.byName)));
   });
-}
-
-export function register(app: App, deps: BotDeps): void {
-  registerDiagActions(app, deps);
-  registerPlanActions(app, deps);
-  registerGuideActions(app, deps);
-  registerIncidentActions(app, deps);
 }
