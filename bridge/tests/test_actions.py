@@ -1,5 +1,6 @@
 """Actions against real agents: isolate really stops delivery and release restores it, backpressure
-really bounds in-flight, TTLs revert, idempotency and dry-run hold; the runtime stops cleanly after."""
+really bounds in-flight, keep and revert, a replay acts once; the runtime stops cleanly after. What every
+action shares (dry run, ttl_s, Idempotency-Key, unknown targets) is test_action_contract.py's."""
 
 from __future__ import annotations
 
@@ -173,17 +174,13 @@ async def test_degrade_switches_off_features_and_optional_agents_then_restore(fl
     await fleet.stop_cleanly()
 
 
-async def test_ttl_reverts_by_itself(fleet: FleetHandle) -> None:
-    r = await fleet.post("/v1/actions/isolate", {"agent_type": "ToolAgent", "ttl_s": 1})
-    assert r["expires_at"] is not None
-    active = (await fleet.get("/v1/actions"))["actions"]
-    assert [a["action_id"] for a in active] == [r["action_id"]]
+async def test_a_ttl_revert_restores_delivery_and_is_logged(fleet: FleetHandle) -> None:
+    await fleet.post("/v1/actions/isolate", {"agent_type": "ToolAgent", "ttl_s": 1})
 
     async def released() -> bool:
         return (await fleet.agent("ToolAgent"))["isolated"] is False
 
     await wait_for(released, what="the TTL to release ToolAgent")
-    assert (await fleet.get("/v1/actions"))["actions"] == []
     assert isinstance(await tool_call(fleet), ToolResult)
     logs = (await fleet.get("/v1/logs", params={"level": "INFO"}))["records"]
     assert any(rec["event"] == "ActionExpired" for rec in logs)
@@ -211,39 +208,18 @@ async def test_keep_cancels_the_ttl_and_revert_undoes_now(fleet: FleetHandle) ->
     await fleet.stop_cleanly()
 
 
-async def test_idempotency_key_acts_once_and_conflicts_on_a_different_body(fleet: FleetHandle) -> None:
+async def test_a_replay_does_not_act_again_after_a_release_and_concurrent_repeats_act_once(fleet: FleetHandle) -> None:
     body = {"agent_type": "ToolAgent"}
     first = await fleet.post("/v1/actions/isolate", body, headers={"Idempotency-Key": "op-1"})
     await fleet.post("/v1/actions/release", {"agent_type": "ToolAgent"})
     again = await fleet.post("/v1/actions/isolate", body, headers={"Idempotency-Key": "op-1"})
     assert again["replayed"] is True and again["action_id"] == first["action_id"]
     assert (await fleet.agent("ToolAgent"))["isolated"] is False, "a replay must not act again"
-    r = await fleet.http.post("/v1/actions/isolate", json={"agent_type": "ChatAgent"},
-                              headers={"Idempotency-Key": "op-1"})
-    assert r.status_code == 409 and r.json()["error"]["code"] == "CONFLICT"
     concurrent = await asyncio.gather(*(
         fleet.http.post("/v1/actions/restart", json={"agent_type": "ToolAgent"}, headers={"Idempotency-Key": "op-2"})
         for _ in range(3)))
     ids = {c.json()["action_id"] for c in concurrent}
     assert len(ids) == 1 and sorted(c.json()["replayed"] for c in concurrent) == [False, True, True]
-    await fleet.stop_cleanly()
-
-
-async def test_dry_run_changes_nothing(fleet: FleetHandle) -> None:
-    for path, body in (
-        ("/v1/actions/isolate", {"agent_type": "ToolAgent"}),
-        ("/v1/actions/backpressure", {"agent_type": "ToolAgent", "max_inflight": 1}),
-        ("/v1/actions/degrade", {"features": ["web_search"]}),
-        ("/v1/actions/restart", {"agent_type": "ChatAgent"}),
-        ("/v1/actions/clear-caches", {}),
-    ):
-        before = await fleet.get("/v1/runtime")
-        r = await fleet.post(path, {**body, "dry_run": True})
-        assert r["dry_run"] is True and r["applied"] is False and r["after"] != r["before"], path
-        after = await fleet.get("/v1/runtime")
-        for key in ("isolated", "backpressure", "degraded", "features"):
-            assert after[key] == before[key], (path, key)
-    assert (await fleet.get("/v1/actions"))["actions"] == []
     await fleet.stop_cleanly()
 
 
@@ -255,12 +231,10 @@ async def test_clear_caches_calls_the_registered_hooks(fleet: FleetHandle) -> No
     assert fleet.fleet.context.retrieval_cache == {}
     everything = await fleet.post("/v1/actions/clear-caches", {})
     assert set(everything["after"]["cleared"]) == {"retrieval_cache", "plan_cache"}
-    r2 = await fleet.http.post("/v1/actions/clear-caches", json={"names": ["nope"]})
-    assert r2.status_code == 404 and r2.json()["error"]["code"] == "CACHE_NOT_FOUND"
     await fleet.stop_cleanly()
 
 
-async def test_collect_garbage_collects_cycles_and_cannot_be_temporary(fleet: FleetHandle) -> None:
+async def test_collect_garbage_collects_cycles(fleet: FleetHandle) -> None:
     class Node:
         def __init__(self) -> None:
             self.me = self
@@ -276,6 +250,4 @@ async def test_collect_garbage_collects_cycles_and_cannot_be_temporary(fleet: Fl
         gc.enable()
     assert done["applied"] is True and done["target"] == "runtime"
     assert done["after"]["collected"] >= 500 and done["before"]["rss_bytes"] > 0
-    temporary = await fleet.http.post("/v1/actions/collect-garbage", json={"ttl_s": 60})
-    assert temporary.status_code == 422 and temporary.json()["error"]["code"] == "VALIDATION_FAILED"
     await fleet.stop_cleanly()

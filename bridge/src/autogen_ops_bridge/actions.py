@@ -16,8 +16,8 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from autogen_core import AgentId, BaseAgent
@@ -613,7 +613,7 @@ class ActionService:
         names = req.names or sorted(b.caches)
         before = {"cache_hooks": sorted(b.caches), "selected": names}
         if req.dry_run:
-            return Outcome("caches", before, {**before, "cleared": {n: "would clear" for n in names}}, True,
+            return Outcome("caches", before, {**before, "cleared": dict.fromkeys(names)}, True,
                            f"would clear {len(names)} cache(s); nothing changed")
         cleared: dict[str, Any] = {}
         for name in names:
@@ -657,17 +657,26 @@ class Endpoint:
     """The implementation, called with the parsed ``request``."""
     reversible: bool = True
     """It accepts ``ttl_s``: a temporary action, reverted by itself (its :class:`Outcome` gives the revert)."""
+    example: Mapping[str, Any] = field(kw_only=True)
+    """A body that acts on the demo fleet (``autogen_ops_bridge.demo``): tests/test_action_contract.py checks the
+    action's contract with it."""
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("isolate", IsolateRequest, ActionService.isolate),
-    Endpoint("release", ReleaseRequest, ActionService.release, reversible=False),
-    Endpoint("restart", RestartRequest, ActionService.restart, reversible=False),
-    Endpoint("backpressure", BackpressureRequest, ActionService.backpressure),
-    Endpoint("degrade", DegradeRequest, ActionService.degrade),
-    Endpoint("restore", DegradeRequest, ActionService.restore, reversible=False),
-    Endpoint("clear-caches", ClearCachesRequest, ActionService.clear_caches, reversible=False),
-    Endpoint("collect-garbage", CollectGarbageRequest, ActionService.collect_garbage, reversible=False),
+    Endpoint("isolate", IsolateRequest, ActionService.isolate, example={"agent_type": "ToolAgent", "mode": "refuse"}),
+    Endpoint("release", ReleaseRequest, ActionService.release, reversible=False, example={"agent_type": "ToolAgent"}),
+    Endpoint("restart", RestartRequest, ActionService.restart, reversible=False,
+             example={"agent_type": "ChatAgent", "agent_key": "default"}),
+    Endpoint("backpressure", BackpressureRequest, ActionService.backpressure,
+             example={"agent_type": "ToolAgent", "max_inflight": 2, "max_wait_s": 30}),
+    Endpoint("degrade", DegradeRequest, ActionService.degrade,
+             example={"features": ["web_search"], "agent_types": ["RetrieverAgent"]}),
+    Endpoint("restore", DegradeRequest, ActionService.restore, reversible=False,
+             example={"features": ["web_search"], "agent_types": ["RetrieverAgent"]}),
+    Endpoint("clear-caches", ClearCachesRequest, ActionService.clear_caches, reversible=False,
+             example={"names": ["retrieval_cache"]}),
+    Endpoint("collect-garbage", CollectGarbageRequest, ActionService.collect_garbage, reversible=False,
+             example={"generation": 2}),
 )
 """Every control action the API serves (test_openapi_contract keeps ``openapi.json`` in step)."""
 
