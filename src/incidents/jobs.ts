@@ -3,11 +3,13 @@
  *
  * - `alerts`: alert events to apply to their incidents (one intake request, one monitor poll, or a part
  *   of a reconciliation), deduplicated by an id derived from their content for a short window only
- *   (`ALERT_DEDUPE_WINDOW_S`, default 2 min): a retry of the same delivery is dropped; the same body later
- *   is applied again — a repeat changes nothing (the store merges by fingerprint: the merge table of
- *   incident-apply.lua), while a firing that follows a resolution reopens (Alertmanager merges a re-fire back into
- *   the episode, same `startsAt`, so its body can be byte-identical to the first firing). Its `received_at`
- *   orders the events of one fingerprint.
+ *   (`ALERT_DEDUPE_WINDOW_S`, default 2 min) and only while nothing else came for its alerts: the id
+ *   carries each alert's *turn* (src/incidents/turns.ts), which moves on whenever an alert's content changes.
+ *   A retry of the same delivery is dropped; a state change never is — a firing that follows a resolution
+ *   reopens even inside the window (Alertmanager merges a re-fire back into the episode, same `startsAt`, so
+ *   its body can be byte-identical to the first firing). The same body after the window is applied again —
+ *   a repeat changes nothing (the store merges by fingerprint: the merge table of incident-apply.lua). Its
+ *   `received_at` orders the events of one fingerprint.
  * - `flush`: post what changed in an incident to its thread and edit its root (coalesced per interval).
  * - `opened`: an incident's thread was asked for: start the automatic diagnosis once its root exists.
  * - `reconcile`: Alertmanager truncated a group; fetch the group's real state from its API, again with
@@ -93,9 +95,29 @@ export interface JobSpec {
   readonly opts: JobsOptions;
 }
 
-/** The content id of a list of alert events: `ab-` + 32 hex digits (no `:`, never all digits). */
-export function alertsJobId(alerts: readonly NormalizedAlert[]): string {
-  return `ab-${shortHash(alerts.map(alertJobId).sort().join(','), 32)}`;
+/** Each alert's turn (src/incidents/turns.ts), by its content id (`alertJobId`). */
+export type AlertTurns = ReadonlyMap<string, number>;
+
+/**
+ * The deduplication id of a list of alert events: `ab-` + 32 hex digits (no `:`, never all digits), from
+ * each alert's content id and, when known, its turn (an exact resend keeps its turn, a state change does not).
+ */
+export function alertsJobId(alerts: readonly NormalizedAlert[], turns?: AlertTurns): string {
+  const ids = alerts.map((a) => {
+    const id = alertJobId(a);
+    const turn = turns?.get(id);
+    return turn === undefined ? id : `${id}.${turn}`;
+  });
+  return `ab-${shortHash(ids.sort().join(','), 32)}`;
+}
+
+/** The jobs with each `alerts` job's deduplication id carrying its alerts' turns; other jobs as they are. */
+export function withAlertTurns(jobs: readonly JobSpec[], turns: AlertTurns): JobSpec[] {
+  return jobs.map((job) => {
+    const dedupe = job.opts.deduplication;
+    if (job.data.kind !== 'alerts' || dedupe === undefined) return job;
+    return { ...job, opts: { ...job.opts, deduplication: { ...dedupe, id: alertsJobId(job.data.alerts, turns) } } };
+  });
 }
 
 /** How long a finished `alerts` job stays readable (inspection only: deduplication does not depend on it), s. */
@@ -105,7 +127,8 @@ export const ALERTS_JOB_KEEP_S = 3_600;
  * The jobs applying `alerts` (intake, monitor and reconciliation all enqueue these): one per
  * `MAX_ALERTS_PER_JOB`, each deduplicated by its content id for `dedupeWindowS` seconds from the first
  * copy (BullMQ deduplication with a TTL, whatever became of that job): a retry of the same delivery inside
- * the window is dropped, the same content after it is applied again (see the module comment).
+ * the window is dropped, the same content after it is applied again (see the module comment). Callers that
+ * enqueue pass the jobs through `turnAlertJobs` (src/incidents/turns.ts) so a state change is never dropped.
  */
 export function alertsJobs(alerts: readonly NormalizedAlert[], receivedAt: Date, dedupeWindowS: number, priority = ALERTS_JOB_PRIORITY): JobSpec[] {
   const jobs: JobSpec[] = [];

@@ -14,8 +14,10 @@ import { withoutTrailingSlashes } from '../text/trim.js';
 import type { AlertsConfig } from '../config.js';
 import { OpsError } from '../errors.js';
 import type { Queues } from '../queues/queues.js';
+import type { RedisClient } from '../redis/connect.js';
 import { boundPairs, parseAlertTime, type NormalizedAlert } from './alert.js';
 import { alertsJobs } from './jobs.js';
+import { turnAlertJobs } from './turns.js';
 import type { IncidentStore, StoredAlert } from './store.js';
 
 /** Largest answer read from Alertmanager's API, bytes (about 15,000 alerts); beyond it the read stops. */
@@ -146,6 +148,10 @@ export interface ReconcileContext {
   readonly config: Pick<AlertsConfig, 'alertmanager' | 'dedupeWindowS'>;
   readonly store: IncidentStore;
   readonly queues: Queues;
+  /** For the alerts' turns (src/incidents/turns.ts). */
+  readonly redis: RedisClient;
+  /** Key prefix with trailing ':' (hash-tagged). */
+  readonly keyPrefix: string;
   now(): Date;
 }
 
@@ -167,7 +173,7 @@ export async function reconcileGroup(
   }
   const events = reconcileEvents(apiAlerts, held, group, asked.getTime());
   if (events.length > 0) {
-    await ctx.queues.get('alert').addBulk(alertsJobs(events, asked, ctx.config.dedupeWindowS));
+    await ctx.queues.get('alert').addBulk(await turnAlertJobs(ctx.redis, ctx.keyPrefix, alertsJobs(events, asked, ctx.config.dedupeWindowS), ctx.config.dedupeWindowS));
   }
   const resolved = events.filter((e) => e.status === 'resolved').length;
   return { firing: events.length - resolved, resolved };

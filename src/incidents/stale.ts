@@ -26,6 +26,7 @@ import { MONITOR_ALERTS } from '../monitor/evaluate.js';
 import { monitorKeys } from '../monitor/poll.js';
 import type { NormalizedAlert } from './alert.js';
 import { ALERTS_AHEAD_PRIORITY, alertsJobs } from './jobs.js';
+import { turnAlertJobs } from './turns.js';
 import { fetchAllAlerts } from './reconcile.js';
 import type { Incident, IncidentStore, StoredAlert } from './store.js';
 import { requestFlush } from './thread.js';
@@ -181,7 +182,10 @@ export async function checkStaleIncidents(ctx: StaleContext): Promise<{ checked:
     if (await ctx.store.setCaveat(incident.id, 'stale', caveat, nowMs, note)) await requestFlush(ctx, incident.id);
     flagged += 1;
   }
-  if (events.length > 0) await ctx.queues.get('alert').addBulk(alertsJobs(events, ctx.now(), ctx.config.dedupeWindowS, ALERTS_AHEAD_PRIORITY));
+  if (events.length > 0) {
+    const jobs = alertsJobs(events, ctx.now(), ctx.config.dedupeWindowS, ALERTS_AHEAD_PRIORITY);
+    await ctx.queues.get('alert').addBulk(await turnAlertJobs(ctx.redis, ctx.keyPrefix, jobs, ctx.config.dedupeWindowS));
+  }
   if (resolvedAlerts > 0 || flagged > 0) ctx.logger.info({ checked: due.length, resolved_alerts: resolvedAlerts, flagged }, 'stale incidents re-checked');
   return { checked: due.length, resolvedAlerts, flagged };
 }

@@ -8,6 +8,7 @@ import { watchRedis } from '../health/recovery.js';
 import { connectRedis, redisConfigured } from '../redis/connect.js';
 import { queuesFor } from '../roles/queues.js';
 import { startIntake, type IntakeServer } from './server.js';
+import { keyPrefix } from '../queues/connection.js';
 
 export interface IntakeRole {
   readonly intake: IntakeServer;
@@ -32,6 +33,7 @@ export async function startIntakeRole(config: Config, logger: Logger, opts: { no
     maxBodyBytes: alerts.intake.maxBodyBytes,
     sources: alerts.sources,
     dedupeWindowS: alerts.dedupeWindowS,
+    keyPrefix: keyPrefix(config.queues.prefix),
     signatureToleranceS: alerts.intake.signatureToleranceS,
     canReconcile: alerts.alertmanager.url !== undefined,
     grouping: alerts.grouping,

@@ -18,6 +18,7 @@ import type { RedisClient } from '../redis/connect.js';
 import { OpsError, isOpsError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_GROUPING, type GroupingRules } from '../incidents/grouping.js';
+import { turnAlertJobs } from '../incidents/turns.js';
 import { BodyTooLarge, readBody } from '../http/body.js';
 import { checkReadiness, readinessResponse } from '../health/readiness.js';
 import { acceptRequest, type AcceptOptions, type JobSpec } from './accept.js';
@@ -32,6 +33,8 @@ export interface IntakeOptions {
   readonly maxBodyBytes: number;
   readonly sources: readonly AlertSource[];
   readonly dedupeWindowS: number;
+  /** Key prefix with trailing ':' (hash-tagged) of the alerts' turns (src/incidents/turns.ts). */
+  readonly keyPrefix: string;
   /** How far a signed request's timestamp may be from now, seconds (ALERT_SIGNATURE_TOLERANCE_S). Default 300. */
   readonly signatureToleranceS?: number;
   readonly canReconcile: boolean;
@@ -50,7 +53,7 @@ export interface IntakeOptions {
 export interface IntakeDeps {
   /** The `alert` queue (a producer connection that fails fast when Redis is down). */
   readonly queue: Queue;
-  /** For /healthz. */
+  /** For /healthz and the alerts' turns (src/incidents/turns.ts): the queue's connection. */
   readonly redis: RedisClient;
   readonly logger: Logger;
   now(): Date;
@@ -157,7 +160,10 @@ export async function startIntake(opts: IntakeOptions, deps: IntakeDeps): Promis
     }
     const promoted = promoteNewScopes(decision.jobs, recentScopes, grouping, now.getTime());
     try {
-      await withTimeout(enqueue(deps.queue, promoted.jobs), enqueueTimeoutMs);
+      // each alert's turn goes into its job's deduplication id: a retry is dropped, a state change never is
+      // (once the queue's connection, shared with `redis`, is first ready: `redis` refuses commands until then)
+      const turned = deps.queue.waitUntilReady().then(() => turnAlertJobs(deps.redis, opts.keyPrefix, promoted.jobs, opts.dedupeWindowS));
+      await withTimeout(turned.then((jobs) => enqueue(deps.queue, jobs)), enqueueTimeoutMs);
     } catch (err) {
       const e = new OpsError('QUEUE_UNAVAILABLE', {}, { cause: err });
       log.error({ err, code: e.code, source: decision.source, alerts: decision.alerts.length }, 'alerts not queued; answering 503 so the sender retries');

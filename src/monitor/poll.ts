@@ -17,6 +17,7 @@ import type { BridgeClient } from '../runtime/client.js';
 import { thresholdsFor } from '../diagnosis/thresholds.js';
 import type { NormalizedAlert } from '../incidents/alert.js';
 import { ALERTS_AHEAD_PRIORITY, alertsJobs } from '../incidents/jobs.js';
+import { turnAlertJobs } from '../incidents/turns.js';
 import type { IncidentStore } from '../incidents/store.js';
 import { ownScopeOf } from '../incidents/grouping.js';
 import { requestFlush } from '../incidents/thread.js';
@@ -185,5 +186,6 @@ async function enqueueAlerts(ctx: MonitorContext, events: readonly NormalizedAle
   if (events.length === 0) return;
   const now = ctx.now();
   // transitions only (never a storm): ahead of any backlog of alerts from other sources
-  await ctx.queues.get('alert').addBulk(alertsJobs(events, now, ctx.config.alerts.dedupeWindowS, ALERTS_AHEAD_PRIORITY));
+  const windowS = ctx.config.alerts.dedupeWindowS;
+  await ctx.queues.get('alert').addBulk(await turnAlertJobs(ctx.redis, ctx.keyPrefix, alertsJobs(events, now, windowS, ALERTS_AHEAD_PRIORITY), windowS));
 }

@@ -44,6 +44,7 @@ export const SCRIPT_FILES = {
   rateReserve: { file: 'rate-reserve.lua', keys: 1 },
   ratePause: { file: 'rate-pause.lua', keys: 1 },
   outboxEdited: { file: 'outbox-edited.lua', keys: 3 },
+  alertTurns: { file: 'alert-turns.lua', keys: 'variable' },
 } as const satisfies Record<string, { readonly file: string; readonly keys: number | 'variable' }>;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
@@ -106,6 +107,7 @@ export interface ScriptArgs {
   rateReserve: { now: number; interval: number; burst: number };
   ratePause: { until: number; ttl: number };
   outboxEdited: { seq: number; ttl: number };
+  alertTurns: { ids: readonly string[]; ttl: number };
 }
 
 type Flat = (string | number)[];
@@ -133,6 +135,7 @@ export interface ScriptReplies {
   rateReserve: number;
   ratePause: number;
   outboxEdited: number;
+  alertTurns: number[];
 }
 
 const INCLUDE = /^--- @include "([^"]+)"\s*$/gm;

@@ -2,11 +2,14 @@
  * One plan per incident, and none left waiting for a problem that is gone:
  * - a new plan proposed for an incident (another runbook: what the incident is about changed) supersedes
  *   the incident's own older plans still waiting for approval ("Replaced by a newer plan — see below");
+ * - a plan asked for an incident whose diagnosis changed so that no runbook matches it any more closes the
+ *   incident's own older plans still waiting for approval ("Closed: the diagnosis changed; this plan no
+ *   longer matches — no runbook matches the new finding"): approving one would act on a stale cause;
  * - when an incident resolves, its plans still waiting for approval are closed ("Closed: incident resolved,
  *   nothing ran") — unless another incident the plan acts for is still active. A plan that runs or ran is
  *   left alone: its own verification speaks for it.
- * Closing reuses the plan record's atomic `superseded` state (decided by `incident-resolved`), so a click
- * on its Approve button afterwards is refused like any decided plan's.
+ * Closing reuses the plan record's atomic `superseded` state (decided by `incident-resolved` or
+ * `diagnosis-changed`), so a click on its Approve button afterwards is refused like any decided plan's.
  *
  * Redis: `incident-plans:<incidentId>` → set of the plan ids proposed for or linked to it (links.ts).
  */
@@ -20,6 +23,9 @@ import { planMessageKey } from './message-keys.js';
 
 /** `decided_by` of a plan closed because its incident resolved. */
 export const INCIDENT_RESOLVED = 'incident-resolved';
+
+/** `decided_by` of a plan closed because its incident's new diagnosis matches no runbook. */
+export const DIAGNOSIS_CHANGED = 'diagnosis-changed';
 
 /** Remembers `planId` among the plans of `incidentId`. */
 export async function notePlanOfIncident(redis: RedisClient, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
@@ -51,6 +57,28 @@ export async function supersedeOlderPlansOfIncident(deps: ResponseDeps, plan: Pl
   return superseded;
 }
 
+/**
+ * A plan was asked for `incidentId` and no runbook matches what it is about now (its new diagnosis'
+ * `findings` and its alerts): the incident's own plans still waiting for approval were made from an earlier
+ * diagnosis, so they are closed and their messages say why. Returns the closed ids.
+ */
+export async function closeUnmatchedPlansOfIncident(deps: ResponseDeps, incidentId: string, findings: readonly string[]): Promise<string[]> {
+  const now = deps.now().getTime();
+  const closed: string[] = [];
+  for (const id of await planIdsOf(deps, incidentId)) {
+    const rec = await loadPlan(deps.redis, deps.prefix, id);
+    if (!rec || rec.status !== 'pending' || rec.plan.incidentId !== incidentId || now >= rec.expiresAt) continue;
+    if (!(await supersedePlan(deps.redis, deps.prefix, id, DIAGNOSIS_CHANGED, now))) continue;
+    const msg = deps.presenter.plan(rec.plan, { status: 'closed', at: now, why: 'diagnosis_changed' });
+    await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
+    await deps.audit({ type: 'plan.closed', at: new Date(now).toISOString(), actor: 'system', incident_id: incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId,
+      data: { reason: 'the diagnosis changed: no runbook matches the new finding', findings: [...findings] } });
+    deps.logger.info({ plan_id: id, incident_id: incidentId }, 'pending plan closed: the incident\'s new diagnosis matches no runbook');
+    closed.push(id);
+  }
+  return closed;
+}
+
 /** The `close` job: `incidentId` resolved; close its plans still waiting for approval. Returns the closed ids. */
 export async function closePlansOfIncident(deps: ResponseDeps, incidentId: string): Promise<string[]> {
   const store = new IncidentStore(deps.redis, { keyPrefix: deps.prefix });
@@ -66,7 +94,7 @@ export async function closePlansOfIncident(deps: ResponseDeps, incidentId: strin
     }
     if (needed) continue;
     if (!(await supersedePlan(deps.redis, deps.prefix, id, INCIDENT_RESOLVED, now))) continue;
-    const msg = deps.presenter.plan(rec.plan, { status: 'closed', at: now });
+    const msg = deps.presenter.plan(rec.plan, { status: 'closed', at: now, why: 'incident_resolved' });
     await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
     await deps.audit({ type: 'plan.closed', at: new Date(now).toISOString(), actor: 'system', incident_id: incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { reason: 'incident resolved while the plan awaited approval' } });
     deps.logger.info({ plan_id: id, incident_id: incidentId }, 'pending plan closed: its incident resolved, nothing ran');

@@ -14,8 +14,11 @@ export type PlanView =
   | { status: 'rejected'; by: string; at: number }
   | { status: 'expired'; at: number }
   | { status: 'superseded'; at: number; /** The plan of the same failure that ran instead. */ byPlan?: string | undefined }
-  /** Its incident resolved while it waited for approval (src/response/plan-closing.ts). */
-  | { status: 'closed'; at: number };
+  /**
+   * Closed while it waited for approval (src/response/plan-closing.ts): its incident resolved, or the
+   * incident's diagnosis changed and no runbook matches the new finding (the plan acts on a stale cause).
+   */
+  | { status: 'closed'; at: number; why: 'incident_resolved' | 'diagnosis_changed' };
 
 /** What a request for an already live plan of the same failure is told. */
 export interface LinkedPlanView {

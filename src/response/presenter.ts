@@ -18,7 +18,10 @@ export interface PlanPresenter {
   outcome(plan: Plan, view: OutcomeView): MessageView;
   /** Humans called in after `max` failed attempts. */
   escalation(plan: Plan, attempts: readonly Attempt[], max: number): MessageView;
-  /** An action in one line of words, for incident notes and attempt records. */
+  /**
+   * An action in one line of words, for incident notes and attempt records: plain text, never markup —
+   * what stores it escapes it once where it is shown (an agent named `A<B>` must not show as `A&amp;lt;B…`).
+   */
   actionSummary(action: Pick<PlannedAction, 'action' | 'target' | 'body'>): string;
   /** A link to a posted message (`ts`) in `channel`. */
   messageLink(channel: string, ts: string): string;

@@ -20,7 +20,7 @@ import { claimSlot, linkIncident, livenessOf, notePending, planSlotKey, ranPlanK
 import { findRunbook, matchRunbooksAcross, type LabelledMatch } from './match.js';
 import { IncidentStore } from '../incidents/store.js';
 import { loadRunState, temporaryState } from './outcome-state.js';
-import { INCIDENT_RESOLVED, notePlanOfIncident, supersedeOlderPlansOfIncident } from './plan-closing.js';
+import { closeUnmatchedPlansOfIncident, DIAGNOSIS_CHANGED, INCIDENT_RESOLVED, notePlanOfIncident, supersedeOlderPlansOfIncident } from './plan-closing.js';
 import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan } from './plan.js';
 import { readRuntime } from './read-view.js';
 import { readAutomation } from './safety.js';
@@ -49,7 +49,8 @@ export function planViewOf(rec: PlanRecord, now: number, notes: { automationOff:
     case 'rejected':
       return { status: 'rejected', by: rec.decidedBy ?? '', at: rec.decidedAt ?? now };
     case 'superseded':
-      if (rec.decidedBy === INCIDENT_RESOLVED) return { status: 'closed', at: rec.decidedAt ?? now };
+      if (rec.decidedBy === INCIDENT_RESOLVED) return { status: 'closed', at: rec.decidedAt ?? now, why: 'incident_resolved' };
+      if (rec.decidedBy === DIAGNOSIS_CHANGED) return { status: 'closed', at: rec.decidedAt ?? now, why: 'diagnosis_changed' };
       return { status: 'superseded', at: rec.decidedAt ?? now, byPlan: rec.decidedBy?.startsWith('pl-') ? rec.decidedBy : undefined };
     case 'pending': {
       if (now >= rec.expiresAt) return { status: 'expired', at: rec.expiresAt };
@@ -200,6 +201,8 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
 
   if (!built) {
     const why = candidates.length === 0 ? [`no runbook matches (labels: ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}; findings: ${findings.join(', ') || 'none'})`] : reasons;
+    // the incident's diagnosis changed and nothing matches it now: its pending plans act on a stale cause
+    if (req.incident_id && candidates.length === 0) await closeUnmatchedPlansOfIncident(deps, req.incident_id, findings);
     const msg = deps.presenter.noPlan(req.runtime, why);
     await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks });
     await deps.audit({ type: 'plan.unavailable', at: now.toISOString(), actor, incident_id: req.incident_id ?? null, runtime: req.runtime, data: { reasons: why, findings, labels } });

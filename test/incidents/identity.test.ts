@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
 import { boundPairs } from '../../src/incidents/alert.js';
 import { alertJobId, labelsFingerprint } from '../../src/incidents/fingerprint.js';
-import { MAX_ALERTS_PER_JOB, alertsJobId, alertsJobs } from '../../src/incidents/jobs.js';
+import { MAX_ALERTS_PER_JOB, alertsJobId, alertsJobs, withAlertTurns } from '../../src/incidents/jobs.js';
 import { ELLIPSIS, isWellFormed, shorten, toWellFormed } from '../../src/text/shorten.js';
 import { maxSeverity, severityFromLabels } from '../../src/incidents/severity.js';
 
@@ -48,6 +48,18 @@ describe('alerts jobs', () => {
     expect(alertsJobId([many[0]!, many[1]!])).toBe(alertsJobId([many[1]!, many[0]!]));
     expect(alertsJobId([many[0]!])).not.toBe(alertsJobId([{ ...many[0]!, status: 'resolved' }]));
     expect(alertsJobs(many, new Date(), 60).map((j) => j.opts.deduplication?.id)).toEqual(jobs.map((j) => j.opts.deduplication?.id));
+  });
+
+  it('the deduplication id carries each alert\'s turn: the same content at a later turn (a re-fire) is another id', () => {
+    const turn = (n: number) => new Map([[alertJobId(base), n]]);
+    const [first] = withAlertTurns(alertsJobs([base], new Date(), 60), turn(1));
+    const [again] = withAlertTurns(alertsJobs([base], new Date(), 60), turn(1));
+    const [refire] = withAlertTurns(alertsJobs([base], new Date(), 60), turn(3));
+    expect(first!.opts.deduplication).toEqual({ id: alertsJobId([base], turn(1)), ttl: 60_000 });
+    expect(again!.opts.deduplication?.id).toBe(first!.opts.deduplication?.id);
+    expect(refire!.opts.deduplication?.id).not.toBe(first!.opts.deduplication?.id);
+    expect(alertsJobId([base], turn(1))).not.toBe(alertsJobId([base]));
+    expect(refire!.opts.deduplication?.id).toMatch(/^ab-[0-9a-f]{32}$/);
   });
 });
 

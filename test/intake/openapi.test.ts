@@ -38,7 +38,7 @@ describe('schemathesis against a live intake', () => {
     await new Promise<void>((r) => redis.once('ready', () => r()));
     queue = new Queue('alert', { connection: redis, prefix });
     intake = await startIntake(
-      { host: '127.0.0.1', port: 0, maxBodyBytes: 256 * 1024, sources: [{ name: 'schemathesis', scheme: 'bearer', secret: TOKEN }], dedupeWindowS: 60, canReconcile: false, enqueueTimeoutMs: 5_000, retryAfterS: 1 },
+      { host: '127.0.0.1', port: 0, maxBodyBytes: 256 * 1024, sources: [{ name: 'schemathesis', scheme: 'bearer', secret: TOKEN }], dedupeWindowS: 60, keyPrefix: `${prefix}:`, canReconcile: false, enqueueTimeoutMs: 5_000, retryAfterS: 1 },
       { queue, redis, logger: createLogger({ log: { level: 'silent' } }), now: () => new Date() },
     );
   });

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { alertJobId } from '../../src/incidents/fingerprint.js';
 import { alertsJobId } from '../../src/incidents/jobs.js';
 import { alertsFromAlertmanager, alertmanagerPayloadSchema } from '../../src/intake/alertmanager.js';
 import { signBody, signedHeaders } from '../../src/intake/auth.js';
@@ -39,7 +40,7 @@ async function harness(redisUrl: string, maxBodyBytes = 64 * 1024): Promise<Harn
     await new Promise((r) => setTimeout(r, 20));
   }
   const intake = await startIntake(
-    { host: '127.0.0.1', port: 0, maxBodyBytes, sources, dedupeWindowS: 3_600, canReconcile: true, enqueueTimeoutMs: 2_000, retryAfterS: 3 },
+    { host: '127.0.0.1', port: 0, maxBodyBytes, sources, dedupeWindowS: 3_600, keyPrefix: `${prefix}:`, canReconcile: true, enqueueTimeoutMs: 2_000, retryAfterS: 3 },
     { queue, redis, logger, now: () => new Date() },
   );
   return {
@@ -81,8 +82,10 @@ describe('intake server (real HTTP, real Redis)', () => {
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ status: 'accepted', alerts: 2, truncated: 0 });
     const alerts = alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(fixture)), 'alertmanager');
-    const jobId = await h.queue.getDeduplicationJobId(alertsJobId(alerts));
-    expect(alertsJobId(alerts)).toMatch(/^ab-[0-9a-f]{32}$/);
+    // the first content of each alert: its first turn (src/incidents/turns.ts)
+    const dedupeId = alertsJobId(alerts, new Map(alerts.map((a) => [alertJobId(a), 1])));
+    const jobId = await h.queue.getDeduplicationJobId(dedupeId);
+    expect(dedupeId).toMatch(/^ab-[0-9a-f]{32}$/);
     const job = await h.queue.getJob(jobId ?? '');
     expect(job?.data).toMatchObject({ kind: 'alerts', alerts: [{ source: 'alertmanager', status: 'firing' }, { status: 'resolved' }] });
     // a byte-identical copy inside the dedupe window (a retry of the same delivery) adds nothing

@@ -1,18 +1,20 @@
 /**
  * A re-fire Alertmanager merged back into the same episode (issue 14): after a resolution, the alert fires
  * again and Alertmanager — which identifies an alert by its labels and keeps the episode's `startsAt` —
- * sends a body byte-identical to the first firing notification. The intake deduplicates a body only for the
- * short window of a delivery's retries (`ALERT_DEDUPE_WINDOW_S`, 5 s here), so the copy inside the window is
- * dropped and the same bytes after it reopen the incident in its thread.
+ * sends a body byte-identical to the first firing notification. The intake deduplicates a body only while
+ * nothing else came for its alerts (each alert's turn, src/incidents/turns.ts, is part of the job's
+ * deduplication id): a retry of the delivery is dropped, the re-fire is not, even inside the window.
  *
- *   step   notification                               incident
- *   1      firing F                                   open, 1 firing
- *   2      F again at once (a retry of the delivery)   no second job
- *   3      resolved R                                 resolved
- *   4      F byte for byte, after the window          open again, reopened once, the same root
+ *   step   notification                                   incident
+ *   1      firing F                                       open, 1 firing
+ *   2      F again at once (a retry of the delivery)       no second job
+ *   3      resolved R                                     resolved
+ *   4      F byte for byte, inside the window              open again, reopened once, the same root, a thread line
+ *   5      F again at once (a retry of that delivery)      no job
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerPayloadSchema, alertsFromAlertmanager } from '../../src/intake/alertmanager.js';
+import { alertJobId } from '../../src/incidents/fingerprint.js';
 import { alertsJobId } from '../../src/incidents/jobs.js';
 import { allText, amNotification, startAlertHarness, type AlertHarness } from '../incidents/harness.js';
 import { waitFor } from '../support/poll.js';
@@ -20,7 +22,7 @@ import { waitFor } from '../support/poll.js';
 let h: AlertHarness;
 
 beforeAll(async () => {
-  h = await startAlertHarness({ workers: 1, env: { ALERT_DEDUPE_WINDOW_S: '5' } });
+  h = await startAlertHarness({ workers: 1, env: { ALERT_DEDUPE_WINDOW_S: '3600' } });
 }, 60_000);
 
 afterAll(async () => {
@@ -28,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('a byte-identical firing after a resolution', () => {
-  it('is dropped as a retry inside the dedupe window, and reopens the incident after it', async () => {
+  it('reopens the incident inside the dedupe window, while a retry of a delivery is still dropped', async () => {
     const startsAt = new Date(Date.now() - 120_000).toISOString();
     const alert = (status: 'firing' | 'resolved') => ({
       status, fingerprint: 'refire0000000001', startsAt, endsAt: new Date(Date.now()).toISOString(),
@@ -39,7 +41,10 @@ describe('a byte-identical firing after a resolution', () => {
     const firing = JSON.stringify(amNotification([alert('firing')], group));
     const resolved = JSON.stringify(amNotification([alert('resolved')], group));
     const queue = h.workers[0]!.deps.queues.get('alert');
-    const contentId = alertsJobId(alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(firing)), 'alertmanager'));
+    const firingAlerts = alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(firing)), 'alertmanager');
+    // the deduplication id of F at its nth turn (F is turn 1, R turn 2, F again turn 3)
+    const dedupeId = (turn: number) => alertsJobId(firingAlerts, new Map(firingAlerts.map((a) => [alertJobId(a), turn])));
+    const contentId = dedupeId(1);
     // 1–2: the first firing, and a retry of the same delivery inside the window
     expect((await h.postAlertmanager(firing)).status).toBe(202);
     const firstJob = await queue.getDeduplicationJobId(contentId);
@@ -57,14 +62,25 @@ describe('a byte-identical firing after a resolution', () => {
     await waitFor(() => JSON.stringify(root.edits.at(-1)?.blocks ?? []).includes('Resolved'), { what: 'root edited to resolved' });
     const resolvedEdits = root.edits.length;
 
-    // 4: the first firing's bytes again, once the window of its delivery has passed
-    await waitFor(async () => (await queue.getDeduplicationJobId(contentId)) === null, { what: 'the dedupe window passed', timeoutMs: 20_000 });
+    // 4: the first firing's bytes again, well inside the window of its first delivery (an hour)
+    expect(await queue.getDeduplicationJobId(contentId)).toBe(firstJob);
     expect((await h.postAlertmanager(firing)).status).toBe(202);
     await waitFor(async () => (await incident())?.state === 'open', { what: 'incident open again' });
     expect(await incident()).toMatchObject({ id: opened.id, alertsFiring: 1, alertsTotal: 1, reopenedCount: 1 });
-    // the thread follows: the same root, edited from resolved back to open
+    // the thread follows: the same root, edited from resolved back to open, and a line saying so
     await waitFor(() => root.edits.length > resolvedEdits && !JSON.stringify(root.edits.at(-1)!.blocks).includes('Resolved'), { what: 'root edited back to open' });
     expect(h.roots(opened.channel).filter((m) => allText(m).includes(opened.id))).toHaveLength(1);
     expect((await h.store.timeline(opened.id)).filter((e) => e.k === 'reopened')).toHaveLength(1);
+    await waitFor(() => h.replies(root).some((m) => allText(m).includes('Reopened')), { what: 'a thread line: reopened' });
+
+    // 5: a retry of that delivery is still an exact resend: no job
+    const refireJob = await queue.getDeduplicationJobId(dedupeId(3));
+    expect(refireJob).toBeTruthy();
+    expect(refireJob).not.toBe(firstJob);
+    const jobsBefore = await queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed');
+    expect((await h.postAlertmanager(firing)).status).toBe(202);
+    expect(await queue.getDeduplicationJobId(dedupeId(3))).toBe(refireJob);
+    expect(await queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed')).toBe(jobsBefore);
+    expect(await incident()).toMatchObject({ state: 'open', reopenedCount: 1 });
   }, 60_000);
 });

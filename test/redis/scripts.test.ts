@@ -334,6 +334,13 @@ describe('the Lua scripts on Redis, with Cluster-style keys', () => {
     expect(await watched.watch(() => runScript(redis, 'leaseTake', [lease], { owner: 'j2', ttl: 60_000 }))).toBe(0);
     expect(await watched.watch(() => runScript(redis, 'lockRelease', [lease], { owner: 'j2' }))).toBe(0);
     expect(await watched.watch(() => runScript(redis, 'lockRelease', [lease], { owner: 'j1' }))).toBe(1);
+    // alert turns: an exact resend keeps the turn, any other content takes the next one
+    const turnKeys = [`${p}alert:turn:a`, `${p}alert:turn:b`];
+    expect(await watched.watch(() => runScript(redis, 'alertTurns', turnKeys, { ids: ['al-f', 'al-x'], ttl: 60_000 }))).toEqual([1, 1]);
+    expect(await watched.watch(() => runScript(redis, 'alertTurns', turnKeys, { ids: ['al-f', 'al-x'], ttl: 60_000 }))).toEqual([1, 1]);
+    expect(await watched.watch(() => runScript(redis, 'alertTurns', turnKeys, { ids: ['al-r', 'al-x'], ttl: 60_000 }))).toEqual([2, 1]);
+    expect(await watched.watch(() => runScript(redis, 'alertTurns', turnKeys, { ids: ['al-f', 'al-x'], ttl: 60_000 }))).toEqual([3, 1]);
+    expect(await redis.pttl(turnKeys[0]!)).toBeGreaterThan(0);
     const state = `${p}inc:trunc:x`;
     expect(await watched.watch(() => runScript(redis, 'truncationRecord', [state], { count: 250, at: now, ttl: 60_000 }))).toBe(250);
     expect(await watched.watch(() => runScript(redis, 'truncationRecord', [state], { count: 7, at: now - 1, ttl: 60_000 }))).toBe(250);

@@ -77,6 +77,15 @@ describe('plan message', () => {
     expect(blocksOf(rejected).some((b) => b.type === 'actions')).toBe(false);
   });
 
+  it('a closed plan says why — its incident resolved, or its diagnosis changed to one no runbook answers — with no buttons', () => {
+    const resolved = buildPlanMessage(p, { status: 'closed', at: NOW + 60_000, why: 'incident_resolved' });
+    expect(allText(resolved)).toContain('*Closed* at 03:05 UTC: incident resolved, nothing ran');
+    const changed = buildPlanMessage(p, { status: 'closed', at: NOW + 60_000, why: 'diagnosis_changed' });
+    expect(allText(changed)).toContain('*Closed* at 03:05 UTC: the diagnosis changed; this plan no longer matches — no runbook matches the new finding. Nothing ran');
+    expect(allText(changed)).not.toContain('incident resolved');
+    for (const msg of [resolved, changed]) expect(blocksOf(msg).some((b) => b.type === 'actions')).toBe(false);
+  });
+
   it('an expired plan offers a fresh one', () => {
     const msg = buildPlanMessage(p, { status: 'expired', at: Date.parse(p.expiresAt) });
     expect(blocksOf(msg).find((b) => b.type === 'actions')?.elements?.map((e) => e.action_id)).toEqual([PLAN_ACTIONS.replan]);

@@ -33,6 +33,7 @@ import { escapeText, md, type Mrkdwn } from '../../src/slack/blocks/mrkdwn.js';
 import { buildOutcomeMessage, buildEscalationMessage } from '../../src/slack/blocks/plan-outcome.js';
 import { buildLinkedPlanMessage, buildNoPlanMessage, buildPlanMessage } from '../../src/slack/blocks/plan.js';
 import { reportMessage } from '../../src/slack/blocks/report.js';
+import { slackPlanPresenter } from '../../src/slack/presenters/plans.js';
 import type { Block } from '../../src/slack/blocks/vocabulary.js';
 import { errorAckText, parseCommand, SUBCOMMANDS } from '../../src/slack/commands/index.js';
 import { isWellFormed } from '../../src/text/shorten.js';
@@ -249,6 +250,32 @@ describe('the one escaper', () => {
     expect(escapeText('\u202Etxt.exe zero\u200Bwidth \uFEFFbom \u2066iso\u2069')).toBe('txt.exe zerowidth bom iso');
     expect(escapeText('@here and @channel, mail me@example.com')).toBe('@\u2060here and @\u2060channel, mail me@example.com');
     expect(escapeText('👨‍👩‍👧 می‌خواهم')).toBe('👨‍👩‍👧 می‌خواهم'); // ZWJ and ZWNJ stay
+  });
+
+  it('an action summary (incident notes, failed attempts) is plain text, escaped exactly once where it is shown', () => {
+    const summary = slackPlanPresenter.actionSummary({ action: 'isolate', target: 'Tool<&>Agent', body: {} });
+    // a plan's note on its incident ("plan … : isolate …", src/response/carry-out.ts) in the thread update
+    const note = `plan pl-k1-abc: ${summary}`;
+    const update = incidentUpdate(incident('ChatAgent'), [{ v: 3, at: NOW, k: 'state', to: 'mitigating', by: 'U0ALICE', note } as TimelineEntry], NOW, []);
+    const shown = allMrkdwn(update!);
+    expect(shown).toContain('Tool&lt;&amp;&gt;Agent');
+    expect(shown).not.toMatch(/&amp;(?:lt|gt|amp);/);
+    expectSafeMessage(update!, 'incident update with an action summary');
+    // the same summary among the attempts of an escalation
+    const escalation = buildEscalationMessage(plan('ChatAgent'), [{ planId: 'pl-1', runbookId: 'rb', tried: [summary], outcome: 'checks failed', at: '2026-01-02T03:00:00.000Z' }], 3);
+    expect(allMrkdwn(escalation)).toContain('Tool&lt;&amp;&gt;Agent');
+    expect(allMrkdwn(escalation)).not.toMatch(/&amp;(?:lt|gt|amp);/);
+    expectSafeMessage(escalation, 'escalation with an action summary');
+    // stored as the words, not as markup
+    expect(summary).toContain('Tool<&>Agent');
+    expect(summary).not.toContain('`');
+  });
+
+  it('escaping text that is already Slack markup is a type error', () => {
+    const once = escapeText('A<B');
+    // @ts-expect-error already Mrkdwn: escaping it again would show `&amp;lt;`
+    expect(escapeText(once)).toBe('A&amp;lt;B');
+    expect(once).toBe('A&lt;B');
   });
 
   it('makes an untrusted string a type error where Slack markup is expected', () => {

@@ -44,9 +44,10 @@ export function visibleText(text: string): string {
 /**
  * The one escaper. Removes invisible characters (`visibleText`), escapes `&`, `<` and `>` as Slack
  * requires — so no `<!channel>`, `<@U…>`, `<#C…>` or `<url|label>` can form and an input `&lt;` stays the
- * four characters it was — and breaks `@here` / `@channel` / `@everyone` with a word joiner.
+ * four characters it was — and breaks `@here` / `@channel` / `@everyone` with a word joiner. Text that is
+ * already `Mrkdwn` is a type error: escaped twice, `<` would show as `&amp;lt;`.
  */
-export function escapeText(text: string): Mrkdwn {
+export function escapeText<T extends string>(text: T & (T extends Mrkdwn ? never : unknown)): Mrkdwn {
   return ours(visibleText(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

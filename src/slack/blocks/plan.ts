@@ -185,7 +185,9 @@ export function buildPlanMessage(plan: Plan, state: PlanView): { text: Mrkdwn; b
         : md`:arrows_counterclockwise: Replaced by a newer plan at ${escapeText(hhmm(state.at))} — see below  ·  ${ref}`]));
       break;
     case 'closed':
-      blocks.push(context([md`:white_check_mark: *Closed* at ${escapeText(hhmm(state.at))}: incident resolved, nothing ran  ·  ${ref}`]));
+      blocks.push(context([state.why === 'diagnosis_changed'
+        ? md`:arrows_counterclockwise: *Closed* at ${escapeText(hhmm(state.at))}: the diagnosis changed; this plan no longer matches — no runbook matches the new finding. Nothing ran  ·  ${ref}`
+        : md`:white_check_mark: *Closed* at ${escapeText(hhmm(state.at))}: incident resolved, nothing ran  ·  ${ref}`]));
       break;
   }
   const statusWord = state.status === 'pending' ? 'awaiting approval' : state.status;

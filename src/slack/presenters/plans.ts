@@ -2,7 +2,7 @@
 import type { PlanPresenter } from '../../response/presenter.js';
 import { messageLink } from '../blocks/incident.js';
 import { buildEscalationMessage, buildOutcomeMessage } from '../blocks/plan-outcome.js';
-import { buildLinkedPlanMessage, buildNoPlanMessage, buildPlanMessage, describeAction } from '../blocks/plan.js';
+import { buildLinkedPlanMessage, buildNoPlanMessage, buildPlanMessage, describeActionText } from '../blocks/plan.js';
 
 export const slackPlanPresenter: PlanPresenter = {
   plan: buildPlanMessage,
@@ -10,7 +10,8 @@ export const slackPlanPresenter: PlanPresenter = {
   linkedPlan: buildLinkedPlanMessage,
   outcome: buildOutcomeMessage,
   escalation: buildEscalationMessage,
-  // the line as escaped mrkdwn without its code spans' backticks, as incident notes and attempts have always stored it
-  actionSummary: (a) => describeAction(a).replace(/`/g, ''),
+  // plain text (not mrkdwn): notes and attempts are stored as text and escaped once where they are shown;
+  // without the names' backticks, as they have always been stored
+  actionSummary: (a) => describeActionText(a).replace(/`/g, ''),
   messageLink,
 };
