@@ -20,7 +20,7 @@
  * worker-nice 10 runs the workers at a lower CPU priority, as batch workers sharing a small host with the
  * intake would be.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,7 @@ import { IncidentStore } from '../src/incidents/store.js';
 import { freePort, startLocalRedis } from '../src/local/redis.js';
 import { startSandbox } from '../sandbox/server.js';
 import { percentile as pct } from './percentile.js';
+import { benchEnv, cpuSeconds, intakeReady, pendingJobs, postAlerts, runMain, runPool, spawnRole as spawnProcess, started, stopChild as stop, stormNotifications, until } from './support.js';
 
 const [nArg, kArg, bArg, cArg, chArg, wArg, niceArg] = process.argv.slice(2);
 const N = Number(nArg ?? 10_000);
@@ -50,42 +51,15 @@ const TOKEN = randomBytes(16).toString('hex');
 const BOT_TOKEN = 'xoxb-bench-token';
 const SIGNING = randomBytes(16).toString('hex');
 
-
 /** The notifications: alerts grouped per incident, B per request, incidents interleaved. */
 function notifications(startsAt: string): { incident: number; body: string }[] {
-  const perIncident = Array.from({ length: K }, () => [] as number[]);
-  for (let i = 0; i < N; i += 1) perIncident[i % K]!.push(i);
-  const out: { incident: number; body: string }[] = [];
-  for (let round = 0; out.length * B < N; round += 1) {
-    for (let k = 0; k < K; k += 1) {
-      const ids = perIncident[k]!.slice(round * B, (round + 1) * B);
-      if (ids.length === 0) continue;
-      const alerts = ids.map((i) => ({
-        status: 'firing', startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.local/graph', fingerprint: `fp${i.toString(16).padStart(8, '0')}`,
-        labels: { alertname: 'AutoGenAgentHighErrorRate', runtime: 'storm', agent_type: `Agent${k}`, shard: String(k % CHANNELS), instance: `n${i}`, severity: 'critical' },
-        annotations: { summary: `Agent${k} error rate above 5 %`, description: `instance n${i} fails 12 % of its messages` },
-      }));
-      out.push({
-        incident: k,
-        body: JSON.stringify({
-          receiver: 'autogen-ops', status: 'firing', alerts, groupLabels: { agent_type: `Agent${k}` }, commonLabels: {}, commonAnnotations: {},
-          externalURL: 'http://alertmanager.local', version: '4', groupKey: `{}:{agent_type="Agent${k}"}`, truncatedAlerts: 0,
-        }),
-      });
-    }
-  }
-  return out;
+  const fingerprint = (i: number): string => `fp${i.toString(16).padStart(8, '0')}`;
+  return stormNotifications({ alerts: N, incidents: K, batch: B }, { startsAt, runtime: 'storm', channels: CHANNELS, fingerprint, description: true });
 }
 
-/** Everything this run started, stopped by PID if the run fails half way (never left running). */
-const started: { children: ChildProcess[]; redis?: { stop(): Promise<void> } } = { children: [] };
-
+/** A bot or worker process (profiled with `--cpu-prof` when ALERT_STORM_PROFILE names its role). */
 function spawnRole(role: 'bot' | 'worker', env: Record<string, string>): ChildProcess {
-  const profile = process.env.ALERT_STORM_PROFILE === role ? ['--cpu-prof', '--cpu-prof-dir=.run/prof'] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.once('exit', (code, signal) => { if (code !== 0 && signal === null) console.error(`${role} exited with ${code}`); });
-  started.children.push(child);
-  return child;
+  return spawnProcess(role, env, process.env.ALERT_STORM_PROFILE === role ? ['--cpu-prof', '--cpu-prof-dir=.run/prof'] : []);
 }
 
 function peakRssMb(pid: number | undefined): number {
@@ -97,38 +71,6 @@ function peakRssMb(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (NaN when it is gone). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (;;) {
-      const i = next;
-      next += 1;
-      if (i >= items.length) return;
-      await fn(items[i]!, i);
-    }
-  }));
 }
 
 /** Raw BullMQ `addBulk` of the storm's very jobs into a fresh queue (s), and the same alerts as one job each (s). */
@@ -153,21 +95,17 @@ async function baseline(redisUrl: string, bodies: readonly { body: string }[]): 
 
 async function main(): Promise<void> {
   const redis = await startLocalRedis();
-  started.redis = redis;
+  started.stops.push(() => redis.stop());
   const sandbox = await startSandbox({ botToken: BOT_TOKEN, signingSecret: SIGNING });
   const intakePort = await freePort();
   const prefix = `{bench${randomBytes(3).toString('hex')}}`;
   const botPort = await freePort();
-  const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING, SLACK_API_URL: sandbox.apiUrl,
-    SLACK_BOT_ID: sandbox.botId, SLACK_BOT_USER_ID: sandbox.botUserId,
-    SLACK_CHANNEL_RATE_PER_S: String(RATE_PER_S), SLACK_CHANNEL_BURST: String(BURST),
-    REDIS_URL: redis.url, QUEUE_PREFIX: prefix, PORT: String(botPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    AUTOGEN_RUNTIMES: 'bench=http://127.0.0.1:9', AUTOGEN_RUNTIME_BENCH_TOKEN: 'unused',
-    ALERT_SOURCES: `alertmanager=bearer:${TOKEN}`, ALERT_CHANNEL: 'C0WARMUP', ALERT_INTAKE_PORT: String(intakePort), ALERT_INTAKE_HOST: '127.0.0.1',
-    ALERT_ROUTES: [...Array.from({ length: CHANNELS }, (_, s) => `shard=${s} -> C0STORM${s}`), 'shard=late -> C0LATE'].join('; '),
-    ALERT_AUTO_DIAGNOSE: 'false', ALERT_AUTO_PLAN: 'false', MONITOR_ENABLED: 'false',
-  };
+  const env = benchEnv({
+    sandbox, botToken: BOT_TOKEN, signingSecret: SIGNING, redisUrl: redis.url, prefix, ratePerS: RATE_PER_S, burst: BURST,
+    runtime: 'bench', token: TOKEN, alertChannel: 'C0WARMUP',
+    routes: [...Array.from({ length: CHANNELS }, (_, s) => `shard=${s} -> C0STORM${s}`), 'shard=late -> C0LATE'],
+    extra: { PORT: String(botPort), ALERT_INTAKE_PORT: String(intakePort) },
+  });
   const startsAt = new Date(Date.now() - 60_000).toISOString();
   const bodies = notifications(startsAt);
 
@@ -179,29 +117,16 @@ async function main(): Promise<void> {
   const workers = Array.from({ length: WORKERS }, () => spawnRole('worker', env));
   if (WORKER_NICE !== 0) for (const w of workers) if (w.pid !== undefined) setPriority(w.pid, WORKER_NICE);
   const pool = new Pool(`http://127.0.0.1:${intakePort}`, { connections: C });
-  const ready = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const r = await pool.request({ path: '/healthz', method: 'GET' });
-      await r.body.text();
-      if (r.statusCode === 200) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > ready) throw new Error('intake did not come up');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await intakeReady(pool);
   // warm-up: one request of a throw-away incident (not counted)
-  const warm = await pool.request({ path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: bodies[0]!.body.replaceAll('AutoGenAgentHighErrorRate', 'WarmUp').replaceAll('"storm"', '"warmup"').replaceAll('"shard":"', '"shard":"w') });
-  await warm.body.text();
+  await postAlerts(pool, TOKEN, bodies[0]!.body.replaceAll('AutoGenAgentHighErrorRate', 'WarmUp').replaceAll('"storm"', '"warmup"').replaceAll('"shard":"', '"shard":"w'));
   // the storm starts once every worker process is up and the warm-up incident's thread exists: a worker
   // still loading its modules when the first alert arrives would be measured as queueing
   if (WORKERS > 0) {
     const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue('alert', { connection: conn, prefix });
-    const upBy = Date.now() + 60_000;
-    while ((await queue.getWorkersCount()) < WORKERS || !sandbox.calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0WARMUP')) {
-      if (Date.now() > upBy) throw new Error('workers did not come up');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(`${WORKERS} workers up and the warm-up thread`, 60_000,
+      async () => (await queue.getWorkersCount()) >= WORKERS && sandbox.calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0WARMUP'), 50);
     await queue.close();
     conn.disconnect();
   }
@@ -241,10 +166,9 @@ async function main(): Promise<void> {
   const stormBodies = [...bodies.slice(0, bodies.length / 2), late, ...bodies.slice(bodies.length / 2)].map((b) => ({ incident: b.incident, body: Buffer.from(b.body) }));
   await runPool(stormBodies, C, async (b) => {
     const t0 = performance.now();
-    const res = await pool.request({ path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: b.body });
-    await res.body.text();
+    const status = await postAlerts(pool, TOKEN, b.body);
     latencies.push(performance.now() - t0);
-    if (res.statusCode !== 202) refused += 1;
+    if (status !== 202) refused += 1;
     else if (!firstAccepted.has(b.incident)) firstAccepted.set(b.incident, Date.now());
   });
   const stormS = (performance.now() - s0) / 1000;
@@ -287,13 +211,11 @@ async function main(): Promise<void> {
   const alertQ = new Queue('alert', { connection: conn, prefix });
   const notifyQ = new Queue('notify', { connection: conn, prefix });
   const store = new IncidentStore(conn, { keyPrefix: `${prefix}:` });
-  const pendingStates = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'] as const;
   const deadline = Date.now() + 240_000;
   let quiet = 0;
   let stored = 0;
   for (;;) {
-    const [a, n] = await Promise.all([alertQ.getJobCounts(...pendingStates), notifyQ.getJobCounts(...pendingStates)]);
-    const pending = Object.values(a).concat(Object.values(n)).reduce((x, y) => x + y, 0);
+    const pending = await pendingJobs([alertQ, notifyQ]);
     const incidents = (await store.listActive(1000)).filter((i) => i.runtime === 'storm');
     stored = incidents.reduce((s, i) => s + i.alertsTotal, 0);
     quiet = pending === 0 && stored >= N ? quiet + 1 : 0;
@@ -398,9 +320,4 @@ async function main(): Promise<void> {
   await redis.stop();
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  for (const child of started.children) child.kill('SIGKILL');
-  await started.redis?.stop();
-  process.exit(1);
-});
+runMain(main);

@@ -13,7 +13,6 @@
  *
  * Usage: tsx bench/redis_memory.ts [incidents=10000] [alertsPerIncident=5] [fullPathIncidents=1000]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -25,6 +24,7 @@ import { severityFromLabels } from '../src/incidents/severity.js';
 import { IncidentStore, type ApplyAlertInput } from '../src/incidents/store.js';
 import { freePort, startLocalRedis } from '../src/local/redis.js';
 import { startSandbox } from '../sandbox/server.js';
+import { alertmanagerBody, benchEnv, intakeReady, pendingJobs, postAlerts, runMain, runPool, spawnRole, started, stopChild, stormAlert, until } from './support.js';
 
 const [iArg, aArg, jArg] = process.argv.slice(2);
 const INCIDENTS = Number(iArg ?? 10_000);
@@ -33,19 +33,10 @@ const FULL = Number(jArg ?? 1_000);
 const CHANNELS = 50;
 const TOKEN = randomBytes(16).toString('hex');
 
-const started: { children: ChildProcess[]; redis?: { stop(): Promise<void> } } = { children: [] };
-
 /** An Alertmanager notification of incident `k`'s `PER` alerts (agent `Agent<k>`, its own scope). */
 function notification(k: number, startsAt: string): string {
-  const alerts = Array.from({ length: PER }, (_, i) => ({
-    status: 'firing', startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.local/graph', fingerprint: `m${k.toString(16).padStart(6, '0')}${i.toString(16).padStart(2, '0')}`,
-    labels: { alertname: 'AutoGenAgentHighErrorRate', runtime: 'memory', agent_type: `Agent${k}`, shard: String(k % CHANNELS), instance: `n${i}`, severity: 'critical' },
-    annotations: { summary: `Agent${k} error rate above 5 %`, description: `instance n${i} fails 12 % of its messages` },
-  }));
-  return JSON.stringify({
-    receiver: 'autogen-ops', status: 'firing', alerts, groupLabels: { agent_type: `Agent${k}` }, commonLabels: {}, commonAnnotations: {},
-    externalURL: 'http://alertmanager.local', version: '4', groupKey: `{}:{agent_type="Agent${k}"}`, truncatedAlerts: 0,
-  });
+  const fingerprint = (i: number): string => `m${k.toString(16).padStart(6, '0')}${i.toString(16).padStart(2, '0')}`;
+  return alertmanagerBody(k, Array.from({ length: PER }, (_, i) => stormAlert(k, i, { startsAt, runtime: 'memory', channels: CHANNELS, fingerprint, description: true })));
 }
 
 async function usedMemory(redis: Redis): Promise<number> {
@@ -81,30 +72,6 @@ async function storeOnly(redisUrl: string): Promise<{ bytes: number; incidents: 
   return { bytes: after - before, incidents };
 }
 
-function spawnRole(role: 'bot' | 'worker', env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  started.children.push(child);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The kind of a key under `prefix`: incident store, outbox (by sub-kind), BullMQ, or other. */
 function kindOf(key: string, prefix: string): string {
   const rest = key.slice(prefix.length);
@@ -120,15 +87,11 @@ async function fullPath(redisUrl: string): Promise<{ byKind: Map<string, { keys:
   const sandbox = await startSandbox({ botToken: 'xoxb-bench-token', signingSecret: 'bench-signing-secret' });
   const prefix = `{memfull${randomBytes(3).toString('hex')}}`;
   const intakePort = await freePort();
-  const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: 'xoxb-bench-token', SLACK_SIGNING_SECRET: 'bench-signing-secret', SLACK_API_URL: sandbox.apiUrl,
-    SLACK_BOT_ID: sandbox.botId, SLACK_BOT_USER_ID: sandbox.botUserId, SLACK_CHANNEL_RATE_PER_S: '50', SLACK_CHANNEL_BURST: '20',
-    REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    AUTOGEN_RUNTIMES: 'memory=http://127.0.0.1:9', AUTOGEN_RUNTIME_MEMORY_TOKEN: 'unused',
-    ALERT_SOURCES: `alertmanager=bearer:${TOKEN}`, ALERT_CHANNEL: 'C0MEMOTHER', ALERT_INTAKE_PORT: String(intakePort), ALERT_INTAKE_HOST: '127.0.0.1',
-    ALERT_ROUTES: Array.from({ length: CHANNELS }, (_, c) => `shard=${c} -> C0MEMF${c}`).join('; '),
-    ALERT_AUTO_DIAGNOSE: 'false', ALERT_AUTO_PLAN: 'false', MONITOR_ENABLED: 'false', ALERT_COALESCE_MS: '1000',
-  };
+  const env = benchEnv({
+    sandbox, botToken: 'xoxb-bench-token', signingSecret: 'bench-signing-secret', redisUrl, prefix, ratePerS: 50, burst: 20,
+    runtime: 'memory', token: TOKEN, alertChannel: 'C0MEMOTHER', routes: Array.from({ length: CHANNELS }, (_, c) => `shard=${c} -> C0MEMF${c}`),
+    extra: { PORT: String(await freePort()), ALERT_INTAKE_PORT: String(intakePort), ALERT_COALESCE_MS: '1000' },
+  });
   const bot = spawnRole('bot', env);
   const worker = spawnRole('worker', env);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -137,34 +100,19 @@ async function fullPath(redisUrl: string): Promise<{ byKind: Map<string, { keys:
   const pool = new Pool(`http://127.0.0.1:${intakePort}`, { connections: 4 });
   const queues = ['alert', 'notify'].map((n) => new Queue(n, { connection: redis, prefix }));
   try {
-    await until('intake ready', 60_000, async () => {
-      const r = await pool.request({ path: '/readyz', method: 'GET' });
-      await r.body.text();
-      return r.statusCode === 200;
-    });
+    await intakeReady(pool);
     const startsAt = new Date(Date.now() - 60_000).toISOString();
-    let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (;;) {
-        const k = next++;
-        if (k >= FULL) return;
-        const r = await pool.request({ path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: notification(k, startsAt) });
-        await r.body.text();
-        if (r.statusCode !== 202) throw new Error(`intake answered ${r.statusCode}`);
-      }
-    }));
+    await runPool(Array.from({ length: FULL }, (_, k) => k), 4, async (k) => {
+      const status = await postAlerts(pool, TOKEN, notification(k, startsAt));
+      if (status !== 202) throw new Error(`intake answered ${status}`);
+    });
     const store = new IncidentStore(redis, { keyPrefix: `${prefix}:` });
     const roots = () => sandbox.messages.filter((m) => m.channel.startsWith('C0MEMF') && m.thread_ts === undefined).length;
     let quiet = 0;
     await until('every thread and nothing left to do', 240_000, async () => {
-      let pending = 0;
-      for (const q of queues) {
-        pending += Object.values(await q.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children')).reduce((a, b) => a + b, 0);
-        pending += (await q.getJobs(['delayed'])).filter((j) => j.repeatJobKey === undefined && !String(j.id).startsWith('repeat:')).length;
-      }
-      quiet = pending === 0 && roots() >= FULL && (await store.countActive()) >= FULL ? quiet + 1 : 0;
+      quiet = (await pendingJobs(queues)) === 0 && roots() >= FULL && (await store.countActive()) >= FULL ? quiet + 1 : 0;
       return quiet >= 3;
-    });
+    }, 200);
     await stopChild(bot);
     await stopChild(worker);
     await redis.call('MEMORY', 'PURGE');
@@ -213,7 +161,7 @@ async function fullPath(redisUrl: string): Promise<{ byKind: Map<string, { keys:
 
 async function main(): Promise<void> {
   const redis = await startLocalRedis();
-  started.redis = redis;
+  started.stops.push(() => redis.stop());
   const store = await storeOnly(redis.url);
   const per10k = (store.bytes / store.incidents) * 10_000;
   console.log(`incident store alone: ${store.incidents} incidents of ${PER} firing alerts each: used_memory +${mb(store.bytes)} (${(store.bytes / store.incidents / 1024).toFixed(2)} KB per incident)`);
@@ -227,9 +175,4 @@ async function main(): Promise<void> {
   await redis.stop();
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  for (const child of started.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await started.redis?.stop();
-  process.exit(1);
-});
+runMain(main);

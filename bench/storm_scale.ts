@@ -18,8 +18,7 @@
  * Usage: tsx bench/storm_scale.ts [alerts=6000] [incidents=20] [batch=10] [concurrency=8] [channels=4] [topologies=single,scaled,cluster]
  * Bounded: each system has 60 s to come up and 120 s to drain after its storm.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Pool } from 'undici';
@@ -30,6 +29,7 @@ import { connectRedis, type RedisClient } from '../src/redis/connect.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { percentile as pct } from './percentile.js';
+import { benchEnv, cpuSeconds, intakeReady, pendingJobs, postAlerts, runMain, runPool, spawnRole, started, stopChild, stormNotifications, until } from './support.js';
 
 const [nArg, kArg, bArg, cArg, chArg, topoArg] = process.argv.slice(2);
 const N = Number(nArg ?? 6_000);
@@ -86,78 +86,9 @@ interface Figures {
 /** The storm's notifications: alerts of K incidents (routed to CHANNELS channels), B per request, incidents interleaved. */
 function notifications(run: string): { incident: number; body: Buffer }[] {
   const startsAt = new Date(Date.now() - 60_000).toISOString();
-  const per = Array.from({ length: K }, () => [] as number[]);
-  for (let i = 0; i < N; i += 1) per[i % K]!.push(i);
-  const out: { incident: number; body: Buffer }[] = [];
-  for (let round = 0; out.length * B < N; round += 1) {
-    for (let k = 0; k < K; k += 1) {
-      const ids = per[k]!.slice(round * B, (round + 1) * B);
-      if (ids.length === 0) continue;
-      const alerts = ids.map((i) => ({
-        status: 'firing', startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.local/graph', fingerprint: `${run}${i.toString(16).padStart(8, '0')}`,
-        labels: { alertname: 'AutoGenAgentHighErrorRate', runtime: 'storm', agent_type: `Agent${k}`, shard: String(k % CHANNELS), instance: `n${i}`, severity: 'critical' },
-        annotations: { summary: `Agent${k} error rate above 5 %` },
-      }));
-      out.push({
-        incident: k,
-        body: Buffer.from(JSON.stringify({
-          receiver: 'autogen-ops', status: 'firing', alerts, groupLabels: { agent_type: `Agent${k}` }, commonLabels: {}, commonAnnotations: {},
-          externalURL: 'http://alertmanager.local', version: '4', groupKey: `{}:{agent_type="Agent${k}"}`, truncatedAlerts: 0,
-        })),
-      });
-    }
-  }
-  return out;
-}
-
-/** Everything started, stopped by PID if the run fails half way. */
-const started: { children: ChildProcess[]; stops: (() => Promise<void>)[] } = { children: [], stops: [] };
-
-function spawnRole(role: 'bot' | 'worker', env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', role], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  started.children.push(child);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean, intervalMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await Promise.resolve().then(probe).catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-const PENDING = ['waiting', 'active', 'prioritized', 'waiting-children'] as const;
-
-async function pendingJobs(queues: readonly Queue[]): Promise<number> {
-  let total = 0;
-  for (const q of queues) {
-    const c = await q.getJobCounts(...PENDING);
-    total += Object.values(c).reduce((x, y) => x + y, 0);
-    total += (await q.getJobs(['delayed'])).filter((j) => j.repeatJobKey === undefined && !String(j.id).startsWith('repeat:')).length;
-  }
-  return total;
+  const fingerprint = (i: number): string => `${run}${i.toString(16).padStart(8, '0')}`;
+  return stormNotifications({ alerts: N, incidents: K, batch: B }, { startsAt, runtime: 'storm', channels: CHANNELS, fingerprint })
+    .map((n) => ({ incident: n.incident, body: Buffer.from(n.body) }));
 }
 
 async function runSystem(t: Topology): Promise<Figures> {
@@ -180,19 +111,14 @@ async function runSystem(t: Topology): Promise<Figures> {
   const sandbox: Sandbox = await startSandbox({ botToken: BOT_TOKEN, signingSecret: SIGNING });
   started.stops.push(() => sandbox.stop());
   const prefix = `{bench${randomBytes(3).toString('hex')}}`;
-  const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING, SLACK_API_URL: sandbox.apiUrl,
-    SLACK_BOT_ID: sandbox.botId, SLACK_BOT_USER_ID: sandbox.botUserId,
-    SLACK_CHANNEL_RATE_PER_S: String(RATE_PER_S), SLACK_CHANNEL_BURST: String(BURST),
-    REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    AUTOGEN_RUNTIMES: 'bench=http://127.0.0.1:9', AUTOGEN_RUNTIME_BENCH_TOKEN: 'unused',
-    ALERT_SOURCES: `alertmanager=bearer:${TOKEN}`, ALERT_CHANNEL: 'C0WARMUP', ALERT_INTAKE_HOST: '127.0.0.1',
-    ALERT_ROUTES: [...Array.from({ length: CHANNELS }, (_, c) => `shard=${c} -> C0SCALE${c}`), 'shard=warm -> C0WARMUP'].join('; '),
-    ALERT_AUTO_DIAGNOSE: 'false', ALERT_AUTO_PLAN: 'false', MONITOR_ENABLED: 'false',
+  const env = benchEnv({
+    sandbox, botToken: BOT_TOKEN, signingSecret: SIGNING, redisUrl, prefix, ratePerS: RATE_PER_S, burst: BURST,
+    runtime: 'bench', token: TOKEN, alertChannel: 'C0WARMUP',
+    routes: [...Array.from({ length: CHANNELS }, (_, c) => `shard=${c} -> C0SCALE${c}`), 'shard=warm -> C0WARMUP'],
     // a flush per incident every second while its alerts arrive: the threads of a channel's incidents queue up
     // behind its one post per second, and the roots must keep up all the same
-    ALERT_COALESCE_MS: String(COALESCE_MS),
-  };
+    extra: { ALERT_COALESCE_MS: String(COALESCE_MS) },
+  });
   const bots: ChildProcess[] = [];
   const intakes: Pool[] = [];
   const eventsUrls: string[] = [];
@@ -208,19 +134,9 @@ async function runSystem(t: Topology): Promise<Figures> {
   const alertQ = new Queue('alert', { connection: conn, prefix });
   const notifyQ = new Queue('notify', { connection: conn, prefix });
   const store = new IncidentStore(conn, { keyPrefix: `${prefix}:` });
-  const post = async (pool: Pool, body: Buffer | string): Promise<number> => {
-    const r = await pool.request({ path: '/alerts/alertmanager', method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
-    await r.body.text();
-    return r.statusCode;
-  };
+  const post = (pool: Pool, body: Buffer | string): Promise<number> => postAlerts(pool, TOKEN, body);
   try {
-    for (const pool of intakes) {
-      await until('intake ready', 60_000, async () => {
-        const r = await pool.request({ path: '/readyz', method: 'GET' });
-        await r.body.text();
-        return r.statusCode === 200;
-      });
-    }
+    for (const pool of intakes) await intakeReady(pool);
     await until(`${t.workers} workers listening`, 60_000, async () => (await alertQ.getWorkersCount()) >= t.workers);
     // warm-up (not counted): a throw-away incident through every intake, until its thread exists
     const bodies = notifications(run);
@@ -244,24 +160,19 @@ async function runSystem(t: Topology): Promise<Figures> {
     const latencies: number[] = [];
     let resent = 0;
     let rr = 0;
-    let next = 0;
     const stormStart = Date.now();
     const s0 = performance.now();
-    await Promise.all(Array.from({ length: C }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= bodies.length) return;
-        for (let attempt = 0; ; attempt += 1) {
-          const t0 = performance.now();
-          const status = await post(intakes[rr++ % intakes.length]!, bodies[i]!.body).catch(() => 0);
-          latencies.push(performance.now() - t0);
-          if (status === 202) break;
-          if (attempt > 50) throw new Error(`request ${i} refused ${attempt} times (last ${status})`);
-          resent += 1;
-          await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** Math.min(attempt, 5))));
-        }
+    await runPool(bodies, C, async ({ body }, i) => {
+      for (let attempt = 0; ; attempt += 1) {
+        const t0 = performance.now();
+        const status = await post(intakes[rr++ % intakes.length]!, body).catch(() => 0);
+        latencies.push(performance.now() - t0);
+        if (status === 202) break;
+        if (attempt > 50) throw new Error(`request ${i} refused ${attempt} times (last ${status})`);
+        resent += 1;
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** Math.min(attempt, 5))));
       }
-    }));
+    });
     const stormS = (performance.now() - s0) / 1000;
     storming = false;
     await commands;
@@ -364,9 +275,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  console.error(err);
-  for (const child of started.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const stop of started.stops) await stop().catch(() => undefined);
-  process.exit(1);
-});
+runMain(main);

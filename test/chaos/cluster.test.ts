@@ -12,14 +12,12 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAudit } from '../../src/audit/stream.js';
 import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
 import { fleetAvailable, startTestFleet, type LocalFleet } from '../support/fleet.js';
-import { waitFor } from '../support/poll.js';
 import { startRedisCluster, type LocalRedisCluster } from '../support/redis-cluster.js';
-import { ALICE, BOB, ONCALL, bridgeGet, fastRunbooks, planIdOf, waitForPlan } from '../support/response-bot.js';
 import { reportCounts, scaled } from './counts.js';
 import { logTails } from './processes.js';
+import { approvalEnv, countsWithPlans, expectEachPlanRanOnce, expectNothingLost, stormApprovals } from './scenario.js';
 import { explainMissingRoots, runStorm, settleAndCount, startStormSystem, type StormSystem } from './storm.js';
 
 const ALERTS = scaled(1_000, 10_000);
@@ -38,9 +36,7 @@ beforeAll(async () => {
   system = await startStormSystem({
     redisUrl: cluster.url, redisEnv: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') }, sandbox, bots: 1, workers: 2, incidents: INCIDENTS,
     env: {
-      AUTOGEN_RUNTIMES: `demo=${fleet.url}`, AUTOGEN_RUNTIME_DEMO_TOKEN: fleet.token,
-      RUNBOOKS_DIR: fastRunbooks({ ttlS: 120, settleS: 1 }),
-      APPROVAL_GROUPS: `S0AUTOGENSRE=${ALICE},${BOB};${ONCALL}=U0CAROL`,
+      ...approvalEnv(fleet),
       // the monitor's polls (job schedulers, per-runtime state) write to the Cluster too
       MONITOR_ENABLED: 'true', MONITOR_INTERVAL_S: '1',
     },
@@ -79,24 +75,13 @@ describe.runIf(fleetAvailable())('chaos: Redis Cluster, the storm and approvals 
   it('nothing accepted is lost, one thread per incident, every approval runs once; every key in the prefix\'s slot', async () => {
     const sys = system!;
     const c = cluster!;
-    const plans: { agent: string; channel: string; ts: string; planId: string }[] = [];
-    const approvalErrors: unknown[] = [];
-    const approve = async (): Promise<void> => {
-      await Promise.all(PLAN_AGENTS.map(async (agent, i) => {
-        const channel = `C0CLUSTER${i}`;
-        const ack = await sandbox.sendCommand(sys.eventsUrls[0]!, { text: `recover ${agent} message-timeout`, channel, user: ALICE });
-        expect(ack.status).toBe(200);
-        const plan = await waitForPlan(sandbox, channel, 0, 60_000);
-        const click = await sandbox.clickButton(sys.eventsUrls[0]!, plan, 'plan:approve', ALICE);
-        expect(click.status).toBe(200);
-        plans.push({ agent, channel, ts: plan.ts, planId: planIdOf(plan) });
-      })).catch((err: unknown) => { approvalErrors.push(err); });
-    };
+    // plans proposed and approved through the one bot while the storm runs
+    const approvals = stormApprovals(sys, fleet, PLAN_AGENTS, 'C0CLUSTER');
     const failedOver: string[] = [];
     const result = await runStorm(sys, {
       alerts: ALERTS, incidents: INCIDENTS,
       events: [
-        { at: 0.05, what: 'plans proposed and approved', run: approve },
+        approvals.event,
         {
           at: 0.33, what: 'failover of the prefix\'s master',
           async run() {
@@ -109,26 +94,7 @@ describe.runIf(fleetAvailable())('chaos: Redis Cluster, the storm and approvals 
       ],
     });
     const counts = await settleAndCount(sys, result, { incidents: INCIDENTS, timeoutMs: scaled(90_000, 300_000) });
-
-    const audit = async (planId: string) => readAudit(sys.redis, `${sys.prefix}:`, { subject: planId });
-    await waitFor(async () => {
-      for (const p of plans) if (!(await audit(p.planId)).some((e) => e.type === 'verify.passed' || e.type === 'verify.failed')) return false;
-      return true;
-    }, { timeoutMs: 60_000, intervalMs: 300, what: 'every approved plan verified' }).catch(() => undefined);
-    const { actions } = await bridgeGet<{ actions: { action_id: string; target: string }[] }>(fleet, '/v1/actions');
-    let executed = 0;
-    let executedTwice = 0;
-    let outcomes = 0;
-    let outcomesDuplicated = 0;
-    for (const p of plans) {
-      const onBridge = actions.filter((a) => a.target === p.agent).length;
-      executed += Math.min(onBridge, 1);
-      executedTwice += Math.max(0, onBridge - 1);
-      const replies = sandbox.messages.filter((m) => m.channel === p.channel && m.thread_ts === p.ts && !m.text.includes('was lost; resuming'));
-      outcomes += Math.min(replies.length, 1);
-      outcomesDuplicated += Math.max(0, replies.length - 1);
-    }
-    const planPosts = PLAN_AGENTS.map((_, i) => sandbox.messages.filter((m) => m.channel === `C0CLUSTER${i}` && m.thread_ts === undefined).length);
+    const outcomes = await approvals.outcomes();
 
     // Cluster-safety: all keys (BullMQ's and the project's) in the slot of the prefix's hash tag, on one master
     const byMaster = await keysOnMasters(c);
@@ -139,12 +105,7 @@ describe.runIf(fleetAvailable())('chaos: Redis Cluster, the storm and approvals 
 
     reportCounts('Redis Cluster: storm + approvals, master failover mid-storm', {
       alerts: counts.alerts,
-      posts: {
-        expected: INCIDENTS + 2 * PLAN_AGENTS.length,
-        made: counts.posts.made + planPosts.reduce((s, n) => s + n, 0) + outcomes + outcomesDuplicated,
-        duplicated: counts.posts.duplicated + planPosts.reduce((s, n) => s + Math.max(0, n - 1), 0) + outcomesDuplicated,
-      },
-      actions: { approved: plans.length, executed, executedTwice },
+      ...countsWithPlans(counts.posts, approvals, outcomes),
       notes: {
         failover: failedOver.join(', '), 'requests resent': result.resent, 'gave up': result.gaveUp, incidents: counts.incidents,
         misplaced: counts.misplaced, 'keys': allKeys.length, 'keys outside the slot': outside.length,
@@ -152,22 +113,10 @@ describe.runIf(fleetAvailable())('chaos: Redis Cluster, the storm and approvals 
       },
     });
     const diag = `${await explainMissingRoots(sys)}\n${logTails([...sys.bots, ...sys.workers])}`;
-    expect(approvalErrors).toEqual([]);
     expect(failedOver, 'the failover happened during the storm').toHaveLength(1);
-    expect(result.gaveUp).toBe(0);
-    expect(counts.alerts.accepted).toBe(ALERTS);
-    expect(counts.alerts.lost, diag).toBe(0);
-    expect(counts.misplaced).toBe(0);
-    expect(counts.incidents).toBe(INCIDENTS);
-    expect(counts.posts.made, diag).toBe(INCIDENTS);
-    expect(counts.posts.duplicated).toBe(0);
+    expectNothingLost(result, counts, { alerts: ALERTS, incidents: INCIDENTS, diag });
     expect(counts.notifyFailed, diag).toBe(0);
-    expect(plans).toHaveLength(PLAN_AGENTS.length);
-    expect(planPosts).toEqual(PLAN_AGENTS.map(() => 1));
-    expect(executed, diag).toBe(PLAN_AGENTS.length);
-    expect(executedTwice).toBe(0);
-    expect(outcomes).toBe(PLAN_AGENTS.length);
-    expect(outcomesDuplicated).toBe(0);
+    expectEachPlanRanOnce(approvals, outcomes, diag);
     expect(allKeys.length).toBeGreaterThan(0);
     expect(allKeys.filter((k) => k.includes(':monitor:')).length, 'the monitor polled on the Cluster').toBeGreaterThan(0);
     expect(outside.slice(0, 20)).toEqual([]);

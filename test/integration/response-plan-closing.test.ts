@@ -5,32 +5,18 @@
  * incident resolves while the newer plan awaits approval, and that plan is closed — "incident resolved,
  * nothing ran" — its Approve button refused afterwards, both steps in the audit log.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/approvals/consume.js';
 import { readAudit } from '../../src/audit/stream.js';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
-import { alertsJobs } from '../../src/incidents/jobs.js';
-import { rootKey } from '../../src/incidents/thread.js';
-import type { Sandbox } from '../support/sandbox.js';
 import { waitFor } from '../support/poll.js';
-import { ALICE, blocksText, planIdOf, startResponseTest, type ResponseBot, type ResponseTest } from '../support/response-bot.js';
+import { ALICE, blocksText, latestBlocks, planIdOf, queueAlerts, requestIncidentPlan, responseTestHooks } from '../support/response-bot.js';
 
 const CHANNEL = 'C0PLANCLOSE';
-let sandbox: Sandbox;
-let bot: ResponseBot;
-let redis: Redis;
-let rt: ResponseTest | undefined;
-
-beforeAll(async () => {
-  rt = await startResponseTest({
-    fleet: { rate: 10 }, runbooks: { ttlS: 60, settleS: 1 },
-    env: { ALERT_CHANNEL: CHANNEL, ALERT_AUTO_DIAGNOSE: 'false', ALERT_COALESCE_MS: '200' },
-  });
-  ({ sandbox, bot, redis } = rt);
-}, 90_000);
-
-afterAll(() => rt?.stop());
+const rt = responseTestHooks({
+  fleet: { rate: 10 }, runbooks: { ttlS: 60, settleS: 1 },
+  env: { ALERT_CHANNEL: CHANNEL, ALERT_AUTO_DIAGNOSE: 'false', ALERT_COALESCE_MS: '200' },
+});
 
 const startsAt = new Date(Date.now() - 60_000).toISOString();
 const alert = (status: 'firing' | 'resolved'): NormalizedAlert => ({
@@ -40,13 +26,12 @@ const alert = (status: 'firing' | 'resolved'): NormalizedAlert => ({
   generatorURL: null, groupKey: '{}:{alertname="AutoGenAgentSlowResponse"}',
 });
 
-const plansIn = (threadTs: string) => sandbox.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs && blocksText(m).includes('Recovery plan:'));
-const lastBlocks = (m: { blocks: unknown; edits: { blocks: unknown }[] }) => JSON.stringify(m.edits.at(-1)?.blocks ?? m.blocks);
+const plansIn = (threadTs: string) => rt.sandbox.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs && blocksText(m).includes('Recovery plan:'));
 
 describe('plans of an incident', () => {
   it('a newer plan supersedes the pending one; the incident resolving closes the newer one, nothing ran', async () => {
-    const queue = bot.worker!.deps.queues.get('alert');
-    await queue.addBulk(alertsJobs([alert('firing')], new Date(), 3_600).map((j) => ({ name: j.name, data: j.data, opts: j.opts })));
+    const { sandbox, bot, redis } = rt;
+    await queueAlerts(bot, [alert('firing')]);
 
     const first = await waitFor(() => sandbox.messages.find((m) => m.channel === CHANNEL && m.thread_ts !== undefined && blocksText(m).includes('Recovery plan:')),
       { what: 'the incident\'s plan', timeoutMs: 30_000 });
@@ -56,21 +41,20 @@ describe('plans of an incident', () => {
     const other = blocksText(first).includes('Critical incident') ? 'message-timeout' : 'critical-degradation';
 
     // what the incident is about changed: a plan of another runbook is asked for the same incident
-    await bot.worker!.deps.queues.add('respond', {
-      kind: 'plan', runtime: 'demo', channel: CHANNEL, thread_ts_key: rootKey(incidentId), agent: 'ChatAgent', agents: ['ChatAgent'],
-      incident_id: incidentId, labels: alert('firing').labels, findings: [], runbook: other, source: 'replan', requested_at: new Date().toISOString(),
+    await requestIncidentPlan(bot, {
+      channel: CHANNEL, incidentId, agent: 'ChatAgent', source: 'replan', findings: [], labels: alert('firing').labels, runbook: other,
     });
     const second = await waitFor(() => plansIn(first.thread_ts!).find((m) => planIdOf(m) !== firstId), { what: 'the newer plan', timeoutMs: 30_000 });
     const secondId = planIdOf(second);
     const pendingBlocks = structuredClone(second.blocks); // with its Approve button, as people saw it
-    await waitFor(() => lastBlocks(first).includes('Replaced by a newer plan'), { what: 'the first plan superseded' });
+    await waitFor(() => latestBlocks(first).includes('Replaced by a newer plan'), { what: 'the first plan superseded' });
     expect((await loadPlan(redis, bot.prefix, firstId))?.status).toBe('superseded');
     expect((await loadPlan(redis, bot.prefix, secondId))?.status).toBe('pending');
 
     // the incident resolves while the newer plan awaits approval
-    await queue.addBulk(alertsJobs([alert('resolved')], new Date(), 3_600).map((j) => ({ name: j.name, data: j.data, opts: j.opts })));
-    await waitFor(() => lastBlocks(second).includes('incident resolved, nothing ran'), { what: 'the newer plan closed', timeoutMs: 20_000 });
-    expect(lastBlocks(second)).not.toContain('plan:approve');
+    await queueAlerts(bot, [alert('resolved')]);
+    await waitFor(() => latestBlocks(second).includes('incident resolved, nothing ran'), { what: 'the newer plan closed', timeoutMs: 20_000 });
+    expect(latestBlocks(second)).not.toContain('plan:approve');
     expect((await loadPlan(redis, bot.prefix, secondId))?.status).toBe('superseded');
 
     // its old Approve button is refused: nothing is approved, nothing runs

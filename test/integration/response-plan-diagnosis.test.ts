@@ -15,13 +15,12 @@ import { createProcessors } from '../../handlers/index.js';
 import { loadPlan } from '../../src/approvals/consume.js';
 import { readAudit } from '../../src/audit/stream.js';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
-import { alertsJobs } from '../../src/incidents/jobs.js';
 import { INCIDENT_ACTION_IDS } from '../../src/slack/blocks/incident.js';
 import type { LocalFleet } from '../support/fleet.js';
 import type { Sandbox } from '../support/sandbox.js';
 import { waitFor } from '../support/poll.js';
 import {
-  ALICE, agentState, blocksText, bridgeGet, injectFault, planIdOf, startResponseTest, type ResponseBot, type ResponseTest,
+  ALICE, agentState, blocksText, bridgeGet, injectFault, latestBlocks, planIdOf, queueAlerts, startResponseTest, type ResponseBot, type ResponseTest,
 } from '../support/response-bot.js';
 
 const CHANNEL = 'C0PLANDIAG';
@@ -62,7 +61,6 @@ const alert: NormalizedAlert = {
 
 const inThread = (threadTs: string) => sandbox.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs);
 const plansIn = (threadTs: string) => inThread(threadTs).filter((m) => blocksText(m).includes('Recovery plan:'));
-const lastBlocks = (m: { blocks: unknown; edits: { blocks: unknown }[] }) => JSON.stringify(m.edits.at(-1)?.blocks ?? m.blocks);
 const planJobsOf = async (incidentId: string) => (await bot.worker!.deps.queues.get('respond')
   .getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']))
   .filter((j) => (j.data as { kind?: string; incident_id?: string }).incident_id === incidentId && (j.data as { kind?: string }).kind !== 'close');
@@ -74,8 +72,7 @@ let firstPlanId = '';
 describe('an incident\'s plan follows its diagnosis', () => {
   it('is made from the diagnosis\' findings, not from the first alert', async () => {
     gate = new Promise((resolve) => { openGate = resolve; });
-    const queue = bot.worker!.deps.queues.get('alert');
-    await queue.addBulk(alertsJobs([alert], new Date(), 120).map((j) => ({ name: j.name, data: j.data, opts: j.opts })));
+    await queueAlerts(bot, [alert], 120);
     const root = await waitFor(() => sandbox.messages.find((m) => m.channel === CHANNEL && m.thread_ts === undefined && blocksText(m).includes('ChatAgent')),
       { what: 'the incident root', timeoutMs: 30_000 });
     rootTs = root.ts;
@@ -119,7 +116,7 @@ describe('an incident\'s plan follows its diagnosis', () => {
     const second = await waitFor(() => plansIn(rootTs).find((m) => planIdOf(m) !== firstPlanId), { what: 'the plan of the new diagnosis', timeoutMs: 45_000 });
     const secondId = planIdOf(second);
     expect(blocksText(second)).toContain('Network partition');
-    await waitFor(() => lastBlocks(first).includes('Replaced by a newer plan'), { what: 'the first plan superseded' });
+    await waitFor(() => latestBlocks(first).includes('Replaced by a newer plan'), { what: 'the first plan superseded' });
     expect((await loadPlan(redis, bot.prefix, firstPlanId))?.status).toBe('superseded');
     expect((await loadPlan(redis, bot.prefix, secondId))?.status).toBe('pending');
     const superseded = (await readAudit(redis, bot.prefix, { subject: incidentId })).filter((e) => e.type === 'plan.superseded');

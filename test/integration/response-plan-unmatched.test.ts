@@ -9,32 +9,18 @@
  * The plan requests are the ones the diagnosis queues (src/incidents/follow-ups.ts: source `incident`, no
  * labels — the incident's alerts are read — and the diagnosis' findings), queued here directly.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/approvals/consume.js';
 import { readAudit } from '../../src/audit/stream.js';
 import type { NormalizedAlert } from '../../src/incidents/alert.js';
-import { alertsJobs } from '../../src/incidents/jobs.js';
-import { rootKey } from '../../src/incidents/thread.js';
-import type { Sandbox } from '../support/sandbox.js';
 import { waitFor } from '../support/poll.js';
-import { ALICE, blocksText, planIdOf, startResponseTest, type ResponseBot, type ResponseTest } from '../support/response-bot.js';
+import { ALICE, blocksText, latestBlocks, planIdOf, queueAlerts, requestIncidentPlan, responseTestHooks } from '../support/response-bot.js';
 
 const CHANNEL = 'C0PLANUNMATCH';
-let sandbox: Sandbox;
-let bot: ResponseBot;
-let redis: Redis;
-let rt: ResponseTest | undefined;
-
-beforeAll(async () => {
-  rt = await startResponseTest({
-    fleet: { rate: 10 }, runbooks: { ttlS: 60, settleS: 1 },
-    env: { ALERT_CHANNEL: CHANNEL, ALERT_AUTO_DIAGNOSE: 'false', ALERT_AUTO_PLAN: 'false', ALERT_COALESCE_MS: '200' },
-  });
-  ({ sandbox, bot, redis } = rt);
-}, 90_000);
-
-afterAll(() => rt?.stop());
+const rt = responseTestHooks({
+  fleet: { rate: 10 }, runbooks: { ttlS: 60, settleS: 1 },
+  env: { ALERT_CHANNEL: CHANNEL, ALERT_AUTO_DIAGNOSE: 'false', ALERT_AUTO_PLAN: 'false', ALERT_COALESCE_MS: '200' },
+});
 
 const alert: NormalizedAlert = {
   source: 'alertmanager', kind: 'alertmanager', fingerprint: 'chaterrors000001', status: 'firing',
@@ -43,21 +29,20 @@ const alert: NormalizedAlert = {
   generatorURL: null, groupKey: '{}:{alertname="AutoGenAgentErrors"}',
 };
 
-const inThread = (threadTs: string) => sandbox.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs);
+const inThread = (threadTs: string) => rt.sandbox.messages.filter((m) => m.channel === CHANNEL && m.thread_ts === threadTs);
 const plansIn = (threadTs: string) => inThread(threadTs).filter((m) => blocksText(m).includes('Recovery plan:'));
 const noPlansIn = (threadTs: string) => inThread(threadTs).filter((m) => blocksText(m).includes('No recovery plan'));
-const lastBlocks = (m: { blocks: unknown; edits: { blocks: unknown }[] }) => JSON.stringify(m.edits.at(-1)?.blocks ?? m.blocks);
 
 describe('an incident\'s pending plan when its diagnosis changes to one no runbook answers', () => {
   it('is closed, its message saying why, and its Approve button refused', async () => {
-    await bot.worker!.deps.queues.get('alert').addBulk(alertsJobs([alert], new Date(), 3_600).map((j) => ({ name: j.name, data: j.data, opts: j.opts })));
+    const { sandbox, bot, redis } = rt;
+    await queueAlerts(bot, [alert]);
     const root = await waitFor(() => sandbox.messages.find((m) => m.channel === CHANNEL && m.thread_ts === undefined && /inc-[a-z0-9]+/.test(blocksText(m))),
       { what: 'the incident root', timeoutMs: 30_000 });
     const incidentId = /inc-[a-z0-9]+/.exec(blocksText(root))![0];
-    const diagnosed = (findings: string[], n: number) => bot.worker!.deps.queues.add('respond', {
-      kind: 'plan', runtime: 'demo', channel: CHANNEL, thread_ts_key: rootKey(incidentId), agent: 'ChatAgent', agents: ['ChatAgent'],
-      incident_id: incidentId, findings, source: 'incident', requested_at: new Date().toISOString(),
-    }, { jobId: `plan-${incidentId}-test-${n}` });
+    const diagnosed = (findings: string[], n: number) => requestIncidentPlan(bot, {
+      channel: CHANNEL, incidentId, agent: 'ChatAgent', source: 'incident', findings, jobId: `plan-${incidentId}-test-${n}`,
+    });
 
     // the first diagnosis: timeouts → the message-timeout plan, waiting for approval
     await diagnosed(['diagnose.timeout', 'timeout'], 1);
@@ -70,9 +55,9 @@ describe('an incident\'s pending plan when its diagnosis changes to one no runbo
     // diagnosed again: a finding no runbook answers
     await diagnosed(['diagnose.unexplained'], 2);
     await waitFor(() => noPlansIn(root.ts).length > 0, { what: '"No recovery plan" for the new diagnosis', timeoutMs: 30_000 });
-    await waitFor(() => lastBlocks(first).includes('the diagnosis changed'), { what: 'the first plan closed', timeoutMs: 20_000 });
-    expect(lastBlocks(first)).toContain('this plan no longer matches — no runbook matches the new finding');
-    expect(lastBlocks(first)).not.toContain('plan:approve');
+    await waitFor(() => latestBlocks(first).includes('the diagnosis changed'), { what: 'the first plan closed', timeoutMs: 20_000 });
+    expect(latestBlocks(first)).toContain('this plan no longer matches — no runbook matches the new finding');
+    expect(latestBlocks(first)).not.toContain('plan:approve');
     expect((await loadPlan(redis, bot.prefix, firstId))).toMatchObject({ status: 'superseded', decidedBy: 'diagnosis-changed' });
     expect(plansIn(root.ts).map(planIdOf)).toEqual([firstId]);
 

@@ -13,12 +13,13 @@
  *
  * `cluster-node-timeout` is short (default 2 s) so a killed master's replica is promoted in seconds.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/local/redis.js';
+import { spawnTailed, stopTailed, type TailedProcess } from './daemon.js';
 import { waitFor } from './poll.js';
 
 export interface ClusterNode {
@@ -75,11 +76,7 @@ export interface RedisClusterOptions {
   cli?: string;
 }
 
-interface Running extends ClusterNode {
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-  log: string;
-}
+interface Running extends ClusterNode, TailedProcess {}
 
 type Tls = RedisClusterOptions['tls'];
 
@@ -89,30 +86,13 @@ function startNode(binary: string, dir: string, port: number, busPort: number, n
     ? ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-cert-file', tls.certFile,
       '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
     : ['--port', String(port)];
-  const child = spawn(binary, [
+  const proc = spawnTailed(binary, [
     ...ports, '--bind', '127.0.0.1', '--dir', dir,
     '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-port', String(busPort),
     '--cluster-node-timeout', String(nodeTimeoutMs), '--appendonly', 'no', '--save', '',
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', ...extraArgs,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const node: Running = {
-    address: `127.0.0.1:${port}`, port, pid: child.pid ?? -1, child, log: '',
-    exited: new Promise((resolve) => child.once('exit', () => resolve())),
-    alive: () => child.exitCode === null && child.signalCode === null,
-  };
-  const keep = (c: Buffer): void => { node.log = (node.log + c.toString()).slice(-4_000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('error', (err) => { node.log += `\ncannot start ${binary}: ${err.message}`; });
-  return node;
-}
-
-async function stopNode(node: Running, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!node.alive()) return;
-  try { process.kill(node.pid, signal); } catch { /* already gone */ }
-  const timer = setTimeout(() => { try { process.kill(node.pid, 'SIGKILL'); } catch { /* already gone */ } }, 5_000);
-  await node.exited;
-  clearTimeout(timer);
+  ]);
+  return Object.assign(proc, { address: `127.0.0.1:${port}`, port });
 }
 
 /** One command to one node (a short-lived connection; a dead node rejects). */
@@ -173,7 +153,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const live = (): Running[] => all().filter((n) => n.alive());
 
   const stop = async (): Promise<void> => {
-    await Promise.all(all().map((n) => stopNode(n)));
+    await Promise.all(all().map((n) => stopTailed(n)));
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -286,7 +266,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       await waitHealthy(ms);
     },
     async killNode(address: string, signal: NodeJS.Signals = 'SIGKILL') {
-      await stopNode(node(address), signal);
+      await stopTailed(node(address), signal);
     },
     waitHealthy,
     stop,

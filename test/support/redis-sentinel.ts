@@ -8,12 +8,12 @@
  *   env.REDIS_SENTINELS = s.sentinels.join(','); env.REDIS_SENTINEL_NAME = s.name;
  *   await s.failover();   // SENTINEL FAILOVER: a replica becomes the master
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/local/redis.js';
+import { spawnTailed, stopTailed, type TailedProcess } from './daemon.js';
 import { waitFor } from './poll.js';
 
 export interface LocalRedisSentinel {
@@ -28,29 +28,6 @@ export interface LocalRedisSentinel {
   /** `SENTINEL FAILOVER`; resolves when the sentinel names another master and that node says it is one. */
   failover(timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
-}
-
-interface Proc { readonly child: ChildProcess; readonly exited: Promise<void>; log: string; alive(): boolean }
-
-function start(binary: string, args: readonly string[]): Proc {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = {
-    child, log: '', exited: new Promise((resolve) => child.once('exit', () => resolve())),
-    alive: () => child.exitCode === null && child.signalCode === null,
-  };
-  const keep = (c: Buffer): void => { p.log = (p.log + c.toString()).slice(-4_000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('error', (err) => { p.log += `\ncannot start ${binary}: ${err.message}`; });
-  return p;
-}
-
-async function stopProc(p: Proc): Promise<void> {
-  if (!p.alive()) return;
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => { if (p.alive()) p.child.kill('SIGKILL'); }, 5_000);
-  await p.exited;
-  clearTimeout(timer);
 }
 
 async function ask(port: number, ...args: string[]): Promise<unknown> {
@@ -71,9 +48,9 @@ export async function startRedisSentinel(opts: { replicas?: number; name?: strin
   const name = opts.name ?? 'autogen-ops-test';
   const timeoutMs = opts.readyTimeoutMs ?? 30_000;
   const dir = mkdtempSync(join(tmpdir(), 'autogen-ops-sentinel-'));
-  const procs: Proc[] = [];
+  const procs: TailedProcess[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(procs.map((p) => stopProc(p)));
+    await Promise.all(procs.map((p) => stopTailed(p)));
     rmSync(dir, { recursive: true, force: true });
   };
   const dataPorts: number[] = [];
@@ -82,12 +59,12 @@ export async function startRedisSentinel(opts: { replicas?: number; name?: strin
     const masterPort = await freePort();
     dataPorts.push(masterPort);
     mkdirSync(join(dir, 'master'));
-    procs.push(start(binary, ['--port', String(masterPort), '--dir', join(dir, 'master'), ...NODE_ARGS]));
+    procs.push(spawnTailed(binary, ['--port', String(masterPort), '--dir', join(dir, 'master'), ...NODE_ARGS]));
     for (let i = 0; i < (opts.replicas ?? 1); i += 1) {
       const port = await freePort();
       dataPorts.push(port);
       mkdirSync(join(dir, `replica-${i}`));
-      procs.push(start(binary, ['--port', String(port), '--dir', join(dir, `replica-${i}`), '--replicaof', '127.0.0.1', String(masterPort), ...NODE_ARGS]));
+      procs.push(spawnTailed(binary, ['--port', String(port), '--dir', join(dir, `replica-${i}`), '--replicaof', '127.0.0.1', String(masterPort), ...NODE_ARGS]));
     }
     sentinelPort = await freePort();
     const conf = join(dir, 'sentinel.conf'); // the sentinel rewrites it: it must be writable
@@ -98,7 +75,7 @@ export async function startRedisSentinel(opts: { replicas?: number; name?: strin
       `sentinel failover-timeout ${name} 10000`,
       `sentinel parallel-syncs ${name} 1`, '',
     ].join('\n'));
-    procs.push(start(binary, [conf, '--sentinel']));
+    procs.push(spawnTailed(binary, [conf, '--sentinel']));
     await waitFor(async () => {
       for (const p of procs) if (!p.alive()) throw new Error(`redis-server exited: ${p.log.slice(-500)}`);
       const links = await Promise.all(dataPorts.slice(1).map((port) => ask(port, 'INFO', 'replication').then(String, () => '')));

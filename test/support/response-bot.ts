@@ -7,8 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { NormalizedAlert } from '../../src/incidents/alert.js';
+import { alertsJobs } from '../../src/incidents/jobs.js';
+import { rootKey } from '../../src/incidents/thread.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { keyPrefix } from '../../src/queues/connection.js';
 import { startBotRole, type BotRole } from '../../src/roles/bot.js';
@@ -141,6 +144,47 @@ export async function startResponseTest(opts: {
   };
 }
 
+/**
+ * `startResponseTest` before the file's tests (bounded) and its `stop()` after them; the parts read once
+ * started (a test file's set-up in one line).
+ */
+export function responseTestHooks(opts: Parameters<typeof startResponseTest>[0]): ResponseTest {
+  let rt: ResponseTest | undefined;
+  beforeAll(async () => { rt = await startResponseTest(opts); }, 90_000);
+  afterAll(() => rt?.stop());
+  const started = (): ResponseTest => {
+    if (!rt) throw new Error('the response test has not started');
+    return rt;
+  };
+  return {
+    get sandbox() { return started().sandbox; },
+    get fleet() { return started().fleet; },
+    get bot() { return started().bot; },
+    get redis() { return started().redis; },
+    stop: () => started().stop(),
+  };
+}
+
+/** Queues `alerts` on the bot's alert queue as the intake does (each alert id remembered `ttlS`). */
+export async function queueAlerts(bot: ResponseBot, alerts: readonly NormalizedAlert[], ttlS = 3_600): Promise<void> {
+  await bot.worker!.deps.queues.get('alert').addBulk(alertsJobs(alerts, new Date(), ttlS).map((j) => ({ name: j.name, data: j.data, opts: j.opts })));
+}
+
+/**
+ * Asks for a plan for an incident of the demo runtime's `agent`, in the incident's thread, as the worker does:
+ * `source: 'incident'` after a diagnosis (`findings`), `'replan'` for another `runbook`.
+ */
+export async function requestIncidentPlan(bot: ResponseBot, o: {
+  channel: string; incidentId: string; agent: string; source: 'incident' | 'replan'; findings: string[];
+  labels?: Record<string, string>; runbook?: string; jobId?: string;
+}): Promise<void> {
+  await bot.worker!.deps.queues.add('respond', {
+    kind: 'plan', runtime: 'demo', channel: o.channel, thread_ts_key: rootKey(o.incidentId), agent: o.agent, agents: [o.agent],
+    incident_id: o.incidentId, ...(o.labels ? { labels: o.labels } : {}), findings: o.findings, ...(o.runbook ? { runbook: o.runbook } : {}),
+    source: o.source, requested_at: new Date().toISOString(),
+  }, o.jobId ? { jobId: o.jobId } : undefined);
+}
+
 // --- the bridge, read directly (what the runtime really does) ------------------------------------------
 
 export async function bridgeGet<T = Record<string, unknown>>(fleet: LocalFleet, path: string): Promise<T> {
@@ -186,6 +230,11 @@ export async function resetFleet(fleet: LocalFleet): Promise<void> {
 
 export function blocksText(msg: Pick<SandboxMessage, 'blocks'>): string {
   return JSON.stringify(msg.blocks);
+}
+
+/** A message's blocks as last posted or edited (JSON). */
+export function latestBlocks(msg: Pick<SandboxMessage, 'blocks' | 'edits'>): string {
+  return JSON.stringify(msg.edits.at(-1)?.blocks ?? msg.blocks);
 }
 
 export function hasButton(msg: Pick<SandboxMessage, 'blocks'>, actionId: string): boolean {
