@@ -36,7 +36,7 @@ export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
           incidentId: p.incident_id, action: p.action, user: p.user, channel: p.channel, silenceS: p.silence_s, into: p.into, requestedAt: new Date(p.requested_at),
         });
       case 'list':
-        return { open: await listOpenIncidents(ctx, p.channel, p.user, isMember) };
+        return { open: await listOpenIncidents(ctx, p.channel, p.user, isMember, p.response_url) };
     }
   };
 }

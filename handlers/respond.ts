@@ -25,18 +25,22 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
         return { expired: await expirePlan(rd, p.plan_id) };
       case 'close':
         return { closed: await closePlansOfIncident(rd, p.incident_id) };
-      case 'automation':
+      case 'automation': {
+        // a slash command's answer reaches the person who asked even where the bot cannot post (the outbox)
+        const reply = p.response_url ? { response_url: p.response_url } : {};
         if (p.mode === 'status') {
-          await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: await describeAutomation(rd, Object.keys(deps.config.runtimes.byName)) });
+          await rd.outbox.ephemeral({ channel: p.channel, user: p.user, ...reply, text: await describeAutomation(rd, Object.keys(deps.config.runtimes.byName)) });
           return { status: 'told' };
         }
-        return { switched: await switchAutomation(rd, p.mode === 'on', p.user, p.channel) };
+        return { switched: await switchAutomation(rd, p.mode === 'on', p.user, p.channel, p.response_url) };
+      }
       case 'audit': {
+        const reply = p.response_url ? { response_url: p.response_url } : {};
         const entries = await readAudit(rd.redis, rd.prefix, { subject: p.subject, limit: p.json ? 5_000 : 200 });
         if (p.json) {
-          await rd.outbox.upload({ channel: p.channel, filename: `audit-${p.subject ?? 'all'}.json`, title: fileTitle(`Audit log ${p.subject ?? '(all)'}`), content: exportAuditJson(p.subject ?? null, entries, rd.now()) });
+          await rd.outbox.upload({ channel: p.channel, ...reply, filename: `audit-${p.subject ?? 'all'}.json`, title: fileTitle(`Audit log ${p.subject ?? '(all)'}`), content: exportAuditJson(p.subject ?? null, entries, rd.now()) });
         } else {
-          await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text: auditText(p.subject ?? null, entries) });
+          await rd.outbox.ephemeral({ channel: p.channel, user: p.user, ...reply, text: auditText(p.subject ?? null, entries) });
         }
         return { entries: entries.length };
       }
@@ -50,7 +54,7 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
           // Permanent (unknown runbook, bridge refused) or out of retries: say so where the plan was asked for.
           const where = { channel: p.channel, ...(p.thread_ts ? { thread_ts: p.thread_ts } : p.thread_ts_key ? { thread_ts_key: p.thread_ts_key } : {}) };
           const text = errorAckText(err, { lead: md`No recovery plan for runtime ${code(p.runtime)}: `, oneLine: true });
-          if (p.user && !p.thread_ts_key) await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}) });
+          if (p.user && !p.thread_ts_key) await rd.outbox.ephemeral({ channel: p.channel, user: p.user, text, ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}), ...(p.response_url ? { response_url: p.response_url } : {}) });
           else await rd.outbox.post({ ...where, text }, `noplan-${job.id}`);
           return { outcome: 'error', code: err.code };
         }

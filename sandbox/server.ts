@@ -1,14 +1,15 @@
 /**
  * The local Slack stand-in, for tests and `make demo`: a Web API subset with Slack's response shapes
  * (auth.test, chat.postMessage, chat.update, chat.postEphemeral, files.getUploadURLExternal + upload +
- * files.completeUploadExternal, views.publish, usergroups.users.list, conversations.members), a recorder of everything the bot sent, response_url
+ * files.completeUploadExternal, views.publish, usergroups.users.list, conversations.members, conversations.info), a recorder of everything the bot sent, response_url
  * endpoints, and a sender of correctly signed slash commands and button clicks. The bot reaches it through
  * Bolt's `clientOptions.slackApiUrl` (= `sandbox.apiUrl`).
  *
  * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`,
  * `serverError` (every Web API call answers HTTP 5xx while set: Slack having an outage).
  * Slack's own refusals, checked as Slack checks them (docs/sandbox.md, "Slack's refusals"): membership
- * (`uninvite`: the bot is in every channel unless a test says otherwise), Block Kit limits
+ * (`uninvite`: the bot is in every channel unless a test says otherwise; `conversations.info` answers it as
+ * Slack does: `is_member: false` for a public channel, `channel_not_found` for a private one or a DM), Block Kit limits
  * (`invalid_blocks`, `block-limits.ts`), message text length (`msg_too_long`, `maxTextChars`) and a per-channel
  * posting rate (`channelRate`: 429 `ratelimited` with Retry-After). Every refusal is kept in `refusals`.
  * Workspace data for tests: `userGroups` (user group id → member user ids, see `defineUserGroup`),
@@ -441,6 +442,20 @@ export class Sandbox {
         const start = Number(str('cursor') ?? '0') || 0;
         const next = start + limit < members.length ? String(start + limit) : '';
         return { ok: true, members: members.slice(start, start + limit), response_metadata: { next_cursor: next } };
+      }
+      case 'conversations.info': {
+        // Slack: a public channel the bot is not in is visible (`is_member: false`); a private channel or a
+        // DM between others it is not part of is not (`channel_not_found`).
+        const channel = str('channel');
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const kind = this.uninvited.get(channel);
+        if (kind === 'private' || kind === 'im') return { ok: false, error: 'channel_not_found' };
+        const im = channel.startsWith('D');
+        const group = channel.startsWith('G');
+        return {
+          ok: true,
+          channel: { id: channel, is_channel: !im && !group, is_group: group, is_im: im, is_private: im || group, is_archived: false, ...(im ? { user: 'U0SANDBOXUSER' } : { name: channel.toLowerCase(), is_member: kind === undefined }) },
+        };
       }
       case 'views.publish':
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(typeof a.view === 'object' ? (a.view as Json) : {}) } };

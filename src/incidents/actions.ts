@@ -79,13 +79,14 @@ export async function applyIncidentAction(ctx: MergeContext, req: ActionRequest)
 /**
  * `/autogen incidents`: the open incidents the asking user may see — those whose thread is in `channel`
  * (where the command was typed) or in a channel they are a member of (`visibility.ts`) — each with a link
- * to its thread, ephemerally. Returns how many were listed.
+ * to its thread, ephemerally (through `responseUrl` when the bot cannot post in `channel`). Returns how many were listed.
  */
-export async function listOpenIncidents(ctx: FollowUpContext, channel: string, user: string, isMember: MembershipCheck): Promise<number> {
+export async function listOpenIncidents(ctx: FollowUpContext, channel: string, user: string, isMember: MembershipCheck, responseUrl?: string): Promise<number> {
   const open = await visibleTo(await ctx.store.listActive(100), channel, user, isMember);
   const withLinks = await Promise.all(open.map(async (inc) => ({ ...inc, rootTs: await ctx.outbox.postedTs(rootKey(inc.id)) })));
   const msg = ctx.presenter.list(withLinks, ctx.now().getTime());
-  await ctx.outbox.ephemeral({ channel, user, text: msg.text, blocks: msg.blocks });
+  // the slash command's response_url: the list reaches the person even where the bot cannot post (the outbox)
+  await ctx.outbox.ephemeral({ channel, user, text: msg.text, blocks: msg.blocks, ...(responseUrl ? { response_url: responseUrl } : {}) });
   return open.length;
 }
 

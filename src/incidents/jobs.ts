@@ -21,7 +21,7 @@
  */
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { ChannelId, RuntimeName, UserId } from '../identifiers.js';
+import { ChannelId, ResponseUrl, RuntimeName, UserId } from '../identifiers.js';
 import { normalizedAlertSchema, type NormalizedAlert } from './alert.js';
 import { alertJobId, shortHash } from './fingerprint.js';
 
@@ -78,7 +78,8 @@ export const AlertQueueJob = z.discriminatedUnion('kind', [
     into: IncidentId.optional(),
     requested_at: z.iso.datetime(),
   }),
-  z.object({ kind: z.literal('list'), user: UserId, channel: ChannelId, requested_at: z.iso.datetime() }),
+  /** `/autogen incidents`; `response_url`: where the list goes when the bot cannot post in the channel. */
+  z.object({ kind: z.literal('list'), user: UserId, channel: ChannelId, response_url: ResponseUrl.optional(), requested_at: z.iso.datetime() }),
 ]);
 export type AlertQueueJob = z.infer<typeof AlertQueueJob>;
 

@@ -17,7 +17,7 @@ import { cutMrkdwn, fitBlocks, SAFE_TEXT_CHARS, textOnly } from '../slack/blocks
 import { code, md } from '../slack/blocks/mrkdwn.js';
 import type { NotifyJob } from '../queues/payloads.js';
 import type { ChannelRate, RateLane } from './rate.js';
-import { COALESCE_TTL_S, outboxKeys, TS_TTL_S } from './keys.js';
+import { CLOSED_DM_TTL_S, COALESCE_TTL_S, outboxKeys, TS_TTL_S } from './keys.js';
 
 export interface DeliveryContext {
   client: WebClient;
@@ -126,13 +126,17 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
   const updateTs = payload.kind === 'update' ? await resolveTs(ctx, payload.ts, payload.ts_key) : undefined;
   if (updateTs === 'missing') return waitForParent(ctx, payload.kind === 'update' ? payload.ts_key : undefined);
 
+  let content: Content = payload.kind === 'upload' ? { text: '' } : newest?.content ?? { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
+  // a DM between others Slack refused before: the bot can never post there, the answer goes straight to the response_url
+  if (isDirectMessage(payload.channel) && 'response_url' in payload && payload.response_url && await ctx.redis.exists(keys.closedDm(payload.channel))) {
+    return notAMember(payload, ctx, content, 'channel_not_found', undefined, true);
+  }
+
   const lane: RateLane = payload.kind === 'update' ? 'edit' : 'post';
   if (payload.kind !== 'ephemeral') {
     const wait = await ctx.rate.reserve(payload.channel, ctx.now(), lane);
     if (wait > 0) return delay(ctx, wait);
   }
-
-  let content: Content = payload.kind === 'upload' ? { text: '' } : newest?.content ?? { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
   for (let step = 0; ; step += 1) {
     try {
       const result = await send(payload, ctx, content, threadTs, updateTs);
@@ -149,7 +153,10 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
         content = smaller;
         continue;
       }
-      if (slackError !== undefined && NOT_A_MEMBER.includes(slackError)) return notAMember(payload, ctx, content, slackError, err);
+      if (slackError !== undefined && NOT_A_MEMBER.includes(slackError)) {
+        if (isDirectMessage(payload.channel)) await ctx.redis.set(keys.closedDm(payload.channel), slackError, 'EX', CLOSED_DM_TTL_S);
+        return notAMember(payload, ctx, content, slackError, err);
+      }
       const c = classifySlackError(err);
       if (c instanceof OpsError) throw c;
       const until = ctx.now() + c.retryAfterS * 1000;
@@ -161,6 +168,11 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
 
 /** A message's text and blocks as sent (they change when Slack refuses them as too large). */
 interface Content { text: string; blocks?: Record<string, unknown>[] }
+
+/** A 1:1 direct message: the bot's own with someone (it can post), or one between others (it never can). */
+function isDirectMessage(channel: string): boolean {
+  return channel.startsWith('D');
+}
 
 /** Slack's answers meaning "the bot cannot post in that conversation": it is not a member (or cannot see it). */
 const NOT_A_MEMBER: readonly string[] = ['channel_not_found', 'not_in_channel'];
@@ -192,29 +204,41 @@ export function shrink(content: Content, slackError: string | undefined, step: n
 
 /**
  * The bot is not in the channel (a private channel or a DM it was not invited to). With the slash command's
- * response_url the person who asked gets the message there, ephemeral, with how to invite the bot; without
- * one it is a clear warning (what to do) and the job fails for good: nothing is dropped silently.
+ * response_url the person who asked gets the message there — ephemeral, or `in_channel` for an announcement
+ * the command makes (`response_type`) — with how to invite the bot; a file cannot go through a response_url,
+ * so the person is told it was not shared. Without one it is a clear warning (what to do) and the job fails
+ * for good: nothing is dropped silently. `direct`: a DM Slack refused before, not asked again.
  */
-async function notAMember(payload: NotifyJob, ctx: DeliveryContext, content: Content, slackError: string, err: unknown): Promise<DeliveryResult> {
-  const responseUrl = payload.kind === 'post' || payload.kind === 'ephemeral' ? payload.response_url : undefined;
-  const where = { job_id: ctx.job.id, kind: payload.kind, channel: payload.channel, slack_error: slackError };
+async function notAMember(payload: NotifyJob, ctx: DeliveryContext, content: Content, slackError: string, err: unknown, direct = false): Promise<DeliveryResult> {
+  const responseUrl = 'response_url' in payload ? payload.response_url : undefined;
+  const where = { job_id: ctx.job.id, kind: payload.kind, channel: payload.channel, slack_error: slackError, ...(direct ? { direct: true } : {}) };
   if (!responseUrl) {
     ctx.logger?.warn({ ...where, code: 'SLACK_API_ERROR' }, 'the bot is not a member of the channel and has no response_url to answer through; invite it (/invite @autogen-ops)');
     const c = classifySlackError(err);
     throw c instanceof OpsError ? c : new OpsError('SLACK_API_ERROR', { slack_error: slackError });
   }
-  const note = notMemberNote(payload.channel);
-  const body = payload.kind === 'post'
-    ? { response_type: 'ephemeral', replace_original: false, text: `${note}\n${content.text}`, ...(content.blocks ? { blocks: fitBlocks([{ type: 'context', elements: [{ type: 'mrkdwn', text: note }] }, ...content.blocks]) } : {}) }
-    : { response_type: 'ephemeral', replace_original: false, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) };
+  const responseType = payload.kind === 'post' ? payload.response_type ?? 'ephemeral' : 'ephemeral';
+  const note = notMemberNote(payload.channel, responseType);
+  const noted = (c: Content): Record<string, unknown> => ({
+    text: `${note}\n${c.text}`,
+    ...(c.blocks ? { blocks: fitBlocks([{ type: 'context', elements: [{ type: 'mrkdwn', text: note }] }, ...c.blocks]) } : {}),
+  });
+  const body = payload.kind === 'upload'
+    ? { response_type: 'ephemeral', replace_original: false, text: `${note}\nThe file ${code(payload.filename)} could not be shared here: run the command in a channel I am in to get it.` }
+    : { response_type: responseType, replace_original: false, ...noted(content) };
   await (ctx.respond ?? postToResponseUrl)(responseUrl, body);
-  ctx.logger?.info(where, 'the bot is not a member of the channel; answered the person who asked through the response_url');
+  ctx.logger?.info({ ...where, via: 'response_url', response_type: body.response_type }, 'the bot is not a member of the channel; fell back to the command\'s response_url to answer the person who asked');
   return { status: 'sent', channel: payload.channel, via: 'response_url' };
 }
 
 /** The line on top of a message delivered through response_url instead of the channel. */
-export function notMemberNote(channel: string): string {
+export function notMemberNote(channel: string, responseType: 'ephemeral' | 'in_channel' = 'ephemeral'): string {
   const dm = channel.startsWith('D');
+  if (responseType === 'in_channel') {
+    return dm
+      ? '📣 Posted through the command: I am not part of this conversation.'
+      : '📣 Posted through the command: I am not a member of this channel. To let me post here myself, invite me: `/invite @autogen-ops`.';
+  }
   return dm
     ? '🔒 I cannot post in this conversation (a direct message I am not part of), so only you see this. Run the command in a channel I am in to share it.'
     : '🔒 I am not a member of this channel, so only you see this. To share reports here, invite me: `/invite @autogen-ops`.';

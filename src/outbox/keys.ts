@@ -10,7 +10,12 @@ export const outboxKeys = (prefix: string) => ({
   latest: (key: string) => `${prefix}outbox:latest:${key}`,
   /** sequence number of a coalescing key's content last sent to Slack. */
   edited: (key: string) => `${prefix}outbox:edited:${key}`,
+  /** set when Slack refused a direct message (a DM between others: the bot can never join it). */
+  closedDm: (channel: string) => `${prefix}outbox:closed-dm:${channel}`,
 });
+
+/** How long a DM Slack refused is remembered, seconds (no one can invite the bot into another's DM). */
+export const CLOSED_DM_TTL_S = 30 * 86_400;
 
 /** How long a coalescing key's sequence, newest content and sent mark are kept, seconds. */
 export const COALESCE_TTL_S = 86_400;

@@ -74,6 +74,8 @@ export const NotifyJob = z.discriminatedUnion('kind', [
      * refuses the channel (`channel_not_found`, `not_in_channel`: the bot is not a member).
      */
     response_url: ResponseUrl.optional(),
+    /** Through the response_url: `ephemeral` (default, only the person who asked) or `in_channel` (an announcement). */
+    response_type: z.enum(['ephemeral', 'in_channel']).optional(),
   }),
   z.object({
     kind: z.literal('update'),
@@ -95,6 +97,8 @@ export const NotifyJob = z.discriminatedUnion('kind', [
     initial_comment: z.string().max(4_000).optional(),
     thread_ts: MessageTs.optional(),
     thread_ts_key: TsKey.optional(),
+    /** A slash command's response_url: told there (the file cannot go through it) when the bot cannot share in the channel. */
+    response_url: ResponseUrl.optional(),
     priority: Priority.default('low'),
   }),
 ]);

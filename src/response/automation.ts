@@ -17,12 +17,13 @@ export function mayEnableAutomation(runbooks: readonly Pick<Runbook, 'approval'>
   return runbooks.some((rb) => isAllowedApprover(rb.approval, user, groups));
 }
 
-export async function switchAutomation(deps: ResponseDeps, enabled: boolean, user: string, channel: string): Promise<boolean> {
+/** `responseUrl`: the slash command's, where the answer goes (announced in the channel) when the bot cannot post there. */
+export async function switchAutomation(deps: ResponseDeps, enabled: boolean, user: string, channel: string, responseUrl?: string): Promise<boolean> {
   const now = deps.now();
   if (enabled && !mayEnableAutomation(deps.runbooks, user, await deps.approverGroups.membersOf(deps.runbooks.flatMap((rb) => rb.approval.groups)))) {
     await deps.audit({ type: 'automation.refused', at: now.toISOString(), actor: user, data: { enabled } });
     const err = new OpsError('AUTOMATION_ON_NOT_ALLOWED', {});
-    await deps.outbox.ephemeral({ channel, user, text: refusal(err) });
+    await deps.outbox.ephemeral({ channel, user, text: refusal(err), ...(responseUrl ? { response_url: responseUrl } : {}) });
     deps.logger.warn({ by: user }, 'automation on refused: not an approver');
     return false;
   }
@@ -32,7 +33,7 @@ export async function switchAutomation(deps: ResponseDeps, enabled: boolean, use
   const text = enabled
     ? rich`▶️ ${mention(user)} switched response automation *on*: approved recovery plans run again.`
     : rich`⏹️ ${mention(user)} switched response automation *off*: no recovery action runs (approved or not) until someone types \`/autogen automation on\`.`;
-  await deps.outbox.post({ channel, text, priority: 'high' });
+  await deps.outbox.post({ channel, text, priority: 'high', ...(responseUrl ? { response_url: responseUrl, response_type: 'in_channel' as const } : {}) });
   deps.logger.warn({ enabled, by: user }, 'automation switched');
   return before.enabled !== enabled;
 }

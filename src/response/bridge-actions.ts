@@ -296,6 +296,20 @@ export function agentsActedOn(a: { readonly action: ActionName; readonly target:
   return [...(a.target ? [a.target] : []), ...(spec?.actsOn?.(a.body) ?? [])];
 }
 
+/**
+ * The agents one call acts on as an audit entry records them: its target as people name it (`agent`, e.g.
+ * `support/triage` from the plan's `names`) beside its registered type (`agent_type`), and every agent it
+ * acts on (`agents` / `agent_types`, in the same order) — a degrade of the runtime has no target but sheds agents.
+ */
+export function auditAgentsOf(
+  a: { readonly action: ActionName; readonly target: string | null; readonly body: Readonly<Record<string, unknown>> },
+  names: Readonly<Record<string, string>> | undefined,
+): { agent?: string; agent_type?: string; agents?: string[]; agent_types?: string[] } {
+  const types = [...new Set(agentsActedOn(a))];
+  const name = (t: string): string => names?.[t] ?? t;
+  return { ...(a.target ? { agent: name(a.target), agent_type: a.target } : {}), ...(types.length > 0 ? { agents: types.map(name), agent_types: types } : {}) };
+}
+
 /** A name in backticks, as plain text (a backtick in it cannot close the span once escaped as mrkdwn). */
 const quoted = (name: string): string => `\`${name.replace(/`/g, "'")}\``;
 

@@ -5,6 +5,7 @@
  * failed attempt and escalate after the seed's three.
  */
 import { OpsError } from '../errors.js';
+import { auditAgentsOf } from './bridge-actions.js';
 import { loadPlan, supersedePlan, PLAN_RETENTION_MS } from '../approvals/consume.js';
 import { mustEscalate, recentAttempts, recordFailedAttempt } from './attempts.js';
 import type { ResponseDeps } from './context.js';
@@ -43,7 +44,7 @@ export async function revertTemporaries(deps: ResponseDeps, plan: Plan, outcomes
   if (won) {
     await auditOnce(deps.redis, deps.prefix, plan.id, 'reverted', deps.audit, {
       type: 'revert.executed', at: now.toISOString(), actor: by, incident_id: plan.incidentId, plan_id: plan.id, runtime: plan.runtime, runbook_id: plan.runbookId,
-      data: { why, actions: temps.map((t) => ({ action_id: t.actionId, action: t.action, target: t.target, result: results[t.actionId ?? ''] })) },
+      data: { why, actions: temps.map((t) => ({ action_id: t.actionId, action: t.action, target: t.target, ...auditAgentsOf(t, plan.names), result: results[t.actionId ?? ''] })) },
     });
   }
   return true;
@@ -92,7 +93,7 @@ export async function carryOutPlan(deps: ResponseDeps, planId: string): Promise<
   const audit = (o: ActionOutcome): Promise<void> => auditOnce(deps.redis, deps.prefix, plan.id, `action:${o.index}`, deps.audit, {
     type: auditTypeOf(o), at: o.at, actor: rec.decidedBy ?? 'unknown', incident_id: plan.incidentId, plan_id: plan.id, runtime: plan.runtime, runbook_id: plan.runbookId,
     data: {
-      index: o.index, action: o.action, target: o.target, params: o.body, status: o.status, idempotency_key: o.idempotencyKey,
+      index: o.index, action: o.action, target: o.target, ...auditAgentsOf(o, plan.names), params: o.body, status: o.status, idempotency_key: o.idempotencyKey,
       action_id: o.actionId ?? null, before: o.before ?? null, after: o.after ?? null, expires_at: o.expiresAt ?? null,
       ...(o.teamEffect ? { team_effect: o.teamEffect } : {}),
       ...(o.error ? { error: o.error } : {}), approvers: rec.approvers,

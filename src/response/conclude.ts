@@ -19,7 +19,7 @@ import { monitorStartsFresh } from '../monitor/poll.js';
 import { incidentsOf } from './links.js';
 import { appliedTemporaries, auditOnce, loadRunState, setOnce, type RunState } from './outcome-state.js';
 import type { Plan } from './plan.js';
-import { agentsActedOn } from './bridge-actions.js';
+import { agentsActedOn, auditAgentsOf } from './bridge-actions.js';
 import { readRuntime, type RuntimeReading } from './read-view.js';
 import { judgeRecovery, type RecoveryJudgement, type RecoveryStage } from './recovery.js';
 import { runKey } from './run.js';
@@ -223,7 +223,7 @@ export async function confirmTtlRevert(deps: ResponseDeps, planId: string, round
     }));
     await auditOnce(deps.redis, deps.prefix, planId, 'reverted', deps.audit, {
       type: 'revert.executed', at: now.toISOString(), actor: 'system', incident_id: plan.incidentId, plan_id: planId, runtime: plan.runtime, runbook_id: plan.runbookId,
-      data: { why: 'ttl', actions: temps.map((t) => ({ action_id: t.actionId, action: t.action, target: t.target, expired_at: t.expiresAt })), after },
+      data: { why: 'ttl', actions: temps.map((t) => ({ action_id: t.actionId, action: t.action, target: t.target, ...auditAgentsOf(t, plan.names), expired_at: t.expiresAt })), after },
     });
   }
   await lookAfterRelease(deps, plan, state);
@@ -263,7 +263,7 @@ export async function settleTemporaries(deps: ResponseDeps, planId: string, how:
   if (won) {
     await auditOnce(deps.redis, deps.prefix, planId, 'kept', deps.audit, {
       type: 'revert.kept', at: now.toISOString(), actor: user, incident_id: plan.incidentId, plan_id: planId, runtime: plan.runtime, runbook_id: plan.runbookId,
-      data: { actions: temps.map((t) => ({ action_id: t.actionId, action: t.action, target: t.target, result: results[t.actionId ?? ''] })) },
+      data: { actions: temps.map((t) => ({ action_id: t.actionId, action: t.action, target: t.target, ...auditAgentsOf(t, plan.names), result: results[t.actionId ?? ''] })) },
     });
   }
   await showOutcome(deps, plan, false);

@@ -11,7 +11,7 @@
  *   (the buttons on the outcome message).
  */
 import { z } from 'zod';
-import { AgentRef, ChannelId, MessageTs, RUNBOOK_ID_RE, RuntimeName, UserId } from '../identifiers.js';
+import { AgentRef, ChannelId, MessageTs, ResponseUrl, RUNBOOK_ID_RE, RuntimeName, UserId } from '../identifiers.js';
 
 /** Agents as people name them (a type, or `<team>/<participant>`): resolved against the runtime when planning. */
 const AgentType = AgentRef;
@@ -41,6 +41,8 @@ export const PlanRequest = z.object({
   runbook: z.string().regex(RUNBOOK_ID_RE).optional(),
   /** slash | diag:recover | incident | replan | … */
   source: z.string().max(40),
+  /** A slash command's response_url: the answer goes there when the bot cannot post in the channel. */
+  response_url: ResponseUrl.optional(),
   requested_at: z.iso.datetime().optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequest>;
@@ -55,6 +57,7 @@ export const RespondJob = z.union([
     mode: z.enum(['on', 'off', 'status']),
     user: UserId,
     channel: ChannelId,
+    response_url: ResponseUrl.optional(),
     requested_at: z.iso.datetime(),
   }),
   z.object({
@@ -64,6 +67,7 @@ export const RespondJob = z.union([
     json: z.boolean().default(false),
     user: UserId,
     channel: ChannelId,
+    response_url: ResponseUrl.optional(),
     requested_at: z.iso.datetime(),
   }),
 ]);

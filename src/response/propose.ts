@@ -9,6 +9,7 @@ import { labelOf, resolveAgentRef } from '../runtime/resolve-agent.js';
 import type { RuntimeView } from './runtime-view.js';
 import { randomBytes } from 'node:crypto';
 import { isOpsError, OpsError } from '../errors.js';
+import { auditAgentsOf } from './bridge-actions.js';
 import { code, joinRich, rich } from '../view/rich-text.js';
 import { autoApprove, loadPlan, storePlan, PLAN_RETENTION_MS, type PlanRecord } from '../approvals/consume.js';
 import type { PlanView } from './plan-view.js';
@@ -62,10 +63,12 @@ export function planViewOf(rec: PlanRecord, now: number, notes: { automationOff:
   }
 }
 
-function whereToPost(req: PlanRequest): { thread_ts?: string; thread_ts_key?: string } {
-  if (req.thread_ts) return { thread_ts: req.thread_ts };
-  if (req.thread_ts_key) return { thread_ts_key: req.thread_ts_key };
-  return {};
+function whereToPost(req: PlanRequest): { thread_ts?: string; thread_ts_key?: string; response_url?: string } {
+  // a slash command's answer reaches the person who asked even where the bot cannot post (the outbox)
+  const reply = req.response_url ? { response_url: req.response_url } : {};
+  if (req.thread_ts) return { thread_ts: req.thread_ts, ...reply };
+  if (req.thread_ts_key) return { thread_ts_key: req.thread_ts_key, ...reply };
+  return reply;
 }
 
 /** Dry-runs every action; a permanent bridge refusal makes the plan unavailable (with the reason). */
@@ -238,7 +241,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
     await deps.outbox.update({ channel: plan.channel, ts_key: planMessageKey(plan.id), text: msg.text, blocks, coalesce_key: planMessageKey(plan.id) });
   } else if (stored === 'unchanged' && req.user && req.source !== 'incident') {
     // Asked again while the same plan waits for approval: point at it instead of posting it twice.
-    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: rich`The same recovery plan (${code(plan.id)}, ${plan.runbookId}) is already waiting for approval in this channel; approve or reject it there.` });
+    await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: rich`The same recovery plan (${code(plan.id)}, ${plan.runbookId}) is already waiting for approval in this channel; approve or reject it there.`, ...(req.response_url ? { response_url: req.response_url } : {}) });
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
   } else {
     await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
@@ -251,7 +254,7 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
     data: {
       hash: plan.hash, risk: plan.risk, match: plan.matchReasons, findings, expires_at: plan.expiresAt,
       approvers: { users: plan.approval.users, groups: plan.approval.groups, required: plan.approval.required },
-      actions: plan.actions.map((a) => ({ index: a.index, action: a.action, target: a.target, body: a.body, temporary: a.temporary, predicted: a.predicted ?? null })),
+      actions: plan.actions.map((a) => ({ index: a.index, action: a.action, target: a.target, ...auditAgentsOf(a, plan.names), body: a.body, temporary: a.temporary, predicted: a.predicted ?? null })),
       checks: plan.checks,
     },
   });
@@ -306,7 +309,7 @@ function planAgents(plan: Plan, req: PlanRequest): string[] {
  * incident to mitigating at once when the plan already acts) and say where the plan is, instead of
  * proposing a second plan for the same agents.
  */
-async function linkToExisting(deps: ResponseDeps, req: PlanRequest, existing: PlanRecord, liveness: Exclude<PlanLiveness, 'over'>, post: { thread_ts?: string; thread_ts_key?: string }): Promise<void> {
+async function linkToExisting(deps: ResponseDeps, req: PlanRequest, existing: PlanRecord, liveness: Exclude<PlanLiveness, 'over'>, post: ReturnType<typeof whereToPost>): Promise<void> {
   const plan = existing.plan;
   const now = deps.now();
   const incidents = [...new Set([...(req.incident_id ? [req.incident_id] : []), ...await deps.incidentsAbout(plan.runtime, planAgents(plan, req))])];
@@ -326,7 +329,7 @@ async function linkToExisting(deps: ResponseDeps, req: PlanRequest, existing: Pl
   });
   const key = `linked-${plan.id}-${req.incident_id ?? `${req.channel}-${req.requested_at ?? now.getTime()}`}`.replace(/[^\w.-]/g, '_');
   if (req.user && !req.thread_ts_key && req.source !== 'incident') {
-    await deps.outbox.ephemeral({ channel: req.channel, user: req.user, text: msg.text, ...(req.thread_ts ? { thread_ts: req.thread_ts } : {}) });
+    await deps.outbox.ephemeral({ channel: req.channel, user: req.user, text: msg.text, ...(req.thread_ts ? { thread_ts: req.thread_ts } : {}), ...(req.response_url ? { response_url: req.response_url } : {}) });
   } else {
     await deps.outbox.post({ channel: req.channel, ...post, text: msg.text, blocks: msg.blocks }, key);
   }

@@ -18,6 +18,7 @@ let sandbox: Sandbox;
 let fleet: LocalFleet;
 let bot: ResponseBot;
 let rt: ResponseTest | undefined;
+let redis: ResponseTest['redis'];
 
 interface TeamAgent {
   type: string; name: string; role: string; error_rate: number; degraded: boolean; isolated: boolean; refused_total: number;
@@ -28,7 +29,7 @@ interface TeamRuns { started: number; finished: number; failed: number; last_end
 beforeAll(async () => {
   // rate 2: the team runs one task every 2 s (the demo's minimum interval), the core agents 2 messages/s.
   rt = await startResponseTest({ fleet: { enableFaults: true, rate: 2 }, runbooks: { ttlS: 60, settleS: 1 } });
-  ({ sandbox, fleet, bot } = rt);
+  ({ sandbox, fleet, bot, redis } = rt);
 }, 90_000);
 
 afterAll(() => rt?.stop());
@@ -105,5 +106,19 @@ describe('an AgentChat team whose tool backend is down', () => {
     expect(verdict).not.toContain('not found in the runtime');
     // A shed participant still hears the team's conversation: what must stop is the turns it takes itself.
     expect(verdict).toMatch(new RegExp(`${triage.type}: 0 turn\\(s\\) taken since the action, \\d+ answered with a refusal`));
+
+    // The audit log names the participant as people do (`support/triage`), the registered type kept beside it.
+    const planId = planIdOf(plan);
+    expect((await sandbox.sendCommand(bot.eventsUrl, { text: `audit ${planId}`, channel, user: ALICE })).status).toBe(200);
+    const log = await waitFor(() => sandbox.ephemerals.find((e) => e.user === ALICE && e.channel === channel && e.text.includes('Audit log of')), { what: 'the audit log of the plan' });
+    const applied = log.text.split('\n').find((l) => l.includes(' applied '));
+    expect(applied).toContain('support/triage');
+    expect(log.text).toContain('on support/triage'); // the plan.proposed line
+    expect(log.text).not.toContain(triage.type);
+    const rows = await redis.xrange(`${bot.prefix}audit:plan:${planId}`, '-', '+');
+    const executed = rows.map(([, f]) => f).find((f) => f[f.indexOf('type') + 1] === 'action.executed');
+    const data = JSON.parse(executed?.[executed.indexOf('data') + 1] ?? '{}') as { agents?: string[]; agent_types?: string[] };
+    expect(data.agents).toContain('support/triage');
+    expect(data.agent_types).toContain(triage.type); // the type stays, for machines
   }, 60_000);
 });

@@ -9,6 +9,8 @@
  * - `channel_not_found` / `not_in_channel` for a slash command from a private channel or DM the bot is not
  *   in: the answer reaches the person through the command's response_url, with how to invite the bot;
  *   without a response_url: a warning saying so;
+ * - `/autogen recover`, `automation`, `audit` and `incidents` typed where the bot is not: the ack says so
+ *   (`conversations.info`), the answer arrives through the response_url with the same note, the log names the fallback;
  * - an agent the runtime does not know: the ephemeral AGENT_NOT_FOUND, no public report;
  * - "Show logs" posts no message payloads.
  */
@@ -21,7 +23,7 @@ import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import { escapeText, md } from '../../src/slack/blocks/mrkdwn.js';
 
-interface LogLine { level: number; msg: string; slack_error?: string; channel?: string; code?: string }
+interface LogLine { level: number; msg: string; slack_error?: string; channel?: string; code?: string; via?: string; response_type?: string; direct?: boolean }
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
@@ -153,6 +155,87 @@ describe('a channel the bot is not in', () => {
     const line = await waitFor(() => lines.find((l) => l.level === WARN && l.channel === 'C0PUBLIC' && l.msg.includes('invite')), { timeoutMs: 10_000, what: 'warning' });
     expect(line.slack_error).toBe('not_in_channel');
     expect(sandbox.messages.filter((m) => m.channel === 'C0PUBLIC')).toEqual([]);
+  });
+});
+
+describe('recover, automation, audit and incidents typed where the bot is not', () => {
+  /** Sends the command from `channel` (named `name`); its ack, and every answer through its response_url. */
+  async function typed(text: string, channel: string, name: string, answers = 1): Promise<{ ack: string; responses: Record<string, unknown>[] }> {
+    const sent = await sandbox.sendCommand(bot.eventsUrl, { text, channel, channelName: name, user: 'U0ASKER' });
+    expect(sent.status).toBe(200);
+    const responseId = new URLSearchParams(sent.body).get('response_url')?.split('/').pop();
+    const responses = await waitFor(() => {
+      const got = sandbox.responses.filter((r) => r.id === responseId);
+      return got.length >= answers ? got.map((r) => r.body) : undefined;
+    }, { timeoutMs: 20_000, what: `answer of "${text}" through response_url` });
+    return { ack: String(sent.json?.text ?? sent.text), responses };
+  }
+
+  const shown = (body: Record<string, unknown>): string => `${String(body.text)}\n${Array.isArray(body.blocks) ? renderBlocks(body.blocks as Record<string, unknown>[]) : ''}`;
+  const fellBack = (channel: string): boolean => lines.some((l) => l.level === INFO && l.channel === channel && l.via === 'response_url' && l.msg.includes('response_url'));
+
+  it('each answer reaches the person through the response_url with how to invite the bot; the ack says so first', async () => {
+    const cases = [
+      { text: 'recover ChatAgent healthy', channel: 'C0NOTIN1', kind: 'public' as const, says: /recovery plan/i },
+      { text: 'automation status', channel: 'G0NOTIN2', kind: 'private' as const, says: /automation/i },
+      { text: 'audit', channel: 'C0NOTIN3', kind: 'public' as const, says: /\*Audit log\*/ },
+      { text: 'incidents', channel: 'G0NOTIN4', kind: 'private' as const, says: /incident/i },
+    ];
+    for (const c of cases) sandbox.uninvite(c.channel, c.kind);
+    for (const c of cases) {
+      const { ack, responses } = await typed(c.text, c.channel, 'war-room');
+      expect(ack, c.text).toContain("I'm not in #war-room; I'll answer here where only you can see it");
+      expect(ack, c.text).toContain('/invite @autogen-ops');
+      const answer = responses[0] ?? {};
+      expect(answer.response_type, c.text).toBe('ephemeral');
+      expect(shown(answer), c.text).toContain('not a member of this channel, so only you see this');
+      expect(shown(answer), c.text).toMatch(c.says);
+      expect(sandbox.messages.filter((m) => m.channel === c.channel), c.text).toEqual([]);
+      expect(sandbox.ephemerals.filter((e) => e.channel === c.channel), c.text).toEqual([]);
+      expect(sandbox.refusals.some((r) => r.channel === c.channel && r.method.startsWith('chat.') && (r.error === 'not_in_channel' || r.error === 'channel_not_found')), c.text).toBe(true);
+      await waitFor(() => fellBack(c.channel), { timeoutMs: 10_000, what: `log line naming the fallback for ${c.text}` });
+    }
+    expect(lines.filter((l) => l.level >= WARN && ['C0NOTIN1', 'G0NOTIN2', 'C0NOTIN3', 'G0NOTIN4'].includes(l.channel ?? ''))).toEqual([]);
+  });
+
+  it('automation off announces through the command to the channel (in_channel); audit json says the file was not shared', async () => {
+    sandbox.uninvite('C0NOTIN5', 'public');
+    const off = await typed('automation off', 'C0NOTIN5', 'war-room');
+    expect(off.ack).toContain("I'll post the answer through this command");
+    expect(off.responses[0]?.response_type).toBe('in_channel');
+    expect(shown(off.responses[0] ?? {})).toContain('switched response automation *off*');
+    expect(shown(off.responses[0] ?? {})).toContain('/invite @autogen-ops');
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'automation on', channel: 'C0OPSROOM', user: 'U0ASKER' }); // leave it as found (refused or on)
+
+    const json = await typed('audit json', 'C0NOTIN5', 'war-room', 1);
+    expect(json.ack).toContain("I'm not in #war-room");
+    const told = json.responses.find((r) => String(r.text).includes('could not be shared here'));
+    expect(told?.response_type).toBe('ephemeral');
+    expect(sandbox.files.filter((f) => f.channel === 'C0NOTIN5')).toEqual([]);
+  });
+
+  it('a DM between other people: the ack says the bot is not part of it; the answer comes through the response_url, directly once Slack refused it', async () => {
+    sandbox.uninvite('D0THEIRDM', 'im');
+    const { ack, responses } = await typed('audit', 'D0THEIRDM', 'directmessage');
+    expect(ack).toContain('I am not part of this conversation');
+    expect(shown(responses[0] ?? {})).toContain('direct message I am not part of');
+    const posts = (): number => sandbox.refusals.filter((r) => r.channel === 'D0THEIRDM' && r.method.startsWith('chat.')).length;
+    const refused = posts();
+    expect(refused).toBeGreaterThan(0);
+    // no one can invite the bot into someone else's DM: the next answer is not offered to Slack first
+    const again = await typed('incidents', 'D0THEIRDM', 'directmessage');
+    expect(shown(again.responses[0] ?? {})).toContain('direct message I am not part of');
+    expect(posts()).toBe(refused);
+    await waitFor(() => lines.some((l) => l.channel === 'D0THEIRDM' && l.via === 'response_url' && l.direct === true), { timeoutMs: 10_000, what: 'log line of the direct answer' });
+  });
+
+  it('in a channel the bot is in: no note, answered in the channel as before', async () => {
+    const sent = await sandbox.sendCommand(bot.eventsUrl, { text: 'audit', channel: 'C0MEMBER', user: 'U0ASKER' });
+    expect(String(sent.json?.text)).not.toContain("I'm not in");
+    const eph = await waitFor(() => sandbox.ephemerals.find((e) => e.channel === 'C0MEMBER'), { timeoutMs: 20_000, what: 'ephemeral in the channel' });
+    expect(eph.text).toContain('*Audit log*');
+    const responseId = new URLSearchParams(sent.body).get('response_url')?.split('/').pop();
+    expect(sandbox.responses.filter((r) => r.id === responseId)).toEqual([]);
   });
 });
 

@@ -1,15 +1,27 @@
 /**
  * The `/autogen` slash command: parse (pure, `src/slack/commands`), enqueue, ack ephemerally with what was
- * queued — or with a coded error that says what to type instead (nothing enqueued).
+ * queued — or with a coded error that says what to type instead (nothing enqueued). A command whose answer
+ * may go through its response_url, typed where the bot cannot post (a cached `conversations.info`), is
+ * acked with a note saying so (`src/slack/bot-membership.ts`).
  */
 import type { App } from '@slack/bolt';
 import { errorAckText, parseCommand, SUBCOMMANDS, type EnqueueRequest, type Subcommand } from '../commands/index.js';
 import { ResponseUrl } from '../../identifiers.js';
 import type { BotDeps } from '../deps.js';
 import { asQueueError, enqueueWithin } from './enqueue.js';
+import { md } from '../blocks/mrkdwn.js';
+import { BotMembershipCache, DEFAULT_BOT_MEMBERSHIP, notMemberAckNote, type BotMembership, type InfoCaller } from '../bot-membership.js';
 
-/** Queues whose answers may go through the command's response_url when the bot is not in the channel. */
-const ANSWERS_VIA_RESPONSE_URL: readonly EnqueueRequest['queue'][] = ['diagnose', 'guide'];
+/**
+ * Queues whose answers may go through the command's response_url when the bot is not in the channel:
+ * diagnose, guide, respond (`recover`, `automation`, `audit`) and alert (`incidents`).
+ */
+const ANSWERS_VIA_RESPONSE_URL: readonly EnqueueRequest['queue'][] = ['diagnose', 'guide', 'respond', 'alert'];
+
+/** Whether the job's answer is an announcement to the channel (through the response_url: `in_channel`). */
+export function answersInChannel(job: EnqueueRequest): boolean {
+  return job.queue === 'respond' && job.payload.kind === 'automation' && job.payload.mode !== 'status';
+}
 
 /**
  * The job with the command's response_url, for the queues that use it (the worker answers there when
@@ -22,7 +34,8 @@ export function withResponseUrl(job: EnqueueRequest, responseUrl: string | undef
 
 /** The one `/autogen` listener, routing to `subcommands` (the features', `src/slack/features`). */
 export function register(app: App, deps: BotDeps, subcommands: readonly Subcommand[] = SUBCOMMANDS): void {
-  app.command(deps.config.slack.command, async ({ command, ack }) => {
+  const membership = new BotMembershipCache({ ...DEFAULT_BOT_MEMBERSHIP, now: () => deps.now().getTime() });
+  app.command(deps.config.slack.command, async ({ command, ack, client }) => {
     // fields per call, not a child logger per request: pino serialises (and redacts) child bindings eagerly
     const where = { surface: 'command', user: command.user_id, channel: command.channel_id };
     const log = deps.logger;
@@ -40,10 +53,20 @@ export function register(app: App, deps: BotDeps, subcommands: readonly Subcomma
       await ack({ response_type: 'ephemeral', text: errorAckText(result.error) });
       return;
     }
+    let note = false;
     if (result.job) {
+      const job = withResponseUrl(result.job, command.response_url);
+      // asked while the job is queued: whether the bot can post here changes only what the ack says
+      const canPost: Promise<BotMembership> = job !== result.job
+        ? membership.check(client as unknown as InfoCaller, command.channel_id)
+        : Promise.resolve('unknown');
       try {
-        const jobId = await enqueueWithin(deps.queues, withResponseUrl(result.job, command.response_url));
+        const jobId = await enqueueWithin(deps.queues, job);
         log.info({ ...where, queue: result.job.queue, job_id: jobId }, 'command queued');
+        if ((await canPost) === 'not_member') {
+          note = true;
+          log.info({ ...where, queue: result.job.queue, job_id: jobId, via: 'response_url' }, 'the bot is not in the channel; the answer will fall back to the command\'s response_url');
+        }
       } catch (err) {
         const e = asQueueError(err);
         log.error({ ...where, err, code: e.code }, 'command could not be queued');
@@ -53,6 +76,7 @@ export function register(app: App, deps: BotDeps, subcommands: readonly Subcomma
       }
     }
     deps.metrics?.commands.inc({ outcome: 'queued' });
-    await ack({ response_type: 'ephemeral', text: result.ack });
+    const text = note && result.job ? md`${result.ack}\n${notMemberAckNote(command.channel_id, command.channel_name, answersInChannel(result.job))}` : result.ack;
+    await ack({ response_type: 'ephemeral', text });
   });
 }

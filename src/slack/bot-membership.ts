@@ -1,0 +1,109 @@
+/**
+ * Whether the bot can post in the channel a slash command was typed in, known at ack time: a cached answer
+ * of `conversations.info` (scopes `channels:read`, `groups:read`, `im:read`), asked once per channel and
+ * bounded in time so the ack stays within Slack's 3 s. It only changes what the ack says ("I'm not in #x;
+ * I'll answer here only you can see"); where the answer goes is decided when it is sent (the outbox falls
+ * back to the command's response_url when Slack refuses the channel, `src/outbox/deliver.ts`).
+ */
+import { LruMap } from '../lru.js';
+import { code, escapeText, md, type Mrkdwn } from './blocks/mrkdwn.js';
+
+/** `unknown`: not asked, timed out, or an answer that says nothing (missing scope, rate limit): no note. */
+export type BotMembership = 'member' | 'not_member' | 'unknown';
+
+/** The part of `conversations.info`'s answer read here. */
+export interface ConversationInfo {
+  ok?: boolean;
+  error?: string;
+  channel?: { is_member?: boolean; is_im?: boolean; is_private?: boolean; is_archived?: boolean };
+  /** The token's scopes (Slack's `x-oauth-scopes` header, as @slack/web-api reports it). */
+  response_metadata?: { scopes?: string[] };
+}
+
+/**
+ * Pure: whether `conversations.info` says the bot can post there. A channel it cannot see
+ * (`channel_not_found`: a private channel or a DM between others) → not a member; a public one it is not
+ * in (`is_member: false`) → not a member unless the token has `chat:write.public` (Slack then accepts the
+ * post); a DM it can see is its own (it can post there).
+ */
+export function membershipOf(res: ConversationInfo): BotMembership {
+  if (res.ok === false) return res.error === 'channel_not_found' ? 'not_member' : 'unknown';
+  const ch = res.channel;
+  if (!ch) return 'unknown';
+  if (ch.is_im) return 'member';
+  if (ch.is_archived) return 'not_member';
+  if (ch.is_member === true) return 'member';
+  if (ch.is_member !== false) return 'unknown';
+  return !ch.is_private && (res.response_metadata?.scopes ?? []).includes('chat:write.public') ? 'member' : 'not_member';
+}
+
+/** The Web API call used (Bolt's `client` in a listener). */
+export interface InfoCaller {
+  apiCall(method: string, options?: Record<string, unknown>): Promise<ConversationInfo>;
+}
+
+export interface BotMembershipOptions {
+  /** How long an answer is kept, ms (a "not a member" shorter: someone may `/invite` the bot). */
+  readonly memberTtlMs: number;
+  readonly notMemberTtlMs: number;
+  /** How long the ack waits for `conversations.info` at most, ms. */
+  readonly timeoutMs: number;
+  /** Channels remembered at most. */
+  readonly max: number;
+  readonly now: () => number;
+}
+
+export const DEFAULT_BOT_MEMBERSHIP: Omit<BotMembershipOptions, 'now'> = { memberTtlMs: 10 * 60_000, notMemberTtlMs: 60_000, timeoutMs: 800, max: 5_000 };
+
+/** The cache of the bot's membership per channel; `check` never throws and never waits past `timeoutMs`. */
+export class BotMembershipCache {
+  private readonly known: LruMap<string, { membership: BotMembership; until: number }>;
+
+  constructor(private readonly opts: BotMembershipOptions) {
+    this.known = new LruMap(opts.max);
+  }
+
+  /** The cached answer, else `conversations.info` (bounded); `unknown` on error or timeout (not cached). */
+  async check(client: InfoCaller, channel: string): Promise<BotMembership> {
+    const now = this.opts.now();
+    const hit = this.known.get(channel);
+    if (hit && hit.until > now) return hit.membership;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'unknown'>((resolve) => { timer = setTimeout(() => resolve('unknown'), this.opts.timeoutMs); });
+    const asked = client.apiCall('conversations.info', { channel })
+      .then((res) => membershipOf(res))
+      .catch((err: unknown) => membershipOf({ ok: false, error: (err as { data?: { error?: string } } | undefined)?.data?.error ?? 'unknown' }));
+    try {
+      const membership = await Promise.race([asked, timeout]);
+      if (membership !== 'unknown') this.remember(channel, membership);
+      else void asked.then((m) => { if (m !== 'unknown') this.remember(channel, m); });
+      return membership;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Records what was learnt another way (e.g. Slack refused a post: not a member). */
+  remember(channel: string, membership: Exclude<BotMembership, 'unknown'>): void {
+    const ttl = membership === 'member' ? this.opts.memberTtlMs : this.opts.notMemberTtlMs;
+    this.known.set(channel, { membership, until: this.opts.now() + ttl });
+  }
+}
+
+/**
+ * Pure: the line added to a slash command's ack when the bot cannot post where it was typed. `channelName`
+ * is Slack's `channel_name` (`directmessage` for a DM, `privategroup` for some private conversations).
+ * `inChannel`: the command's answer is an announcement (it goes through the command, visible to the channel).
+ */
+export function notMemberAckNote(channel: string, channelName: string | undefined, inChannel = false): Mrkdwn {
+  const invite = code('/invite @autogen-ops');
+  if (channel.startsWith('D') || channelName === 'directmessage') {
+    return inChannel
+      ? md`🔒 I am not part of this conversation; I'll post the answer here through this command.`
+      : md`🔒 I am not part of this conversation; I'll answer here where only you can see it. Run the command in a channel I am in to share it.`;
+  }
+  const name = channelName && channelName !== 'privategroup' && /^[\w.-]{1,80}$/.test(channelName) ? md`#${escapeText(channelName)}` : md`this channel`;
+  return inChannel
+    ? md`🔒 I'm not in ${name}; I'll post the answer through this command — ${invite} so I can post here myself.`
+    : md`🔒 I'm not in ${name}; I'll answer here where only you can see it — ${invite} to share it.`;
+}

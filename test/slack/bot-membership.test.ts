@@ -1,0 +1,67 @@
+/**
+ * Whether the bot can post where a slash command was typed (the ack's note): `conversations.info` read as
+ * Slack answers it, cached per channel, never waiting past its bound; the note itself, escaped.
+ */
+import { describe, expect, it } from 'vitest';
+import { BotMembershipCache, membershipOf, notMemberAckNote, type ConversationInfo, type InfoCaller } from '../../src/slack/bot-membership.js';
+import { waitFor } from '../support/poll.js';
+
+describe('membershipOf: conversations.info as Slack answers it', () => {
+  it('a channel the bot cannot see or is not in is not postable; its own DM and its channels are', () => {
+    expect(membershipOf({ ok: false, error: 'channel_not_found' })).toBe('not_member');
+    expect(membershipOf({ ok: true, channel: { is_member: false } })).toBe('not_member');
+    expect(membershipOf({ ok: true, channel: { is_member: false, is_private: true }, response_metadata: { scopes: ['chat:write.public'] } })).toBe('not_member');
+    expect(membershipOf({ ok: true, channel: { is_member: true } })).toBe('member');
+    expect(membershipOf({ ok: true, channel: { is_im: true } })).toBe('member');
+    expect(membershipOf({ ok: true, channel: { is_member: true, is_archived: true } })).toBe('not_member');
+  });
+
+  it('a public channel with chat:write.public is postable; an answer that says nothing is unknown (no note)', () => {
+    expect(membershipOf({ ok: true, channel: { is_member: false }, response_metadata: { scopes: ['chat:write', 'chat:write.public'] } })).toBe('member');
+    expect(membershipOf({ ok: false, error: 'missing_scope' })).toBe('unknown');
+    expect(membershipOf({ ok: true })).toBe('unknown');
+  });
+});
+
+describe('BotMembershipCache', () => {
+  const client = (answer: () => Promise<ConversationInfo>): InfoCaller & { calls: number } => {
+    const c = { calls: 0, apiCall: async (_m: string, _o?: Record<string, unknown>) => { c.calls += 1; return answer(); } };
+    return c;
+  };
+
+  it('asks once per channel while the answer is fresh, again once it is not', async () => {
+    let now = 0;
+    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 100, timeoutMs: 5_000, max: 10, now: () => now });
+    const c = client(async () => ({ ok: false, error: 'channel_not_found' }));
+    expect(await cache.check(c, 'G1')).toBe('not_member');
+    expect(await cache.check(c, 'G1')).toBe('not_member');
+    expect(c.calls).toBe(1);
+    now = 101; // someone may have invited the bot meanwhile
+    await cache.check(c, 'G1');
+    expect(c.calls).toBe(2);
+  });
+
+  it('a Web API error (thrown, as @slack/web-api does) is read by its Slack error; a hung call answers unknown within the bound', async () => {
+    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 1_000, timeoutMs: 20, max: 10, now: () => 0 });
+    const thrown = client(() => Promise.reject(Object.assign(new Error('An API error occurred: channel_not_found'), { data: { ok: false, error: 'channel_not_found' } })));
+    expect(await cache.check(thrown, 'G2')).toBe('not_member');
+    let release: (v: ConversationInfo) => void = () => undefined;
+    const hung = client(() => new Promise<ConversationInfo>((resolve) => { release = resolve; }));
+    expect(await cache.check(hung, 'C3')).toBe('unknown');
+    // the late answer is still remembered for the next command
+    release({ ok: true, channel: { is_member: false } });
+    const late = await waitFor(async () => ((await cache.check(hung, 'C3')) === 'not_member' ? 'not_member' : undefined), { timeoutMs: 2_000, what: 'late answer cached' });
+    expect(late).toBe('not_member');
+  });
+});
+
+describe('notMemberAckNote', () => {
+  it('names the channel, says who will see the answer and how to invite the bot; a DM says it is not part of it', () => {
+    expect(notMemberAckNote('C1', 'war-room')).toBe("🔒 I'm not in #war-room; I'll answer here where only you can see it — `/invite @autogen-ops` to share it.");
+    expect(notMemberAckNote('G1', 'privategroup')).toContain("I'm not in this channel");
+    expect(notMemberAckNote('C1', 'war-room', true)).toContain("I'll post the answer through this command");
+    expect(notMemberAckNote('D1', 'directmessage')).toContain('I am not part of this conversation');
+    // a name that is not a plain channel name is not echoed as markup
+    expect(notMemberAckNote('C1', '<!channel>')).toContain("I'm not in this channel");
+  });
+});
