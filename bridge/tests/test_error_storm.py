@@ -159,6 +159,25 @@ async def test_a_storm_is_counted_exactly_and_each_signature_formatted_once(
     assert f'autogen_agent_handler_errors_total{{agent_type="Front",exception_type="ServiceError"}} {n}.0' in metrics
 
 
+async def test_a_send_a_gate_finishes_leaves_no_frame_of_the_bridge_and_other_sends_are_still_finished(
+        app: App) -> None:
+    await app.send("refused", 1)  # Front and Backend are constructed by their first message
+    [failure] = await app.send("refused", 1)
+    assert isinstance(failure, ServiceError) and isinstance(failure.__cause__, ConnectionRefusedError)
+    files = [frame.filename for exc in (failure, failure.__cause__)
+             for frame in traceback.extract_tb(exc.__traceback__)]
+    assert any(f.endswith("gate.py") for f in files)  # the gates saw both failures
+    assert not any(f.endswith("attach.py") for f in files)  # the runtime's own coroutine was awaited
+    # a send no gate sees (an unknown agent type): the bridge waits for it and finishes its hop itself
+    with pytest.raises(Exception, match="Recipient not found"):
+        await app.runtime.send_message(Work(0, "ok"), AgentId("Nobody", "default"))
+    hops = (await app.get("/v1/messages", limit=50))["messages"]
+    assert isinstance(hops, list)
+    nobody = [h for h in hops if h["recipient"] == "Nobody/default"]
+    assert len(nobody) == 1 and nobody[0]["outcome"] == "error" and "Recipient not found" in nobody[0]["error"]
+    assert sum(h["recipient"] == "Front/default" and h["outcome"] == "error" for h in hops) == 2
+
+
 async def test_distinct_signatures_keep_their_own_groups_and_records(app: App) -> None:
     await app.send("timeout", 2)
     await app.send("other_line", 3)
@@ -378,7 +397,7 @@ def test_kept_failures_cost_the_garbage_collector_nothing_once_seen() -> None:
     for i in range(100):
         collector._capture_event(MessageHandlerExceptionEvent(
             payload='{"n": 1}', handling_agent=AgentId("T", "k"), exception=ValueError(f"failure {i}")))
-    for _ in range(3):  # one pass per nesting level (the kwargs pairs, their tuple, the entry)
+    for _ in range(2):  # one pass per nesting level (the flat kwargs tuple, the entry)
         gc.collect()  # a kept failure holds only tuples, strings and numbers: the collector stops tracking it
     assert not any(gc.is_tracked(entry) for entry in collector._notable)
     assert [r.message for r in collector.records()][-1].endswith('"exception": "failure 99", "type": '

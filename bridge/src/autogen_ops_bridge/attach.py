@@ -236,9 +236,10 @@ class Bridge:
                          cancellation_token: Any = None, message_id: str | None = None) -> Awaitable[Any]:
             """Records the hop, then hands the runtime's own coroutine back when the recipient's gate is
             certain to finish the hop (a live, gated instance; a running runtime; nothing that may drop the
-            message; no caller's token that may cancel it first): no coroutine of the bridge's own then
-            waits in between, and a failure's traceback has no frame of it. Otherwise the hop is finished
-            here once the send ends (``_send_watched``)."""
+            message): no coroutine of the bridge's own then waits in between, and a failure's traceback has
+            no frame of it. Otherwise the hop is finished here once the send ends (``_send_watched``). A
+            cancellation token does not change this: autogen-core delivers a message whose token was
+            cancelled all the same (only the sender stops waiting), so its gate finishes the hop."""
             if message_id is None:
                 message_id = str(uuid.uuid4())
             if (len(bridge._factories), len(bridge._instances)) != bridge._seen:  # sync()'s test, inlined
@@ -247,11 +248,12 @@ class Bridge:
             watch = watchers.get(type(message))
             if watch is not None:
                 watch(message)
-            if cancellation_token is None and delivers_unwatched(rt, observer):
+            if delivers_unwatched(rt, observer):
                 agent = bridge._instances.get(recipient)
                 handler = getattr(agent, "__dict__", _NO_DICT).get("on_message")
                 if type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_handle:
-                    return original_send(message, recipient, sender=sender, message_id=message_id)
+                    return original_send(message, recipient, sender=sender, cancellation_token=cancellation_token,
+                                         message_id=message_id)
             return _send_watched(hop, message, recipient, sender, cancellation_token, message_id)
 
         async def _send_watched(hop: MessageRecord, message: Any, recipient: AgentId, sender: AgentId | None,

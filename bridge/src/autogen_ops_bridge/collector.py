@@ -128,16 +128,17 @@ _Routine = tuple[float, str | None, Any, Any, Any, Any, Any]
 """A delivered ``MessageEvent``: ``(ts, trace_id, sender, receiver, kind, delivery_stage, payload)``."""
 
 _Unparsed = tuple[
-    logging.LogRecord | None, float, int, str, str, tuple[tuple[str, Any], ...], str | None, str | None, str | None,
+    logging.LogRecord | None, float, int, str, str, tuple[Any, ...], str | None, str | None, str | None,
     tuple[str, str] | None, int, str | None, int,
 ]
 """A handler or construction failure event kept as it came: ``(record or None, ts, levelno, logger name,
-event class name, event kwargs as pairs, hop recipient, message id, trace id, last refusal, the gate's group
-serial (0: none), its exception type, estimated bytes)``. Parsed when the log is read, so an error storm
-pays no JSON encoding per error. Only tuples, strings and numbers (the kwargs of autogen-core's failure
-events hold strings; a dict would keep the tuple tracked): once the garbage collector has seen such a tuple
-it stops tracking it, so a full buffer costs later collections nothing, and no hop is kept alive past the
-message log."""
+event class name, event kwargs flat (its keys, then its values: one tuple, see ``_flat``), hop recipient,
+message id, trace id, last refusal, the gate's group serial (0: none), its exception type, estimated
+bytes)``. Parsed when the log is read, so an error storm pays no JSON encoding per error. Only tuples,
+strings and numbers (the kwargs of autogen-core's failure events hold strings; a dict would keep the tuple
+tracked): once the garbage collector has seen such a tuple it stops tracking it, so a full buffer costs
+later collections nothing, and no hop is kept alive past the message log. The kwargs are one flat tuple, not
+a tuple of pairs: two objects per kept failure for the young collection to look at instead of six."""
 
 
 class EventCollector(logging.Handler):
@@ -189,7 +190,7 @@ class EventCollector(logging.Handler):
             nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
                 len(exception) if type(exception) is str else 0)
             ctx = CURRENT.get()
-            event, pairs = type(msg).__name__, tuple(kw.items())
+            event, pairs = type(msg).__name__, (*kw, *kw.values())  # _flat(), inlined
             notable = self._notable
             captured = LAST_CAPTURE.group
             if ctx is None:
@@ -247,7 +248,7 @@ class EventCollector(logging.Handler):
             nbytes += sys.getsizeof(record.__dict__)
         ctx = CURRENT.get()
         captured = LAST_CAPTURE.group if ctx is not None and LAST_CAPTURE.hop is ctx else None
-        event, pairs = type(msg).__name__, tuple(kwargs.items())
+        event, pairs = type(msg).__name__, _flat(kwargs)
         notable = self._notable
         if ctx is None:
             notable.append((record, ts, levelno, name, event, pairs, None, None, None, LAST_ERROR.get(), 0, None,
@@ -455,6 +456,11 @@ class _KeptEvent:
         return json.dumps(self.kwargs)
 
 
+def _flat(kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """An event's kwargs as one tuple: its keys, then its values (``_parse_kept`` pairs them again)."""
+    return (*kwargs, *kwargs.values())
+
+
 def _parse_kept(entry: _Unparsed) -> CollectedRecord:
     (record, ts, levelno, logger_name, event_name, kwargs, recipient, message_id, trace_id, last_error, serial,
      exception_type, nbytes) = entry
@@ -462,8 +468,9 @@ def _parse_kept(entry: _Unparsed) -> CollectedRecord:
     captured: ErrorGroup | str | None = None
     if serial:
         captured = LIVE_GROUPS.get(serial) or f"{exception_type}: {EVICTED_TRACEBACK}"
-    parsed = parse((record, ts, levelno, logger_name, _KeptEvent(event_name, dict(kwargs)), hop, last_error,
-                    captured))
+    half = len(kwargs) // 2
+    event = _KeptEvent(event_name, dict(zip(kwargs[:half], kwargs[half:], strict=True)))
+    parsed = parse((record, ts, levelno, logger_name, event, hop, last_error, captured))
     parsed.nbytes = nbytes  # the estimate it was kept with (the buffer's running total holds it)
     return parsed
 
