@@ -5,7 +5,8 @@
  * Slack being unavailable never uses up a post: once a job's attempts are spent that way, it asks again
  * every `SLACK_OUTAGE_RETRY_MS` (without using an attempt) until Slack answers, for at most
  * `SLACK_OUTAGE_MAX_MS` from when it was queued (the chaos suite's 5xx scenario lost every thread root
- * of a storm to a 60 s outage before).
+ * of a storm to a 60 s outage before). A recovery plan's first post the channel refused queues the plan's
+ * closing (`respond` `unshared`).
  */
 import { DelayedError, type Job } from 'bullmq';
 import { isOpsError } from '../src/errors.js';
@@ -50,7 +51,11 @@ export function createNotifyProcessor(deps: WorkerDeps): Processor<'notify'> {
       }
       throw err;
     }
-    if (result.status === 'sent') slack.succeeded();
+    if (result.status === 'sent' || result.status === 'refused') slack.succeeded();
+    if (result.status === 'refused' && payload.kind === 'post' && payload.plan_id !== undefined) {
+      // the plan's own message could not be posted: close the plan and tell the person who asked (respond `unshared`)
+      await deps.queues.add('respond', { kind: 'unshared', plan_id: payload.plan_id, slack_error: result.slack_error, ...(payload.response_url ? { response_url: payload.response_url } : {}) }, { jobId: `unshared-${payload.plan_id}` });
+    }
     deps.logger.debug({ job_id: job.id, kind: payload.kind, channel: payload.channel, status: result.status }, 'notify delivered');
     return result;
   };

@@ -1,6 +1,6 @@
 /**
  * `respond` jobs: propose a recovery plan (match runbooks, dry-run, post with Approve / Reject), expire an
- * unapproved plan's buttons, switch automation on/off (`/autogen automation`), answer `/autogen audit`.
+ * unapproved plan's buttons, close a plan whose own post Slack refused (`unshared`), switch automation on/off (`/autogen automation`), answer `/autogen audit`.
  * Thin: the flows live in `src/response` and `src/audit`.
  */
 import type { Job } from 'bullmq';
@@ -10,7 +10,9 @@ import { auditText } from '../src/slack/blocks/audit.js';
 import { responseDepsOf } from '../src/response/context.js';
 import { describeAutomation, switchAutomation } from '../src/response/automation.js';
 import { expirePlan, proposePlan } from '../src/response/propose.js';
-import { closePlansOfIncident } from '../src/response/plan-closing.js';
+import { closePlansOfIncident, closeUnsharedPlan } from '../src/response/plan-closing.js';
+import { planNeedsChannel } from '../src/slack/bot-membership.js';
+import { UserId } from '../src/identifiers.js';
 import type { Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 import { fileTitle } from '../src/outbox/index.js';
@@ -25,6 +27,19 @@ export function createRespondProcessor(deps: WorkerDeps): Processor<'respond'> {
         return { expired: await expirePlan(rd, p.plan_id) };
       case 'close':
         return { closed: await closePlansOfIncident(rd, p.incident_id) };
+      case 'unshared': {
+        // Slack refused the plan's own post: closed, and the person who asked told why and where to ask instead
+        const rec = await closeUnsharedPlan(rd, p.plan_id, p.slack_error);
+        if (!rec) return { closed: false };
+        const user = UserId.safeParse(rec.plan.requestedBy);
+        if (p.response_url && user.success) {
+          const err = planNeedsChannel({ channel: rec.plan.channel, alertChannel: deps.config.alerts.channel, closed: { planId: rec.plan.id, slackError: p.slack_error } });
+          await rd.outbox.ephemeral({ channel: rec.plan.channel, user: user.data, response_url: p.response_url, text: errorAckText(err) });
+        } else {
+          deps.logger.warn({ plan_id: rec.plan.id, channel: rec.plan.channel, code: 'PLAN_NEEDS_CHANNEL' }, 'a plan the bot could not post was closed; no response_url to tell the requester; invite the bot (/invite @autogen-ops)');
+        }
+        return { closed: true };
+      }
       case 'automation': {
         // a slash command's answer reaches the person who asked even where the bot cannot post (the outbox)
         const reply = p.response_url ? { response_url: p.response_url } : {};

@@ -306,6 +306,12 @@ export const ERRORS = {
     httpStatus: 400,
     transient: false,
   },
+  PLAN_NEEDS_CHANNEL: {
+    message: 'A recovery plan must be posted where its approvers can see it, and I cannot post here.',
+    hint: 'Invite me with `/invite @autogen-ops` and run the command again, or run it in a channel I am in (the alert channel).',
+    httpStatus: 409,
+    transient: false,
+  },
   PLAN_NOT_FOUND: {
     message: 'That recovery plan is not known (never stored, or cleaned up).',
     hint: 'Ask for a fresh plan with `/autogen recover <agent>`.',

@@ -4,7 +4,8 @@
  * Slack's refusals are answered, never dropped: a message refused as too large (`invalid_blocks`,
  * `msg_blocks_too_long`, `msg_too_long`) is posted again shrunk (`shrink`); a channel the bot is not in
  * (`channel_not_found`, `not_in_channel`) is answered through the slash command's response_url when the
- * job has one, else logged as a warning saying to invite the bot (docs/internals.md, "Slack's refusals").
+ * job has one, else logged as a warning saying to invite the bot (docs/internals.md, "Slack's refusals") —
+ * except a recovery plan's first post (`plan_id`), which only its channel may hold: `refused`, sent nowhere.
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisClient } from '../redis/connect.js';
@@ -37,7 +38,9 @@ export interface DeliveryContext {
 export type DeliveryResult =
   /** `via: 'response_url'`: the bot is not in the channel; the person who asked got it ephemerally. */
   | { status: 'sent'; channel: string; ts?: string; via?: 'response_url' }
-  | { status: 'skipped'; reason: 'superseded' | 'already_sent'; ts?: string };
+  | { status: 'skipped'; reason: 'superseded' | 'already_sent'; ts?: string }
+  /** A plan's first post (`plan_id`) the channel refused: not sent anywhere; the caller closes the plan. */
+  | { status: 'refused'; channel: string; slack_error: string };
 
 /** Re-queues the job to run in `ms` without using an attempt (BullMQ DelayedError). */
 async function delay(ctx: DeliveryContext, ms: number): Promise<never> {
@@ -212,6 +215,11 @@ export function shrink(content: Content, slackError: string | undefined, step: n
 async function notAMember(payload: NotifyJob, ctx: DeliveryContext, content: Content, slackError: string, err: unknown, direct = false): Promise<DeliveryResult> {
   const responseUrl = 'response_url' in payload ? payload.response_url : undefined;
   const where = { job_id: ctx.job.id, kind: payload.kind, channel: payload.channel, slack_error: slackError, ...(direct ? { direct: true } : {}) };
+  if (payload.kind === 'post' && payload.plan_id !== undefined) {
+    // a plan others approve, whose edits and thread need this message: never made private through the response_url
+    ctx.logger?.info({ ...where, plan_id: payload.plan_id }, 'the bot is not a member of the channel; the recovery plan was not posted anywhere (it will be closed)');
+    return { status: 'refused', channel: payload.channel, slack_error: slackError };
+  }
   if (!responseUrl) {
     ctx.logger?.warn({ ...where, code: 'SLACK_API_ERROR' }, 'the bot is not a member of the channel and has no response_url to answer through; invite it (/invite @autogen-ops)');
     const c = classifySlackError(err);

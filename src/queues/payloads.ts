@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { QueueName } from './names.js';
 import { AlertQueueJob, MonitorJob } from '../incidents/jobs.js';
 import { GuideJob } from '../diagnosis/guide-job.js';
-import { RespondJob, ExecuteJob, VerifyJob } from '../response/jobs.js';
+import { RespondJob, ExecuteJob, VerifyJob, PlanId } from '../response/jobs.js';
 
 import { AgentRef, AgentType, ChannelId, MessageTs, ResponseUrl, RuntimeName, UserId } from '../identifiers.js';
 
@@ -76,6 +76,12 @@ export const NotifyJob = z.discriminatedUnion('kind', [
     response_url: ResponseUrl.optional(),
     /** Through the response_url: `ephemeral` (default, only the person who asked) or `in_channel` (an announcement). */
     response_type: z.enum(['ephemeral', 'in_channel']).optional(),
+    /**
+     * The recovery plan this message first shows. Refused by the channel, it is NOT sent through the
+     * response_url (its approvers would not see it; its edits and thread would have no message): the
+     * delivery answers `refused` and the plan is closed (`respond` job `unshared`, src/response/plan-closing.ts).
+     */
+    plan_id: PlanId.optional(),
   }),
   z.object({
     kind: z.literal('update'),

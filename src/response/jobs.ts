@@ -4,7 +4,8 @@
  * - `respond`: `plan` (match runbooks for an incident or `/autogen recover`, dry-run, post the plan),
  *   `expire` (at the approval deadline: mark the plan message expired, offer a fresh plan),
  *   `automation` (`/autogen automation on|off|status`), `audit` (`/autogen audit [id] [json]`),
- *   `close` (an incident resolved: its plans awaiting approval are closed, nothing ran).
+ *   `close` (an incident resolved: its plans awaiting approval are closed, nothing ran), `unshared` (Slack
+ *   refused a plan's first post: the plan is closed, the person who asked told).
  * - `execute`: run one approved plan (job id `exec-<planId>`: one run per plan).
  * - `verify`: `verify` (after the settle time), `ttl` (confirm the bridge reverted temporary actions),
  *   `recheck` (the symptom again: until a recovery is confirmed, and after the release), `keep` / `revert`
@@ -50,6 +51,11 @@ export type PlanRequest = z.infer<typeof PlanRequest>;
 export const RespondJob = z.union([
   PlanRequest,
   z.object({ kind: z.literal('expire'), plan_id: PlanId }),
+  /**
+   * Slack refused a plan's first post (the bot cannot post in its channel): close the plan, tell the person
+   * who asked through the command's response_url (src/response/plan-closing.ts).
+   */
+  z.object({ kind: z.literal('unshared'), plan_id: PlanId, slack_error: z.string().max(100), response_url: ResponseUrl.optional() }),
   /** An incident resolved: close its plans still awaiting approval (src/response/plan-closing.ts). */
   z.object({ kind: z.literal('close'), incident_id: z.string().regex(/^[\w.-]{1,200}$/) }),
   z.object({

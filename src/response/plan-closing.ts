@@ -8,13 +8,16 @@
  * - when an incident resolves, its plans still waiting for approval are closed ("Closed: incident resolved,
  *   nothing ran") — unless another incident the plan acts for is still active. A plan that runs or ran is
  *   left alone: its own verification speaks for it.
+ * - a plan whose own message Slack refused (the bot cannot post in its channel; it did not know when the
+ *   command was typed) is closed at once: no one could approve it, and its edits, expiry and outcome thread
+ *   would wait for a message that never comes (`closeUnsharedPlan`; the caller tells the person who asked).
  * Closing reuses the plan record's atomic `superseded` state (decided by `incident-resolved` or
  * `diagnosis-changed`), so a click on its Approve button afterwards is refused like any decided plan's.
  *
  * Redis: `incident-plans:<incidentId>` → set of the plan ids proposed for or linked to it (links.ts).
  */
 import type { RedisClient } from '../redis/connect.js';
-import { loadPlan, supersedePlan } from '../approvals/consume.js';
+import { loadPlan, supersedePlan, type PlanRecord } from '../approvals/consume.js';
 import { IncidentStore } from '../incidents/store.js';
 import type { ResponseDeps } from './context.js';
 import { incidentPlansKey, incidentsOf } from './links.js';
@@ -26,6 +29,9 @@ export const INCIDENT_RESOLVED = 'incident-resolved';
 
 /** `decided_by` of a plan closed because its incident's new diagnosis matches no runbook. */
 export const DIAGNOSIS_CHANGED = 'diagnosis-changed';
+
+/** `decided_by` of a plan closed because Slack refused its first post (the bot cannot post in its channel). */
+export const PLAN_NOT_SHARED = 'not-shared';
 
 /** Remembers `planId` among the plans of `incidentId`. */
 export async function notePlanOfIncident(redis: RedisClient, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
@@ -101,4 +107,21 @@ export async function closePlansOfIncident(deps: ResponseDeps, incidentId: strin
     closed.push(id);
   }
   return closed;
+}
+
+/**
+ * The `unshared` job: Slack refused the first post of plan `planId` (`slackError`: the bot cannot post in
+ * its channel). The plan, still waiting for approval, is closed (nothing ran; its message was never posted,
+ * so there is none to edit) and audited. Returns the closed plan's record, or null when it is unknown or was
+ * decided meanwhile (then nothing changes).
+ */
+export async function closeUnsharedPlan(deps: ResponseDeps, planId: string, slackError: string): Promise<PlanRecord | null> {
+  const rec = await loadPlan(deps.redis, deps.prefix, planId);
+  if (!rec || rec.status !== 'pending') return null;
+  const now = deps.now().getTime();
+  if (!(await supersedePlan(deps.redis, deps.prefix, planId, PLAN_NOT_SHARED, now))) return null;
+  await deps.audit({ type: 'plan.closed', at: new Date(now).toISOString(), actor: 'system', incident_id: rec.plan.incidentId, plan_id: planId, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId,
+    data: { reason: 'the plan could not be posted in its channel (the bot is not a member); no approver could see it', channel: rec.plan.channel, slack_error: slackError } });
+  deps.logger.info({ plan_id: planId, channel: rec.plan.channel, slack_error: slackError }, 'pending plan closed: Slack refused its post in the channel, nothing ran');
+  return rec;
 }

@@ -242,9 +242,9 @@ export async function proposePlan(deps: ResponseDeps, req: PlanRequest): Promise
   } else if (stored === 'unchanged' && req.user && req.source !== 'incident') {
     // Asked again while the same plan waits for approval: point at it instead of posting it twice.
     await deps.outbox.ephemeral({ channel: plan.channel, user: req.user, text: rich`The same recovery plan (${code(plan.id)}, ${plan.runbookId}) is already waiting for approval in this channel; approve or reject it there.`, ...(req.response_url ? { response_url: req.response_url } : {}) });
-    await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
+    await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), plan_id: plan.id, priority: 'high' }, `plan-post-${plan.id}`);
   } else {
-    await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), priority: 'high' }, `plan-post-${plan.id}`);
+    await deps.outbox.post({ channel: plan.channel, ...post, text: msg.text, blocks, ts_key: planMessageKey(plan.id), plan_id: plan.id, priority: 'high' }, `plan-post-${plan.id}`);
   }
   const expiresAt = Date.parse(plan.expiresAt);
   await deps.queues.add('respond', { kind: 'expire', plan_id: plan.id }, { jobId: `expire-${plan.id}-${expiresAt}`, delay: Math.max(0, expiresAt - now.getTime()) });

@@ -1,12 +1,14 @@
 /**
  * Whether the bot can post in the channel a slash command was typed in, known at ack time: a cached answer
  * of `conversations.info` (scopes `channels:read`, `groups:read`, `im:read`), asked once per channel and
- * bounded in time so the ack stays within Slack's 3 s. It only changes what the ack says ("I'm not in #x;
+ * bounded in time so the ack stays within Slack's 3 s. It changes what the ack says ("I'm not in #x;
  * I'll answer here only you can see"); where the answer goes is decided when it is sent (the outbox falls
- * back to the command's response_url when Slack refuses the channel, `src/outbox/deliver.ts`).
+ * back to the command's response_url when Slack refuses the channel, `src/outbox/deliver.ts`). A recovery
+ * plan is the exception: it is refused at ack where the bot cannot post (`planNeedsChannel`).
  */
 import { LruMap } from '../lru.js';
-import { code, escapeText, md, type Mrkdwn } from './blocks/mrkdwn.js';
+import { OpsError } from '../errors.js';
+import { channelMention, code, escapeText, md, type Mrkdwn } from './blocks/mrkdwn.js';
 
 /** `unknown`: not asked, timed out, or an answer that says nothing (missing scope, rate limit): no note. */
 export type BotMembership = 'member' | 'not_member' | 'unknown';
@@ -88,6 +90,35 @@ export class BotMembershipCache {
     const ttl = membership === 'member' ? this.opts.memberTtlMs : this.opts.notMemberTtlMs;
     this.known.set(channel, { membership, until: this.opts.now() + ttl });
   }
+}
+
+/** A 1:1 or group DM: no place for a plan other people approve, whoever can post there. */
+export function isDirectConversation(channel: string, channelName: string | undefined): boolean {
+  return channel.startsWith('D') || channelName === 'directmessage' || (channelName ?? '').startsWith('mpdm-');
+}
+
+/**
+ * Pure: the refusal of a recovery plan where it cannot be shared (`PLAN_NEEDS_CHANNEL`). A plan is approved
+ * by other people, and its edits and outcome thread need a message in the channel: it is never made
+ * privately. Says where to run it instead — here after `/invite`, or the alert channel when configured.
+ * `closed`: the plan was made (membership unknown at ack), Slack refused its post, and it was closed.
+ */
+export function planNeedsChannel(where: {
+  readonly channel: string;
+  readonly channelName?: string | undefined;
+  readonly alertChannel?: string | undefined;
+  readonly closed?: { readonly planId: string; readonly slackError: string } | undefined;
+}): OpsError {
+  const { channel, channelName, alertChannel, closed } = where;
+  const dm = isDirectConversation(channel, channelName);
+  const here = dm
+    ? md`This is a direct message, which its approvers cannot see`
+    : channelName && channelName !== 'privategroup' && /^[\w.-]{1,80}$/.test(channelName) ? md`I'm not in #${escapeText(channelName)}` : md`I'm not in this channel`;
+  const outcome = closed ? md`so plan ${code(closed.planId)} was closed and nothing will run (Slack said ${code(closed.slackError)})` : md`so nothing was planned`;
+  const instead = alertChannel && alertChannel !== channel ? md`; the alert channel is ${channelMention(alertChannel)}` : md``;
+  return new OpsError('PLAN_NEEDS_CHANNEL', { channel, direct: dm, ...(closed ? { plan_id: closed.planId, slack_error: closed.slackError } : {}) }, {
+    detail: md`${here}, ${outcome}${instead}.`,
+  });
 }
 
 /**

@@ -9,8 +9,11 @@
  * - `channel_not_found` / `not_in_channel` for a slash command from a private channel or DM the bot is not
  *   in: the answer reaches the person through the command's response_url, with how to invite the bot;
  *   without a response_url: a warning saying so;
- * - `/autogen recover`, `automation`, `audit` and `incidents` typed where the bot is not: the ack says so
+ * - `/autogen automation`, `audit` and `incidents` typed where the bot is not: the ack says so
  *   (`conversations.info`), the answer arrives through the response_url with the same note, the log names the fallback;
+ * - `/autogen recover` typed where the bot cannot post (or in a DM): refused at ack (`PLAN_NEEDS_CHANNEL`), no
+ *   plan made — a plan others approve is never made privately; a plan whose post Slack refuses anyway (the
+ *   bot was removed after its membership was cached) is closed at once and the person told why;
  * - an agent the runtime does not know: the ephemeral AGENT_NOT_FOUND, no public report;
  * - "Show logs" posts no message payloads.
  */
@@ -22,8 +25,11 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { startTestFleet, type LocalFleet } from '../support/fleet.js';
 import { waitFor } from '../support/poll.js';
 import { escapeText, md } from '../../src/slack/blocks/mrkdwn.js';
+import { loadPlan, type PlanRecord } from '../../src/approvals/consume.js';
+import { expirePlan } from '../../src/response/propose.js';
+import { responseDepsOf } from '../../src/response/context.js';
 
-interface LogLine { level: number; msg: string; slack_error?: string; channel?: string; code?: string; via?: string; response_type?: string; direct?: boolean }
+interface LogLine { level: number; msg: string; slack_error?: string; channel?: string; code?: string; via?: string; response_type?: string; direct?: boolean; plan_id?: string; queue?: string }
 
 let sandbox: Sandbox;
 let fleet: LocalFleet;
@@ -34,7 +40,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   fleet = await startTestFleet({ name: 'healthy', rate: 5 });
   const logDestination = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as LogLine); cb(); } });
-  bot = await startTestBot({ sandbox, runtimes: { healthy: { url: fleet.url, token: fleet.token } }, env: { LOG_LEVEL: 'info' }, logDestination });
+  bot = await startTestBot({ sandbox, runtimes: { healthy: { url: fleet.url, token: fleet.token } }, env: { LOG_LEVEL: 'info', ALERT_CHANNEL: 'C0ALERTS', MONITOR_ENABLED: 'false' }, logDestination });
 }, 90_000);
 
 afterAll(async () => {
@@ -158,7 +164,7 @@ describe('a channel the bot is not in', () => {
   });
 });
 
-describe('recover, automation, audit and incidents typed where the bot is not', () => {
+describe('automation, audit and incidents typed where the bot is not', () => {
   /** Sends the command from `channel` (named `name`); its ack, and every answer through its response_url. */
   async function typed(text: string, channel: string, name: string, answers = 1): Promise<{ ack: string; responses: Record<string, unknown>[] }> {
     const sent = await sandbox.sendCommand(bot.eventsUrl, { text, channel, channelName: name, user: 'U0ASKER' });
@@ -176,7 +182,6 @@ describe('recover, automation, audit and incidents typed where the bot is not', 
 
   it('each answer reaches the person through the response_url with how to invite the bot; the ack says so first', async () => {
     const cases = [
-      { text: 'recover ChatAgent healthy', channel: 'C0NOTIN1', kind: 'public' as const, says: /recovery plan/i },
       { text: 'automation status', channel: 'G0NOTIN2', kind: 'private' as const, says: /automation/i },
       { text: 'audit', channel: 'C0NOTIN3', kind: 'public' as const, says: /\*Audit log\*/ },
       { text: 'incidents', channel: 'G0NOTIN4', kind: 'private' as const, says: /incident/i },
@@ -195,7 +200,7 @@ describe('recover, automation, audit and incidents typed where the bot is not', 
       expect(sandbox.refusals.some((r) => r.channel === c.channel && r.method.startsWith('chat.') && (r.error === 'not_in_channel' || r.error === 'channel_not_found')), c.text).toBe(true);
       await waitFor(() => fellBack(c.channel), { timeoutMs: 10_000, what: `log line naming the fallback for ${c.text}` });
     }
-    expect(lines.filter((l) => l.level >= WARN && ['C0NOTIN1', 'G0NOTIN2', 'C0NOTIN3', 'G0NOTIN4'].includes(l.channel ?? ''))).toEqual([]);
+    expect(lines.filter((l) => l.level >= WARN && ['G0NOTIN2', 'C0NOTIN3', 'G0NOTIN4'].includes(l.channel ?? ''))).toEqual([]);
   });
 
   it('automation off announces through the command to the channel (in_channel); audit json says the file was not shared', async () => {
@@ -236,6 +241,91 @@ describe('recover, automation, audit and incidents typed where the bot is not', 
     expect(eph.text).toContain('*Audit log*');
     const responseId = new URLSearchParams(sent.body).get('response_url')?.split('/').pop();
     expect(sandbox.responses.filter((r) => r.id === responseId)).toEqual([]);
+  });
+});
+
+describe('recover where its plan cannot be shared', () => {
+  const worker = () => {
+    const w = bot.worker;
+    if (!w) throw new Error('worker not started');
+    return w.deps;
+  };
+  /** Every stored plan record of `channel`. */
+  async function plansIn(channel: string): Promise<PlanRecord[]> {
+    const d = worker();
+    const keys = await d.redis.keys(`${d.keyPrefix}plan:pl-*`);
+    const recs = await Promise.all(keys.map((k) => loadPlan(d.redis, d.keyPrefix, k.slice(`${d.keyPrefix}plan:`.length))));
+    return recs.filter((r): r is PlanRecord => r !== null && r.plan.channel === channel);
+  }
+  const responsesTo = (body: string): Record<string, unknown>[] => {
+    const id = new URLSearchParams(body).get('response_url')?.split('/').pop();
+    return sandbox.responses.filter((r) => r.id === id).map((r) => r.body);
+  };
+
+  it('in a private channel the bot is not in: refused at ack with where to run it, no plan job, no plan stored', async () => {
+    sandbox.uninvite('G0NOPLAN', 'private');
+    const sent = await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent healthy message-timeout', channel: 'G0NOPLAN', channelName: 'war-room', user: 'U0ASKER' });
+    expect(sent.status).toBe(200);
+    const ack = String(sent.json?.text);
+    expect(sent.json?.response_type).toBe('ephemeral');
+    expect(ack).toContain('A recovery plan must be posted where its approvers can see it, and I cannot post here.');
+    expect(ack).toContain("I'm not in #war-room, so nothing was planned; the alert channel is <#C0ALERTS>.");
+    expect(ack).toContain('/invite @autogen-ops');
+    expect(ack).toContain('(PLAN_NEEDS_CHANNEL)');
+    await waitFor(() => lines.find((l) => l.channel === 'G0NOPLAN' && l.code === 'PLAN_NEEDS_CHANNEL'), { timeoutMs: 5_000, what: 'the refusal logged' });
+    expect(lines.filter((l) => l.channel === 'G0NOPLAN' && l.msg === 'command queued')).toEqual([]);
+    // a diagnosis in another channel goes through the same queues: once it is answered, a plan job would have run
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'diagnose ChatAgent healthy', channel: 'C0AFTER' });
+    await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0AFTER'), { timeoutMs: 20_000, what: 'a later report' });
+    expect(await plansIn('G0NOPLAN')).toEqual([]);
+    expect(responsesTo(sent.body)).toEqual([]);
+    expect(sandbox.refusals.filter((r) => r.channel === 'G0NOPLAN' && r.method.startsWith('chat.'))).toEqual([]);
+  });
+
+  it('in a direct message: refused at ack (approvers cannot see a DM), without asking Slack', async () => {
+    const asked = sandbox.calls.filter((c) => c.method === 'conversations.info').length;
+    const sent = await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent healthy', channel: 'D0MYDM', channelName: 'directmessage', user: 'U0ASKER' });
+    const ack = String(sent.json?.text);
+    expect(ack).toContain('This is a direct message, which its approvers cannot see, so nothing was planned; the alert channel is <#C0ALERTS>.');
+    expect(ack).toContain('(PLAN_NEEDS_CHANNEL)');
+    expect(sandbox.calls.filter((c) => c.method === 'conversations.info').length).toBe(asked);
+    expect(await plansIn('D0MYDM')).toEqual([]);
+  });
+
+  it('in a channel the bot is in: unchanged, the plan is posted there with Approve / Reject', async () => {
+    const sent = await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent healthy message-timeout', channel: 'C0PLANHERE', channelName: 'ops', user: 'U0ASKER' });
+    expect(String(sent.json?.text)).toContain('Planning a recovery for');
+    expect(String(sent.json?.text)).not.toContain('PLAN_NEEDS_CHANNEL');
+    const plan = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0PLANHERE' && renderBlocks(m.blocks).includes('Recovery plan:')), { timeoutMs: 20_000, what: 'the plan in the channel' });
+    expect(JSON.stringify(plan.blocks)).toContain('plan:approve');
+    const [rec] = await plansIn('C0PLANHERE');
+    expect(rec?.status).toBe('pending');
+    expect(responsesTo(sent.body)).toEqual([]);
+  });
+
+  it('a plan whose post Slack refuses anyway (membership cached before the bot was removed) is closed at once, the person told through the response_url', async () => {
+    // the ack's check answers from its cache: "member" (learnt by this command), then the bot is removed
+    await sandbox.sendCommand(bot.eventsUrl, { text: 'audit', channel: 'G0REMOVED', channelName: 'war-room', user: 'U0ASKER' });
+    await waitFor(() => sandbox.ephemerals.find((e) => e.channel === 'G0REMOVED'), { timeoutMs: 20_000, what: 'the audit answer in the channel' });
+    sandbox.uninvite('G0REMOVED', 'private');
+    const sent = await sandbox.sendCommand(bot.eventsUrl, { text: 'recover ToolAgent healthy message-timeout', channel: 'G0REMOVED', channelName: 'war-room', user: 'U0ASKER' });
+    expect(String(sent.json?.text)).toContain('Planning a recovery for');
+    const told = await waitFor(() => responsesTo(sent.body).find((b) => String(b.text).includes('PLAN_NEEDS_CHANNEL')), { timeoutMs: 20_000, what: 'the requester told through the response_url' });
+    expect(told.response_type).toBe('ephemeral');
+    expect(String(told.text)).toMatch(/plan `pl-[a-z0-9-]+` was closed and nothing will run \(Slack said `channel_not_found`\); the alert channel is <#C0ALERTS>\./);
+    // the plan itself (its buttons) never went anywhere: not in the channel, not privately
+    expect(responsesTo(sent.body).filter((b) => JSON.stringify(b).includes('plan:approve'))).toEqual([]);
+    expect(sandbox.messages.filter((m) => m.channel === 'G0REMOVED')).toEqual([]);
+    const [rec] = await waitFor(async () => {
+      const recs = await plansIn('G0REMOVED');
+      return recs.length === 1 && recs[0]?.status !== 'pending' ? recs : undefined;
+    }, { timeoutMs: 10_000, what: 'the plan closed' });
+    expect(rec?.status).toBe('superseded');
+    expect(rec?.decidedBy).toBe('not-shared');
+    // closed, not pending: its expiry has nothing to edit (no job waits for a message that never came)
+    expect(await expirePlan(responseDepsOf(worker()), rec?.plan.id ?? '')).toBe('nothing');
+    expect(lines.some((l) => l.channel === 'G0REMOVED' && l.plan_id === rec?.plan.id && l.msg.includes('closed'))).toBe(true);
+    expect(lines.filter((l) => l.level >= WARN && l.channel === 'G0REMOVED')).toEqual([]);
   });
 });
 

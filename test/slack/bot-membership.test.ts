@@ -3,7 +3,9 @@
  * Slack answers it, cached per channel, never waiting past its bound; the note itself, escaped.
  */
 import { describe, expect, it } from 'vitest';
-import { BotMembershipCache, membershipOf, notMemberAckNote, type ConversationInfo, type InfoCaller } from '../../src/slack/bot-membership.js';
+import { BotMembershipCache, isDirectConversation, membershipOf, notMemberAckNote, planNeedsChannel, type ConversationInfo, type InfoCaller } from '../../src/slack/bot-membership.js';
+import { errorAckText } from '../../src/slack/blocks/error-ack.js';
+import { needsChannel } from '../../src/slack/listeners/commands.js';
 import { waitFor } from '../support/poll.js';
 
 describe('membershipOf: conversations.info as Slack answers it', () => {
@@ -63,5 +65,37 @@ describe('notMemberAckNote', () => {
     expect(notMemberAckNote('D1', 'directmessage')).toContain('I am not part of this conversation');
     // a name that is not a plain channel name is not echoed as markup
     expect(notMemberAckNote('C1', '<!channel>')).toContain("I'm not in this channel");
+  });
+});
+
+describe('planNeedsChannel: a recovery plan is refused where it cannot be shared', () => {
+  it('says why, names the channel and the alert channel, with the code', () => {
+    const text = errorAckText(planNeedsChannel({ channel: 'G1', channelName: 'war-room', alertChannel: 'C0ALERTS' }));
+    expect(text).toBe("⚠️ A recovery plan must be posted where its approvers can see it, and I cannot post here. I'm not in #war-room, so nothing was planned; the alert channel is <#C0ALERTS>.\n"
+      + 'Invite me with `/invite @autogen-ops` and run the command again, or run it in a channel I am in (the alert channel). _(PLAN_NEEDS_CHANNEL)_');
+  });
+
+  it('a DM is no place for it; no alert channel configured (or typed in it): none named; odd names not echoed', () => {
+    expect(planNeedsChannel({ channel: 'D1', channelName: 'directmessage' }).userMessage).toContain('This is a direct message, which its approvers cannot see, so nothing was planned.');
+    expect(planNeedsChannel({ channel: 'G1', channelName: 'mpdm-a--b-1' }).userMessage).toContain('This is a direct message');
+    expect(planNeedsChannel({ channel: 'C0ALERTS', channelName: 'alerts', alertChannel: 'C0ALERTS' }).userMessage).not.toContain('<#');
+    expect(planNeedsChannel({ channel: 'G1', channelName: '<!channel>' }).userMessage).toContain("I'm not in this channel, so nothing was planned.");
+  });
+
+  it('a plan closed after Slack refused its post says which, that nothing runs, and what Slack said', () => {
+    const err = planNeedsChannel({ channel: 'G1', alertChannel: 'C0ALERTS', closed: { planId: 'pl-abc', slackError: 'channel_not_found' } });
+    expect(err.userMessage).toContain("I'm not in this channel, so plan `pl-abc` was closed and nothing will run (Slack said `channel_not_found`); the alert channel is <#C0ALERTS>.");
+    expect(err.details).toMatchObject({ plan_id: 'pl-abc', slack_error: 'channel_not_found' });
+  });
+
+  it('only plan jobs need a channel; DMs are told apart by id and Slack\'s channel_name', () => {
+    expect(needsChannel({ queue: 'respond', payload: { kind: 'plan', runtime: 'prod', channel: 'C1', source: 'slash' } })).toBe(true);
+    expect(needsChannel({ queue: 'respond', payload: { runtime: 'prod', channel: 'C1', source: 'slash' } })).toBe(true);
+    expect(needsChannel({ queue: 'respond', payload: { kind: 'audit', user: 'U1', channel: 'C1', requested_at: '2026-01-01T00:00:00.000Z' } })).toBe(false);
+    expect(needsChannel({ queue: 'diagnose', payload: { agent: 'ChatAgent', runtime: 'prod', channel: 'C1', source: 'slash', requested_at: '2026-01-01T00:00:00.000Z' } })).toBe(false);
+    expect(isDirectConversation('D1', undefined)).toBe(true);
+    expect(isDirectConversation('G1', 'mpdm-a--b-1')).toBe(true);
+    expect(isDirectConversation('G1', 'privategroup')).toBe(false);
+    expect(isDirectConversation('C1', 'war-room')).toBe(false);
   });
 });

@@ -93,6 +93,11 @@ export function groupMention(group: string): Mrkdwn {
   return SLACK_GROUP_ID_RE.test(group) ? ours(`<!subteam^${group}>`) : escapeText(group);
 }
 
+/** A channel link for a public or private channel id (`C…`, `G…`); anything else is shown as escaped text. */
+export function channelMention(channel: string): Mrkdwn {
+  return /^[CG][A-Z0-9]{2,40}$/.test(channel) ? ours(`<#${channel}>`) : escapeText(channel);
+}
+
 /** Slack's localized date of `epochS` (whole seconds) with `format` tokens; `fallback` is escaped. */
 export function slackDate(epochS: number, format: '{date_short_pretty} {time}' | '{date_short_pretty} {time_secs}', fallback: string): Mrkdwn {
   return ours(`<!date^${Math.floor(epochS)}^${format}|${escapeText(fallback).replace(/\|/g, '/')}>`);
