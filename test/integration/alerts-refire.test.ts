@@ -1,9 +1,10 @@
 /**
- * A re-fire Alertmanager merged back into the same episode (issue 14): after a resolution, the alert fires
- * again and Alertmanager — which identifies an alert by its labels and keeps the episode's `startsAt` —
- * sends a body byte-identical to the first firing notification. The intake deduplicates a body only while
- * nothing else came for its alerts (each alert's turn, src/incidents/turns.ts, is part of the job's
- * deduplication id): a retry of the delivery is dropped, the re-fire is not, even inside the window.
+ * A re-fire from a sender that repeats its body (issue 14): a generic JSON source without `startsAt`/`endsAt`
+ * says "firing" again after its resolution with the same bytes as the first time. The intake deduplicates a
+ * body only while nothing else came for its alerts (each alert's turn, src/incidents/turns.ts, is part of the
+ * job's deduplication id): a retry of the delivery is dropped, the re-fire is not, even inside the window.
+ * (Alertmanager alerts take no turns: a byte-identical Alertmanager body after a resolution is a late copy —
+ * alerts-replay.test.ts, "resends".)
  *
  *   step   notification                                   incident
  *   1      firing F                                       open, 1 firing
@@ -13,10 +14,10 @@
  *   5      F again at once (a retry of that delivery)      no job
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertmanagerPayloadSchema, alertsFromAlertmanager } from '../../src/intake/alertmanager.js';
+import { alertsFromGeneric, genericPayloadSchema } from '../../src/intake/generic.js';
 import { alertJobId } from '../../src/incidents/fingerprint.js';
 import { alertsJobId } from '../../src/incidents/jobs.js';
-import { allText, amNotification, startAlertHarness, type AlertHarness } from '../incidents/harness.js';
+import { allText, startAlertHarness, type AlertHarness } from '../incidents/harness.js';
 import { waitFor } from '../support/poll.js';
 
 let h: AlertHarness;
@@ -29,27 +30,24 @@ afterAll(async () => {
   await h?.stop();
 });
 
-describe('a byte-identical firing after a resolution', () => {
+describe('a byte-identical firing after a resolution (generic JSON source)', () => {
   it('reopens the incident inside the dedupe window, while a retry of a delivery is still dropped', async () => {
-    const startsAt = new Date(Date.now() - 120_000).toISOString();
     const alert = (status: 'firing' | 'resolved') => ({
-      status, fingerprint: 'refire0000000001', startsAt, endsAt: new Date(Date.now()).toISOString(),
-      labels: { alertname: 'RefireSameEpisode', runtime: 'prod', agent_type: 'Dispatcher', severity: 'error' },
-      annotations: { summary: 'Dispatcher failing' },
+      id: 'refire0000000001', status, title: 'Dispatcher failing', severity: 'error', runtime: 'prod', agent: 'Dispatcher',
     });
-    const group = { groupKey: '{}:{alertname="RefireSameEpisode"}' };
-    const firing = JSON.stringify(amNotification([alert('firing')], group));
-    const resolved = JSON.stringify(amNotification([alert('resolved')], group));
+    const firing = JSON.stringify({ alerts: [alert('firing')] });
+    const resolved = JSON.stringify({ alerts: [alert('resolved')] });
+    const post = (body: string) => h.postGeneric(JSON.parse(body));
     const queue = h.workers[0]!.deps.queues.get('alert');
-    const firingAlerts = alertsFromAlertmanager(alertmanagerPayloadSchema.parse(JSON.parse(firing)), 'alertmanager');
+    const firingAlerts = alertsFromGeneric(genericPayloadSchema.parse(JSON.parse(firing)), 'ci');
     // the deduplication id of F at its nth turn (F is turn 1, R turn 2, F again turn 3)
     const dedupeId = (turn: number) => alertsJobId(firingAlerts, new Map(firingAlerts.map((a) => [alertJobId(a), turn])));
     const contentId = dedupeId(1);
     // 1–2: the first firing, and a retry of the same delivery inside the window
-    expect((await h.postAlertmanager(firing)).status).toBe(202);
+    expect((await post(firing)).status).toBe(202);
     const firstJob = await queue.getDeduplicationJobId(contentId);
     expect(firstJob).toBeTruthy();
-    expect((await h.postAlertmanager(firing)).status).toBe(202);
+    expect((await post(firing)).status).toBe(202);
     expect(await queue.getDeduplicationJobId(contentId)).toBe(firstJob);
     const opened = await waitFor(async () => (await h.store.listActive(500)).find((i) => i.title === 'Dispatcher failing'), { what: 'incident open' });
     const incident = () => h.store.get(opened.id);
@@ -57,14 +55,14 @@ describe('a byte-identical firing after a resolution', () => {
     const root = await waitFor(() => h.roots(opened.channel).find((m) => allText(m).includes(opened.id)), { what: 'the root' });
 
     // 3: resolved
-    expect((await h.postAlertmanager(resolved)).status).toBe(202);
+    expect((await post(resolved)).status).toBe(202);
     await waitFor(async () => (await incident())?.state === 'resolved', { what: 'incident resolved' });
     await waitFor(() => JSON.stringify(root.edits.at(-1)?.blocks ?? []).includes('Resolved'), { what: 'root edited to resolved' });
     const resolvedEdits = root.edits.length;
 
     // 4: the first firing's bytes again, well inside the window of its first delivery (an hour)
     expect(await queue.getDeduplicationJobId(contentId)).toBe(firstJob);
-    expect((await h.postAlertmanager(firing)).status).toBe(202);
+    expect((await post(firing)).status).toBe(202);
     await waitFor(async () => (await incident())?.state === 'open', { what: 'incident open again' });
     expect(await incident()).toMatchObject({ id: opened.id, alertsFiring: 1, alertsTotal: 1, reopenedCount: 1 });
     // the thread follows: the same root, edited from resolved back to open, and a line saying so
@@ -78,7 +76,7 @@ describe('a byte-identical firing after a resolution', () => {
     expect(refireJob).toBeTruthy();
     expect(refireJob).not.toBe(firstJob);
     const jobsBefore = await queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed');
-    expect((await h.postAlertmanager(firing)).status).toBe(202);
+    expect((await post(firing)).status).toBe(202);
     expect(await queue.getDeduplicationJobId(dedupeId(3))).toBe(refireJob);
     expect(await queue.getJobCountByTypes('waiting', 'prioritized', 'active', 'completed', 'failed', 'delayed')).toBe(jobsBefore);
     expect(await incident()).toMatchObject({ state: 'open', reopenedCount: 1 });
