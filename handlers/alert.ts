@@ -11,7 +11,7 @@ import { checkStaleIncidents } from '../src/incidents/stale.js';
 import { reconcileTruncated } from '../src/incidents/truncation.js';
 import { flushIncident } from '../src/incidents/thread.js';
 import { slackMembership } from '../src/incidents/visibility.js';
-import type { Processor } from '../src/queues/worker.js';
+import { isRerun, type Processor } from '../src/queues/worker.js';
 import type { WorkerDeps } from './index.js';
 
 export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
@@ -22,7 +22,7 @@ export function createAlertProcessor(deps: WorkerDeps): Processor<'alert'> {
   return async (p, job, token) => {
     switch (p.kind) {
       case 'alerts':
-        return applyAlertEvents(ctx, p.alerts, job.attemptsMade > 0, new Date(p.received_at));
+        return applyAlertEvents(ctx, p.alerts, isRerun(job), new Date(p.received_at));
       case 'flush':
         return flushIncident(ctx, p.incident_id, job);
       case 'opened':

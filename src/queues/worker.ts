@@ -23,6 +23,16 @@ export function isDeferral(err: unknown): err is Error {
   return err instanceof DelayedError || err instanceof RateLimitError || err instanceof WaitingError || err instanceof WaitingChildrenError;
 }
 
+/**
+ * Whether this run of a job may follow an earlier run that did part of the work: a retry after a failure
+ * (`attemptsMade`), or a re-run after a stall — the worker died, or lost its lock while Redis was away, so the
+ * failure could not even be recorded (`attemptsStarted` > 1, `stalledCounter`). Processors whose follow-ups
+ * are idempotent redo them all when it is true.
+ */
+export function isRerun(job: Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>): boolean {
+  return job.attemptsMade > 0 || job.attemptsStarted > 1 || job.stalledCounter > 0;
+}
+
 export function wrapProcessor<Q extends QueueName>(queue: Q, processor: Processor<Q>, logger: Logger) {
   return async (job: Job, token?: string): Promise<unknown> => {
     // a child logger only when there is something to log: building one per job is a measurable share of a storm
