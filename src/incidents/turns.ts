@@ -40,12 +40,11 @@ export async function alertTurns(redis: RedisClient, keyPrefix: string, alerts: 
   return turns;
 }
 
-/** The jobs to add, their `alerts` jobs' deduplication ids carrying the turns of their alerts (one call per such job). */
+/** The jobs to add, their `alerts` jobs' deduplication ids carrying the turns of their alerts (one script call). */
 export async function turnAlertJobs(redis: RedisClient, keyPrefix: string, jobs: readonly JobSpec[], dedupeWindowS: number): Promise<JobSpec[]> {
-  const turns = new Map<string, number>();
-  for (const job of jobs) {
-    if (job.data.kind !== 'alerts') continue;
-    for (const [id, turn] of await alertTurns(redis, keyPrefix, job.data.alerts, dedupeWindowS)) turns.set(id, turn);
-  }
-  return withAlertTurns(jobs, turns);
+  const turning = jobs.flatMap((job) => (job.data.kind === 'alerts' ? job.data.alerts.filter(takesTurns) : []));
+  // Alertmanager notifications (most of a storm) take no turns: their jobs stay as they are, no Redis call
+  if (turning.length === 0) return [...jobs];
+  // one script call for the whole request (the keys are taken in order, as job by job)
+  return withAlertTurns(jobs, await alertTurns(redis, keyPrefix, turning, dedupeWindowS));
 }
