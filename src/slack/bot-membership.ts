@@ -48,6 +48,8 @@ export interface BotMembershipOptions {
   /** How long an answer is kept, ms (a "not a member" shorter: someone may `/invite` the bot). */
   readonly memberTtlMs: number;
   readonly notMemberTtlMs: number;
+  /** How long "no answer" (Slack erred or was slow) is kept, ms: a slow or failing Web API costs one wait per channel per this, not one per command. */
+  readonly unknownTtlMs: number;
   /** How long the ack waits for `conversations.info` at most, ms. */
   readonly timeoutMs: number;
   /** Channels remembered at most. */
@@ -55,39 +57,49 @@ export interface BotMembershipOptions {
   readonly now: () => number;
 }
 
-export const DEFAULT_BOT_MEMBERSHIP: Omit<BotMembershipOptions, 'now'> = { memberTtlMs: 10 * 60_000, notMemberTtlMs: 60_000, timeoutMs: 800, max: 5_000 };
+export const DEFAULT_BOT_MEMBERSHIP: Omit<BotMembershipOptions, 'now'> = { memberTtlMs: 10 * 60_000, notMemberTtlMs: 60_000, unknownTtlMs: 30_000, timeoutMs: 800, max: 5_000 };
 
 /** The cache of the bot's membership per channel; `check` never throws and never waits past `timeoutMs`. */
 export class BotMembershipCache {
   private readonly known: LruMap<string, { membership: BotMembership; until: number }>;
+  /** One `conversations.info` in flight per channel: a burst of commands in one channel asks Slack once. */
+  private readonly asking = new Map<string, Promise<BotMembership>>();
 
   constructor(private readonly opts: BotMembershipOptions) {
     this.known = new LruMap(opts.max);
   }
 
-  /** The cached answer, else `conversations.info` (bounded); `unknown` on error or timeout (not cached). */
+  /**
+   * The cached answer, else `conversations.info` (bounded by `timeoutMs`, shared by concurrent callers);
+   * `unknown` on error or timeout, itself kept for `unknownTtlMs` so a failing Web API is not asked per command.
+   */
   async check(client: InfoCaller, channel: string): Promise<BotMembership> {
-    const now = this.opts.now();
     const hit = this.known.get(channel);
-    if (hit && hit.until > now) return hit.membership;
+    if (hit && hit.until > this.opts.now()) return hit.membership;
+    let asked = this.asking.get(channel);
+    if (asked === undefined) {
+      asked = client.apiCall('conversations.info', { channel })
+        .then((res) => membershipOf(res))
+        .catch((err: unknown) => membershipOf({ ok: false, error: (err as { data?: { error?: string } } | undefined)?.data?.error ?? 'unknown' }))
+        .then((m) => { this.remember(channel, m); return m; })
+        .finally(() => this.asking.delete(channel));
+      this.asking.set(channel, asked);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'unknown'>((resolve) => { timer = setTimeout(() => resolve('unknown'), this.opts.timeoutMs); });
-    const asked = client.apiCall('conversations.info', { channel })
-      .then((res) => membershipOf(res))
-      .catch((err: unknown) => membershipOf({ ok: false, error: (err as { data?: { error?: string } } | undefined)?.data?.error ?? 'unknown' }));
     try {
       const membership = await Promise.race([asked, timeout]);
-      if (membership !== 'unknown') this.remember(channel, membership);
-      else void asked.then((m) => { if (m !== 'unknown') this.remember(channel, m); });
+      // too slow: "unknown" for a while (the answer, when it comes, replaces it)
+      if (membership === 'unknown' && !this.known.get(channel)) this.remember(channel, 'unknown');
       return membership;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Records what was learnt another way (e.g. Slack refused a post: not a member). */
-  remember(channel: string, membership: Exclude<BotMembership, 'unknown'>): void {
-    const ttl = membership === 'member' ? this.opts.memberTtlMs : this.opts.notMemberTtlMs;
+  /** Records what was learnt (an answer, or another way: Slack refused a post — not a member). */
+  remember(channel: string, membership: BotMembership): void {
+    const ttl = membership === 'member' ? this.opts.memberTtlMs : membership === 'not_member' ? this.opts.notMemberTtlMs : this.opts.unknownTtlMs;
     this.known.set(channel, { membership, until: this.opts.now() + ttl });
   }
 }

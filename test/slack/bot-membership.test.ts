@@ -33,7 +33,7 @@ describe('BotMembershipCache', () => {
 
   it('asks once per channel while the answer is fresh, again once it is not', async () => {
     let now = 0;
-    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 100, timeoutMs: 5_000, max: 10, now: () => now });
+    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 100, unknownTtlMs: 50, timeoutMs: 5_000, max: 10, now: () => now });
     const c = client(async () => ({ ok: false, error: 'channel_not_found' }));
     expect(await cache.check(c, 'G1')).toBe('not_member');
     expect(await cache.check(c, 'G1')).toBe('not_member');
@@ -44,7 +44,7 @@ describe('BotMembershipCache', () => {
   });
 
   it('a Web API error (thrown, as @slack/web-api does) is read by its Slack error; a hung call answers unknown within the bound', async () => {
-    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 1_000, timeoutMs: 20, max: 10, now: () => 0 });
+    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 1_000, unknownTtlMs: 1_000, timeoutMs: 20, max: 10, now: () => 0 });
     const thrown = client(() => Promise.reject(Object.assign(new Error('An API error occurred: channel_not_found'), { data: { ok: false, error: 'channel_not_found' } })));
     expect(await cache.check(thrown, 'G2')).toBe('not_member');
     let release: (v: ConversationInfo) => void = () => undefined;
@@ -54,6 +54,25 @@ describe('BotMembershipCache', () => {
     release({ ok: true, channel: { is_member: false } });
     const late = await waitFor(async () => ((await cache.check(hung, 'C3')) === 'not_member' ? 'not_member' : undefined), { timeoutMs: 2_000, what: 'late answer cached' });
     expect(late).toBe('not_member');
+    expect(hung.calls).toBe(1);
+  });
+
+  it('a burst of commands in one channel asks Slack once; a failing Web API is asked once per channel until "unknown" expires', async () => {
+    let now = 0;
+    const cache = new BotMembershipCache({ memberTtlMs: 1_000, notMemberTtlMs: 1_000, unknownTtlMs: 500, timeoutMs: 5_000, max: 10, now: () => now });
+    let release: (v: ConversationInfo) => void = () => undefined;
+    const slow = client(() => new Promise<ConversationInfo>((resolve) => { release = resolve; }));
+    const burst = Array.from({ length: 20 }, () => cache.check(slow, 'C4'));
+    release({ ok: true, channel: { is_member: true } });
+    expect(new Set(await Promise.all(burst))).toEqual(new Set(['member']));
+    expect(slow.calls).toBe(1);
+    // Slack's API failing (an error Slack does not name): unknown, remembered for unknownTtlMs
+    const failing = client(() => Promise.reject(new Error('connect ECONNREFUSED')));
+    for (let i = 0; i < 10; i += 1) expect(await cache.check(failing, 'C5')).toBe('unknown');
+    expect(failing.calls).toBe(1);
+    now = 501;
+    await cache.check(failing, 'C5');
+    expect(failing.calls).toBe(2);
   });
 });
 
