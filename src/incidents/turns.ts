@@ -29,15 +29,11 @@ export function alertTurnKey(keyPrefix: string, alert: Pick<NormalizedAlert, 'ki
 /** Whether an alert's deduplication carries a turn (see the module comment: not Alertmanager's). */
 export const takesTurns = (a: Pick<NormalizedAlert, 'kind'>): boolean => a.kind !== 'alertmanager';
 
-/** Takes the turn of each alert that takes turns (one script call); by content id. */
-export async function alertTurns(redis: RedisClient, keyPrefix: string, alerts: readonly NormalizedAlert[], dedupeWindowS: number): Promise<Map<string, number>> {
-  const turns = new Map<string, number>();
-  const turning = alerts.filter(takesTurns);
-  if (turning.length === 0) return turns;
-  const ids = turning.map(alertJobId);
-  const reply = await runScript(redis, 'alertTurns', turning.map((a) => alertTurnKey(keyPrefix, a)), { ids, ttl: dedupeWindowS * 1000 });
-  ids.forEach((id, i) => turns.set(id, Number(reply[i])));
-  return turns;
+/** Takes the turn of each of `alerts` (all of them take turns) in one script call; by content id. */
+async function alertTurns(redis: RedisClient, keyPrefix: string, alerts: readonly NormalizedAlert[], dedupeWindowS: number): Promise<Map<string, number>> {
+  const ids = alerts.map(alertJobId);
+  const reply = await runScript(redis, 'alertTurns', alerts.map((a) => alertTurnKey(keyPrefix, a)), { ids, ttl: dedupeWindowS * 1000 });
+  return new Map(ids.map((id, i) => [id, Number(reply[i])]));
 }
 
 /** The jobs to add, their `alerts` jobs' deduplication ids carrying the turns of their alerts (one script call). */
