@@ -166,8 +166,11 @@ async def test_a_send_a_gate_finishes_leaves_no_frame_of_the_bridge_and_other_se
     assert isinstance(failure, ServiceError) and isinstance(failure.__cause__, ConnectionRefusedError)
     files = [frame.filename for exc in (failure, failure.__cause__)
              for frame in traceback.extract_tb(exc.__traceback__)]
-    assert any(f.endswith("gate.py") for f in files)  # the gates saw both failures
-    assert not any(f.endswith("attach.py") for f in files)  # the runtime's own coroutine was awaited
+    # the runtime's own coroutine was awaited, and each gate handed its RPC straight to the handler
+    assert not any(f.endswith(("attach.py", "gate.py")) for f in files)
+    for agent_type in ("Front", "Backend"):  # and still counted both failures
+        detail = await app.get(f"/v1/agents/{agent_type}")
+        assert detail["errors_total"] == 2 and detail["inflight"] == 0, detail
     # a send no gate sees (an unknown agent type): the bridge waits for it and finishes its hop itself
     with pytest.raises(Exception, match="Recipient not found"):
         await app.runtime.send_message(Work(0, "ok"), AgentId("Nobody", "default"))

@@ -51,11 +51,11 @@ MAX_TURNS_PREFIX = "Maximum number of turns"
 """How a group-chat manager words a run stopped by ``max_turns`` (``Maximum number of turns 3 reached.``)."""
 
 
-def is_error_echo(message: object, exc: BaseException) -> bool:
+def is_error_echo(message_type: str, exc: BaseException) -> bool:
     """AgentChat 0.7 publishes a participant's ``GroupChatError`` to the whole team, and every other
     participant's container raises ``ValueError`` for a message type it does not handle: an echo of another
     agent's failure (counted where it happened), not a failure of the agent that raises it."""
-    return type(exc) is ValueError and type(message).__name__ == "GroupChatError"
+    return type(exc) is ValueError and message_type == "GroupChatError"
 
 
 @dataclass

@@ -32,7 +32,7 @@ from .agentchat_control import AgentChatControl
 from .collector import EventCollector
 from .errors import agent_not_found
 from .faults import FaultController
-from .gate import AgentGate, RuntimeLimits
+from .gate import AgentGate, RuntimeShared
 from .gc_tuning import freeze_startup_objects
 from .message_log import MessageLog, MessageRecord
 from .process_stats import ProcessStats
@@ -147,7 +147,7 @@ class Bridge:
         self._started_mono = time.monotonic()
         self.log = MessageLog()
         self.collector = EventCollector()
-        self.limits = RuntimeLimits()
+        self.limits = RuntimeShared()
         self.gates: dict[str, AgentGate] = {}
         self.features: dict[str, bool] = {}
         self.caches: dict[str, CacheHook] = {}
@@ -220,6 +220,7 @@ class Bridge:
     def _install(self) -> None:
         rt = self.runtime
         self.collector.install()
+        self.limits.events_finish = self.collector.takes_events and internals.reports_handler_end(rt)
         if self._observer is not None:
             internals.add_intervention_handler(rt, self._observer)
         original_send = rt.send_message
@@ -229,7 +230,7 @@ class Bridge:
         bridge = self
         watchers = self.agentchat.watchers  # filled in place once AgentChat is imported
         observer = self._observer
-        gate_handle = AgentGate._handle
+        gate_enter = AgentGate._enter
         delivers_unwatched = internals.delivers_unwatched
 
         def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
@@ -251,7 +252,7 @@ class Bridge:
             if delivers_unwatched(rt, observer):
                 agent = bridge._instances.get(recipient)
                 handler = getattr(agent, "__dict__", _NO_DICT).get("on_message")
-                if type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_handle:
+                if type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_enter:
                     return original_send(message, recipient, sender=sender, cancellation_token=cancellation_token,
                                          message_id=message_id)
             return _send_watched(hop, message, recipient, sender, cancellation_token, message_id)
@@ -295,6 +296,7 @@ class Bridge:
 
     def _uninstall(self) -> None:
         rt = self.runtime
+        self.limits.events_finish = False
         internals.unpatch_runtime_method(rt, "send_message")
         internals.unpatch_runtime_method(rt, "publish_message")
         if self._observer is not None:

@@ -156,6 +156,7 @@ class EventCollector(logging.Handler):
         """Formatted exceptions of log records (``logger.exception``), once per signature."""
         self._attached: list[tuple[logging.Logger, int, logging.Handler]] = []
         self._fast_events: logging.Logger | None = None
+        """The ``autogen_core.events`` logger whose ``info`` this collector stands in for, if it does."""
         self.llm_sink: Callable[[Any], None] | None = None
         """Where model-call events go (the AgentChat observer's ``llm_event``)."""
         self.failure_sink: Callable[[Any, ErrorGroup], None] | None = None
@@ -170,9 +171,13 @@ class EventCollector(logging.Handler):
         case is inlined here)."""
         if type(msg) is MessageEvent:
             kw = msg.kwargs
-            if kw.get("delivery_stage") != _DELIVER:
-                return
             kind = kw.get("kind")
+            if kw.get("delivery_stage") != _DELIVER:
+                if kind == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
+                    hop = CURRENT.get()
+                    if hop is not None and hop.gate is not None:
+                        hop.gate.finish(hop, None)
+                return
             if kind == _RESPOND:
                 return
             ctx = CURRENT.get()
@@ -184,12 +189,16 @@ class EventCollector(logging.Handler):
                 self.llm_sink(msg)
             return
         if type(msg) in _FAILURE_EVENTS:  # one per handler error: an error storm's share of the collector
+            ctx = CURRENT.get()
+            if ctx is not None and ctx.gate is not None:
+                # autogen-core logs this inside its ``except`` for the handler's exception: the exception
+                # being handled is the handler's (the event holds only its text)
+                ctx.gate.finish(ctx, sys.exc_info()[1])
             # _keep_failure(), inlined
             kw = msg.kwargs  # type: ignore[attr-defined]
             payload, exception = kw.get("payload"), kw.get("exception")
             nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
                 len(exception) if type(exception) is str else 0)
-            ctx = CURRENT.get()
             event, pairs = type(msg).__name__, (*kw, *kw.values())  # _flat(), inlined
             notable = self._notable
             captured = LAST_CAPTURE.group
@@ -301,6 +310,12 @@ class EventCollector(logging.Handler):
                 lg.setLevel(level)
             lg.addHandler(handler)
             self._attached.append((lg, previous, handler))
+
+    @property
+    def takes_events(self) -> bool:
+        """Whether autogen-core's events reach this collector through its own hook (``install``): each one
+        in the task that logs it, whatever the application does with its logging configuration."""
+        return self._fast_events is not None
 
     def uninstall(self) -> None:
         if self._fast_events is not None:

@@ -1,5 +1,10 @@
-"""The bridge gate: wraps each agent's ``on_message`` so isolation, degrade, backpressure, metrics,
+"""The bridge gate: shadows each agent's ``on_message`` so isolation, degrade, backpressure, metrics,
 latency, error capture and message tracing happen around the handler, in the handler's own task.
+
+An RPC to an agent under no control is counted and handed straight to the handler; its end is taken
+from the event autogen-core logs in the same task (``AgentGate.finish``), so the bridge adds no frame to
+the handler's call or to its failures' tracebacks. Everything else runs in a coroutine around the
+handler (``AgentGate._handle``). ``tests/test_gate_paths.py`` checks both give the same counts.
 
 Nothing here drops messages at the runtime's queue (autogen-core 0.7 skips ``task_done`` for a drop):
 a refused message raises to its sender from inside the handler call, so the queue stays balanced and
@@ -63,20 +68,25 @@ class Isolation:
     removed_subscriptions: list[Subscription] = field(default_factory=list)
 
 
-class RuntimeLimits:
-    """Runtime-wide in-flight bound. It applies to messages entering from outside any agent
-    (sender ``None``): nested RPCs made while handling an admitted message are not counted again,
-    so a chain of agents can never deadlock on the runtime-wide limit."""
+class RuntimeShared:
+    """What every gate of one runtime shares: the runtime-wide in-flight bound, and how a hop ends.
+
+    The bound applies to messages entering from outside any agent (sender ``None``): nested RPCs made
+    while handling an admitted message are not counted again, so a chain of agents can never deadlock on
+    the runtime-wide limit."""
 
     def __init__(self) -> None:
         self.limiter = InflightLimiter()
         self.inflight = 0
+        self.events_finish = False
+        """Whether the bridge takes autogen-core's events itself, in the handler's task, from a runtime
+        known to report each RPC handler's end by one (see ``AgentGate._enter``); set on attach."""
 
 
 class AgentGate:
     """Control state and statistics of one agent type."""
 
-    def __init__(self, agent_type: str, log: MessageLog, limits: RuntimeLimits) -> None:
+    def __init__(self, agent_type: str, log: MessageLog, shared: RuntimeShared) -> None:
         self.agent_type = agent_type
         self.stats = AgentStats()
         self.isolation: Isolation | None = None
@@ -87,7 +97,7 @@ class AgentGate:
         self.limiter = InflightLimiter()
         self.errors = ErrorCapture(agent_type)
         self._log = log
-        self._limits = limits
+        self._shared = shared
         self._holding = 0
         self._soft_errors: dict[int, ReportedError] = {}
         self.stand_in: StandIn | None = None
@@ -123,14 +133,90 @@ class AgentGate:
 
     # --- the wrapper -------------------------------------------------------------------------
     def wrap(self, agent: Agent) -> None:
-        # A partial, not a wrapper coroutine: one coroutine frame fewer per delivered message.
+        # A partial of a plain function: for an RPC to an agent under no control, no coroutine of the
+        # bridge's own runs in between (see ``_enter``).
         # The hop's recipient string is formatted once per agent instance, not once per message.
         # So are its key (AgentId.key is a property: a call per read).
         key = agent.id.key
         recipient = f"{self.agent_type}/{key}"
         internals.set_on_message(
-            agent, functools.partial(self._handle, agent.id, key, recipient, internals.original_on_message(agent))
+            agent, functools.partial(self._enter, agent.id, key, recipient, internals.original_on_message(agent))
         )
+
+    def _enter(
+        self,
+        agent_id: AgentId,
+        key: str,
+        recipient: str,
+        original: Callable[[Any, MessageContext], Awaitable[Any]],
+        message: Any,
+        ctx: MessageContext,
+    ) -> Awaitable[Any]:
+        """The agent's ``on_message``. An RPC to an agent that no control holds back (the usual case,
+        and every message of an error storm) is counted here and handed to the handler's own coroutine:
+        autogen-core then reports its end in the same task — the response event after it returned, the
+        exception event (inside its ``except``) after it raised — and ``finish`` settles the hop from
+        there (``Shared.events_finish``: only where the bridge takes those events itself). So no frame of
+        the bridge's waits on the handler, or sits in every failure's traceback. Anything else (a publish,
+        isolation, degrade, a limit or waiters, an AgentChat stand-in, events not taken) runs ``_handle``,
+        a coroutine around the handler."""
+        limiter = self.limiter
+        if (not ctx.is_rpc or not self._shared.events_finish or self.stand_in is not None or self.degraded
+                or self.isolation is not None or limiter.limit is not None or limiter.waiters
+                or (ctx.sender is None and self._shared.limiter.limit is not None)):
+            return self._handle(agent_id, key, recipient, original, message, ctx)
+        hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, True)
+        CURRENT.set(hop)
+        limiter.inflight += 1
+        stats = self.stats
+        stats.inflight += 1
+        if stats.inflight > stats.peak_inflight:
+            stats.peak_inflight = stats.inflight
+        self._shared.inflight += 1
+        stats.message_types.add(type(message).__name__)
+        hop.gate = self
+        started = hop.perf_started = time.perf_counter()
+        hop.handler_started_at = started + WALL_OFFSET
+        return original(message, ctx)
+
+    def finish(self, hop: MessageRecord, exc: BaseException | None) -> None:
+        """The end of a hop ``_enter`` handed to the handler: ``exc`` is what the handler raised (None: it
+        returned). Called from the bridge's hook on autogen-core's events, in the handler's task."""
+        now = time.perf_counter()
+        hop.gate = None
+        stats = self.stats
+        stats.inflight -= 1
+        self._shared.inflight -= 1
+        limiter = self.limiter
+        if limiter.waiters:  # a limit was set while this ran: wake the next waiter
+            limiter.release()
+        else:
+            limiter.inflight -= 1
+        ended = now + WALL_OFFSET
+        message_type = hop.message_type
+        key = hop.agent_key
+        error_type = None if exc is None else self._failed(hop, exc, key, message_type, ended)
+        self._settle(hop, error_type, key, message_type, ended, now - hop.perf_started)
+
+    def _failed(self, hop: MessageRecord, exc: BaseException, key: str, message_type: str,
+                failed_at: float) -> str | None:
+        """Count the handler's exception on ``hop``; the error type, or None for an AgentChat error echo
+        (not this agent's failure: the hop is refused). The traceback's outermost frame is not the
+        handler's (the gate's, or autogen-core's ``_process_send``): the signature leaves it out."""
+        if type(exc) is ValueError and is_error_echo(message_type, exc):  # (type test first: no call in a storm)
+            hop.finished_at = failed_at
+            hop.outcome = "refused"
+            hop.error = f"{type(exc).__name__}: {exc}"
+            return None
+        # Counted exactly; the traceback is formatted only for a signature not seen before.
+        # (positional: keyword arguments cost a name match per call)
+        group = self.errors.capture(exc, failed_at, "handler", key, hop.message_id, message_type, True)
+        LAST_CAPTURE.hop = hop
+        LAST_CAPTURE.group = group
+        hop.finished_at = failed_at  # hop.finish("error", ...), inlined: an error storm runs this
+        hop.outcome = "error"
+        hop.error = f"{group.exception_type}: {group.message}"
+        return group.exception_type
 
     async def _handle(
         self,
@@ -169,10 +255,10 @@ class AgentGate:
                 self.stats.waiting -= 1
         else:
             limiter.inflight += 1
-        runtime_slot = ctx.sender is None and self._limits.limiter.limit is not None
+        runtime_slot = ctx.sender is None and self._shared.limiter.limit is not None
         if runtime_slot:
             try:
-                await self._limits.limiter.acquire("message entering the runtime")
+                await self._shared.limiter.acquire("message entering the runtime")
             except BaseException as exc:
                 limiter.release()
                 self._refuse(hop, "backpressure", exc)
@@ -180,7 +266,7 @@ class AgentGate:
         stats.inflight += 1
         if stats.inflight > stats.peak_inflight:
             stats.peak_inflight = stats.inflight
-        self._limits.inflight += 1
+        self._shared.inflight += 1
         stats.message_types.add(type(message).__name__)
         # One monotonic clock read at each end; wall-clock times are derived from it (WALL_OFFSET).
         started = time.perf_counter()
@@ -191,49 +277,40 @@ class AgentGate:
         try:
             return await original(message, ctx)
         except BaseException as exc:
-            if type(exc) is ValueError and is_error_echo(message, exc):  # (type test first: no call in a storm)
-                hop.finished_at = time.time()
-                hop.outcome = "refused"  # not handled, and not this agent's failure
-                hop.error = f"{type(exc).__name__}: {exc}"
-                raise
             if self.stand_in is not None:
                 self.stand_in.control.start_failed(self.agent_type, message)
-            # Counted exactly; the traceback is formatted only for a signature not seen before.
-            failed_at = time.time()
-            # (positional: keyword arguments cost a name match per call; True skips this frame)
-            group = self.errors.capture(exc, failed_at, "handler", key, ctx.message_id, type(message).__name__, True)
-            LAST_CAPTURE.hop = hop
-            LAST_CAPTURE.group = group
-            error_type = group.exception_type
-            hop.finished_at = failed_at  # hop.finish("error", ...), inlined: an error storm runs this
-            hop.outcome = "error"
-            hop.error = f"{error_type}: {group.message}"
+            error_type = self._failed(hop, exc, key, type(message).__name__, time.time())
             raise
         finally:
             now = time.perf_counter()
             stats.inflight -= 1
-            self._limits.inflight -= 1
+            self._shared.inflight -= 1
             if limiter_needed or limiter.waiters:  # (a limit may have been set while this ran)
                 limiter.release()
             else:
                 limiter.inflight -= 1  # no limit, nobody waiting: nothing to wake
             if runtime_slot:
-                self._limits.limiter.release()
+                self._shared.limiter.release()
             ended = now + WALL_OFFSET
-            if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
-                if error_type is None:
-                    error_type = self._settle_soft_error(hop, error_type, key, message, ended)
-                elif self._soft_errors:  # it raised: its exception is the outcome, a report is dropped
-                    self._soft_errors.pop(id(hop), None)
-            stats.observe(ended, now - started, error_type)
-            if error_type is None and hop.outcome != "refused":  # (refused: the echo above, already finished)
-                hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
-                hop.outcome = "ok"
-            else:
-                # This frame outlives the call in the failure's traceback, which a reference cycle keeps until
-                # the next young collection or two: with its locals cleared, each of those visits a dozen fewer
-                # references per failed delivery (an error storm's share of the collector's work).
-                del agent_id, key, recipient, original, message, ctx, hop, limiter, stats
+            self._settle(hop, error_type, key, type(message).__name__, ended, now - started)
+            # This frame outlives the call in the failure's traceback, which a reference cycle keeps until
+            # the next young collection or two: with its locals cleared, each of those visits a dozen fewer
+            # references per failed delivery.
+            del agent_id, key, recipient, original, message, ctx, hop, limiter, stats
+
+    def _settle(self, hop: MessageRecord, error_type: str | None, key: str, message_type: str, ended: float,
+                duration_s: float) -> None:
+        """Count the ended hop (``error_type``: what the handler raised, None if it returned) and finish it,
+        with a failure the handler reported without raising when it raised nothing."""
+        if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
+            if error_type is None:
+                error_type = self._settle_soft_error(hop, key, message_type, ended)
+            elif self._soft_errors:  # it raised: its exception is the outcome, a report is dropped
+                self._soft_errors.pop(id(hop), None)
+        self.stats.observe(ended, duration_s, error_type)
+        if error_type is None and hop.outcome != "refused":  # (refused: an error echo, already finished)
+            hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
+            hop.outcome = "ok"
 
     # --- failures a handler reports instead of raising (AgentChat tool results, GroupChatError) -----
     def report_soft_error(self, hop: MessageRecord, exception_type: str, message: str, detail: str) -> None:
@@ -251,15 +328,14 @@ class AgentGate:
         # Reported after the handler ended (from a task it left behind): kept, its sample already taken.
         self._record_soft_error(hop, hop.agent_key, exception_type, message, detail, None, time.time())
 
-    def _settle_soft_error(self, hop: MessageRecord, error_type: str | None, key: str, message: Any,
-                           ended: float) -> str | None:
+    def _settle_soft_error(self, hop: MessageRecord, key: str, message_type: str, ended: float) -> str | None:
         pending = self._soft_errors.pop(id(hop), None)
-        if error_type is not None or pending is None:
-            return error_type
+        if pending is None:
+            return None
         text = pending.message
         if pending.more:
             text += f" (and {pending.more} more reported failure{'s' if pending.more > 1 else ''} in this handler)"
-        self._record_soft_error(hop, key, pending.exception_type, text, pending.detail, type(message).__name__, ended)
+        self._record_soft_error(hop, key, pending.exception_type, text, pending.detail, message_type, ended)
         hop.finish("error", f"{pending.exception_type}: {text}", at=ended)
         return pending.exception_type
 

@@ -38,6 +38,11 @@ class MessageRecord:
     finished_at: float | None = None
     outcome: str = "pending"
     error: str | None = None
+    gate: Any = None
+    """The ``AgentGate`` that will finish this hop when autogen-core reports its handler's end (an RPC the
+    gate handed straight to the handler), until it does; None otherwise."""
+    perf_started: float = 0.0
+    """``time.perf_counter()`` when the handler started (set with ``gate``: the hop's duration)."""
 
     @property
     def agent_type(self) -> str:

@@ -9,9 +9,15 @@ version moves one of them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, cast
 
 from autogen_core import Agent, AgentId, InterventionHandler, SingleThreadedAgentRuntime, Subscription
+
+try:
+    _CORE_VERSION = version("autogen-core")
+except PackageNotFoundError:  # not installed as a distribution (a source checkout): assume nothing
+    _CORE_VERSION = ""
 
 AgentFactory = Callable[..., Any]
 """A factory as stored by the runtime: zero-argument (or legacy two-argument) callable."""
@@ -102,6 +108,16 @@ def delivers_unwatched(runtime: SingleThreadedAgentRuntime, observer: object) ->
         return False
     handlers = runtime._intervention_handlers
     return not handlers or (len(handlers) == 1 and handlers[0] is observer)
+
+
+def reports_handler_end(runtime: SingleThreadedAgentRuntime) -> bool:
+    """Whether the runtime reports the end of each RPC handler by an event logged in the handler's task:
+    ``MessageHandlerExceptionEvent`` inside the ``except`` that caught what the handler raised, else the
+    response's ``MessageEvent`` (kind RESPOND, stage SEND) once it returned — autogen-core 0.7's
+    ``_process_send``, not overridden. ``tests/test_runtime_internals.py`` checks it on the installed
+    version."""
+    return (type(runtime)._process_send is SingleThreadedAgentRuntime._process_send
+            and _CORE_VERSION.startswith("0.7."))
 
 
 def forget_instance(runtime: SingleThreadedAgentRuntime, agent_id: AgentId) -> Agent | None:

@@ -1,0 +1,183 @@
+"""The gate's two ways of finishing a hop give the same counts: an RPC handed straight to the handler and
+finished from autogen-core's events (the usual case), and the coroutine around the handler (events the
+bridge does not take itself, a runtime that overrides ``_process_send``, a publish, a control in force) —
+on a real runtime, with an application that succeeds, fails and wraps, and with controls changed while
+messages are in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from autogen_core import AgentId, MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler
+from conftest import wait_for
+
+from autogen_ops_bridge import attach
+from autogen_ops_bridge.attach import Bridge
+
+TOKEN = "gate-paths-token-0123456789"
+
+
+@dataclass
+class Job:
+    n: int
+    mode: str
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class Store(RoutedAgent):
+    """Answers, fails (a refused connection) or waits for the test's release."""
+
+    release: asyncio.Event
+
+    def __init__(self) -> None:
+        super().__init__("a store")
+
+    @message_handler
+    async def on_job(self, message: Job, ctx: MessageContext) -> Job:
+        if message.mode == "fail":
+            raise ConnectionRefusedError(111, f"connect to store-{message.n}:5432 refused")
+        if message.mode == "hold":
+            await Store.release.wait()
+        return message
+
+
+class Api(RoutedAgent):
+    """Calls Store and wraps its failures (``raise ... from``)."""
+
+    def __init__(self) -> None:
+        super().__init__("an API")
+
+    @message_handler
+    async def on_job(self, message: Job, ctx: MessageContext) -> Job:
+        try:
+            answer = await self.send_message(message, AgentId("Store", "default"))
+        except ConnectionRefusedError as exc:
+            raise StoreError(f"job {message.n}: the store is down") from exc
+        assert isinstance(answer, Job)
+        return answer
+
+
+class OverridingRuntime(SingleThreadedAgentRuntime):
+    """An application's runtime that overrides how a send is processed: the bridge cannot rely on it
+    reporting each handler's end, so it waits on every handler itself."""
+
+    async def _process_send(self, message_envelope: Any) -> None:
+        await super()._process_send(message_envelope)
+
+
+@dataclass
+class App:
+    runtime: SingleThreadedAgentRuntime
+    bridge: Bridge
+    http: httpx.AsyncClient
+
+    async def send(self, mode: str, n: int, first: int = 0) -> list[object]:
+        return await asyncio.gather(*(self.runtime.send_message(Job(i, mode), AgentId("Api", "default"))
+                                      for i in range(first, first + n)), return_exceptions=True)
+
+    async def agent(self, agent_type: str) -> dict[str, Any]:
+        r = await self.http.get(f"/v1/agents/{agent_type}")
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+SETUPS = ("events taken by the bridge", "events logged at INFO by the application", "runtime overrides _process_send")
+
+
+@pytest.fixture(params=SETUPS)
+async def app(request: pytest.FixtureRequest) -> AsyncIterator[App]:
+    events = logging.getLogger("autogen_core.events")
+    level = events.level
+    if request.param == SETUPS[1]:
+        events.setLevel(logging.INFO)  # the application listens: the bridge adds a handler beside its own
+    runtime = OverridingRuntime() if request.param == SETUPS[2] else SingleThreadedAgentRuntime()
+    await Store.register(runtime, "Store", Store)
+    await Api.register(runtime, "Api", Api)
+    Store.release = asyncio.Event()
+    bridge = await attach(runtime, token=TOKEN)
+    assert bridge.limits.events_finish is (request.param == SETUPS[0])
+    runtime.start()
+    assert bridge.url is not None
+    try:
+        async with httpx.AsyncClient(base_url=bridge.url, headers={"Authorization": f"Bearer {TOKEN}"},
+                                     timeout=10) as http:
+            yield App(runtime, bridge, http)
+    finally:
+        Store.release.set()
+        await bridge.prepare_stop()
+        await runtime.stop_when_idle()
+        await bridge.close()
+        events.setLevel(level)
+
+
+async def test_counts_outcomes_and_signatures_are_the_same_whichever_way_a_hop_ends(app: App) -> None:
+    oks = await app.send("ok", 5)
+    failures = await app.send("fail", 7, first=5)
+    assert all(isinstance(r, Job) for r in oks)
+    assert all(isinstance(f, StoreError) and isinstance(f.__cause__, ConnectionRefusedError) for f in failures)
+    for agent_type, exception_type, text in (("Api", "StoreError", "the store is down"),
+                                             ("Store", "ConnectionRefusedError", ":5432 refused")):
+        detail = await app.agent(agent_type)
+        assert (detail["handled_total"], detail["errors_total"], detail["inflight"]) == (12, 7, 0), detail
+        assert detail["latency_ms"]["count"] == 12
+        groups = [(g["exception_type"], g["count"]) for g in detail["error_groups"]]
+        assert groups == [(exception_type, 7)]  # one signature: the bridge's own frames never split it
+        assert text in detail["last_error"]["message"]
+    r = await app.http.get("/v1/messages", params={"limit": 100})
+    hops = [h for h in r.json()["messages"] if h["recipient"] in ("Api/default", "Store/default")]
+    assert len(hops) == 24 and not [h for h in hops if h["outcome"] not in ("ok", "error")]
+    assert sum(h["outcome"] == "error" for h in hops) == 14
+    assert all(h["finished_at"] and h["duration_ms"] is not None for h in hops)
+    assert all(("refused" if h["recipient"] == "Store/default" else "the store is down") in h["error"]
+               for h in hops if h["outcome"] == "error")
+    # the gate's frame is in a failure's traceback only where the gate waited on the handler
+    frames = [f.filename for f in traceback.extract_tb(failures[0].__traceback__)]  # type: ignore[union-attr]
+    assert any(f.endswith("gate.py") for f in frames) is (not app.bridge.limits.events_finish)
+    errors = (await app.http.get("/v1/logs", params={"level": "ERROR", "agent": "Store", "limit": 100})).json()
+    assert len(errors["records"]) == 7 and all(r["exception_type"] == "ConnectionRefusedError"
+                                               for r in errors["records"])
+
+
+async def test_a_limit_set_while_messages_are_in_flight_is_honoured_and_released(app: App) -> None:
+    held = asyncio.gather(*(app.runtime.send_message(Job(i, "hold"), AgentId("Store", "default"))
+                            for i in range(2)))
+    store = app.bridge.gates["Store"]
+    await wait_for(lambda: _now(store.stats.inflight == 2))
+    store.set_backpressure(1, 30.0)  # both in flight went in before the limit
+    late = asyncio.ensure_future(app.runtime.send_message(Job(2, "ok"), AgentId("Store", "default")))
+    await wait_for(lambda: _now(store.limiter.waiting == 1))  # the third waits for a slot
+    Store.release.set()
+    assert [j.n for j in await held] == [0, 1]
+    assert (await late).n == 2
+    detail = await app.agent("Store")
+    assert (detail["handled_total"], detail["errors_total"], detail["inflight"]) == (3, 0, 0)
+    assert store.limiter.inflight == 0 and not store.limiter.waiters
+
+
+async def test_isolation_set_while_a_message_is_in_flight_refuses_only_the_next_one(app: App) -> None:
+    held = asyncio.ensure_future(app.runtime.send_message(Job(0, "hold"), AgentId("Store", "default")))
+    await wait_for(lambda: _now("Store" in app.bridge.gates and app.bridge.gates["Store"].stats.inflight == 1))
+    r = await app.http.post("/v1/actions/isolate", json={"agent_type": "Store", "reason": "test"})
+    assert r.status_code == 200, r.text
+    with pytest.raises(Exception, match="is isolated"):
+        await app.runtime.send_message(Job(1, "ok"), AgentId("Store", "default"))
+    Store.release.set()
+    assert (await held).n == 0  # the one already in flight finished as it would have
+    detail = await app.agent("Store")
+    assert (detail["inflight"], detail["handled_total"], detail["errors_total"]) == (0, 1, 0), detail
+    assert detail["refused_total"] == 1
+
+
+async def _now(value: bool) -> bool:
+    return value
