@@ -8,6 +8,7 @@ import { SLACK_GROUP_ID_RE, SLACK_USER_ID_RE } from '../identifiers.js';
 import { hhmm } from '../text/time.js';
 import { groupMention, joinRich, mention, rich, type RichText } from '../view/rich-text.js';
 import type { PlanApproval } from '../response/plan.js';
+import { supersededReason } from './close-reasons.js';
 
 /** Members of Slack user groups, as configured (`APPROVAL_GROUPS`) or looked up. */
 export type GroupMembers = ReadonlyMap<string, ReadonlySet<string>>;
@@ -85,16 +86,40 @@ export function refusalFor(answer: ConsumeAnswer, approval: Pick<PlanApproval, '
     case 'missing':
       return new OpsError('PLAN_NOT_FOUND', {});
     case 'decided': {
-      const what = answer.status === 'rejected' ? 'rejected' : answer.status === 'superseded' ? 'replaced by a newer plan' : 'approved';
-      const who = answer.by && answer.status !== 'superseded' ? rich` by ${mention(answer.by)}` : rich``;
       const when = answer.at ? rich` at ${hhmm(answer.at)}` : rich``;
+      const data = { status: answer.status, by: answer.by, at: answer.at };
+      if (answer.status === 'superseded') {
+        const [what, because] = supersededWords(answer.by);
+        return new OpsError('PLAN_ALREADY_DECIDED', data, { detail: rich`It was ${what}${when}${because}.` });
+      }
+      const what = answer.status === 'rejected' ? 'rejected' : 'approved';
+      const who = answer.by ? rich` by ${mention(answer.by)}` : rich``;
       const ran = answer.status === 'approved' ? rich` and has run` : rich``;
-      return new OpsError('PLAN_ALREADY_DECIDED', { status: answer.status, by: answer.by, at: answer.at }, { detail: rich`It was ${what}${who}${when}${ran}.` });
+      return new OpsError('PLAN_ALREADY_DECIDED', data, { detail: rich`It was ${what}${who}${when}${ran}.` });
     }
     case 'stale':
       return new OpsError('PLAN_STALE', {});
     case 'expired':
       return new OpsError('APPROVAL_EXPIRED', { expired_at: answer.expiredAt }, { detail: rich`It expired at ${hhmm(answer.expiredAt)}.` });
+  }
+}
+
+const CLOSED_BECAUSE = {
+  incident_resolved: ': its incident resolved',
+  diagnosis_changed: ': the incident\'s diagnosis changed and this plan no longer matches it',
+  not_shared: ': the bot could not post it in its channel',
+} as const;
+
+/** Why a late click finds the plan gone, in the words its message uses (`planViewOf`, src/response/propose.ts). */
+function supersededWords(decidedBy: string): readonly [what: string, because: string] {
+  const reason = supersededReason(decidedBy);
+  switch (reason.kind) {
+    case 'newer':
+      return ['replaced by a newer plan', ''];
+    case 'ran_instead':
+      return ['closed', `: another plan for the same failure ran (${reason.byPlan})`];
+    case 'closed':
+      return ['closed', CLOSED_BECAUSE[reason.why]];
   }
 }
 

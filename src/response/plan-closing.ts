@@ -17,6 +17,7 @@
  * Redis: `incident-plans:<incidentId>` → set of the plan ids proposed for or linked to it (links.ts).
  */
 import type { RedisClient } from '../redis/connect.js';
+import { DIAGNOSIS_CHANGED, INCIDENT_RESOLVED, NEWER_PLAN, PLAN_NOT_SHARED } from '../approvals/close-reasons.js';
 import { loadPlan, supersedePlan, type PlanRecord } from '../approvals/consume.js';
 import { IncidentStore } from '../incidents/store.js';
 import type { ResponseDeps } from './context.js';
@@ -24,14 +25,6 @@ import { incidentPlansKey, incidentsOf } from './links.js';
 import type { Plan } from './plan.js';
 import { planMessageKey } from './message-keys.js';
 
-/** `decided_by` of a plan closed because its incident resolved. */
-export const INCIDENT_RESOLVED = 'incident-resolved';
-
-/** `decided_by` of a plan closed because its incident's new diagnosis matches no runbook. */
-export const DIAGNOSIS_CHANGED = 'diagnosis-changed';
-
-/** `decided_by` of a plan closed because Slack refused its first post (the bot cannot post in its channel). */
-export const PLAN_NOT_SHARED = 'not-shared';
 
 /** Remembers `planId` among the plans of `incidentId`. */
 export async function notePlanOfIncident(redis: RedisClient, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
@@ -53,7 +46,7 @@ export async function supersedeOlderPlansOfIncident(deps: ResponseDeps, plan: Pl
     const rec = await loadPlan(deps.redis, deps.prefix, id);
     if (!rec || rec.status !== 'pending' || rec.plan.incidentId !== plan.incidentId || now >= rec.expiresAt) continue;
     // not `pl-…`: the message says "replaced by a newer plan", not "another plan of the same failure ran"
-    if (!(await supersedePlan(deps.redis, deps.prefix, id, `newer:${plan.id}`, now))) continue;
+    if (!(await supersedePlan(deps.redis, deps.prefix, id, `${NEWER_PLAN}${plan.id}`, now))) continue;
     const msg = deps.presenter.plan(rec.plan, { status: 'superseded', at: now });
     await deps.outbox.update({ channel: rec.plan.channel, ts_key: planMessageKey(id), text: msg.text, blocks: msg.blocks, coalesce_key: planMessageKey(id) });
     await deps.audit({ type: 'plan.superseded', at: new Date(now).toISOString(), actor: 'system', incident_id: plan.incidentId, plan_id: id, runtime: rec.plan.runtime, runbook_id: rec.plan.runbookId, data: { by_plan: plan.id, runbook: plan.runbookId } });

@@ -21,7 +21,8 @@ import { claimSlot, linkIncident, livenessOf, notePending, planSlotKey, ranPlanK
 import { findRunbook, matchRunbooksAcross, type LabelledMatch } from './match.js';
 import { IncidentStore } from '../incidents/store.js';
 import { loadRunState, temporaryState } from './outcome-state.js';
-import { closeUnmatchedPlansOfIncident, DIAGNOSIS_CHANGED, INCIDENT_RESOLVED, notePlanOfIncident, supersedeOlderPlansOfIncident } from './plan-closing.js';
+import { supersededReason } from '../approvals/close-reasons.js';
+import { closeUnmatchedPlansOfIncident, notePlanOfIncident, supersedeOlderPlansOfIncident } from './plan-closing.js';
 import { buildPlan, newPlanId, withPredictions, type ActionPrediction, type Plan } from './plan.js';
 import { readRuntime } from './read-view.js';
 import { readAutomation } from './safety.js';
@@ -49,10 +50,12 @@ export function planViewOf(rec: PlanRecord, now: number, notes: { automationOff:
       return { status: 'approved', approvers: rec.approvers, auto: rec.decidedBy === 'automation' };
     case 'rejected':
       return { status: 'rejected', by: rec.decidedBy ?? '', at: rec.decidedAt ?? now };
-    case 'superseded':
-      if (rec.decidedBy === INCIDENT_RESOLVED) return { status: 'closed', at: rec.decidedAt ?? now, why: 'incident_resolved' };
-      if (rec.decidedBy === DIAGNOSIS_CHANGED) return { status: 'closed', at: rec.decidedAt ?? now, why: 'diagnosis_changed' };
-      return { status: 'superseded', at: rec.decidedAt ?? now, byPlan: rec.decidedBy?.startsWith('pl-') ? rec.decidedBy : undefined };
+    case 'superseded': {
+      const reason = supersededReason(rec.decidedBy);
+      const at = rec.decidedAt ?? now;
+      if (reason.kind === 'closed' && reason.why !== 'not_shared') return { status: 'closed', at, why: reason.why };
+      return { status: 'superseded', at, byPlan: reason.kind === 'ran_instead' ? reason.byPlan : undefined };
+    }
     case 'pending': {
       if (now >= rec.expiresAt) return { status: 'expired', at: rec.expiresAt };
       const note = notes.automationOff

@@ -33,6 +33,13 @@ describe('approval rules', () => {
     expect(refusalFor({ kind: 'recorded', approvers: [], required: 2 }, approval)).toBeNull();
     const decided = refusalFor({ kind: 'decided', status: 'approved', by: 'U0ALICE', at }, approval);
     expect([decided?.code, decided?.message]).toEqual(['PLAN_ALREADY_DECIDED', 'This plan was already approved, rejected or replaced; nothing was done. It was approved by <@U0ALICE> at 03:04 UTC and has run.']);
+    const late = (by: string) => refusalFor({ kind: 'decided', status: 'superseded', by, at }, approval)?.message;
+    const prefix = 'This plan was already approved, rejected or replaced; nothing was done. It was ';
+    expect(late('newer:pl-b')).toBe(`${prefix}replaced by a newer plan at 03:04 UTC.`);
+    expect(late('pl-other')).toBe(`${prefix}closed at 03:04 UTC: another plan for the same failure ran (pl-other).`);
+    expect(late('incident-resolved')).toBe(`${prefix}closed at 03:04 UTC: its incident resolved.`);
+    expect(late('diagnosis-changed')).toBe(`${prefix}closed at 03:04 UTC: the incident's diagnosis changed and this plan no longer matches it.`);
+    expect(late('not-shared')).toBe(`${prefix}closed at 03:04 UTC: the bot could not post it in its channel.`);
     expect(refusalFor({ kind: 'expired', expiredAt: at }, approval)?.message).toBe('This approval has expired; nothing was done. It expired at 03:04 UTC.');
     expect(refusalFor({ kind: 'stale' }, approval)?.code).toBe('PLAN_STALE');
     expect(refusalFor({ kind: 'same_approver', required: 2 }, approval)?.message).toMatch(/two-person rule needs someone else\. Still needed: an approval from <@U0ALICE>/);

@@ -64,6 +64,9 @@ describe('an incident\'s pending plan when its diagnosis changes to one no runbo
     // its old Approve button is refused: nothing is approved, nothing runs
     await sandbox.clickButton(bot.eventsUrl, { ...first, blocks: pendingBlocks }, 'plan:approve', ALICE);
     await waitFor(() => sandbox.ephemerals.some((e) => e.user === ALICE), { what: 'the click answered' });
+    // and told why, in the words of the plan's message (not "replaced by a newer plan": none was made)
+    expect(sandbox.ephemerals.find((e) => e.user === ALICE)?.text).toContain("closed at");
+    expect(sandbox.ephemerals.find((e) => e.user === ALICE)?.text).toContain("the incident's diagnosis changed and this plan no longer matches it");
     expect((await loadPlan(redis, bot.prefix, firstId))?.status).toBe('superseded');
 
     const audit = await readAudit(redis, bot.prefix, { subject: incidentId });
