@@ -98,6 +98,20 @@ const PARENT_WAIT_MS = 500;
  */
 export const PARENT_WAIT_MAX_MS = 30 * 60_000;
 
+/**
+ * The message to reply to or edit has no ts yet. If Slack refused it for good (the bot cannot post in its
+ * channel) it never will: the reply answers through its own response_url, as its parent would have, or
+ * fails at once saying why. Otherwise the parent may still come: ask again shortly.
+ */
+async function parentMissing(payload: NotifyJob, ctx: DeliveryContext, content: Content, key: string | undefined): Promise<DeliveryResult> {
+  const refused = key ? await ctx.redis.get(outboxKeys(ctx.keyPrefix).unposted(key)) : null;
+  if (refused === null) return waitForParent(ctx, key);
+  if (payload.kind !== 'update' && 'response_url' in payload && payload.response_url) {
+    return notAMember(payload, ctx, content, refused, undefined);
+  }
+  throw new OpsError('SLACK_PARENT_MISSING', { ts_key: key ?? null, parent_refused: refused }, { detail: md`Slack refused the first message (${code(refused)}), so nothing can follow it there.` });
+}
+
 /** Asks again shortly while the parent may still come; fails for good past `PARENT_WAIT_MAX_MS`. */
 async function waitForParent(ctx: DeliveryContext, key: string | undefined): Promise<never> {
   const due = ctx.job.timestamp + (ctx.job.opts.delay ?? 0);
@@ -122,14 +136,14 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
     if (sent) return { status: 'skipped', reason: 'already_sent', ts: sent };
   }
 
+  let content: Content = payload.kind === 'upload' ? { text: '' } : newest?.content ?? { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
   const threadTs = payload.kind === 'post' || payload.kind === 'upload'
     ? await resolveTs(ctx, payload.thread_ts, payload.thread_ts_key)
     : undefined;
-  if (threadTs === 'missing') return waitForParent(ctx, payload.kind === 'post' || payload.kind === 'upload' ? payload.thread_ts_key : undefined);
+  if (threadTs === 'missing') return parentMissing(payload, ctx, content, payload.kind === 'post' || payload.kind === 'upload' ? payload.thread_ts_key : undefined);
   const updateTs = payload.kind === 'update' ? await resolveTs(ctx, payload.ts, payload.ts_key) : undefined;
-  if (updateTs === 'missing') return waitForParent(ctx, payload.kind === 'update' ? payload.ts_key : undefined);
+  if (updateTs === 'missing') return parentMissing(payload, ctx, content, payload.kind === 'update' ? payload.ts_key : undefined);
 
-  let content: Content = payload.kind === 'upload' ? { text: '' } : newest?.content ?? { text: payload.text, ...(payload.blocks ? { blocks: payload.blocks } : {}) };
   // a DM between others Slack refused before: the bot can never post there, the answer goes straight to the response_url
   if (isDirectMessage(payload.channel) && 'response_url' in payload && payload.response_url && await ctx.redis.exists(keys.closedDm(payload.channel))) {
     return notAMember(payload, ctx, content, 'channel_not_found', undefined, true);
@@ -215,6 +229,8 @@ export function shrink(content: Content, slackError: string | undefined, step: n
 async function notAMember(payload: NotifyJob, ctx: DeliveryContext, content: Content, slackError: string, err: unknown, direct = false): Promise<DeliveryResult> {
   const responseUrl = 'response_url' in payload ? payload.response_url : undefined;
   const where = { job_id: ctx.job.id, kind: payload.kind, channel: payload.channel, slack_error: slackError, ...(direct ? { direct: true } : {}) };
+  // this message will have no ts in the channel: what follows it (replies, edits) must not wait for one
+  if (payload.kind === 'post' && payload.ts_key) await ctx.redis.set(outboxKeys(ctx.keyPrefix).unposted(payload.ts_key), slackError, 'EX', TS_TTL_S);
   if (payload.kind === 'post' && payload.plan_id !== undefined) {
     // a plan others approve, whose edits and thread need this message: never made private through the response_url
     ctx.logger?.info({ ...where, plan_id: payload.plan_id }, 'the bot is not a member of the channel; the recovery plan was not posted anywhere (it will be closed)');

@@ -10,6 +10,11 @@ export const outboxKeys = (prefix: string) => ({
   latest: (key: string) => `${prefix}outbox:latest:${key}`,
   /** sequence number of a coalescing key's content last sent to Slack. */
   edited: (key: string) => `${prefix}outbox:edited:${key}`,
+  /**
+   * Slack's refusal, set when a post with `ts_key` was refused for good (the bot cannot post in its channel):
+   * its replies and edits then fail at once (or answer through their own response_url) instead of waiting.
+   */
+  unposted: (tsKey: string) => `${prefix}outbox:unposted:${tsKey}`,
   /** set when Slack refused a direct message (a DM between others: the bot can never join it). */
   closedDm: (channel: string) => `${prefix}outbox:closed-dm:${channel}`,
 });

@@ -162,6 +162,25 @@ describe('a channel the bot is not in', () => {
     expect(line.slack_error).toBe('not_in_channel');
     expect(sandbox.messages.filter((m) => m.channel === 'C0PUBLIC')).toEqual([]);
   });
+
+  it('what follows a refused first message does not wait for it: a reply fails at once saying why, or answers through its own response_url', async () => {
+    sandbox.uninvite('C0ROOTLESS', 'public');
+    await outbox().post({ channel: 'C0ROOTLESS', text: md`incident root`, ts_key: 'rootless-root' });
+    await waitFor(() => lines.find((l) => l.level === WARN && l.channel === 'C0ROOTLESS'), { timeoutMs: 10_000, what: 'the root refused' });
+    // no one to answer: failed for good with the parent's refusal (it used to wait 30 minutes for a ts that never comes)
+    const queue = bot.worker!.deps.queues.get('notify');
+    const id = await outbox().post({ channel: 'C0ROOTLESS', text: md`a reply`, thread_ts_key: 'rootless-root' });
+    const failed = await waitFor(async () => {
+      const job = await queue.getJob(id);
+      return job && (await job.getState()) === 'failed' ? job : undefined;
+    }, { timeoutMs: 10_000, what: 'the reply to fail' });
+    expect(failed.failedReason).toContain('Slack refused the first message (`not_in_channel`)');
+    // a reply of a command (it has a response_url): the person who asked gets it there, with how to invite the bot
+    await outbox().post({ channel: 'C0ROOTLESS', text: md`the report`, thread_ts_key: 'rootless-root', response_url: `${sandbox.url}/response/rootless-report` });
+    const answer = await waitFor(() => sandbox.responses.find((r) => r.id === 'rootless-report'), { timeoutMs: 10_000, what: 'the answer through response_url' });
+    expect(String((answer.body as Record<string, unknown>).text)).toMatch(/invite me[\s\S]*the report/);
+    expect(sandbox.messages.filter((m) => m.channel === 'C0ROOTLESS')).toEqual([]);
+  });
 });
 
 describe('automation, audit and incidents typed where the bot is not', () => {
