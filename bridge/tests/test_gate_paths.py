@@ -15,7 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from autogen_core import AgentId, MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler
+from autogen_core import (
+    AgentId,
+    CancellationToken,
+    MessageContext,
+    RoutedAgent,
+    SingleThreadedAgentRuntime,
+    message_handler,
+)
 from conftest import wait_for
 
 from autogen_ops_bridge import attach
@@ -181,3 +188,20 @@ async def test_isolation_set_while_a_message_is_in_flight_refuses_only_the_next_
 
 async def _now(value: bool) -> bool:
     return value
+
+
+async def test_a_handler_called_directly_is_still_counted_and_finished(app: App) -> None:
+    await app.send("ok", 1)  # Store exists
+    store = await app.runtime.try_get_underlying_agent_instance(AgentId("Store", "default"), Store)
+    ctx = MessageContext(sender=None, topic_id=None, is_rpc=True, cancellation_token=CancellationToken(),
+                         message_id="direct-1")
+    answer = await store.on_message(Job(7, "ok"), ctx)  # no runtime in between: no event will report its end
+    assert isinstance(answer, Job) and answer.n == 7
+    with pytest.raises(ConnectionRefusedError):
+        await store.on_message(Job(8, "fail"), MessageContext(sender=None, topic_id=None, is_rpc=True,
+                                                            cancellation_token=CancellationToken(),
+                                                            message_id="direct-2"))
+    detail = await app.agent("Store")
+    assert (detail["handled_total"], detail["errors_total"], detail["inflight"]) == (3, 1, 0), detail
+    assert app.bridge.gates["Store"].limiter.inflight == 0
+

@@ -17,6 +17,7 @@ import asyncio
 import functools
 import inspect
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -158,12 +159,14 @@ class AgentGate:
         exception event (inside its ``except``) after it raised — and ``finish`` settles the hop from
         there (``Shared.events_finish``: only where the bridge takes those events itself). So no frame of
         the bridge's waits on the handler, or sits in every failure's traceback. Anything else (a publish,
-        isolation, degrade, a limit or waiters, an AgentChat stand-in, events not taken) runs ``_handle``,
-        a coroutine around the handler."""
+        isolation, degrade, a limit or waiters, an AgentChat stand-in, events not taken, a call that does not
+        come from the runtime's ``_process_send``, which alone reports the end) runs ``_handle``, a
+        coroutine around the handler."""
         limiter = self.limiter
         if (not ctx.is_rpc or not self._shared.events_finish or self.stand_in is not None or self.degraded
                 or self.isolation is not None or limiter.limit is not None or limiter.waiters
-                or (ctx.sender is None and self._shared.limiter.limit is not None)):
+                or (ctx.sender is None and self._shared.limiter.limit is not None)
+                or sys._getframe(1).f_code is not internals.PROCESS_SEND_CODE):  # called by the runtime, not directly
             return self._handle(agent_id, key, recipient, original, message, ctx)
         hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, True)
         CURRENT.set(hop)

@@ -110,6 +110,10 @@ def delivers_unwatched(runtime: SingleThreadedAgentRuntime, observer: object) ->
     return not handlers or (len(handlers) == 1 and handlers[0] is observer)
 
 
+PROCESS_SEND_CODE = SingleThreadedAgentRuntime._process_send.__code__
+"""The code of the runtime's send processing: a handler called from it has its end reported by an event."""
+
+
 def reports_handler_end(runtime: SingleThreadedAgentRuntime) -> bool:
     """Whether the runtime reports the end of each RPC handler by an event logged in the handler's task:
     ``MessageHandlerExceptionEvent`` inside the ``except`` that caught what the handler raised, else the
