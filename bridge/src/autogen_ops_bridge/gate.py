@@ -157,7 +157,7 @@ class AgentGate:
         and every message of an error storm) is counted here and handed to the handler's own coroutine:
         autogen-core then reports its end in the same task — the response event after it returned, the
         exception event (inside its ``except``) after it raised — and ``finish`` settles the hop from
-        there (``Shared.events_finish``: only where the bridge takes those events itself). So no frame of
+        there (``RuntimeShared.events_finish``: only where the bridge takes those events itself). So no frame of
         the bridge's waits on the handler, or sits in every failure's traceback. Anything else (a publish,
         isolation, degrade, a limit or waiters, an AgentChat stand-in, events not taken, a call that does not
         come from the runtime's ``_process_send``, which alone reports the end) runs ``_handle``, a
