@@ -21,6 +21,8 @@ describe('manifest.json', () => {
 
   it('asks for the scopes of the Web API methods the bot calls', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'files:write']));
+    // conversations.info at ack time: public, private and direct conversations (src/slack/bot-membership.ts)
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['channels:read', 'groups:read', 'im:read']));
   });
 
   it('the usage hint lists every feature\'s subcommands, as derived from them (src/slack/features)', () => {
