@@ -205,3 +205,19 @@ async def test_a_handler_called_directly_is_still_counted_and_finished(app: App)
     assert (detail["handled_total"], detail["errors_total"], detail["inflight"]) == (3, 1, 0), detail
     assert app.bridge.gates["Store"].limiter.inflight == 0
 
+
+
+async def test_a_fault_in_settling_a_hop_never_costs_the_sender_its_answer(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    if not app.bridge.limits.events_finish:
+        pytest.skip("only a hop handed straight to its handler is settled from autogen-core's events")
+
+    def broken(self: object, hop: object, exc: BaseException | None) -> None:
+        raise RuntimeError("a bug in the bridge")
+
+    monkeypatch.setattr("autogen_ops_bridge.gate.AgentGate.finish", broken)
+    with caplog.at_level(logging.ERROR, logger="autogen_ops_bridge"):
+        [ok] = await app.send("ok", 1)
+        [failed] = await app.send("fail", 1, first=1)
+    assert isinstance(ok, Job) and isinstance(failed, StoreError)  # both answers arrived, as without the bridge
+    assert any("could not settle the end of message" in r.getMessage() for r in caplog.records)

@@ -176,7 +176,7 @@ class EventCollector(logging.Handler):
                 if kind == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
                     hop = CURRENT.get()
                     if hop is not None and hop.gate is not None:
-                        hop.gate.finish(hop, None)
+                        _finish(hop, None)
                 return
             if kind == _RESPOND:
                 return
@@ -193,7 +193,7 @@ class EventCollector(logging.Handler):
             if ctx is not None and ctx.gate is not None:
                 # autogen-core logs this inside its ``except`` for the handler's exception: the exception
                 # being handled is the handler's (the event holds only its text)
-                ctx.gate.finish(ctx, sys.exc_info()[1])
+                _finish(ctx, sys.exc_info()[1])
             # _keep_failure(), inlined
             kw = msg.kwargs  # type: ignore[attr-defined]
             payload, exception = kw.get("payload"), kw.get("exception")
@@ -357,6 +357,15 @@ class _CoreWarnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if not record.name.startswith(EVENTS_LOGGER):
             self._target.emit(record)
+
+
+def _finish(hop: Any, exc: BaseException | None) -> None:
+    """Ends a hop its gate handed straight to the handler. Never raises: this runs inside autogen-core's
+    delivery, between the handler and its answer to the sender, which an exception here would lose."""
+    try:
+        hop.gate.finish(hop, exc)
+    except Exception:  # noqa: BLE001 - counted wrong once is better than an answer never sent
+        logging.getLogger(BRIDGE_LOGGER).exception("could not settle the end of message %s", hop.message_id)
 
 
 def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:
