@@ -217,7 +217,8 @@ async def test_a_fault_in_settling_a_hop_never_costs_the_sender_its_answer(
 
     monkeypatch.setattr("autogen_ops_bridge.gate.AgentGate.finish", broken)
     with caplog.at_level(logging.ERROR, logger="autogen_ops_bridge"):
-        [ok] = await app.send("ok", 1)
-        [failed] = await app.send("fail", 1, first=1)
+        async with asyncio.timeout(10):  # a lost answer never comes
+            [ok] = await app.send("ok", 1)
+            [failed] = await app.send("fail", 1, first=1)
     assert isinstance(ok, Job) and isinstance(failed, StoreError)  # both answers arrived, as without the bridge
     assert any("could not settle the end of message" in r.getMessage() for r in caplog.records)
