@@ -25,7 +25,6 @@ import { incidentPlansKey, incidentsOf } from './links.js';
 import type { Plan } from './plan.js';
 import { planMessageKey } from './message-keys.js';
 
-
 /** Remembers `planId` among the plans of `incidentId`. */
 export async function notePlanOfIncident(redis: RedisClient, prefix: string, planId: string, incidentId: string, retentionMs: number): Promise<void> {
   const key = incidentPlansKey(prefix, incidentId);
