@@ -295,7 +295,10 @@ class AgentGate:
             if runtime_slot:
                 self._shared.limiter.release()
             ended = now + WALL_OFFSET
-            self._settle(hop, error_type, key, type(message).__name__, ended, now - started)
+            try:
+                self._settle(hop, error_type, key, type(message).__name__, ended, now - started)
+            except Exception:  # noqa: BLE001 - the handler's own answer or exception goes to the sender as it is
+                logger.exception("could not settle the end of message %s", hop.message_id)
             # This frame outlives the call in the failure's traceback, which a reference cycle keeps until
             # the next young collection or two: with its locals cleared, each of those visits a dozen fewer
             # references per failed delivery.
