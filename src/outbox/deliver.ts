@@ -65,11 +65,15 @@ export function classifySlackError(err: unknown): { retryAfterS: number } | OpsE
   return new OpsError('SLACK_UNAVAILABLE', { reason: e.code ?? e.message ?? 'unknown' }, { cause: err });
 }
 
-async function resolveTs(ctx: DeliveryContext, direct: string | undefined, key: string | undefined): Promise<string | undefined | 'missing'> {
+/** A parent message's ts; or, while it has none, whether Slack refused it for good (its error), in one read. */
+type Resolved = string | undefined | { missing: string; refused: string | null };
+
+async function resolveTs(ctx: DeliveryContext, direct: string | undefined, key: string | undefined): Promise<Resolved> {
   if (direct) return direct;
   if (!key) return undefined;
-  const ts = await ctx.redis.get(outboxKeys(ctx.keyPrefix).ts(key));
-  return ts ?? 'missing';
+  const keys = outboxKeys(ctx.keyPrefix);
+  const [ts, refused] = await ctx.redis.mget(keys.ts(key), keys.unposted(key));
+  return ts ?? { missing: key, refused: refused ?? null };
 }
 
 /** The content a coalesced edit sends: the newest written for its key, with that content's sequence number. */
@@ -103,13 +107,13 @@ export const PARENT_WAIT_MAX_MS = 30 * 60_000;
  * channel) it never will: the reply answers through its own response_url, as its parent would have, or
  * fails at once saying why. Otherwise the parent may still come: ask again shortly.
  */
-async function parentMissing(payload: NotifyJob, ctx: DeliveryContext, content: Content, key: string | undefined): Promise<DeliveryResult> {
-  const refused = key ? await ctx.redis.get(outboxKeys(ctx.keyPrefix).unposted(key)) : null;
+async function parentMissing(payload: NotifyJob, ctx: DeliveryContext, content: Content, parent: { missing: string; refused: string | null }): Promise<DeliveryResult> {
+  const { missing: key, refused } = parent;
   if (refused === null) return waitForParent(ctx, key);
   if (payload.kind !== 'update' && 'response_url' in payload && payload.response_url) {
     return notAMember(payload, ctx, content, refused, undefined);
   }
-  throw new OpsError('SLACK_PARENT_MISSING', { ts_key: key ?? null, parent_refused: refused }, { detail: md`Slack refused the first message (${code(refused)}), so nothing can follow it there.` });
+  throw new OpsError('SLACK_PARENT_MISSING', { ts_key: key, parent_refused: refused }, { detail: md`Slack refused the first message (${code(refused)}), so nothing can follow it there.` });
 }
 
 /** Asks again shortly while the parent may still come; fails for good past `PARENT_WAIT_MAX_MS`. */
@@ -140,9 +144,9 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
   const threadTs = payload.kind === 'post' || payload.kind === 'upload'
     ? await resolveTs(ctx, payload.thread_ts, payload.thread_ts_key)
     : undefined;
-  if (threadTs === 'missing') return parentMissing(payload, ctx, content, payload.kind === 'post' || payload.kind === 'upload' ? payload.thread_ts_key : undefined);
+  if (typeof threadTs === 'object') return parentMissing(payload, ctx, content, threadTs);
   const updateTs = payload.kind === 'update' ? await resolveTs(ctx, payload.ts, payload.ts_key) : undefined;
-  if (updateTs === 'missing') return parentMissing(payload, ctx, content, payload.kind === 'update' ? payload.ts_key : undefined);
+  if (typeof updateTs === 'object') return parentMissing(payload, ctx, content, updateTs);
 
   // a DM between others Slack refused before: the bot can never post there, the answer goes straight to the response_url
   if (isDirectMessage(payload.channel) && 'response_url' in payload && payload.response_url && await ctx.redis.exists(keys.closedDm(payload.channel))) {

@@ -171,16 +171,22 @@ class AgentGate:
         hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, True)
         CURRENT.set(hop)
         limiter.inflight += 1
+        hop.gate = self
+        hop.perf_started = self._started(hop, message)
+        return original(message, ctx)
+
+    def _started(self, hop: MessageRecord, message: Any) -> float:
+        """Counts the handler in flight and stamps its start on ``hop``; its ``time.perf_counter()`` start (one
+        monotonic clock read at each end; wall-clock times are derived from it, ``WALL_OFFSET``)."""
         stats = self.stats
         stats.inflight += 1
         if stats.inflight > stats.peak_inflight:
             stats.peak_inflight = stats.inflight
         self._shared.inflight += 1
         stats.message_types.add(type(message).__name__)
-        hop.gate = self
-        started = hop.perf_started = time.perf_counter()
+        started = time.perf_counter()
         hop.handler_started_at = started + WALL_OFFSET
-        return original(message, ctx)
+        return started
 
     def finish(self, hop: MessageRecord, exc: BaseException | None) -> None:
         """The end of a hop ``_enter`` handed to the handler: ``exc`` is what the handler raised (None: it
@@ -266,14 +272,7 @@ class AgentGate:
                 limiter.release()
                 self._refuse(hop, "backpressure", exc)
         stats = self.stats
-        stats.inflight += 1
-        if stats.inflight > stats.peak_inflight:
-            stats.peak_inflight = stats.inflight
-        self._shared.inflight += 1
-        stats.message_types.add(type(message).__name__)
-        # One monotonic clock read at each end; wall-clock times are derived from it (WALL_OFFSET).
-        started = time.perf_counter()
-        hop.handler_started_at = started + WALL_OFFSET
+        started = self._started(hop, message)
         if hop.outcome == "held":
             hop.outcome = "pending"
         error_type: str | None = None

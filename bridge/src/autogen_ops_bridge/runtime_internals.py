@@ -115,13 +115,13 @@ PROCESS_SEND_CODE = SingleThreadedAgentRuntime._process_send.__code__
 
 
 def reports_handler_end(runtime: SingleThreadedAgentRuntime) -> bool:
-    """Whether the runtime reports the end of each RPC handler by an event logged in the handler's task:
-    ``MessageHandlerExceptionEvent`` inside the ``except`` that caught what the handler raised, else the
-    response's ``MessageEvent`` (kind RESPOND, stage SEND) once it returned — autogen-core 0.7's
-    ``_process_send``, not overridden. ``tests/test_runtime_internals.py`` checks it on the installed
+    """Whether the runtime's ``_process_send`` (``PROCESS_SEND_CODE``) reports the end of each RPC handler it
+    calls by an event logged in the handler's task: ``MessageHandlerExceptionEvent`` inside the ``except``
+    that caught what the handler raised, else the response's ``MessageEvent`` (kind RESPOND, stage SEND)
+    once it returned — autogen-core 0.7's. A subclass may override ``_process_send``: the gate checks that
+    its caller is that code before relying on it. ``tests/test_gate_paths.py`` checks it on the installed
     version."""
-    return (type(runtime)._process_send is SingleThreadedAgentRuntime._process_send
-            and _CORE_VERSION.startswith("0.7."))
+    return isinstance(runtime, SingleThreadedAgentRuntime) and _CORE_VERSION.startswith("0.7.")
 
 
 def forget_instance(runtime: SingleThreadedAgentRuntime, agent_id: AgentId) -> Agent | None:
