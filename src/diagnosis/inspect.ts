@@ -8,7 +8,7 @@ import type { Finding } from './classify.js';
 import { dependencyCategory, fixForDependency, GUIDE_FIXES, readErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportAttachment, type ReportSection } from './guide-report.js';
 import { agentChecks } from './performance.js';
-import { formatMs, formatShare, plural } from './quantities.js';
+import { formatCount, formatMs, formatShare, plural } from './quantities.js';
 import type { Thresholds } from './thresholds.js';
 
 export interface InspectInput {
@@ -62,7 +62,11 @@ function connections(a: AgentDetail): string[] {
   if (lines.length === 0) return ['No dependency or agent-to-agent calls recorded'];
   const graph = a.message_graph;
   const peers = (a.callees?.length ?? 0) + (a.callers?.length ?? 0);
-  return peers > 0 && graph ? [...lines, `(agent-to-agent counts are among the last ${plural(graph.messages, 'message hop')} the bridge keeps)`] : lines;
+  if (peers === 0 || !graph) return lines;
+  const unlinked = graph.unlinked ?? 0;
+  // under load the bridge links a sample of traces and only counts the other messages
+  const sample = unlinked > 0 ? `; a sample: ${formatCount(unlinked)} more message${unlinked === 1 ? ' was' : 's were'} counted, not linked` : '';
+  return [...lines, `(agent-to-agent counts are among the last ${plural(graph.messages, 'message hop')} the bridge keeps${sample})`];
 }
 
 function creationFindings(a: AgentDetail): Finding[] {

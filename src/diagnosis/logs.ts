@@ -3,12 +3,17 @@
  * pattern (patterns seen fewer than 3 times listed apart as sporadic), their time distribution,
  * correlations between agents (a cascade and where it starts), impact, and suggested fixes. A compact
  * summary for Slack and the full analysis as a Markdown file. Pure: pass the records and `now` in.
+ *
+ * Under load the bridge keeps a sample of records and counts the rest: each record says how many events it
+ * stands for (`count`, see `eventsOf`), and every count here is weighted by it, so figures are true counts.
+ * What only the kept records can tell (distinct messages, traces and instances, correlations between
+ * agents) stays a figure of the sample and says so.
  */
-import type { LogRecord, RuntimeInfo } from '../runtime/schemas.js';
+import { eventsOf, type LogRecord, type RuntimeInfo } from '../runtime/schemas.js';
 import type { Finding } from './classify.js';
 import { GUIDE_FIXES, readErrorSignal, type ErrorSignal } from './error-signals.js';
 import { assembleReport, type GuideReport, type ReportSection } from './guide-report.js';
-import { formatMs, plural, toMs } from './quantities.js';
+import { formatCount, formatMs, plural, toMs } from './quantities.js';
 import type { Thresholds } from './thresholds.js';
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
@@ -60,13 +65,17 @@ export interface ErrorPattern {
   readonly exceptionType: string;
   readonly template: string;
   readonly level: string;
+  /** Occurrences (events: each record weighted by how many it stands for). */
   readonly count: number;
+  /** Records kept of those occurrences. */
+  readonly records: number;
   /** Occurrences per agent type, most first. */
   readonly agents: readonly { readonly type: string; readonly count: number }[];
   readonly firstSeen: string;
   readonly lastSeen: string;
   /** Occurrences per time bucket of the window (same buckets as the analysis). */
   readonly buckets: readonly number[];
+  /** Distinct message ids and agent instances among the kept records (a sample under load). */
   readonly messageIds: number;
   readonly agentKeys: number;
   readonly sample: LogRecord;
@@ -77,7 +86,10 @@ export interface AgentCorrelation {
   /** The agent whose errors come first. */
   readonly leader: string;
   readonly follower: string;
-  /** Follower errors with a leader error within the correlation window (or sharing a trace id). */
+  /**
+   * Follower errors with a leader error within the correlation window (or sharing a trace id). Read from
+   * the kept records: under load (`LogAnalysis.sampled`) a count of the sample, not of all errors.
+   */
   readonly matched: number;
   readonly followerTotal: number;
   /** Median delay from the leader's error to the follower's, ms. */
@@ -88,9 +100,17 @@ export interface LogAnalysis {
   readonly since: string;
   readonly until: string;
   readonly agent: string | null;
+  /** Records kept in the window. */
   readonly totalRecords: number;
+  /** Events they stand for (`totalRecords` unless the bridge sampled). */
+  readonly totalEvents: number;
   readonly truncated: boolean;
+  /** Events at WARNING or above (weighted). */
   readonly problems: number;
+  /** Records kept of those events. */
+  readonly problemRecords: number;
+  /** Some records stand for more than one event: the bridge kept a sample and counted the rest. */
+  readonly sampled: boolean;
   /** Patterns seen at least `rarePatternCount` times, most frequent first. */
   readonly patterns: readonly ErrorPattern[];
   /** Patterns seen fewer times: listed apart. */
@@ -104,6 +124,7 @@ export interface LogAnalysis {
   readonly origin: string | null;
   readonly impact: {
     readonly agents: readonly { readonly type: string; readonly count: number }[];
+    /** Distinct ids among the kept records (a sample when `sampled`). */
     readonly messageIds: number;
     readonly traceIds: number;
   };
@@ -254,6 +275,10 @@ export function cascadeOrigin(correlations: readonly AgentCorrelation[]): string
   return roots[0]?.[0] ?? null;
 }
 
+function sumEvents(records: readonly LogRecord[]): number {
+  return records.reduce((n, r) => n + eventsOf(r), 0);
+}
+
 export function analyseLogs(input: LogsInput): LogAnalysis {
   const since = input.since.getTime();
   const until = Math.max(input.until.getTime(), since + 1);
@@ -275,9 +300,11 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
     const buckets = new Array<number>(BUCKETS).fill(0);
     for (const r of sorted) {
       const t = r.agent_type ?? 'runtime';
-      agents.set(t, (agents.get(t) ?? 0) + 1);
+      const n = eventsOf(r);
+      agents.set(t, (agents.get(t) ?? 0) + n);
+      // the events a record stands for fall within the same second as the record (the bridge's budget is per second)
       const ts = toMs(r.ts);
-      if (Number.isFinite(ts)) buckets[bucketOf(ts, since, bucketMs)]! += 1;
+      if (Number.isFinite(ts)) buckets[bucketOf(ts, since, bucketMs)]! += n;
     }
     const first = sorted[0]!;
     const last = sorted[sorted.length - 1]!;
@@ -288,7 +315,8 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
       exceptionType,
       template: messageTemplate(recordText(first)),
       level: sorted.reduce((lvl, r) => (levelRank(r.level) > levelRank(lvl) ? r.level : lvl), first.level),
-      count: sorted.length,
+      count: sumEvents(sorted),
+      records: sorted.length,
       agents: [...agents.entries()].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count || a.type.localeCompare(b.type)),
       firstSeen: first.ts,
       lastSeen: last.ts,
@@ -304,14 +332,17 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
   for (const p of all) p.buckets.forEach((v, i) => (distribution[i]! += v));
   const correlations = correlateAgents(problems, input.thresholds.correlationWindowMs);
   const agentCounts = new Map<string, number>();
-  for (const r of problems) agentCounts.set(r.agent_type ?? 'runtime', (agentCounts.get(r.agent_type ?? 'runtime') ?? 0) + 1);
+  for (const r of problems) agentCounts.set(r.agent_type ?? 'runtime', (agentCounts.get(r.agent_type ?? 'runtime') ?? 0) + eventsOf(r));
   return {
     since: new Date(since).toISOString(),
     until: new Date(until).toISOString(),
     agent: input.agent ?? null,
     totalRecords: records.length,
+    totalEvents: sumEvents(records),
     truncated: input.truncated === true,
-    problems: problems.length,
+    problems: sumEvents(problems),
+    problemRecords: problems.length,
+    sampled: records.some((r) => eventsOf(r) > 1),
     patterns: all.filter((p) => p.count >= input.thresholds.rarePatternCount),
     sporadic: all.filter((p) => p.count < input.thresholds.rarePatternCount),
     bucketMs,
@@ -331,16 +362,24 @@ export function analyseLogs(input: LogsInput): LogAnalysis {
 export const MAX_PATTERN_FINDINGS = 6;
 
 function agentsOf(p: ErrorPattern): string {
-  return p.agents.map((a) => `${a.type} ×${a.count}`).join(', ');
+  return p.agents.map((a) => `${a.type} ×${formatCount(a.count)}`).join(', ');
 }
+
+/** " (from 6 kept records)" when the pattern's records stand for more events than themselves. */
+function keptOf(p: ErrorPattern): string {
+  return p.count > p.records ? ` (from ${plural(p.records, 'kept record')})` : '';
+}
+
+/** What a count read from the kept records is, when the bridge sampled: a figure of the sample. */
+const SAMPLE_NOTE = 'under load the bridge keeps a sample of records and counts the rest';
 
 function patternFinding(p: ErrorPattern): Finding {
   return {
     check: 'logs.pattern',
     status: levelRank(p.level) >= levelRank('ERROR') ? 'fail' : 'warn',
     category: p.signal.category,
-    title: `${p.exceptionType} ×${p.count} (${p.signal.meaning})`,
-    evidence: `"${p.template}" in ${agentsOf(p)}; first ${p.firstSeen}, last ${p.lastSeen}`,
+    title: `${p.exceptionType} ×${formatCount(p.count)} (${p.signal.meaning})`,
+    evidence: `"${p.template}" in ${agentsOf(p)}${keptOf(p)}; first ${p.firstSeen}, last ${p.lastSeen}`,
     fix: p.signal.fix,
     subject: p.agents[0]?.type ?? 'runtime',
     severity: p.count,
@@ -361,8 +400,8 @@ export function logFindings(a: LogAnalysis): Finding[] {
       title: `Cascade: errors start in ${a.origin} and spread to ${spread.join(', ')}`,
       evidence: a.correlations
         .filter((c) => c.leader === a.origin)
-        .map((c) => `${c.matched}/${c.followerTotal} ${c.follower} errors follow one in ${a.origin} (median ${formatMs(c.medianLagMs)} later)`)
-        .join('; '),
+        .map((c) => `${c.matched}/${c.followerTotal} ${a.sampled ? `kept ${c.follower} error records` : `${c.follower} errors`} follow one in ${a.origin} (median ${formatMs(c.medianLagMs)} later)`)
+        .join('; ') + (a.sampled ? ` — read from the kept records (${SAMPLE_NOTE})` : ''),
       fix: [GUIDE_FIXES.isolateFailing.replace('the failing agent', a.origin), ...(signal?.fix ?? [])],
       subject: a.origin,
       severity: total + 1,
@@ -376,7 +415,7 @@ export function logFindings(a: LogAnalysis): Finding[] {
       check: 'logs.more_patterns',
       status: 'warn',
       category: 'business_logic',
-      title: `${plural(hidden, 'more pattern')} (${plural(count, 'occurrence')})`,
+      title: `${plural(hidden, 'more pattern')} (${formatCount(count)} occurrence${count === 1 ? '' : 's'})`,
       evidence: 'listed in the attached analysis',
       fix: [],
       severity: 0,
@@ -389,7 +428,7 @@ export function logFindings(a: LogAnalysis): Finding[] {
       status: 'warn',
       category: top.signal.category,
       title: `${plural(a.sporadic.length, 'sporadic pattern')} (seen fewer than 3 times each)`,
-      evidence: a.sporadic.slice(0, 3).map((p) => `${p.exceptionType} ×${p.count} in ${p.agents.map((x) => x.type).join(', ')}`).join('; ') + (a.sporadic.length > 3 ? '; …' : ''),
+      evidence: a.sporadic.slice(0, 3).map((p) => `${p.exceptionType} ×${formatCount(p.count)} in ${p.agents.map((x) => x.type).join(', ')}`).join('; ') + (a.sporadic.length > 3 ? '; …' : ''),
       fix: top.signal.fix,
       subject: top.agents[0]?.type ?? 'runtime',
       severity: 0,
@@ -417,23 +456,28 @@ export function logAnalysisMarkdown(a: LogAnalysis, runtime: string): string {
   const out: string[] = [];
   out.push(`# Log analysis — runtime ${runtime}${a.agent ? `, agent ${a.agent}` : ''}`, '');
   out.push(`Window: ${windowLabel(a)}  `);
-  out.push(`Records: ${a.totalRecords}${a.truncated ? ' (truncated by the bridge: newest records only)' : ''}; warnings and errors: ${a.problems}`, '');
+  out.push(a.sampled
+    ? `Records: ${a.totalRecords} kept, standing for ${formatCount(a.totalEvents)} events (${SAMPLE_NOTE}; each record says how many events it stands for)${a.truncated ? ' (truncated by the bridge: newest records only)' : ''}; warnings and errors: ${formatCount(a.problems)} (in ${plural(a.problemRecords, 'record')})`
+    : `Records: ${a.totalRecords}${a.truncated ? ' (truncated by the bridge: newest records only)' : ''}; warnings and errors: ${a.problems}`, '');
   out.push('## Time distribution', '', `\`${sparkline(a.distribution)}\` — ${a.distributionShape} (buckets of ${formatMs(a.bucketMs)})`, '');
   out.push('## Correlations between agents', '');
   if (a.correlations.length === 0) out.push('None found.');
-  for (const c of a.correlations) out.push(`- ${c.follower} follows ${c.leader}: ${c.matched}/${c.followerTotal} errors, median lag ${formatMs(c.medianLagMs)}`);
+  else if (a.sampled) out.push(`Read from the kept records (${SAMPLE_NOTE}): counts of records, not of all errors.`, '');
+  for (const c of a.correlations) out.push(`- ${c.follower} follows ${c.leader}: ${c.matched}/${c.followerTotal} ${a.sampled ? 'kept error records' : 'errors'}, median lag ${formatMs(c.medianLagMs)}`);
   if (a.origin) out.push('', `Cascade origin: **${a.origin}**`);
   out.push('', '## Impact', '');
-  for (const x of a.impact.agents) out.push(`- ${x.type}: ${x.count}`);
-  out.push(`- distinct messages affected: ${a.impact.messageIds}; traces: ${a.impact.traceIds}`, '');
+  for (const x of a.impact.agents) out.push(`- ${x.type}: ${formatCount(x.count)}`);
+  out.push(a.sampled
+    ? `- distinct messages among the kept records: ${a.impact.messageIds}; traces: ${a.impact.traceIds} (a sample: more may be affected)`
+    : `- distinct messages affected: ${a.impact.messageIds}; traces: ${a.impact.traceIds}`, '');
   const section = (title: string, list: readonly ErrorPattern[]): void => {
     out.push(`## ${title} (${list.length})`, '');
     if (list.length === 0) out.push('None.', '');
     for (const p of list) {
-      out.push(`### ${p.exceptionType} ×${p.count} — ${p.signal.meaning}`, '');
+      out.push(`### ${p.exceptionType} ×${formatCount(p.count)} — ${p.signal.meaning}`, '');
       out.push(`- pattern: \`${p.template}\``);
       out.push(`- category: ${p.signal.category}; level: ${p.level}`);
-      out.push(`- agents: ${agentsOf(p)}; agent instances: ${p.agentKeys}; messages: ${p.messageIds}`);
+      out.push(`- agents: ${agentsOf(p)}; agent instances: ${p.agentKeys}; messages: ${p.messageIds}${p.count > p.records ? ` (instances and messages among the ${plural(p.records, 'kept record')})` : ''}`);
       out.push(`- first: ${p.firstSeen}; last: ${p.lastSeen}; distribution: \`${sparkline(p.buckets)}\``);
       out.push(`- suggested fixes:`);
       for (const f of p.signal.fix) out.push(`  - ${f}`);
@@ -454,11 +498,15 @@ export function logsReport(input: LogsInput, analysis: LogAnalysis = analyseLogs
     {
       title: 'Summary',
       lines: [
-        `${windowLabel(a)}: ${plural(a.totalRecords, 'record')}${a.truncated ? ' (truncated: newest only)' : ''}, ${a.problems} at WARNING or above`,
+        a.sampled
+          ? `${windowLabel(a)}: ${formatCount(a.totalEvents)} events in ${plural(a.totalRecords, 'record')} (${SAMPLE_NOTE})${a.truncated ? ' (truncated: newest only)' : ''}, ${formatCount(a.problems)} at WARNING or above`
+          : `${windowLabel(a)}: ${plural(a.totalRecords, 'record')}${a.truncated ? ' (truncated: newest only)' : ''}, ${a.problems} at WARNING or above`,
         `${plural(a.patterns.length, 'pattern')}, ${plural(a.sporadic.length, 'sporadic pattern')}`,
         `Time distribution: ${sparkline(a.distribution)} ${a.distributionShape}`,
-        a.impact.agents.length ? `Impact: ${a.impact.agents.map((x) => `${x.type} ${x.count}`).join(', ')}; ${plural(a.impact.messageIds, 'message')} affected` : 'Impact: none',
-        ...(a.correlations.length ? [`Correlations: ${a.correlations.slice(0, 3).map((c) => `${c.leader} → ${c.follower} (${c.matched})`).join(', ')}`] : []),
+        a.impact.agents.length
+          ? `Impact: ${a.impact.agents.map((x) => `${x.type} ${formatCount(x.count)}`).join(', ')}; ${a.sampled ? `${plural(a.impact.messageIds, 'distinct message')} among the kept records` : `${plural(a.impact.messageIds, 'message')} affected`}`
+          : 'Impact: none',
+        ...(a.correlations.length ? [`Correlations${a.sampled ? ' (kept records)' : ''}: ${a.correlations.slice(0, 3).map((c) => `${c.leader} → ${c.follower} (${c.matched})`).join(', ')}`] : []),
       ],
     },
   ];

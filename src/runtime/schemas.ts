@@ -217,8 +217,13 @@ export const TeamRunStats = answer('TeamRunStats', z.looseObject({
 
 export const Handoff = answer('Handoff', z.looseObject({ target: z.string(), count: num }));
 
-/** What the bridge's message graph covers: messages kept, since when. */
-export const MessageGraphScope = answer('MessageGraphScope', z.looseObject({ messages: num, since: optStr }));
+/**
+ * What the bridge's message graph covers: messages kept, since when. Under load the bridge links a sample
+ * of whole traces and only counts the other messages (`unlinked` > 0): `failed_calls`, `callers` and
+ * `callees` are then counts within that sample, and `failures` (this agent type's failed hops among the
+ * linked ones) is their denominator. Older bridges send neither.
+ */
+export const MessageGraphScope = answer('MessageGraphScope', z.looseObject({ messages: num, since: optStr, failures: optNum, unlinked: optNum }));
 
 /** Errors of one signature (exception type and normalised message). */
 export const ErrorGroup = answer('ErrorGroup', z.looseObject({
@@ -258,8 +263,19 @@ export const LogRecord = answer('LogRecordOut', z.looseObject({
   trace_id: optStr,
   exception_type: optStr,
   traceback: optStr,
+  /**
+   * Events this record stands for: itself and, under load, the events of its kind after it that the bridge
+   * counted but did not keep. Missing (older bridges): 1. Read it with `eventsOf`.
+   */
+  count: optNum,
 }));
 export type LogRecord = z.infer<typeof LogRecord>;
+
+/** How many events a log record stands for (its `count`; 1 when missing or unreadable). */
+export function eventsOf(r: { readonly count?: number | null }): number {
+  const n = r.count;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) : 1;
+}
 export const LogPage = answer('LogList', z.looseObject({ records: z.array(LogRecord), truncated: z.boolean().nullish() }));
 export type LogPage = z.infer<typeof LogPage>;
 

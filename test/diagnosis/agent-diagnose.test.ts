@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseAgent, unreachableReport } from '../../src/diagnosis/diagnose.js';
 import { matchDependencyPattern } from '../../src/diagnosis/dependency-patterns.js';
-import { parseCascade } from '../../src/diagnosis/checks/cascade.js';
+import { checkCascade, parseCascade } from '../../src/diagnosis/checks/cascade.js';
 import type { DiagnosisInput } from '../../src/diagnosis/input.js';
 import type { AgentDetail, RuntimeInfo } from '../../src/runtime/schemas.js';
 
@@ -111,6 +111,32 @@ describe('diagnoseAgent', () => {
     expect(r.next_steps.filter((step) => step.includes('Check that the external service')).length).toBe(1);
     const errors = r.checks.find((c) => c.id === 'errors');
     expect(errors?.evidence[0]).toContain('1,310 errors in the last 5 min');
+  });
+
+  it('a message graph the bridge sampled under load: the failed calls are counted against the sampled failures, and said to be a sample', () => {
+    const failed_calls = [{ path: ['Storefront', 'Inventory'], origin: 'Inventory', outcome: 'error', origin_error: 'ConnectionRefusedError: [Errno 111] Connection refused', count: 50 }];
+    const sampled = (graph: NonNullable<AgentDetail['message_graph']>) =>
+      checkCascade(input({ agent: 'Storefront', detail: detail({ type: 'Storefront', error_rate: 1, window_errors: 1310, errors_total: 1310, failed_calls, message_graph: graph }) }));
+    const c = sampled({ messages: 100, since: '2026-01-01T11:58:30.000Z', failures: 50, unlinked: 1234 });
+    expect(c.evidence[0]).toBe('50 of 50 failures of Storefront among the 100 message hops the bridge linked since 11:58:30 UTC (a sample: 1,234 more messages were counted, not linked) failed because a call to Inventory failed');
+    expect(c.explains).toBe(1);
+    // a bridge that links every message: the exact error count is the denominator, as before
+    const whole = sampled({ messages: 1000, since: '2026-01-01T11:58:30.000Z', failures: 50, unlinked: 0 });
+    expect(whole.evidence[0]).toBe('50 of 1,310 failures of Storefront among the 1,000 message hops the bridge links since 11:58:30 UTC failed because a call to Inventory failed');
+    // sampled, but no count of the sample's failures (0 or missing): the same rule, the scope still a sample
+    const noFailures = sampled({ messages: 100, since: null, unlinked: 1 });
+    expect(noFailures.evidence[0]).toBe('50 of 1,310 failures of Storefront among the 100 message hops the bridge linked (a sample: 1 more message was counted, not linked) failed because a call to Inventory failed');
+    expect(noFailures.explains).toBeCloseTo(50 / 1310);
+  });
+
+  it('error log records the bridge sampled count as the errors they stand for', () => {
+    const logs = [
+      { ts: iso(20), level: 'ERROR', exception_type: 'ConnectionRefusedError', message: '[Errno 111] Connection refused', count: 40 },
+      { ts: iso(10), level: 'ERROR', exception_type: 'KeyError', message: 'KeyError: total' },
+    ];
+    const r = diagnoseAgent(input({ detail: detail({ error_rate: 0.01, window_errors: undefined }), logs }), { now });
+    expect(r.checks.find((c) => c.id === 'errors')?.summary).toBe('41 recent errors, error rate within limits.');
+    expect(r.checks.find((c) => c.id === 'dependencies')?.summary).toBe('Dependency problem: an external service refused the connection — in 40 of the 41 latest errors read.');
   });
 
   it('a model client rate limit reads as model calls, with the guide\'s fix for quotas and back-off', () => {

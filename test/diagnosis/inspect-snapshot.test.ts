@@ -3,6 +3,7 @@ import { GUIDE_FIXES } from '../../src/diagnosis/error-signals.js';
 import { INLINE_STATE_CHARS, inspectReport } from '../../src/diagnosis/inspect.js';
 import { packageSnapshot, redactSecrets, REDACTED } from '../../src/diagnosis/snapshot.js';
 import { DEFAULT_THRESHOLDS } from '../../src/diagnosis/thresholds.js';
+import type { AgentDetail } from '../../src/runtime/schemas.js';
 import { agent, healthyAgents, isoAgo, message, NOW, runtimeInfo } from './fixtures.js';
 
 const base = { runtime: 'demo', info: runtimeInfo(), thresholds: DEFAULT_THRESHOLDS, now: NOW };
@@ -45,6 +46,15 @@ describe('inspect (guide §3.1 agent view)', () => {
     expect(lines).toContain('Calls Inventory: 40 messages (30 failed, 10 refused)');
     expect(lines).toContain('Called by Gateway: 40 messages (40 failed)');
     expect(lines.join('\n')).not.toContain('No dependency');
+  });
+
+  it('agent-to-agent counts say they are among the hops the bridge keeps, and a sample when it linked only some messages', () => {
+    const peers = { callees: [{ agent_type: 'Inventory', count: 40, errors: 30, refused: 0 }] };
+    const connections = (graph: NonNullable<AgentDetail['message_graph']>) =>
+      inspectReport({ ...base, agent: agent('Storefront', { ...peers, message_graph: graph }) }).sections.find((s) => s.title === 'Connections')?.lines ?? [];
+    expect(connections({ messages: 1000, since: isoAgo(60) }).at(-1)).toBe('(agent-to-agent counts are among the last 1000 message hops the bridge keeps)');
+    expect(connections({ messages: 100, since: isoAgo(60), failures: 30, unlinked: 1234 }).at(-1))
+      .toBe('(agent-to-agent counts are among the last 100 message hops the bridge keeps; a sample: 1,234 more messages were counted, not linked)');
   });
 
   it('a 100 KB saved state is summarised and attached as JSON', () => {

@@ -168,3 +168,78 @@ describe('log analysis (guide §3.2)', () => {
     expect(a.impact.agents).toEqual([{ type: 'ToolAgent', count: 1 }]);
   });
 });
+
+describe('log analysis of records the bridge sampled under load (each record says how many events it stands for)', () => {
+  // an error storm of 400 errors of one signature kept as 6 records, plus 2 errors of another kept as they came
+  const storm = [100, 80, 70, 60, 50, 40].map((count, i) =>
+    logRecord({ ts: isoAgo(10 * 60_000 - i * 1000), agent_type: 'Storefront', message_id: `m${i}`, message: `order ${i} failed`, count }));
+  const plain = [
+    logRecord({ ts: isoAgo(50 * 60_000), agent_type: 'Gateway', exception_type: 'ValueError', message: 'odd input' }), // no count: an older bridge
+    logRecord({ ts: isoAgo(49 * 60_000), agent_type: 'Gateway', exception_type: 'ValueError', message: 'odd input', count: null }),
+  ];
+
+  it('a pattern of 6 records whose counts sum to 400 is reported as seen 400 times; a record without a count is one event', () => {
+    const a = analyseLogs(input({ records: [...storm, ...plain] }));
+    expect(a.patterns.map((p) => [p.key, p.count, p.records])).toEqual([['RuntimeError: order <n> failed', 400, 6]]);
+    expect(a.sporadic.map((p) => [p.key, p.count, p.records])).toEqual([['ValueError: odd input', 2, 2]]);
+    expect(a.patterns[0]?.agents).toEqual([{ type: 'Storefront', count: 400 }]);
+    expect(a.impact.agents).toEqual([{ type: 'Storefront', count: 400 }, { type: 'Gateway', count: 2 }]);
+    expect([a.totalRecords, a.totalEvents, a.problems, a.problemRecords, a.sampled]).toEqual([8, 402, 402, 8, true]);
+    const r = logsReport(input({ records: [...storm, ...plain] }), a);
+    const finding = r.findings.find((f) => f.check === 'logs.pattern');
+    expect(finding?.title).toMatch(/^RuntimeError ×400 \(/);
+    expect(finding?.evidence).toContain('in Storefront ×400 (from 6 kept records)');
+    expect(finding?.severity).toBe(400);
+    expect(r.sections[0]?.lines[0]).toContain(': 402 events in 8 records (under load the bridge keeps a sample of records and counts the rest), 402 at WARNING or above');
+    // distinct messages can only be read from the kept records: said so, not presented as a total
+    expect(r.sections[0]?.lines[3]).toBe('Impact: Storefront 400, Gateway 2; 6 distinct messages among the kept records');
+    expect(r.attachment?.content).toContain('### RuntimeError ×400 — ');
+    expect(r.attachment?.content).toContain('messages: 6 (instances and messages among the 6 kept records)');
+    expect(r.attachment?.content).toContain('- distinct messages among the kept records: 6; traces: 0 (a sample: more may be affected)');
+  });
+
+  it('weights the time distribution: buckets count events, not records', () => {
+    const records = [
+      ...Array.from({ length: 3 }, (_, i) => logRecord({ ts: isoAgo(58 * 60_000 - i * 1000) })),
+      logRecord({ ts: isoAgo(5 * 60_000), count: 100 }),
+    ];
+    const a = analyseLogs(input({ records }));
+    expect(a.patterns[0]?.buckets[0]).toBe(3);
+    expect(a.patterns[0]?.buckets[11]).toBe(100);
+    expect(a.distribution.reduce((x, y) => x + y, 0)).toBe(103);
+    expect(a.distributionShape).toBe('burst around 11:55:00 UTC (100 of 103)');
+  });
+
+  it('one record standing for several events is a pattern, not a sporadic one', () => {
+    const a = analyseLogs(input({ records: [logRecord({ ts: isoAgo(1000), count: 5 })] }));
+    expect(a.patterns.map((p) => p.count)).toEqual([5]);
+    expect(a.sporadic).toEqual([]);
+  });
+
+  it('correlations are read from the kept records and say so', () => {
+    const records = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = 30 * 60_000 - i * 60_000;
+      records.push(
+        logRecord({ ts: isoAgo(t0), agent_type: 'ToolAgent', message: 'injected failure', count: 50 }),
+        logRecord({ ts: isoAgo(t0 - 5), agent_type: 'ChatAgent', message: 'injected failure', count: 50 }),
+      );
+    }
+    const a = analyseLogs(input({ records }));
+    expect(a.correlations.map((c) => [c.leader, c.follower, c.matched, c.followerTotal])).toEqual([['ToolAgent', 'ChatAgent', 10, 10]]);
+    const r = logsReport(input({ records }), a);
+    expect(r.findings.find((f) => f.check === 'logs.cascade')?.evidence)
+      .toBe('10/10 kept ChatAgent error records follow one in ToolAgent (median 5 ms later) — read from the kept records (under load the bridge keeps a sample of records and counts the rest)');
+    expect(r.sections[0]?.lines).toContain('Correlations (kept records): ToolAgent → ChatAgent (10)');
+    expect(r.attachment?.content).toContain('- ChatAgent follows ToolAgent: 10/10 kept error records, median lag 5 ms');
+  });
+
+  it('records of an older bridge (no count) read as before', () => {
+    const records = Array.from({ length: 4 }, (_, i) => logRecord({ ts: isoAgo(i * 1000) }));
+    const a = analyseLogs(input({ records }));
+    expect([a.totalEvents, a.problems, a.sampled]).toEqual([4, 4, false]);
+    const r = logsReport(input({ records }), a);
+    expect(r.sections[0]?.lines[0]).toMatch(/: 4 records, 4 at WARNING or above$/);
+    expect(r.findings[0]?.evidence).not.toContain('kept record');
+  });
+});

@@ -5,7 +5,12 @@ bridge actions), so a burst of traffic cannot push the errors out.
 
 Notable records are bounded by bytes as well as by count, and hold no traceback text of their own: a
 handler error's record points at the gate's error group (its traceback formatted once per signature),
-and a log record's exception is formatted once per signature here."""
+and a log record's exception is formatted once per signature here.
+
+Under load both keep a sample and count the rest (see ``sampling``): routine events past
+``ROUTINE_PER_S`` per second and receiving agent type, and the handler failures the gate did not sample
+(a signature's first errors, then a few per second). Each kept record says how many events it stands for
+(``CollectedRecord.count``), so counts read from the log stay exact."""
 
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ from autogen_core.logging import (
 
 from .error_capture import LAST_CAPTURE, LIVE_GROUPS, MAX_TRACEBACK_CHARS, ErrorCapture, ErrorGroup, clip
 from .message_log import CURRENT, LAST_ERROR
+from .sampling import Budget, stands_for
 
 EVENTS_LOGGER = "autogen_core.events"
 CORE_LOGGER = "autogen_core"
@@ -48,6 +54,8 @@ MAX_MESSAGE_CHARS = 8 * 1024
 """A notable record's message text is cut beyond this (head and tail kept)."""
 LOG_TRACEBACK_GROUPS = 64
 """Signatures of exceptions attached to log records whose formatted text is kept."""
+ROUTINE_PER_S = 100
+"""Routine message events kept per second and receiving agent type; the others are counted."""
 
 _DELIVER = str(DeliveryStage.DELIVER)
 _RESPOND = str(MessageKind.RESPOND)
@@ -76,6 +84,12 @@ class CollectedRecord:
     related_types: frozenset[str]
     nbytes: int = 0
     """Estimated bytes this record holds on its own (shared traceback text not included)."""
+    serial: int = 0
+    """A handler failure's error group (``LIVE_GROUPS``), else 0."""
+    ordinal: int = 0
+    """That group's count when this failure was kept (0: not sampled, stands for itself)."""
+    count: int = 1
+    """Events this record stands for: itself and the unkept ones of its kind after it (set when read)."""
 
     @property
     def traceback(self) -> str | None:
@@ -124,21 +138,22 @@ _Raw = tuple[
 """``(record or None, ts, levelno, logger name, msg, hop being handled, last refusal, last handler error's
 group, or a note when that group is gone)``."""
 
-_Routine = tuple[float, str | None, Any, Any, Any, Any, Any]
-"""A delivered ``MessageEvent``: ``(ts, trace_id, sender, receiver, kind, delivery_stage, payload)``."""
+_Routine = tuple[float, str | None, Any, Any, Any, Any, Any, str, int]
+"""A delivered ``MessageEvent``: ``(ts, trace_id, sender, receiver, kind, delivery_stage, payload, receiving
+agent type, its ordinal in the routine budget)``."""
 
 _Unparsed = tuple[
     logging.LogRecord | None, float, int, str, str, tuple[Any, ...], str | None, str | None, str | None,
-    tuple[str, str] | None, int, str | None, int,
+    tuple[str, str] | None, int, str | None, int, int,
 ]
-"""A handler or construction failure event kept as it came: ``(record or None, ts, levelno, logger name,
-event class name, event kwargs flat (its keys, then its values: one tuple, see ``_flat``), hop recipient,
-message id, trace id, last refusal, the gate's group serial (0: none), its exception type, estimated
-bytes)``. Parsed when the log is read, so an error storm pays no JSON encoding per error. Only tuples,
-strings and numbers (the kwargs of autogen-core's failure events hold strings; a dict would keep the tuple
-tracked): once the garbage collector has seen such a tuple it stops tracking it, so a full buffer costs
-later collections nothing, and no hop is kept alive past the message log. The kwargs are one flat tuple, not
-a tuple of pairs: two objects per kept failure for the young collection to look at instead of six."""
+"""A handler or construction failure event kept as it came: ``(record or None, ts, levelno, logger name, event
+class name, event kwargs flat (its keys, then its values: one tuple, see ``_flat``), hop recipient, message
+id, trace id, last refusal, the gate's group serial (0: none), its exception type, the group's count when kept
+(0: none), estimated bytes)``. Parsed when the log is read, so an error storm pays no JSON encoding per error.
+Only tuples, strings and numbers (the kwargs of autogen-core's failure events hold strings; a dict would keep
+the tuple tracked): once the garbage collector has seen such a tuple it stops tracking it, so a full buffer
+costs later collections nothing, and no hop is kept alive past the message log. The kwargs are one flat tuple,
+not a tuple of pairs: two objects per kept failure for the young collection to look at instead of six."""
 
 
 class EventCollector(logging.Handler):
@@ -152,6 +167,7 @@ class EventCollector(logging.Handler):
         self._max_notable = max_notable
         self._max_notable_bytes = max_notable_bytes
         self._notable_bytes = 0
+        self._routine_budget = Budget(ROUTINE_PER_S)  # (read when made: a test may lower it)
         self.tracebacks = ErrorCapture("(log records)", max_groups=LOG_TRACEBACK_GROUPS)
         """Formatted exceptions of log records (``logger.exception``), once per signature."""
         self._attached: list[tuple[logging.Logger, int, logging.Handler]] = []
@@ -180,9 +196,7 @@ class EventCollector(logging.Handler):
                 return
             if kind == _RESPOND:
                 return
-            ctx = CURRENT.get()
-            self._routine.append((time.time(), ctx.trace_id if ctx is not None else None, kw.get("sender"),
-                                  kw.get("receiver"), kind, _DELIVER, kw.get("payload")))
+            self._keep_routine(time.time(), kw.get("sender"), kw.get("receiver"), kind, _DELIVER, kw)
             return
         if type(msg) in _LLM_EVENTS:
             if self.llm_sink is not None:
@@ -194,6 +208,15 @@ class EventCollector(logging.Handler):
                 # autogen-core logs this inside its ``except`` for the handler's exception: the exception
                 # being handled is the handler's (the event holds only its text)
                 _finish(ctx, sys.exc_info()[1])
+            captured = LAST_CAPTURE.group
+            if ctx is not None and captured is not None and LAST_CAPTURE.hop is ctx:
+                # the gate has just captured this failure
+                if self.failure_sink is not None:
+                    self.failure_sink(ctx, captured)
+                if not captured.last_sampled:  # counted by its group; a kept record stands for it
+                    return
+            else:
+                captured = None
             # _keep_failure(), inlined
             kw = msg.kwargs  # type: ignore[attr-defined]
             payload, exception = kw.get("payload"), kw.get("exception")
@@ -201,18 +224,16 @@ class EventCollector(logging.Handler):
                 len(exception) if type(exception) is str else 0)
             event, pairs = type(msg).__name__, (*kw, *kw.values())  # _flat(), inlined
             notable = self._notable
-            captured = LAST_CAPTURE.group
             if ctx is None:
                 notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, None, None, None,
-                                LAST_ERROR.get(), 0, None, nbytes))
-            elif captured is not None and LAST_CAPTURE.hop is ctx:  # the gate has just captured this failure
+                                LAST_ERROR.get(), 0, None, 0, nbytes))
+            elif captured is not None:
                 notable.append((None, captured.last_at, _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
-                                ctx.message_id, ctx.trace_id, None, captured.serial, captured.exception_type, nbytes))
-                if self.failure_sink is not None:
-                    self.failure_sink(ctx, captured)
+                                ctx.message_id, ctx.trace_id, None, captured.serial, captured.exception_type,
+                                captured.count, nbytes))
             else:
                 notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
-                                ctx.message_id, ctx.trace_id, LAST_ERROR.get(), 0, None, nbytes))
+                                ctx.message_id, ctx.trace_id, LAST_ERROR.get(), 0, None, 0, nbytes))
             self._notable_bytes += nbytes
             if len(notable) > self._max_notable:  # full: the oldest goes (the one step a full buffer needs)
                 old = notable.popleft()
@@ -222,6 +243,14 @@ class EventCollector(logging.Handler):
             return
         self._capture(None, time.time(), logging.INFO, EVENTS_LOGGER, msg)
 
+    def _keep_routine(self, ts: float, sender: Any, receiver: Any, kind: Any, stage: Any, kw: dict[str, Any]) -> None:
+        key = receiver.partition("/")[0] if type(receiver) is str else ""
+        ordinal = self._routine_budget.admit(key, ts)
+        if ordinal:
+            ctx = CURRENT.get()
+            self._routine.append((ts, ctx.trace_id if ctx is not None else None, sender, receiver, kind, stage,
+                                  kw.get("payload"), key, ordinal))
+
     def _capture(self, record: logging.LogRecord | None, ts: float, levelno: int, name: str, msg: Any) -> None:
         if type(msg).__name__ == "MessageEvent" and levelno <= logging.INFO:
             kw = msg.kwargs
@@ -230,9 +259,7 @@ class EventCollector(logging.Handler):
             # the bridge's message log has those, with ids and timings).
             if stage != _DELIVER or kw.get("kind") == _RESPOND:
                 return
-            ctx = CURRENT.get()
-            self._routine.append((ts, ctx.trace_id if ctx is not None else None, kw.get("sender"),
-                                  kw.get("receiver"), kw.get("kind"), stage, kw.get("payload")))
+            self._keep_routine(ts, kw.get("sender"), kw.get("receiver"), kw.get("kind"), stage, kw)
             return
         if type(msg) in _LLM_EVENTS:
             if self.llm_sink is not None:
@@ -260,16 +287,18 @@ class EventCollector(logging.Handler):
         event, pairs = type(msg).__name__, _flat(kwargs)
         notable = self._notable
         if ctx is None:
-            notable.append((record, ts, levelno, name, event, pairs, None, None, None, LAST_ERROR.get(), 0, None,
+            notable.append((record, ts, levelno, name, event, pairs, None, None, None, LAST_ERROR.get(), 0, None, 0,
                             nbytes))
         elif captured is not None:
-            notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
-                            None, captured.serial, captured.exception_type, nbytes))
             if self.failure_sink is not None:
                 self.failure_sink(ctx, captured)
+            if not captured.last_sampled:  # counted by its group; a kept record stands for it
+                return
+            notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
+                            None, captured.serial, captured.exception_type, captured.count, nbytes))
         else:
             notable.append((record, ts, levelno, name, event, pairs, ctx.recipient, ctx.message_id, ctx.trace_id,
-                            LAST_ERROR.get(), 0, None, nbytes))
+                            LAST_ERROR.get(), 0, None, 0, nbytes))
         self._notable_bytes += nbytes
         if len(notable) > self._max_notable or self._notable_bytes > self._max_notable_bytes:
             self._trim()
@@ -331,10 +360,16 @@ class EventCollector(logging.Handler):
         return len(self._routine) + len(self._notable)
 
     def records(self) -> list[CollectedRecord]:
-        """All kept records, oldest first."""
-        routine = [_routine_record(r) for r in list(self._routine)]
+        """All kept records, oldest first, each with the count of events it stands for."""
+        kept = list(self._routine)
+        counts = list(stands_for([(r[7], r[8]) for r in kept], self._routine_budget.totals))
+        routine = [_routine_record(r, n) for r, n in zip(kept, reversed(counts), strict=True)]
         notable = [entry if isinstance(entry, CollectedRecord) else _parse_kept(entry) for entry in self._notable]
         self._notable = deque(notable)  # each failure event is parsed once
+        totals = {r.serial: g.count for r in notable if r.serial and (g := LIVE_GROUPS.get(r.serial)) is not None}
+        for r, n in zip(notable, reversed(list(stands_for([(r.serial, r.ordinal) for r in notable], totals))),
+                        strict=True):
+            r.count = n
         return list(heapq.merge(routine, notable, key=attrgetter("ts")))
 
     def buffer_bytes(self) -> int:
@@ -453,8 +488,8 @@ def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:
     )
 
 
-def _routine_record(r: _Routine) -> CollectedRecord:
-    ts, trace_id, sender, receiver, kind, stage, payload = r
+def _routine_record(r: _Routine, count: int) -> CollectedRecord:
+    ts, trace_id, sender, receiver, kind, stage, payload, _, _ = r
     primary = receiver if "DELIVER" in str(stage) or sender is None else sender
     agent_type, agent_key = _split(primary)
     related = {t for t in (_split(sender)[0], _split(receiver)[0]) if t}
@@ -463,7 +498,7 @@ def _routine_record(r: _Routine) -> CollectedRecord:
     return CollectedRecord(
         ts=ts, level="INFO", levelno=logging.INFO, logger=EVENTS_LOGGER, event="MessageEvent", message=text,
         agent_type=agent_type, agent_key=agent_key, message_id=None, trace_id=trace_id, exception_type=None,
-        tb=None, related_types=frozenset(related),
+        tb=None, related_types=frozenset(related), count=count,
     )
 
 
@@ -487,7 +522,7 @@ def _flat(kwargs: dict[str, Any]) -> tuple[Any, ...]:
 
 def _parse_kept(entry: _Unparsed) -> CollectedRecord:
     (record, ts, levelno, logger_name, event_name, kwargs, recipient, message_id, trace_id, last_error, serial,
-     exception_type, nbytes) = entry
+     exception_type, ordinal, nbytes) = entry
     hop = _HopIds(recipient, message_id, trace_id) if recipient is not None and message_id is not None else None
     captured: ErrorGroup | str | None = None
     if serial:
@@ -496,6 +531,7 @@ def _parse_kept(entry: _Unparsed) -> CollectedRecord:
     event = _KeptEvent(event_name, dict(zip(kwargs[:half], kwargs[half:], strict=True)))
     parsed = parse((record, ts, levelno, logger_name, event, hop, last_error, captured))
     parsed.nbytes = nbytes  # the estimate it was kept with (the buffer's running total holds it)
+    parsed.serial, parsed.ordinal = serial, ordinal
     return parsed
 
 
@@ -514,7 +550,7 @@ def _split(agent: Any) -> tuple[str | None, str | None]:
 
 _RECORD_BYTES = object.__sizeof__(CollectedRecord.__new__(CollectedRecord)) + sys.getsizeof(frozenset(("a", "b")))
 """A notable record without its message: the record and its ``related_types`` set."""
-_UNPARSED_BYTES = (sys.getsizeof((0,) * 13) + 2 * 24 + sys.getsizeof({"a": 1, "b": 2, "c": 3, "d": 4})
+_UNPARSED_BYTES = (sys.getsizeof((0,) * 14) + 2 * 24 + sys.getsizeof({"a": 1, "b": 2, "c": 3, "d": 4})
                    + 4 * sys.getsizeof("") + 3 * sys.getsizeof("x" * 40))
 """A kept failure event without its payload's and exception text's characters: the tuple, its numbers, the
 kwargs dict and its string objects, and the hop's ids (which outlive the hop in the message log)."""

@@ -106,14 +106,13 @@ class ErrorGroup:
     samples: deque[ErrorRecord] = field(default_factory=lambda: deque(maxlen=SAMPLES_PER_GROUP))
     serial: int = field(default_factory=lambda: next(_SERIALS))
     """This group's number in ``LIVE_GROUPS``."""
+    last_sampled: bool = False
+    """Whether the newest error was sampled (kept as a record)."""
 
     @property
     def latest_sampled(self) -> bool:
-        """Whether the newest error is the newest sample (same time, same message id)."""
-        if not self.samples:
-            return False
-        newest = self.samples[-1]
-        return newest.ts == self.last_at and newest.message_id is self.message_id
+        """Whether the newest error is the newest sample."""
+        return self.last_sampled and bool(self.samples)
 
     def latest(self) -> ErrorRecord:
         """The newest error of this signature as a record (it may not have been sampled)."""
@@ -137,6 +136,8 @@ class Handoff:
     def __init__(self) -> None:
         self.hop: object = None
         self.group: ErrorGroup | None = None
+        """Its ``last_sampled`` says whether the failure was kept as a record (the collector keeps its event
+        then, and only then)."""
 
 
 LAST_CAPTURE = Handoff()
@@ -296,10 +297,12 @@ class ErrorCapture:
 
     def capture(self, exc: BaseException, now: float, phase: str, agent_key: str | None = None,
                 message_id: str | None = None, message_type: str | None = None,
-                skip_first_frame: bool = False) -> ErrorGroup:
+                skip_first_frame: bool = False, linked: bool = True) -> ErrorGroup:
         """Count one error and return its group (``group.message`` is this error's message). The hot path
         of an error storm: a known signature costs a frame walk and a few stores. ``skip_first_frame``: see
-        :func:`signature_key`."""
+        :func:`signature_key`. ``linked``: whether the message log links the failed message (see
+        ``message_log``); past a signature's first errors, only a linked one is sampled, so that a sampled
+        error's message can be traced."""
         key = signature_key(exc, skip_first_frame)
         group = self.groups.get(key)
         if group is None:
@@ -325,12 +328,15 @@ class ErrorCapture:
         group.agent_key = agent_key
         group.message_id = message_id
         group.message_type = message_type
-        if now >= group.next_sample_at or group.first_left:
+        if group.first_left or (linked and now >= group.next_sample_at):
             if group.first_left:
                 group.first_left -= 1
             group.next_sample_at = now + self._sample_interval_s
             group.samples.append(ErrorRecord(now, self.agent_type, agent_key, group.exception_type, text, group.text,
                                              message_id, message_type, group.phase))
+            group.last_sampled = True
+        else:
+            group.last_sampled = False
         return group
 
     def capture_reported(self, exception_type: str, text: str, detail: str, now: float, phase: str = "handler",
@@ -365,6 +371,9 @@ class ErrorCapture:
             group.next_sample_at = now + self._sample_interval_s
             group.samples.append(ErrorRecord(now, self.agent_type, agent_key, group.exception_type, text, detail,
                                              message_id, message_type, group.phase))
+            group.last_sampled = True
+        else:
+            group.last_sampled = False
 
     def _may_format(self, now: float) -> bool:
         tokens = self._format_tokens + (now - self._format_refilled_at) * self._formats_per_s

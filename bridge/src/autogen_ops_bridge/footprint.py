@@ -56,11 +56,11 @@ def message_log_bytes(log: MessageLog) -> int:
 
 
 def stats_bytes(stats: AgentStats) -> int:
-    """An agent type's sample windows (latency samples, error and construction-failure times, dependency
-    call durations)."""
+    """An agent type's sample windows (latency samples, construction-failure times, dependency call
+    durations)."""
     total = sys.getsizeof(stats.window) + len(stats.window) * _WINDOW_SAMPLE
-    for times in (stats.error_times, stats.construction_error_times):
-        total += sys.getsizeof(times) + len(times) * _FLOAT
+    times = stats.construction_error_times
+    total += sys.getsizeof(times) + len(times) * _FLOAT
     for dep in list(stats.dependencies.values()):
         total += sys.getsizeof(dep.durations) + len(dep.durations) * _FLOAT
     return total

@@ -219,7 +219,7 @@ class AgentGate:
             return None
         # Counted exactly; the traceback is formatted only for a signature not seen before.
         # (positional: keyword arguments cost a name match per call)
-        group = self.errors.capture(exc, failed_at, "handler", key, hop.message_id, message_type, True)
+        group = self.errors.capture(exc, failed_at, "handler", key, hop.message_id, message_type, True, hop.linked)
         LAST_CAPTURE.hop = hop
         LAST_CAPTURE.group = group
         hop.finished_at = failed_at  # hop.finish("error", ...), inlined: an error storm runs this

@@ -241,7 +241,8 @@ async def agent_detail(b: Bridge, agent_type: str) -> AgentDetail:
         deps.append(DependencyCall(name=d.name, kind=d.kind, count=d.count, errors=d.errors,
                                    avg_ms=sum(ms) / len(ms) if ms else 0.0, p95_ms=percentile(ms, 95),
                                    last_error=d.last_error))
-    graph = analyse(b.log, agent_type, time.time() - b.stats_window_s)
+    now = time.time()
+    graph = analyse(b.log, agent_type, now - b.stats_window_s)
     return AgentDetail(
         **_summary_fields(b, agent_type, gate),
         failure_origins=list(dict.fromkeys(c.path[-1] for c in graph.cascades)),
@@ -256,8 +257,10 @@ async def agent_detail(b: Bridge, agent_type: str) -> AgentDetail:
                                  first_at=iso(c.first_at), last_at=iso(c.last_at)) for c in graph.cascades],
         callers=_peers(graph.callers),
         callees=_peers(graph.callees),
-        message_graph=MessageGraphScope(messages=graph.hops_considered,
-                                        since=iso(graph.since) if graph.since is not None else None),
+        message_graph=MessageGraphScope(
+            messages=graph.hops_considered, since=iso(graph.since) if graph.since is not None else None,
+            failures=graph.failures,
+            unlinked=b.log.unlinked_since(now - b.stats_window_s)),
         tool_calls=_tool_calls(b, agent_type),
         model_calls=_model_calls(b, agent_type),
         team_runs=team_runs(b, agent_type),
@@ -377,7 +380,8 @@ def logs(b: Bridge, *, since: str | None, until: str | None, level: str | None, 
         records=[LogRecordOut(ts=iso(r.ts), level=r.level, logger=r.logger, event=r.event,
                               message=r.message, agent_type=r.agent_type,
                               agent_key=r.agent_key, message_id=r.message_id, trace_id=r.trace_id,
-                              exception_type=r.exception_type, traceback=r.traceback) for r in out],
+                              exception_type=r.exception_type, traceback=r.traceback, count=r.count)
+                 for r in out],
         truncated=truncated,
     )
 

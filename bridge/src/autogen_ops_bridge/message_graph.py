@@ -46,6 +46,8 @@ class AgentGraph:
     callees: dict[str, PeerCounts] = field(default_factory=dict)
     hops_considered: int = 0
     since: float | None = None
+    failures: int = 0
+    """The agent type's failed hops among those considered (the denominator of its cascades)."""
 
 
 def _type_of(agent: str | None) -> str | None:
@@ -85,6 +87,7 @@ def analyse(log: MessageLog, agent_type: str, since: float) -> AgentGraph:
             if sender_type is not None and sender_type != agent_type:
                 graph.callers.setdefault(sender_type, PeerCounts()).add(hop)
             if hop.outcome == "error":
+                graph.failures += 1
                 found = origin_path(log, hop)
                 if found is not None:
                     path, origin = found

@@ -1,4 +1,11 @@
-"""Recent message deliveries and their causal links (which message was sent while handling which)."""
+"""Recent message deliveries and their causal links (which message was sent while handling which).
+
+Under load the log links a sample of whole traces: the first ``TRACES_PER_S`` messages per second entering
+each agent type from outside any handler start a linked trace, and everything sent while handling a linked
+message is linked too; the other messages are counted (``unlinked_since``) and get a record that lives only
+while they are handled (the gate and the collector need one), never stored. So every linked trace is whole
+— who called whom, which call failed first — and a storm no longer writes a long-lived entry per message.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from .sampling import Budget
+
 MAX_MESSAGES = 1_000
 """Message ids remembered for ``/v1/messages`` and ``/v1/trace``; the oldest are forgotten first."""
+TRACES_PER_S = 50
+"""Traces linked per second and per agent type they enter (see the module docstring)."""
+MAX_UNLINKED_PENDING = 4_096
+"""Unlinked messages sent and not yet delivered that the log can still match to their delivery."""
 
 
 CURRENT: ContextVar[MessageRecord | None] = ContextVar("autogen_ops_bridge_current", default=None)
@@ -43,6 +56,8 @@ class MessageRecord:
     gate handed straight to the handler), until it does; None otherwise."""
     perf_started: float = 0.0
     """``time.perf_counter()`` when the handler started (set with ``gate``: the hop's duration)."""
+    linked: bool = True
+    """False for a message of a trace the log does not link (sampled out under load): never stored."""
 
     @property
     def agent_type(self) -> str:
@@ -72,6 +87,8 @@ class _Entry:
     trace_id: str
     hops: list[MessageRecord] = field(default_factory=list)
     children: list[str] | None = None
+    unlinked_before: int = 0
+    """Messages the log had counted and not linked when this one was linked."""
 
 
 def agent_str(agent_id: Any) -> str | None:
@@ -82,9 +99,14 @@ def agent_str(agent_id: Any) -> str | None:
 class MessageLog:
     """Bounded store of recent messages keyed by message id. Single event loop, no locking."""
 
-    def __init__(self, max_messages: int = MAX_MESSAGES) -> None:
+    def __init__(self, max_messages: int = MAX_MESSAGES, traces_per_s: int | None = None) -> None:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._max = max_messages
+        self._traces = Budget(TRACES_PER_S if traces_per_s is None else traces_per_s)
+        self._pending: OrderedDict[str, MessageRecord] = OrderedDict()
+        """Unlinked messages by id, until their delivery (an RPC) or until pushed out (a publish)."""
+        self.unlinked = 0
+        """Messages counted and not linked since start."""
 
     def _entry(self, message_id: str, parent_id: str | None = None) -> _Entry:
         entry = self._entries.get(message_id)
@@ -98,7 +120,7 @@ class MessageLog:
                         parent.children = [message_id]
                     else:
                         parent.children.append(message_id)
-            entry = self._entries[message_id] = _Entry(parent_id, trace_id, [])
+            entry = self._entries[message_id] = _Entry(parent_id, trace_id, [], None, self.unlinked)
             if len(self._entries) > self._max:
                 self._entries.popitem(last=False)
         return entry
@@ -108,14 +130,37 @@ class MessageLog:
     ) -> MessageRecord:
         """Record a send/publish made through the runtime (called in the sender's task)."""
         current = CURRENT.get()
-        parent_id = current.message_id if current is not None else None
+        now = time.time()
+        if current is None:
+            linked = self._traces.admit(recipient.partition("/")[0], now) > 0
+            parent_id = None
+        else:
+            linked = current.linked
+            parent_id = current.message_id
+        if not linked:
+            return self._unlinked(message_id, sender, recipient, message, kind, now, current)
         entry = self._entry(message_id, parent_id)
         # positional arguments: a dataclass __init__ takes them faster, and this runs for every message
         record = MessageRecord(
             message_id, None if sender is None else str(sender),  # agent_str, inlined
-            recipient, type(message).__name__, kind, time.time(), parent_id, entry.trace_id,
+            recipient, type(message).__name__, kind, now, parent_id, entry.trace_id,
         )
         entry.hops.append(record)
+        return record
+
+    def _unlinked(self, message_id: str, sender: Any, recipient: str, message: Any, kind: str, now: float,
+                  current: MessageRecord | None) -> MessageRecord:
+        record = MessageRecord(
+            message_id, None if sender is None else str(sender), recipient, type(message).__name__, kind, now,
+            None if current is None else current.message_id,
+            message_id if current is None else current.trace_id,
+        )
+        record.linked = False
+        pending = self._pending
+        pending[message_id] = record
+        if len(pending) > MAX_UNLINKED_PENDING:
+            pending.popitem(last=False)
+        self.unlinked += 1
         return record
 
     def dispatched(self, message_id: str) -> None:
@@ -129,6 +174,17 @@ class MessageLog:
         """The hop for one delivery to one agent (created for publishes and unseen sends)."""
         entry = self._entries.get(message_id)  # the sender's wrapper has made it, as a rule
         if entry is None:
+            sent = self._pending.get(message_id)
+            if sent is not None:  # a message of an unlinked trace
+                if is_rpc and sent.recipient == recipient and sent.kind == "send":
+                    del self._pending[message_id]
+                    return sent
+                record = MessageRecord(  # one delivery of an unlinked publish
+                    message_id, None if sender is None else str(sender), recipient, type(message).__name__,
+                    "send" if is_rpc else "publish", time.time(), sent.parent_id, sent.trace_id,
+                )
+                record.linked = False
+                return record
             entry = self._entry(message_id)
         if is_rpc:
             for hop in entry.hops:
@@ -172,6 +228,15 @@ class MessageLog:
             stack.extend(entry.children or ())
         hops.sort(key=lambda r: r.started_at)
         return hops
+
+    def unlinked_since(self, since: float) -> int:
+        """Messages counted and not linked since the first remembered message that started at or after
+        ``since`` (all of them since start when none did)."""
+        for entry in list(self._entries.values()):
+            if entry.hops and entry.hops[0].started_at >= since:
+                return self.unlinked - entry.unlinked_before
+        return self.unlinked - (self._entries[next(reversed(self._entries))].unlinked_before
+                                if self._entries else 0)
 
     def hops_since(self, since: float) -> list[MessageRecord]:
         """Every remembered hop that started at or after ``since``, oldest message first."""

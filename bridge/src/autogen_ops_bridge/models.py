@@ -266,10 +266,14 @@ class Peer(BaseModel):
 
 class MessageGraphScope(BaseModel):
     """What the message-graph figures (``failed_calls``, ``callers``, ``callees``) were read from: the
-    bridge keeps the most recent messages only, so these are counts among ``messages`` hops since ``since``."""
+    bridge keeps the most recent messages only, so these are counts among ``messages`` hops since ``since``.
+    Under load it links a sample of whole traces (the first few per second entering each agent type) and
+    only counts the other messages (``unlinked``): the figures are then counts within that sample."""
 
     messages: int
     since: str | None
+    failures: int = Field(0, description="This agent type's failed hops among ``messages``")
+    unlinked: int = Field(0, description="Messages since ``since`` counted but not linked (not in the sample)")
 
 
 class AgentDetail(AgentSummary):
@@ -307,6 +311,8 @@ class LogRecordOut(BaseModel):
     trace_id: str | None
     exception_type: str | None
     traceback: str | None
+    count: int = Field(1, description="Events this record stands for: itself and, under load, the events of its "
+                                      "kind after it that were counted but not kept (up to the next record kept)")
 
 
 class LogList(BaseModel):

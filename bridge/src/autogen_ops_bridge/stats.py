@@ -91,7 +91,6 @@ class AgentStats:
     window: deque[tuple[float, float, bool]] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
     message_types: set[str] = field(default_factory=set)
     dependencies: dict[str, DependencyStats] = field(default_factory=dict)
-    error_times: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
     construction_error_times: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
     """When constructions failed (error records are sampled per signature, so they cannot be counted)."""
     per_second: SecondCounters = field(default_factory=SecondCounters)
@@ -105,7 +104,6 @@ class AgentStats:
         self.per_second.handled(now, not ok)
         if error_type is not None:
             self.errors_total += 1
-            self.error_times.append(now)
             self.errors_by_type[error_type] = self.errors_by_type.get(error_type, 0) + 1
 
     def refused(self, reason: str) -> None:

@@ -78,21 +78,29 @@ interface Found {
   readonly scope: string;
 }
 
+/**
+ * Under load the bridge links a sample of whole traces and only counts the other messages (`unlinked`): the
+ * failed calls are then counts within the sample, so their denominator is the agent's failed hops in the
+ * sample (`failures`), not its exact error count — and the scope says it is a sample.
+ */
 function fromGraph(input: DiagnosisInput, calls: readonly FailedCall[]): Found | undefined {
   const chains = calls.filter((c) => c.path.length >= 2);
   const top = chains[0];
   if (!top) return undefined;
   const explained = chains.reduce((s, c) => s + c.count, 0);
-  const failures = Math.max(explained, input.detail?.window_errors ?? 0);
   const graph = input.detail?.message_graph;
+  const unlinked = graph?.unlinked ?? 0;
+  const sampled = unlinked > 0 && (graph?.failures ?? 0) > 0;
+  const failures = Math.max(explained, sampled ? (graph?.failures ?? 0) : (input.detail?.window_errors ?? 0));
   const since = graph?.since ? ` since ${graph.since.slice(11, 19)} UTC` : '';
+  const sample = unlinked > 0 ? ` (a sample: ${formatCount(unlinked)} more message${unlinked === 1 ? ' was' : 's were'} counted, not linked)` : '';
   return {
     path: top.path,
     originError: top.origin_error ?? '',
     refused: top.outcome === 'refused',
     count: top.count,
     of: failures,
-    scope: graph ? `among the ${formatCount(graph.messages)} message hops the bridge links${since}` : 'in the bridge\'s message graph',
+    scope: graph ? `among the ${formatCount(graph.messages)} message hops the bridge ${unlinked > 0 ? 'linked' : 'links'}${since}${sample}` : 'in the bridge\'s message graph',
   };
 }
 

@@ -8,15 +8,21 @@ import type { Check } from '../report.js';
 import { matchDependencyPattern, type PatternMatch } from '../dependency-patterns.js';
 import { dependencyCategory, mentionedDependency } from '../error-signals.js';
 import { clip, type DiagnosisInput } from '../input.js';
+import { formatCount } from '../quantities.js';
+import { eventsOf } from '../../runtime/schemas.js';
 
-/** One source of error text: the kept error records when there are any (the logs repeat them), else the error logs. */
-function errorTexts(input: DiagnosisInput): string[] {
+/**
+ * One source of error text: the kept error records when there are any (the logs repeat them), else the error
+ * logs, each with the events it stands for (a log record kept under load stands for the errors of its
+ * signature after it that the bridge counted, not kept).
+ */
+function errorTexts(input: DiagnosisInput): { readonly text: string; readonly events: number }[] {
   const d = input.detail;
-  const records = (d?.recent_errors ?? []).map((e) => `${e.exception_type ?? ''}: ${e.message ?? ''}`);
+  const records = (d?.recent_errors ?? []).map((e) => ({ text: `${e.exception_type ?? ''}: ${e.message ?? ''}`, events: 1 }));
   const texts = records.length > 0
     ? records
-    : input.logs.filter((r) => r.message && (r.level === 'ERROR' || r.level === 'CRITICAL')).map((r) => r.message ?? '');
-  for (const c of d?.dependency_calls ?? []) if (c.last_error) texts.push(`${c.name}: ${c.last_error}`);
+    : input.logs.filter((r) => r.message && (r.level === 'ERROR' || r.level === 'CRITICAL')).map((r) => ({ text: r.message ?? '', events: eventsOf(r) }));
+  for (const c of d?.dependency_calls ?? []) if (c.last_error) texts.push({ text: `${c.name}: ${c.last_error}`, events: 1 });
   return texts;
 }
 
@@ -24,12 +30,13 @@ export function checkDependencies(input: DiagnosisInput): Check {
   const base = { id: 'dependencies', title: 'Dependencies' } as const;
   const matches = new Map<string, { m: PatternMatch; count: number }>();
   const texts = errorTexts(input);
+  const read = texts.reduce((n, t) => n + t.events, 0);
   for (const t of texts) {
-    const m = matchDependencyPattern(t);
+    const m = matchDependencyPattern(t.text);
     if (!m) continue;
     const key = m.pattern.issue;
     const prev = matches.get(key);
-    matches.set(key, prev ? { m: prev.m, count: prev.count + 1 } : { m, count: 1 });
+    matches.set(key, prev ? { m: prev.m, count: prev.count + t.events } : { m, count: t.events });
   }
   const failingCalls = (input.detail?.dependency_calls ?? []).filter((c) => (c.errors ?? 0) > 0);
   const deadDeps = (input.info?.dependencies ?? []).filter((dep) => dep.reachable === false);
@@ -47,7 +54,7 @@ export function checkDependencies(input: DiagnosisInput): Check {
       ...base,
       status: 'fail',
       category: named ? dependencyCategory(named) : top.m.pattern.category,
-      summary: `Dependency problem: ${top.m.pattern.issue}${detail} — in ${top.count} of the ${texts.length} latest error${texts.length === 1 ? '' : 's'} read.`,
+      summary: `Dependency problem: ${top.m.pattern.issue}${detail} — in ${formatCount(top.count)} of the ${formatCount(read)} latest error${read === 1 ? '' : 's'} read.`,
       evidence: [clip(top.m.message, 200), ...evidence].slice(0, 6),
       suggestion: top.m.detail && top.m.pattern.category === 'agent_creation'
         ? `Install the missing package in the agent's environment (\`pip install ${top.m.detail.split('.')[0]}\`), then restart the agent.`

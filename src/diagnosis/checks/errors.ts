@@ -8,6 +8,7 @@ import type { Thresholds } from '../thresholds.js';
 import { clip, pct, type DiagnosisInput } from '../input.js';
 import { readErrorSignal } from '../error-signals.js';
 import { formatCount, formatMs } from '../quantities.js';
+import { eventsOf } from '../../runtime/schemas.js';
 
 /** The bridge's own refusal exceptions: what an isolated/degraded/backpressured agent answers with. */
 const REFUSAL_TYPES = new Set(['AgentIsolatedError', 'AgentDegradedError', 'BackpressureTimeout', 'BackpressureTimeoutError']);
@@ -28,7 +29,8 @@ export function checkRecentErrors(input: DiagnosisInput, t: Thresholds, now: Dat
   const exact = d?.window_errors ?? undefined;
   const logErrors = input.logs.filter((r) => (r.level === 'ERROR' || r.level === 'CRITICAL') && !REFUSAL_TYPES.has(r.exception_type ?? ''));
   const evidence: string[] = [];
-  const count = exact ?? Math.max(records.length, logErrors.length);
+  // a log record may stand for more events than itself (the bridge samples under load)
+  const count = exact ?? Math.max(records.length, logErrors.reduce((n, r) => n + eventsOf(r), 0));
   const countText = exact !== undefined
     ? `${formatCount(exact)} error${exact === 1 ? '' : 's'} in the last ${formatMs(statsWindowS * 1000)}`
     : `${records.length} error record${records.length === 1 ? '' : 's'} kept by the bridge in the last ${Math.round(input.windowS / 60)} min`;

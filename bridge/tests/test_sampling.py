@@ -1,0 +1,151 @@
+"""Under load the bridge keeps a sample of its records and counts the rest: whole traces are linked for the
+first messages of each second, log records past a budget are counted by the kept record before them, and
+every figure a reader adds up from the kept records is still the exact count."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from autogen_core import AgentId, MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler
+
+from autogen_ops_bridge import attach, collector, message_log
+from autogen_ops_bridge.attach import Bridge
+from autogen_ops_bridge.error_capture import SAMPLES_PER_GROUP
+from autogen_ops_bridge.message_log import CURRENT, MessageLog
+from autogen_ops_bridge.sampling import Budget, stands_for
+
+TOKEN = "sampling-test-token-0123456789"
+T0 = 1_700_000_000.0
+
+
+# --- the budget and what a kept record stands for ----------------------------------------------------------
+def test_a_budget_keeps_the_first_events_of_each_key_in_each_second_and_counts_them_all() -> None:
+    budget = Budget(2)
+    kept = [budget.admit(key, T0 + 0.1 * i) for i, key in enumerate("aaaab")]
+    assert kept == [1, 2, 0, 0, 1]  # ordinals of the kept ones; "b" has a budget of its own
+    assert budget.admit("a", T0 + 1.0) == 5  # a new second opens the budget again; the count ran on
+    assert budget.totals == {"a": 5, "b": 1}
+
+
+@pytest.mark.parametrize(("kept", "totals", "counts"), [
+    ([("a", 1), ("a", 2), ("a", 5)], {"a": 9}, [1, 3, 5]),  # 2 stands for 3, 4; 5 for 6..9
+    ([("a", 1), ("b", 1), ("a", 4)], {"a": 4, "b": 3}, [3, 3, 1]),  # keys interleave
+    ([("a", 0), ("a", 3)], {"a": 3}, [1, 1]),  # no ordinal: stands for itself
+    ([("gone", 7)], {}, [1]),  # its total is no longer known: itself
+    ([], {"a": 3}, []),
+])
+def test_each_kept_record_stands_for_itself_and_the_unkept_ones_after_it(
+        kept: list[tuple[str, int]], totals: dict[str, int], counts: list[int]) -> None:
+    assert list(reversed(list(stands_for(kept, totals)))) == counts
+
+
+# --- the message log, without a runtime ---------------------------------------------------------------------
+def test_messages_past_the_budget_are_counted_not_stored_and_their_children_follow_their_root() -> None:
+    log = MessageLog(traces_per_s=1)
+    linked = log.sent("m1", None, "Front/default", object(), "send")
+    unlinked = log.sent("m2", None, "Front/default", object(), "send")
+    assert linked.linked and not unlinked.linked
+    token = CURRENT.set(unlinked)
+    try:
+        child = log.sent("m3", "Front/default", "Back/default", object(), "send")
+        log.sent("m4", "Front/default", "events/default", object(), "publish")
+    finally:
+        CURRENT.reset(token)
+    assert not child.linked and child.parent_id == "m2" and child.trace_id == "m2"
+    # the delivery of an unlinked send is its own record; each delivery of an unlinked publish gets one
+    assert log.delivery("m3", "Front/default", "Back/default", object(), True) is child
+    deliveries = [log.delivery("m4", "Front/default", f"{t}/default", object(), False) for t in ("A", "B")]
+    assert [d.linked for d in deliveries] == [False, False] and deliveries[0] is not deliveries[1]
+    assert [h.message_id for h in log.recent(10)] == ["m1"] and log.trace("m2") is None
+    assert log.unlinked_since(0.0) == 3
+
+
+# --- on a real runtime ----------------------------------------------------------------------------------------
+@dataclass
+class Order:
+    n: int
+
+
+class Front(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("front")
+
+    @message_handler
+    async def on_order(self, message: Order, ctx: MessageContext) -> Order:
+        try:
+            return await self.send_message(message, AgentId("Stock", "default"))  # type: ignore[no-any-return]
+        except ConnectionError as exc:
+            raise RuntimeError("could not place the order") from exc
+
+
+class Stock(RoutedAgent):
+    def __init__(self) -> None:
+        super().__init__("stock")
+
+    @message_handler
+    async def on_order(self, message: Order, ctx: MessageContext) -> Order:
+        raise ConnectionRefusedError(111, f"stock db refused order {message.n}")
+
+
+@dataclass
+class App:
+    runtime: SingleThreadedAgentRuntime
+    bridge: Bridge
+    http: httpx.AsyncClient
+
+    async def get(self, path: str, **params: Any) -> Any:
+        r = await self.http.get(path, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+@pytest.fixture
+async def app(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
+    monkeypatch.setattr(message_log, "TRACES_PER_S", SAMPLES_PER_GROUP + 3)  # a signature's first errors: linked
+    monkeypatch.setattr(collector, "ROUTINE_PER_S", 4)
+    runtime = SingleThreadedAgentRuntime(ignore_unhandled_exceptions=True)
+    await Front.register(runtime, "Front", Front)
+    await Stock.register(runtime, "Stock", Stock)
+    bridge = await attach(runtime, token=TOKEN, name="sampled")
+    runtime.start()
+    assert bridge.url is not None
+    async with httpx.AsyncClient(base_url=bridge.url, headers={"Authorization": f"Bearer {TOKEN}"},
+                                 timeout=10) as http:
+        yield App(runtime, bridge, http)
+    await bridge.prepare_stop()
+    await runtime.stop_when_idle()
+    await bridge.close()
+
+
+async def test_a_storm_keeps_whole_traces_for_a_sample_and_exact_counts_for_all(app: App) -> None:
+    n = 40
+    replies = await asyncio.gather(*(app.runtime.send_message(Order(i), AgentId("Front", "default"))
+                                     for i in range(n)), return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) and isinstance(r.__cause__, ConnectionRefusedError) for r in replies)
+
+    front, stock = await app.get("/v1/agents/Front"), await app.get("/v1/agents/Stock")
+    assert (front["errors_total"], stock["errors_total"]) == (n, n)  # counters: every message
+    scope = front["message_graph"]
+    linked = [h for h in (await app.get("/v1/messages", limit=1000))["messages"]]
+    roots = [h for h in linked if h["recipient"] == "Front/default"]
+    # a linked trace is whole: each linked failure of Front has its failed call to Stock beneath it
+    assert SAMPLES_PER_GROUP + 3 <= len(roots) < n and len(linked) == 2 * len(roots) == scope["messages"]
+    assert scope["unlinked"] == 2 * (n - len(roots))  # the rest counted: the sample says what it is out of
+    [cascade] = front["failed_calls"]
+    assert cascade["path"] == ["Front", "Stock"] and cascade["count"] == scope["failures"] == len(roots)
+
+    # the log: a sample of records, each saying how many errors it stands for; every one traceable
+    for agent_type in ("Front", "Stock"):
+        records = (await app.get("/v1/logs", level="ERROR", agent=agent_type, limit=1000))["records"]
+        assert len(records) < n and sum(r["count"] for r in records) == n, agent_type
+        for r in records:  # (sampled: a signature's first errors, then a few per second of linked ones)
+            trace = await app.get(f"/v1/trace/{r['trace_id']}")
+            assert {h["recipient"] for h in trace["hops"]} == {"Front/default", "Stock/default"}
+    deliveries = [r for r in (await app.get("/v1/logs", agent="Stock", limit=1000))["records"]
+                  if r["event"] == "MessageEvent" and r["agent_type"] == "Stock"]
+    assert len(deliveries) < n and sum(r["count"] for r in deliveries) == n  # routine events: the same
