@@ -41,10 +41,10 @@ describe('oversized inputs', () => {
     const msg = await waitFor(() => sandbox.messages.find((m) => m.channel === 'C0BIG'), { timeoutMs: 30_000, what: 'log report' });
     expectWithinSlackLimits(msg);
     const text = renderBlocks(msg.blocks);
-    const count = /❌ InjectedFaultError ×(\d+)/.exec(text);
-    expect(Number(count?.[1])).toBeGreaterThan(1000);
+    const count = /❌ InjectedFaultError ×([\d,]+)/.exec(text);  // a true count, whatever the bridge sampled
+    expect(Number(count?.[1]?.replaceAll(',', ''))).toBeGreaterThan(1000);
     const file = await waitFor(() => sandbox.files.find((f) => f.channel === 'C0BIG' && f.content.length > 0), { timeoutMs: 20_000, what: 'analysis file' });
-    expect(file.content).toMatch(/^### InjectedFaultError ×\d{4,}/m);
+    expect(file.content).toMatch(/^### InjectedFaultError ×\d{1,3}(,\d{3})+/m);
   });
 
   it('a 100 KB saved state: the inspect report goes through the outbox and posts; the state goes as a file', async () => {

@@ -93,4 +93,17 @@ describe('reportMessage', () => {
     expectWithinSlackLimits(msg);
     expect(allTexts(msg.blocks).join('\n')).toContain('error number 199');
   });
+
+  it('logsMessage says how many events sampled records stand for, on the header and on each line', () => {
+    const records = [
+      { ts: '2026-01-01T00:00:01.000Z', level: 'ERROR', event: 'MessageHandlerExceptionEvent', message: 'refused', count: 1200 },
+      { ts: '2026-01-01T00:00:02.000Z', level: 'ERROR', event: 'MessageHandlerExceptionEvent', message: 'refused' },
+    ];
+    const text = allTexts(logsMessage('ChatAgent', 'prod', records, 15).blocks).join('\n');
+    expect(text).toContain('2 records standing for 1,201 events');
+    expect(text).toContain('ERROR ×1,200 MessageHandlerExceptionEvent refused');
+    expect(text).toContain('ERROR MessageHandlerExceptionEvent refused');
+    const plain = allTexts(logsMessage('ChatAgent', 'prod', records.slice(1), 15).blocks).join('\n');
+    expect(plain).not.toContain('standing for');
+  });
 });

@@ -1,5 +1,6 @@
 /** The "Show logs" reply: recent log records of an agent as a code block, cut to Slack's limits. */
-import type { LogRecord } from '../../runtime/schemas.js';
+import { eventsOf, type LogRecord } from '../../runtime/schemas.js';
+import { formatCount } from '../../diagnosis/quantities.js';
 import { codeBlock, escapeShort, escapeText, md, type Mrkdwn } from './mrkdwn.js';
 import { SLACK_LIMITS } from './limits.js';
 import { context, section, type Block } from './vocabulary.js';
@@ -24,8 +25,10 @@ export function messageWithoutPayload(message: string): string {
   return [...kept, ...(omitted ? ['(payload omitted)'] : [])].join(' ');
 }
 
+/** One record as a line; a record kept for several events under load says so (`×400`). */
 export function logLine(r: LogRecord): string {
-  const parts = [r.ts.replace('T', ' ').replace(/\.\d+Z?$/, ''), r.level.padEnd(7), r.event ?? r.logger ?? '', messageWithoutPayload(r.message ?? '')];
+  const n = eventsOf(r);
+  const parts = [r.ts.replace('T', ' ').replace(/\.\d+Z?$/, ''), r.level.padEnd(7), n > 1 ? `×${formatCount(n)}` : '', r.event ?? r.logger ?? '', messageWithoutPayload(r.message ?? '')];
   return parts.filter((p) => p !== '').join(' ').replace(/\s+/g, ' ').trim();
 }
 
@@ -41,8 +44,11 @@ export function logsMessage(agent: string, runtime: string, records: readonly Lo
     used += line.length + 1;
   }
   const truncated = lines.length < records.length;
+  const events = records.reduce((n, r) => n + eventsOf(r), 0);
+  // under load the bridge keeps a sample: each kept record says how many events it stands for
+  const sampled = events > records.length ? ` standing for ${formatCount(events)} events (the bridge keeps a sample under load; ×N on a line)` : '';
   const blocks: Block[] = [
-    section(md`*Logs of ${escapeShort(agent, 200)} on ${escapeShort(runtime, 200)}* — last ${windowMin} min, ${records.length} record${escapeText(records.length === 1 ? '' : 's')}`),
+    section(md`*Logs of ${escapeShort(agent, 200)} on ${escapeShort(runtime, 200)}* — last ${windowMin} min, ${records.length} record${escapeText(records.length === 1 ? '' : 's')}${escapeText(sampled)}`),
     records.length ? section(codeBlock(lines.join('\n'))) : section(md`_No log records in this window._`),
   ];
   if (truncated) blocks.push(context([md`Showing the newest ${lines.length} of ${records.length}; the full log is attached as a file.`]));
