@@ -1,11 +1,12 @@
-"""What the bridge's per-hop records cost under an error storm, and so what sampling them could at best
-save: the timed storm of ``bridge_overhead.py`` (same fleets, same worker, every request failing with three
-chained handler errors), with bridged fleets whose records are stubbed out, measured in the same run.
+"""What the bridge's per-hop records and exact counting cost under an error storm: the timed storm of
+``bridge_overhead.py`` (same fleets, same worker, every request failing with three chained handler errors),
+with bridged fleets whose parts are stubbed out, measured in the same run. (The bridge keeps only a sample
+of its records once a storm exceeds its per-second budgets; ``records`` says what the sample still costs.)
 
 Variants (bridged fleets with parts of the bridge replaced by no-ops, in their own process only — not a
 valid bridge, they answer nothing true):
 - ``records``: the message log (no entries, no links), the routine event buffer and the notable (failure)
-  event buffer. What sampling the records during a storm could at best save, counts kept exact.
+  event buffer: what the records still kept (the sample) cost.
 - ``all``: ``records`` plus error capture (a fixed group per agent type) and ``AgentStats.observe``: every
   per-hop record off, leaving the send wrapper, the gate's counters and clock reads, the hooks and the server.
 
@@ -74,6 +75,8 @@ def stub(variant: str) -> None:
             group = fixed.get(self.agent_type)
             if group is None:
                 group = fixed[self.agent_type] = capture(self, exc, now, *args)
+            else:
+                group.last_sampled = False  # as a storm's unsampled errors: no log record kept
             return group
 
         capture_module.ErrorCapture.capture = fixed_capture  # type: ignore[method-assign]

@@ -27,6 +27,8 @@ echo "== bridge under an error storm: every request fails with three chained han
 "$PY" bench/bridge_overhead.py 600 12 16 100 storm
 echo "== bridge under an error storm, counted under callgrind"
 "$PY" bench/bridge_instructions.py 200 100 16 100 storm
+echo "== bridge under an error storm above its record budgets (a sample of the records kept, every event counted), counted under callgrind"
+"$PY" bench/bridge_instructions.py 200 100 16 100 storm-sampled
 echo "== bridge under an error storm: what its per-hop records cost (stubbed variants side by side, issue 12)"
 "$PY" bench/bridge_ablation.py 18 600
 echo "== bridge on an AgentChat team, counted under callgrind: RoundRobinGroupChat runs with replayed model clients (issue 13)"
