@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from autogen_core import MessageContext, RoutedAgent, message_handler
+from autogen_core import MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler
 
+from autogen_ops_bridge import attach
+from autogen_ops_bridge.attach import Bridge
 from autogen_ops_bridge.demo.fleet import Fleet, FleetOptions
 
 TOKEN = "test-token-0123456789"
@@ -31,6 +34,24 @@ class Echo(RoutedAgent):
     @message_handler
     async def on_ping(self, message: Ping, ctx: MessageContext) -> Ping:
         return Ping(message.n + 1)
+
+
+@asynccontextmanager
+async def served(runtime: SingleThreadedAgentRuntime, token: str,
+                 **attach_options: Any) -> AsyncIterator[tuple[Bridge, httpx.AsyncClient]]:
+    """The bridge attached to ``runtime`` (its agents registered), the runtime started, and an HTTP client
+    for the bridge; stopped in order afterwards (the bridge's server, the runtime once idle, the bridge)."""
+    bridge = await attach(runtime, token=token, **attach_options)
+    runtime.start()
+    assert bridge.url is not None
+    try:
+        async with httpx.AsyncClient(base_url=bridge.url, headers={"Authorization": f"Bearer {token}"},
+                                     timeout=10) as http:
+            yield bridge, http
+    finally:
+        await bridge.prepare_stop()
+        await runtime.stop_when_idle()
+        await bridge.close()
 
 
 async def wait_for(condition: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, what: str = "") -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from autogen_core import (
 from autogen_core.models import CreateResult, ModelInfo, RequestUsage
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
-from autogen_ops_bridge import attach
+from autogen_ops_bridge import attach, collector, message_log
 from autogen_ops_bridge.attach import Bridge
 
 TOKEN = "agentchat-test-token"
@@ -118,8 +119,8 @@ class Attached:
         return await asyncio.wait_for(team.run(task="What is the weather in Paris?"), RUN_TIMEOUT_S)
 
 
-@pytest.fixture
-async def attached() -> AsyncIterator[Attached]:
+@asynccontextmanager
+async def _attached() -> AsyncIterator[Attached]:
     runtime = SingleThreadedAgentRuntime()
     bridge = await attach(runtime, token=TOKEN, host="127.0.0.1", port=0, name="agentchat-test")
     assert bridge.url is not None
@@ -130,6 +131,22 @@ async def attached() -> AsyncIterator[Attached]:
     await bridge.prepare_stop()
     await asyncio.wait_for(runtime.stop_when_idle(), 15)
     await bridge.close()
+
+
+@pytest.fixture
+async def attached() -> AsyncIterator[Attached]:
+    async with _attached() as a:
+        yield a
+
+
+@pytest.fixture
+async def attached_past_budgets(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Attached]:
+    """As ``attached``, with the bridge's record budgets at zero: every message of a run is past them, as in
+    a busy application (no trace linked, routine events counted and not kept)."""
+    monkeypatch.setattr(message_log, "TRACES_PER_S", 0)
+    monkeypatch.setattr(collector, "ROUTINE_PER_S", 0)
+    async with _attached() as a:
+        yield a
 
 
 def assistant(name: str, script: list[str | CreateResult], port: int | None = None) -> AssistantAgent:
@@ -180,6 +197,38 @@ async def test_a_tool_whose_backend_refuses_connections_is_an_error_of_the_parti
     assert f'autogen_agent_tool_errors_total{{agent_type="{weather_type}",tool="fetch_weather"}} 1.0' in metrics
     assert (f'autogen_agent_handler_errors_total{{agent_type="{weather_type}",exception_type="ToolError"}} 1.0'
             in metrics)
+
+
+async def test_past_the_record_budgets_a_failing_tool_is_still_counted_exactly_and_the_run_ends(
+    attached_past_budgets: Attached,
+) -> None:
+    attached = attached_past_budgets
+    runs = 3
+    for _ in range(runs):
+        weather = assistant("weather", [tool_calls(("call-1", "Paris"))], port=refused_port())
+        writer = assistant("writer", ["The weather service is unreachable; no forecast today."])
+        result = await attached.run([weather, writer], max_turns=2)
+        assert result.stop_reason is not None and "Maximum number of turns" in result.stop_reason
+
+    # each run is a team of its own (its own agent types); a team publishes to its participants: none of it
+    # is linked, all of it is counted
+    types = attached.bridge.registered_types()
+    weather_types = [t for t in types if t.startswith("weather_")]
+    managers = [t for t in types if t.startswith("RoundRobinGroupChatManager_")]
+    assert len(weather_types) == len(managers) == runs
+    metrics = await attached.get("/metrics")
+    for weather_type, manager in zip(weather_types, managers, strict=True):
+        detail = await attached.get(f"/v1/agents/{weather_type}")
+        assert (detail["errors_total"], detail["errors_by_type"]) == (1, {"ToolError": 1})
+        assert [(t["tool"], t["count"], t["errors"]) for t in detail["tool_calls"]] == [("fetch_weather", 1, 1)]
+        assert detail["message_graph"]["messages"] == 0 and detail["message_graph"]["unlinked"] > 0
+        errors = (await attached.get("/v1/logs", level="ERROR", agent=weather_type))["records"]
+        assert sum(r["count"] for r in errors if r["exception_type"] == "ToolError") == 1
+        routine = [r for r in (await attached.get("/v1/logs", agent=weather_type, limit=1000))["records"]
+                   if r["event"] == "MessageEvent"]
+        assert routine == []  # counted, not kept
+        assert f'autogen_team_runs_ended_total{{agent_type="{manager}",outcome="stopped"}} 1.0' in metrics
+    assert (await attached.get("/v1/messages", limit=200))["messages"] == []
 
 
 async def test_several_failed_calls_in_one_turn_are_one_handler_error_and_each_a_failed_tool_call(

@@ -26,7 +26,7 @@ from autogen_core import (
     message_handler,
 )
 from autogen_core.logging import MessageHandlerExceptionEvent
-from conftest import FleetHandle
+from conftest import FleetHandle, served
 
 from autogen_ops_bridge import attach, error_capture
 from autogen_ops_bridge.attach import Bridge
@@ -105,15 +105,8 @@ async def app() -> AsyncIterator[App]:
     runtime = SingleThreadedAgentRuntime()
     await Backend.register(runtime, "Backend", Backend)
     await Front.register(runtime, "Front", Front)
-    bridge = await attach(runtime, token=TOKEN)
-    runtime.start()
-    assert bridge.url is not None
-    async with httpx.AsyncClient(base_url=bridge.url, headers={"Authorization": f"Bearer {TOKEN}"},
-                                 timeout=10) as http:
+    async with served(runtime, TOKEN) as (bridge, http):
         yield App(runtime, bridge, http)
-    await bridge.prepare_stop()
-    await runtime.stop_when_idle()
-    await bridge.close()
 
 
 # --- on a real runtime ----------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from autogen_core import AgentId, MessageContext, RoutedAgent, SingleThreadedAgentRuntime, message_handler
+from conftest import served
 
-from autogen_ops_bridge import attach, collector, message_log
+from autogen_ops_bridge import collector, message_log
 from autogen_ops_bridge.attach import Bridge
 from autogen_ops_bridge.error_capture import SAMPLES_PER_GROUP
 from autogen_ops_bridge.message_log import CURRENT, MessageLog
@@ -41,7 +42,7 @@ def test_a_budget_keeps_the_first_events_of_each_key_in_each_second_and_counts_t
 ])
 def test_each_kept_record_stands_for_itself_and_the_unkept_ones_after_it(
         kept: list[tuple[str, int]], totals: dict[str, int], counts: list[int]) -> None:
-    assert list(reversed(list(stands_for(kept, totals)))) == counts
+    assert stands_for(kept, totals) == counts
 
 
 # --- the message log, without a runtime ---------------------------------------------------------------------
@@ -111,15 +112,8 @@ async def app(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
     runtime = SingleThreadedAgentRuntime(ignore_unhandled_exceptions=True)
     await Front.register(runtime, "Front", Front)
     await Stock.register(runtime, "Stock", Stock)
-    bridge = await attach(runtime, token=TOKEN, name="sampled")
-    runtime.start()
-    assert bridge.url is not None
-    async with httpx.AsyncClient(base_url=bridge.url, headers={"Authorization": f"Bearer {TOKEN}"},
-                                 timeout=10) as http:
+    async with served(runtime, TOKEN, name="sampled") as (bridge, http):
         yield App(runtime, bridge, http)
-    await bridge.prepare_stop()
-    await runtime.stop_when_idle()
-    await bridge.close()
 
 
 async def test_a_storm_keeps_whole_traces_for_a_sample_and_exact_counts_for_all(app: App) -> None:

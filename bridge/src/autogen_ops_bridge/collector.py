@@ -167,7 +167,7 @@ class EventCollector(logging.Handler):
         self._max_notable = max_notable
         self._max_notable_bytes = max_notable_bytes
         self._notable_bytes = 0
-        self._routine_budget = Budget(ROUTINE_PER_S)  # (read when made: a test may lower it)
+        self._routine_budget = Budget(ROUTINE_PER_S)
         self.tracebacks = ErrorCapture("(log records)", max_groups=LOG_TRACEBACK_GROUPS)
         """Formatted exceptions of log records (``logger.exception``), once per signature."""
         self._attached: list[tuple[logging.Logger, int, logging.Handler]] = []
@@ -362,13 +362,12 @@ class EventCollector(logging.Handler):
     def records(self) -> list[CollectedRecord]:
         """All kept records, oldest first, each with the count of events it stands for."""
         kept = list(self._routine)
-        counts = list(stands_for([(r[7], r[8]) for r in kept], self._routine_budget.totals))
-        routine = [_routine_record(r, n) for r, n in zip(kept, reversed(counts), strict=True)]
+        counts = stands_for([(r[7], r[8]) for r in kept], self._routine_budget.totals)
+        routine = [_routine_record(r, n) for r, n in zip(kept, counts, strict=True)]
         notable = [entry if isinstance(entry, CollectedRecord) else _parse_kept(entry) for entry in self._notable]
         self._notable = deque(notable)  # each failure event is parsed once
         totals = {r.serial: g.count for r in notable if r.serial and (g := LIVE_GROUPS.get(r.serial)) is not None}
-        for r, n in zip(notable, reversed(list(stands_for([(r.serial, r.ordinal) for r in notable], totals))),
-                        strict=True):
+        for r, n in zip(notable, stands_for([(r.serial, r.ordinal) for r in notable], totals), strict=True):
             r.count = n
         return list(heapq.merge(routine, notable, key=attrgetter("ts")))
 

@@ -12,7 +12,7 @@ same second as the record.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -49,16 +49,18 @@ class Budget:
         return ordinal
 
 
-def stands_for(kept: Iterable[tuple[K, int]], totals: Mapping[K, int]) -> Iterator[int]:
-    """For kept records given oldest first as ``(key, ordinal)``: how many events each stands for, newest
-    first. A record without an ordinal (0: kept before counting, or not sampled) stands for itself."""
+def stands_for(kept: Sequence[tuple[K, int]], totals: Mapping[K, int]) -> list[int]:
+    """For kept records given oldest first as ``(key, ordinal)``: how many events each stands for, in the
+    same order. A record without an ordinal (0: not counted by a budget) stands for itself."""
+    counts = [1] * len(kept)
     following: dict[K, int] = {}
-    for key, ordinal in reversed(list(kept)):
+    for i in range(len(kept) - 1, -1, -1):
+        key, ordinal = kept[i]
         if ordinal <= 0:
-            yield 1
             continue
         after = following.get(key)
-        if after is None:
+        if after is None:  # the newest kept one of its key: it stands for every event counted since
             after = max(ordinal, totals.get(key, ordinal)) + 1
         following[key] = ordinal
-        yield max(1, after - ordinal)
+        counts[i] = max(1, after - ordinal)
+    return counts
