@@ -49,19 +49,21 @@ def test_each_kept_record_stands_for_itself_and_the_unkept_ones_after_it(
 def test_messages_past_the_budget_are_counted_not_stored_and_their_children_follow_their_root() -> None:
     log = MessageLog(traces_per_s=1)
     linked = log.sent("m1", None, "Front/default", object(), "send")
-    unlinked = log.sent("m2", None, "Front/default", object(), "send")
-    assert linked.linked and not unlinked.linked
-    token = CURRENT.set(unlinked)
-    try:
-        child = log.sent("m3", "Front/default", "Back/default", object(), "send")
-        log.sent("m4", "Front/default", "events/default", object(), "publish")
+    assert linked is not None and linked.linked
+    assert log.sent("m2", None, "Front/default", object(), "send") is None  # past the budget: counted only
+    # its delivery is a record of its own, never stored, with no trace to point to
+    root = log.delivery("m2", None, "Front/default", object(), True)
+    assert not root.linked and (root.parent_id, root.trace_id) == (None, None)
+    token = CURRENT.set(root)
+    try:  # what it sends is not linked either
+        assert log.sent("m3", "Front/default", "Back/default", object(), "send") is None
+        assert log.sent("m4", "Front/default", "events/default", object(), "publish") is None
     finally:
         CURRENT.reset(token)
-    assert not child.linked and child.parent_id == "m2" and child.trace_id == "m2"
-    # the delivery of an unlinked send is its own record; each delivery of an unlinked publish gets one
-    assert log.delivery("m3", "Front/default", "Back/default", object(), True) is child
+    child = log.delivery("m3", "Front/default", "Back/default", object(), True)
     deliveries = [log.delivery("m4", "Front/default", f"{t}/default", object(), False) for t in ("A", "B")]
-    assert [d.linked for d in deliveries] == [False, False] and deliveries[0] is not deliveries[1]
+    assert [d.linked for d in (child, *deliveries)] == [False] * 3 and deliveries[0] is not deliveries[1]
+    assert child.trace_id is None and child.sender == "Front/default"
     assert [h.message_id for h in log.recent(10)] == ["m1"] and log.trace("m2") is None
     assert log.unlinked_since(0.0) == 3
 

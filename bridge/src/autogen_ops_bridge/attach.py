@@ -34,7 +34,7 @@ from .errors import agent_not_found
 from .faults import FaultController
 from .gate import AgentGate, RuntimeShared
 from .gc_tuning import freeze_startup_objects
-from .message_log import MessageLog, MessageRecord
+from .message_log import CURRENT, MessageLog, MessageRecord
 from .process_stats import ProcessStats
 
 logger = logging.getLogger("autogen_ops_bridge")
@@ -235,27 +235,35 @@ class Bridge:
 
         def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
                          cancellation_token: Any = None, message_id: str | None = None) -> Awaitable[Any]:
-            """Records the hop, then hands the runtime's own coroutine back when the recipient's gate is
-            certain to finish the hop (a live, gated instance; a running runtime; nothing that may drop the
-            message): no coroutine of the bridge's own then waits in between, and a failure's traceback has
-            no frame of it. Otherwise the hop is finished here once the send ends (``_send_watched``). A
-            cancellation token does not change this: autogen-core delivers a message whose token was
-            cancelled all the same (only the sender stops waiting), so its gate finishes the hop."""
-            if message_id is None:
-                message_id = str(uuid.uuid4())
+            """Records the hop of a linked message, then hands the runtime's own coroutine back when the
+            recipient's gate is certain to finish the hop (a live, gated instance; a running runtime;
+            nothing that may drop the message): no coroutine of the bridge's own then waits in between, and
+            a failure's traceback has no frame of it. Otherwise the hop is finished here once the send ends
+            (``_send_watched``). A message the log does not link is only counted: it has no hop until its
+            delivery, which its gate makes and finishes. A cancellation token does not change this:
+            autogen-core delivers a message whose token was cancelled all the same (only the sender stops
+            waiting), so its gate finishes the hop."""
             if (len(bridge._factories), len(bridge._instances)) != bridge._seen:  # sync()'s test, inlined
                 sync()
-            hop = log.sent(message_id, sender, str(recipient), message, "send")  # "type/key", one call
             watch = watchers.get(type(message))
             if watch is not None:
                 watch(message)
-            if delivers_unwatched(rt, observer):
-                agent = bridge._instances.get(recipient)
-                handler = getattr(agent, "__dict__", _NO_DICT).get("on_message")
-                if type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_enter:
-                    return original_send(message, recipient, sender=sender, cancellation_token=cancellation_token,
-                                         message_id=message_id)
-            return _send_watched(hop, message, recipient, sender, cancellation_token, message_id)
+            current = CURRENT.get()
+            if current is not None and not current.linked:  # sent while handling an unlinked message
+                log.unlinked += 1  # (log.sent's answer for it, without its call: an error storm runs this)
+                return original_send(message, recipient, sender=sender, cancellation_token=cancellation_token,
+                                     message_id=message_id)
+            if message_id is None:
+                message_id = str(uuid.uuid4())
+            hop = log.sent(message_id, sender, str(recipient), message, "send")  # "type/key", one call
+            if hop is not None and not (delivers_unwatched(rt, observer) and _gated(bridge._instances.get(recipient))):
+                return _send_watched(hop, message, recipient, sender, cancellation_token, message_id)
+            return original_send(message, recipient, sender=sender, cancellation_token=cancellation_token,
+                                 message_id=message_id)
+
+        def _gated(agent: Any) -> bool:
+            handler = getattr(agent, "__dict__", _NO_DICT).get("on_message")
+            return type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_enter
 
         async def _send_watched(hop: MessageRecord, message: Any, recipient: AgentId, sender: AgentId | None,
                                 cancellation_token: Any, message_id: str) -> Any:
@@ -280,6 +288,10 @@ class Bridge:
             watch = watchers.get(type(message))
             if watch is not None:
                 watch(message)
+            if hop is None:  # not linked: counted, its deliveries get records of their own
+                await original_publish(message, topic_id, sender=sender, cancellation_token=cancellation_token,
+                                       message_id=message_id)
+                return
             try:
                 await original_publish(message, topic_id, sender=sender,
                                        cancellation_token=cancellation_token, message_id=message_id)

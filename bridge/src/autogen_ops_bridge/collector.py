@@ -187,16 +187,19 @@ class EventCollector(logging.Handler):
         case is inlined here)."""
         if type(msg) is MessageEvent:
             kw = msg.kwargs
-            kind = kw.get("kind")
             if kw.get("delivery_stage") != _DELIVER:
-                if kind == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
+                if kw.get("kind") == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
                     hop = CURRENT.get()
                     if hop is not None and hop.gate is not None:
                         _finish(hop, None)
                 return
-            if kind == _RESPOND:
-                return
-            self._keep_routine(time.time(), kw.get("sender"), kw.get("receiver"), kind, _DELIVER, kw)
+            if kw.get("kind") != _RESPOND:  # _admit_routine(), inlined: one delivery event per message
+                receiver = kw.get("receiver")
+                key = receiver.partition("/")[0] if type(receiver) is str else ""
+                ts = time.time()
+                ordinal = self._routine_budget.admit(key, ts)
+                if ordinal:
+                    self._keep_routine(ts, kw, key, ordinal)
             return
         if type(msg) in _LLM_EVENTS:
             if self.llm_sink is not None:
@@ -206,8 +209,11 @@ class EventCollector(logging.Handler):
             ctx = CURRENT.get()
             if ctx is not None and ctx.gate is not None:
                 # autogen-core logs this inside its ``except`` for the handler's exception: the exception
-                # being handled is the handler's (the event holds only its text)
-                _finish(ctx, sys.exc_info()[1])
+                # being handled is the handler's (the event holds only its text). _finish(), inlined.
+                try:
+                    ctx.gate.finish(ctx, sys.exc_info()[1])
+                except Exception:  # noqa: BLE001 - counted wrong once is better than an answer never sent
+                    _finish_failed(ctx)
             captured = LAST_CAPTURE.group
             if ctx is not None and captured is not None and LAST_CAPTURE.hop is ctx:
                 # the gate has just captured this failure
@@ -243,13 +249,18 @@ class EventCollector(logging.Handler):
             return
         self._capture(None, time.time(), logging.INFO, EVENTS_LOGGER, msg)
 
-    def _keep_routine(self, ts: float, sender: Any, receiver: Any, kind: Any, stage: Any, kw: dict[str, Any]) -> None:
+    def _admit_routine(self, ts: float, kw: dict[str, Any]) -> None:
+        """A delivery event: counted by the routine budget, kept if it admits it."""
+        receiver = kw.get("receiver")
         key = receiver.partition("/")[0] if type(receiver) is str else ""
         ordinal = self._routine_budget.admit(key, ts)
         if ordinal:
-            ctx = CURRENT.get()
-            self._routine.append((ts, ctx.trace_id if ctx is not None else None, sender, receiver, kind, stage,
-                                  kw.get("payload"), key, ordinal))
+            self._keep_routine(ts, kw, key, ordinal)
+
+    def _keep_routine(self, ts: float, kw: dict[str, Any], key: str, ordinal: int) -> None:
+        ctx = CURRENT.get()
+        self._routine.append((ts, ctx.trace_id if ctx is not None else None, kw.get("sender"), kw.get("receiver"),
+                              kw.get("kind"), _DELIVER, kw.get("payload"), key, ordinal))
 
     def _capture(self, record: logging.LogRecord | None, ts: float, levelno: int, name: str, msg: Any) -> None:
         if type(msg).__name__ == "MessageEvent" and levelno <= logging.INFO:
@@ -259,7 +270,7 @@ class EventCollector(logging.Handler):
             # the bridge's message log has those, with ids and timings).
             if stage != _DELIVER or kw.get("kind") == _RESPOND:
                 return
-            self._keep_routine(ts, kw.get("sender"), kw.get("receiver"), kw.get("kind"), stage, kw)
+            self._admit_routine(ts, kw)
             return
         if type(msg) in _LLM_EVENTS:
             if self.llm_sink is not None:
@@ -399,7 +410,11 @@ def _finish(hop: Any, exc: BaseException | None) -> None:
     try:
         hop.gate.finish(hop, exc)
     except Exception:  # noqa: BLE001 - counted wrong once is better than an answer never sent
-        logging.getLogger(BRIDGE_LOGGER).exception("could not settle the end of message %s", hop.message_id)
+        _finish_failed(hop)
+
+
+def _finish_failed(hop: Any) -> None:
+    logging.getLogger(BRIDGE_LOGGER).exception("could not settle the end of message %s", hop.message_id)
 
 
 def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:

@@ -32,7 +32,7 @@ from .error_capture import ErrorRecord as ErrorRecord  # re-exported: the API la
 from .errors import AgentDegradedError, AgentIsolatedError
 from .limiter import InflightLimiter
 from .message_log import CURRENT, LAST_ERROR, MessageLog, MessageRecord
-from .stats import AgentStats
+from .stats import FLUSH_AT, AgentStats
 
 if TYPE_CHECKING:
     from .agentchat_control import StandIn
@@ -137,17 +137,14 @@ class AgentGate:
         # A partial of a plain function: for an RPC to an agent under no control, no coroutine of the
         # bridge's own runs in between (see ``_enter``).
         # The hop's recipient string is formatted once per agent instance, not once per message.
-        # So are its key (AgentId.key is a property: a call per read).
-        key = agent.id.key
-        recipient = f"{self.agent_type}/{key}"
+        recipient = f"{self.agent_type}/{agent.id.key}"
         internals.set_on_message(
-            agent, functools.partial(self._enter, agent.id, key, recipient, internals.original_on_message(agent))
+            agent, functools.partial(self._enter, agent.id, recipient, internals.original_on_message(agent))
         )
 
     def _enter(
         self,
         agent_id: AgentId,
-        key: str,
         recipient: str,
         original: Callable[[Any, MessageContext], Awaitable[Any]],
         message: Any,
@@ -167,12 +164,27 @@ class AgentGate:
                 or self.isolation is not None or limiter.limit is not None or limiter.waiters
                 or (ctx.sender is None and self._shared.limiter.limit is not None)
                 or sys._getframe(1).f_code is not internals.PROCESS_SEND_CODE):  # called by the runtime, not directly
-            return self._handle(agent_id, key, recipient, original, message, ctx)
-        hop = self._log.delivery(ctx.message_id, ctx.sender, recipient, message, True)
+            return self._handle(agent_id, recipient, original, message, ctx)
+        started = time.perf_counter()
+        message_type = type(message).__name__
+        message_id = ctx.message_id
+        if message_id in self._log.linked_ids:
+            hop = self._log.delivery(message_id, ctx.sender, recipient, message, True)
+            hop.gate = self
+            hop.perf_started = started
+            hop.handler_started_at = started + WALL_OFFSET
+        else:  # log.delivery()'s record of an unlinked message, made whole at once: every message of a storm
+            wall = started + WALL_OFFSET
+            hop = MessageRecord(message_id, None, recipient, message_type, "send", wall, None, None, None, wall,
+                                None, "pending", None, self, started, False)
         CURRENT.set(hop)
         limiter.inflight += 1
-        hop.gate = self
-        hop.perf_started = self._started(hop, message)
+        stats = self.stats  # _started(), inlined
+        stats.inflight += 1
+        if stats.inflight > stats.peak_inflight:
+            stats.peak_inflight = stats.inflight
+        self._shared.inflight += 1
+        stats.message_types.add(message_type)
         return original(message, ctx)
 
     def _started(self, hop: MessageRecord, message: Any) -> float:
@@ -193,8 +205,7 @@ class AgentGate:
         returned). Called from the bridge's hook on autogen-core's events, in the handler's task."""
         now = time.perf_counter()
         hop.gate = None
-        stats = self.stats
-        stats.inflight -= 1
+        self.stats.inflight -= 1
         self._shared.inflight -= 1
         limiter = self.limiter
         if limiter.waiters:  # a limit was set while this ran: wake the next waiter
@@ -202,16 +213,13 @@ class AgentGate:
         else:
             limiter.inflight -= 1
         ended = now + WALL_OFFSET
-        message_type = hop.message_type
-        key = hop.agent_key
-        error_type = None if exc is None else self._failed(hop, exc, key, message_type, ended)
-        self._settle(hop, error_type, key, message_type, ended, now - hop.perf_started)
+        self._settle(hop, None if exc is None else self._failed(hop, exc, ended), ended, now - hop.perf_started)
 
-    def _failed(self, hop: MessageRecord, exc: BaseException, key: str, message_type: str,
-                failed_at: float) -> str | None:
+    def _failed(self, hop: MessageRecord, exc: BaseException, failed_at: float) -> str | None:
         """Count the handler's exception on ``hop``; the error type, or None for an AgentChat error echo
         (not this agent's failure: the hop is refused). The traceback's outermost frame is not the
         handler's (the gate's, or autogen-core's ``_process_send``): the signature leaves it out."""
+        message_type = hop.message_type
         if type(exc) is ValueError and is_error_echo(message_type, exc):  # (type test first: no call in a storm)
             hop.finished_at = failed_at
             hop.outcome = "refused"
@@ -219,7 +227,8 @@ class AgentGate:
             return None
         # Counted exactly; the traceback is formatted only for a signature not seen before.
         # (positional: keyword arguments cost a name match per call)
-        group = self.errors.capture(exc, failed_at, "handler", key, hop.message_id, message_type, True, hop.linked)
+        group = self.errors.capture(exc, failed_at, "handler", hop.agent_key, hop.message_id, message_type, True,
+                                    hop.linked)
         LAST_CAPTURE.hop = hop
         LAST_CAPTURE.group = group
         hop.finished_at = failed_at  # hop.finish("error", ...), inlined: an error storm runs this
@@ -230,7 +239,6 @@ class AgentGate:
     async def _handle(
         self,
         agent_id: AgentId,
-        key: str,
         recipient: str,
         original: Callable[[Any, MessageContext], Awaitable[Any]],
         message: Any,
@@ -281,7 +289,7 @@ class AgentGate:
         except BaseException as exc:
             if self.stand_in is not None:
                 self.stand_in.control.start_failed(self.agent_type, message)
-            error_type = self._failed(hop, exc, key, type(message).__name__, time.time())
+            error_type = self._failed(hop, exc, time.time())
             raise
         finally:
             now = time.perf_counter()
@@ -295,24 +303,28 @@ class AgentGate:
                 self._shared.limiter.release()
             ended = now + WALL_OFFSET
             try:
-                self._settle(hop, error_type, key, type(message).__name__, ended, now - started)
+                self._settle(hop, error_type, ended, now - started)
             except Exception:  # noqa: BLE001 - the handler's own answer or exception goes to the sender as it is
                 logger.exception("could not settle the end of message %s", hop.message_id)
             # This frame outlives the call in the failure's traceback, which a reference cycle keeps until
             # the next young collection or two: with its locals cleared, each of those visits a dozen fewer
             # references per failed delivery.
-            del agent_id, key, recipient, original, message, ctx, hop, limiter, stats
+            del agent_id, recipient, original, message, ctx, hop, limiter, stats
 
-    def _settle(self, hop: MessageRecord, error_type: str | None, key: str, message_type: str, ended: float,
-                duration_s: float) -> None:
+    def _settle(self, hop: MessageRecord, error_type: str | None, ended: float, duration_s: float) -> None:
         """Count the ended hop (``error_type``: what the handler raised, None if it returned) and finish it,
         with a failure the handler reported without raising when it raised nothing."""
         if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
             if error_type is None:
-                error_type = self._settle_soft_error(hop, key, message_type, ended)
+                error_type = self._settle_soft_error(hop, ended)
             elif self._soft_errors:  # it raised: its exception is the outcome, a report is dropped
                 self._soft_errors.pop(id(hop), None)
-        self.stats.observe(ended, duration_s, error_type)
+        stats = self.stats  # (see AgentStats: a list append per message, the aggregates take them in batches)
+        stats.ended.append((ended, duration_s, error_type is None))
+        if error_type is not None:
+            stats.ended_errors.append(error_type)
+        if len(stats.ended) >= FLUSH_AT:
+            stats.absorb()
         if error_type is None and hop.outcome != "refused":  # (refused: an error echo, already finished)
             hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
             hop.outcome = "ok"
@@ -333,14 +345,15 @@ class AgentGate:
         # Reported after the handler ended (from a task it left behind): kept, its sample already taken.
         self._record_soft_error(hop, hop.agent_key, exception_type, message, detail, None, time.time())
 
-    def _settle_soft_error(self, hop: MessageRecord, key: str, message_type: str, ended: float) -> str | None:
+    def _settle_soft_error(self, hop: MessageRecord, ended: float) -> str | None:
         pending = self._soft_errors.pop(id(hop), None)
         if pending is None:
             return None
         text = pending.message
         if pending.more:
             text += f" (and {pending.more} more reported failure{'s' if pending.more > 1 else ''} in this handler)"
-        self._record_soft_error(hop, key, pending.exception_type, text, pending.detail, message_type, ended)
+        self._record_soft_error(hop, hop.agent_key, pending.exception_type, text, pending.detail, hop.message_type,
+                                ended)
         hop.finish("error", f"{pending.exception_type}: {text}", at=ended)
         return pending.exception_type
 

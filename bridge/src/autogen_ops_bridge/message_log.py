@@ -2,9 +2,11 @@
 
 Under load the log links a sample of whole traces: the first ``TRACES_PER_S`` messages per second entering
 each agent type from outside any handler start a linked trace, and everything sent while handling a linked
-message is linked too; the other messages are counted (``unlinked_since``) and get a record that lives only
-while they are handled (the gate and the collector need one), never stored. So every linked trace is whole
-— who called whom, which call failed first — and a storm no longer writes a long-lived entry per message.
+message is linked too; the other messages are only counted (``unlinked_since``). An unlinked message gets no
+record when it is sent, and its delivery a record that lives only while it is handled (the gate and the
+collector need one), with no trace id: it is never stored, so no trace of it can be read. So every linked
+trace is whole — who called whom, which call failed first — and a storm writes no long-lived entry per
+message.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +25,6 @@ MAX_MESSAGES = 1_000
 """Message ids remembered for ``/v1/messages`` and ``/v1/trace``; the oldest are forgotten first."""
 TRACES_PER_S = 50
 """Traces linked per second and per agent type they enter (see the module docstring)."""
-MAX_UNLINKED_PENDING = 4_096
-"""Unlinked messages sent and not yet delivered that the log can still match to their delivery."""
 
 
 CURRENT: ContextVar[MessageRecord | None] = ContextVar("autogen_ops_bridge_current", default=None)
@@ -40,6 +41,8 @@ LAST_ERROR: ContextVar[tuple[str, str] | None] = ContextVar("autogen_ops_bridge_
 class MessageRecord:
     message_id: str
     sender: str | None
+    """None for a message from outside any agent, and on an unlinked delivery's record (not read: never
+    stored)."""
     recipient: str
     message_type: str
     kind: str
@@ -57,7 +60,8 @@ class MessageRecord:
     perf_started: float = 0.0
     """``time.perf_counter()`` when the handler started (set with ``gate``: the hop's duration)."""
     linked: bool = True
-    """False for a message of a trace the log does not link (sampled out under load): never stored."""
+    """False for the delivery of a message the log does not link (sampled out under load, or sent before
+    the bridge was attached): never stored, and without parent or trace id."""
 
     @property
     def agent_type(self) -> str:
@@ -101,12 +105,12 @@ class MessageLog:
 
     def __init__(self, max_messages: int = MAX_MESSAGES, traces_per_s: int | None = None) -> None:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self.linked_ids: Mapping[str, object] = self._entries
+        """The ids of the linked messages remembered (read-only: the gate's test for an unlinked delivery)."""
         self._max = max_messages
         self._traces = Budget(TRACES_PER_S if traces_per_s is None else traces_per_s)
-        self._pending: OrderedDict[str, MessageRecord] = OrderedDict()
-        """Unlinked messages by id, until their delivery (an RPC) or until pushed out (a publish)."""
         self.unlinked = 0
-        """Messages counted and not linked since start."""
+        """Messages counted and not linked since start (a send wrapper that knows it adds to it itself)."""
 
     def _entry(self, message_id: str, parent_id: str | None = None) -> _Entry:
         entry = self._entries.get(message_id)
@@ -127,18 +131,21 @@ class MessageLog:
 
     def sent(
         self, message_id: str, sender: Any, recipient: str, message: Any, kind: str
-    ) -> MessageRecord:
-        """Record a send/publish made through the runtime (called in the sender's task)."""
+    ) -> MessageRecord | None:
+        """Record a send/publish made through the runtime (called in the sender's task): its hop, or None
+        for a message the log does not link (counted only)."""
         current = CURRENT.get()
         now = time.time()
         if current is None:
-            linked = self._traces.admit(recipient.partition("/")[0], now) > 0
+            if not self._traces.admit(recipient.partition("/")[0], now):
+                self.unlinked += 1
+                return None
             parent_id = None
+        elif not current.linked:
+            self.unlinked += 1
+            return None
         else:
-            linked = current.linked
             parent_id = current.message_id
-        if not linked:
-            return self._unlinked(message_id, sender, recipient, message, kind, now, current)
         entry = self._entry(message_id, parent_id)
         # positional arguments: a dataclass __init__ takes them faster, and this runs for every message
         record = MessageRecord(
@@ -146,21 +153,6 @@ class MessageLog:
             recipient, type(message).__name__, kind, now, parent_id, entry.trace_id,
         )
         entry.hops.append(record)
-        return record
-
-    def _unlinked(self, message_id: str, sender: Any, recipient: str, message: Any, kind: str, now: float,
-                  current: MessageRecord | None) -> MessageRecord:
-        record = MessageRecord(
-            message_id, None if sender is None else str(sender), recipient, type(message).__name__, kind, now,
-            None if current is None else current.message_id,
-            message_id if current is None else current.trace_id,
-        )
-        record.linked = False
-        pending = self._pending
-        pending[message_id] = record
-        if len(pending) > MAX_UNLINKED_PENDING:
-            pending.popitem(last=False)
-        self.unlinked += 1
         return record
 
     def dispatched(self, message_id: str) -> None:
@@ -171,21 +163,16 @@ class MessageLog:
     def delivery(
         self, message_id: str, sender: Any, recipient: str, message: Any, is_rpc: bool
     ) -> MessageRecord:
-        """The hop for one delivery to one agent (created for publishes and unseen sends)."""
-        entry = self._entries.get(message_id)  # the sender's wrapper has made it, as a rule
+        """The hop for one delivery to one agent (created for publishes; for a message the log does not
+        link, a record of its own that is never stored)."""
+        entry = self._entries.get(message_id)  # the sender's wrapper has made it for a linked message
         if entry is None:
-            sent = self._pending.get(message_id)
-            if sent is not None:  # a message of an unlinked trace
-                if is_rpc and sent.recipient == recipient and sent.kind == "send":
-                    del self._pending[message_id]
-                    return sent
-                record = MessageRecord(  # one delivery of an unlinked publish
-                    message_id, None if sender is None else str(sender), recipient, type(message).__name__,
-                    "send" if is_rpc else "publish", time.time(), sent.parent_id, sent.trace_id,
-                )
-                record.linked = False
-                return record
-            entry = self._entry(message_id)
+            record = MessageRecord(
+                message_id, None if sender is None else str(sender), recipient, type(message).__name__,
+                "send" if is_rpc else "publish", time.time(),
+            )
+            record.linked = False
+            return record
         if is_rpc:
             for hop in entry.hops:
                 if hop.recipient == recipient and hop.kind == "send":

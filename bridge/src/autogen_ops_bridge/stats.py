@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -74,41 +75,108 @@ class DependencyStats:
             self.last_error = error
 
 
-@dataclass
-class AgentStats:
-    """Everything counted about one agent type. Mutated only from the runtime's event loop."""
+FLUSH_AT = 256
+"""Ended deliveries the gate leaves in ``AgentStats.ended`` before the aggregates take them."""
 
-    handled_total: int = 0
-    errors_total: int = 0
-    errors_by_type: dict[str, int] = field(default_factory=dict)
+
+@dataclass(eq=False)
+class AgentStats:
+    """Everything counted about one agent type. Mutated only from the runtime's event loop.
+
+    The gate appends each ended delivery to ``ended`` (and a failed one's error type to ``ended_errors``): a
+    list append is all a message costs here, the hot path of an error storm. The aggregates — totals, errors by
+    type, the latency histogram and sum, the latency window, the per-second counts — take those in batches
+    (``absorb``: C-level passes over the batch, no Python code per message) before any of them is read and
+    whenever ``FLUSH_AT`` are waiting, so every read is exact and current."""
+
     refused_by_reason: dict[str, int] = field(default_factory=dict)
     construction_errors: int = 0
     inflight: int = 0
     peak_inflight: int = 0
     waiting: int = 0
-    bucket_counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS_S) + 1))
-    latency_sum_s: float = 0.0
-    window: deque[tuple[float, float, bool]] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
     message_types: set[str] = field(default_factory=set)
     dependencies: dict[str, DependencyStats] = field(default_factory=dict)
     construction_error_times: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
     """When constructions failed (error records are sampled per signature, so they cannot be counted)."""
-    per_second: SecondCounters = field(default_factory=SecondCounters)
+    ended: list[tuple[float, float, bool]] = field(default_factory=list)
+    """Deliveries ended since the aggregates last took them: ``(end time, duration_s, ok)``, in end order."""
+    ended_errors: list[str] = field(default_factory=list)
+    """The error types of the failed ones among ``ended``, in the same order."""
+    _handled_total: int = 0
+    _errors_total: int = 0
+    _errors_by_type: dict[str, int] = field(default_factory=dict)
+    _bucket_counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS_S) + 1))
+    _latency_sum_s: float = 0.0
+    _window: deque[tuple[float, float, bool]] = field(default_factory=lambda: deque(maxlen=WINDOW_SAMPLES))
+    _per_second: SecondCounters = field(default_factory=SecondCounters)
 
-    def observe(self, now: float, duration_s: float, error_type: str | None) -> None:
-        self.handled_total += 1
-        self.latency_sum_s += duration_s
-        self.bucket_counts[bisect.bisect_left(LATENCY_BUCKETS_S, duration_s)] += 1
-        ok = error_type is None
-        self.window.append((now, duration_s, ok))
-        self.per_second.handled(now, not ok)
-        if error_type is not None:
-            self.errors_total += 1
-            self.errors_by_type[error_type] = self.errors_by_type.get(error_type, 0) + 1
+    def absorb(self) -> None:
+        """Add the ended deliveries waiting in ``ended`` to the aggregates."""
+        batch = self.ended
+        if not batch:
+            return
+        errors = self.ended_errors
+        self.ended, self.ended_errors = [], []
+        self._handled_total += len(batch)
+        durations = list(map(itemgetter(1), batch))
+        self._latency_sum_s += sum(durations)
+        buckets = self._bucket_counts
+        for i, n in Counter(map(_BUCKET_OF, durations)).items():
+            buckets[i] += n
+        self._window.extend(batch)
+        self._per_second.ended(batch)
+        if errors:
+            self._errors_total += len(errors)
+            by_type = self._errors_by_type
+            for error_type, n in Counter(errors).items():
+                by_type[error_type] = by_type.get(error_type, 0) + n
+
+    @property
+    def handled_total(self) -> int:
+        self.absorb()
+        return self._handled_total
+
+    @property
+    def errors_total(self) -> int:
+        self.absorb()
+        return self._errors_total
+
+    @property
+    def errors_by_type(self) -> dict[str, int]:
+        self.absorb()
+        return self._errors_by_type
+
+    @property
+    def bucket_counts(self) -> list[int]:
+        """Handled messages per latency bucket (``LATENCY_BUCKETS_S``, then +Inf)."""
+        self.absorb()
+        return self._bucket_counts
+
+    @property
+    def latency_sum_s(self) -> float:
+        self.absorb()
+        return self._latency_sum_s
+
+    @property
+    def window(self) -> deque[tuple[float, float, bool]]:
+        """The latest ``WINDOW_SAMPLES`` handled messages: ``(end time, duration_s, ok)``, oldest first."""
+        self.absorb()
+        return self._window
+
+    @window.setter
+    def window(self, window: deque[tuple[float, float, bool]]) -> None:
+        self.absorb()
+        self._window = window
+
+    @property
+    def per_second(self) -> SecondCounters:
+        """Exact handled / error / refused counts per second of the last hour."""
+        self.absorb()
+        return self._per_second
 
     def refused(self, reason: str) -> None:
         self.refused_by_reason[reason] = self.refused_by_reason.get(reason, 0) + 1
-        self.per_second.refused(time.time())
+        self._per_second.refused(time.time())
 
     def recent(self, window_s: float, now: float | None = None) -> list[tuple[float, float, bool]]:
         cutoff = (time.time() if now is None else now) - window_s
@@ -121,3 +189,7 @@ class AgentStats:
         if stats is None:
             stats = self.dependencies[name] = DependencyStats(name=name, kind=kind)
         return stats
+
+
+_BUCKET_OF = functools.partial(bisect.bisect_left, LATENCY_BUCKETS_S)
+"""A duration's latency bucket (its index in ``AgentStats.bucket_counts``)."""

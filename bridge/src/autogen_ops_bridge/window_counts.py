@@ -6,7 +6,10 @@ asked; these counters are what makes "N errors in the last 60 s" a true count wh
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 HORIZON_S = 3600
 """The longest window the counters can answer for (seconds)."""
@@ -39,16 +42,19 @@ class SecondCounters:
             self._handled[i] = self._errors[i] = self._refused[i] = 0
         return i
 
-    def handled(self, now: float, error: bool) -> None:
-        # _slot(), inlined: this runs for every delivery
-        sec = int(now)
-        i = sec % HORIZON_S
-        if self._stamp[i] != sec:
-            self._stamp[i] = sec
-            self._handled[i] = self._errors[i] = self._refused[i] = 0
-        self._handled[i] += 1
-        if error:
-            self._errors[i] += 1
+    def ended(self, batch: Sequence[tuple[float, float, bool]]) -> None:
+        """Count handled messages given as ``(end time, duration_s, ok)``, oldest first (C-level passes over
+        the batch). A second older than the one its slot holds now is past the horizon: not counted."""
+        handled, errors, stamps = self._handled, self._errors, self._stamp
+        # (second, ok) pairs first seen in time order: a slot is taken by its seconds oldest first
+        seconds_ok = zip(map(int, map(itemgetter(0), batch)), map(itemgetter(2), batch), strict=True)
+        for (sec, ok), n in Counter(seconds_ok).items():
+            if stamps[sec % HORIZON_S] > sec:
+                continue
+            i = self._slot(sec)
+            handled[i] += n
+            if not ok:
+                errors[i] += n
 
     def refused(self, now: float) -> None:
         self._refused[self._slot(now)] += 1
