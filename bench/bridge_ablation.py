@@ -7,7 +7,7 @@ Variants (bridged fleets with parts of the bridge replaced by no-ops, in their o
 valid bridge, they answer nothing true):
 - ``records``: the message log (no entries, no links), the routine event buffer and the notable (failure)
   event buffer: what the records still kept (the sample) cost.
-- ``all``: ``records`` plus error capture (a fixed group per agent type) and ``AgentStats.observe``: every
+- ``all``: ``records`` plus error capture (a fixed group per agent type) and the statistics' aggregates: every
   per-hop record off, leaving the send wrapper, the gate's counters and clock reads, the hooks and the server.
 
 The parent alternates rounds among plain, bridged and the variants (rotating order; BENCH_PROCESSES
@@ -60,11 +60,8 @@ def stub(variant: str) -> None:
         self._notable = Null()
 
     collector.EventCollector.__init__ = collector_init  # type: ignore[method-assign]
-    shared = log.MessageRecord("x", None, "x/x", "", "send", 0.0)
-    log.MessageLog.sent = lambda self, message_id, sender, recipient, message, kind: shared  # type: ignore[method-assign]
-    log.MessageLog.delivery = (  # type: ignore[method-assign]
-        lambda self, message_id, sender, recipient, message, is_rpc:
-        log.MessageRecord(message_id, None, recipient, type(message).__name__, "send", 0.0))
+    # no message linked: each delivery's record lives while it is handled, as past the trace budget
+    log.MessageLog.sent = lambda self, message_id, sender, recipient, message, kind: None  # type: ignore[method-assign]
     if variant == "all":
         capture_module = importlib.import_module("autogen_ops_bridge.error_capture")
         stats = importlib.import_module("autogen_ops_bridge.stats")
@@ -80,7 +77,11 @@ def stub(variant: str) -> None:
             return group
 
         capture_module.ErrorCapture.capture = fixed_capture  # type: ignore[method-assign]
-        stats.AgentStats.observe = lambda self, now, duration_s, error_type: None  # type: ignore[method-assign]
+        def drop(self: Any) -> None:  # the aggregates take nothing: only the gate's list appends are left
+            self.ended.clear()
+            self.ended_errors.clear()
+
+        stats.AgentStats.absorb = drop  # type: ignore[method-assign]
 
 
 def main() -> None:

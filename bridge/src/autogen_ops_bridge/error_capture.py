@@ -52,6 +52,7 @@ EVICTED_NOTE = "(traceback dropped: more than {n} distinct errors of this agent 
 
 _EXCEPTION_GROUP: type[BaseException] | None = getattr(builtins, "BaseExceptionGroup", None)
 _CHAIN_SLOTS = range(MAX_CHAIN)
+_GROUP_TYPES: tuple[type[BaseException], ...] = () if _EXCEPTION_GROUP is None else (_EXCEPTION_GROUP,)
 _FRAME_SLOTS = range(MAX_FRAMES)
 _REPORTED = "reported"
 """First item of the key of failures reported without an exception (exception keys hold only ints)."""
@@ -144,8 +145,8 @@ LAST_CAPTURE = Handoff()
 
 
 def signature_key(exc: BaseException, skip_first_frame: bool = False) -> int:
-    """The signature as a hash of ints, built without a string: per exception of the chain, ``id``
-    of its type, each frame's instruction offset (the offset fixes the line; reading it skips the line-table
+    """The signature as a hash, built without a string: per exception of the chain, its type, each
+    frame's instruction offset (the offset fixes the line; reading it skips the line-table
     lookup) and ``id`` of the innermost frame's code object (where it was raised); for an exception group,
     its members' types. An exception captured before (by this or another gate) gives the key noted on it
     then. ``skip_first_frame``: leave out the outermost frame (the caller's own, the same for every error).
@@ -156,23 +157,22 @@ def signature_key(exc: BaseException, skip_first_frame: bool = False) -> int:
     memo = getattr(exc, SIGNATURE_ATTRIBUTE, None)
     if type(memo) is int:
         return memo
-    parts: list[int] = []
+    parts: list[object] = []  # (types as they are: a type's hash is its id)
     append = parts.append
     current = exc
     tb = exc.__traceback__
     if skip_first_frame and tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    if _EXCEPTION_GROUP is not None and isinstance(exc, _EXCEPTION_GROUP):
-        parts.extend(id(type(member)) for member in exc.exceptions[:MAX_CHAIN])  # type: ignore[attr-defined]
+    if isinstance(exc, _GROUP_TYPES):
+        parts.extend(type(member) for member in exc.exceptions[:MAX_CHAIN])  # type: ignore[attr-defined]
     for _ in _CHAIN_SLOTS:
-        append(id(type(current)))
-        innermost = tb
-        while tb is not None:
+        append(type(current))
+        if tb is not None:
+            while (below := tb.tb_next) is not None:
+                append(tb.tb_lasti)
+                tb = below
             append(tb.tb_lasti)
-            innermost = tb
-            tb = tb.tb_next
-        if innermost is not None:
-            append(id(innermost.tb_frame.f_code))
+            append(id(tb.tb_frame.f_code))
         chained = current.__cause__
         if chained is None and not current.__suppress_context__:
             chained = current.__context__

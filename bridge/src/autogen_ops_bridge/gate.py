@@ -212,29 +212,46 @@ class AgentGate:
             limiter.release()
         else:
             limiter.inflight -= 1
-        ended = now + WALL_OFFSET
-        self._settle(hop, None if exc is None else self._failed(hop, exc, ended), ended, now - hop.perf_started)
+        self._ended(hop, exc, now + WALL_OFFSET, now - hop.perf_started)
 
-    def _failed(self, hop: MessageRecord, exc: BaseException, failed_at: float) -> str | None:
-        """Count the handler's exception on ``hop``; the error type, or None for an AgentChat error echo
-        (not this agent's failure: the hop is refused). The traceback's outermost frame is not the
-        handler's (the gate's, or autogen-core's ``_process_send``): the signature leaves it out."""
-        message_type = hop.message_type
-        if type(exc) is ValueError and is_error_echo(message_type, exc):  # (type test first: no call in a storm)
-            hop.finished_at = failed_at
-            hop.outcome = "refused"
-            hop.error = f"{type(exc).__name__}: {exc}"
-            return None
-        # Counted exactly; the traceback is formatted only for a signature not seen before.
-        # (positional: keyword arguments cost a name match per call)
-        group = self.errors.capture(exc, failed_at, "handler", hop.agent_key, hop.message_id, message_type, True,
-                                    hop.linked)
-        LAST_CAPTURE.hop = hop
-        LAST_CAPTURE.group = group
-        hop.finished_at = failed_at  # hop.finish("error", ...), inlined: an error storm runs this
-        hop.outcome = "error"
-        hop.error = f"{group.exception_type}: {group.message}"
-        return group.exception_type
+    def _ended(self, hop: MessageRecord, exc: BaseException | None, ended: float, duration_s: float) -> None:
+        """Count the ended hop — ``exc``: what the handler raised, None if it returned — and finish it, with
+        a failure the handler reported without raising when it raised nothing. An AgentChat error echo is
+        not this agent's failure: the hop is refused. The traceback's outermost frame is not the handler's
+        (autogen-core's ``_process_send``, or the gate's): the signature leaves it out."""
+        error_type = None
+        if exc is not None:
+            message_type = hop.message_type
+            if type(exc) is ValueError and is_error_echo(message_type, exc):  # (type test first: no call in a storm)
+                hop.finished_at = ended
+                hop.outcome = "refused"
+                hop.error = f"{type(exc).__name__}: {exc}"
+                if self._soft_errors:
+                    error_type = self._settle_soft_error(hop, ended)
+            else:
+                # Counted exactly; the traceback is formatted only for a signature not seen before.
+                # (positional: keyword arguments cost a name match per call)
+                group = self.errors.capture(exc, ended, "handler", hop.agent_key, hop.message_id, message_type,
+                                            True, hop.linked)
+                LAST_CAPTURE.hop = hop
+                LAST_CAPTURE.group = group
+                hop.finished_at = ended  # hop.finish("error", ...), inlined: an error storm runs this
+                hop.outcome = "error"
+                hop.error = f"{group.exception_type}: {group.message}"
+                error_type = group.exception_type
+                if self._soft_errors:  # it raised: its exception is the outcome, a report is dropped
+                    self._soft_errors.pop(id(hop), None)
+        elif hop.error is not None:  # it returned, having reported a failure (report_soft_error)
+            error_type = self._settle_soft_error(hop, ended)
+        stats = self.stats  # (see AgentStats: a list append per message, the aggregates take them in batches)
+        stats.ended.append((ended, duration_s, error_type is None))
+        if error_type is not None:
+            stats.ended_errors.append(error_type)
+        if len(stats.ended) >= FLUSH_AT:
+            stats.absorb()
+        if error_type is None and hop.outcome != "refused":  # (refused: an error echo, already finished)
+            hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
+            hop.outcome = "ok"
 
     async def _handle(
         self,
@@ -283,13 +300,13 @@ class AgentGate:
         started = self._started(hop, message)
         if hop.outcome == "held":
             hop.outcome = "pending"
-        error_type: str | None = None
+        failure: BaseException | None = None
         try:
             return await original(message, ctx)
         except BaseException as exc:
             if self.stand_in is not None:
                 self.stand_in.control.start_failed(self.agent_type, message)
-            error_type = self._failed(hop, exc, time.time())
+            failure = exc
             raise
         finally:
             now = time.perf_counter()
@@ -301,33 +318,14 @@ class AgentGate:
                 limiter.inflight -= 1  # no limit, nobody waiting: nothing to wake
             if runtime_slot:
                 self._shared.limiter.release()
-            ended = now + WALL_OFFSET
             try:
-                self._settle(hop, error_type, ended, now - started)
+                self._ended(hop, failure, now + WALL_OFFSET, now - started)
             except Exception:  # noqa: BLE001 - the handler's own answer or exception goes to the sender as it is
                 logger.exception("could not settle the end of message %s", hop.message_id)
             # This frame outlives the call in the failure's traceback, which a reference cycle keeps until
             # the next young collection or two: with its locals cleared, each of those visits a dozen fewer
             # references per failed delivery.
-            del agent_id, recipient, original, message, ctx, hop, limiter, stats
-
-    def _settle(self, hop: MessageRecord, error_type: str | None, ended: float, duration_s: float) -> None:
-        """Count the ended hop (``error_type``: what the handler raised, None if it returned) and finish it,
-        with a failure the handler reported without raising when it raised nothing."""
-        if hop.error is not None:  # the handler raised, or reported a failure (report_soft_error)
-            if error_type is None:
-                error_type = self._settle_soft_error(hop, ended)
-            elif self._soft_errors:  # it raised: its exception is the outcome, a report is dropped
-                self._soft_errors.pop(id(hop), None)
-        stats = self.stats  # (see AgentStats: a list append per message, the aggregates take them in batches)
-        stats.ended.append((ended, duration_s, error_type is None))
-        if error_type is not None:
-            stats.ended_errors.append(error_type)
-        if len(stats.ended) >= FLUSH_AT:
-            stats.absorb()
-        if error_type is None and hop.outcome != "refused":  # (refused: an error echo, already finished)
-            hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
-            hop.outcome = "ok"
+            del agent_id, recipient, original, message, ctx, hop, limiter, stats, failure
 
     # --- failures a handler reports instead of raising (AgentChat tool results, GroupChatError) -----
     def report_soft_error(self, hop: MessageRecord, exception_type: str, message: str, detail: str) -> None:
