@@ -18,7 +18,7 @@ from autogen_ops_bridge import collector, message_log
 from autogen_ops_bridge.attach import Bridge
 from autogen_ops_bridge.error_capture import SAMPLES_PER_GROUP
 from autogen_ops_bridge.message_log import CURRENT, MessageLog
-from autogen_ops_bridge.sampling import Budget, stands_for
+from autogen_ops_bridge.sampling import Budget, ReceiverBudget, stands_for
 
 TOKEN = "sampling-test-token-0123456789"
 T0 = 1_700_000_000.0
@@ -31,6 +31,16 @@ def test_a_budget_keeps_the_first_events_of_each_key_in_each_second_and_counts_t
     assert kept == [1, 2, 0, 0, 1]  # ordinals of the kept ones; "b" has a budget of its own
     assert budget.admit("a", T0 + 1.0) == 5  # a new second opens the budget again; the count ran on
     assert budget.totals == {"a": 5, "b": 1}
+
+
+def test_a_receiver_budget_is_per_agent_type_and_counts_a_spent_type_by_receiver_exactly() -> None:
+    budget = ReceiverBudget(2)
+    receivers = ["A/1", "A/2", "A/1", "A/1", "B/1", "A/3"]
+    admitted = [budget.admit(r, T0 + 0.1 * i) for i, r in enumerate(receivers)]
+    # A's third event closes A/1 for the second; its fourth takes the cheap path (counted by receiver)
+    assert admitted == [("A", 1), ("A", 2), ("A", 0), ("", 0), ("B", 1), ("A", 0)]
+    assert budget.pending == {"A/1": 1} and budget.totals() == {"A": 5, "B": 1} and not budget.pending
+    assert budget.admit("A/1", T0 + 1.0) == ("A", 6)  # a new second opens the budget again; the count ran on
 
 
 @pytest.mark.parametrize(("kept", "totals", "counts"), [

@@ -438,7 +438,7 @@ class ActionService:
         if req.agent_type is None:
             limiter = b.limits.limiter
             prev_limit, prev_wait = limiter.limit, limiter.max_wait_s
-            before = {"max_inflight": prev_limit, "max_wait_s": prev_wait, "inflight": b.limits.inflight}
+            before = {"max_inflight": prev_limit, "max_wait_s": prev_wait, "inflight": b.inflight()}
             after = {**before, "max_inflight": req.max_inflight,
                      "max_wait_s": req.max_wait_s if req.max_inflight is not None else None}
             if req.dry_run:
@@ -448,7 +448,7 @@ class ActionService:
             async def revert_runtime() -> None:
                 limiter.set_limit(prev_limit, prev_wait)
 
-            return Outcome("runtime", before, {**after, "inflight": b.limits.inflight}, True,
+            return Outcome("runtime", before, {**after, "inflight": b.inflight()}, True,
                            f"runtime-wide max_inflight set to {req.max_inflight}", revert_runtime)
         gate = b.require_gate(req.agent_type)
         prev = (gate.backpressure, gate.backpressure_wait_s)

@@ -372,6 +372,10 @@ class Bridge:
             key=lambda item: item[0].key,
         )
 
+    def inflight(self) -> int:
+        """Handlers running now, across the runtime."""
+        return sum(gate.stats.inflight for gate in list(self.gates.values()))
+
     def instance_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for aid in internals.instantiated_agents(self.runtime):

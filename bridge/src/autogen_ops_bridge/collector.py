@@ -39,7 +39,7 @@ from autogen_core.logging import (
 
 from .error_capture import LAST_CAPTURE, LIVE_GROUPS, MAX_TRACEBACK_CHARS, ErrorCapture, ErrorGroup, clip
 from .message_log import CURRENT, LAST_ERROR
-from .sampling import Budget, stands_for
+from .sampling import ReceiverBudget, stands_for
 
 EVENTS_LOGGER = "autogen_core.events"
 CORE_LOGGER = "autogen_core"
@@ -167,7 +167,7 @@ class EventCollector(logging.Handler):
         self._max_notable = max_notable
         self._max_notable_bytes = max_notable_bytes
         self._notable_bytes = 0
-        self._routine_budget = Budget(ROUTINE_PER_S)
+        self._routine_budget = ReceiverBudget(ROUTINE_PER_S)
         self.tracebacks = ErrorCapture("(log records)", max_groups=LOG_TRACEBACK_GROUPS)
         """Formatted exceptions of log records (``logger.exception``), once per signature."""
         self._attached: list[tuple[logging.Logger, int, logging.Handler]] = []
@@ -185,21 +185,23 @@ class EventCollector(logging.Handler):
         """Stands in for ``autogen_core.events``'s ``info`` when nobody else listens at INFO: keeps the
         event without building a ``LogRecord`` (autogen-core logs ~4 events per message, so the routine
         case is inlined here)."""
-        if type(msg) is MessageEvent:
+        if type(msg) is MessageEvent:  # (its constructor sets each key read here)
             kw = msg.kwargs
-            if kw.get("delivery_stage") != _DELIVER:
-                if kw.get("kind") == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
+            if kw["delivery_stage"] != _DELIVER:
+                if kw["kind"] == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
                     hop = CURRENT.get()
                     if hop is not None and hop.gate is not None:
                         _finish(hop, None)
                 return
-            if kw.get("kind") != _RESPOND:  # _admit_routine(), inlined: one delivery event per message
-                receiver = kw.get("receiver")
-                key = receiver.partition("/")[0] if type(receiver) is str else ""
+            if kw["kind"] != _RESPOND:  # one delivery event per message
+                receiver = kw["receiver"]
                 ts = time.time()
-                ordinal = self._routine_budget.admit(key, ts)
-                if ordinal:
-                    self._keep_routine(ts, kw, key, ordinal)
+                budget = self._routine_budget
+                if receiver in budget.closed and int(ts) == budget.second:  # budget.admit()'s cheap path, inlined
+                    pending = budget.pending
+                    pending[receiver] = pending.get(receiver, 0) + 1
+                else:
+                    self._admit_routine(ts, kw)
             return
         if type(msg) in _LLM_EVENTS:
             if self.llm_sink is not None:
@@ -251,9 +253,7 @@ class EventCollector(logging.Handler):
 
     def _admit_routine(self, ts: float, kw: dict[str, Any]) -> None:
         """A delivery event: counted by the routine budget, kept if it admits it."""
-        receiver = kw.get("receiver")
-        key = receiver.partition("/")[0] if type(receiver) is str else ""
-        ordinal = self._routine_budget.admit(key, ts)
+        key, ordinal = self._routine_budget.admit(kw.get("receiver"), ts)
         if ordinal:
             self._keep_routine(ts, kw, key, ordinal)
 
@@ -373,7 +373,7 @@ class EventCollector(logging.Handler):
     def records(self) -> list[CollectedRecord]:
         """All kept records, oldest first, each with the count of events it stands for."""
         kept = list(self._routine)
-        counts = stands_for([(r[7], r[8]) for r in kept], self._routine_budget.totals)
+        counts = stands_for([(r[7], r[8]) for r in kept], self._routine_budget.totals())
         routine = [_routine_record(r, n) for r, n in zip(kept, counts, strict=True)]
         notable = [entry if isinstance(entry, CollectedRecord) else _parse_kept(entry) for entry in self._notable]
         self._notable = deque(notable)  # each failure event is parsed once

@@ -78,7 +78,6 @@ class RuntimeShared:
 
     def __init__(self) -> None:
         self.limiter = InflightLimiter()
-        self.inflight = 0
         self.events_finish = False
         """Whether the bridge takes autogen-core's events itself, in the handler's task, from a runtime
         known to report each RPC handler's end by one (see ``AgentGate._enter``); set on attach."""
@@ -183,7 +182,6 @@ class AgentGate:
         stats.inflight += 1
         if stats.inflight > stats.peak_inflight:
             stats.peak_inflight = stats.inflight
-        self._shared.inflight += 1
         stats.message_types.add(message_type)
         return original(message, ctx)
 
@@ -194,7 +192,6 @@ class AgentGate:
         stats.inflight += 1
         if stats.inflight > stats.peak_inflight:
             stats.peak_inflight = stats.inflight
-        self._shared.inflight += 1
         stats.message_types.add(type(message).__name__)
         started = time.perf_counter()
         hop.handler_started_at = started + WALL_OFFSET
@@ -206,7 +203,6 @@ class AgentGate:
         now = time.perf_counter()
         hop.gate = None
         self.stats.inflight -= 1
-        self._shared.inflight -= 1
         limiter = self.limiter
         if limiter.waiters:  # a limit was set while this ran: wake the next waiter
             limiter.release()
@@ -311,7 +307,6 @@ class AgentGate:
         finally:
             now = time.perf_counter()
             stats.inflight -= 1
-            self._shared.inflight -= 1
             if limiter_needed or limiter.waiters:  # (a limit may have been set while this ran)
                 limiter.release()
             else:

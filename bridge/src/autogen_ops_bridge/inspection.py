@@ -106,7 +106,7 @@ async def runtime_info(b: Bridge) -> RuntimeInfo:
         running=internals.is_running(b.runtime),
         queue_depth=b.queue_depth(),
         unfinished_messages=internals.unfinished_messages(b.runtime),
-        inflight=b.limits.inflight,
+        inflight=b.inflight(),
         max_inflight=b.limits.limiter.limit,
         rss_bytes=b.process.rss_bytes(),
         cpu_percent=b.process.cpu_percent(),

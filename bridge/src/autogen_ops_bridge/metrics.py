@@ -87,7 +87,7 @@ class BridgeCollector(Collector):
                                 value=1 if b.is_degraded() else 0)
         yield GaugeMetricFamily("autogen_runtime_queue_depth",
                                 "Messages accepted but not yet being handled", value=b.queue_depth())
-        yield GaugeMetricFamily("autogen_runtime_inflight", "Handlers running", value=b.limits.inflight)
+        yield GaugeMetricFamily("autogen_runtime_inflight", "Handlers running", value=b.inflight())
         yield GaugeMetricFamily("autogen_runtime_max_inflight", "Runtime-wide limit (0 = none)",
                                 value=b.limits.limiter.limit or 0)
         yield GaugeMetricFamily("autogen_runtime_rss_bytes", "Resident set size",

@@ -64,3 +64,51 @@ def stands_for(kept: Sequence[tuple[K, int]], totals: Mapping[K, int]) -> list[i
         following[key] = ordinal
         counts[i] = max(1, after - ordinal)
     return counts
+
+
+class ReceiverBudget:
+    """A ``Budget`` keyed by the agent type of each event's receiver (``"type/key"``), with a cheap path once
+    a type's budget is spent for the second: that receiver's events are counted by receiver (a set lookup and
+    a dict increment, no string split, no budget call) and added to its type's count when the second is over
+    or the counts are read (``totals``), so every ordinal and total stays exact. Mutated only from the
+    runtime's event loop."""
+
+    __slots__ = ("budget", "closed", "second", "pending")
+
+    def __init__(self, per_s: int) -> None:
+        self.budget = Budget(per_s)
+        self.closed: set[str | None] = set()
+        """Receivers whose type's budget is spent in ``second``."""
+        self.second = -1
+        self.pending: dict[str | None, int] = {}
+        """Events of closed receivers counted and not yet added to ``budget.totals``."""
+
+    def admit(self, receiver: str | None, now: float) -> tuple[str, int]:
+        """Count one event for ``receiver``: its key, and its ordinal when it is to be kept (else 0). A hot
+        caller may test ``closed`` and ``second`` and count into ``pending`` itself first, as this does."""
+        second = int(now)
+        if second == self.second:
+            if receiver in self.closed:
+                self.pending[receiver] = self.pending.get(receiver, 0) + 1
+                return "", 0
+        else:
+            self._fold()
+            self.second = second
+        key = receiver.partition("/")[0] if type(receiver) is str else ""
+        ordinal = self.budget.admit(key, now)
+        if not ordinal:
+            self.closed.add(receiver)
+        return key, ordinal
+
+    def totals(self) -> dict[str, int]:
+        """Events counted per key since start (kept or not)."""
+        self._fold()
+        return self.budget.totals
+
+    def _fold(self) -> None:
+        totals = self.budget.totals
+        for receiver, n in self.pending.items():
+            key = receiver.partition("/")[0] if type(receiver) is str else ""
+            totals[key] = totals.get(key, 0) + n
+        self.pending.clear()
+        self.closed.clear()
