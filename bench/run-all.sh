@@ -20,11 +20,11 @@ npx tsx bench/storm_scale.ts 6000 20 10 8 4 single,scaled,cluster
 echo "== Redis memory per 10,000 incidents: the incident store, and the whole path scaled from 1,000 (issue 18)"
 npx tsx bench/redis_memory.ts 10000 5 1000
 echo "== bridge overhead: demo fleet throughput and p99 with vs without the bridge, 100 ChatAgent instances (bridge, issue 3)"
-"$PY" bench/bridge_overhead.py 600 12 16 100
+"$PY" bench/bridge_overhead.py 600 24 16 100
 echo "== bridge overhead, counted: instructions and simulated cache misses per request under callgrind (bridge, issue 3)"
 "$PY" bench/bridge_instructions.py 200 100 16 100
 echo "== bridge under an error storm: every request fails with three chained handler errors (dead vector-db), with vs without the bridge"
-"$PY" bench/bridge_overhead.py 600 12 16 100 storm
+"$PY" bench/bridge_overhead.py 600 24 16 100 storm
 echo "== bridge under an error storm, counted under callgrind"
 "$PY" bench/bridge_instructions.py 200 100 16 100 storm
 echo "== bridge under an error storm above its record budgets (a sample of the records kept, every event counted), counted under callgrind"

@@ -185,8 +185,9 @@ class EventCollector(logging.Handler):
         """Stands in for ``autogen_core.events``'s ``info`` when nobody else listens at INFO: keeps the
         event without building a ``LogRecord`` (autogen-core logs ~4 events per message, so the routine
         case is inlined here)."""
-        if type(msg) is MessageEvent:  # (its constructor sets each key read here)
-            kw = msg.kwargs
+        kind_of_event = type(msg)
+        if kind_of_event is MessageEvent:  # (its constructor sets each key read here)
+            kw: dict[str, Any] = msg.kwargs  # type: ignore[attr-defined]  # (a MessageEvent: tested above)
             if kw["delivery_stage"] != _DELIVER:
                 if kw["kind"] == _RESPOND:  # sent by autogen-core right after an RPC handler returned, in its task
                     hop = CURRENT.get()
@@ -203,11 +204,7 @@ class EventCollector(logging.Handler):
                 else:
                     self._admit_routine(ts, kw)
             return
-        if type(msg) in _LLM_EVENTS:
-            if self.llm_sink is not None:
-                self.llm_sink(msg)
-            return
-        if type(msg) in _FAILURE_EVENTS:  # one per handler error: an error storm's share of the collector
+        if kind_of_event in _FAILURE_EVENTS:  # one per handler error: an error storm's share of the collector
             ctx = CURRENT.get()
             if ctx is not None and ctx.gate is not None:
                 # autogen-core logs this inside its ``except`` for the handler's exception: the exception
@@ -248,6 +245,10 @@ class EventCollector(logging.Handler):
                 self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[-1]
             if self._notable_bytes > self._max_notable_bytes:
                 self._trim()
+            return
+        if kind_of_event in _LLM_EVENTS:
+            if self.llm_sink is not None:
+                self.llm_sink(msg)
             return
         self._capture(None, time.time(), logging.INFO, EVENTS_LOGGER, msg)
 
