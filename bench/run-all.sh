@@ -29,6 +29,9 @@ echo "== bridge under an error storm, counted under callgrind"
 "$PY" bench/bridge_instructions.py 200 100 16 100 storm
 echo "== bridge under an error storm above its record budgets (a sample of the records kept, every event counted), counted under callgrind"
 "$PY" bench/bridge_instructions.py 200 100 16 100 storm-sampled
+echo "== bridge under an error storm, in Python bytecodes executed per request (exact; the clock tracks this share), above the record budgets and recording every message (issue 12)"
+"$PY" bench/bridge_opcodes.py 10 16 storm-sampled
+"$PY" bench/bridge_opcodes.py 10 16 storm
 echo "== bridge under an error storm: what its per-hop records cost (stubbed variants side by side, issue 12)"
 "$PY" bench/bridge_ablation.py 18 600
 echo "== bridge on an AgentChat team, counted under callgrind: RoundRobinGroupChat runs with replayed model clients (issue 13)"
