@@ -11,9 +11,10 @@ valid bridge, they answer nothing true):
   per-hop record off, leaving the send wrapper, the gate's counters and clock reads, the hooks and the server.
 
 The parent alternates rounds among plain, bridged and the variants (rotating order; BENCH_PROCESSES
-processes per variant, default 3, taken in turn; every fleet pinned to one CPU as ``bridge_overhead.py``
-does); RESULT lines are CPU-per-request ratios to plain (medians of
-rounds), and the share of the bridge's extra CPU that each variant removes.
+processes per variant, default 6, taken in turn — with 3, a run once put a variant doing strictly less work
+above the full bridge; every fleet pinned to one CPU as ``bridge_overhead.py`` does); RESULT lines are
+CPU-per-request ratios to plain (medians of rounds), and the share of the bridge's extra CPU that each
+variant removes.
 
     .venv/bin/python bench/bridge_ablation.py [rounds] [requests_per_round]
 """
@@ -96,7 +97,7 @@ def main() -> None:
         return
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 18
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 600
-    per_variant = int(os.environ.get("BENCH_PROCESSES", "3"))
+    per_variant = int(os.environ.get("BENCH_PROCESSES", "6"))
     procs = {(v, i): subprocess.Popen([sys.executable, __file__, "--worker", v], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, text=True)
              for v in VARIANTS for i in range(per_variant)}
