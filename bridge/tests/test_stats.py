@@ -1,0 +1,51 @@
+"""An agent type's statistics take ended deliveries in batches and still answer every read exactly, as if
+each message had been added on its own."""
+
+from __future__ import annotations
+
+import bisect
+
+from autogen_ops_bridge.stats import FLUSH_AT, LATENCY_BUCKETS_S, AgentStats
+
+T0 = 1_700_000_000.0
+
+
+def end(stats: AgentStats, ts: float, duration_s: float, error_type: str | None) -> None:
+    """What the gate does when a delivery ends (``AgentGate._ended``)."""
+    stats.ended.append((ts, duration_s, error_type is None))
+    if error_type is not None:
+        stats.ended_errors.append(error_type)
+    if len(stats.ended) >= FLUSH_AT:
+        stats.absorb()
+
+
+def test_batched_aggregates_equal_the_messages_added_one_by_one() -> None:
+    stats = AgentStats()
+    n = FLUSH_AT * 2 + 37  # two full batches taken on the way, the rest when read
+    ended = [(T0 + i * 0.01, 0.0005 * (i % 40), None if i % 7 else ("KeyError" if i % 2 else "OSError"))
+             for i in range(n)]
+    for ts, duration_s, error_type in ended:
+        end(stats, ts, duration_s, error_type)
+    assert len(stats.ended) == n - 2 * FLUSH_AT  # not taken yet: a read takes them first
+
+    errors = [e for _, _, e in ended if e is not None]
+    assert stats.handled_total == n and stats.errors_total == len(errors) and not stats.ended
+    assert stats.errors_by_type == {t: errors.count(t) for t in ("KeyError", "OSError")}
+    expected = [0] * (len(LATENCY_BUCKETS_S) + 1)
+    for _, duration_s, _ in ended:
+        expected[bisect.bisect_left(LATENCY_BUCKETS_S, duration_s)] += 1
+    assert stats.bucket_counts == expected
+    assert abs(stats.latency_sum_s - sum(d for _, d, _ in ended)) < 1e-9
+    assert list(stats.window)[-3:] == [(ts, d, e is None) for ts, d, e in ended[-3:]]
+    last = ended[-1][0]
+    counts = stats.per_second.over(2, now=last)  # the seconds of the last two whole seconds' messages
+    in_window = [e for ts, _, e in ended if int(ts) >= int(last) - 1]
+    assert (counts.handled, counts.errors) == (len(in_window), sum(e is not None for e in in_window))
+    assert [s[0] for s in stats.recent(1.0, now=last)] == [ts for ts, _, _ in ended if ts >= last - 1.0]
+
+
+def test_a_refusal_counts_at_once_and_a_read_with_nothing_waiting_changes_nothing() -> None:
+    stats = AgentStats()
+    stats.refused("isolated")
+    assert stats.refused_by_reason == {"isolated": 1} and stats.per_second.over(60).refused == 1
+    assert (stats.handled_total, stats.errors_total, len(stats.window)) == (0, 0, 0)
