@@ -216,7 +216,7 @@ async def test_a_fault_in_settling_a_hop_never_costs_the_sender_its_answer(
     def broken(self: object, *args: object) -> None:
         raise RuntimeError("a bug in the bridge")
 
-    monkeypatch.setattr("autogen_ops_bridge.gate.AgentGate._ended", broken)  # both ways of ending a hop use it
+    monkeypatch.setattr("autogen_ops_bridge.gate.AgentGate.finish", broken)  # both ways of ending a hop use it
     with caplog.at_level(logging.ERROR, logger="autogen_ops_bridge"):
         async with asyncio.timeout(10):  # a lost answer never comes
             [ok] = await app.send("ok", 1)

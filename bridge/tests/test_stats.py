@@ -11,7 +11,7 @@ T0 = 1_700_000_000.0
 
 
 def end(stats: AgentStats, ts: float, duration_s: float, error_type: str | None) -> None:
-    """What the gate does when a delivery ends (``AgentGate._ended``)."""
+    """What the gate does when a delivery ends (``AgentGate.finish``)."""
     stats.ended.append((ts, duration_s, error_type is None))
     if error_type is not None:
         stats.ended_errors.append(error_type)

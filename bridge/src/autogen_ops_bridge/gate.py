@@ -185,36 +185,34 @@ class AgentGate:
         stats.message_types.add(message_type)
         return original(message, ctx)
 
-    def _started(self, hop: MessageRecord, message: Any) -> float:
-        """Counts the handler in flight and stamps its start on ``hop``; its ``time.perf_counter()`` start (one
-        monotonic clock read at each end; wall-clock times are derived from it, ``WALL_OFFSET``)."""
+    def _started(self, hop: MessageRecord, message: Any) -> None:
+        """Counts the handler in flight and stamps its start on ``hop`` (one monotonic clock read at each end;
+        wall-clock times are derived from it, ``WALL_OFFSET``)."""
         stats = self.stats
         stats.inflight += 1
         if stats.inflight > stats.peak_inflight:
             stats.peak_inflight = stats.inflight
         stats.message_types.add(type(message).__name__)
-        started = time.perf_counter()
+        hop.perf_started = started = time.perf_counter()
         hop.handler_started_at = started + WALL_OFFSET
-        return started
 
     def finish(self, hop: MessageRecord, exc: BaseException | None) -> None:
-        """The end of a hop ``_enter`` handed to the handler: ``exc`` is what the handler raised (None: it
-        returned). Called from the bridge's hook on autogen-core's events, in the handler's task."""
+        """The end of a hop, however it was handed to the handler: ``exc`` is what the handler raised (None:
+        it returned). Counts it and finishes it, with a failure the handler reported without raising when
+        it raised nothing. An AgentChat error echo is not this agent's failure: the hop is refused. The
+        traceback's outermost frame is not the handler's (autogen-core's ``_process_send``, or the gate's):
+        the signature leaves it out. Called from the bridge's hook on autogen-core's events for a hop
+        ``_enter`` handed straight to the handler, else from ``_handle``; in the handler's task."""
         now = time.perf_counter()
         hop.gate = None
-        self.stats.inflight -= 1
+        stats = self.stats
+        stats.inflight -= 1
         limiter = self.limiter
-        if limiter.waiters:  # a limit was set while this ran: wake the next waiter
+        if limiter.waiters:  # a limit was set while this ran (or is in force): wake the next waiter
             limiter.release()
         else:
             limiter.inflight -= 1
-        self._ended(hop, exc, now + WALL_OFFSET, now - hop.perf_started)
-
-    def _ended(self, hop: MessageRecord, exc: BaseException | None, ended: float, duration_s: float) -> None:
-        """Count the ended hop — ``exc``: what the handler raised, None if it returned — and finish it, with
-        a failure the handler reported without raising when it raised nothing. An AgentChat error echo is
-        not this agent's failure: the hop is refused. The traceback's outermost frame is not the handler's
-        (autogen-core's ``_process_send``, or the gate's): the signature leaves it out."""
+        ended = now + WALL_OFFSET
         error_type = None
         if exc is not None:
             message_type = hop.message_type
@@ -239,8 +237,8 @@ class AgentGate:
                     self._soft_errors.pop(id(hop), None)
         elif hop.error is not None:  # it returned, having reported a failure (report_soft_error)
             error_type = self._settle_soft_error(hop, ended)
-        stats = self.stats  # (see AgentStats: a list append per message, the aggregates take them in batches)
-        stats.ended.append((ended, duration_s, error_type is None))
+        # (see AgentStats: a list append per message, the aggregates take them in batches)
+        stats.ended.append((ended, now - hop.perf_started, error_type is None))
         if error_type is not None:
             stats.ended_errors.append(error_type)
         if len(stats.ended) >= FLUSH_AT:
@@ -292,8 +290,7 @@ class AgentGate:
             except BaseException as exc:
                 limiter.release()
                 self._refuse(hop, "backpressure", exc)
-        stats = self.stats
-        started = self._started(hop, message)
+        self._started(hop, message)
         if hop.outcome == "held":
             hop.outcome = "pending"
         failure: BaseException | None = None
@@ -305,22 +302,16 @@ class AgentGate:
             failure = exc
             raise
         finally:
-            now = time.perf_counter()
-            stats.inflight -= 1
-            if limiter_needed or limiter.waiters:  # (a limit may have been set while this ran)
-                limiter.release()
-            else:
-                limiter.inflight -= 1  # no limit, nobody waiting: nothing to wake
             if runtime_slot:
                 self._shared.limiter.release()
             try:
-                self._ended(hop, failure, now + WALL_OFFSET, now - started)
+                self.finish(hop, failure)
             except Exception:  # noqa: BLE001 - the handler's own answer or exception goes to the sender as it is
                 logger.exception("could not settle the end of message %s", hop.message_id)
             # This frame outlives the call in the failure's traceback, which a reference cycle keeps until
             # the next young collection or two: with its locals cleared, each of those visits a dozen fewer
             # references per failed delivery.
-            del agent_id, recipient, original, message, ctx, hop, limiter, stats, failure
+            del agent_id, recipient, original, message, ctx, hop, limiter, failure
 
     # --- failures a handler reports instead of raising (AgentChat tool results, GroupChatError) -----
     def report_soft_error(self, hop: MessageRecord, exception_type: str, message: str, detail: str) -> None:
