@@ -50,8 +50,8 @@ PROCESSES = int(os.environ.get("BENCH_PROCESSES", "12"))
 """Fleet processes per mode; pairs of rounds rotate among them. Two processes running the very same code
 differ in speed by several per cent on this kind of machine (memory layout, hash seed), which one process
 per mode would count as bridge overhead (or hide) for a whole run. With 3 a side, whole runs of the same
-code gave storm throughput ratios from 0.79 to 0.98 here; with 12 a side (each serving two rounds of
-``600 24``), per-pair medians of three runs fell within 0.847–0.861."""
+code gave storm throughput ratios from 0.79 to 0.98 here within an hour; with 12 a side (each serving two
+rounds of ``600 24``), nine runs' per-pair medians fell within 0.847–0.900."""
 FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
 """Both fleets call ``freeze_startup_objects()`` (gc.freeze) once started, as the demo CLI does
 (BENCH_FREEZE_GC=0 measures both without it)."""
