@@ -224,6 +224,7 @@ async def test_past_the_record_budgets_a_failing_tool_is_still_counted_exactly_a
         assert detail["message_graph"]["messages"] == 0 and detail["message_graph"]["unlinked"] > 0
         errors = (await attached.get("/v1/logs", level="ERROR", agent=weather_type))["records"]
         assert sum(r["count"] for r in errors if r["exception_type"] == "ToolError") == 1
+        assert [r["trace_id"] for r in errors] == [None] * len(errors)  # no trace was linked: none is named
         routine = [r for r in (await attached.get("/v1/logs", agent=weather_type, limit=1000))["records"]
                    if r["event"] == "MessageEvent"]
         assert routine == []  # counted, not kept

@@ -208,11 +208,8 @@ class EventCollector(logging.Handler):
             ctx = CURRENT.get()
             if ctx is not None and ctx.gate is not None:
                 # autogen-core logs this inside its ``except`` for the handler's exception: the exception
-                # being handled is the handler's (the event holds only its text). _finish(), inlined.
-                try:
-                    ctx.gate.finish(ctx, sys.exc_info()[1])
-                except Exception:  # noqa: BLE001 - counted wrong once is better than an answer never sent
-                    _finish_failed(ctx)
+                # being handled is the handler's (the event holds only its text)
+                _finish(ctx, sys.exc_info()[1])
             captured = LAST_CAPTURE.group
             if ctx is not None and captured is not None and LAST_CAPTURE.hop is ctx:
                 # the gate has just captured this failure
@@ -411,11 +408,7 @@ def _finish(hop: Any, exc: BaseException | None) -> None:
     try:
         hop.gate.finish(hop, exc)
     except Exception:  # noqa: BLE001 - counted wrong once is better than an answer never sent
-        _finish_failed(hop)
-
-
-def _finish_failed(hop: Any) -> None:
-    logging.getLogger(BRIDGE_LOGGER).exception("could not settle the end of message %s", hop.message_id)
+        logging.getLogger(BRIDGE_LOGGER).exception("could not settle the end of message %s", hop.message_id)
 
 
 def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:
