@@ -43,7 +43,7 @@ $(STAMP)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(STAMP)/venv: bridge/pyproject.toml
+$(STAMP)/venv: bridge/pyproject.toml bridge/setup.py bridge/src/autogen_ops_bridge/_speedups.c
 	@mkdir -p $(STAMP)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e 'bridge[dev]'
@@ -67,8 +67,15 @@ lint-py: $(STAMP)/venv
 	cd bridge && ../$(VENV)/bin/ruff check . ../bench && ../$(VENV)/bin/mypy
 	cd eval && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/mypy
 
+# The bridge's C accelerator must have been built here (gcc and Python's headers are on this machine): a build
+# that failed would leave the tests and benchmarks on the Python code without a word. The suite runs on the C
+# code, then the tests of the hot path run again on the Python code it stands in for (AUTOGEN_OPS_BRIDGE_NO_C).
+HOT_PATH_TESTS := tests/test_gate_paths.py tests/test_error_storm.py tests/test_stats.py tests/test_sampling.py \
+  tests/test_agentchat.py tests/test_message_graph.py tests/test_speedups.py tests/test_attach.py
 test-py: $(STAMP)/venv
+	@$(PY) -c 'import autogen_ops_bridge._speedups' || { echo "the bridge's C accelerator was not built: see the pip output of make deps (rm -rf .run/stamps to retry)"; exit 1; }
 	cd bridge && ../$(PY) -m pytest -q
+	cd bridge && AUTOGEN_OPS_BRIDGE_NO_C=1 ../$(PY) -m pytest -q $(HOT_PATH_TESTS)
 
 test-ts: deps
 	AUTOGEN_OPS_PYTHON=$(abspath $(PY)) npx vitest run --exclude 'test/eval/**'

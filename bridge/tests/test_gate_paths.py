@@ -213,13 +213,12 @@ async def test_a_handler_called_directly_is_still_counted_and_finished(app: App)
 
 async def test_a_fault_in_settling_a_hop_never_costs_the_sender_its_answer(
         app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    def broken(self: object, *args: object) -> None:
-        raise RuntimeError("a bug in the bridge")
-
-    monkeypatch.setattr("autogen_ops_bridge.gate.AgentGate.finish", broken)  # both ways of ending a hop use it
+    for gate in app.bridge.gates.values():  # a bug in the bridge: every way of ending a hop (in Python or C) fails
+        monkeypatch.setattr(gate.stats, "ended", None)
     with caplog.at_level(logging.ERROR, logger="autogen_ops_bridge"):
         async with asyncio.timeout(10):  # a lost answer never comes
             [ok] = await app.send("ok", 1)
             [failed] = await app.send("fail", 1, first=1)
     assert isinstance(ok, Job) and isinstance(failed, StoreError)  # both answers arrived, as without the bridge
-    assert any("could not settle the end of message" in r.getMessage() for r in caplog.records)
+    unsettled = [r for r in caplog.records if "could not settle the end of message" in r.getMessage()]
+    assert len(unsettled) >= 2 and all(r.exc_info for r in unsettled)  # each hop's failure, with what went wrong

@@ -23,12 +23,15 @@ export interface HealthInput {
 function runtimeFinding(info: RuntimeInfo): Finding {
   const uptime = info.uptime_s != null ? `up ${formatMs(info.uptime_s * 1000)}` : 'up';
   const version = info.autogen_core_version ? `, autogen-core ${info.autogen_core_version}` : '';
+  const bridge = info.bridge_accelerated === false
+    ? '; the bridge runs without its C accelerator (built where a C compiler is at hand), so an error storm costs the app more'
+    : '';
   return {
     check: 'health.runtime',
     status: 'ok',
     category: 'network',
     title: `Runtime ${info.name} up`,
-    evidence: `${uptime}${version}`,
+    evidence: `${uptime}${version}${bridge}`,
     fix: [],
     subject: info.name,
   };

@@ -106,6 +106,8 @@ export const RuntimeInfo = answer('RuntimeInfo', z.looseObject({
   cache_hooks: strings.nullish(),
   /** Bytes the bridge's own buffers hold (message log, collected records, error records): not the app's. */
   bridge_buffer_bytes: optNum,
+  /** Whether the bridge runs its C accelerator (false: an error storm costs the application more). */
+  bridge_accelerated: z.boolean().nullish(),
 }));
 export type RuntimeInfo = z.infer<typeof RuntimeInfo>;
 

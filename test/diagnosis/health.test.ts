@@ -19,6 +19,14 @@ describe('health check (guide §5.1)', () => {
     expect(r.flow.rootCause).toBeNull();
   });
 
+  it('says when the bridge runs without its C accelerator, and only then', () => {
+    const evidence = (over: Parameters<typeof runtimeInfo>[0]) => evaluateHealth({ ...base, info: runtimeInfo(over), agents: summaries(healthyAgents()) })
+      .findings.find((f) => f.check === 'health.runtime')?.evidence;
+    expect(evidence({ bridge_accelerated: false })).toContain('without its C accelerator');
+    expect(evidence({ bridge_accelerated: true })).not.toContain('accelerator');
+    expect(evidence({})).not.toContain('accelerator'); // an older bridge does not say
+  });
+
   it('errors at a failing rate are a failure whose meaning comes from the agent where they start', () => {
     const refused = { ts: isoAgo(5_000), agent_type: 'Inventory', exception_type: 'ConnectionRefusedError', message: '[Errno 111] Connection refused' };
     const wrapped = { ts: isoAgo(1_000), agent_type: 'Storefront', exception_type: 'ValueError', message: 'order failed, please try again' };

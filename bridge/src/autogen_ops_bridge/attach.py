@@ -32,7 +32,7 @@ from .agentchat_control import AgentChatControl
 from .collector import EventCollector
 from .errors import agent_not_found
 from .faults import FaultController
-from .gate import AgentGate, RuntimeShared
+from .gate import ENTER, AgentGate, RuntimeShared
 from .gc_tuning import freeze_startup_objects
 from .message_log import CURRENT, MessageLog, MessageRecord
 from .process_stats import ProcessStats
@@ -230,7 +230,6 @@ class Bridge:
         bridge = self
         watchers = self.agentchat.watchers  # filled in place once AgentChat is imported
         observer = self._observer
-        gate_enter = AgentGate._enter
         delivers_unwatched = internals.delivers_unwatched
 
         def send_message(message: Any, recipient: AgentId, *, sender: AgentId | None = None,
@@ -263,7 +262,7 @@ class Bridge:
 
         def _gated(agent: Any) -> bool:
             handler = getattr(agent, "__dict__", _NO_DICT).get("on_message")
-            return type(handler) is functools.partial and getattr(handler.func, "__func__", None) is gate_enter
+            return type(handler) is functools.partial and handler.func is ENTER
 
         async def _send_watched(hop: MessageRecord, message: Any, recipient: AgentId, sender: AgentId | None,
                                 cancellation_token: Any, message_id: str) -> Any:

@@ -14,6 +14,7 @@ Under load both keep a sample and count the rest (see ``sampling``): routine eve
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import logging
@@ -37,9 +38,12 @@ from autogen_core.logging import (
     MessageKind,
 )
 
+from ._accel import speedups
 from .error_capture import LAST_CAPTURE, LIVE_GROUPS, MAX_TRACEBACK_CHARS, ErrorCapture, ErrorGroup, clip
-from .message_log import CURRENT, LAST_ERROR
+from .gate import AgentGate
+from .message_log import CURRENT, LAST_ERROR, MessageRecord
 from .sampling import ReceiverBudget, stands_for
+from .stats import FLUSH_AT
 
 EVENTS_LOGGER = "autogen_core.events"
 CORE_LOGGER = "autogen_core"
@@ -177,6 +181,9 @@ class EventCollector(logging.Handler):
         """Where model-call events go (the AgentChat observer's ``llm_event``)."""
         self.failure_sink: Callable[[Any, ErrorGroup], None] | None = None
         """Told of each handler failure the gate captured (hop, error group); set once AgentChat is imported."""
+        self._hook: Callable[..., None] = (self._capture_event if speedups is None
+                                           else functools.partial(speedups.event_hook, self))
+        """What stands in for the events logger's ``info`` (``install``): ``_capture_event``, or its C twin."""
 
     def emit(self, record: logging.LogRecord) -> None:
         self._capture(record, record.created, record.levelno, record.name, record.msg)
@@ -219,31 +226,39 @@ class EventCollector(logging.Handler):
                     return
             else:
                 captured = None
-            # _keep_failure(), inlined
-            kw = msg.kwargs  # type: ignore[attr-defined]
-            payload, exception = kw.get("payload"), kw.get("exception")
-            nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
-                len(exception) if type(exception) is str else 0)
-            event, pairs = type(msg).__name__, (*kw, *kw.values())  # _flat(), inlined
-            notable = self._notable
-            if ctx is None:
-                notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, None, None, None,
-                                LAST_ERROR.get(), 0, None, 0, nbytes))
-            elif captured is not None:
-                notable.append((None, captured.last_at, _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
-                                ctx.message_id, ctx.trace_id, None, captured.serial, captured.exception_type,
-                                captured.count, nbytes))
-            else:
-                notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
-                                ctx.message_id, ctx.trace_id, LAST_ERROR.get(), 0, None, 0, nbytes))
-            self._notable_bytes += nbytes
-            if len(notable) > self._max_notable:  # full: the oldest goes (the one step a full buffer needs)
-                old = notable.popleft()
-                self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[-1]
-            if self._notable_bytes > self._max_notable_bytes:
-                self._trim()
+            self._keep_failure_event(msg, ctx, captured)
             return
-        if kind_of_event in _LLM_EVENTS:
+        self._other_event(msg)
+
+    def _keep_failure_event(self, msg: Any, ctx: MessageRecord | None, captured: ErrorGroup | None) -> None:
+        """Keeps a failure event (``_keep_failure``'s record, from the hook): ``captured`` is the gate's group
+        for it, if the gate has just captured it (and sampled it)."""
+        kw = msg.kwargs
+        payload, exception = kw.get("payload"), kw.get("exception")
+        nbytes = _UNPARSED_BYTES + (len(payload) if type(payload) is str else 0) + (
+            len(exception) if type(exception) is str else 0)
+        event, pairs = type(msg).__name__, (*kw, *kw.values())  # _flat(), inlined
+        notable = self._notable
+        if ctx is None:
+            notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, None, None, None,
+                            LAST_ERROR.get(), 0, None, 0, nbytes))
+        elif captured is not None:
+            notable.append((None, captured.last_at, _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
+                            ctx.message_id, ctx.trace_id, None, captured.serial, captured.exception_type,
+                            captured.count, nbytes))
+        else:
+            notable.append((None, time.time(), _INFO, EVENTS_LOGGER, event, pairs, ctx.recipient,
+                            ctx.message_id, ctx.trace_id, LAST_ERROR.get(), 0, None, 0, nbytes))
+        self._notable_bytes += nbytes
+        if len(notable) > self._max_notable:  # full: the oldest goes (the one step a full buffer needs)
+            old = notable.popleft()
+            self._notable_bytes -= old.nbytes if isinstance(old, CollectedRecord) else old[-1]
+        if self._notable_bytes > self._max_notable_bytes:
+            self._trim()
+
+    def _other_event(self, msg: Any) -> None:
+        """An event of autogen-core's other than a message's or a failure's, from the hook."""
+        if type(msg) in _LLM_EVENTS:
             if self.llm_sink is not None:
                 self.llm_sink(msg)
             return
@@ -339,7 +354,7 @@ class EventCollector(logging.Handler):
         if events.isEnabledFor(logging.INFO):
             loggers.append((EVENTS_LOGGER, None, self))
         else:
-            events.info = self._capture_event  # type: ignore[method-assign]
+            events.info = self._hook  # type: ignore[method-assign]
             self._fast_events = events
         for name, level, handler in loggers:
             lg = logging.getLogger(name)
@@ -357,7 +372,7 @@ class EventCollector(logging.Handler):
 
     def uninstall(self) -> None:
         if self._fast_events is not None:
-            if vars(self._fast_events).get("info") == self._capture_event:
+            if vars(self._fast_events).get("info") is self._hook:
                 del self._fast_events.info
             self._fast_events = None
         for lg, previous, handler in self._attached:
@@ -407,8 +422,13 @@ def _finish(hop: Any, exc: BaseException | None) -> None:
     delivery, between the handler and its answer to the sender, which an exception here would lose."""
     try:
         hop.gate.finish(hop, exc)
-    except Exception:  # noqa: BLE001 - counted wrong once is better than an answer never sent
-        logging.getLogger(BRIDGE_LOGGER).exception("could not settle the end of message %s", hop.message_id)
+    except Exception as failure:  # noqa: BLE001 - counted wrong once is better than an answer never sent
+        _finish_failed(hop, failure)
+
+
+def _finish_failed(hop: Any, failure: BaseException) -> None:
+    logging.getLogger(BRIDGE_LOGGER).error("could not settle the end of message %s", hop.message_id,
+                                           exc_info=failure)
 
 
 def parse(raw: _Raw, tracebacks: ErrorCapture | None = None) -> CollectedRecord:
@@ -571,3 +591,8 @@ def dumps_safe(value: Any) -> str:
         return json.dumps(value, default=str)
     except (TypeError, ValueError):
         return repr(value)
+
+
+if speedups is not None:
+    speedups.configure_events(AgentGate.finish, _finish_failed, MessageEvent, _FAILURE_EVENTS, _DELIVER, _RESPOND,
+                              LAST_CAPTURE, time.time, FLUSH_AT)

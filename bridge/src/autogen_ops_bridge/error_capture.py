@@ -23,6 +23,8 @@ import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from ._accel import speedups
+
 MAX_GROUPS = 64
 """Signatures remembered per capture (per agent type); the least recently seen is forgotten first."""
 MAX_TEXT_BYTES = 1024 * 1024
@@ -144,7 +146,7 @@ class Handoff:
 LAST_CAPTURE = Handoff()
 
 
-def signature_key(exc: BaseException, skip_first_frame: bool = False) -> int:
+def signature_key_py(exc: BaseException, skip_first_frame: bool = False) -> int:
     """The signature as a hash, built without a string: per exception of the chain, its type, each
     frame's instruction offset (the offset fixes the line; reading it skips the line-table
     lookup) and ``id`` of the innermost frame's code object (where it was raised); for an exception group,
@@ -190,6 +192,14 @@ def signature_key(exc: BaseException, skip_first_frame: bool = False) -> int:
     except Exception:  # noqa: BLE001 - no __dict__ (slots, frozen): its callers walk it again
         pass
     return key
+
+
+if speedups is not None:
+    speedups.configure(SIGNATURE_ATTRIBUTE, _GROUP_TYPES, MAX_CHAIN)
+signature_key = signature_key_py if speedups is None else speedups.signature_key
+"""The signature key of an exception (see ``signature_key_py``): the C walk where it is built (``_accel``),
+equal key for key (``tests/test_speedups.py``); it costs an error storm a few dozen bytecodes instead of
+hundreds."""
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -20,12 +20,13 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageContext, Subscription
 
 from . import runtime_internals as internals
+from ._accel import speedups
 from .agentchat import is_error_echo
 from .error_capture import LAST_CAPTURE, ErrorCapture
 from .error_capture import ErrorRecord as ErrorRecord  # re-exported: the API layer reads records from here
@@ -138,7 +139,7 @@ class AgentGate:
         # The hop's recipient string is formatted once per agent instance, not once per message.
         recipient = f"{self.agent_type}/{agent.id.key}"
         internals.set_on_message(
-            agent, functools.partial(self._enter, agent.id, recipient, internals.original_on_message(agent))
+            agent, functools.partial(ENTER, self, agent.id, recipient, internals.original_on_message(agent))
         )
 
     def _enter(
@@ -407,3 +408,15 @@ class AgentGate:
         current = CURRENT.get()
         self.errors.capture(exc, now, "construction", key, current.message_id if current else None, None,
                             skip_first_frame=True)  # bridged_factory's frame
+
+
+ENTER: Callable[..., Awaitable[Any]] = AgentGate._enter
+"""What each agent's ``on_message`` calls (as ``ENTER(gate, agent_id, recipient, original, message, ctx)``):
+``AgentGate._enter``, or its C twin (``_accel``), which takes the usual case of an error storm itself — an
+uncontrolled RPC from the runtime whose message the log does not link — and hands every other to
+``_enter``."""
+if speedups is not None:
+    speedups.configure_gate(AgentGate._enter, MessageRecord,
+                            tuple(vars(MessageRecord)[f.name] for f in fields(MessageRecord)),  # its slots
+                            CURRENT, internals.PROCESS_SEND_CODE, time.perf_counter, WALL_OFFSET)
+    ENTER = speedups.gate_enter

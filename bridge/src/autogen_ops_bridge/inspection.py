@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from . import runtime_internals as internals
+from ._accel import speedups
 from .actions import supports_state
 from .agent_names import AgentName
 from .collector import CollectedRecord
@@ -130,6 +131,7 @@ async def runtime_info(b: Bridge) -> RuntimeInfo:
         active_faults=b.faults.active() if b.faults is not None else [],
         cache_hooks=sorted(b.caches),
         bridge_buffer_bytes=bridge_buffer_bytes(b),
+        bridge_accelerated=speedups is not None,
     )
 
 

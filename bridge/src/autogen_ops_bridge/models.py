@@ -87,6 +87,10 @@ class RuntimeInfo(BaseModel):
     bridge_buffer_bytes: int = Field(
         description="Estimated bytes held by the bridge's own buffers (message log, log collector, error "
                     "records, formatted tracebacks): part of rss_bytes; subtract it before judging a leak")
+    bridge_accelerated: bool = Field(
+        description="Whether the bridge runs its C accelerator for the per-message path (built at install where a "
+                    "C compiler is at hand; AUTOGEN_OPS_BRIDGE_NO_C=1 turns it off): without it an error storm "
+                    "costs the application more")
 
 
 class LatencyMs(BaseModel):
