@@ -9,6 +9,7 @@ in for, which runs wherever it is missing. ``AUTOGEN_OPS_BRIDGE_NO_C=1`` in the 
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 
@@ -19,10 +20,9 @@ def _load() -> ModuleType | None:
     if os.environ.get(DISABLE_VARIABLE, "") not in ("", "0"):
         return None
     try:
-        from . import _speedups
+        return importlib.import_module(f"{__package__}._speedups")
     except ImportError:  # installed without a compiler
         return None
-    return _speedups
 
 
 speedups = _load()
