@@ -108,6 +108,9 @@ def main() -> None:
         proc.stdin.write(f"{n}\n")
         proc.stdin.flush()
         result: dict[str, float] = json.loads(proc.stdout.readline())
+        if "stalled" in result:  # (see bridge_overhead.ROUND_TIMEOUT_S)
+            raise SystemExit(f"a {variant} fleet left {result['stalled']:.0f} of {n} requests unanswered: "
+                             "the run is void")
         return result
 
     results: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}

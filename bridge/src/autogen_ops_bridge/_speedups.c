@@ -17,6 +17,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <frameobject.h>
+#include <structmember.h>
 
 #if PY_VERSION_HEX >= 0x030D0000
 #define PyUnicode_EqualToUTF8Compat PyUnicode_EqualToUTF8
@@ -240,30 +241,95 @@ static PyObject *empty_tuple = NULL;
 static PyObject *str_send = NULL, *str_pending = NULL;
 
 #define RECORD_FIELDS 16
-static PyObject *n_limiter, *n_shared, *n_events_finish, *n_stand_in, *n_degraded, *n_isolation, *n_limit,
-    *n_waiters, *n_sender, *n_is_rpc, *n_message_id, *n_log, *n_linked_ids, *n_inflight, *n_stats,
-    *n_peak_inflight, *n_message_types, *n_name;
+static PyObject *n_name;
 
-static int
-intern_names(void)
+/* --- fields of the bridge's objects, read and written from C ---------------------------------------------
+ * Each field names its owner class and attribute. Where the class keeps it in a slot (``__slots__``), its
+ * offset is taken once (configure_fields) and an object of exactly that class is read and written there,
+ * as the slot's own descriptor would; anything else (another class, a field not in a slot, an unset slot)
+ * goes through the ordinary attribute protocol. */
+typedef struct {
+    const char *owner;
+    const char *name;
+    PyObject *interned;
+    PyTypeObject *type;
+    Py_ssize_t offset; /* -1: no slot */
+} Field;
+
+enum {
+    GATE_LIMITER, GATE_SHARED, GATE_STAND_IN, GATE_DEGRADED, GATE_ISOLATION, GATE_LOG, GATE_STATS, GATE_ERRORS,
+    GATE_SOFT_ERRORS, LIMITER_LIMIT, LIMITER_WAITERS, LIMITER_INFLIGHT, SHARED_EVENTS_FINISH, SHARED_LIMITER,
+    STATS_INFLIGHT, STATS_PEAK_INFLIGHT, STATS_MESSAGE_TYPES, STATS_ENDED, STATS_ENDED_ERRORS, HOP_GATE, HOP_ERROR,
+    HOP_PERF_STARTED, HOP_MESSAGE_TYPE, HOP_RECIPIENT, HOP_MESSAGE_ID, HOP_LINKED, HOP_OUTCOME, HOP_FINISHED_AT,
+    HANDOFF_HOP, HANDOFF_GROUP, BUDGET_CLOSED, BUDGET_SECOND, BUDGET_PENDING, CTX_IS_RPC, CTX_SENDER, CTX_MESSAGE_ID,
+    LOG_LINKED_IDS, GROUP_EXCEPTION_TYPE, GROUP_MESSAGE, GROUP_LAST_SAMPLED, COLLECTOR_ROUTINE_BUDGET,
+    COLLECTOR_FAILURE_SINK, EVENT_KWARGS, FIELD_COUNT
+};
+
+static Field fields[FIELD_COUNT] = {
+    [GATE_LIMITER] = {"AgentGate", "limiter"}, [GATE_SHARED] = {"AgentGate", "_shared"},
+    [GATE_STAND_IN] = {"AgentGate", "stand_in"}, [GATE_DEGRADED] = {"AgentGate", "degraded"},
+    [GATE_ISOLATION] = {"AgentGate", "isolation"}, [GATE_LOG] = {"AgentGate", "_log"},
+    [GATE_STATS] = {"AgentGate", "stats"}, [GATE_ERRORS] = {"AgentGate", "errors"},
+    [GATE_SOFT_ERRORS] = {"AgentGate", "_soft_errors"},
+    [LIMITER_LIMIT] = {"InflightLimiter", "limit"}, [LIMITER_WAITERS] = {"InflightLimiter", "waiters"},
+    [LIMITER_INFLIGHT] = {"InflightLimiter", "inflight"},
+    [SHARED_EVENTS_FINISH] = {"RuntimeShared", "events_finish"}, [SHARED_LIMITER] = {"RuntimeShared", "limiter"},
+    [STATS_INFLIGHT] = {"AgentStats", "inflight"}, [STATS_PEAK_INFLIGHT] = {"AgentStats", "peak_inflight"},
+    [STATS_MESSAGE_TYPES] = {"AgentStats", "message_types"}, [STATS_ENDED] = {"AgentStats", "ended"},
+    [STATS_ENDED_ERRORS] = {"AgentStats", "ended_errors"},
+    [HOP_GATE] = {"MessageRecord", "gate"}, [HOP_ERROR] = {"MessageRecord", "error"},
+    [HOP_PERF_STARTED] = {"MessageRecord", "perf_started"}, [HOP_MESSAGE_TYPE] = {"MessageRecord", "message_type"},
+    [HOP_RECIPIENT] = {"MessageRecord", "recipient"}, [HOP_MESSAGE_ID] = {"MessageRecord", "message_id"},
+    [HOP_LINKED] = {"MessageRecord", "linked"}, [HOP_OUTCOME] = {"MessageRecord", "outcome"},
+    [HOP_FINISHED_AT] = {"MessageRecord", "finished_at"},
+    [HANDOFF_HOP] = {"Handoff", "hop"}, [HANDOFF_GROUP] = {"Handoff", "group"},
+    [BUDGET_CLOSED] = {"ReceiverBudget", "closed"}, [BUDGET_SECOND] = {"ReceiverBudget", "second"},
+    [BUDGET_PENDING] = {"ReceiverBudget", "pending"},
+    [CTX_IS_RPC] = {"MessageContext", "is_rpc"}, [CTX_SENDER] = {"MessageContext", "sender"},
+    [CTX_MESSAGE_ID] = {"MessageContext", "message_id"}, [LOG_LINKED_IDS] = {"MessageLog", "linked_ids"},
+    [GROUP_EXCEPTION_TYPE] = {"ErrorGroup", "exception_type"}, [GROUP_MESSAGE] = {"ErrorGroup", "message"},
+    [GROUP_LAST_SAMPLED] = {"ErrorGroup", "last_sampled"},
+    [COLLECTOR_ROUTINE_BUDGET] = {"EventCollector", "_routine_budget"},
+    [COLLECTOR_FAILURE_SINK] = {"EventCollector", "failure_sink"}, [EVENT_KWARGS] = {"MessageEvent", "kwargs"},
+};
+
+static int fields_ready = 0;
+
+/* obj.<field>, a new reference (NULL with an error set). */
+static inline PyObject *
+get(PyObject *obj, int id)
 {
-#define NAME(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return -1;
-    NAME(n_limiter, "limiter") NAME(n_shared, "_shared") NAME(n_events_finish, "events_finish")
-    NAME(n_stand_in, "stand_in") NAME(n_degraded, "degraded") NAME(n_isolation, "isolation")
-    NAME(n_limit, "limit") NAME(n_waiters, "waiters") NAME(n_sender, "sender") NAME(n_is_rpc, "is_rpc")
-    NAME(n_message_id, "message_id") NAME(n_log, "_log") NAME(n_linked_ids, "linked_ids")
-    NAME(n_inflight, "inflight") NAME(n_stats, "stats") NAME(n_peak_inflight, "peak_inflight")
-    NAME(n_message_types, "message_types") NAME(n_name, "__name__")
-    NAME(str_send, "send") NAME(str_pending, "pending")
-#undef NAME
-    return 0;
+    Field *f = &fields[id];
+    if (f->offset >= 0 && Py_TYPE(obj) == f->type) {
+        PyObject *value = *(PyObject **)((char *)obj + f->offset);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(obj, f->interned);
 }
 
-/* 1 if obj.<name> is None, 0 if not, -1 on error. */
-static int
-attr_is_none(PyObject *obj, PyObject *name)
+/* obj.<field> = value; 0, or -1 with an error set. */
+static inline int
+set(PyObject *obj, int id, PyObject *value)
 {
-    PyObject *value = PyObject_GetAttr(obj, name);
+    Field *f = &fields[id];
+    if (f->offset >= 0 && Py_TYPE(obj) == f->type) {
+        PyObject **slot = (PyObject **)((char *)obj + f->offset);
+        PyObject *old = *slot;
+        *slot = Py_NewRef(value);
+        Py_XDECREF(old);
+        return 0;
+    }
+    return PyObject_SetAttr(obj, f->interned, value);
+}
+
+/* 1 if obj.<field> is None, 0 if not, -1 on error. */
+static int
+attr_is_none(PyObject *obj, int id)
+{
+    PyObject *value = get(obj, id);
     if (value == NULL) {
         return -1;
     }
@@ -272,11 +338,11 @@ attr_is_none(PyObject *obj, PyObject *name)
     return none;
 }
 
-/* The truth of obj.<name>, or -1 on error. */
+/* The truth of obj.<field>, or -1 on error. */
 static int
-attr_true(PyObject *obj, PyObject *name)
+attr_true(PyObject *obj, int id)
 {
-    PyObject *value = PyObject_GetAttr(obj, name);
+    PyObject *value = get(obj, id);
     if (value == NULL) {
         return -1;
     }
@@ -285,11 +351,11 @@ attr_true(PyObject *obj, PyObject *name)
     return truth;
 }
 
-/* obj.<name> += 1; returns the new value as a C long (-1 with an error set on failure). */
-static long
-increment(PyObject *obj, PyObject *name)
+/* obj.<field> += delta, for an int field; the new value in *result. 0, or -1 with an error set. */
+static int
+add_to(PyObject *obj, int id, long delta, long *result)
 {
-    PyObject *value = PyObject_GetAttr(obj, name);
+    PyObject *value = get(obj, id);
     if (value == NULL) {
         return -1;
     }
@@ -298,13 +364,70 @@ increment(PyObject *obj, PyObject *name)
     if (n == -1 && PyErr_Occurred()) {
         return -1;
     }
-    PyObject *next = PyLong_FromLong(n + 1);
+    PyObject *next = PyLong_FromLong(n + delta);
     if (next == NULL) {
         return -1;
     }
-    int rc = PyObject_SetAttr(obj, name, next);
+    int rc = set(obj, id, next);
     Py_DECREF(next);
-    return rc < 0 ? -1 : n + 1;
+    if (result != NULL) {
+        *result = n + delta;
+    }
+    return rc;
+}
+
+/* Takes the offsets of the fields whose owner ``classes`` (a dict: class name -> class) keeps them in slots. */
+static PyObject *
+configure_fields(PyObject *module, PyObject *classes)
+{
+    if (!PyDict_Check(classes)) {
+        PyErr_SetString(PyExc_TypeError, "configure_fields(classes: dict[str, type])");
+        return NULL;
+    }
+    for (int id = 0; id < FIELD_COUNT; id++) {
+        Field *f = &fields[id];
+        if (f->interned == NULL && (f->interned = PyUnicode_InternFromString(f->name)) == NULL) {
+            return NULL;
+        }
+        PyObject *owner = PyDict_GetItemString(classes, f->owner); /* borrowed */
+        Py_ssize_t offset = -1;
+        if (owner != NULL && PyType_Check(owner)) {
+            PyObject *descr = PyDict_GetItemWithError(((PyTypeObject *)owner)->tp_dict, f->interned);
+            if (descr == NULL && PyErr_Occurred()) {
+                return NULL;
+            }
+            if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+                PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+                if (member->type == T_OBJECT_EX && !(member->flags & READONLY)) {
+                    offset = member->offset;
+                }
+            }
+        }
+        Py_XSETREF(f->type, (PyTypeObject *)Py_XNewRef(offset >= 0 ? owner : NULL));
+        f->offset = offset;
+    }
+    fields_ready = 1;
+    Py_RETURN_NONE;
+}
+
+/* Which fields are read from their slot (for the tests): a dict "Owner.name" -> bool. */
+static PyObject *
+slot_fields(PyObject *module, PyObject *unused)
+{
+    PyObject *out = PyDict_New();
+    if (out == NULL) {
+        return NULL;
+    }
+    for (int id = 0; id < FIELD_COUNT; id++) {
+        PyObject *key = PyUnicode_FromFormat("%s.%s", fields[id].owner, fields[id].name);
+        if (key == NULL || PyDict_SetItem(out, key, fields[id].offset >= 0 ? Py_True : Py_False) < 0) {
+            Py_XDECREF(key);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(key);
+    }
+    return out;
 }
 
 /* 1 when the fast path applies, 0 when AgentGate._enter must take the message, -1 on error. Tested in the
@@ -313,25 +436,25 @@ static int
 takes_fast_path(PyObject *gate, PyObject *limiter, PyObject *ctx)
 {
     int t;
-    if ((t = attr_true(ctx, n_is_rpc)) <= 0) {
+    if ((t = attr_true(ctx, CTX_IS_RPC)) <= 0) {
         return t;
     }
-    PyObject *shared = PyObject_GetAttr(gate, n_shared);
+    PyObject *shared = get(gate, GATE_SHARED);
     if (shared == NULL) {
         return -1;
     }
     int result = 0;
-    if ((t = attr_true(shared, n_events_finish)) <= 0) { result = t; goto done; }
-    if ((t = attr_is_none(gate, n_stand_in)) <= 0) { result = t; goto done; }
-    if ((t = attr_true(gate, n_degraded)) != 0) { result = t < 0 ? -1 : 0; goto done; }
-    if ((t = attr_is_none(gate, n_isolation)) <= 0) { result = t; goto done; }
-    if ((t = attr_is_none(limiter, n_limit)) <= 0) { result = t; goto done; }
-    if ((t = attr_true(limiter, n_waiters)) != 0) { result = t < 0 ? -1 : 0; goto done; }
-    if ((t = attr_is_none(ctx, n_sender)) < 0) { result = -1; goto done; }
+    if ((t = attr_true(shared, SHARED_EVENTS_FINISH)) <= 0) { result = t; goto done; }
+    if ((t = attr_is_none(gate, GATE_STAND_IN)) <= 0) { result = t; goto done; }
+    if ((t = attr_true(gate, GATE_DEGRADED)) != 0) { result = t < 0 ? -1 : 0; goto done; }
+    if ((t = attr_is_none(gate, GATE_ISOLATION)) <= 0) { result = t; goto done; }
+    if ((t = attr_is_none(limiter, LIMITER_LIMIT)) <= 0) { result = t; goto done; }
+    if ((t = attr_true(limiter, LIMITER_WAITERS)) != 0) { result = t < 0 ? -1 : 0; goto done; }
+    if ((t = attr_is_none(ctx, CTX_SENDER)) < 0) { result = -1; goto done; }
     if (t) {
-        PyObject *runtime_limiter = PyObject_GetAttr(shared, n_limiter);
+        PyObject *runtime_limiter = get(shared, SHARED_LIMITER);
         if (runtime_limiter == NULL) { result = -1; goto done; }
-        t = attr_is_none(runtime_limiter, n_limit);
+        t = attr_is_none(runtime_limiter, LIMITER_LIMIT);
         Py_DECREF(runtime_limiter);
         if (t <= 0) { result = t; goto done; }
     }
@@ -425,12 +548,12 @@ gate_enter(PyObject *module, PyObject *const *given, Py_ssize_t nargs, PyObject 
     if (enter_arguments(given, nargs, kwnames, args) < 0) {
         return NULL;
     }
-    if (enter_py == NULL) {
+    if (enter_py == NULL || !fields_ready) {
         PyErr_SetString(PyExc_RuntimeError, "autogen_ops_bridge._speedups: the gate is not configured");
         return NULL;
     }
     PyObject *gate = args[0], *recipient = args[2], *original = args[3], *message = args[4], *ctx = args[5];
-    PyObject *limiter = PyObject_GetAttr(gate, n_limiter);
+    PyObject *limiter = get(gate, GATE_LIMITER);
     if (limiter == NULL) {
         return NULL;
     }
@@ -441,9 +564,9 @@ gate_enter(PyObject *module, PyObject *const *given, Py_ssize_t nargs, PyObject 
         goto done;
     }
     if (fast) {
-        if ((message_id = PyObject_GetAttr(ctx, n_message_id)) == NULL) goto done;
-        if ((log = PyObject_GetAttr(gate, n_log)) == NULL) goto done;
-        if ((linked = PyObject_GetAttr(log, n_linked_ids)) == NULL) goto done;
+        if ((message_id = get(ctx, CTX_MESSAGE_ID)) == NULL) goto done;
+        if ((log = get(gate, GATE_LOG)) == NULL) goto done;
+        if ((linked = get(log, LOG_LINKED_IDS)) == NULL) goto done;
         int is_linked = PySequence_Contains(linked, message_id);
         if (is_linked < 0) goto done;
         fast = !is_linked; /* a linked message: its record comes from the log (AgentGate._enter) */
@@ -462,11 +585,11 @@ gate_enter(PyObject *module, PyObject *const *given, Py_ssize_t nargs, PyObject 
     PyObject *token = PyContextVar_Set(current_var, hop);
     if (token == NULL) goto done;
     Py_DECREF(token);
-    if (increment(limiter, n_inflight) < 0) goto done;
-    if ((stats = PyObject_GetAttr(gate, n_stats)) == NULL) goto done;
-    long inflight = increment(stats, n_inflight);
-    if (inflight < 0) goto done;
-    PyObject *peak = PyObject_GetAttr(stats, n_peak_inflight);
+    if (add_to(limiter, LIMITER_INFLIGHT, 1, NULL) < 0) goto done;
+    if ((stats = get(gate, GATE_STATS)) == NULL) goto done;
+    long inflight;
+    if (add_to(stats, STATS_INFLIGHT, 1, &inflight) < 0) goto done;
+    PyObject *peak = get(stats, STATS_PEAK_INFLIGHT);
     if (peak == NULL) goto done;
     long peak_n = PyLong_AsLong(peak);
     Py_DECREF(peak);
@@ -474,11 +597,11 @@ gate_enter(PyObject *module, PyObject *const *given, Py_ssize_t nargs, PyObject 
     if (inflight > peak_n) {
         PyObject *value = PyLong_FromLong(inflight);
         if (value == NULL) goto done;
-        int rc = PyObject_SetAttr(stats, n_peak_inflight, value);
+        int rc = set(stats, STATS_PEAK_INFLIGHT, value);
         Py_DECREF(value);
         if (rc < 0) goto done;
     }
-    PyObject *types = PyObject_GetAttr(stats, n_message_types);
+    PyObject *types = get(stats, STATS_MESSAGE_TYPES);
     if (types == NULL) goto done;
     int rc = PySet_Check(types) ? PySet_Add(types, message_type) : -2;
     if (rc == -2) { /* not a set: its own add() */
@@ -525,7 +648,9 @@ configure_gate(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "configure_gate(enter, record_type, slots, contextvar, code, clock, offset)");
         return NULL;
     }
-    if (empty_tuple == NULL && ((empty_tuple = PyTuple_New(0)) == NULL || intern_names() < 0)) {
+    if (empty_tuple == NULL && ((empty_tuple = PyTuple_New(0)) == NULL || (n_name = PyUnicode_InternFromString("__name__")) == NULL
+                                || (str_send = PyUnicode_InternFromString("send")) == NULL
+                                || (str_pending = PyUnicode_InternFromString("pending")) == NULL)) {
         return NULL;
     }
     Py_XSETREF(enter_py, Py_NewRef(enter));
@@ -560,72 +685,43 @@ static PyObject *last_capture = NULL;    /* error_capture.LAST_CAPTURE */
 static PyObject *wall_clock = NULL;      /* time.time */
 static Py_ssize_t flush_at = 256;
 static PyObject *str_handler, *str_error, *str_ok, *str_refused;
-static PyObject *n_gate, *n_error, *n_soft_errors, *n_message_type, *n_recipient, *n_errors, *n_capture, *n_linked,
-    *n_hop, *n_group, *n_finished_at, *n_outcome, *n_exception_type, *n_message, *n_ended, *n_ended_errors,
-    *n_absorb, *n_perf_started, *n_kwargs, *n_delivery_stage, *n_kind, *n_receiver, *n_routine_budget, *n_closed,
-    *n_second, *n_pending, *n_admit_routine, *n_failure_sink, *n_last_sampled, *n_keep_failure_event,
-    *n_other_event;
+static PyObject *n_absorb, *n_admit_routine, *n_capture, *n_delivery_stage, *n_keep_failure_event, *n_kind, *n_other_event, *n_receiver;
 
 static int
 intern_event_names(void)
 {
 #define NAME(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return -1;
     NAME(str_handler, "handler") NAME(str_error, "error") NAME(str_ok, "ok") NAME(str_refused, "refused")
-    NAME(n_gate, "gate") NAME(n_error, "error") NAME(n_soft_errors, "_soft_errors")
-    NAME(n_message_type, "message_type") NAME(n_recipient, "recipient") NAME(n_errors, "errors")
-    NAME(n_capture, "capture") NAME(n_linked, "linked") NAME(n_hop, "hop") NAME(n_group, "group")
-    NAME(n_finished_at, "finished_at") NAME(n_outcome, "outcome") NAME(n_exception_type, "exception_type")
-    NAME(n_message, "message") NAME(n_ended, "ended") NAME(n_ended_errors, "ended_errors") NAME(n_absorb, "absorb")
-    NAME(n_perf_started, "perf_started") NAME(n_kwargs, "kwargs") NAME(n_delivery_stage, "delivery_stage")
-    NAME(n_kind, "kind") NAME(n_receiver, "receiver") NAME(n_routine_budget, "_routine_budget")
-    NAME(n_closed, "closed") NAME(n_second, "second") NAME(n_pending, "pending")
-    NAME(n_admit_routine, "_admit_routine") NAME(n_failure_sink, "failure_sink")
-    NAME(n_last_sampled, "last_sampled") NAME(n_keep_failure_event, "_keep_failure_event")
+    NAME(n_absorb, "absorb")
+    NAME(n_admit_routine, "_admit_routine")
+    NAME(n_capture, "capture")
+    NAME(n_delivery_stage, "delivery_stage")
+    NAME(n_keep_failure_event, "_keep_failure_event")
+    NAME(n_kind, "kind")
     NAME(n_other_event, "_other_event")
+    NAME(n_receiver, "receiver")
 #undef NAME
     return 0;
 }
 
-/* obj.<name> -= 1 */
+/* Sets obj.<field> to a new float; -1 on error. */
 static int
-decrement(PyObject *obj, PyObject *name)
-{
-    PyObject *value = PyObject_GetAttr(obj, name);
-    if (value == NULL) {
-        return -1;
-    }
-    long n = PyLong_AsLong(value);
-    Py_DECREF(value);
-    if (n == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    PyObject *next = PyLong_FromLong(n - 1);
-    if (next == NULL) {
-        return -1;
-    }
-    int rc = PyObject_SetAttr(obj, name, next);
-    Py_DECREF(next);
-    return rc;
-}
-
-/* Sets obj.<name> to a new float; -1 on error. */
-static int
-set_float(PyObject *obj, PyObject *name, double value)
+set_float(PyObject *obj, int id, double value)
 {
     PyObject *number = PyFloat_FromDouble(value);
     if (number == NULL) {
         return -1;
     }
-    int rc = PyObject_SetAttr(obj, name, number);
+    int rc = set(obj, id, number);
     Py_DECREF(number);
     return rc;
 }
 
-/* Appends ``item`` (borrowed) to the list obj.<name>; returns the list's new length, -1 on error. */
+/* Appends ``item`` (borrowed) to the list obj.<field>; returns the list's new length, -1 on error. */
 static Py_ssize_t
-append_to(PyObject *obj, PyObject *name, PyObject *item)
+append_to(PyObject *obj, int id, PyObject *item)
 {
-    PyObject *list = PyObject_GetAttr(obj, name);
+    PyObject *list = get(obj, id);
     if (list == NULL) {
         return -1;
     }
@@ -635,7 +731,7 @@ append_to(PyObject *obj, PyObject *name, PyObject *item)
             n = PyList_GET_SIZE(list);
         }
     } else {
-        PyErr_Format(PyExc_TypeError, "%U is not a list", name);
+        PyErr_Format(PyExc_TypeError, "%s.%s is not a list", fields[id].owner, fields[id].name);
     }
     Py_DECREF(list);
     return n;
@@ -646,17 +742,17 @@ static int
 finish_needs_python(PyObject *gate, PyObject *hop, PyObject *exc, PyObject *limiter)
 {
     int t;
-    if ((t = attr_true(limiter, n_waiters)) != 0) {
+    if ((t = attr_true(limiter, LIMITER_WAITERS)) != 0) {
         return t < 0 ? -1 : 1;
     }
     if (exc == Py_None) { /* a failure the handler reported without raising is settled there */
-        t = attr_is_none(hop, n_error);
+        t = attr_is_none(hop, HOP_ERROR);
         return t < 0 ? -1 : !t;
     }
     if (Py_IS_TYPE(exc, (PyTypeObject *)PyExc_ValueError)) { /* maybe an AgentChat error echo */
         return 1;
     }
-    t = attr_true(gate, n_soft_errors);
+    t = attr_true(gate, GATE_SOFT_ERRORS);
     return t < 0 ? -1 : t;
 }
 
@@ -686,26 +782,26 @@ capture_failure(PyObject *gate, PyObject *hop, PyObject *exc, double ended)
     PyObject *message_type = NULL, *recipient = NULL, *agent_key = NULL, *message_id = NULL, *linked = NULL,
              *errors = NULL, *at = NULL, *group = NULL, *error_type = NULL, *text = NULL, *error = NULL;
     PyObject *result = NULL;
-    if ((message_type = PyObject_GetAttr(hop, n_message_type)) == NULL) goto done;
-    if ((recipient = PyObject_GetAttr(hop, n_recipient)) == NULL) goto done;
+    if ((message_type = get(hop, HOP_MESSAGE_TYPE)) == NULL) goto done;
+    if ((recipient = get(hop, HOP_RECIPIENT)) == NULL) goto done;
     if ((agent_key = agent_key_of(recipient)) == NULL) goto done;
-    if ((message_id = PyObject_GetAttr(hop, n_message_id)) == NULL) goto done;
-    if ((linked = PyObject_GetAttr(hop, n_linked)) == NULL) goto done;
-    if ((errors = PyObject_GetAttr(gate, n_errors)) == NULL) goto done;
+    if ((message_id = get(hop, HOP_MESSAGE_ID)) == NULL) goto done;
+    if ((linked = get(hop, HOP_LINKED)) == NULL) goto done;
+    if ((errors = get(gate, GATE_ERRORS)) == NULL) goto done;
     if ((at = PyFloat_FromDouble(ended)) == NULL) goto done;
     /* self.errors.capture(exc, ended, "handler", hop.agent_key, hop.message_id, message_type, True, hop.linked) */
     PyObject *call[9] = {errors, exc, at, str_handler, agent_key, message_id, message_type, Py_True, linked};
     if ((group = PyObject_VectorcallMethod(n_capture, call, 9 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)) == NULL) {
         goto done;
     }
-    if (PyObject_SetAttr(last_capture, n_hop, hop) < 0 || PyObject_SetAttr(last_capture, n_group, group) < 0) {
+    if (set(last_capture, HANDOFF_HOP, hop) < 0 || set(last_capture, HANDOFF_GROUP, group) < 0) {
         goto done;
     }
-    if (PyObject_SetAttr(hop, n_finished_at, at) < 0 || PyObject_SetAttr(hop, n_outcome, str_error) < 0) goto done;
-    if ((error_type = PyObject_GetAttr(group, n_exception_type)) == NULL) goto done;
-    if ((text = PyObject_GetAttr(group, n_message)) == NULL) goto done;
+    if (set(hop, HOP_FINISHED_AT, at) < 0 || set(hop, HOP_OUTCOME, str_error) < 0) goto done;
+    if ((error_type = get(group, GROUP_EXCEPTION_TYPE)) == NULL) goto done;
+    if ((text = get(group, GROUP_MESSAGE)) == NULL) goto done;
     if ((error = PyUnicode_FromFormat("%S: %S", error_type, text)) == NULL) goto done;
-    if (PyObject_SetAttr(hop, n_error, error) < 0) goto done;
+    if (set(hop, HOP_ERROR, error) < 0) goto done;
     result = Py_NewRef(error_type);
 done:
     Py_XDECREF(message_type);
@@ -726,7 +822,7 @@ done:
 static int
 finish_hop(PyObject *gate, PyObject *hop, PyObject *exc)
 {
-    PyObject *limiter = PyObject_GetAttr(gate, n_limiter);
+    PyObject *limiter = get(gate, GATE_LIMITER);
     if (limiter == NULL) {
         return -1;
     }
@@ -744,12 +840,12 @@ finish_hop(PyObject *gate, PyObject *hop, PyObject *exc)
     if ((now_obj = PyObject_CallNoArgs(perf_counter)) == NULL) goto done;
     double now = PyFloat_AsDouble(now_obj);
     if (now == -1.0 && PyErr_Occurred()) goto done;
-    if (PyObject_SetAttr(hop, n_gate, Py_None) < 0) goto done;
-    if ((stats = PyObject_GetAttr(gate, n_stats)) == NULL) goto done;
-    if (decrement(stats, n_inflight) < 0 || decrement(limiter, n_inflight) < 0) goto done;
+    if (set(hop, HOP_GATE, Py_None) < 0) goto done;
+    if ((stats = get(gate, GATE_STATS)) == NULL) goto done;
+    if (add_to(stats, STATS_INFLIGHT, -1, NULL) < 0 || add_to(limiter, LIMITER_INFLIGHT, -1, NULL) < 0) goto done;
     double ended = now + PyFloat_AS_DOUBLE(wall_offset);
     if (exc != Py_None && (error_type = capture_failure(gate, hop, exc, ended)) == NULL) goto done;
-    PyObject *started_obj = PyObject_GetAttr(hop, n_perf_started);
+    PyObject *started_obj = get(hop, HOP_PERF_STARTED);
     if (started_obj == NULL) goto done;
     double started = PyFloat_AsDouble(started_obj);
     Py_DECREF(started_obj);
@@ -758,21 +854,21 @@ finish_hop(PyObject *gate, PyObject *hop, PyObject *exc)
     if ((entry = Py_BuildValue("(ddO)", ended, now - started, error_type == NULL ? Py_True : Py_False)) == NULL) {
         goto done;
     }
-    Py_ssize_t waiting = append_to(stats, n_ended, entry);
+    Py_ssize_t waiting = append_to(stats, STATS_ENDED, entry);
     if (waiting < 0) goto done;
-    if (error_type != NULL && append_to(stats, n_ended_errors, error_type) < 0) goto done;
+    if (error_type != NULL && append_to(stats, STATS_ENDED_ERRORS, error_type) < 0) goto done;
     if (waiting >= flush_at) {
         PyObject *none = PyObject_CallMethodNoArgs(stats, n_absorb);
         if (none == NULL) goto done;
         Py_DECREF(none);
     }
     if (error_type == NULL) {
-        PyObject *outcome = PyObject_GetAttr(hop, n_outcome);
+        PyObject *outcome = get(hop, HOP_OUTCOME);
         if (outcome == NULL) goto done;
         int refused = PyObject_RichCompareBool(outcome, str_refused, Py_EQ);
         Py_DECREF(outcome);
         if (refused < 0) goto done;
-        if (!refused && (set_float(hop, n_finished_at, ended) < 0 || PyObject_SetAttr(hop, n_outcome, str_ok) < 0)) {
+        if (!refused && (set_float(hop, HOP_FINISHED_AT, ended) < 0 || set(hop, HOP_OUTCOME, str_ok) < 0)) {
             goto done;
         }
     }
@@ -807,7 +903,7 @@ gate_finish(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static int
 finish_from_event(PyObject *hop, PyObject *exc)
 {
-    PyObject *gate = PyObject_GetAttr(hop, n_gate);
+    PyObject *gate = get(hop, HOP_GATE);
     if (gate == NULL) {
         return -1;
     }
@@ -849,7 +945,7 @@ current_gated_hop(int *error)
         Py_XDECREF(hop);
         return NULL;
     }
-    int none = attr_is_none(hop, n_gate);
+    int none = attr_is_none(hop, HOP_GATE);
     if (none != 0) {
         *error = none < 0;
         Py_DECREF(hop);
@@ -871,7 +967,7 @@ message_event(PyObject *collector, PyObject *msg)
     PyObject *kw = NULL, *stage = NULL, *kind = NULL, *receiver = NULL, *now = NULL, *budget = NULL, *closed = NULL,
              *second = NULL, *pending = NULL, *result = NULL;
     int t, error;
-    if ((kw = PyObject_GetAttr(msg, n_kwargs)) == NULL) goto done;
+    if ((kw = get(msg, EVENT_KWARGS)) == NULL) goto done;
     if ((stage = dict_item(kw, n_delivery_stage)) == NULL) goto done;
     if ((kind = dict_item(kw, n_kind)) == NULL) goto done;
     int is_respond = PyObject_RichCompareBool(kind, respond_kind, Py_EQ);
@@ -900,17 +996,17 @@ message_event(PyObject *collector, PyObject *msg)
     if ((now = PyObject_CallNoArgs(wall_clock)) == NULL) goto done;
     double ts = PyFloat_AsDouble(now);
     if (ts == -1.0 && PyErr_Occurred()) goto done;
-    if ((budget = PyObject_GetAttr(collector, n_routine_budget)) == NULL) goto done;
-    if ((closed = PyObject_GetAttr(budget, n_closed)) == NULL) goto done;
+    if ((budget = get(collector, COLLECTOR_ROUTINE_BUDGET)) == NULL) goto done;
+    if ((closed = get(budget, BUDGET_CLOSED)) == NULL) goto done;
     if ((t = PySequence_Contains(closed, receiver)) < 0) goto done;
     if (t) {
-        if ((second = PyObject_GetAttr(budget, n_second)) == NULL) goto done;
+        if ((second = get(budget, BUDGET_SECOND)) == NULL) goto done;
         long current_second = PyLong_AsLong(second);
         if (current_second == -1 && PyErr_Occurred()) goto done;
         t = (long)ts == current_second;
     }
     if (t) {
-        if ((pending = PyObject_GetAttr(budget, n_pending)) == NULL) goto done;
+        if ((pending = get(budget, BUDGET_PENDING)) == NULL) goto done;
         if (!PyDict_Check(pending)) {
             PyErr_SetString(PyExc_TypeError, "ReceiverBudget.pending is a dict");
             goto done;
@@ -975,17 +1071,17 @@ failure_event(PyObject *collector, PyObject *msg)
         if (rc < 0) goto done;
     }
     if (PyContextVar_Get(current_var, Py_None, &ctx) < 0) goto done;
-    if ((captured = PyObject_GetAttr(last_capture, n_group)) == NULL) goto done;
-    if ((captured_hop = PyObject_GetAttr(last_capture, n_hop)) == NULL) goto done;
+    if ((captured = get(last_capture, HANDOFF_GROUP)) == NULL) goto done;
+    if ((captured_hop = get(last_capture, HANDOFF_HOP)) == NULL) goto done;
     if (ctx != Py_None && captured != Py_None && captured_hop == ctx) { /* the gate has just captured this one */
-        if ((sink = PyObject_GetAttr(collector, n_failure_sink)) == NULL) goto done;
+        if ((sink = get(collector, COLLECTOR_FAILURE_SINK)) == NULL) goto done;
         if (sink != Py_None) {
             PyObject *call[2] = {ctx, captured};
             PyObject *none = PyObject_Vectorcall(sink, call, 2, NULL);
             if (none == NULL) goto done;
             Py_DECREF(none);
         }
-        int sampled = attr_true(captured, n_last_sampled);
+        int sampled = attr_true(captured, GROUP_LAST_SAMPLED);
         if (sampled < 0) goto done;
         if (!sampled) { /* counted by its group; a kept record stands for it */
             result = Py_NewRef(Py_None);
@@ -1070,6 +1166,8 @@ static PyMethodDef methods[] = {
     {"configure_events", configure_events, METH_VARARGS,
      "configure_events(finish, finish_failed, MessageEvent, failure_types, deliver, respond, last_capture, "
      "wall_clock, flush_at)"},
+    {"configure_fields", configure_fields, METH_O, "configure_fields(classes: dict[str, type])"},
+    {"slot_fields", slot_fields, METH_NOARGS, "Which fields are read from their slot: {'Owner.name': bool}"},
     {"configure_gate", configure_gate, METH_VARARGS,
      "configure_gate(enter, record_type, slots, current, process_send_code, perf_counter, wall_offset)"},
     {NULL, NULL, 0, NULL},

@@ -28,11 +28,12 @@ from autogen_core import Agent, AgentId, AgentInstantiationContext, MessageConte
 from . import runtime_internals as internals
 from ._accel import speedups
 from .agentchat import is_error_echo
-from .error_capture import LAST_CAPTURE, ErrorCapture
+from .error_capture import LAST_CAPTURE, ErrorCapture, Handoff
 from .error_capture import ErrorRecord as ErrorRecord  # re-exported: the API layer reads records from here
 from .errors import AgentDegradedError, AgentIsolatedError
 from .limiter import InflightLimiter
 from .message_log import CURRENT, LAST_ERROR, MessageLog, MessageRecord
+from .sampling import ReceiverBudget
 from .stats import FLUSH_AT, AgentStats
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class RuntimeShared:
     while handling an admitted message are not counted again, so a chain of agents can never deadlock on
     the runtime-wide limit."""
 
+    __slots__ = ("limiter", "events_finish")  # (slots: read from C, see _speedups.c)
+
     def __init__(self) -> None:
         self.limiter = InflightLimiter()
         self.events_finish = False
@@ -86,6 +89,10 @@ class RuntimeShared:
 
 class AgentGate:
     """Control state and statistics of one agent type."""
+
+    __slots__ = ("agent_type", "stats", "isolation", "degraded", "capacity", "backpressure", "backpressure_wait_s",
+                 "limiter", "errors", "_log", "_shared", "_holding", "_soft_errors", "stand_in")
+    # (slots: the C accelerator reads the hot ones at their offsets, see _speedups.c)
 
     def __init__(self, agent_type: str, log: MessageLog, shared: RuntimeShared) -> None:
         self.agent_type = agent_type
@@ -416,6 +423,8 @@ ENTER: Callable[..., Awaitable[Any]] = AgentGate._enter
 uncontrolled RPC from the runtime whose message the log does not link — and hands every other to
 ``_enter``."""
 if speedups is not None:
+    speedups.configure_fields({cls.__name__: cls for cls in (AgentGate, InflightLimiter, RuntimeShared, AgentStats,
+                                                              MessageRecord, Handoff, ReceiverBudget)})
     speedups.configure_gate(AgentGate._enter, MessageRecord,
                             tuple(vars(MessageRecord)[f.name] for f in fields(MessageRecord)),  # its slots
                             CURRENT, internals.PROCESS_SEND_CODE, time.perf_counter, WALL_OFFSET)

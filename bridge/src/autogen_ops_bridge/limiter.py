@@ -15,6 +15,8 @@ class InflightLimiter:
     gives up after ``max_wait_s`` with :class:`BackpressureTimeoutError`.
     """
 
+    __slots__ = ("limit", "max_wait_s", "inflight", "waiters")  # (read from C by the gate: see _speedups.c)
+
     def __init__(self, limit: int | None = None, max_wait_s: float | None = None) -> None:
         self.limit = limit
         self.max_wait_s = max_wait_s

@@ -79,7 +79,7 @@ FLUSH_AT = 256
 """Ended deliveries the gate leaves in ``AgentStats.ended`` before the aggregates take them."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # (slots: the gate's C accelerator reads the hot ones at their offsets)
 class AgentStats:
     """Everything counted about one agent type. Mutated only from the runtime's event loop.
 
