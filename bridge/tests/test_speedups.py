@@ -181,6 +181,18 @@ def test_bad_arguments_are_errors_not_crashes() -> None:
         speedups.signature_key(_plain(), False, "extra")  # type: ignore[call-arg]
     with pytest.raises(ValueError):
         speedups.configure(NOTE, (), 0)
+    with pytest.raises(TypeError):
+        speedups.configure_fields("not a dict")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        speedups.configure_gate(None, "not a class", (), None, None, None, 0.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        speedups.gate_enter(1, 2, 3, 4, 5)  # no ctx
+    with pytest.raises(TypeError):
+        speedups.gate_enter(1, 2, 3, 4, 5, 6, context=7)  # an argument it does not take
+    with pytest.raises(TypeError):
+        speedups.gate_finish(1, 2)
+    with pytest.raises(TypeError):
+        speedups.event_hook(object())  # no event
 
 
 def test_the_walk_keeps_no_reference_to_what_it_walked() -> None:

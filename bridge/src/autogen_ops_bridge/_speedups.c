@@ -632,6 +632,10 @@ configure_gate(PyObject *module, PyObject *args)
                           &clock, &PyFloat_Type, &offset)) {
         return NULL;
     }
+    if (!fields_ready) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_fields() first");
+        return NULL;
+    }
     if (PyTuple_GET_SIZE(slots) != RECORD_FIELDS) {
         PyErr_Format(PyExc_ValueError, "the record has %zd fields, the gate sets %d", PyTuple_GET_SIZE(slots),
                      RECORD_FIELDS);
@@ -954,11 +958,6 @@ current_gated_hop(int *error)
     return hop;
 }
 
-static PyObject *
-dict_item(PyObject *mapping, PyObject *key)
-{
-    return PyObject_GetItem(mapping, key); /* a KeyError as kw[...] would raise it */
-}
 
 /* A MessageEvent, as _capture_event routes it. */
 static PyObject *
@@ -968,8 +967,8 @@ message_event(PyObject *collector, PyObject *msg)
              *second = NULL, *pending = NULL, *result = NULL;
     int t, error;
     if ((kw = get(msg, EVENT_KWARGS)) == NULL) goto done;
-    if ((stage = dict_item(kw, n_delivery_stage)) == NULL) goto done;
-    if ((kind = dict_item(kw, n_kind)) == NULL) goto done;
+    if ((stage = PyObject_GetItem(kw, n_delivery_stage)) == NULL) goto done;
+    if ((kind = PyObject_GetItem(kw, n_kind)) == NULL) goto done;
     int is_respond = PyObject_RichCompareBool(kind, respond_kind, Py_EQ);
     if (is_respond < 0) goto done;
     if ((t = PyObject_RichCompareBool(stage, deliver_stage, Py_EQ)) < 0) goto done;
@@ -992,7 +991,7 @@ message_event(PyObject *collector, PyObject *msg)
     }
     /* one delivery event per message: the routine budget's cheap path (ReceiverBudget.admit's), else
        collector._admit_routine */
-    if ((receiver = dict_item(kw, n_receiver)) == NULL) goto done;
+    if ((receiver = PyObject_GetItem(kw, n_receiver)) == NULL) goto done;
     if ((now = PyObject_CallNoArgs(wall_clock)) == NULL) goto done;
     double ts = PyFloat_AsDouble(now);
     if (ts == -1.0 && PyErr_Occurred()) goto done;
