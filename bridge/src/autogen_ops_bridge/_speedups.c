@@ -1,18 +1,22 @@
-/* The bridge's hot path in C: what an error storm runs once per failed handler and would otherwise cost
- * hundreds of interpreted bytecodes. Optional: built when the bridge is installed with a C compiler at
- * hand; without it, the same functions in Python are used (error_capture.py). Each function here has a
- * Python twin that the tests run side by side on the same inputs (tests/test_speedups.py): the results must
- * be equal, not just alike.
+/* The bridge's per-message path in C: what an error storm runs for every message and every failed handler,
+ * which in Python cost the application more than the exact figures need. Optional: built when the bridge
+ * is installed with a C compiler at hand (bridge/setup.py); without it, or with AUTOGEN_OPS_BRIDGE_NO_C=1
+ * (_accel.py), the Python code runs. Each entry here has a Python twin, and hands every case it does not
+ * take to it: the test suite runs on this code and its hot-path tests again on the Python one
+ * (make test-py); tests/test_speedups.py compares the signature keys one by one.
  *
  * signature_key(exc, skip_first_frame=False) -> int
- *     error_capture.signature_key's walk: per exception of the chain (cause, else context unless
+ *     error_capture.signature_key_py's walk: per exception of the chain (cause, else context unless
  *     suppressed, at most MAX_CHAIN), its type, each traceback frame's instruction offset and the innermost
  *     frame's code object id, ended early by a chained exception's noted key; an exception group's member
  *     types first. The same tuple is built and hashed, so the key equals the Python one. The key is noted
  *     on ``exc`` (where it has a __dict__), and a noted key is returned at once.
+ * gate_enter(gate, agent_id, recipient, original, message, ctx)   gate.AgentGate._enter's usual case
+ * gate_finish(gate, hop, exc)                                     gate.AgentGate.finish's usual cases
+ * event_hook(collector, msg, *args, **kwargs)                     collector.EventCollector._capture_event
  *
- * configure(attribute, group_types, max_chain): the constants above, from error_capture (set once, at
- * import, so they are not written twice).
+ * Configured once, in import order: configure (error_capture), configure_fields and configure_gate (gate),
+ * configure_events (collector), with the Python objects and constants they share, so none is written twice.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -427,6 +427,7 @@ def _finish(hop: Any, exc: BaseException | None) -> None:
 
 
 def _finish_failed(hop: Any, failure: BaseException) -> None:
+    """Logs a hop that could not be settled (from ``_finish`` or its C twin), with what went wrong."""
     logging.getLogger(BRIDGE_LOGGER).error("could not settle the end of message %s", hop.message_id,
                                            exc_info=failure)
 
