@@ -8,6 +8,7 @@ messages are in flight."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from autogen_core import (
 )
 from conftest import wait_for
 
-from autogen_ops_bridge import attach
+from autogen_ops_bridge import attach, collector, message_log
 from autogen_ops_bridge.attach import Bridge
 from autogen_ops_bridge.error_capture import SAMPLES_PER_GROUP
 
@@ -105,18 +106,18 @@ class App:
 SETUPS = ("events taken by the bridge", "events logged at INFO by the application", "runtime overrides _process_send")
 
 
-@pytest.fixture(params=SETUPS)
-async def app(request: pytest.FixtureRequest) -> AsyncIterator[App]:
+@contextlib.asynccontextmanager
+async def _running(setup: str) -> AsyncIterator[App]:
     events = logging.getLogger("autogen_core.events")
     level = events.level
-    if request.param == SETUPS[1]:
+    if setup == SETUPS[1]:
         events.setLevel(logging.INFO)  # the application listens: the bridge adds a handler beside its own
-    runtime = OverridingRuntime() if request.param == SETUPS[2] else SingleThreadedAgentRuntime()
+    runtime = OverridingRuntime() if setup == SETUPS[2] else SingleThreadedAgentRuntime()
     await Store.register(runtime, "Store", Store)
     await Api.register(runtime, "Api", Api)
     Store.release = asyncio.Event()
     bridge = await attach(runtime, token=TOKEN)
-    assert bridge.limits.events_finish is (request.param != SETUPS[1])
+    assert bridge.limits.events_finish is (setup != SETUPS[1])
     runtime.start()
     assert bridge.url is not None
     try:
@@ -129,6 +130,12 @@ async def app(request: pytest.FixtureRequest) -> AsyncIterator[App]:
         await runtime.stop_when_idle()
         await bridge.close()
         events.setLevel(level)
+
+
+@pytest.fixture(params=SETUPS)
+async def app(request: pytest.FixtureRequest) -> AsyncIterator[App]:
+    async with _running(request.param) as running:
+        yield running
 
 
 async def test_counts_outcomes_and_signatures_are_the_same_whichever_way_a_hop_ends(app: App) -> None:
@@ -158,6 +165,28 @@ async def test_counts_outcomes_and_signatures_are_the_same_whichever_way_a_hop_e
     # a signature's first errors are kept, later ones a few per second: every error is counted by a kept one
     assert SAMPLES_PER_GROUP <= len(errors["records"]) <= 7 and sum(r["count"] for r in errors["records"]) == 7
     assert all(r["exception_type"] == "ConnectionRefusedError" for r in errors["records"])
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+async def test_past_the_trace_budget_every_hop_is_still_counted_and_finished(
+        setup: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no message linked (the steady state of a storm): each delivery's record is made by the gate's entry
+    # (in C where it is built) and lives while it is handled
+    monkeypatch.setattr(message_log, "TRACES_PER_S", 0)
+    monkeypatch.setattr(collector, "ROUTINE_PER_S", 0)
+    async with _running(setup) as app:
+        oks = await app.send("ok", 5)
+        failures = await app.send("fail", 7, first=5)
+        assert all(isinstance(r, Job) for r in oks) and all(isinstance(f, StoreError) for f in failures)
+        for agent_type, exception_type in (("Api", "StoreError"), ("Store", "ConnectionRefusedError")):
+            detail = await app.agent(agent_type)
+            assert (detail["handled_total"], detail["errors_total"], detail["inflight"]) == (12, 7, 0), detail
+            assert detail["latency_ms"]["count"] == 12 and detail["message_types"] == ["Job"]
+            assert [(g["exception_type"], g["count"]) for g in detail["error_groups"]] == [(exception_type, 7)]
+            gate = app.bridge.gates[agent_type]
+            assert gate.limiter.inflight == 0 and gate.stats.peak_inflight >= 1
+        r = await app.http.get("/v1/messages", params={"limit": 100})
+        assert r.json()["messages"] == []  # counted, not linked: no record kept
 
 
 async def test_a_limit_set_while_messages_are_in_flight_is_honoured_and_released(app: App) -> None:
