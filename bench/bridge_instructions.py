@@ -282,6 +282,9 @@ def main() -> None:
     else:
         print(f"mode={load} requests={requests} warm-up={warm} concurrency={concurrency} "
               f"ChatAgent instances={instances}")
+    from autogen_ops_bridge import _accel
+
+    print(f"bridge C accelerator: {_accel.speedups is not None} (AUTOGEN_OPS_BRIDGE_NO_C=1 measures the Python path)")
     for mode, t in totals.items():
         misses = t["I1mr"] + t["D1mr"] + t["D1mw"]
         print(f"{mode:8s}: {t['Ir'] / requests:,.0f} instructions/request, {misses / requests:,.0f} L1 misses/request, "

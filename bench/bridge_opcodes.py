@@ -91,8 +91,10 @@ def main() -> None:
                              capture_output=True, text=True, check=True).stdout
         counts[side] = collections.Counter(json.loads(out.strip().splitlines()[-1]))
     plain, bridged = (sum(counts[side].values()) / total for side in ("plain", "bridged"))
+    from autogen_ops_bridge import _accel
+
     print(f"mode={mode} requests={total} (clients={clients}): bytecodes per request plain {plain:,.0f}, "
-          f"bridged {bridged:,.0f} (+{bridged - plain:,.0f})")
+          f"bridged {bridged:,.0f} (+{bridged - plain:,.0f}); bridge C accelerator {_accel.speedups is not None}")
     diff = collections.Counter({k: counts["bridged"][k] - counts["plain"][k]
                                 for k in counts["bridged"].keys() | counts["plain"].keys()})
     for key, n in diff.most_common(12):

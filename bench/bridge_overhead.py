@@ -61,6 +61,13 @@ FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
 (BENCH_FREEZE_GC=0 measures both without it)."""
 
 
+def c_accelerator() -> bool:
+    """Whether the bridged fleets run the bridge's C accelerator (as ``_accel`` decides in each of them)."""
+    from autogen_ops_bridge import _accel
+
+    return _accel.speedups is not None
+
+
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, int(len(ordered) * 0.99) - 1)]
@@ -279,7 +286,8 @@ def main() -> None:
     label = "bridge error storm" if load == "storm" else "bridge"
     print(f"mode={load} pairs={pairs} requests/round={requests} concurrency={concurrency} "
           f"ChatAgent instances={instances} freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} "
-          f"fleets_on_cpu={fleet_cpu} processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)}")
+          f"fleets_on_cpu={fleet_cpu} processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)} "
+          f"bridge_c_accelerator={c_accelerator()}")
     for mode in ("plain", "bridged"):
         print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
               f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "
