@@ -64,7 +64,7 @@ lint: $(STAMP)/npm
 	npx madge --circular --no-spinner src handlers
 
 lint-py: $(STAMP)/venv
-	cd bridge && ../$(VENV)/bin/ruff check . ../bench && ../$(VENV)/bin/mypy
+	cd bridge && ../$(VENV)/bin/ruff check . ../bench && ../$(VENV)/bin/mypy && ../$(VENV)/bin/mypy ../bench
 	cd eval && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/mypy
 
 # The bridge's C accelerator must have been built here (gcc and Python's headers are on this machine): a build

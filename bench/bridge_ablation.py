@@ -60,9 +60,9 @@ def stub(variant: str) -> None:
         self._routine = Null()
         self._notable = Null()
 
-    collector.EventCollector.__init__ = collector_init  # type: ignore[method-assign]
+    collector.EventCollector.__init__ = collector_init
     # no message linked: each delivery's record lives while it is handled, as past the trace budget
-    log.MessageLog.sent = lambda self, message_id, sender, recipient, message, kind: None  # type: ignore[method-assign]
+    log.MessageLog.sent = lambda self, message_id, sender, recipient, message, kind: None
     if variant == "all":
         capture_module = importlib.import_module("autogen_ops_bridge.error_capture")
         stats = importlib.import_module("autogen_ops_bridge.stats")
@@ -77,12 +77,12 @@ def stub(variant: str) -> None:
                 group.last_sampled = False  # as a storm's unsampled errors: no log record kept
             return group
 
-        capture_module.ErrorCapture.capture = fixed_capture  # type: ignore[method-assign]
+        capture_module.ErrorCapture.capture = fixed_capture
         def drop(self: Any) -> None:  # the aggregates take nothing: only the gate's list appends are left
             self.ended.clear()
             self.ended_errors.clear()
 
-        stats.AgentStats.absorb = drop  # type: ignore[method-assign]
+        stats.AgentStats.absorb = drop
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ async def child(bridged: bool, load: str, warm: int, requests: int, concurrency:
         await fleet.faults.inject("dead_dependency", "RetrieverAgent", {})
     loop = asyncio.get_running_loop()
 
-    async def load(prefix: str, n: int) -> int:
+    async def send(prefix: str, n: int) -> int:
         numbers = iter(range(n))
         failed = 0
 
@@ -81,11 +81,11 @@ async def child(bridged: bool, load: str, warm: int, requests: int, concurrency:
         await asyncio.gather(*(sender() for _ in range(concurrency)))
         return failed
 
-    await load("warm-up", warm)
+    await send("warm-up", warm)
     print("ready", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
     started = time.monotonic()
-    failed = await load("measured", requests)
+    failed = await send("measured", requests)
     print(f"done {failed} {time.monotonic() - started:.3f}", flush=True)
     await idle_phase(loop)
     await fleet.stop()
