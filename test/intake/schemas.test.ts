@@ -43,6 +43,11 @@ describe('Alertmanager v4 payload', () => {
     expect(a!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('parses a notification whose alerts list is empty, with nothing to act on (the generic schema refuses one)', () => {
+    const payload = alertmanagerPayloadSchema.parse({ ...(fixture as object), alerts: [] });
+    expect(alertsFromAlertmanager(payload, 'am')).toEqual([]);
+  });
+
   it('marks a truncated group', () => {
     const payload = alertmanagerPayloadSchema.parse({ ...(fixture as object), truncatedAlerts: 7 });
     expect(isTruncated(payload)).toBe(true);
