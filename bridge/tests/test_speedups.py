@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from autogen_ops_bridge import _accel, error_capture, gate
+from autogen_ops_bridge import _accel, error_capture, gate, message_log
 
 speedups = pytest.importorskip("autogen_ops_bridge._speedups")
 if _accel.speedups is None:  # built but turned off (the suite's second run): compared all the same
@@ -225,3 +226,33 @@ def test_no_memory_is_left_behind_per_call() -> None:
         tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename") if stat.size_diff > 0)
     assert grown < 20_000, f"{grown} bytes kept over 20,000 walks"  # a leak of one int per walk would be 560 KB
+
+
+def test_the_gate_s_hot_fields_are_read_at_their_slots() -> None:
+    if _accel.speedups is None:
+        pytest.skip("the C gate is not configured on the Python path")
+    slots = speedups.slot_fields()
+    owners = ("AgentGate", "InflightLimiter", "RuntimeShared", "AgentStats", "MessageRecord", "Handoff",
+              "ReceiverBudget")
+    assert [name for name, read_at_slot in slots.items() if name.startswith(owners) and not read_at_slot] == []
+
+
+def test_a_record_whose_fields_changed_is_refused_not_filled_wrongly() -> None:
+    if _accel.speedups is None:
+        pytest.skip("the C gate is not configured on the Python path")
+    @dataclasses.dataclass(slots=True)
+    class Reordered:  # MessageRecord's fields, two swapped
+        message_id: str
+        recipient: str
+        sender: str | None
+
+    record_slots = tuple(vars(Reordered)[f.name] for f in dataclasses.fields(Reordered))
+    with pytest.raises((TypeError, ValueError)):
+        speedups.configure_gate(gate.AgentGate._enter, Reordered, record_slots, message_log.CURRENT, None,
+                                print, 0.0)
+    message_record_slots = tuple(vars(message_log.MessageRecord)[f.name]
+                                 for f in dataclasses.fields(message_log.MessageRecord))
+    swapped = (message_record_slots[0], message_record_slots[2], message_record_slots[1], *message_record_slots[3:])
+    with pytest.raises(TypeError, match="not the slot 'sender'"):
+        speedups.configure_gate(gate.AgentGate._enter, message_log.MessageRecord, swapped, message_log.CURRENT,
+                                None, print, 0.0)

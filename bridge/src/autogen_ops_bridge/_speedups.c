@@ -245,6 +245,10 @@ static PyObject *empty_tuple = NULL;
 static PyObject *str_send = NULL, *str_pending = NULL;
 
 #define RECORD_FIELDS 16
+static const char *const record_field_names[RECORD_FIELDS] = {
+    "message_id", "sender", "recipient", "message_type", "kind", "started_at", "parent_id", "trace_id",
+    "dispatched_at", "handler_started_at", "finished_at", "outcome", "error", "gate", "perf_started", "linked",
+};
 static PyObject *n_name;
 
 /* --- fields of the bridge's objects, read and written from C ---------------------------------------------
@@ -487,7 +491,7 @@ unlinked_record(PyObject *gate, PyObject *message_id, PyObject *recipient, PyObj
         goto done;
     }
     /* MessageRecord(message_id, None, recipient, message_type, "send", wall, None, None, None, wall, None,
-                     "pending", None, gate, started, False) */
+                     "pending", None, gate, started, False): record_field_names, checked by configure_gate */
     PyObject *values[RECORD_FIELDS] = {
         message_id, Py_None, recipient, message_type, str_send, wall, Py_None, Py_None, Py_None, wall, Py_None,
         str_pending, Py_None, gate, perf, Py_False,
@@ -645,10 +649,12 @@ configure_gate(PyObject *module, PyObject *args)
                      RECORD_FIELDS);
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < RECORD_FIELDS; i++) {
+    for (Py_ssize_t i = 0; i < RECORD_FIELDS; i++) { /* the fields unlinked_record fills, in its order */
         PyObject *slot = PyTuple_GET_ITEM(slots, i);
-        if (Py_TYPE(slot)->tp_descr_set == NULL) {
-            PyErr_SetString(PyExc_TypeError, "a record field is not a settable slot");
+        if (!Py_IS_TYPE(slot, &PyMemberDescr_Type)
+                || strcmp(((PyMemberDescrObject *)slot)->d_member->name, record_field_names[i]) != 0) {
+            PyErr_Format(PyExc_TypeError, "the record's field %zd is not the slot '%s' the gate fills", i,
+                         record_field_names[i]);
             return NULL;
         }
     }
