@@ -10,7 +10,6 @@ import copy
 import gc
 import sys
 import traceback
-from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ from autogen_ops_bridge.error_capture import (
     ErrorCapture,
     signature_key,
 )
+from autogen_ops_bridge.stats import LatencyRing
 
 TOKEN = "storm-test-token-0123456789"
 
@@ -225,7 +225,7 @@ async def test_runtime_reports_the_bridges_own_buffer_bytes(app: App) -> None:
 async def test_errors_in_the_last_hour_stay_exact_beyond_the_latency_samples(app: App) -> None:
     samples = 50
     for gate in (app.bridge.gate("Front"), app.bridge.gate("Backend")):  # small sample buffers: cheap to outrun
-        gate.stats.window = deque(maxlen=samples)
+        gate.stats.window = LatencyRing(samples)
     n = 3 * samples
     await app.send("refused", n)
     info = await app.get("/v1/runtime")

@@ -256,3 +256,14 @@ def test_a_record_whose_fields_changed_is_refused_not_filled_wrongly() -> None:
     with pytest.raises(TypeError, match="not the slot 'sender'"):
         speedups.configure_gate(gate.AgentGate._enter, message_log.MessageRecord, swapped, message_log.CURRENT,
                                 None, print, 0.0)
+
+
+def test_an_ended_record_the_c_code_does_not_write_is_refused() -> None:
+    if _accel.speedups is None:
+        pytest.skip("the C gate is not configured on the Python path")
+    from autogen_ops_bridge import collector
+
+    with pytest.raises(ValueError, match="not 3 doubles"):  # stats.ENDED_RECORD changed, the C writer not
+        speedups.configure_events(gate.AgentGate.finish, collector._finish_failed, collector.MessageEvent,
+                                  collector._FAILURE_EVENTS, collector._DELIVER, collector._RESPOND,
+                                  error_capture.LAST_CAPTURE, print, 256, 32)

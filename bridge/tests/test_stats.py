@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import bisect
 
-from autogen_ops_bridge.stats import FLUSH_AT, LATENCY_BUCKETS_S, AgentStats
+import pytest
+
+from autogen_ops_bridge.stats import FLUSH_AT, LATENCY_BUCKETS_S, AgentStats, LatencyRing
 
 T0 = 1_700_000_000.0
-
-
-def end(stats: AgentStats, ts: float, duration_s: float, error_type: str | None) -> None:
-    """What the gate does when a delivery ends (``AgentGate.finish``)."""
-    stats.ended.append((ts, duration_s, error_type is None))
-    if error_type is not None:
-        stats.ended_errors.append(error_type)
-    if len(stats.ended) >= FLUSH_AT:
-        stats.absorb()
 
 
 def test_batched_aggregates_equal_the_messages_added_one_by_one() -> None:
@@ -25,8 +18,8 @@ def test_batched_aggregates_equal_the_messages_added_one_by_one() -> None:
     ended = [(T0 + i * 0.01, 0.0005 * (i % 40), None if i % 7 else ("KeyError" if i % 2 else "OSError"))
              for i in range(n)]
     for ts, duration_s, error_type in ended:
-        end(stats, ts, duration_s, error_type)
-    assert len(stats.ended) == n - 2 * FLUSH_AT  # not taken yet: a read takes them first
+        stats.end(ts, duration_s, error_type)  # what the gate does when a delivery ends
+    assert stats.unabsorbed == n - 2 * FLUSH_AT  # not taken yet: a read takes them first
 
     errors = [e for _, _, e in ended if e is not None]
     assert stats.handled_total == n and stats.errors_total == len(errors) and not stats.ended
@@ -49,3 +42,15 @@ def test_a_refusal_counts_at_once_and_a_read_with_nothing_waiting_changes_nothin
     stats.refused("isolated")
     assert stats.refused_by_reason == {"isolated": 1} and stats.per_second.over(60).refused == 1
     assert (stats.handled_total, stats.errors_total, len(stats.window)) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("batches", [[3], [5, 4], [4, 4, 4], [11], [2, 9, 1, 7]])
+def test_the_latency_ring_keeps_the_latest_messages_oldest_first(batches: list[int]) -> None:
+    ring = LatencyRing(5)
+    given: list[tuple[float, float, bool]] = []
+    for size in batches:  # batches that fill it, wrap round its end, and outrun it whole
+        batch = [(T0 + len(given) + i, 0.001 * (len(given) + i), (len(given) + i) % 3 != 0) for i in range(size)]
+        given += batch
+        ring.extend([b[0] for b in batch], [b[1] for b in batch], [b[2] for b in batch])
+        assert ring.items() == given[-5:] and len(ring) == min(5, len(given)) and list(ring) == given[-5:]
+    assert ring.nbytes() >= 5 * 17  # two doubles and a byte per message, allocated whole

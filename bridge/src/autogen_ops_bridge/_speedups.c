@@ -236,7 +236,6 @@ configure(PyObject *module, PyObject *args)
 
 static PyObject *enter_py = NULL;        /* AgentGate._enter */
 static PyTypeObject *record_type = NULL; /* MessageRecord */
-static PyObject *record_slots = NULL;    /* its fields' slot descriptors, in __init__'s order */
 static PyObject *current_var = NULL;     /* message_log.CURRENT */
 static PyObject *process_send_code = NULL;
 static PyObject *perf_counter = NULL;    /* time.perf_counter */
@@ -245,6 +244,7 @@ static PyObject *empty_tuple = NULL;
 static PyObject *str_send = NULL, *str_pending = NULL;
 
 #define RECORD_FIELDS 16
+static Py_ssize_t record_offsets[RECORD_FIELDS]; /* its fields' slot offsets, in __init__'s order */
 static const char *const record_field_names[RECORD_FIELDS] = {
     "message_id", "sender", "recipient", "message_type", "kind", "started_at", "parent_id", "trace_id",
     "dispatched_at", "handler_started_at", "finished_at", "outcome", "error", "gate", "perf_started", "linked",
@@ -500,12 +500,11 @@ unlinked_record(PyObject *gate, PyObject *message_id, PyObject *recipient, PyObj
     if (record == NULL) {
         goto done;
     }
+    /* written at the slots' offsets, as their descriptors would (a new object's slots are NULL): no descriptor
+       is touched per message */
     for (Py_ssize_t i = 0; i < RECORD_FIELDS; i++) {
-        PyObject *slot = PyTuple_GET_ITEM(record_slots, i);
-        if (Py_TYPE(slot)->tp_descr_set(slot, record, values[i]) < 0) {
-            Py_CLEAR(record);
-            goto done;
-        }
+        PyObject **slot = (PyObject **)((char *)record + record_offsets[i]);
+        Py_XSETREF(*slot, Py_NewRef(values[i]));
     }
 done:
     Py_XDECREF(perf);
@@ -644,6 +643,7 @@ configure_gate(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "configure_fields() first");
         return NULL;
     }
+    Py_ssize_t offsets[RECORD_FIELDS];
     if (PyTuple_GET_SIZE(slots) != RECORD_FIELDS) {
         PyErr_Format(PyExc_ValueError, "the record has %zd fields, the gate sets %d", PyTuple_GET_SIZE(slots),
                      RECORD_FIELDS);
@@ -651,12 +651,14 @@ configure_gate(PyObject *module, PyObject *args)
     }
     for (Py_ssize_t i = 0; i < RECORD_FIELDS; i++) { /* the fields unlinked_record fills, in its order */
         PyObject *slot = PyTuple_GET_ITEM(slots, i);
-        if (!Py_IS_TYPE(slot, &PyMemberDescr_Type)
-                || strcmp(((PyMemberDescrObject *)slot)->d_member->name, record_field_names[i]) != 0) {
+        PyMemberDef *member = Py_IS_TYPE(slot, &PyMemberDescr_Type) ? ((PyMemberDescrObject *)slot)->d_member : NULL;
+        if (member == NULL || strcmp(member->name, record_field_names[i]) != 0 || member->type != T_OBJECT_EX
+                || (member->flags & READONLY) || PyDescr_TYPE(slot) != (PyTypeObject *)record) {
             PyErr_Format(PyExc_TypeError, "the record's field %zd is not the slot '%s' the gate fills", i,
                          record_field_names[i]);
             return NULL;
         }
+        offsets[i] = member->offset;
     }
     if (!PyContextVar_CheckExact(current) || !PyCallable_Check(enter) || !PyCallable_Check(clock)) {
         PyErr_SetString(PyExc_TypeError, "configure_gate(enter, record_type, slots, contextvar, code, clock, offset)");
@@ -669,7 +671,7 @@ configure_gate(PyObject *module, PyObject *args)
     }
     Py_XSETREF(enter_py, Py_NewRef(enter));
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(record));
-    Py_XSETREF(record_slots, Py_NewRef(slots));
+    memcpy(record_offsets, offsets, sizeof offsets);
     Py_XSETREF(current_var, Py_NewRef(current));
     Py_XSETREF(process_send_code, Py_NewRef(code));
     Py_XSETREF(perf_counter, Py_NewRef(clock));
@@ -864,12 +866,18 @@ finish_hop(PyObject *gate, PyObject *hop, PyObject *exc)
     double started = PyFloat_AsDouble(started_obj);
     Py_DECREF(started_obj);
     if (started == -1.0 && PyErr_Occurred()) goto done;
-    /* (see AgentStats: one tuple per message, the aggregates take them in batches) */
-    if ((entry = Py_BuildValue("(ddO)", ended, now - started, error_type == NULL ? Py_True : Py_False)) == NULL) {
+    /* AgentStats.end: the three doubles of stats.ENDED_RECORD appended to the bytearray stats.ended (no object
+       per message); the aggregates take them in batches */
+    if ((entry = get(stats, STATS_ENDED)) == NULL) goto done;
+    if (!PyByteArray_CheckExact(entry)) {
+        PyErr_SetString(PyExc_TypeError, "AgentStats.ended must be a bytearray");
         goto done;
     }
-    Py_ssize_t waiting = append_to(stats, STATS_ENDED, entry);
-    if (waiting < 0) goto done;
+    double record[3] = {ended, now - started, error_type == NULL ? 1.0 : 0.0};
+    Py_ssize_t size = PyByteArray_GET_SIZE(entry);
+    if (PyByteArray_Resize(entry, size + (Py_ssize_t)sizeof record) < 0) goto done;
+    memcpy(PyByteArray_AS_STRING(entry) + size, record, sizeof record);
+    Py_ssize_t waiting = size / (Py_ssize_t)sizeof record + 1;
     if (error_type != NULL && append_to(stats, STATS_ENDED_ERRORS, error_type) < 0) goto done;
     if (waiting >= flush_at) {
         PyObject *none = PyObject_CallMethodNoArgs(stats, n_absorb);
@@ -1138,9 +1146,13 @@ static PyObject *
 configure_events(PyObject *module, PyObject *args)
 {
     PyObject *finish, *failed, *event_type, *failures, *deliver, *respond, *handoff, *clock;
-    Py_ssize_t flush;
-    if (!PyArg_ParseTuple(args, "OOO!O!OOOOn", &finish, &failed, &PyType_Type, &event_type, &PyTuple_Type, &failures,
-                          &deliver, &respond, &handoff, &clock, &flush)) {
+    Py_ssize_t flush, record_size;
+    if (!PyArg_ParseTuple(args, "OOO!O!OOOOnn", &finish, &failed, &PyType_Type, &event_type, &PyTuple_Type, &failures,
+                          &deliver, &respond, &handoff, &clock, &flush, &record_size)) {
+        return NULL;
+    }
+    if (record_size != 3 * (Py_ssize_t)sizeof(double)) { /* finish_hop writes stats.ENDED_RECORD as 3 doubles */
+        PyErr_Format(PyExc_ValueError, "configure_events: an ended record of %zd bytes, not 3 doubles", record_size);
         return NULL;
     }
     if (enter_py == NULL) {
@@ -1174,7 +1186,7 @@ static PyMethodDef methods[] = {
      "autogen-core's events, for a collector (see collector.EventCollector._capture_event)."},
     {"configure_events", configure_events, METH_VARARGS,
      "configure_events(finish, finish_failed, MessageEvent, failure_types, deliver, respond, last_capture, "
-     "wall_clock, flush_at)"},
+     "wall_clock, flush_at, ended_record_size)"},
     {"configure_fields", configure_fields, METH_O, "configure_fields(classes: dict[str, type])"},
     {"slot_fields", slot_fields, METH_NOARGS, "Which fields are read from their slot: {'Owner.name': bool}"},
     {"configure_gate", configure_gate, METH_VARARGS,

@@ -43,7 +43,7 @@ from .error_capture import LAST_CAPTURE, LIVE_GROUPS, MAX_TRACEBACK_CHARS, Error
 from .gate import AgentGate
 from .message_log import CURRENT, LAST_ERROR, MessageRecord
 from .sampling import ReceiverBudget, stands_for
-from .stats import FLUSH_AT
+from .stats import ENDED_RECORD, FLUSH_AT
 
 EVENTS_LOGGER = "autogen_core.events"
 CORE_LOGGER = "autogen_core"
@@ -596,4 +596,4 @@ def dumps_safe(value: Any) -> str:
 
 if speedups is not None:
     speedups.configure_events(AgentGate.finish, _finish_failed, MessageEvent, _FAILURE_EVENTS, _DELIVER, _RESPOND,
-                              LAST_CAPTURE, time.time, FLUSH_AT)
+                              LAST_CAPTURE, time.time, FLUSH_AT, ENDED_RECORD.size)

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 SAMPLE = 32
 """Records measured per buffer; the rest are assumed to look like them."""
 _FLOAT = sys.getsizeof(1.0)
-_WINDOW_SAMPLE = sys.getsizeof((1.0, 1.0, True)) + 2 * _FLOAT
 """One latency sample: ``(ts, duration_s, ok)`` and its two floats."""
 
 
@@ -58,7 +57,7 @@ def message_log_bytes(log: MessageLog) -> int:
 def stats_bytes(stats: AgentStats) -> int:
     """An agent type's sample windows (latency samples, construction-failure times, dependency call
     durations)."""
-    total = sys.getsizeof(stats.window) + len(stats.window) * _WINDOW_SAMPLE
+    total = stats.window.nbytes()
     times = stats.construction_error_times
     total += sys.getsizeof(times) + len(times) * _FLOAT
     for dep in list(stats.dependencies.values()):

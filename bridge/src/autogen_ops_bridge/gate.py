@@ -34,7 +34,7 @@ from .errors import AgentDegradedError, AgentIsolatedError
 from .limiter import InflightLimiter
 from .message_log import CURRENT, LAST_ERROR, MessageLog, MessageRecord
 from .sampling import ReceiverBudget
-from .stats import FLUSH_AT, AgentStats
+from .stats import AgentStats
 
 if TYPE_CHECKING:
     from .agentchat_control import StandIn
@@ -245,12 +245,7 @@ class AgentGate:
                     self._soft_errors.pop(id(hop), None)
         elif hop.error is not None:  # it returned, having reported a failure (report_soft_error)
             error_type = self._settle_soft_error(hop, ended)
-        # (see AgentStats: a list append per message, the aggregates take them in batches)
-        stats.ended.append((ended, now - hop.perf_started, error_type is None))
-        if error_type is not None:
-            stats.ended_errors.append(error_type)
-        if len(stats.ended) >= FLUSH_AT:
-            stats.absorb()
+        stats.end(ended, now - hop.perf_started, error_type)  # (the aggregates take them in batches)
         if error_type is None and hop.outcome != "refused":  # (refused: an error echo, already finished)
             hop.finished_at = ended  # hop.finish("ok"), inlined: this runs for every delivery
             hop.outcome = "ok"

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
 
 HORIZON_S = 3600
 """The longest window the counters can answer for (seconds)."""
@@ -42,12 +41,13 @@ class SecondCounters:
             self._handled[i] = self._errors[i] = self._refused[i] = 0
         return i
 
-    def ended(self, batch: Sequence[tuple[float, float, bool]]) -> None:
-        """Count handled messages given as ``(end time, duration_s, ok)``, oldest first (C-level passes over
-        the batch). A second older than the one its slot holds now is past the horizon: not counted."""
+    def ended(self, ends: Iterable[float], oks: Iterable[int]) -> None:
+        """Count handled messages given as their end times and whether each was ok (true or 1), oldest first
+        (C-level passes over the batch). A second older than the one its slot holds now is past the horizon:
+        not counted."""
         handled, errors, stamps = self._handled, self._errors, self._stamp
         # (second, ok) pairs first seen in time order: a slot is taken by its seconds oldest first
-        seconds_ok = zip(map(int, map(itemgetter(0), batch)), map(itemgetter(2), batch), strict=True)
+        seconds_ok = zip(map(int, ends), oks, strict=True)
         for (sec, ok), n in Counter(seconds_ok).items():
             if stamps[sec % HORIZON_S] > sec:
                 continue
