@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 SAMPLE = 32
 """Records measured per buffer; the rest are assumed to look like them."""
 _FLOAT = sys.getsizeof(1.0)
-"""One latency sample: ``(ts, duration_s, ok)`` and its two floats."""
 
 
 def bridge_buffer_bytes(bridge: Bridge) -> int:
