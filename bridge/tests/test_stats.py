@@ -54,3 +54,8 @@ def test_the_latency_ring_keeps_the_latest_messages_oldest_first(batches: list[i
         ring.extend([b[0] for b in batch], [b[1] for b in batch], [b[2] for b in batch])
         assert ring.items() == given[-5:] and len(ring) == min(5, len(given)) and list(ring) == given[-5:]
     assert ring.nbytes() >= 5 * 17  # two doubles and a byte per message, allocated whole
+
+
+def test_a_latency_ring_without_room_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one message"):
+        LatencyRing(0)

@@ -842,7 +842,7 @@ finish_hop(PyObject *gate, PyObject *hop, PyObject *exc)
     if (limiter == NULL) {
         return -1;
     }
-    PyObject *stats = NULL, *now_obj = NULL, *error_type = NULL, *entry = NULL;
+    PyObject *stats = NULL, *now_obj = NULL, *error_type = NULL, *ended_buf = NULL;
     int rc = -1;
     int slow = finish_needs_python(gate, hop, exc, limiter);
     if (slow < 0) goto done;
@@ -868,15 +868,15 @@ finish_hop(PyObject *gate, PyObject *hop, PyObject *exc)
     if (started == -1.0 && PyErr_Occurred()) goto done;
     /* AgentStats.end: the three doubles of stats.ENDED_RECORD appended to the bytearray stats.ended (no object
        per message); the aggregates take them in batches */
-    if ((entry = get(stats, STATS_ENDED)) == NULL) goto done;
-    if (!PyByteArray_CheckExact(entry)) {
+    if ((ended_buf = get(stats, STATS_ENDED)) == NULL) goto done;
+    if (!PyByteArray_CheckExact(ended_buf)) {
         PyErr_SetString(PyExc_TypeError, "AgentStats.ended must be a bytearray");
         goto done;
     }
     double record[3] = {ended, now - started, error_type == NULL ? 1.0 : 0.0};
-    Py_ssize_t size = PyByteArray_GET_SIZE(entry);
-    if (PyByteArray_Resize(entry, size + (Py_ssize_t)sizeof record) < 0) goto done;
-    memcpy(PyByteArray_AS_STRING(entry) + size, record, sizeof record);
+    Py_ssize_t size = PyByteArray_GET_SIZE(ended_buf);
+    if (PyByteArray_Resize(ended_buf, size + (Py_ssize_t)sizeof record) < 0) goto done;
+    memcpy(PyByteArray_AS_STRING(ended_buf) + size, record, sizeof record);
     Py_ssize_t waiting = size / (Py_ssize_t)sizeof record + 1;
     if (error_type != NULL && append_to(stats, STATS_ENDED_ERRORS, error_type) < 0) goto done;
     if (waiting >= flush_at) {
@@ -900,7 +900,7 @@ done:
     Py_XDECREF(stats);
     Py_XDECREF(now_obj);
     Py_XDECREF(error_type);
-    Py_XDECREF(entry);
+    Py_XDECREF(ended_buf);
     return rc;
 }
 

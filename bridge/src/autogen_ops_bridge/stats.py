@@ -70,8 +70,10 @@ class LatencyRing:
 
     __slots__ = ("capacity", "_ends", "_durations", "_oks", "_next", "_size")
 
-    def __init__(self, capacity: int = 0) -> None:
-        self.capacity = capacity if capacity > 0 else WINDOW_SAMPLES
+    def __init__(self, capacity: int = WINDOW_SAMPLES) -> None:
+        if capacity < 1:
+            raise ValueError(f"a latency ring holds at least one message, not {capacity}")
+        self.capacity = capacity
         self._ends = array("d", bytes(8 * self.capacity))
         self._durations = array("d", bytes(8 * self.capacity))
         self._oks = bytearray(self.capacity)

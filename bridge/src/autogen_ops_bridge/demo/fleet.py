@@ -223,7 +223,7 @@ class Fleet:
             await asyncio.gather(*self._outstanding, return_exceptions=True)
         if self.bridge is not None:
             await self.bridge.close()
-        await self.vector_db.stop()
+        await self.vector_db.close()
         if self.team is not None:
             await self.team.close()
 

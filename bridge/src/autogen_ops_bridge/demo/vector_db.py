@@ -1,11 +1,13 @@
 """A tiny line-based "vector database" on a loopback TCP port: the RetrieverAgent's real dependency.
 
-Closing it makes new connections fail with a genuine ``ConnectionRefusedError``."""
+Closing it makes new connections fail with a genuine ``ConnectionRefusedError``: its port stays bound (not
+listening) while it is down, so no other process's listener can take the port and answer in its place."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 
 
 class VectorDb:
@@ -13,6 +15,8 @@ class VectorDb:
         self.host = host
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._reserved: socket.socket | None = None
+        """Bound to the port, not listening, while the server is down."""
         self.queries = 0
 
     @property
@@ -26,6 +30,9 @@ class VectorDb:
     async def start(self) -> None:
         if self._server is not None:
             return
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
         self._server = await asyncio.start_server(self._serve, self.host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -34,6 +41,22 @@ class VectorDb:
         if server is not None:
             server.close()
             await server.wait_closed()
+            reserved = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+            # (over the closed connections' TIME_WAIT; the kernel still never hands a bound port to a bind(0))
+            reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                reserved.bind((self.host, self.port))
+            except OSError:  # taken in between: the fault still refuses until someone listens there
+                reserved.close()
+            else:
+                self._reserved = reserved
+
+    async def close(self) -> None:
+        """Stops it for good: the port is released too."""
+        await self.stop()
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
