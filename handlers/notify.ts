@@ -20,6 +20,9 @@ export const SLACK_OUTAGE_RETRY_MS = 10_000;
 /** How long after it was queued a post keeps asking through an outage, ms (then it fails for good). */
 export const SLACK_OUTAGE_MAX_MS = 6 * 3_600_000;
 
+/** Beyond the Slack client's own timeout, how long a run may still be waiting for Slack's answer to a post, ms. */
+const SLACK_ANSWER_MARGIN_MS = 2_000;
+
 /** True when this failed attempt was the job's last one, and the job is young enough to keep waiting for Slack. */
 function outlastOutage(job: Job, nowMs: number): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1) && nowMs - job.timestamp < SLACK_OUTAGE_MAX_MS;
@@ -39,6 +42,7 @@ export function createNotifyProcessor(deps: WorkerDeps): Processor<'notify'> {
         job,
         token,
         logger: deps.logger,
+        answerWindowMs: deps.config.slack.requestTimeoutMs + SLACK_ANSWER_MARGIN_MS,
       });
     } catch (err) {
       if (isOpsError(err, 'SLACK_UNAVAILABLE')) {

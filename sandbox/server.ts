@@ -1,12 +1,15 @@
 /**
  * The local Slack stand-in, for tests and `make demo`: a Web API subset with Slack's response shapes
  * (auth.test, chat.postMessage, chat.update, chat.postEphemeral, files.getUploadURLExternal + upload +
- * files.completeUploadExternal, views.publish, usergroups.users.list, conversations.members, conversations.info), a recorder of everything the bot sent, response_url
+ * files.completeUploadExternal, views.publish, usergroups.users.list, conversations.members, conversations.info,
+ * conversations.history and conversations.replies with message metadata), a recorder of everything the bot sent, response_url
  * endpoints, and a sender of correctly signed slash commands and button clicks. The bot reaches it through
  * Bolt's `clientOptions.slackApiUrl` (= `sandbox.apiUrl`).
  *
  * Faults for tests: `failAuthTest` (auth.test answers invalid_auth), `rateLimit(method, retryAfterS, n)`,
- * `serverError` (every Web API call answers HTTP 5xx while set: Slack having an outage).
+ * `serverError` (every Web API call answers HTTP 5xx while set: Slack having an outage), `loseAnswers(method, n)`
+ * (the call is carried out, then the connection drops before the answer: the caller cannot know it happened),
+ * `grantedScopes` (without `channels:history` etc. the history methods answer `missing_scope`).
  * Slack's own refusals, checked as Slack checks them (docs/sandbox.md, "Slack's refusals"): membership
  * (`uninvite`: the bot is in every channel unless a test says otherwise; `conversations.info` answers it as
  * Slack does: `is_member: false` for a public channel, `channel_not_found` for a private one or a DM), Block Kit limits
@@ -41,6 +44,8 @@ export interface SandboxMessage {
   thread_ts: string | undefined;
   /** Every edit applied by chat.update, oldest first. */
   edits: { text: string; blocks: Json[] }[];
+  /** The message's metadata (`event_type`, `event_payload`), when it was posted with some. */
+  metadata?: Json;
 }
 
 export interface SandboxEphemeral {
@@ -196,6 +201,13 @@ export class Sandbox {
    * and nothing is stored, as during a Slack outage; undefined (default): Slack is up. Kept in `refusals`.
    */
   serverError: number | undefined;
+  /**
+   * The bot token's scopes that the sandbox checks: reading a conversation's history (conversations.history,
+   * conversations.replies) needs `channels:history` (public `C…`), `groups:history` (private `G…`) or
+   * `im:history` (`D…`); without it Slack answers `missing_scope`. Default: the manifest's.
+   */
+  readonly grantedScopes = new Set(['channels:history', 'groups:history', 'im:history']);
+  private readonly lostAnswers = new Map<string, number>();
   /** Longest message `text` accepted (Slack: 40,000); longer → `msg_too_long`. Tests may lower it. */
   maxTextChars: number = BLOCK_KIT.messageText;
   /** Every call refused as Slack would refuse it, oldest first. */
@@ -255,6 +267,14 @@ export class Sandbox {
   /** The next `n` calls of `method` answer 429 with `Retry-After: retryAfterS`. */
   rateLimit(method: string, retryAfterS: number, n = 1): void {
     this.limits.set(method, { retryAfterS, remaining: n });
+  }
+
+  /**
+   * The next `n` calls of `method` are carried out (a message is stored), then the connection is dropped
+   * before the answer, as when the network or the caller's process fails in between.
+   */
+  loseAnswers(method: string, n = 1): void {
+    this.lostAnswers.set(method, n);
   }
 
   /** From now on the bot is not in `channel`; Slack's answers depend on `kind` (see `uninvited`). */
@@ -340,7 +360,48 @@ export class Sandbox {
     const answer = this.dispatch(method, args);
     if (answer.ok === false) this.refusals.push({ method, channel: channelArg, error: String(answer.error), at: Date.now() });
     else if (method === 'chat.postMessage' && channelArg !== undefined) this.posted.set(channelArg, [...(this.posted.get(channelArg) ?? []), Date.now()]);
+    const lost = this.lostAnswers.get(method) ?? 0;
+    if (lost > 0) {
+      this.lostAnswers.set(method, lost - 1);
+      res.socket?.destroy();
+      return;
+    }
     this.send(res, 200, answer);
+  }
+
+  /**
+   * conversations.history (a channel's messages, not its thread replies) and conversations.replies (a
+   * thread: its parent, then its replies), as Slack answers them: newest first for history, oldest first
+   * for replies; `oldest` / `latest` exclusive; `limit` per page with a cursor; metadata only with
+   * `include_all_metadata`. The scope the channel's kind needs must be granted.
+   */
+  private history(method: string, channel: string | undefined, ts: string | undefined, a: Json): Json {
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const needed = channel.startsWith('D') ? 'im:history' : channel.startsWith('G') ? 'groups:history' : 'channels:history';
+    if (!this.grantedScopes.has(needed)) return { ok: false, error: 'missing_scope', needed, provided: [...this.grantedScopes].join(',') };
+    if (this.uninvited.has(channel)) return { ok: false, error: this.uninvited.get(channel) === 'public' ? 'not_in_channel' : 'channel_not_found' };
+    const num = (k: string, dflt: number): number => (a[k] === undefined || a[k] === '' ? dflt : Number(a[k]));
+    const [oldest, latest] = [num('oldest', 0), num('latest', Number.POSITIVE_INFINITY)];
+    const replies = method === 'conversations.replies';
+    if (replies && !ts) return { ok: false, error: 'invalid_arguments' };
+    if (replies && !this.messages.some((m) => m.channel === channel && m.ts === ts)) return { ok: false, error: 'thread_not_found' };
+    const chosen = this.messages
+      .filter((m) => m.channel === channel && (replies ? m.ts === ts || m.thread_ts === ts : m.thread_ts === undefined || m.thread_ts === m.ts))
+      .filter((m) => Number(m.ts) > oldest && Number(m.ts) < latest)
+      .sort((x, y) => (replies ? 1 : -1) * (Number(x.ts) - Number(y.ts)));
+    const start = num('cursor', 0);
+    const limit = Math.max(1, Math.min(1000, num('limit', 100)));
+    const page = chosen.slice(start, start + limit);
+    const withMetadata = a.include_all_metadata === true || a.include_all_metadata === 'true';
+    const more = start + limit < chosen.length;
+    return {
+      ok: true, has_more: more,
+      messages: page.map((m) => ({
+        type: 'message', ts: m.ts, text: m.text, user: this.botUserId, bot_id: this.botId, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+        ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      response_metadata: { next_cursor: more ? String(start + limit) : '' },
+    };
   }
 
   /** Seconds to wait when `channelRate` refuses this post now, else undefined. */
@@ -377,7 +438,8 @@ export class Sandbox {
         const refused = this.refuseMessage(channel, str('text'), blocks);
         if (refused) return refused;
         const ts = this.nextTs();
-        const msg: SandboxMessage = { channel, ts, text: str('text') ?? '', blocks, thread_ts: str('thread_ts'), edits: [] };
+        const metadata = typeof a.metadata === 'object' && a.metadata !== null ? (a.metadata as Json) : undefined;
+        const msg: SandboxMessage = { channel, ts, text: str('text') ?? '', blocks, thread_ts: str('thread_ts'), edits: [], ...(metadata ? { metadata } : {}) };
         this.messages.push(msg);
         this.events.emit('message', msg);
         return { ok: true, channel, ts, message: { type: 'message', text: msg.text, blocks, ts, user: this.botUserId, bot_id: this.botId, ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}) } };
@@ -457,6 +519,9 @@ export class Sandbox {
           channel: { id: channel, is_channel: !im && !group, is_group: group, is_im: im, is_private: im || group, is_archived: false, ...(im ? { user: 'U0SANDBOXUSER' } : { name: channel.toLowerCase(), is_member: kind === undefined }) },
         };
       }
+      case 'conversations.history':
+      case 'conversations.replies':
+        return this.history(method, str('channel'), str('ts'), a);
       case 'views.publish':
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, ...(typeof a.view === 'object' ? (a.view as Json) : {}) } };
       default:

@@ -23,6 +23,8 @@ describe('manifest.json', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'files:write']));
     // conversations.info at ack time: public, private and direct conversations (src/slack/bot-membership.ts)
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['channels:read', 'groups:read', 'im:read']));
+    // conversations.history / .replies when a post's answer was lost, to find it instead of posting twice (src/outbox/deliver.ts)
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['channels:history', 'groups:history', 'im:history']));
   });
 
   it('the usage hint lists every feature\'s subcommands, as derived from them (src/slack/features)', () => {

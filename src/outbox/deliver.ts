@@ -6,6 +6,15 @@
  * (`channel_not_found`, `not_in_channel`) is answered through the slash command's response_url when the
  * job has one, else logged as a warning saying to invite the bot (docs/internals.md, "Slack's refusals") —
  * except a recovery plan's first post (`plan_id`), which only its channel may hold: `refused`, sent nowhere.
+ *
+ * Posting once. Slack has no idempotency key for chat.postMessage, and a run can lose Slack's answer after
+ * Slack stored the message (its worker killed, the connection dropped, the request timed out): the job's
+ * next run would post it again. So every post carries its job in the message's metadata, and a run marks
+ * when it sends (`outbox:attempt:<job>`, cleared when Slack's answer is recorded or was a refusal). A run
+ * that finds the mark of an earlier run waits until that run could still get its answer (`answerWindowMs`:
+ * another live run of a stalled job), then looks for the message in the channel or thread
+ * (conversations.history / conversations.replies, the `*:history` scopes) and records it instead of
+ * posting again. Without those scopes it posts again and says in the log that the message may show twice.
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisClient } from '../redis/connect.js';
@@ -33,6 +42,8 @@ export interface DeliveryContext {
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** POSTs to a response_url (default: undici, bounded); tests may replace it. */
   respond?: (url: string, body: Record<string, unknown>) => Promise<void>;
+  /** How long a run may wait for Slack's answer to a post, ms (the client's timeout and a margin). */
+  answerWindowMs: number;
 }
 
 export type DeliveryResult =
@@ -158,6 +169,12 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
     const wait = await ctx.rate.reserve(payload.channel, ctx.now(), lane);
     if (wait > 0) return delay(ctx, wait);
   }
+  if (payload.kind === 'post') {
+    const attempt = await runScript(ctx.redis, 'outboxPostAttempt', [keys.attempt(jobId)], { now: ctx.now(), window: ctx.answerWindowMs, ttl: TS_TTL_S });
+    if (attempt > 0) return delay(ctx, attempt);
+    const earlier = attempt < 0 ? await findEarlierPost(payload, ctx, threadTs) : undefined;
+    if (earlier) return { status: 'skipped', reason: 'already_sent', ts: await recordPosted(payload, ctx, earlier) };
+  }
   for (let step = 0; ; step += 1) {
     try {
       const result = await send(payload, ctx, content, threadTs, updateTs);
@@ -167,6 +184,8 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
       }
       return result;
     } catch (err) {
+      // Slack answered with a refusal: nothing was posted, the next run need not look for it
+      if (payload.kind === 'post' && slackAnswered(err)) await ctx.redis.del(keys.attempt(jobId));
       const slackError = slackErrorOf(err);
       const smaller = payload.kind === 'upload' ? undefined : shrink(content, slackError, step);
       if (smaller) {
@@ -197,6 +216,63 @@ function isDirectMessage(channel: string): boolean {
 
 /** Slack's answers meaning "the bot cannot post in that conversation": it is not a member (or cannot see it). */
 const NOT_A_MEMBER: readonly string[] = ['channel_not_found', 'not_in_channel'];
+
+/** Slack answered the call (a refusal, a 429, an HTTP error status): it was not carried out. */
+function slackAnswered(err: unknown): boolean {
+  const c = (err ?? {}) as SlackishError;
+  return c.code === 'slack_webapi_platform_error' || c.code === 'slack_webapi_rate_limited_error' || c.code === 'slack_webapi_http_error';
+}
+
+/** The `event_type` of the metadata every post carries (its job), so a later run can find it. */
+export const POST_METADATA_TYPE = 'autogen_ops_post';
+/** How far before its job was queued a post is looked for (clocks differ), ms; and at most how many pages of 200. */
+const LOOK_BACK_SKEW_MS = 60_000;
+const LOOK_BACK_PAGES = 5;
+
+/** What identifies a post job's message in its metadata: the job under this deployment's prefix. */
+function postMarker(ctx: DeliveryContext): string {
+  return `${ctx.keyPrefix}${ctx.job.id ?? 'unknown'}`;
+}
+
+interface HistoryPage { messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[]; response_metadata?: { next_cursor?: string } }
+
+/**
+ * The ts of this job's message, posted by an earlier run whose answer was lost, or undefined (not found, or
+ * the history cannot be read: then the post is sent again, which may show it twice — said in the log).
+ */
+async function findEarlierPost(payload: NotifyJob & { kind: 'post' }, ctx: DeliveryContext, threadTs: string | undefined): Promise<string | undefined> {
+  const marker = postMarker(ctx);
+  const where = { channel: payload.channel, oldest: ((ctx.job.timestamp - LOOK_BACK_SKEW_MS) / 1000).toFixed(6), include_all_metadata: true, limit: 200 };
+  try {
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOK_BACK_PAGES; page += 1) {
+      const args = { ...where, ...(cursor ? { cursor } : {}) };
+      const res: HistoryPage = threadTs ? await ctx.client.conversations.replies({ ...args, ts: threadTs }) : await ctx.client.conversations.history(args);
+      const found = res.messages?.find((m) => m.metadata?.event_type === POST_METADATA_TYPE && m.metadata.event_payload?.post === marker);
+      if (found?.ts) {
+        ctx.logger?.info({ job_id: ctx.job.id, channel: payload.channel, ts: found.ts }, 'an earlier run of this post lost Slack\'s answer; found the message in Slack, not posting it again');
+        return found.ts;
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  } catch (err) {
+    ctx.logger?.warn({ job_id: ctx.job.id, channel: payload.channel, code: 'SLACK_API_ERROR', slack_error: slackErrorOf(err) ?? String((err as SlackishError).code ?? err) },
+      'an earlier run of this post lost Slack\'s answer and the channel cannot be read to check (the bot needs channels:history, groups:history, im:history); posting it again: it may show twice');
+    return undefined;
+  }
+}
+
+/** Records a post's ts: the job's sent mark and the caller's key; the attempt mark is done with. */
+async function recordPosted(payload: NotifyJob & { kind: 'post' }, ctx: DeliveryContext, ts: string): Promise<string> {
+  const keys = outboxKeys(ctx.keyPrefix);
+  const jobId = ctx.job.id ?? 'unknown';
+  const multi = ctx.redis.multi().set(keys.sent(jobId), ts, 'EX', TS_TTL_S).del(keys.attempt(jobId));
+  if (payload.ts_key) multi.set(keys.ts(payload.ts_key), ts, 'EX', TS_TTL_S);
+  await multi.exec();
+  return ts;
+}
 
 function slackErrorOf(err: unknown): string | undefined {
   const e = (err ?? {}) as SlackishError;
@@ -282,8 +358,6 @@ async function postToResponseUrl(url: string, body: Record<string, unknown>): Pr
 }
 
 async function send(payload: NotifyJob, ctx: DeliveryContext, content: Content, threadTs: string | undefined, updateTs: string | undefined): Promise<DeliveryResult> {
-  const keys = outboxKeys(ctx.keyPrefix);
-  const jobId = ctx.job.id ?? 'unknown';
   switch (payload.kind) {
     case 'post': {
       const res = await ctx.client.chat.postMessage({
@@ -293,13 +367,10 @@ async function send(payload: NotifyJob, ctx: DeliveryContext, content: Content, 
         ...(threadTs ? { thread_ts: threadTs } : {}),
         unfurl_links: payload.unfurl,
         unfurl_media: payload.unfurl,
+        metadata: { event_type: POST_METADATA_TYPE, event_payload: { post: postMarker(ctx) } },
       });
       const ts = res.ts;
-      if (ts) {
-        const multi = ctx.redis.multi().set(keys.sent(jobId), ts, 'EX', TS_TTL_S);
-        if (payload.ts_key) multi.set(keys.ts(payload.ts_key), ts, 'EX', TS_TTL_S);
-        await multi.exec();
-      }
+      if (ts) await recordPosted(payload, ctx, ts);
       return { status: 'sent', channel: res.channel ?? payload.channel, ...(ts ? { ts } : {}) };
     }
     case 'update': {

@@ -4,6 +4,8 @@ export const outboxKeys = (prefix: string) => ({
   ts: (tsKey: string) => `${prefix}outbox:ts:${tsKey}`,
   /** ts of a delivered post job, so a retried job does not post twice. */
   sent: (jobId: string) => `${prefix}outbox:sent:${jobId}`,
+  /** when a run of a post job last sent it to Slack without recording the answer (deliver.ts, "Posting once"). */
+  attempt: (jobId: string) => `${prefix}outbox:attempt:${jobId}`,
   /** latest sequence number of a coalescing key. */
   coalesce: (key: string) => `${prefix}outbox:coalesce:${key}`,
   /** the newest content (text, blocks) of a coalescing key, written with its sequence number. */

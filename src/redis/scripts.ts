@@ -44,6 +44,7 @@ export const SCRIPT_FILES = {
   rateReserve: { file: 'rate-reserve.lua', keys: 1 },
   ratePause: { file: 'rate-pause.lua', keys: 1 },
   outboxEdited: { file: 'outbox-edited.lua', keys: 3 },
+  outboxPostAttempt: { file: 'outbox-post-attempt.lua', keys: 1 },
   alertTurns: { file: 'alert-turns.lua', keys: 'variable' },
 } as const satisfies Record<string, { readonly file: string; readonly keys: number | 'variable' }>;
 
@@ -107,6 +108,7 @@ export interface ScriptArgs {
   rateReserve: { now: number; interval: number; burst: number };
   ratePause: { until: number; ttl: number };
   outboxEdited: { seq: number; ttl: number };
+  outboxPostAttempt: { now: number; window: number; ttl: number };
   alertTurns: { ids: readonly string[]; ttl: number };
 }
 
@@ -135,6 +137,7 @@ export interface ScriptReplies {
   rateReserve: number;
   ratePause: number;
   outboxEdited: number;
+  outboxPostAttempt: number;
   alertTurns: number[];
 }
 

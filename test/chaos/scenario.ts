@@ -54,7 +54,11 @@ export function approvalEnv(fleet: LocalFleet): Record<string, string> {
 export interface ApprovedPlan { agent: string; channel: string; ts: string; planId: string }
 
 /** What became of the approved plans: actions on the bridge, outcomes in their threads, plan messages per channel. */
-export interface PlanOutcomes { executed: number; executedTwice: number; outcomes: number; outcomesDuplicated: number; planPosts: number[] }
+export interface PlanOutcomes {
+  executed: number; executedTwice: number; outcomes: number; outcomesDuplicated: number; planPosts: number[];
+  /** The replies of each thread that holds more than one (what a duplicate was, when there is one). */
+  extraReplies: string[];
+}
 
 export interface StormApprovals {
   readonly plans: ApprovedPlan[];
@@ -95,7 +99,7 @@ export function stormApprovals(sys: StormSystem, fleet: LocalFleet, agents: read
         return true;
       }, { timeoutMs: 60_000, intervalMs: 300, what: 'every approved plan verified' }).catch(() => undefined);
       const { actions } = await bridgeGet<{ actions: { action_id: string; target: string }[] }>(fleet, '/v1/actions');
-      const o: PlanOutcomes = { executed: 0, executedTwice: 0, outcomes: 0, outcomesDuplicated: 0, planPosts: [] };
+      const o: PlanOutcomes = { executed: 0, executedTwice: 0, outcomes: 0, outcomesDuplicated: 0, planPosts: [], extraReplies: [] };
       for (const p of plans) {
         const onBridge = actions.filter((a) => a.target === p.agent).length;
         o.executed += Math.min(onBridge, 1);
@@ -103,6 +107,7 @@ export function stormApprovals(sys: StormSystem, fleet: LocalFleet, agents: read
         const replies = sandbox.messages.filter((m) => m.channel === p.channel && m.thread_ts === p.ts && !m.text.includes('was lost; resuming'));
         o.outcomes += Math.min(replies.length, 1);
         o.outcomesDuplicated += Math.max(0, replies.length - 1);
+        if (replies.length > 1) o.extraReplies.push(`${p.agent}: ${replies.map((m) => m.text.slice(0, 160)).join(' | ')}`);
       }
       o.planPosts = agents.map((_, i) => sandbox.messages.filter((m) => m.channel === `${channelPrefix}${i}` && m.thread_ts === undefined).length);
       return o;
@@ -131,5 +136,5 @@ export function expectEachPlanRanOnce(approvals: StormApprovals, o: PlanOutcomes
   expect(o.executed, diag).toBe(n);
   expect(o.executedTwice).toBe(0);
   expect(o.outcomes).toBe(n);
-  expect(o.outcomesDuplicated).toBe(0);
+  expect(o.outcomesDuplicated, `${o.extraReplies.join('\n')}\n${diag}`).toBe(0);
 }
