@@ -170,9 +170,9 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
     if (wait > 0) return delay(ctx, wait);
   }
   if (payload.kind === 'post') {
-    const attempt = await runScript(ctx.redis, 'outboxPostAttempt', [keys.attempt(jobId)], { now: ctx.now(), window: ctx.answerWindowMs, ttl: TS_TTL_S });
-    if (attempt > 0) return delay(ctx, attempt);
-    const earlier = attempt < 0 ? await findEarlierPost(payload, ctx, threadTs) : undefined;
+    const [wait, earlierAt] = await runScript(ctx.redis, 'outboxPostAttempt', [keys.attempt(jobId)], { now: ctx.now(), window: ctx.answerWindowMs, ttl: TS_TTL_S });
+    if (wait > 0) return delay(ctx, wait);
+    const earlier = earlierAt > 0 ? await findEarlierPost(payload, ctx, threadTs, earlierAt) : undefined;
     if (earlier) return { status: 'skipped', reason: 'already_sent', ts: await recordPosted(payload, ctx, earlier) };
   }
   for (let step = 0; ; step += 1) {
@@ -225,7 +225,7 @@ function slackAnswered(err: unknown): boolean {
 
 /** The `event_type` of the metadata every post carries (its job), so a later run can find it. */
 export const POST_METADATA_TYPE = 'autogen_ops_post';
-/** How far before its job was queued a post is looked for (clocks differ), ms; and at most how many pages of 200. */
+/** How far before the earlier run sent it a post is looked for (Slack's clock and ours differ), ms; at most how many pages of 200. */
 const LOOK_BACK_SKEW_MS = 60_000;
 const LOOK_BACK_PAGES = 5;
 
@@ -240,9 +240,9 @@ interface HistoryPage { messages?: { ts?: string; metadata?: { event_type?: stri
  * The ts of this job's message, posted by an earlier run whose answer was lost, or undefined (not found, or
  * the history cannot be read: then the post is sent again, which may show it twice — said in the log).
  */
-async function findEarlierPost(payload: NotifyJob & { kind: 'post' }, ctx: DeliveryContext, threadTs: string | undefined): Promise<string | undefined> {
+async function findEarlierPost(payload: NotifyJob & { kind: 'post' }, ctx: DeliveryContext, threadTs: string | undefined, sentAt: number): Promise<string | undefined> {
   const marker = postMarker(ctx);
-  const where = { channel: payload.channel, oldest: ((ctx.job.timestamp - LOOK_BACK_SKEW_MS) / 1000).toFixed(6), include_all_metadata: true, limit: 200 };
+  const where = { channel: payload.channel, oldest: ((sentAt - LOOK_BACK_SKEW_MS) / 1000).toFixed(6), include_all_metadata: true, limit: 200 };
   try {
     let cursor: string | undefined;
     for (let page = 0; page < LOOK_BACK_PAGES; page += 1) {

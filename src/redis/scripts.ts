@@ -137,7 +137,7 @@ export interface ScriptReplies {
   rateReserve: number;
   ratePause: number;
   outboxEdited: number;
-  outboxPostAttempt: number;
+  outboxPostAttempt: [number, number];
   alertTurns: number[];
 }
 

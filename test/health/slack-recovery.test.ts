@@ -28,7 +28,7 @@ describe('notify: Slack coming back is logged', () => {
       },
     };
     const deps = {
-      logger, redis, keyPrefix: prefix, slack, now: () => new Date(),
+      logger, redis, keyPrefix: prefix, slack, now: () => new Date(), config: { slack: { requestTimeoutMs: 10_000 } },
       rate: new ChannelRate(redis, prefix, { ratePerS: 50, burst: 20 }),
     } as unknown as WorkerDeps;
     const notify = createNotifyProcessor(deps);
@@ -50,7 +50,7 @@ describe('notify: Slack coming back is logged', () => {
     const logger = createLogger({ log: { level: 'silent' } });
     const slack = { chat: { postMessage: async () => { throw Object.assign(new Error('An API error occurred: service_unavailable'), { code: 'slack_webapi_platform_error', data: { ok: false, error: 'service_unavailable' } }); } } };
     const now = new Date();
-    const deps = { logger, redis, keyPrefix: prefix, slack, now: () => now, rate: new ChannelRate(redis, prefix, { ratePerS: 50, burst: 20 }) } as unknown as WorkerDeps;
+    const deps = { logger, redis, keyPrefix: prefix, slack, now: () => now, config: { slack: { requestTimeoutMs: 10_000 } }, rate: new ChannelRate(redis, prefix, { ratePerS: 50, burst: 20 }) } as unknown as WorkerDeps;
     const notify = createNotifyProcessor(deps);
     const delayedTo: number[] = [];
     const job = (id: string, ageMs: number, attemptsMade: number) => ({
