@@ -270,8 +270,8 @@ export class Sandbox {
   }
 
   /**
-   * The next `n` calls of `method` are carried out (a message is stored), then the connection is dropped
-   * before the answer, as when the network or the caller's process fails in between.
+   * The next `n` calls of `method` that are carried out (a message is stored; refusals are answered) lose
+   * their answer: the connection is dropped before it, as when the network or the caller's process fails.
    */
   loseAnswers(method: string, n = 1): void {
     this.lostAnswers.set(method, n);
@@ -360,7 +360,7 @@ export class Sandbox {
     const answer = this.dispatch(method, args);
     if (answer.ok === false) this.refusals.push({ method, channel: channelArg, error: String(answer.error), at: Date.now() });
     else if (method === 'chat.postMessage' && channelArg !== undefined) this.posted.set(channelArg, [...(this.posted.get(channelArg) ?? []), Date.now()]);
-    const lost = this.lostAnswers.get(method) ?? 0;
+    const lost = answer.ok === false ? 0 : this.lostAnswers.get(method) ?? 0;
     if (lost > 0) {
       this.lostAnswers.set(method, lost - 1);
       res.socket?.destroy();

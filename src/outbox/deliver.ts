@@ -184,15 +184,15 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
       }
       return result;
     } catch (err) {
-      // Slack answered with a refusal: nothing was posted, the next run need not look for it
-      if (payload.kind === 'post' && slackAnswered(err)) await ctx.redis.del(keys.attempt(jobId));
       const slackError = slackErrorOf(err);
       const smaller = payload.kind === 'upload' ? undefined : shrink(content, slackError, step);
       if (smaller) {
         ctx.logger?.info({ job_id: jobId, kind: payload.kind, channel: payload.channel, slack_error: slackError, step: step + 1, blocks: content.blocks?.length ?? 0, text_chars: content.text.length }, 'Slack refused the message as too large; posting it again shrunk');
         content = smaller;
-        continue;
+        continue; // (a post's attempt mark stays: this run sends it again now)
       }
+      // Slack answered with a refusal: nothing was posted, the next run need not look for it
+      if (payload.kind === 'post' && slackAnswered(err)) await ctx.redis.del(keys.attempt(jobId));
       if (slackError !== undefined && NOT_A_MEMBER.includes(slackError)) {
         if (isDirectMessage(payload.channel)) await ctx.redis.set(keys.closedDm(payload.channel), slackError, 'EX', CLOSED_DM_TTL_S);
         return notAMember(payload, ctx, content, slackError, err);

@@ -15,7 +15,7 @@ import { POST_METADATA_TYPE } from '../../src/outbox/deliver.js';
 import { startWorkerRole, type WorkerRole } from '../../src/roles/worker.js';
 import { testEnv } from '../support/bot.js';
 import { waitFor } from '../support/poll.js';
-import { md } from '../../src/slack/blocks/mrkdwn.js';
+import { escapeText, md } from '../../src/slack/blocks/mrkdwn.js';
 import { startTestSandbox, type Sandbox } from '../support/sandbox.js';
 
 interface LogLine { level: number; msg: string; job_id?: string; slack_error?: string }
@@ -68,6 +68,22 @@ describe('a post whose answer Slack never gave back', () => {
     expect(postsIn('C0LOSTT').filter((m) => m.thread_ts === parent).map((m) => m.text)).toEqual(['reply once']);
     expect(callsIn('conversations.replies', 'C0LOSTT').map((c) => c.args.ts)).toContain(parent);
     expect(lines.some((l) => l.job_id === jobId && l.msg.includes('found the message in Slack'))).toBe(true);
+  });
+
+  it('a post refused as too large, sent again shrunk, whose answer is lost: found too, not posted a third time', async () => {
+    const limit = sandbox.maxTextChars;
+    sandbox.maxTextChars = 4_500;
+    try {
+      sandbox.loseAnswers('chat.postMessage', 1);
+      await outbox().post({ channel: 'C0SHRUNK', text: md`${escapeText('x'.repeat(5_000))}`, ts_key: 'shrunk-1' });
+      await waitFor(() => outbox().postedTs('shrunk-1'), { what: 'the post recorded', timeoutMs: 20_000 });
+      expect(postsIn('C0SHRUNK')).toHaveLength(1);
+      // refused, then stored with its answer lost; the next run looked instead of posting
+      expect(callsIn('chat.postMessage', 'C0SHRUNK')).toHaveLength(2);
+      expect(callsIn('conversations.history', 'C0SHRUNK').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      sandbox.maxTextChars = limit;
+    }
   });
 
   it('without the history scopes it posts again and warns that the message may show twice', async () => {
