@@ -9,12 +9,13 @@
  *
  * Posting once. Slack has no idempotency key for chat.postMessage, and a run can lose Slack's answer after
  * Slack stored the message (its worker killed, the connection dropped, the request timed out): the job's
- * next run would post it again. So every post carries its job in the message's metadata, and a run marks
- * when it sends (`outbox:attempt:<job>`, cleared when Slack's answer is recorded or was a refusal). A run
- * that finds the mark of an earlier run waits until that run could still get its answer (`answerWindowMs`:
- * another live run of a stalled job), then looks for the message in the channel or thread
- * (conversations.history / conversations.replies, the `*:history` scopes) and records it instead of
- * posting again. Without those scopes it posts again and says in the log that the message may show twice.
+ * next run would post it again. So every post carries its job in the message's metadata, and a run claims
+ * the job's posting and marks when it sends (`outbox:attempt:<job>`, cleared when Slack's answer is recorded
+ * or was a refusal). A run that finds another's fresh claim waits until that run could still get its answer
+ * (`answerWindowMs`: a live run of a stalled job); one that finds an earlier send whose answer is missing
+ * looks for the message in the channel or thread (conversations.history / conversations.replies, the
+ * `*:history` scopes; on a 429 it waits Retry-After and looks again) and records it instead of posting.
+ * Where the history cannot be read it posts again and says in the log that the message may show twice.
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisClient } from '../redis/connect.js';
@@ -173,7 +174,11 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
     const [wait, earlierAt] = await runScript(ctx.redis, 'outboxPostAttempt', [keys.attempt(jobId)], { now: ctx.now(), window: ctx.answerWindowMs, ttl: TS_TTL_S });
     if (wait > 0) return delay(ctx, wait);
     const earlier = earlierAt > 0 ? await findEarlierPost(payload, ctx, threadTs, earlierAt) : undefined;
+    if (typeof earlier === 'object') return delay(ctx, earlier.retryAfterS * 1000);
     if (earlier) return { status: 'skipped', reason: 'already_sent', ts: await recordPosted(payload, ctx, earlier) };
+    // sending now: the claim is renewed with it (the window covers Slack's answer), the send is marked
+    const now = String(ctx.now());
+    await ctx.redis.hset(keys.attempt(jobId), 'claim', now, 'sent', now);
   }
   for (let step = 0; ; step += 1) {
     try {
@@ -237,10 +242,11 @@ function postMarker(ctx: DeliveryContext): string {
 interface HistoryPage { messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[]; response_metadata?: { next_cursor?: string } }
 
 /**
- * The ts of this job's message, posted by an earlier run whose answer was lost, or undefined (not found, or
- * the history cannot be read: then the post is sent again, which may show it twice — said in the log).
+ * The ts of this job's message, posted by an earlier run whose answer was lost; `retryAfterS` when Slack
+ * rate-limited the look-up (look again then); or undefined (not found, or the history cannot be read: then
+ * the post is sent again, which may show it twice — said in the log).
  */
-async function findEarlierPost(payload: NotifyJob & { kind: 'post' }, ctx: DeliveryContext, threadTs: string | undefined, sentAt: number): Promise<string | undefined> {
+async function findEarlierPost(payload: NotifyJob & { kind: 'post' }, ctx: DeliveryContext, threadTs: string | undefined, sentAt: number): Promise<string | { retryAfterS: number } | undefined> {
   const marker = postMarker(ctx);
   const where = { channel: payload.channel, oldest: ((sentAt - LOOK_BACK_SKEW_MS) / 1000).toFixed(6), include_all_metadata: true, limit: 200 };
   try {
@@ -258,6 +264,8 @@ async function findEarlierPost(payload: NotifyJob & { kind: 'post' }, ctx: Deliv
     }
     return undefined;
   } catch (err) {
+    const c = classifySlackError(err);
+    if (!(c instanceof OpsError)) return c;
     ctx.logger?.warn({ job_id: ctx.job.id, channel: payload.channel, code: 'SLACK_API_ERROR', slack_error: slackErrorOf(err) ?? String((err as SlackishError).code ?? err) },
       'an earlier run of this post lost Slack\'s answer and the channel cannot be read to check (the bot needs channels:history, groups:history, im:history); posting it again: it may show twice');
     return undefined;

@@ -4,7 +4,7 @@ export const outboxKeys = (prefix: string) => ({
   ts: (tsKey: string) => `${prefix}outbox:ts:${tsKey}`,
   /** ts of a delivered post job, so a retried job does not post twice. */
   sent: (jobId: string) => `${prefix}outbox:sent:${jobId}`,
-  /** when a run of a post job last sent it to Slack without recording the answer (deliver.ts, "Posting once"). */
+  /** a post job's runs: when one last claimed it, when one last sent it without recording the answer (deliver.ts, "Posting once"). */
   attempt: (jobId: string) => `${prefix}outbox:attempt:${jobId}`,
   /** latest sequence number of a coalescing key. */
   coalesce: (key: string) => `${prefix}outbox:coalesce:${key}`,

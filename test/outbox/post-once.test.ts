@@ -86,6 +86,16 @@ describe('a post whose answer Slack never gave back', () => {
     }
   });
 
+  it('a look-up Slack rate-limits is made again after Retry-After, not given up for a second post', async () => {
+    sandbox.loseAnswers('chat.postMessage', 1);
+    sandbox.rateLimit('conversations.history', 1, 1);
+    const jobId = await outbox().post({ channel: 'C0LOOK429', text: md`looked for twice`, ts_key: 'look429-1' });
+    await waitFor(() => outbox().postedTs('look429-1'), { what: 'the post recorded', timeoutMs: 20_000 });
+    expect(postsIn('C0LOOK429')).toHaveLength(1);
+    expect(callsIn('conversations.history', 'C0LOOK429')).toHaveLength(2);
+    expect(lines.some((l) => l.job_id === jobId && l.level === WARN)).toBe(false);
+  });
+
   it('without the history scopes it posts again and warns that the message may show twice', async () => {
     sandbox.grantedScopes.delete('channels:history');
     try {
@@ -115,7 +125,7 @@ describe('a post whose answer Slack never gave back', () => {
     const keys = outboxKeys(worker.deps.keyPrefix);
     const jobId = 'post-once-concurrent';
     // another live run (a stalled job's first worker) sent the message a moment ago and is waiting for Slack's answer
-    await worker.deps.redis.set(keys.attempt(jobId), String(Date.now()), 'EX', 60);
+    await worker.deps.redis.hset(keys.attempt(jobId), 'claim', String(Date.now()), 'sent', String(Date.now()));
     await outbox().post({ channel: 'C0CONCUR', text: md`one of two runs` }, jobId);
     const job = await worker.deps.queues.get('notify').getJob(jobId);
     await waitFor(async () => (await job?.getState()) === 'delayed', { what: 'this run to wait for the other' });

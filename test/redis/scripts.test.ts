@@ -328,12 +328,14 @@ describe('the Lua scripts on Redis, with Cluster-style keys', () => {
     expect(await redis.get(latestKey)).toBe('{"text":"v2"}');
     expect(await watched.watch(() => runScript(redis, 'outboxEdited', [seqKey, latestKey, editedKey], { seq: 2, ttl: 60 }))).toBe(1);
     expect([await redis.get(latestKey), await redis.get(editedKey)]).toEqual([null, '2']);
-    // a post's attempt: the first run goes; another within the answer window waits the rest of it; after it, looks first
+    // a post's runs: the first claims it; another within the window waits the rest of it; after it, claims it and
+    // learns when the earlier run sent it (its answer missing: look first)
     const attemptKey = `${p}outbox:attempt:j1`;
     expect(await watched.watch(() => runScript(redis, 'outboxPostAttempt', [attemptKey], { now, window: 5_000, ttl: 60 }))).toEqual([0, 0]);
+    await redis.hset(attemptKey, 'sent', String(now));
     expect(await watched.watch(() => runScript(redis, 'outboxPostAttempt', [attemptKey], { now: now + 1_000, window: 5_000, ttl: 60 }))).toEqual([4_000, 0]);
     expect(await watched.watch(() => runScript(redis, 'outboxPostAttempt', [attemptKey], { now: now + 5_000, window: 5_000, ttl: 60 }))).toEqual([0, now]);
-    expect(await redis.get(attemptKey)).toBe(String(now + 5_000));
+    expect(await redis.hgetall(attemptKey)).toEqual({ claim: String(now + 5_000), sent: String(now) });
 
     const lease = `${p}inc:trunc:x:lease`;
     expect(await watched.watch(() => runScript(redis, 'leaseTake', [lease], { owner: 'j1', ttl: 60_000 }))).toBe(1);
