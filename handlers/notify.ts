@@ -28,7 +28,12 @@ function outlastOutage(job: Job, nowMs: number): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1) && nowMs - job.timestamp < SLACK_OUTAGE_MAX_MS;
 }
 
-export function createNotifyProcessor(deps: WorkerDeps): Processor<'notify'> {
+export interface NotifyHooks {
+  /** Test hook: runs after Slack answered a post, before its ts is recorded (to kill the worker there). */
+  afterPosted?: (ts: string) => Promise<void>;
+}
+
+export function createNotifyProcessor(deps: WorkerDeps, hooks: NotifyHooks = {}): Processor<'notify'> {
   const slack = new DependencyState(deps.logger, { dependency: 'slack' });
   return async (payload, job, token) => {
     let result;
@@ -43,6 +48,7 @@ export function createNotifyProcessor(deps: WorkerDeps): Processor<'notify'> {
         token,
         logger: deps.logger,
         answerWindowMs: deps.config.slack.requestTimeoutMs + SLACK_ANSWER_MARGIN_MS,
+        ...(hooks.afterPosted ? { afterPosted: hooks.afterPosted } : {}),
       });
     } catch (err) {
       if (isOpsError(err, 'SLACK_UNAVAILABLE')) {

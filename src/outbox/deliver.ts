@@ -45,6 +45,8 @@ export interface DeliveryContext {
   respond?: (url: string, body: Record<string, unknown>) => Promise<void>;
   /** How long a run may wait for Slack's answer to a post, ms (the client's timeout and a margin). */
   answerWindowMs: number;
+  /** Test hook: runs after Slack answered a post, before its ts is recorded (to kill the worker there). */
+  afterPosted?: (ts: string) => Promise<void>;
 }
 
 export type DeliveryResult =
@@ -378,6 +380,7 @@ async function send(payload: NotifyJob, ctx: DeliveryContext, content: Content, 
         metadata: { event_type: POST_METADATA_TYPE, event_payload: { post: postMarker(ctx) } },
       });
       const ts = res.ts;
+      if (ts) await ctx.afterPosted?.(ts);
       if (ts) await recordPosted(payload, ctx, ts);
       return { status: 'sent', channel: res.channel ?? payload.channel, ...(ts ? { ts } : {}) };
     }
