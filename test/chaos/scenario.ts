@@ -56,7 +56,7 @@ export interface ApprovedPlan { agent: string; channel: string; ts: string; plan
 /** What became of the approved plans: actions on the bridge, outcomes in their threads, plan messages per channel. */
 export interface PlanOutcomes {
   executed: number; executedTwice: number; outcomes: number; outcomesDuplicated: number; planPosts: number[];
-  /** The replies of each thread that holds more than one (what a duplicate was, when there is one). */
+  /** What a duplicate was, when there is one: the replies of a thread that holds more than one, the posts of a channel with more than one plan. */
   extraReplies: string[];
 }
 
@@ -109,7 +109,9 @@ export function stormApprovals(sys: StormSystem, fleet: LocalFleet, agents: read
         o.outcomesDuplicated += Math.max(0, replies.length - 1);
         if (replies.length > 1) o.extraReplies.push(`${p.agent}: ${replies.map((m) => m.text.slice(0, 160)).join(' | ')}`);
       }
-      o.planPosts = agents.map((_, i) => sandbox.messages.filter((m) => m.channel === `${channelPrefix}${i}` && m.thread_ts === undefined).length);
+      const roots = agents.map((_, i) => sandbox.messages.filter((m) => m.channel === `${channelPrefix}${i}` && m.thread_ts === undefined));
+      o.planPosts = roots.map((r) => r.length);
+      for (const r of roots) if (r.length > 1) o.extraReplies.push(`${r[0]!.channel} (plan posts): ${r.map((m) => `${m.ts} ${m.text.slice(0, 120)}`).join(' | ')}`);
       return o;
     },
   };
@@ -132,7 +134,7 @@ export function expectEachPlanRanOnce(approvals: StormApprovals, o: PlanOutcomes
   const n = o.planPosts.length;
   expect(approvals.errors).toEqual([]);
   expect(approvals.plans).toHaveLength(n);
-  expect(o.planPosts).toEqual(o.planPosts.map(() => 1));
+  expect(o.planPosts, o.extraReplies.join('\n')).toEqual(o.planPosts.map(() => 1));
   expect(o.executed, diag).toBe(n);
   expect(o.executedTwice).toBe(0);
   expect(o.outcomes).toBe(n);
