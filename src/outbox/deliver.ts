@@ -175,12 +175,14 @@ export async function deliverNotification(payload: NotifyJob, ctx: DeliveryConte
   if (payload.kind === 'post') {
     const [wait, earlierAt] = await runScript(ctx.redis, 'outboxPostAttempt', [keys.attempt(jobId)], { now: ctx.now(), window: ctx.answerWindowMs, ttl: TS_TTL_S });
     if (wait > 0) return delay(ctx, wait);
-    const earlier = earlierAt > 0 ? await findEarlierPost(payload, ctx, threadTs, earlierAt) : undefined;
-    if (typeof earlier === 'object') return delay(ctx, earlier.retryAfterS * 1000);
-    if (earlier) return { status: 'skipped', reason: 'already_sent', ts: await recordPosted(payload, ctx, earlier) };
-    // sending now: the claim is renewed with it (the window covers Slack's answer), the send is marked
-    const now = String(ctx.now());
-    await ctx.redis.hset(keys.attempt(jobId), 'claim', now, 'sent', now);
+    if (earlierAt > 0) {
+      const earlier = await findEarlierPost(payload, ctx, threadTs, earlierAt);
+      if (typeof earlier === 'object') return delay(ctx, earlier.retryAfterS * 1000);
+      if (earlier) return { status: 'skipped', reason: 'already_sent', ts: await recordPosted(payload, ctx, earlier) };
+      // not found: sending now, the claim renewed with it (the window covers Slack's answer), the send marked
+      const now = String(ctx.now());
+      await ctx.redis.hset(keys.attempt(jobId), 'claim', now, 'sent', now);
+    }
   }
   for (let step = 0; ; step += 1) {
     try {

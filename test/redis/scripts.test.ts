@@ -332,7 +332,7 @@ describe('the Lua scripts on Redis, with Cluster-style keys', () => {
     // learns when the earlier run sent it (its answer missing: look first)
     const attemptKey = `${p}outbox:attempt:j1`;
     expect(await watched.watch(() => runScript(redis, 'outboxPostAttempt', [attemptKey], { now, window: 5_000, ttl: 60 }))).toEqual([0, 0]);
-    await redis.hset(attemptKey, 'sent', String(now));
+    expect(await redis.hgetall(attemptKey)).toEqual({ claim: String(now), sent: String(now) });
     expect(await watched.watch(() => runScript(redis, 'outboxPostAttempt', [attemptKey], { now: now + 1_000, window: 5_000, ttl: 60 }))).toEqual([4_000, 0]);
     expect(await watched.watch(() => runScript(redis, 'outboxPostAttempt', [attemptKey], { now: now + 5_000, window: 5_000, ttl: 60 }))).toEqual([0, now]);
     expect(await redis.hgetall(attemptKey)).toEqual({ claim: String(now + 5_000), sent: String(now) });
