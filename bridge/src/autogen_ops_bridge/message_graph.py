@@ -54,21 +54,35 @@ def _type_of(agent: str | None) -> str | None:
     return None if agent is None else agent.partition("/")[0]
 
 
-def _failed_child(log: MessageLog, hop: MessageRecord) -> MessageRecord | None:
-    """The first failed message this hop's handler sent itself (an RPC whose callee failed or refused)."""
-    failed = [c for c in log.children_of(hop.message_id)
-              if c.kind == "send" and c.sender == hop.recipient and c.outcome in FAILED]
-    return min(failed, key=lambda c: c.started_at) if failed else None
+class _FailedChildren:
+    """The first failed message each hop's handler sent itself (an RPC whose callee failed or refused), looked
+    up once per hop in one pass over the log: a chain's lower hops are on the path of every hop above them."""
+
+    def __init__(self, log: MessageLog) -> None:
+        self._log = log
+        self._found: dict[int, MessageRecord | None] = {}  # by id(): every hop outlives the pass
+
+    def of(self, hop: MessageRecord) -> MessageRecord | None:
+        key = id(hop)
+        if key in self._found:
+            return self._found[key]
+        first: MessageRecord | None = None
+        for c in self._log.children_of(hop.message_id):
+            if (c.kind == "send" and c.sender == hop.recipient and c.outcome in FAILED
+                    and (first is None or c.started_at < first.started_at)):
+                first = c
+        self._found[key] = first
+        return first
 
 
-def origin_path(log: MessageLog, hop: MessageRecord) -> tuple[list[str], MessageRecord] | None:
+def origin_path(children: _FailedChildren, hop: MessageRecord) -> tuple[list[str], MessageRecord] | None:
     """From a failed hop down the failed calls it made to the deepest failing one; ``None`` when the hop
     failed on its own (no failed call beneath it)."""
     path = [hop.agent_type]
     deepest = hop
     seen = {id(hop)}
     for _ in range(MAX_DEPTH):
-        child = _failed_child(log, deepest)
+        child = children.of(deepest)
         if child is None or id(child) in seen:
             break
         seen.add(id(child))
@@ -81,6 +95,7 @@ def analyse(log: MessageLog, agent_type: str, since: float) -> AgentGraph:
     hops = log.hops_since(since)
     graph = AgentGraph(cascades=[], hops_considered=len(hops), since=hops[0].started_at if hops else None)
     cascades: dict[tuple[str, ...], Cascade] = {}
+    children = _FailedChildren(log)
     for hop in hops:
         sender_type = _type_of(hop.sender)
         if hop.agent_type == agent_type:
@@ -88,7 +103,7 @@ def analyse(log: MessageLog, agent_type: str, since: float) -> AgentGraph:
                 graph.callers.setdefault(sender_type, PeerCounts()).add(hop)
             if hop.outcome == "error":
                 graph.failures += 1
-                found = origin_path(log, hop)
+                found = origin_path(children, hop)
                 if found is not None:
                     path, origin = found
                     key = tuple(path)
@@ -111,10 +126,11 @@ def origins_by_agent(log: MessageLog, since: float) -> dict[str, list[str]]:
     """For every agent type with cascaded failures since ``since``: the origins that explain them, most
     frequent first. One pass over the log, for the runtime-wide views (``/v1/agents``)."""
     counts: dict[str, dict[str, int]] = {}
+    children = _FailedChildren(log)
     for hop in log.hops_since(since):
         if hop.outcome != "error":
             continue
-        found = origin_path(log, hop)
+        found = origin_path(children, hop)
         if found is not None:
             per = counts.setdefault(hop.agent_type, {})
             origin = found[1].agent_type

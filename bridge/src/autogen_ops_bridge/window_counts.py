@@ -9,9 +9,12 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
 
 HORIZON_S = 3600
 """The longest window the counters can answer for (seconds)."""
+_LOOP_UP_TO_S = 600
+"""Windows up to this long are summed second by second; longer ones by passes over all the slots."""
 
 
 @dataclass(slots=True)
@@ -64,10 +67,16 @@ class SecondCounters:
         now = time.time() if now is None else now
         newest = int(now)
         oldest = newest - max(1, min(HORIZON_S, int(round(window_s)))) + 1
-        handled = errors = refused = 0
         stamps = self._stamp
-        for i, sec in enumerate(stamps):
-            if oldest <= sec <= newest:
+        seconds = range(oldest, newest + 1)
+        if len(seconds) > _LOOP_UP_TO_S:  # long windows: C-level passes over every slot
+            taken = list(map(seconds.__contains__, stamps))
+            return WindowCounts(sum(compress(self._handled, taken)), sum(compress(self._errors, taken)),
+                                sum(compress(self._refused, taken)))
+        handled = errors = refused = 0
+        for sec in seconds:  # a second's counts are at its slot while the stamp there is that second
+            i = sec % HORIZON_S
+            if stamps[i] == sec:
                 handled += self._handled[i]
                 errors += self._errors[i]
                 refused += self._refused[i]
