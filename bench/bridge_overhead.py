@@ -30,6 +30,7 @@ import asyncio
 import gc
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,9 @@ ROUND_TIMEOUT_S = 120.0
 """A round whose requests are not all answered by then is reported and ends the run (a round takes about a
 second). Seen twice in about twenty storm runs on 2026-12-03, once in a *plain* fleet (no bridge), with the
 host loaded by other benchmarks: a request of the demo fleet left unanswered; the cause was not found."""
+SAME_SIDES = os.environ.get("BENCH_AA") == "1"
+"""An A/A run: the "bridged" side runs plain fleets too, so the ratios show the bench's own bias and spread
+on this host (1.000 expected), measured the same way as the bridge's."""
 FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
 """Both fleets call ``freeze_startup_objects()`` (gc.freeze) once started, as the demo CLI does
 (BENCH_FREEZE_GC=0 measures both without it)."""
@@ -212,8 +216,8 @@ def main() -> None:
         raise SystemExit(f"unknown mode {load!r}: healthy or storm")
     fleet_cpu, parent_cpu = cpus()
     procs = {
-        mode: [subprocess.Popen([sys.executable, __file__, "--worker", mode, str(instances), str(concurrency),
-                                 load], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        mode: [subprocess.Popen([sys.executable, __file__, "--worker", "plain" if SAME_SIDES else mode, str(instances),
+                                 str(concurrency), load], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                for _ in range(PROCESSES)]
         for mode in ("plain", "bridged")
     }
@@ -243,7 +247,7 @@ def main() -> None:
             for proc in group:
                 assert proc.stdout is not None
                 urls[mode].append(json.loads(proc.stdout.readline())["url"])
-        if SCRAPE_INTERVAL_S > 0:
+        if SCRAPE_INTERVAL_S > 0 and not SAME_SIDES:
             for url in urls["bridged"]:
                 assert url is not None
                 scrapers.append(Scraper(url, SCRAPE_INTERVAL_S))
@@ -280,14 +284,25 @@ def main() -> None:
         values = [r[key] for r in results[mode]]
         return max(values) if key == "rps" else min(values)
 
+    def pair_ratios(key: str) -> list[float]:
+        return [w[key] / b[key] for b, w in zip(results["plain"], results["bridged"], strict=True)]
+
     def pair_ratio(key: str) -> float:
-        return statistics.median(w[key] / b[key] for b, w in zip(results["plain"], results["bridged"], strict=True))
+        return statistics.median(pair_ratios(key))
+
+    def pair_interval(key: str) -> tuple[float, float]:
+        """A 90 % bootstrap interval of the per-pair median (resampling pairs; fixed seed: repeatable)."""
+        ratios, draw = pair_ratios(key), random.Random(0)
+        medians = sorted(statistics.median(draw.choices(ratios, k=len(ratios))) for _ in range(2000))
+        return medians[100], medians[1899]
 
     label = "bridge error storm" if load == "storm" else "bridge"
+    if SAME_SIDES:
+        label = f"A/A (plain on both sides) {label}"
     print(f"mode={load} pairs={pairs} requests/round={requests} concurrency={concurrency} "
           f"ChatAgent instances={instances} freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} "
           f"fleets_on_cpu={fleet_cpu} processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)} "
-          f"bridge_c_accelerator={c_accelerator()}")
+          f"bridge_c_accelerator={c_accelerator()} a_a={SAME_SIDES}")
     for mode in ("plain", "bridged"):
         print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
               f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "
@@ -297,8 +312,9 @@ def main() -> None:
               f"full GC collections in timed rounds {sum(r['full_gc'] for r in results[mode]):.0f}")
     if load == "storm" and min(r["failed"] for m in results.values() for r in m) < 0.9:
         raise SystemExit("the error storm did not happen: fewer than 90 % of the requests failed")
-    print(f"per-pair medians: throughput {pair_ratio('rps'):.3f}, p99 {pair_ratio('p99'):.3f}, "
-          f"CPU/request {pair_ratio('cpu_us'):.3f}")
+    low, high = pair_interval("rps")
+    print(f"per-pair medians: throughput {pair_ratio('rps'):.3f} (90 % interval {low:.3f}-{high:.3f}), "
+          f"p99 {pair_ratio('p99'):.3f}, CPU/request {pair_ratio('cpu_us'):.3f}")
     print(f"best rounds: throughput {best('bridged', 'rps') / best('plain', 'rps'):.3f}, "
           f"p99 {best('bridged', 'p99') / best('plain', 'p99'):.3f}, "
           f"CPU/request {best('bridged', 'cpu_us') / best('plain', 'cpu_us'):.3f}")

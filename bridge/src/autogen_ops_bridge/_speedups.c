@@ -34,6 +34,7 @@ PyUnicode_EqualToUTF8Compat(PyObject *text, const char *utf8)
 #endif
 
 static PyObject *signature_attribute = NULL; /* str */
+static Py_ssize_t max_message_chars = -1;      /* error_capture.MAX_MESSAGE_CHARS; -1: capture_known is off */
 static PyObject *group_types = NULL;         /* tuple of types */
 static Py_ssize_t max_chain = 16;
 
@@ -208,8 +209,8 @@ static PyObject *
 configure(PyObject *module, PyObject *args)
 {
     PyObject *attribute, *groups;
-    Py_ssize_t chain;
-    if (!PyArg_ParseTuple(args, "UO!n", &attribute, &PyTuple_Type, &groups, &chain)) {
+    Py_ssize_t chain, message_chars = -1;
+    if (!PyArg_ParseTuple(args, "UO!n|n", &attribute, &PyTuple_Type, &groups, &chain, &message_chars)) {
         return NULL;
     }
     if (chain < 1) {
@@ -221,6 +222,7 @@ configure(PyObject *module, PyObject *args)
     Py_INCREF(groups);
     Py_XSETREF(group_types, groups);
     max_chain = chain;
+    max_message_chars = message_chars;
     Py_RETURN_NONE;
 }
 
@@ -270,7 +272,9 @@ enum {
     STATS_INFLIGHT, STATS_PEAK_INFLIGHT, STATS_MESSAGE_TYPES, STATS_ENDED, STATS_ENDED_ERRORS, HOP_GATE, HOP_ERROR,
     HOP_PERF_STARTED, HOP_MESSAGE_TYPE, HOP_RECIPIENT, HOP_MESSAGE_ID, HOP_LINKED, HOP_OUTCOME, HOP_FINISHED_AT,
     HANDOFF_HOP, HANDOFF_GROUP, BUDGET_CLOSED, BUDGET_SECOND, BUDGET_PENDING, CTX_IS_RPC, CTX_SENDER, CTX_MESSAGE_ID,
-    LOG_LINKED_IDS, GROUP_EXCEPTION_TYPE, GROUP_MESSAGE, GROUP_LAST_SAMPLED, COLLECTOR_ROUTINE_BUDGET,
+    LOG_LINKED_IDS, GROUP_EXCEPTION_TYPE, GROUP_MESSAGE, GROUP_LAST_SAMPLED, GROUP_OUTLINE_ONLY, GROUP_FIRST_LEFT,
+    GROUP_NEXT_SAMPLE_AT, GROUP_COUNT, GROUP_LAST_AT, GROUP_AGENT_KEY, GROUP_MESSAGE_ID, GROUP_MESSAGE_TYPE,
+    CAPTURE_GROUPS, CAPTURE_NEWEST, COLLECTOR_ROUTINE_BUDGET,
     COLLECTOR_FAILURE_SINK, EVENT_KWARGS, FIELD_COUNT
 };
 
@@ -297,7 +301,12 @@ static Field fields[FIELD_COUNT] = {
     [CTX_IS_RPC] = {"MessageContext", "is_rpc"}, [CTX_SENDER] = {"MessageContext", "sender"},
     [CTX_MESSAGE_ID] = {"MessageContext", "message_id"}, [LOG_LINKED_IDS] = {"MessageLog", "linked_ids"},
     [GROUP_EXCEPTION_TYPE] = {"ErrorGroup", "exception_type"}, [GROUP_MESSAGE] = {"ErrorGroup", "message"},
-    [GROUP_LAST_SAMPLED] = {"ErrorGroup", "last_sampled"},
+    [GROUP_LAST_SAMPLED] = {"ErrorGroup", "last_sampled"}, [GROUP_OUTLINE_ONLY] = {"ErrorGroup", "outline_only"},
+    [GROUP_FIRST_LEFT] = {"ErrorGroup", "first_left"}, [GROUP_NEXT_SAMPLE_AT] = {"ErrorGroup", "next_sample_at"},
+    [GROUP_COUNT] = {"ErrorGroup", "count"}, [GROUP_LAST_AT] = {"ErrorGroup", "last_at"},
+    [GROUP_AGENT_KEY] = {"ErrorGroup", "agent_key"}, [GROUP_MESSAGE_ID] = {"ErrorGroup", "message_id"},
+    [GROUP_MESSAGE_TYPE] = {"ErrorGroup", "message_type"},
+    [CAPTURE_GROUPS] = {"ErrorCapture", "groups"}, [CAPTURE_NEWEST] = {"ErrorCapture", "_newest"},
     [COLLECTOR_ROUTINE_BUDGET] = {"EventCollector", "_routine_budget"},
     [COLLECTOR_FAILURE_SINK] = {"EventCollector", "failure_sink"}, [EVENT_KWARGS] = {"MessageEvent", "kwargs"},
 };
@@ -791,6 +800,57 @@ agent_key_of(PyObject *recipient)
     return PyUnicode_Substring(recipient, slash + 1, length);
 }
 
+/* ErrorCapture.capture(exc, at, "handler", agent_key, message_id, message_type, True, linked) in an error storm's
+ * usual case, done here: a known signature whose group is the newest, its traceback formatted in full, none of
+ * its first errors left to sample and no sample due (or the message not linked), a message of at most
+ * MAX_MESSAGE_CHARS. The group counts the error as the method does (count, last_at, the latest error's message,
+ * agent key, message id and type; not sampled). Returns the group (new reference); NULL with no error set when
+ * the method must take the error (it finds the key noted on the exception), NULL with an error set on one. */
+static PyObject *
+capture_known(PyObject *errors, PyObject *exc, PyObject *at, double ended, PyObject *agent_key,
+              PyObject *message_id, PyObject *message_type, int linked)
+{
+    if (max_message_chars < 0) {
+        return NULL;
+    }
+    PyObject *key = NULL, *groups = NULL, *group = NULL, *newest = NULL, *next = NULL, *text = NULL;
+    PyObject *result = NULL;
+    PyObject *call[2] = {exc, Py_True};
+    if ((key = signature_key(NULL, call, 2)) == NULL) goto done;
+    if ((groups = get(errors, CAPTURE_GROUPS)) == NULL) goto done;
+    if (!PyDict_Check(groups)) goto done; /* (an OrderedDict is one) */
+    if ((group = Py_XNewRef(PyDict_GetItemWithError(groups, key))) == NULL) goto done;
+    if ((newest = get(errors, CAPTURE_NEWEST)) == NULL || newest != group) goto done;
+    if (attr_true(group, GROUP_OUTLINE_ONLY) != 0 || attr_true(group, GROUP_FIRST_LEFT) != 0) goto done;
+    if (linked) {
+        if ((next = get(group, GROUP_NEXT_SAMPLE_AT)) == NULL) goto done;
+        double next_at = PyFloat_AsDouble(next);
+        if ((next_at == -1.0 && PyErr_Occurred()) || ended >= next_at) goto done;
+    }
+    if ((text = PyObject_Str(exc)) == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_Exception)) { /* a broken __str__: the method words it */
+            PyErr_Clear();
+        }
+        goto done;
+    }
+    if (PyUnicode_GET_LENGTH(text) > max_message_chars) goto done; /* clipped by the method */
+    if (add_to(group, GROUP_COUNT, 1, NULL) < 0 || set(group, GROUP_LAST_AT, at) < 0 ||
+        set(group, GROUP_MESSAGE, text) < 0 || set(group, GROUP_AGENT_KEY, agent_key) < 0 ||
+        set(group, GROUP_MESSAGE_ID, message_id) < 0 || set(group, GROUP_MESSAGE_TYPE, message_type) < 0 ||
+        set(group, GROUP_LAST_SAMPLED, Py_False) < 0) {
+        goto done;
+    }
+    result = Py_NewRef(group);
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(groups);
+    Py_XDECREF(group);
+    Py_XDECREF(newest);
+    Py_XDECREF(next);
+    Py_XDECREF(text);
+    return result;
+}
+
 /* The failed hop's capture, as AgentGate.finish does it: returns the error type (new reference) or NULL. */
 static PyObject *
 capture_failure(PyObject *gate, PyObject *hop, PyObject *exc, double ended)
@@ -805,10 +865,16 @@ capture_failure(PyObject *gate, PyObject *hop, PyObject *exc, double ended)
     if ((linked = get(hop, HOP_LINKED)) == NULL) goto done;
     if ((errors = get(gate, GATE_ERRORS)) == NULL) goto done;
     if ((at = PyFloat_FromDouble(ended)) == NULL) goto done;
-    /* self.errors.capture(exc, ended, "handler", hop.agent_key, hop.message_id, message_type, True, hop.linked) */
-    PyObject *call[9] = {errors, exc, at, str_handler, agent_key, message_id, message_type, Py_True, linked};
-    if ((group = PyObject_VectorcallMethod(n_capture, call, 9 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)) == NULL) {
-        goto done;
+    int is_linked = PyObject_IsTrue(linked);
+    if (is_linked < 0) goto done;
+    group = capture_known(errors, exc, at, ended, agent_key, message_id, message_type, is_linked);
+    if (group == NULL) {
+        if (PyErr_Occurred()) goto done;
+        /* self.errors.capture(exc, ended, "handler", hop.agent_key, hop.message_id, message_type, True, hop.linked) */
+        PyObject *call[9] = {errors, exc, at, str_handler, agent_key, message_id, message_type, Py_True, linked};
+        if ((group = PyObject_VectorcallMethod(n_capture, call, 9 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)) == NULL) {
+            goto done;
+        }
     }
     if (set(last_capture, HANDOFF_HOP, hop) < 0 || set(last_capture, HANDOFF_GROUP, group) < 0) {
         goto done;
