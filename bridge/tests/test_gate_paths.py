@@ -225,6 +225,9 @@ async def test_a_storm_of_one_signature_is_counted_error_by_error_and_sampled_by
         detail = await app.agent("Store")
         assert [(g["exception_type"], g["count"]) for g in detail["error_groups"]] == [("ConnectionRefusedError", n)]
         assert detail["last_error"]["message"] == store.message
+        # every send counted once as not linked: the test's to Api, and Api's to Store (from an unlinked hop:
+        # counted by the send wrapper's C twin where it runs)
+        assert app.bridge.log.unlinked == 2 * n
 
 
 async def test_a_limit_set_while_messages_are_in_flight_is_honoured_and_released(app: App) -> None:
