@@ -5,15 +5,12 @@ missing tracebacks), no reference kept to what it walked, and nothing leaked per
 from __future__ import annotations
 
 import builtins
-import contextvars
 import copy
 import dataclasses
-import gc
 import os
 import subprocess
 import sys
 import tracemalloc
-import weakref
 from collections.abc import Callable
 
 import pytest
@@ -270,79 +267,3 @@ def test_an_ended_record_the_c_code_does_not_write_is_refused() -> None:
         speedups.configure_events(gate.AgentGate.finish, collector._finish_failed, collector.MessageEvent,
                                   collector._FAILURE_EVENTS, collector._DELIVER, collector._RESPOND,
                                   error_capture.LAST_CAPTURE, print, 256, 32)
-
-
-class _Bridge:
-    """What the send wrapper reads of a bridge: the runtime's mappings and their sizes when last synced."""
-
-    def __init__(self) -> None:
-        self._factories: dict[str, object] = {"A": object()}
-        self._instances: dict[str, object] = {}
-        self._seen = (1, 0)
-
-
-class _Watched:
-    pass
-
-
-def _unlinked_hop() -> message_log.MessageRecord:
-    return message_log.MessageRecord("m1", None, "A/k", "Job", "send", 0.0, linked=False)
-
-
-SEND_CASES: list[tuple[str, Callable[[_Bridge], object], bool]] = [
-    # (case, set-up returning the message sent, counted in C)
-    ("sent while an unlinked message is handled", lambda b: message_log.CURRENT.set(_unlinked_hop()) and "msg", True),
-    ("sent from outside any handler", lambda b: "msg", False),
-    ("sent while a linked message is handled",
-     lambda b: message_log.CURRENT.set(dataclasses.replace(_unlinked_hop(), linked=True)) and "msg", False),
-    ("an agent type registered since the bridge looked",
-     lambda b: (message_log.CURRENT.set(_unlinked_hop()), b._factories.update(B=object())) and "msg", False),
-    ("an agent instance created since the bridge looked",
-     lambda b: (message_log.CURRENT.set(_unlinked_hop()), b._instances.update(x=object())) and "msg", False),
-    ("a message an AgentChat watcher reads",
-     lambda b: message_log.CURRENT.set(_unlinked_hop()) and _Watched(), False),
-]
-
-
-@pytest.mark.parametrize(("case", "prepare", "in_c"), SEND_CASES, ids=[c[0] for c in SEND_CASES])
-def test_the_send_wrapper_counts_only_a_send_from_an_unlinked_hop_and_passes_every_argument_on(
-        case: str, prepare: Callable[[_Bridge], object], in_c: bool) -> None:
-    if _accel.speedups is None:
-        pytest.skip("the C gate is not configured on the Python path")
-    calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
-
-    def original(*args: object, **kwargs: object) -> str:
-        calls.append(("original", args, kwargs))
-        return "sent"
-
-    def fallback(*args: object, **kwargs: object) -> str:
-        calls.append(("python", args, kwargs))
-        return "sent"
-
-    bridge, log = _Bridge(), message_log.MessageLog()
-    wrapper = speedups.send_wrapper(bridge, {_Watched: lambda m: None}, log, original, fallback)
-
-    def run() -> None:
-        message = prepare(bridge)
-        token = object()
-        assert wrapper(message, "B/k", sender=None, cancellation_token=token, message_id="m2") == "sent"
-        assert calls == [("original" if in_c else "python", (message, "B/k"),
-                          {"sender": None, "cancellation_token": token, "message_id": "m2"})]
-        assert log.unlinked == (1 if in_c else 0)  # (the Python wrapper counts its own)
-
-    contextvars.copy_context().run(run)
-
-
-def test_the_send_wrapper_is_freed_with_the_runtime_that_holds_it() -> None:
-    if _accel.speedups is None:
-        pytest.skip("the C gate is not configured on the Python path")
-
-    class Runtime:
-        send_message: object
-
-    runtime = Runtime()
-    runtime.send_message = speedups.send_wrapper(runtime, {}, message_log.MessageLog(), print, print)  # a cycle
-    alive = weakref.ref(runtime)
-    del runtime
-    gc.collect()
-    assert alive() is None

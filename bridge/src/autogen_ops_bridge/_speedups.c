@@ -34,7 +34,6 @@ PyUnicode_EqualToUTF8Compat(PyObject *text, const char *utf8)
 #endif
 
 static PyObject *signature_attribute = NULL; /* str */
-static Py_ssize_t max_message_chars = -1;      /* error_capture.MAX_MESSAGE_CHARS; -1: capture_known is off */
 static PyObject *group_types = NULL;         /* tuple of types */
 static Py_ssize_t max_chain = 16;
 
@@ -209,8 +208,8 @@ static PyObject *
 configure(PyObject *module, PyObject *args)
 {
     PyObject *attribute, *groups;
-    Py_ssize_t chain, message_chars = -1;
-    if (!PyArg_ParseTuple(args, "UO!n|n", &attribute, &PyTuple_Type, &groups, &chain, &message_chars)) {
+    Py_ssize_t chain;
+    if (!PyArg_ParseTuple(args, "UO!n", &attribute, &PyTuple_Type, &groups, &chain)) {
         return NULL;
     }
     if (chain < 1) {
@@ -222,7 +221,6 @@ configure(PyObject *module, PyObject *args)
     Py_INCREF(groups);
     Py_XSETREF(group_types, groups);
     max_chain = chain;
-    max_message_chars = message_chars;
     Py_RETURN_NONE;
 }
 
@@ -272,10 +270,7 @@ enum {
     STATS_INFLIGHT, STATS_PEAK_INFLIGHT, STATS_MESSAGE_TYPES, STATS_ENDED, STATS_ENDED_ERRORS, HOP_GATE, HOP_ERROR,
     HOP_PERF_STARTED, HOP_MESSAGE_TYPE, HOP_RECIPIENT, HOP_MESSAGE_ID, HOP_LINKED, HOP_OUTCOME, HOP_FINISHED_AT,
     HANDOFF_HOP, HANDOFF_GROUP, BUDGET_CLOSED, BUDGET_SECOND, BUDGET_PENDING, CTX_IS_RPC, CTX_SENDER, CTX_MESSAGE_ID,
-    LOG_LINKED_IDS, GROUP_EXCEPTION_TYPE, GROUP_MESSAGE, GROUP_LAST_SAMPLED, GROUP_OUTLINE_ONLY, GROUP_FIRST_LEFT,
-    GROUP_NEXT_SAMPLE_AT, GROUP_COUNT, GROUP_LAST_AT, GROUP_AGENT_KEY, GROUP_MESSAGE_ID, GROUP_MESSAGE_TYPE,
-    CAPTURE_GROUPS, CAPTURE_NEWEST, BRIDGE_FACTORIES, BRIDGE_INSTANCES, BRIDGE_SEEN, LOG_UNLINKED,
-    COLLECTOR_ROUTINE_BUDGET,
+    LOG_LINKED_IDS, GROUP_EXCEPTION_TYPE, GROUP_MESSAGE, GROUP_LAST_SAMPLED, COLLECTOR_ROUTINE_BUDGET,
     COLLECTOR_FAILURE_SINK, EVENT_KWARGS, FIELD_COUNT
 };
 
@@ -302,14 +297,7 @@ static Field fields[FIELD_COUNT] = {
     [CTX_IS_RPC] = {"MessageContext", "is_rpc"}, [CTX_SENDER] = {"MessageContext", "sender"},
     [CTX_MESSAGE_ID] = {"MessageContext", "message_id"}, [LOG_LINKED_IDS] = {"MessageLog", "linked_ids"},
     [GROUP_EXCEPTION_TYPE] = {"ErrorGroup", "exception_type"}, [GROUP_MESSAGE] = {"ErrorGroup", "message"},
-    [GROUP_LAST_SAMPLED] = {"ErrorGroup", "last_sampled"}, [GROUP_OUTLINE_ONLY] = {"ErrorGroup", "outline_only"},
-    [GROUP_FIRST_LEFT] = {"ErrorGroup", "first_left"}, [GROUP_NEXT_SAMPLE_AT] = {"ErrorGroup", "next_sample_at"},
-    [GROUP_COUNT] = {"ErrorGroup", "count"}, [GROUP_LAST_AT] = {"ErrorGroup", "last_at"},
-    [GROUP_AGENT_KEY] = {"ErrorGroup", "agent_key"}, [GROUP_MESSAGE_ID] = {"ErrorGroup", "message_id"},
-    [GROUP_MESSAGE_TYPE] = {"ErrorGroup", "message_type"},
-    [CAPTURE_GROUPS] = {"ErrorCapture", "groups"}, [CAPTURE_NEWEST] = {"ErrorCapture", "_newest"},
-    [BRIDGE_FACTORIES] = {"Bridge", "_factories"}, [BRIDGE_INSTANCES] = {"Bridge", "_instances"},
-    [BRIDGE_SEEN] = {"Bridge", "_seen"}, [LOG_UNLINKED] = {"MessageLog", "unlinked"},
+    [GROUP_LAST_SAMPLED] = {"ErrorGroup", "last_sampled"},
     [COLLECTOR_ROUTINE_BUDGET] = {"EventCollector", "_routine_budget"},
     [COLLECTOR_FAILURE_SINK] = {"EventCollector", "failure_sink"}, [EVENT_KWARGS] = {"MessageEvent", "kwargs"},
 };
@@ -803,57 +791,6 @@ agent_key_of(PyObject *recipient)
     return PyUnicode_Substring(recipient, slash + 1, length);
 }
 
-/* ErrorCapture.capture(exc, at, "handler", agent_key, message_id, message_type, True, linked) in an error storm's
- * usual case, done here: a known signature whose group is the newest, its traceback formatted in full, none of
- * its first errors left to sample and no sample due (or the message not linked), a message of at most
- * MAX_MESSAGE_CHARS. The group counts the error as the method does (count, last_at, the latest error's message,
- * agent key, message id and type; not sampled). Returns the group (new reference); NULL with no error set when
- * the method must take the error (it finds the key noted on the exception), NULL with an error set on one. */
-static PyObject *
-capture_known(PyObject *errors, PyObject *exc, PyObject *at, double ended, PyObject *agent_key,
-              PyObject *message_id, PyObject *message_type, int linked)
-{
-    if (max_message_chars < 0) {
-        return NULL;
-    }
-    PyObject *key = NULL, *groups = NULL, *group = NULL, *newest = NULL, *next = NULL, *text = NULL;
-    PyObject *result = NULL;
-    PyObject *call[2] = {exc, Py_True};
-    if ((key = signature_key(NULL, call, 2)) == NULL) goto done;
-    if ((groups = get(errors, CAPTURE_GROUPS)) == NULL) goto done;
-    if (!PyDict_Check(groups)) goto done; /* (an OrderedDict is one) */
-    if ((group = Py_XNewRef(PyDict_GetItemWithError(groups, key))) == NULL) goto done;
-    if ((newest = get(errors, CAPTURE_NEWEST)) == NULL || newest != group) goto done;
-    if (attr_true(group, GROUP_OUTLINE_ONLY) != 0 || attr_true(group, GROUP_FIRST_LEFT) != 0) goto done;
-    if (linked) {
-        if ((next = get(group, GROUP_NEXT_SAMPLE_AT)) == NULL) goto done;
-        double next_at = PyFloat_AsDouble(next);
-        if ((next_at == -1.0 && PyErr_Occurred()) || ended >= next_at) goto done;
-    }
-    if ((text = PyObject_Str(exc)) == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_Exception)) { /* a broken __str__: the method words it */
-            PyErr_Clear();
-        }
-        goto done;
-    }
-    if (PyUnicode_GET_LENGTH(text) > max_message_chars) goto done; /* clipped by the method */
-    if (add_to(group, GROUP_COUNT, 1, NULL) < 0 || set(group, GROUP_LAST_AT, at) < 0 ||
-        set(group, GROUP_MESSAGE, text) < 0 || set(group, GROUP_AGENT_KEY, agent_key) < 0 ||
-        set(group, GROUP_MESSAGE_ID, message_id) < 0 || set(group, GROUP_MESSAGE_TYPE, message_type) < 0 ||
-        set(group, GROUP_LAST_SAMPLED, Py_False) < 0) {
-        goto done;
-    }
-    result = Py_NewRef(group);
-done:
-    Py_XDECREF(key);
-    Py_XDECREF(groups);
-    Py_XDECREF(group);
-    Py_XDECREF(newest);
-    Py_XDECREF(next);
-    Py_XDECREF(text);
-    return result;
-}
-
 /* The failed hop's capture, as AgentGate.finish does it: returns the error type (new reference) or NULL. */
 static PyObject *
 capture_failure(PyObject *gate, PyObject *hop, PyObject *exc, double ended)
@@ -868,16 +805,10 @@ capture_failure(PyObject *gate, PyObject *hop, PyObject *exc, double ended)
     if ((linked = get(hop, HOP_LINKED)) == NULL) goto done;
     if ((errors = get(gate, GATE_ERRORS)) == NULL) goto done;
     if ((at = PyFloat_FromDouble(ended)) == NULL) goto done;
-    int is_linked = PyObject_IsTrue(linked);
-    if (is_linked < 0) goto done;
-    group = capture_known(errors, exc, at, ended, agent_key, message_id, message_type, is_linked);
-    if (group == NULL) {
-        if (PyErr_Occurred()) goto done;
-        /* self.errors.capture(exc, ended, "handler", hop.agent_key, hop.message_id, message_type, True, hop.linked) */
-        PyObject *call[9] = {errors, exc, at, str_handler, agent_key, message_id, message_type, Py_True, linked};
-        if ((group = PyObject_VectorcallMethod(n_capture, call, 9 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)) == NULL) {
-            goto done;
-        }
+    /* self.errors.capture(exc, ended, "handler", hop.agent_key, hop.message_id, message_type, True, hop.linked) */
+    PyObject *call[9] = {errors, exc, at, str_handler, agent_key, message_id, message_type, Py_True, linked};
+    if ((group = PyObject_VectorcallMethod(n_capture, call, 9 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)) == NULL) {
+        goto done;
     }
     if (set(last_capture, HANDOFF_HOP, hop) < 0 || set(last_capture, HANDOFF_GROUP, group) < 0) {
         goto done;
@@ -1243,140 +1174,6 @@ configure_events(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* --- the runtime's send_message (attach.Bridge._install's send_message) ------------------------------------
- *
- * A callable that stands in for the runtime's send_message: a message sent while an unlinked message is being
- * handled (an error storm's usual case) — no agent type or instance new since the bridge last looked, no
- * AgentChat watcher for the message's type — is counted as unlinked and handed to the runtime's own
- * send_message with the caller's arguments as they are; every other send goes to the Python wrapper, which
- * tests the same conditions and takes the other paths. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *bridge, *watchers, *log, *original, *fallback;
-    vectorcallfunc vectorcall;
-} SendWrapper;
-
-/* 1 when the send is counted here, 0 when the Python wrapper takes it, -1 on error. */
-static int
-send_counted_here(SendWrapper *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs < 1 || !PyDict_Check(self->watchers)) {
-        return 0;
-    }
-    PyObject *factories = NULL, *instances = NULL, *seen = NULL, *hop = NULL;
-    int result = -1;
-    if ((factories = get(self->bridge, BRIDGE_FACTORIES)) == NULL) goto done;
-    if ((instances = get(self->bridge, BRIDGE_INSTANCES)) == NULL) goto done;
-    if ((seen = get(self->bridge, BRIDGE_SEEN)) == NULL) goto done;
-    result = 0;
-    if (!PyTuple_CheckExact(seen) || PyTuple_GET_SIZE(seen) != 2) goto done;
-    Py_ssize_t n_factories = PyObject_Size(factories), n_instances = PyObject_Size(instances);
-    if (n_factories < 0 || n_instances < 0) { result = -1; goto done; }
-    /* sync()'s test: (len(factories), len(instances)) == seen */
-    PyObject *was_factories = PyTuple_GET_ITEM(seen, 0), *was_instances = PyTuple_GET_ITEM(seen, 1);
-    if (!PyLong_CheckExact(was_factories) || !PyLong_CheckExact(was_instances) ||
-        PyLong_AsSsize_t(was_factories) != n_factories || PyLong_AsSsize_t(was_instances) != n_instances) {
-        PyErr_Clear(); /* (a value out of range is not equal either) */
-        goto done;
-    }
-    PyObject *watch = PyDict_GetItemWithError(self->watchers, (PyObject *)Py_TYPE(args[0])); /* borrowed */
-    if (watch != NULL || PyErr_Occurred()) { result = watch != NULL ? 0 : -1; goto done; }
-    if (PyContextVar_Get(current_var, NULL, &hop) < 0) { result = -1; goto done; }
-    if (hop == NULL || hop == Py_None) goto done;
-    int linked = attr_true(hop, HOP_LINKED);
-    if (linked != 0) { result = linked < 0 ? -1 : 0; goto done; }
-    result = add_to(self->log, LOG_UNLINKED, 1, NULL) < 0 ? -1 : 1;
-done:
-    Py_XDECREF(factories);
-    Py_XDECREF(instances);
-    Py_XDECREF(seen);
-    Py_XDECREF(hop);
-    return result;
-}
-
-static PyObject *
-send_wrapper_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
-{
-    SendWrapper *self = (SendWrapper *)callable;
-    int here = send_counted_here(self, args, PyVectorcall_NARGS(nargsf));
-    if (here < 0) {
-        return NULL;
-    }
-    return PyObject_Vectorcall(here ? self->original : self->fallback, args, nargsf, kwnames);
-}
-
-static int
-send_wrapper_traverse(SendWrapper *self, visitproc visit, void *arg)
-{
-    Py_VISIT(self->bridge);
-    Py_VISIT(self->watchers);
-    Py_VISIT(self->log);
-    Py_VISIT(self->original);
-    Py_VISIT(self->fallback);
-    return 0;
-}
-
-static int
-send_wrapper_clear(SendWrapper *self)
-{
-    Py_CLEAR(self->bridge);
-    Py_CLEAR(self->watchers);
-    Py_CLEAR(self->log);
-    Py_CLEAR(self->original);
-    Py_CLEAR(self->fallback);
-    return 0;
-}
-
-static void
-send_wrapper_dealloc(SendWrapper *self)
-{
-    PyObject_GC_UnTrack(self);
-    send_wrapper_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyTypeObject SendWrapperType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "autogen_ops_bridge._speedups.SendWrapper",
-    .tp_doc = "The runtime's send_message while the bridge is attached (see send_wrapper).",
-    .tp_basicsize = sizeof(SendWrapper),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_vectorcall_offset = offsetof(SendWrapper, vectorcall),
-    .tp_call = PyVectorcall_Call,
-    .tp_traverse = (traverseproc)send_wrapper_traverse,
-    .tp_clear = (inquiry)send_wrapper_clear,
-    .tp_dealloc = (destructor)send_wrapper_dealloc,
-};
-
-static PyObject *
-send_wrapper(PyObject *module, PyObject *args)
-{
-    PyObject *bridge, *watchers, *log, *original, *fallback;
-    if (!PyArg_ParseTuple(args, "OO!OOO", &bridge, &PyDict_Type, &watchers, &log, &original, &fallback)) {
-        return NULL;
-    }
-    if (current_var == NULL || !fields_ready) {
-        PyErr_SetString(PyExc_RuntimeError, "configure_gate() first");
-        return NULL;
-    }
-    if (!PyCallable_Check(original) || !PyCallable_Check(fallback)) {
-        PyErr_SetString(PyExc_TypeError, "send_wrapper: original and fallback must be callable");
-        return NULL;
-    }
-    SendWrapper *self = PyObject_GC_New(SendWrapper, &SendWrapperType);
-    if (self == NULL) {
-        return NULL;
-    }
-    self->bridge = Py_NewRef(bridge);
-    self->watchers = Py_NewRef(watchers);
-    self->log = Py_NewRef(log);
-    self->original = Py_NewRef(original);
-    self->fallback = Py_NewRef(fallback);
-    self->vectorcall = send_wrapper_call;
-    PyObject_GC_Track(self);
-    return (PyObject *)self;
-}
-
 static PyMethodDef methods[] = {
     {"signature_key", (PyCFunction)(void (*)(void))signature_key, METH_FASTCALL,
      "The signature key of an exception (see error_capture.signature_key)."},
@@ -1391,8 +1188,6 @@ static PyMethodDef methods[] = {
      "configure_events(finish, finish_failed, MessageEvent, failure_types, deliver, respond, last_capture, "
      "wall_clock, flush_at, ended_record_size)"},
     {"configure_fields", configure_fields, METH_O, "configure_fields(classes: dict[str, type])"},
-    {"send_wrapper", send_wrapper, METH_VARARGS,
-     "send_wrapper(bridge, watchers, log, original_send, python_wrapper): the runtime's send_message while attached"},
     {"slot_fields", slot_fields, METH_NOARGS, "Which fields are read from their slot: {'Owner.name': bool}"},
     {"configure_gate", configure_gate, METH_VARARGS,
      "configure_gate(enter, record_type, slots, current, process_send_code, perf_counter, wall_offset)"},
@@ -1408,8 +1203,5 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (PyType_Ready(&SendWrapperType) < 0) {
-        return NULL;
-    }
     return PyModule_Create(&module_def);
 }

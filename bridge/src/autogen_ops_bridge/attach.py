@@ -25,7 +25,6 @@ from autogen_core import (
 )
 
 from . import runtime_internals as internals
-from ._accel import speedups
 from .actions import ActionService
 from .agent_names import AgentName, layout
 from .agentchat import AgentChatObserver
@@ -302,10 +301,7 @@ class Bridge:
             hop.outcome = "ok"
             hop.error = None
 
-        # its C twin counts a send from an unlinked hop itself (an error storm's usual case) and hands every
-        # other send to send_message
-        internals.patch_runtime_method(rt, "send_message", send_message if speedups is None else
-                                       speedups.send_wrapper(self, watchers, log, original_send, send_message))
+        internals.patch_runtime_method(rt, "send_message", send_message)
         internals.patch_runtime_method(rt, "publish_message", publish_message)
         self.sync(force=True)
 

@@ -195,7 +195,7 @@ def signature_key_py(exc: BaseException, skip_first_frame: bool = False) -> int:
 
 
 if speedups is not None:
-    speedups.configure(SIGNATURE_ATTRIBUTE, _GROUP_TYPES, MAX_CHAIN, MAX_MESSAGE_CHARS)
+    speedups.configure(SIGNATURE_ATTRIBUTE, _GROUP_TYPES, MAX_CHAIN)
 signature_key = signature_key_py if speedups is None else speedups.signature_key
 """The signature key of an exception (see ``signature_key_py``): the C walk where it is built (``_accel``),
 equal key for key (``tests/test_speedups.py``); it costs an error storm a few dozen bytecodes instead of
