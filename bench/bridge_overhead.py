@@ -8,7 +8,10 @@ a monitoring bot would. All fleets freeze their start-up objects (gc.freeze, as 
 BENCH_FREEZE_GC=0 to measure without) and run on one CPU (BENCH_PIN=0 to let the OS place them), the
 parent on another. The parent alternates short load rounds between a plain and a bridged fleet (ABBA
 order, rotating through the processes), so load from elsewhere hits both alike. RESULT lines are ratios of
-the medians over rounds; per-pair medians and best-round ratios are printed too.
+the medians over rounds; per-pair medians (with a 90 % bootstrap interval) and best-round ratios are printed
+too. The k-th process of each side shares its hash seed and address layout with the other side's k-th
+(``SAME_LAYOUT``); ``BENCH_AA=1`` runs plain fleets on both sides, to show what the bench itself gives for
+two identical sides on this host.
 Each chat request is 4 RPC hops (ChatAgent -> PlannerAgent -> RetrieverAgent, ToolAgent), one publish
 and a real loopback TCP query to the vector-db; p99 is of the request's round trip at the sender.
 
@@ -30,7 +33,9 @@ import asyncio
 import gc
 import json
 import os
+import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,6 +65,12 @@ host loaded by other benchmarks: a request of the demo fleet left unanswered; th
 SAME_SIDES = os.environ.get("BENCH_AA") == "1"
 """An A/A run: the "bridged" side runs plain fleets too, so the ratios show the bench's own bias and spread
 on this host (1.000 expected), measured the same way as the bridge's."""
+SAME_LAYOUT: list[str] = (["setarch", platform.machine(), "-R"]
+                          if os.environ.get("BENCH_SAME_LAYOUT", "1") != "0" and shutil.which("setarch") else [])
+"""The k-th process of each side runs with the same hash seed (k) and without address randomisation
+(``setarch -R``), so that the two processes of a pair differ only by the code they run (BENCH_SAME_LAYOUT=0:
+random layouts, as before the thirteenth session). With random layouts, A/A runs (BENCH_AA=1) of this bench
+gave per-pair medians from 0.938 to 1.089 within the hour; with the same layouts, 0.989–1.004."""
 FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
 """Both fleets call ``freeze_startup_objects()`` (gc.freeze) once started, as the demo CLI does
 (BENCH_FREEZE_GC=0 measures both without it)."""
@@ -216,9 +227,11 @@ def main() -> None:
         raise SystemExit(f"unknown mode {load!r}: healthy or storm")
     fleet_cpu, parent_cpu = cpus()
     procs = {
-        mode: [subprocess.Popen([sys.executable, __file__, "--worker", "plain" if SAME_SIDES else mode, str(instances),
-                                 str(concurrency), load], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-               for _ in range(PROCESSES)]
+        mode: [subprocess.Popen([*SAME_LAYOUT, sys.executable, __file__, "--worker", "plain" if SAME_SIDES else mode,
+                                 str(instances), str(concurrency), load],
+                                env={**os.environ, **({"PYTHONHASHSEED": str(i)} if SAME_LAYOUT else {})},
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+               for i in range(PROCESSES)]
         for mode in ("plain", "bridged")
     }
     pin(parent_cpu)
@@ -302,7 +315,7 @@ def main() -> None:
     print(f"mode={load} pairs={pairs} requests/round={requests} concurrency={concurrency} "
           f"ChatAgent instances={instances} freeze_gc={FREEZE_GC} scrape_interval_s={SCRAPE_INTERVAL_S} "
           f"fleets_on_cpu={fleet_cpu} processes per mode={PROCESSES} scrapes={sum(x.scrapes for x in scrapers)} "
-          f"bridge_c_accelerator={c_accelerator()} a_a={SAME_SIDES}")
+          f"bridge_c_accelerator={c_accelerator()} a_a={SAME_SIDES} same_layout={bool(SAME_LAYOUT)}")
     for mode in ("plain", "bridged"):
         print(f"{mode:8s}: median {med(mode, 'rps'):.0f} req/s (best {best(mode, 'rps'):.0f}), "
               f"{med(mode, 'cpu_us'):.0f} us CPU/request (best {best(mode, 'cpu_us'):.0f}), "
