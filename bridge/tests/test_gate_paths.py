@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import re
 import traceback
@@ -28,7 +29,7 @@ from autogen_core import (
 )
 from conftest import wait_for
 
-from autogen_ops_bridge import attach, collector, message_log
+from autogen_ops_bridge import _accel, attach, collector, message_log
 from autogen_ops_bridge.attach import Bridge
 from autogen_ops_bridge.error_capture import SAMPLES_PER_GROUP
 
@@ -49,12 +50,15 @@ class Store(RoutedAgent):
     """Answers, fails (a refused connection) or waits for the test's release."""
 
     release: asyncio.Event
+    peeked: list[message_log.MessageRecord | None] = []
 
     def __init__(self) -> None:
         super().__init__("a store")
 
     @message_handler
     async def on_job(self, message: Job, ctx: MessageContext) -> Job:
+        if message.mode == "peek":  # what the bridge's context holds for this hop, while it is handled
+            Store.peeked.append(message_log.CURRENT.get())
         if message.mode == "fail":
             raise ConnectionRefusedError(111, f"connect to store-{message.n}:5432 refused")
         if message.mode == "hold":
@@ -215,6 +219,23 @@ async def test_a_storm_of_one_signature_is_counted_error_by_error_and_sampled_by
         assert detail["last_error"]["message"] == store.message
         # every send counted once as not linked: the test's to Api, and Api's to Store from an unlinked hop
         assert app.bridge.log.unlinked == 2 * n
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+async def test_an_unlinked_hop_s_record_made_in_c_stays_out_of_the_garbage_collector(
+        setup: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the C entry's record of an unlinked hop holds strings, numbers and its gate (nothing leads back to it):
+    # it is freed by reference counting, and young collections under a storm need not walk it
+    monkeypatch.setattr(message_log, "TRACES_PER_S", 0)
+    Store.peeked = []
+    async with _running(setup) as app:
+        assert all(isinstance(r, Job) for r in await app.send("peek", 3))
+        in_c = _accel.speedups is not None and app.bridge.limits.events_finish
+        assert len(Store.peeked) == 3
+        for record in Store.peeked:
+            assert record is not None and not record.linked and record.recipient == "Store/default"
+            assert gc.is_tracked(record) is (not in_c)
+            assert record.gate is None and record.outcome == "ok"  # finished: no reference to its gate left
 
 
 async def test_a_limit_set_while_messages_are_in_flight_is_honoured_and_released(app: App) -> None:

@@ -506,6 +506,10 @@ unlinked_record(PyObject *gate, PyObject *message_id, PyObject *recipient, PyObj
         PyObject **slot = (PyObject **)((char *)record + record_offsets[i]);
         Py_XSETREF(*slot, Py_NewRef(values[i]));
     }
+    /* out of the garbage collector's lists: an unlinked hop's record holds strings, numbers and, until its end,
+       its gate, which holds nothing that leads back to it (only its task's context and LAST_CAPTURE refer to it),
+       so it can be in no reference cycle; reference counting frees it with its hop */
+    PyObject_GC_UnTrack(record);
 done:
     Py_XDECREF(perf);
     Py_XDECREF(wall);
