@@ -70,7 +70,7 @@ SAME_LAYOUT: list[str] = (["setarch", platform.machine(), "-R"]
 """The k-th process of each side runs with the same hash seed (k) and without address randomisation
 (``setarch -R``), so that the two processes of a pair differ only by the code they run (BENCH_SAME_LAYOUT=0:
 random layouts, as before the thirteenth session). With random layouts, A/A runs (BENCH_AA=1) of this bench
-gave per-pair medians from 0.938 to 1.089 within the hour; with the same layouts, 0.989–1.004."""
+gave per-pair medians from 0.938 to 1.089 within the hour; with the same layouts, 0.967–1.004."""
 FREEZE_GC = os.environ.get("BENCH_FREEZE_GC", "1") != "0"
 """Both fleets call ``freeze_startup_objects()`` (gc.freeze) once started, as the demo CLI does
 (BENCH_FREEZE_GC=0 measures both without it)."""
