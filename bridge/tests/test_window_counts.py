@@ -45,7 +45,7 @@ def _reference(c: SecondCounters, window_s: float, now: float) -> tuple[int, int
 
 
 def test_short_and_long_windows_count_what_the_definition_counts() -> None:
-    # short windows are summed second by second, long ones by passes over every slot: both must agree with
+    # short windows are summed over their own seconds, long ones by one pass over every slot: both agree with
     # the definition, also for slots stamped after ``now`` (a clock that stepped back) and reused ones
     rng = random.Random(12)
     c = SecondCounters()

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 HORIZON_S = 3600
 """The longest window the counters can answer for (seconds)."""
 _LOOP_UP_TO_S = 600
-"""Windows shorter than this are summed second by second (a 60 s window ~18 times faster than a pass over
-the hour's slots); longer ones by one pass over every slot (faster for them)."""
+"""Windows of up to this many seconds are summed over their own seconds' slots (a 60 s window ~18 times faster
+than a pass over the hour's slots); longer ones by one pass over every slot (faster for them). Two loops, not
+one list of slots and three sums over it: that measured 10–45 % slower."""
 
 
 @dataclass(slots=True)
