@@ -23,8 +23,11 @@ from .sampling import Budget
 
 MAX_MESSAGES = 1_000
 """Message ids remembered for ``/v1/messages`` and ``/v1/trace``; the oldest are forgotten first."""
-TRACES_PER_S = 50
-"""Traces linked per second and per agent type they enter (see the module docstring)."""
+TRACES_PER_S = 10
+"""Traces linked per second and per agent type they enter (see the module docstring). Ten: at a storm's
+rates the log's ``MAX_MESSAGES`` then hold the last ~20 s of whole traces (at 50 a second, ~4 s), and each
+linked trace is long-lived memory written while the application runs (docs/benchmarks.md, fourteenth
+session)."""
 
 
 CURRENT: ContextVar[MessageRecord | None] = ContextVar("autogen_ops_bridge_current", default=None)
