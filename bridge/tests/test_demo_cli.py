@@ -58,14 +58,17 @@ def test_ready_line_then_sigterm_exits_zero() -> None:
         assert "bridge attached" in err
 
 
-def test_fault_flag_and_instances() -> None:
-    with demo("--fault", "cascade:ChatAgent", "--instances", "5", "--rate", "0") as (proc, ready):
+def test_fault_flag_instances_and_recent_window() -> None:
+    with demo("--fault", "cascade:ChatAgent", "--instances", "5", "--rate", "0", "--recent-window-s", "20") as (
+            proc, ready):
         client = httpx.Client(base_url=ready["url"], headers={"Authorization": f"Bearer {TOKEN}"})
         faults = client.get("/v1/faults").json()["faults"]
         assert [(f["fault"], f["agent_type"]) for f in faults] == [("cascade", "ChatAgent")]
         chat = client.get("/v1/agents/ChatAgent").json()
         assert chat["instances"] == sorted(["default", "user-1", "user-2", "user-3", "user-4"])
-        assert client.get("/v1/runtime").json()["fault_injection_enabled"] is True
+        runtime = client.get("/v1/runtime").json()
+        assert runtime["fault_injection_enabled"] is True
+        assert runtime["recent_window_s"] == 20  # what the bot's monitor judges agents over
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
         assert proc.returncode == 0
@@ -80,7 +83,8 @@ def test_faults_are_off_without_the_flag() -> None:
         assert proc.returncode == 0
 
 
-@pytest.mark.parametrize("args", [["--fault", "meteor:ChatAgent"], ["--fault", "slow:Nobody"], ["--instances", "0"]])
+@pytest.mark.parametrize("args", [["--fault", "meteor:ChatAgent"], ["--fault", "slow:Nobody"], ["--instances", "0"],
+                                  ["--recent-window-s", "1"], ["--recent-window-s", "900"]])
 def test_bad_arguments_exit_2_with_a_message(args: list[str]) -> None:
     env = {**os.environ, "BRIDGE_TOKEN": TOKEN}
     r = subprocess.run([sys.executable, "-m", "autogen_ops_bridge.demo", *args], capture_output=True, text=True,

@@ -19,6 +19,8 @@ export interface FleetOptions {
   port?: number;
   /** PEM certificate and key: the bridge serves HTTPS (`--ssl-certfile`, `--ssl-keyfile`). */
   tls?: { readonly certFile: string; readonly keyFile: string };
+  /** The bridge's short window in seconds (`--recent-window-s`, default 60), which the monitor judges agents over. */
+  recentWindowS?: number;
   readyTimeoutMs?: number;
   /** Where the fleet's stderr goes (default: discarded, last lines kept for errors). */
   onStderr?: (line: string) => void;
@@ -39,6 +41,7 @@ export async function startFleet(opts: FleetOptions): Promise<LocalFleet> {
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.instances !== undefined) args.push('--instances', String(opts.instances));
   if (opts.rate !== undefined) args.push('--rate', String(opts.rate));
+  if (opts.recentWindowS !== undefined) args.push('--recent-window-s', String(opts.recentWindowS));
   if (opts.tls) args.push('--ssl-certfile', opts.tls.certFile, '--ssl-keyfile', opts.tls.keyFile);
   const child: ChildProcess = spawn(opts.python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];

@@ -20,7 +20,7 @@ let h: AlertHarness;
 const faults = () => fleetFaults(fleet.url, fleet.token);
 
 beforeAll(async () => {
-  fleet = await startTestFleet({ enableFaults: true, name: 'demo' });
+  fleet = await startTestFleet({ enableFaults: true, name: 'demo', recentWindowS: 20 }); // a 20 s recent window: the monitor's resolve comes ~20 s after recovery, not ~60 s
   h = await startAlertHarness({
     runtimes: { demo: { url: fleet.url, token: fleet.token } },
     workers: 1,

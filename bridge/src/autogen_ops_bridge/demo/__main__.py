@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
                              "autogen-ext are installed)")
     parser.add_argument("--freeze-gc", action=argparse.BooleanOptionalAction, default=True,
                         help="gc.freeze() the start-up objects once serving (shorter full-collection pauses)")
+    parser.add_argument("--recent-window-s", type=float, default=60.0,
+                        help="seconds of the bridge's short window, which the bot's monitor judges agents over "
+                             "(5..300; tests shorten it)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     if not args.token:
@@ -50,6 +53,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
         parser.error("--instances must be 1..10000")
     if not 0 <= args.rate <= 10000:
         parser.error("--rate must be 0..10000")
+    if not 5 <= args.recent_window_s <= 300:
+        parser.error("--recent-window-s must be 5..300")
     try:
         faults = [parse_fault(f) for f in args.fault]
     except ValueError as exc:
@@ -64,6 +69,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[FleetOptions, str]:
         enable_faults=args.enable_faults or bool(faults), faults=faults, instances=args.instances,
         rate=args.rate, capacity=args.capacity if args.capacity > 0 else None, freeze_gc=args.freeze_gc,
         team=team, ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+        recent_window_s=args.recent_window_s,
     ), str(args.log_level)
 
 

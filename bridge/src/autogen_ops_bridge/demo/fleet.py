@@ -83,6 +83,8 @@ class FleetOptions:
     team: bool = False
     """Also run the AgentChat team ``support`` (needs autogen-agentchat and autogen-ext); the CLI turns it on.
     With ``rate`` > 0 it runs a task every few seconds."""
+    recent_window_s: float = 60.0
+    """The bridge's short window (``attach(recent_window_s=...)``): what the monitor judges agents over."""
 
 
 def chat_keys(instances: int) -> list[str]:
@@ -120,7 +122,7 @@ class Fleet:
             self.bridge = await attach(
                 self.runtime, token=opts.token, host=opts.host, port=opts.port, name=opts.name,
                 faults=self.faults if opts.enable_faults else None, serve=opts.serve,
-                ssl_certfile=opts.ssl_certfile, ssl_keyfile=opts.ssl_keyfile,
+                ssl_certfile=opts.ssl_certfile, ssl_keyfile=opts.ssl_keyfile, recent_window_s=opts.recent_window_s,
                 config={"fleet": {"instances": opts.instances, "rate": opts.rate, "capacity": opts.capacity,
                                   "enable_faults": opts.enable_faults, "team": opts.team},
                         "vector_db_url": self.vector_db.url, "bridge_token": opts.token,
